@@ -2,7 +2,7 @@
 """Build the project's fixture APKs from the smali + manifest sources in corpus/apps/.
 
 Contract:
-    python corpus/build.py            build every app in corpus/apps/<name>/ into corpus/apk/<name>.apk
+    python corpus/build.py            build every corpus/apps/<name>/ into corpus/apk/<name>.apk
     python corpus/build.py NAME...    build only the named apps
     python corpus/build.py --check    rebuild into a temporary folder and compare byte for byte
                                       with the committed APKs; exit 1 and name the stale ones
