@@ -1,0 +1,309 @@
+"""The SDK signature catalogue and its matcher: which SDKs an app's classes and hosts belong to.
+
+Contract
+--------
+* :meth:`SdkCatalog.load` reads ``rulesets/sdks/*.yaml`` (validated by
+  :mod:`scanner.sdk.loader`) and raises :class:`scanner.errors.RulesetError` on bad data.
+* Class names may be Dalvik descriptors (``Lcom/umeng/analytics/MobclickAgent;``, array
+  descriptors too) or dotted names (``com.umeng.analytics.MobclickAgent``). A code prefix
+  matches on whole name segments, splitting on ``.`` and ``$``; so obfuscated classes under
+  a kept package (``Lcom/umeng/a/b;``) still match the prefix ``com.umeng.``.
+* Every class is attributed to at most one SDK: the owner of the **longest** matching
+  prefix; code regexes are consulted only when no prefix matches.
+* Hosts match host suffixes on a dot boundary (``umeng.com`` matches ``alog.umeng.com`` but
+  not ``notumeng.com``); the longest suffix wins; host regexes (full match) are a fallback.
+
+Overlaps are resolved once, at load time, deterministically:
+
+1. An entry that declares ``exodus_id: X`` replaces every entry of *lower* precedence that
+   declares the same Exodus id (the curated Umeng entry replaces the imported Exodus one).
+2. When two entries list the identical prefix or host, the higher file ``precedence`` wins
+   (curated 100 > exodus 50 > android-libraries 10); on a tie, the smaller id.
+3. Otherwise the more specific (longer) prefix/host wins at match time, whichever file it
+   comes from.
+
+Performance: prefixes live in a dict keyed by dotted prefix; a class costs one dict lookup
+per package segment, and packages are cached per call, so thousands of classes against a
+few thousand signatures take milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from scanner.errors import RulesetError
+from scanner.sdk.loader import load_files
+from scanner.sdk.model import SdkMatch, SdkSignature
+
+_PKG = Path(__file__).resolve().parent.parent  # the scanner package folder
+
+DEFAULT_SAMPLE = 20
+
+
+def rulesets_dir() -> Path:
+    """The shipped rulesets folder.
+
+    ``APPAUDIT_RULESETS_DIR`` overrides; otherwise a source checkout's ``rulesets/`` beside
+    the ``scanner`` package, then a wheel's ``scanner/_data/rulesets``.
+    """
+    env = os.environ.get("APPAUDIT_RULESETS_DIR")
+    if env:
+        return Path(env)
+    checkout = _PKG.parent / "rulesets"
+    if checkout.is_dir():
+        return checkout
+    return _PKG / "_data" / "rulesets"
+
+
+def normalize_class_name(name: str) -> str:
+    """``Lcom/a/B;`` / ``[Lcom/a/B;`` / ``com/a/B`` / ``com.a.B`` -> ``com.a.B``."""
+    n = name.strip().lstrip("[")
+    if n.startswith("L") and n.endswith(";"):
+        n = n[1:-1]
+    return n.replace("/", ".")
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case host without scheme, port, brackets or trailing dot."""
+    h = host.strip().lower()
+    if "://" in h:
+        h = h.split("://", 1)[1]
+    h = h.split("/", 1)[0]
+    if h.startswith("["):  # IPv6 literal
+        return h[1:].split("]", 1)[0]
+    if h.count(":") == 1:
+        h = h.split(":", 1)[0]
+    return h.rstrip(".")
+
+
+def _key(prefix: str) -> str:
+    """Dotted prefix ``com.a.B$C.`` -> segment key ``com.a.B.C``."""
+    return prefix.rstrip(".").replace("$", ".")
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two entries listed the same prefix/host; ``winner`` keeps it (see module doc)."""
+
+    kind: str  # "code" or "host"
+    signature: str
+    winner: str
+    loser: str
+
+
+class SdkCatalog:
+    """Validated SDK signatures plus the lookup indexes built from them (immutable)."""
+
+    def __init__(
+        self,
+        signatures: Iterable[SdkSignature],
+        *,
+        version: int = 1,
+        sha256: str = "",
+        files: tuple[str, ...] = (),
+    ) -> None:
+        all_sigs = tuple(signatures)
+        ids = [s.id for s in all_sigs]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise RulesetError(f"duplicate SDK ids: {dupes}")
+        self.version = version
+        self.sha256 = sha256
+        self.files = files
+
+        # 1. exodus_id supersession
+        best: dict[int, int] = {}
+        for s in all_sigs:
+            for x in s.exodus_ids:
+                best[x] = max(best.get(x, s.precedence), s.precedence)
+        superseded: dict[str, tuple[str, ...]] = {}
+        active: list[SdkSignature] = []
+        for s in all_sigs:
+            over = [x for x in s.exodus_ids if best[x] > s.precedence]
+            if over:
+                superseded[s.id] = tuple(
+                    sorted(
+                        o.id for o in all_sigs
+                        if o.precedence == best[over[0]] and over[0] in o.exodus_ids
+                    )
+                )
+            else:
+                active.append(s)
+        # rank: lower wins ties (higher precedence, then smaller id)
+        active.sort(key=lambda s: (-s.precedence, s.id))
+        self._sdks: tuple[SdkSignature, ...] = tuple(active)
+        self._by_id = {s.id: s for s in self._sdks}
+        self.superseded: Mapping[str, tuple[str, ...]] = superseded
+
+        # 2. identical prefixes / hosts
+        overlaps: list[Overlap] = []
+        self._prefix: dict[str, int] = {}
+        self._prefix_text: dict[str, str] = {}
+        self._hosts: dict[str, int] = {}
+        for rank, s in enumerate(self._sdks):
+            for p in s.code_prefixes:
+                k = _key(p)
+                if k in self._prefix:
+                    if self._prefix[k] != rank:
+                        overlaps.append(Overlap("code", p, self._sdks[self._prefix[k]].id, s.id))
+                    continue
+                self._prefix[k] = rank
+                self._prefix_text[k] = p
+            for h in s.hosts:
+                if h in self._hosts:
+                    if self._hosts[h] != rank:
+                        overlaps.append(Overlap("host", h, self._sdks[self._hosts[h]].id, s.id))
+                    continue
+                self._hosts[h] = rank
+        self.overlaps: tuple[Overlap, ...] = tuple(overlaps)
+        self._depth = max((k.count(".") + 1 for k in self._prefix), default=0)
+
+        code_rx = [(rank, rx) for rank, s in enumerate(self._sdks) for rx in s.code_regexes]
+        self._code_rx_owner = [rank for rank, _ in code_rx]
+        self._code_rx_text = [rx for _, rx in code_rx]
+        self._code_rx: re.Pattern[str] | None = (
+            re.compile("|".join(f"(?P<r{i}>{rx})" for i, (_, rx) in enumerate(code_rx)))
+            if code_rx
+            else None
+        )
+        self._host_rx = [
+            (rank, re.compile(rx, re.IGNORECASE))
+            for rank, s in enumerate(self._sdks)
+            for rx in s.host_regexes
+        ]
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, dir: Path | None = None) -> SdkCatalog:  # noqa: A002 - public API name
+        """Load ``*.yaml`` from ``dir`` (default: ``rulesets_dir() / 'sdks'``)."""
+        folder = Path(dir) if dir is not None else rulesets_dir() / "sdks"
+        if not folder.is_dir():
+            raise RulesetError(f"SDK signature folder not found: {folder}")
+        loaded = load_files(folder.glob("*.yaml"))
+        return cls(loaded.signatures, version=loaded.version, sha256=loaded.sha256,
+                   files=loaded.files)
+
+    # ------------------------------------------------------------------ container
+    @property
+    def sdks(self) -> tuple[SdkSignature, ...]:
+        """Active signatures (superseded entries removed), highest precedence first."""
+        return self._sdks
+
+    def __len__(self) -> int:
+        return len(self._sdks)
+
+    def __iter__(self) -> Iterator[SdkSignature]:
+        return iter(self._sdks)
+
+    def __contains__(self, sdk_id: object) -> bool:
+        return sdk_id in self._by_id
+
+    def get(self, sdk_id: str) -> SdkSignature | None:
+        """The active signature with this id, or None."""
+        return self._by_id.get(sdk_id)
+
+    # ------------------------------------------------------------------ code
+    def _owner_of_key(self, key: str, cache: dict[str, tuple[int, str] | None]) -> tuple[
+        int, str
+    ] | None:
+        """(rank, matched prefix key) of the longest prefix of a segment key, or None."""
+        if key in cache:
+            return cache[key]
+        parent, _, _ = key.rpartition(".")
+        found = self._owner_of_key(parent, cache) if parent else None
+        if key.count(".") < self._depth:
+            rank = self._prefix.get(key)
+            if rank is not None:
+                found = (rank, key)
+        cache[key] = found
+        return found
+
+    def _attribute(
+        self, name: str, cache: dict[str, tuple[int, str] | None]
+    ) -> tuple[int, str] | None:
+        dotted = normalize_class_name(name)
+        if not dotted:
+            return None
+        hit = self._owner_of_key(dotted.replace("$", "."), cache)
+        if hit is None and self._code_rx is not None:
+            m = self._code_rx.search(dotted)
+            if m is not None and m.lastgroup is not None:
+                i = int(m.lastgroup[1:])
+                return self._code_rx_owner[i], "regex:" + self._code_rx_text[i]
+        return hit
+
+    def sdk_for_class(self, descriptor: str) -> SdkSignature | None:
+        """The SDK a class belongs to (longest prefix, then regex), e.g. to attribute a
+        call site's caller; None for app or unknown code."""
+        hit = self._attribute(descriptor, {})
+        return self._sdks[hit[0]] if hit else None
+
+    def match_classes(
+        self,
+        class_names: Iterable[str],
+        *,
+        field_values: Mapping[str, str] | None = None,
+        sample: int = DEFAULT_SAMPLE,
+    ) -> list[SdkMatch]:
+        """SDKs present among ``class_names``, sorted by id, each with its class evidence.
+
+        ``field_values`` maps Dalvik field descriptors to their constant string values
+        (from the dex reader); when an SDK has a ``version_hint`` field present there, the
+        match carries that version.
+        """
+        cache: dict[str, tuple[int, str] | None] = {}
+        hits: dict[int, list[str]] = {}
+        via: dict[int, set[str]] = {}
+        for name in set(class_names):
+            hit = self._attribute(name, cache)
+            if hit is None:
+                continue
+            rank, key = hit
+            hits.setdefault(rank, []).append(name)
+            via.setdefault(rank, set()).add(self._prefix_text.get(key, key))
+        out = []
+        for rank, names in hits.items():
+            sdk = self._sdks[rank]
+            version = None
+            if field_values and sdk.version_field:
+                value = field_values.get(sdk.version_field)
+                version = str(value) if value else None
+            names.sort()
+            out.append(
+                SdkMatch(
+                    sdk=sdk,
+                    classes=tuple(names[: max(sample, 0)]),
+                    class_count=len(names),
+                    version=version,
+                    matched_by=tuple(sorted(via[rank])),
+                )
+            )
+        out.sort(key=lambda m: m.sdk.id)
+        return out
+
+    # ------------------------------------------------------------------ network
+    def sdk_for_host(self, host: str) -> SdkSignature | None:
+        """The SDK a host belongs to: longest suffix on a dot boundary, then regexes."""
+        h = normalize_host(host)
+        if not h:
+            return None
+        labels = h.split(".")
+        for i in range(len(labels)):
+            rank = self._hosts.get(".".join(labels[i:]))
+            if rank is not None:
+                return self._sdks[rank]
+        for rank, rx in self._host_rx:
+            if rx.fullmatch(h):
+                return self._sdks[rank]
+        return None
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> SdkCatalog:
+    """The shipped catalogue, loaded once per process."""
+    return SdkCatalog.load()
