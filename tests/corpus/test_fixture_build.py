@@ -346,6 +346,7 @@ def test_hostile_files_are_what_they_claim(hostile):
         assert zf.read("classes.dex")[:4] == b"dex\n"
 
 
+@pytest.mark.slow
 def test_zip_bomb_declares_and_really_inflates_past_2_gib(hostile):
     mod, f, _ = hostile
     assert f["zip_bomb"].stat().st_size < 5 * 1024 * 1024
