@@ -1,0 +1,41 @@
+"""``appaudit scan``: static audit of one APK, optionally joined with captured traffic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.cli.common import default_out, finish, output_options, parse_formats
+from scanner.engine import ScanRequest, run
+from scanner.timeparse import parse_time
+
+
+@click.command("scan")
+@click.argument("apk", type=click.Path(path_type=Path))
+@click.option("--category", default=None, help="App type id (see `appaudit rules categories`).")
+@click.option("--flows", multiple=True, type=click.Path(path_type=Path),
+              help="mitmproxy flow file or HAR of the app's traffic (repeatable).")
+@click.option("--device-facts", type=click.Path(path_type=Path), default=None,
+              help="JSON/YAML with the test phone's identifiers.")
+@click.option("--consent-at", default=None, help="Consent moment: ISO 8601 or Unix time.")
+@click.option("--first-party", multiple=True, help="Domain of the app operator (repeatable).")
+@output_options
+def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,
+         consent_at: str | None, first_party: tuple[str, ...], out: Path | None, formats: str,
+         lang: str, fail_on: str | None) -> None:
+    """Audit an APK: manifest, permissions, code, SDKs (and traffic with --flows)."""
+    fmts = parse_formats(formats)
+    request = ScanRequest(
+        apk=apk, flows=flows, category=category, device_facts=device_facts,
+        consent_at=parse_time(consent_at) if consent_at else None,
+        first_party=first_party, command="scan",
+        options={"category": category, "flows": [str(f) for f in flows],
+                 "device_facts": str(device_facts) if device_facts else None,
+                 "consent_at": consent_at, "first_party": list(first_party)},
+    )
+    result = run(request)
+    finish(result, out or default_out(apk.stem), fmts, lang, fail_on)
+
+
+COMMANDS = [scan]

@@ -1,0 +1,30 @@
+"""The detector registry. Add a detector module and one line to ``ALL_DETECTORS``.
+
+Order matters: later detectors read what earlier ones yielded (code analysis
+before permission use, SDK detection before traffic attribution).
+"""
+
+from __future__ import annotations
+
+from scanner.detectors.category import CategoryDetector
+from scanner.detectors.code_facts import CodeFactsDetector
+from scanner.detectors.interface import Detector, ScanContext
+from scanner.detectors.manifest import ManifestDetector
+from scanner.detectors.permissions import PermissionsDetector
+from scanner.detectors.privacy_policy import PrivacyPolicyDetector
+
+
+def all_detectors() -> list[Detector]:
+    """Fresh detector instances in run order."""
+    return [cls() for cls in ALL_DETECTORS]
+
+
+ALL_DETECTORS: list[type[Detector]] = [
+    ManifestDetector,
+    CategoryDetector,
+    CodeFactsDetector,
+    PermissionsDetector,
+    PrivacyPolicyDetector,
+]
+
+__all__ = ["ALL_DETECTORS", "Detector", "ScanContext", "all_detectors"]

@@ -1,0 +1,85 @@
+"""Permission facts: each declared permission, whether reachable code uses it, and
+sensitive APIs used without their permission declared.
+
+"Used" means some call site that needs the permission is reachable (or of
+unknown reachability, which counts as used so that no excess-permission
+finding rests on a guess). Without code analysis ``used`` stays ``None``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.model.facts import Fact
+from scanner.model.locator import Locator
+from scanner.model.result import ApiUse
+
+# Permissions that grant the same access: declaring the stronger one satisfies the weaker.
+IMPLIED = {
+    "android.permission.ACCESS_COARSE_LOCATION": ("android.permission.ACCESS_FINE_LOCATION",),
+    "android.permission.READ_EXTERNAL_STORAGE": ("android.permission.WRITE_EXTERNAL_STORAGE",),
+    "android.permission.READ_PHONE_STATE": ("android.permission.READ_PRIVILEGED_PHONE_STATE",),
+}
+
+
+def api_locator(u: ApiUse) -> Locator:
+    """Where a call site is: dex, class, method, instruction offset."""
+    cls, _, method = u.caller.partition("->")
+    return Locator("code", dex=u.dex, **{"class": cls}, method=method, offset=u.offset,
+                   api=u.api, sdk=u.sdk)
+
+
+class PermissionsDetector(Detector):
+    """Yields ``apk.permission`` and ``code.permission_missing`` facts."""
+
+    name = "permissions"
+
+    def apk(self, ctx: ScanContext) -> Iterable[Item]:
+        ev = ctx.apk
+        if ev is None:
+            return
+        code_done = bool(ctx.cache.get("code_analysed"))
+        uses = list(ctx.of_type(ApiUse))
+        by_perm: dict[str, list[ApiUse]] = defaultdict(list)
+        for u in uses:
+            for p in u.permissions:
+                by_perm[p].append(u)
+        declared = {p.name for p in ev.permissions}
+        kb = ctx.knowledge.permissions
+        for p in ev.permissions:
+            info = kb.get(p.name)
+            needing = by_perm.get(p.name, [])
+            for weaker, stronger in IMPLIED.items():
+                if p.name in stronger:
+                    needing = needing + by_perm.get(weaker, [])
+            live = [u for u in needing if u.reachable is not False]
+            used = (bool(live) if code_done else None)
+            sdks = sorted({u.sdk for u in live if u.sdk})
+            sdk_only = bool(live) and all(u.sdk for u in live)
+            yield Fact("apk.permission", {
+                "name": p.name,
+                "dangerous": bool(info and info.dangerous),
+                "protection": info.protection if info else "unknown",
+                "known": info is not None,
+                "pi_types": list(info.pi_types) if info else [],
+                "used": used, "used_by_sdks": sdks, "sdk_only": sdk_only,
+                "dead_code_only": bool(needing) and not live,
+                "target_sdk": ev.target_sdk,
+            }, (Locator("manifest", file="AndroidManifest.xml", element="uses-permission",
+                        name=p.name),) + tuple(api_locator(u) for u in live[:20]))
+        missing: dict[tuple[str, str], list[ApiUse]] = defaultdict(list)
+        for u in uses:
+            if not u.permissions or u.reachable is False:
+                continue
+            satisfied = any(
+                perm in declared or any(s in declared for s in IMPLIED.get(perm, ()))
+                for perm in u.permissions)
+            if not satisfied:
+                missing[(u.api, " | ".join(u.permissions))].append(u)
+        for (api, perms), sites in sorted(missing.items()):
+            yield Fact("code.permission_missing", {
+                "api": api, "permissions": perms, "pi_type": sites[0].pi_type,
+                "sdk": sites[0].sdk, "sites": len(sites),
+            }, tuple(api_locator(u) for u in sites[:20]))

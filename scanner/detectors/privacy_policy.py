@@ -1,0 +1,34 @@
+"""Whether the APK carries a privacy policy: a policy asset, or a policy URL in its code strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.model.facts import Fact
+from scanner.model.locator import Locator
+
+POLICY_URL = re.compile(r"^https?://\S*(privacy|policy|yinsi|隐私|agreement|protocol|legal)\S*$",
+                        re.I)
+
+
+class PrivacyPolicyDetector(Detector):
+    """Yields one ``apk.privacy_policy`` fact (present or not, with what was found)."""
+
+    name = "privacy_policy"
+
+    def apk(self, ctx: ScanContext) -> Iterable[Item]:
+        ev = ctx.apk
+        if ev is None:
+            return
+        urls: list[str] = []
+        index = ctx.cache.get("dex_index")
+        if index is not None:
+            urls = sorted(set(index.strings_matching(POLICY_URL)))[:20]
+        assets = list(ev.privacy_policy_assets)
+        locs = [Locator("zip", entry=a) for a in assets]
+        yield Fact("apk.privacy_policy", {
+            "present": bool(assets or urls), "assets": assets, "urls": urls,
+            "code_searched": index is not None,
+        }, tuple(locs))

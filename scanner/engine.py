@@ -1,0 +1,183 @@
+"""The pipeline: ingest → detectors → facts → rules → findings → :class:`ScanResult`.
+
+The engine wires stages together and does nothing else: readers parse,
+detectors conclude, rules judge, formats render.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scanner import TOOL_NAME, __version__
+from scanner.detectors import all_detectors
+from scanner.detectors.interface import Item, ScanContext
+from scanner.errors import UsageError
+from scanner.knowledge import Knowledge
+from scanner.model.evidence import ApkEvidence, InputFile, Permission
+from scanner.model.facts import Fact
+from scanner.model.result import (
+    ApiUse,
+    AppInfo,
+    CategoryInfo,
+    ScanResult,
+    SdkUse,
+    Skipped,
+    ToolInfo,
+    Transmission,
+)
+from scanner.rules.loader import RuleSet, load_rules
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+
+
+def tool_info(knowledge: Knowledge) -> ToolInfo:
+    """The tool section of a result."""
+    return ToolInfo(TOOL_NAME, __version__, knowledge.version, knowledge.sha256)
+
+
+@dataclass
+class ScanRequest:
+    """What to scan and how (the options of ``appaudit scan`` / ``traffic``)."""
+
+    apk: Path | None = None
+    flows: Sequence[Path] = ()
+    category: str | None = None
+    device_facts: Path | None = None
+    consent_at: float | None = None
+    first_party: Sequence[str] = ()
+    command: str = "scan"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def check_category(knowledge: Knowledge, category: str | None) -> None:
+    """Refuse an unknown category id, listing the valid ones."""
+    if category and category not in knowledge.categories:
+        ids = ", ".join(sorted(knowledge.categories))
+        raise UsageError(f"unknown category {category!r}; valid ids: {ids}")
+
+
+def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
+    """Run the whole pipeline for one app (APK and/or flows)."""
+    rules = rules or load_rules()
+    knowledge = rules.knowledge
+    check_category(knowledge, request.category)
+    started = now_iso()
+    ctx = ScanContext(knowledge=knowledge, category=request.category,
+                      options=dict(request.options))
+    inputs: list[InputFile] = []
+    if request.apk is not None:
+        from scanner.ingest.apk import ApkReader
+
+        ctx.apk = ApkReader(request.apk).read()
+        inputs.append(ctx.apk.input)
+    if request.flows:
+        from scanner.ingest.traffic import read_traffic  # type: ignore[import-not-found]
+
+        ctx.traffic = read_traffic(request, ctx)
+        inputs.extend(ctx.traffic.inputs)
+    detectors = all_detectors()
+    for det in detectors:
+        if ctx.apk is not None:
+            ctx.collected.extend(det.apk(ctx))
+        if ctx.traffic is not None:
+            ctx.collected.extend(det.traffic(ctx))
+    for det in detectors:
+        ctx.collected.extend(det.finish(ctx))
+    return assemble(ctx, rules, request, inputs, started)
+
+
+def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
+             inputs: Iterable[InputFile], started: str) -> ScanResult:
+    """Sort detector output into result sections and evaluate the rules."""
+    items: list[Item] = ctx.collected
+    facts = [x for x in items if isinstance(x, Fact)]
+    applies = {"apk"} if ctx.apk is not None else set()
+    if ctx.traffic is not None:
+        applies.add("traffic")
+    findings = rules.evaluate(facts, applies_to=applies or None)
+    api_uses = tuple(sorted((x for x in items if isinstance(x, ApiUse)),
+                            key=lambda u: (u.dex, u.offset, u.api, u.caller)))
+    sdks = _merge_sdks(x for x in items if isinstance(x, SdkUse))
+    transmissions = tuple(x for x in items if isinstance(x, Transmission))
+    skipped = tuple(x for x in items if isinstance(x, Skipped))
+    app = _app_info(ctx.apk, facts, request.category) if ctx.apk else None
+    return ScanResult(
+        tool=tool_info(ctx.knowledge),
+        command=request.command,
+        inputs=tuple(inputs),
+        app=app,
+        category=_category_info(ctx, facts),
+        sdks=sdks,
+        api_uses=api_uses,
+        transmissions=transmissions,
+        findings=tuple(findings),
+        skipped=skipped,
+        started=started,
+        finished=now_iso(),
+        options={k: v for k, v in request.options.items() if v not in (None, (), [])},
+        extra=dict(ctx.cache.get("result_extra", {})),
+    )
+
+
+def _merge_sdks(uses: Iterable[SdkUse]) -> tuple[SdkUse, ...]:
+    """One entry per SDK id, code and network evidence merged."""
+    merged: dict[str, SdkUse] = {}
+    for u in uses:
+        prev = merged.get(u.id)
+        if prev is None:
+            merged[u.id] = u
+            continue
+        ev = dict(prev.evidence)
+        for k, v in u.evidence.items():
+            if isinstance(v, list) and isinstance(ev.get(k), list):
+                ev[k] = sorted(set(ev[k]) | set(v))
+            else:
+                ev.setdefault(k, v)
+        merged[u.id] = replace(prev, evidence=ev, version=prev.version or u.version)
+    return tuple(sorted(merged.values(), key=lambda s: s.id))
+
+
+def _app_info(ev: ApkEvidence, facts: list[Fact], category: str | None) -> AppInfo:
+    used = {f.get("name"): f for f in facts if f.kind == "apk.permission"}
+    perms = []
+    for p in ev.permissions:
+        f = used.get(p.name)
+        perms.append(Permission(
+            name=p.name,
+            dangerous=bool(f.get("dangerous")) if f else False,
+            pi_types=tuple(f.get("pi_types") or ()) if f else (),
+            used=f.get("used") if f else None,
+            max_sdk=p.max_sdk,
+            protection=f.get("protection") if f else None,
+        ))
+    return AppInfo(
+        package=ev.package, label=ev.label, version_name=ev.version_name,
+        version_code=ev.version_code, min_sdk=ev.min_sdk, target_sdk=ev.target_sdk,
+        category=category, permissions=tuple(perms), components=ev.components,
+        flags=ev.flags, signers=ev.signers, application_class=ev.application_class,
+    )
+
+
+def _category_info(ctx: ScanContext, facts: list[Fact]) -> CategoryInfo:
+    fact = next((f for f in facts if f.kind == "app.category"), None)
+    cat = ctx.knowledge.categories.get(ctx.category) if ctx.category else None
+    if cat is None:
+        suggested = tuple(
+            {"id": cid, "zh": ctx.knowledge.categories[cid].zh,
+             "en": ctx.knowledge.categories[cid].en, "basis": "package name / label keywords"}
+            for cid in (fact.get("suggested") if fact else []) or [])
+        return CategoryInfo(id=None, known=False, suggested=suggested)
+    return CategoryInfo(id=cat.id, known=True, zh=cat.zh, en=cat.en,
+                        necessary_pi=cat.necessary_pi, necessary_pi_text=cat.necessary_pi_text_zh)
+
+
+def skipped_of(result: ScanResult) -> list[Skipped]:
+    """Convenience for callers that report partial results."""
+    return list(result.skipped)

@@ -1,0 +1,352 @@
+"""APK ingest: container, manifest, resources and signatures become :class:`ApkEvidence`.
+
+androguard parses the binary XML, the resource table and the signing
+blocks; everything it reads has first passed :class:`SafeZip`'s checks.
+androguard's loguru logging is silenced here, since it logs every step at
+DEBUG by default and that doubles its run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from loguru import logger as _loguru
+from lxml import etree
+
+from scanner.errors import InputError
+from scanner.hashing import digest_bytes
+from scanner.ingest.safezip import (
+    MAX_ARSC,
+    MAX_DEX,
+    MAX_MANIFEST,
+    MAX_SMALL,
+    MAX_TOTAL_DEX,
+    ApkContainerError,
+    SafeZip,
+    ZipBombError,
+)
+from scanner.model.evidence import (
+    ApkEvidence,
+    Component,
+    DexFile,
+    Flags,
+    InputFile,
+    IntentFilter,
+    Permission,
+    Signer,
+    ZipAnomaly,
+)
+from scanner.model.locator import Locator
+
+_loguru.disable("androguard")
+
+from androguard.core.apk import APK  # noqa: E402
+from androguard.core.axml import ARSCParser, AXMLPrinter  # noqa: E402
+
+ANDROID_NS = "http://schemas.android.com/apk/res/android"
+MAX_APK_BYTES = 4 << 30
+COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
+
+
+class ManifestError(InputError):
+    """The AndroidManifest.xml is missing or cannot be parsed."""
+
+
+def _local(el) -> str:
+    """Element name without namespace: Android's parser ignores element prefixes."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    return etree.QName(tag).localname
+
+
+def _attr(el, name: str) -> str | None:
+    """An android: attribute, falling back to an unprefixed one as Android does for some."""
+    v = el.get(f"{{{ANDROID_NS}}}{name}")
+    if v is None:
+        v = el.get(name)
+    return v
+
+
+def _bool(value: str | None, default: bool | None) -> bool | None:
+    if value is None:
+        return default
+    v = value.strip().lower()
+    if v in ("true", "1", "0xffffffff", "-1"):
+        return True
+    if v in ("false", "0", "0x0", "0x00000000"):
+        return False
+    # a resource reference (@7F..) cannot be resolved to a bool here; keep the default
+    return default
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value, 0)
+    except ValueError:
+        return None
+
+
+def _qualify(name: str | None, package: str) -> str | None:
+    if not name:
+        return name
+    if name.startswith("."):
+        return package + name
+    if "." not in name:
+        return f"{package}.{name}"
+    return name
+
+
+class ApkReader:
+    """Reads one APK file into :class:`ApkEvidence` (manifest, signers, dex bytes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> ApkEvidence:
+        """Parse the APK; raise :class:`InputError` with one clear line when it is unusable."""
+        path = self.path
+        label = path.name
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_APK_BYTES:
+            raise InputError(f"{label}: {size} bytes, over the limit of {MAX_APK_BYTES}")
+        data = path.read_bytes()
+        digests = digest_bytes(data)
+        zf = SafeZip(data, label)
+        if not zf.has("AndroidManifest.xml"):
+            raise ManifestError(f"{label}: zip has no AndroidManifest.xml, not an APK")
+        manifest_raw = zf.read("AndroidManifest.xml", MAX_MANIFEST)
+        root = self._parse_manifest(manifest_raw, label)
+        package = root.get("package") or ""
+        arsc = self._arsc(zf, label)
+
+        uses_sdk = next((el for el in root if _local(el) == "uses-sdk"), None)
+        min_sdk = _int(_attr(uses_sdk, "minSdkVersion")) if uses_sdk is not None else None
+        target_sdk = _int(_attr(uses_sdk, "targetSdkVersion")) if uses_sdk is not None else None
+        if min_sdk is None:
+            min_sdk = 1
+        if target_sdk is None:
+            target_sdk = min_sdk
+
+        app_el = next((el for el in root if _local(el) == "application"), None)
+        flags = self._flags(app_el, target_sdk)
+        components = tuple(self._components(app_el, package, target_sdk))
+        application_class = _qualify(_attr(app_el, "name"), package) if app_el is not None else None
+        label_value = self._label(app_el, arsc)
+
+        permissions = []
+        seen = set()
+        for el in root:
+            if _local(el) in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m"):
+                name = _attr(el, "name")
+                if not name or name in seen:
+                    continue
+                seen.add(name)
+                permissions.append(Permission(name=name, dangerous=False,
+                                              max_sdk=_int(_attr(el, "maxSdkVersion"))))
+        declared = tuple(
+            (_attr(el, "name") or "", _attr(el, "protectionLevel") or "normal")
+            for el in root if _local(el) == "permission"
+        )
+
+        dex_files = []
+        total = 0
+        for name in zf.dex_names():
+            raw = zf.read(name, MAX_DEX)
+            total += len(raw)
+            if total > MAX_TOTAL_DEX:
+                raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
+            dex_files.append(DexFile(name=name, size=len(raw), data=raw))
+
+        signers, sign_anomalies = self._signers(data, zf)
+        names = tuple(zf.names())
+        policy_assets = tuple(n for n in names
+                              if n.startswith(("assets/", "res/raw/")) and POLICY_NAME.search(n))
+        return ApkEvidence(
+            input=InputFile("apk", str(path), digests.bytes, digests.sha256, digests.sm3),
+            package=package,
+            label=label_value,
+            version_name=_resolve_str(root.get(f"{{{ANDROID_NS}}}versionName"), arsc),
+            version_code=root.get(f"{{{ANDROID_NS}}}versionCode"),
+            min_sdk=min_sdk,
+            target_sdk=target_sdk,
+            permissions=tuple(permissions),
+            declared_permissions=declared,
+            components=components,
+            application_class=application_class,
+            flags=flags,
+            signers=tuple(signers),
+            dex_files=tuple(dex_files),
+            entry_names=names,
+            anomalies=tuple(zf.anomalies) + tuple(sign_anomalies),
+            manifest_locator=Locator("manifest", file="AndroidManifest.xml"),
+            privacy_policy_assets=policy_assets,
+        )
+
+    @staticmethod
+    def _parse_manifest(raw: bytes, label: str):
+        try:
+            printer = AXMLPrinter(raw)
+            ok = printer.is_valid()
+            root = printer.get_xml_obj() if ok else None
+        except Exception as e:  # androguard raises many types on hostile AXML
+            raise ManifestError(f"{label}: AndroidManifest.xml is not valid binary XML "
+                                f"({type(e).__name__})") from e
+        if root is None or _local(root) != "manifest":
+            raise ManifestError(f"{label}: AndroidManifest.xml is not valid binary XML")
+        return root
+
+    @staticmethod
+    def _arsc(zf: SafeZip, label: str):
+        if not zf.has("resources.arsc"):
+            return None
+        try:
+            return ARSCParser(zf.read("resources.arsc", MAX_ARSC))
+        except (ZipBombError, ApkContainerError):
+            raise
+        except Exception:  # a broken resource table only costs us the label
+            return None
+
+    @staticmethod
+    def _label(app_el, arsc) -> str | None:
+        if app_el is None:
+            return None
+        return _resolve_str(_attr(app_el, "label"), arsc)
+
+    @staticmethod
+    def _flags(app_el, target_sdk: int) -> Flags:
+        get = (lambda n: _attr(app_el, n)) if app_el is not None else (lambda n: None)
+        cleartext_default = target_sdk < 28
+        return Flags(
+            debuggable=bool(_bool(get("debuggable"), False)),
+            allow_backup=bool(_bool(get("allowBackup"), True)),
+            uses_cleartext_traffic=_bool(get("usesCleartextTraffic"), None),
+            cleartext_default=cleartext_default,
+            network_security_config=get("networkSecurityConfig") is not None,
+            test_only=bool(_bool(get("testOnly"), False)),
+        )
+
+    @staticmethod
+    def _components(app_el, package: str, target_sdk: int) -> Iterable[Component]:
+        if app_el is None:
+            return
+        for el in app_el:
+            kind = _local(el)
+            if kind not in COMPONENT_TAGS:
+                continue
+            name = _qualify(_attr(el, "name") or _attr(el, "targetActivity"), package) or ""
+            filters = []
+            for f in el:
+                if _local(f) != "intent-filter":
+                    continue
+                filters.append(IntentFilter(
+                    actions=tuple(_attr(a, "name") or "" for a in f if _local(a) == "action"),
+                    categories=tuple(_attr(a, "name") or "" for a in f if _local(a) == "category"),
+                    schemes=tuple(_attr(a, "scheme") for a in f
+                                  if _local(a) == "data" and _attr(a, "scheme")),
+                ))
+            explicit = _bool(_attr(el, "exported"), None)
+            if explicit is not None:
+                exported, reason = explicit, "explicit"
+            elif filters:
+                # Before Android 12 (API 31) an intent filter implies exported=true;
+                # from 31 on the attribute is mandatory and such an APK fails to install.
+                exported, reason = True, "intent-filter"
+            elif kind == "provider":
+                exported, reason = target_sdk <= 16, "provider-default"
+            else:
+                exported, reason = False, "default"
+            yield Component(
+                name=name,
+                type="activity" if kind == "activity-alias" else kind,
+                exported=exported,
+                exported_reason=reason,
+                permission=_attr(el, "permission"),
+                read_permission=_attr(el, "readPermission"),
+                write_permission=_attr(el, "writePermission"),
+                grant_uri_permissions=bool(_bool(_attr(el, "grantUriPermissions"), False)),
+                enabled=bool(_bool(_attr(el, "enabled"), True)),
+                intent_filters=tuple(filters),
+                authorities=_attr(el, "authorities"),
+            )
+
+    @staticmethod
+    def _signers(data: bytes, zf: SafeZip) -> tuple[list[Signer], list[ZipAnomaly]]:
+        """Certificates of the v1/v2/v3 schemes, merged by certificate fingerprint."""
+        anomalies: list[ZipAnomaly] = []
+        for name in zf.names():
+            if name.startswith("META-INF/") and zf.entries[name].size > MAX_SMALL:
+                return [], [ZipAnomaly("signature_unreadable", name, "signature file too large")]
+        by_fp: dict[str, dict] = {}
+        try:
+            apk = APK(data, raw=True, skip_analysis=True)
+            schemes = []
+            if apk.is_signed_v1():
+                for sig in apk.get_signature_names():
+                    der = apk.get_certificate_der(sig)
+                    if der:
+                        schemes.append(("v1", der))
+            if apk.is_signed_v2():
+                schemes.extend(("v2", der) for der in apk.get_certificates_der_v2())
+            if apk.is_signed_v3():
+                schemes.extend(("v3", der) for der in apk.get_certificates_der_v3())
+        except Exception as e:  # hostile signing blocks: record, keep scanning
+            return [], [ZipAnomaly("signature_unreadable", "", f"{type(e).__name__}: {e}"[:200])]
+        for scheme, der in schemes:
+            fp = hashlib.sha256(der).hexdigest()
+            entry = by_fp.setdefault(fp, {"der": der, "schemes": []})
+            if scheme not in entry["schemes"]:
+                entry["schemes"].append(scheme)
+        signers = [_signer(fp, e["der"], e["schemes"]) for fp, e in by_fp.items()]
+        return sorted(signers, key=lambda s: s.sha256), anomalies
+
+
+def _signer(fp: str, der: bytes, schemes: list[str]) -> Signer:
+    import warnings
+
+    from cryptography import x509
+
+    subject = issuer = not_before = not_after = ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd country-name lengths in old certificates
+            cert = x509.load_der_x509_certificate(der)
+            subject = cert.subject.rfc4514_string()
+            issuer = cert.issuer.rfc4514_string()
+        not_before = cert.not_valid_before_utc.isoformat()
+        not_after = cert.not_valid_after_utc.isoformat()
+    except Exception:  # unparsable certificate: the fingerprint still identifies it
+        pass
+    return Signer(sha256=fp, subject=subject, issuer=issuer, schemes=tuple(sorted(schemes)),
+                  sha1=hashlib.sha1(der).hexdigest(), not_before=not_before, not_after=not_after)
+
+
+def _resolve_str(value: str | None, arsc) -> str | None:
+    """Resolve ``@7F0B0020``-style references through the resource table (default config)."""
+    if value is None or not value.startswith("@") or arsc is None:
+        return value
+    try:
+        rid = int(value[1:].split(":")[-1], 16)
+        configs = arsc.get_resolved_res_configs(rid)
+    except Exception:
+        return value
+    if not configs:
+        return value
+    for config, text in configs:
+        try:
+            blank = ("\x00\x00", "")
+            if config.get_language() in blank and config.get_country() in blank:
+                return text
+        except Exception:
+            break
+    return configs[0][1]

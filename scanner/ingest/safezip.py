@@ -1,0 +1,166 @@
+"""Defensive reading of an APK's zip container.
+
+APKs are attacker-controlled. This module reads the central directory with
+the standard library (as Android's own zip code does), refuses what Android
+would refuse (duplicate names of the manifest or dex files), records what is
+odd but harmless (path-traversal names, absolute names, NUL bytes), and
+inflates entries only up to a size cap, so a zip bomb costs bounded time and
+memory. Nothing is ever extracted to disk.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from scanner.errors import InputError
+from scanner.model.evidence import ZipAnomaly
+
+MAX_ENTRIES = 200_000
+MAX_MANIFEST = 16 << 20
+MAX_ARSC = 128 << 20
+MAX_DEX = 512 << 20
+MAX_TOTAL_DEX = 1 << 30
+MAX_SMALL = 16 << 20  # certificates, small assets
+MAX_DECLARED_TOTAL = 8 << 30
+BIG_ENTRY_RATIO = 100  # an entry over MAX_DEX compressed this well is a bomb
+MAX_RATIO = 1000  # inflated / compressed, above which an entry is treated as a bomb
+_CHUNK = 1 << 20
+
+DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
+
+
+class ZipBombError(InputError):
+    """An entry inflates beyond the scanner's limits."""
+
+
+class ApkContainerError(InputError):
+    """The file is not a readable APK container."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A central-directory entry."""
+
+    name: str
+    compressed: int
+    size: int
+    method: int
+    index: int
+
+
+class SafeZip:
+    """Read-only view of an APK zip with size-capped reads.
+
+    ``source`` is the APK's bytes (already size-checked by the caller).
+    """
+
+    def __init__(self, data: bytes, label: str) -> None:
+        self.label = label
+        self.anomalies: list[ZipAnomaly] = []
+        if not data:
+            raise ApkContainerError(f"{label}: empty file, not an APK")
+        if not data.startswith(b"PK"):
+            raise ApkContainerError(f"{label}: not a zip/APK file (no zip signature)")
+        try:
+            self._zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+                IndexError, NotImplementedError) as e:
+            raise ApkContainerError(f"{label}: corrupt or truncated zip ({e})") from e
+        if len(infos) > MAX_ENTRIES:
+            raise ApkContainerError(f"{label}: {len(infos)} zip entries, more than the "
+                                    f"limit of {MAX_ENTRIES}")
+        self._infos = infos
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_DECLARED_TOTAL:
+            raise ZipBombError(f"{label}: entries declare {declared} bytes in all, over the "
+                               f"limit of {MAX_DECLARED_TOTAL} (zip bomb?)")
+        for i in infos:
+            if i.file_size > MAX_DEX and i.file_size > max(i.compress_size, 1) * BIG_ENTRY_RATIO:
+                raise ZipBombError(
+                    f"{label}: entry {i.filename!r} inflates {i.compress_size} bytes to "
+                    f"{i.file_size} (ratio over {BIG_ENTRY_RATIO}: zip bomb)")
+        counts = Counter(i.filename for i in infos)
+        self.entries: dict[str, Entry] = {}
+        for n, info in enumerate(infos):
+            name = info.filename
+            if counts[name] > 1 and (name == "AndroidManifest.xml" or DEX_NAME.match(name)):
+                raise ApkContainerError(
+                    f"{label}: duplicate zip entry {name!r}; Android refuses to install an APK "
+                    "whose entry names repeat, and a scanner reading one copy could be fooled")
+            if name in self.entries:
+                self.anomalies.append(ZipAnomaly("duplicate_entry", name,
+                                                 "entry name occurs more than once"))
+                continue
+            self._check_name(name)
+            self.entries[name] = Entry(name, info.compress_size, info.file_size,
+                                       info.compress_type, n)
+
+    def _check_name(self, name: str) -> None:
+        parts = name.replace("\\", "/").split("/")
+        if ".." in parts:
+            self.anomalies.append(ZipAnomaly("path_traversal", name,
+                                              "entry name climbs out of its folder with '..'"))
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+            self.anomalies.append(ZipAnomaly("absolute_path", name, "entry name is absolute"))
+        if "\x00" in name:
+            self.anomalies.append(ZipAnomaly("nul_in_name", name.replace("\x00", "\\0"),
+                                              "entry name contains a NUL byte"))
+
+    def names(self) -> list[str]:
+        """Entry names in central-directory order (first of any duplicate)."""
+        return list(self.entries)
+
+    def has(self, name: str) -> bool:
+        """Whether an entry of that name exists."""
+        return name in self.entries
+
+    def read(self, name: str, cap: int) -> bytes:
+        """Inflate one entry, refusing to produce more than ``cap`` bytes.
+
+        Both the declared size and the actual inflated size are checked, since a
+        hostile zip can lie in its headers.
+        """
+        entry = self.entries.get(name)
+        if entry is None:
+            raise ApkContainerError(f"{self.label}: no entry {name!r}")
+        if entry.size > cap:
+            raise ZipBombError(f"{self.label}: entry {name!r} declares {entry.size} bytes, "
+                               f"over the limit of {cap}")
+        limit = cap
+        if entry.compressed and entry.size > (8 << 20):
+            limit = min(cap, max(entry.compressed * MAX_RATIO, 8 << 20))
+        info = self._infos[entry.index]
+        out = io.BytesIO()
+        try:
+            with self._zf.open(info) as fh:
+                # zipfile stops at the declared size and checks the CRC; the running
+                # total also bounds memory should the declared size be wrong.
+                total = 0
+                while chunk := fh.read(_CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        raise ZipBombError(
+                            f"{self.label}: entry {name!r} inflates past {limit} bytes "
+                            "(zip bomb?)")
+                    out.write(chunk)
+        except ZipBombError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as e:
+            raise ApkContainerError(f"{self.label}: entry {name!r} is corrupt ({e})") from e
+        return out.getvalue()
+
+    def dex_names(self) -> list[str]:
+        """The dex files Android loads: classes.dex, classes2.dex, ... in order."""
+        found = []
+        for name in self.entries:
+            m = DEX_NAME.match(name)
+            if m:
+                found.append((int(m.group(1) or 1), name))
+        return [n for _, n in sorted(found)]

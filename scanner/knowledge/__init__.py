@@ -1,0 +1,208 @@
+"""Knowledge loaded from rulesets/: PI taxonomy, permissions, API map, app categories, citations.
+
+This is data edited by policy experts; the loader validates shapes and cross
+references and raises :class:`RulesetError` with the file and key at fault.
+Loaded once per process (:func:`load_knowledge` caches by folder).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scanner.errors import RulesetError
+from scanner.paths import rulesets_dir
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning parse errors into :class:`RulesetError`."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as e:
+        raise RulesetError(f"{path}: missing ruleset file") from e
+    except yaml.YAMLError as e:
+        raise RulesetError(f"{path}: invalid YAML ({e})".replace("\n", " ")) from e
+
+
+@dataclass(frozen=True)
+class PermissionInfo:
+    """What the rulesets know of one Android permission."""
+
+    name: str
+    dangerous: bool
+    protection: str
+    pi_types: tuple[str, ...]
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class ApiInfo:
+    """A sensitive API (method, field, string or URI selector) and what it reveals."""
+
+    key: str  # descriptor, field descriptor or string value
+    access: str  # invoke | field | string | uri_field
+    pi_type: str
+    permissions: tuple[str, ...]
+    match: str = "exact"  # for strings: exact | prefix
+    with_api: tuple[str, ...] = ()
+    changes: tuple[dict, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    """One of the 39 app types of the 2021 necessary-PI rules."""
+
+    id: str
+    number: int
+    zh: str
+    en: str
+    necessary_pi: tuple[str, ...]
+    necessary_pi_text_zh: tuple[str, ...]
+    necessary_pi_text_en: tuple[str, ...]
+    no_pi_needed: bool
+    verified: Any
+    basic_service_zh: str = ""
+    basic_service_en: str = ""
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """All knowledge data, validated and indexed."""
+
+    folder: Path
+    version: str
+    sha256: str
+    pi_types: dict[str, dict]
+    permissions: dict[str, PermissionInfo]
+    apis: tuple[ApiInfo, ...]
+    uri_sinks: tuple[str, ...]
+    reflective: tuple[dict, ...]
+    categories: dict[str, Category]
+    citations: dict[str, dict]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def pi_name(self, pi_type: str, lang: str = "zh") -> str:
+        """Display name of a PI type id."""
+        info = self.pi_types.get(pi_type) or {}
+        return str(info.get(lang) or info.get("en") or pi_type)
+
+
+def ruleset_digest(folder: Path) -> str:
+    """SHA-256 over every ruleset file's relative path and bytes, in sorted order."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith("_tools/") or "__pycache__" in rel:
+            continue
+        h.update(rel.encode() + b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _req(obj: dict, key: str, where: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise RulesetError(f"{where}: missing key {key!r}")
+    return obj[key]
+
+
+def _tuple(v: Any) -> tuple:
+    if v is None:
+        return ()
+    if isinstance(v, (list, tuple)):
+        return tuple(v)
+    return (v,)
+
+
+@functools.cache
+def load_knowledge(folder: Path | None = None) -> Knowledge:
+    """Load and cross-check the knowledge files of a rulesets folder."""
+    folder = Path(folder) if folder else rulesets_dir()
+    meta = read_yaml(folder / "ruleset.yaml") or {}
+    pi_doc = read_yaml(folder / "pi-types.yaml")
+    pi_types = dict(_req(pi_doc, "pi_types", "pi-types.yaml"))
+
+    def check_pi(pi: str, where: str) -> str:
+        if pi not in pi_types:
+            raise RulesetError(f"{where}: unknown PI type {pi!r}")
+        return pi
+
+    perm_doc = read_yaml(folder / "permissions.yaml")
+    permissions = {}
+    for name, p in (_req(perm_doc, "permissions", "permissions.yaml") or {}).items():
+        where = f"permissions.yaml: {name}"
+        permissions[name] = PermissionInfo(
+            name=name,
+            dangerous=bool(p.get("dangerous", False)),
+            protection=str(p.get("protection", "normal")),
+            pi_types=tuple(check_pi(x, where) for x in _tuple(p.get("pi_types"))),
+            zh=str(p.get("zh", "")),
+            en=str(p.get("en", "")),
+        )
+
+    api_doc = read_yaml(folder / "api-map.yaml")
+    apis: list[ApiInfo] = []
+    for section, access, key in (("apis", "invoke", "api"), ("fields", "field", "field"),
+                                 ("strings", "string", "value"),
+                                 ("fields_uri", "uri_field", "field")):
+        for n, e in enumerate(api_doc.get(section) or ()):
+            where = f"api-map.yaml: {section}[{n}]"
+            perms = tuple(_tuple(e.get("permissions")))
+            for perm in perms:
+                if perm not in permissions:
+                    raise RulesetError(f"{where}: permission {perm!r} not in permissions.yaml")
+            apis.append(ApiInfo(
+                key=str(_req(e, key, where)),
+                access=access,
+                pi_type=check_pi(str(_req(e, "pi_type", where)), where),
+                permissions=perms,
+                match=str(e.get("match", "exact")),
+                with_api=tuple(_tuple(e.get("with_api"))),
+                changes=tuple(_tuple(e.get("changes"))),
+                source=str(e.get("source", "")),
+            ))
+
+    cat_doc = read_yaml(folder / "app-categories.yaml")
+    categories = {}
+    for n, c in enumerate(_req(cat_doc, "categories", "app-categories.yaml")):
+        where = f"app-categories.yaml: categories[{n}]"
+        cid = str(_req(c, "id", where))
+        text = c.get("necessary_pi_text") or {}
+        basic = c.get("basic_service") or {}
+        categories[cid] = Category(
+            id=cid,
+            number=int(_req(c, "number", where)),
+            zh=str(_req(c, "zh", where)),
+            en=str(c.get("en", cid)),
+            necessary_pi=tuple(check_pi(x, where) for x in _tuple(c.get("necessary_pi"))),
+            necessary_pi_text_zh=tuple(_tuple(text.get("zh"))),
+            necessary_pi_text_en=tuple(_tuple(text.get("en"))),
+            no_pi_needed=bool(c.get("no_pi_needed", False)),
+            verified=c.get("verified"),
+            basic_service_zh=str(basic.get("zh", "")),
+            basic_service_en=str(basic.get("en", "")),
+        )
+
+    cit_doc = read_yaml(folder / "_catalog" / "citations.yaml")
+    citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
+
+    return Knowledge(
+        folder=folder,
+        version=str(meta.get("version", "0")),
+        sha256=ruleset_digest(folder),
+        pi_types=pi_types,
+        permissions=permissions,
+        apis=tuple(apis),
+        uri_sinks=tuple(_tuple(api_doc.get("uri_sinks"))),
+        reflective=tuple(_tuple(api_doc.get("reflective_names"))),
+        categories=categories,
+        citations=citations,
+    )

@@ -1,0 +1,132 @@
+"""Evidence: what an input file says, read faithfully, with where it was read.
+
+Evidence carries no verdicts and no legal wording. Each item that can be cited
+in a finding has a locator (see :mod:`scanner.model.locator`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.model.locator import Locator
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file, identified by its digests (result.json ``inputs[]``)."""
+
+    kind: str  # apk | flows | har | device_facts | ...
+    path: str
+    bytes: int
+    sha256: str
+    sm3: str
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A ``<uses-permission>`` of the manifest, enriched with permission knowledge."""
+
+    name: str
+    dangerous: bool
+    pi_types: tuple[str, ...] = ()
+    used: bool | None = None  # None until code analysis has run
+    max_sdk: int | None = None
+    protection: str | None = None
+
+
+@dataclass(frozen=True)
+class IntentFilter:
+    """The actions, categories and data schemes of one intent filter."""
+
+    actions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Component:
+    """An activity, activity-alias, service, receiver or provider."""
+
+    name: str
+    type: str
+    exported: bool
+    exported_reason: str  # explicit | intent-filter | provider-default | default
+    permission: str | None = None
+    read_permission: str | None = None
+    write_permission: str | None = None
+    grant_uri_permissions: bool = False
+    enabled: bool = True
+    intent_filters: tuple[IntentFilter, ...] = ()
+    authorities: str | None = None
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Application-level flags of the manifest."""
+
+    debuggable: bool = False
+    allow_backup: bool = True
+    uses_cleartext_traffic: bool | None = None  # None: attribute absent (platform default applies)
+    cleartext_default: bool = True  # what the platform does for this targetSdk when absent
+    network_security_config: bool = False
+    test_only: bool = False
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signing certificate and the signature schemes that carry it."""
+
+    sha256: str
+    subject: str
+    issuer: str = ""
+    schemes: tuple[str, ...] = ()
+    sha1: str = ""
+    not_before: str = ""
+    not_after: str = ""
+
+
+@dataclass(frozen=True)
+class ZipAnomaly:
+    """An irregularity of the APK container (traversal names, duplicates, odd entries)."""
+
+    kind: str
+    entry: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class DexFile:
+    """A dex file of the APK, with its bytes (kept out of JSON output)."""
+
+    name: str
+    size: int
+    data: bytes = field(repr=False, compare=False, default=b"")
+
+    __json_omit__ = frozenset({"data"})
+
+
+@dataclass(frozen=True)
+class ApkEvidence:
+    """Everything read from one APK container and its manifest."""
+
+    input: InputFile
+    package: str
+    label: str | None
+    version_name: str | None
+    version_code: str | None
+    min_sdk: int | None
+    target_sdk: int | None
+    permissions: tuple[Permission, ...]
+    declared_permissions: tuple[tuple[str, str], ...]  # (name, protectionLevel)
+    components: tuple[Component, ...]
+    application_class: str | None
+    flags: Flags
+    signers: tuple[Signer, ...]
+    dex_files: tuple[DexFile, ...]
+    entry_names: tuple[str, ...]
+    anomalies: tuple[ZipAnomaly, ...] = ()
+    manifest_locator: Locator | None = None
+    icon_png: bytes | None = field(default=None, repr=False, compare=False)
+    privacy_policy_assets: tuple[str, ...] = ()
+
+    __json_omit__ = frozenset({"icon_png", "dex_files"})

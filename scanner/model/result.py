@@ -1,0 +1,145 @@
+"""The scan result: the one type every output format renders (result.json's shape).
+
+Field names follow the product contract (spec/PRODUCT.md); they are extended,
+never renamed. ``SCHEMA_VERSION`` versions result.json separately from the
+package, as the JSON Schema in reports/schema/ does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.model.evidence import Component, Flags, InputFile, Permission, Signer
+from scanner.model.findings import Finding
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """Which tool and which rulesets produced the result."""
+
+    name: str
+    version: str
+    ruleset_version: str
+    ruleset_sha256: str
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """The app section of result.json."""
+
+    package: str
+    label: str | None
+    version_name: str | None
+    version_code: str | None
+    min_sdk: int | None
+    target_sdk: int | None
+    category: str | None
+    permissions: tuple[Permission, ...]
+    components: tuple[Component, ...]
+    flags: Flags
+    signers: tuple[Signer, ...]
+    application_class: str | None = None
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """The declared app category, its necessary PI, and a suggestion when undeclared."""
+
+    id: str | None
+    known: bool
+    zh: str | None = None
+    en: str | None = None
+    necessary_pi: tuple[str, ...] = ()
+    necessary_pi_text: tuple[str, ...] = ()
+    suggested: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class SdkUse:
+    """A third-party SDK found in the code or on the wire."""
+
+    id: str
+    name: str
+    vendor: str
+    categories: tuple[str, ...]
+    evidence: dict[str, Any]
+    name_zh: str | None = None
+    country: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiUse:
+    """One call site (or field read / PI-selecting string) of a sensitive API."""
+
+    api: str
+    pi_type: str
+    caller: str
+    sdk: str | None
+    reachable: bool | None
+    reflective: bool
+    dex: str
+    offset: int
+    access: str = "invoke"  # invoke | field | string | reflection
+    permissions: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transmission:
+    """Personal information seen leaving the phone in one request."""
+
+    flow: str
+    time: float | None
+    host: str
+    url: str
+    pi_type: str
+    encoding: str
+    where: str
+    party: str
+    sdk: str | None
+    before_consent: bool | None
+    cleartext: bool
+    key: str | None = None
+    method: str | None = None
+    confidence: str = "high"
+    matched: str = "device_facts"  # device_facts | pattern
+    excerpt: str | None = None
+    source: str | None = None  # which input file
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something that could not be analysed, and why (a partial result is flagged)."""
+
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything one command found; output formats are pure functions of it."""
+
+    tool: ToolInfo
+    command: str
+    inputs: tuple[InputFile, ...]
+    app: AppInfo | None = None
+    category: CategoryInfo | None = None
+    sdks: tuple[SdkUse, ...] = ()
+    api_uses: tuple[ApiUse, ...] = ()
+    transmissions: tuple[Transmission, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    started: str = ""
+    finished: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. pricing sections
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def partial(self) -> bool:
+        """True when part of an input could not be analysed."""
+        return bool(self.skipped)

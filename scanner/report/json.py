@@ -1,0 +1,57 @@
+"""result.json: the machine contract (field names of spec/PRODUCT.md), deterministic order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.model.result import ScanResult
+from scanner.model.serial import to_jsonable
+from scanner.report.interface import ReportFormat
+
+NOTICE = {
+    "zh": "本报告为技术证据，不构成法律意见；是否违法由执法机关依法认定。",
+    "en": "This report is technical evidence, not legal advice; whether a law was broken "
+          "is for the competent authority to decide.",
+}
+
+
+def result_document(result: ScanResult) -> dict[str, Any]:
+    """The result as the JSON document users' scripts rely on."""
+    doc = to_jsonable(result)
+    extra = doc.pop("extra", {}) or {}
+    out: dict[str, Any] = {"schema_version": doc.pop("schema_version")}
+    out.update(doc)
+    out.update(extra)
+    out["partial"] = bool(result.skipped)
+    out["summary"] = summarize(out)
+    out["notice"] = NOTICE
+    return out
+
+
+def summarize(doc: dict[str, Any]) -> dict[str, Any]:
+    """Counts shown at the top of every report."""
+    sev = dict.fromkeys(("critical", "high", "medium", "low", "info"), 0)
+    for f in doc.get("findings") or ():
+        sev[f["severity"]] = sev.get(f["severity"], 0) + 1
+    pi_code = sorted({u["pi_type"] for u in doc.get("api_uses") or ()})
+    pi_sent = sorted({t["pi_type"] for t in doc.get("transmissions") or ()})
+    return {"findings": sum(sev.values()), "by_severity": sev,
+            "sdks": len(doc.get("sdks") or ()), "api_uses": len(doc.get("api_uses") or ()),
+            "transmissions": len(doc.get("transmissions") or ()),
+            "pi_types_in_code": pi_code, "pi_types_sent": pi_sent}
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """Stable JSON text (UTF-8, Chinese kept readable)."""
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+class JsonFormat(ReportFormat):
+    """result.json itself."""
+
+    name = "json"
+    suffix = ".json"
+
+    def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
+        return dumps(doc).encode("utf-8")

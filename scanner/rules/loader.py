@@ -1,0 +1,172 @@
+"""Loading rule files and turning matched facts into findings.
+
+A rule is one YAML file ``rulesets/rules/<area>/<ID>-<slug>.yaml``. Rules are
+found by glob; ids are unique and never reused; every cited key must exist in
+the citations catalogue. Deprecated rules load but never fire.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RulesetError
+from scanner.knowledge import Knowledge, load_knowledge, read_yaml
+from scanner.model.facts import Fact
+from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
+from scanner.rules.match import fact_matches, finding_id, group_facts
+from scanner.rules.schema import validate_rule
+
+MAX_EVIDENCE_PER_FINDING = 200
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule; ``doc`` keeps the file's content for tests and display."""
+
+    id: str
+    path: Path
+    title: Text
+    description: Text
+    severity: Severity
+    confidence: str
+    status: str
+    applies_to: tuple[str, ...]
+    legal_basis: tuple[Citation, ...]
+    match: dict[str, Any]
+    group_by: tuple[str, ...]
+    pi_types_from: str | None
+    doc: dict[str, Any]
+
+    def evaluate(self, facts: Sequence[Fact]) -> list[Finding]:
+        """Findings of this rule over the facts (none when deprecated)."""
+        if self.status == "deprecated":
+            return []
+        matched = [f for f in facts if fact_matches(self.match, f)]
+        findings = []
+        for subject, group in group_facts(matched, self.group_by):
+            pi_types: set[str] = set()
+            if self.pi_types_from:
+                for f in group:
+                    v = f.get(self.pi_types_from)
+                    if isinstance(v, str):
+                        pi_types.add(v)
+                    elif isinstance(v, (list, tuple)):
+                        pi_types.update(x for x in v if isinstance(x, str))
+            evidence = tuple(
+                EvidenceItem(fact=f.kind, summary=dict(f.attrs), locators=f.evidence)
+                for f in group[:MAX_EVIDENCE_PER_FINDING]
+            )
+            message = self.doc.get("message")
+            title = self.title
+            if message:
+                fmt = {k: ("" if v is None else v) for k, v in subject.items()}
+                title = Text(_safe_format(message["zh"], fmt), _safe_format(message["en"], fmt))
+            rem = self.doc.get("remediation")
+            findings.append(Finding(
+                id=finding_id(self.id, subject),
+                rule=self.id,
+                severity=self.severity,
+                confidence=self.confidence,
+                status=self.status,
+                title=title,
+                description=self.description,
+                pi_types=tuple(sorted(pi_types)),
+                legal_basis=self.legal_basis,
+                evidence=evidence,
+                subject=subject,
+                remediation=Text(rem["zh"], rem["en"]) if rem else None,
+            ))
+        return findings
+
+
+def _safe_format(template: str, values: dict) -> str:
+    class _Default(dict):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+    return template.format_map(_Default(values))
+
+
+def resolve_citation(knowledge: Knowledge, cite: str, note: str | None, where: str) -> Citation:
+    """Look a citation key up in the catalogue."""
+    entry = knowledge.citations.get(cite)
+    if entry is None:
+        raise RulesetError(f"{where}: cites {cite!r}, which is not in _catalog/citations.yaml")
+
+    def text(key: str) -> Text:
+        v = entry.get(key) or {}
+        if isinstance(v, str):
+            return Text(v, v)
+        return Text(str(v.get("zh", "")), str(v.get("en", "")))
+
+    return Citation(cite=cite, instrument=text("instrument"), article=text("article"),
+                    summary=text("summary"), note=note, url=entry.get("url"),
+                    verified=entry.get("verified"))
+
+
+def parse_rule(doc: Any, path: Path, knowledge: Knowledge) -> Rule:
+    """Validate one rule document and resolve its citations."""
+    where = str(path)
+    validate_rule(doc, where)
+    if not path.name.startswith(doc["id"]):
+        raise RulesetError(f"{where}: file name must start with the rule id {doc['id']}")
+    cites = tuple(resolve_citation(knowledge, lb["cite"], lb.get("note"), where)
+                  for lb in doc["legal_basis"])
+    return Rule(
+        id=doc["id"], path=path, title=Text(**doc["title"]),
+        description=Text(**doc["description"]), severity=Severity(doc["severity"]),
+        confidence=doc["confidence"], status=doc["status"],
+        applies_to=tuple(doc["applies_to"]), legal_basis=cites, match=doc["match"],
+        group_by=tuple(doc.get("group_by") or ()), pi_types_from=doc.get("pi_types_from"),
+        doc=doc,
+    )
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All rules of a rulesets folder, sorted by id."""
+
+    rules: tuple[Rule, ...]
+    knowledge: Knowledge
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with that id; :class:`RulesetError` when unknown."""
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise RulesetError(f"no rule {rule_id!r}")
+
+    def evaluate(self, facts: Iterable[Fact],
+                 applies_to: Iterable[str] | None = None) -> list[Finding]:
+        """Findings of every rule (optionally only rules for some input kinds), sorted."""
+        facts = list(facts)
+        wanted = set(applies_to) if applies_to else None
+        out: list[Finding] = []
+        for rule in self.rules:
+            if wanted is not None and not (wanted & set(rule.applies_to)):
+                continue
+            out.extend(rule.evaluate(facts))
+        out.sort(key=lambda f: (-f.severity.rank, f.rule, f.id))
+        return out
+
+
+@functools.cache
+def load_rules(folder: Path | None = None) -> RuleSet:
+    """Load every rule file below ``<rulesets>/rules``."""
+    knowledge = load_knowledge(folder)
+    rules_dir = knowledge.folder / "rules"
+    rules = []
+    seen: dict[str, Path] = {}
+    for path in sorted(rules_dir.rglob("*.yaml")):
+        doc = read_yaml(path)
+        rule = parse_rule(doc, path, knowledge)
+        if rule.id in seen:
+            raise RulesetError(f"{path}: rule id {rule.id} already used by {seen[rule.id]}")
+        seen[rule.id] = path
+        rules.append(rule)
+    if not rules:
+        raise RulesetError(f"{rules_dir}: no rule files found")
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), knowledge)

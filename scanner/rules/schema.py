@@ -1,0 +1,91 @@
+"""The shape of a rule file, checked with JSON Schema before a rule is used."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema
+
+from scanner.errors import RulesetError
+
+RULE_ID = re.compile(r"^(PRIV|ALGO)-[A-Z]{2,5}-\d{4}$")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+MODIFIERS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "startswith",
+             "endswith", "re", "exists")
+
+_text = {"type": "object", "required": ["zh", "en"],
+         "properties": {"zh": {"type": "string", "minLength": 1},
+                        "en": {"type": "string", "minLength": 1}},
+         "additionalProperties": False}
+_where = {"type": "object"}
+
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "title", "status", "severity", "confidence", "description",
+                 "applies_to", "legal_basis", "match", "tests"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": RULE_ID.pattern},
+        "title": _text,
+        "description": _text,
+        "message": _text,
+        "remediation": _text,
+        "status": {"enum": ["experimental", "test", "stable", "deprecated"]},
+        "severity": {"enum": list(SEVERITIES)},
+        "confidence": {"enum": ["low", "medium", "high"]},
+        "applies_to": {"type": "array", "items": {"enum": ["apk", "traffic", "pricing"]},
+                       "minItems": 1},
+        "legal_basis": {
+            "type": "array", "minItems": 1,
+            "items": {"type": "object", "required": ["cite"], "additionalProperties": False,
+                      "properties": {"cite": {"type": "string"}, "note": {"type": "string"}}},
+        },
+        "match": {
+            "type": "object", "required": ["fact"], "additionalProperties": False,
+            "properties": {
+                "fact": {"type": "string", "pattern": r"^[a-z_]+(\.[a-z_]+)+$"},
+                "where": _where,
+                "any": {"type": "array", "items": _where, "minItems": 1},
+                "none": {"type": "array", "items": _where, "minItems": 1},
+            },
+        },
+        "group_by": {"type": "array", "items": {"type": "string"}},
+        "pi_types_from": {"type": "string"},
+        "falsepositives": {"type": "array", "items": {"type": "string"}},
+        "references": {"type": "array", "items": {"type": "string"}},
+        "related": {"type": "array", "items": {
+            "type": "object", "required": ["id", "type"],
+            "properties": {"id": {"type": "string"},
+                           "type": {"enum": ["derived", "obsolete", "merged", "renamed",
+                                             "similar"]}}}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "tests": {
+            "type": "array", "minItems": 2,
+            "items": {"type": "object", "required": ["name", "expect", "facts"],
+                      "additionalProperties": False,
+                      "properties": {
+                          "name": {"type": "string"},
+                          "expect": {"enum": ["match", "no_match"]},
+                          "findings": {"type": "integer", "minimum": 0},
+                          "facts": {"type": "array",
+                                    "items": {"type": "object", "required": ["kind"]}},
+                      }},
+        },
+    },
+}
+
+
+def validate_rule(doc: Any, where: str) -> None:
+    """Raise :class:`RulesetError` naming the file and the first schema violation."""
+    try:
+        jsonschema.validate(doc, RULE_SCHEMA)
+    except jsonschema.ValidationError as e:
+        path = "/".join(str(p) for p in e.absolute_path) or "(top)"
+        raise RulesetError(f"{where}: {path}: {e.message}") from e
+    for block in [doc["match"].get("where") or {}, *(doc["match"].get("any") or []),
+                  *(doc["match"].get("none") or [])]:
+        for key in block:
+            _, _, mod = key.partition("|")
+            if mod and mod not in MODIFIERS:
+                raise RulesetError(f"{where}: match: unknown modifier {mod!r} in {key!r}")
