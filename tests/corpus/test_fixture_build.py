@@ -371,3 +371,40 @@ def test_zip_bomb_declares_and_really_inflates_past_2_gib(hostile):
     assert d.eof
     assert total == info.file_size > 2 * 1024**3
     assert crc == info.CRC
+
+
+@pytest.mark.parametrize("name", ["privacy_heavy", "multidex_sdk"])
+def test_reachable_flags_agree_with_an_independent_call_graph(name):
+    """Over-approximate reachability with androguard: start from every method of the
+    Application class and the manifest components; calling a class's constructor makes all its
+    methods reachable (covers Runnable.run and OnClickListener.onClick)."""
+    misc = pytest.importorskip("androguard.misc")
+    try:
+        from loguru import logger
+
+        logger.remove()
+    except ImportError:
+        pass
+    gt = _gt(name)
+    _, _, dx = misc.AnalyzeAPK(str(APK_DIR / f"{name}.apk"))
+    app_class = {"privacy_heavy": "com.appaudit.fixture.privacy.App",
+                 "multidex_sdk": "com.appaudit.fixture.shop.ShopApplication"}[name]
+    entry_classes = [app_class] + [c["name"] for c in gt["components"]]
+    todo = []
+    for cls in entry_classes:
+        ca = dx.get_class_analysis("L" + cls.replace(".", "/") + ";")
+        assert ca is not None, cls
+        todo.extend(ca.get_methods())
+    seen: set[str] = set()
+    while todo:
+        ma = todo.pop()
+        key = f"{ma.class_name}->{ma.name}{ma.descriptor}".replace(" ", "")
+        if key in seen:
+            continue
+        seen.add(key)
+        for _, callee, _ in ma.get_xref_to():
+            todo.append(callee)
+            if callee.name == "<init>" and not callee.is_external():
+                todo.extend(dx.get_class_analysis(callee.class_name).get_methods())
+    for use in gt["api_uses"]:
+        assert (use["caller"] in seen) is use["reachable"], use["caller"]
