@@ -62,11 +62,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def _register() -> None:
-    from scanner.cli import report_cmd, rules_cmd, scan_cmd
+    """Add the COMMANDS of every ``scanner/cli/*_cmd.py`` module (one module per command)."""
+    import importlib
+    import pkgutil
 
-    for module in (scan_cmd, report_cmd, rules_cmd):
-        for command in module.COMMANDS:
-            cli.add_command(command)
+    import scanner.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.endswith("_cmd"):
+            module = importlib.import_module(f"scanner.cli.{info.name}")
+            for command in module.COMMANDS:
+                cli.add_command(command)
 
 
 _register()
