@@ -1,0 +1,412 @@
+"""DexIndex: sensitive-API call sites, field reads and strings over all dex files of an app.
+
+See the package docstring (``scanner.ingest.dex``) for the public contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.errors import DexFormatError
+from scanner.ingest.dex.reader import DexFile
+
+log = logging.getLogger(__name__)
+
+ACC_STATIC = 0x8
+ACC_PRIVATE = 0x2
+ACC_ABSTRACT = 0x400
+ACC_NATIVE = 0x100
+ACC_CONSTRUCTOR = 0x10000
+
+#: Call sites reported by :meth:`DexIndex.find_reflective_calls` (java.lang.Class and
+#: java.lang.ClassLoader lookups whose first argument is a class or member name).
+REFLECTIVE_APIS: tuple[str, ...] = (
+    "Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;",
+    "Ljava/lang/Class;->forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;",
+    "Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)Ljava/lang/reflect/Method;",
+    "Ljava/lang/Class;->getDeclaredMethod(Ljava/lang/String;[Ljava/lang/Class;)"
+    "Ljava/lang/reflect/Method;",
+    "Ljava/lang/Class;->getField(Ljava/lang/String;)Ljava/lang/reflect/Field;",
+    "Ljava/lang/Class;->getDeclaredField(Ljava/lang/String;)Ljava/lang/reflect/Field;",
+    "Ljava/lang/ClassLoader;->loadClass(Ljava/lang/String;)Ljava/lang/Class;",
+)
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """A method defined by an app class."""
+
+    name: str  # e.g. "onCreate"
+    proto: str  # e.g. "(Landroid/os/Bundle;)V"
+    access_flags: int
+    has_code: bool
+
+    @property
+    def signature(self) -> str:
+        """``name(params)ret``."""
+        return self.name + self.proto
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """Hierarchy and methods of one class defined in the app's dex files."""
+
+    name: str
+    superclass: str | None
+    interfaces: tuple[str, ...]
+    methods: tuple[MethodInfo, ...]
+    access_flags: int
+    dex: str
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """An invoke instruction calling one of the wanted methods."""
+
+    dex: str
+    caller_class: str
+    caller_method: str  # name(params)ret
+    callee: str  # Lcls;->name(params)ret as written in the instruction
+    kind: str  # virtual|super|direct|static|interface|polymorphic
+    offset: int  # byte offset of the instruction in the dex file
+
+
+@dataclass(frozen=True)
+class FieldSite:
+    """An iget*/sget* instruction reading one of the wanted fields."""
+
+    dex: str
+    caller_class: str
+    caller_method: str
+    field: str  # Lcls;->name:Ltype;
+    kind: str  # "sget" or "iget"
+    offset: int
+
+
+@dataclass(frozen=True)
+class StringSite:
+    """A const-string instruction loading one of the wanted strings."""
+
+    dex: str
+    caller_class: str
+    caller_method: str
+    value: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class ReflectiveSite:
+    """A reflective lookup call with the nearest preceding const-string of its method.
+
+    ``argument`` is None when the method loads no string before the call (the name
+    is computed); it is a heuristic, not a data-flow fact.
+    """
+
+    dex: str
+    caller_class: str
+    caller_method: str
+    api: str
+    argument: str | None
+    offset: int
+
+
+@dataclass(frozen=True)
+class MethodRef:
+    """A method defined in one dex: the unit of reachability."""
+
+    dex: int  # position in DexIndex.dexes
+    method: int  # position in DexFile.methods
+
+
+def _dex_order(name: str) -> tuple[int, str]:
+    """Android's load order: classes.dex, classes2.dex, ... then anything else."""
+    m = re.fullmatch(r"classes(\d*)\.dex", name.rsplit("/", 1)[-1])
+    if m:
+        return (int(m.group(1) or 1), name)
+    return (1 << 30, name)
+
+
+class DexIndex:
+    """Index over the dex files of one app; build it with :meth:`from_dex_files`."""
+
+    def __init__(self, dexes: Sequence[DexFile], problems: Iterable[str] = ()) -> None:
+        self.dexes = list(dexes)
+        self._load_problems = list(problems)
+
+    @classmethod
+    def from_dex_files(cls, files: Iterable[tuple[str, bytes]]) -> DexIndex:
+        """Read each ``(name, bytes)`` dex; unreadable ones are recorded as problems.
+
+        Raises DexFormatError when no file is given or none of them is readable.
+        """
+        dexes: list[DexFile] = []
+        problems: list[str] = []
+        errors: list[DexFormatError] = []
+        for name, data in sorted(files, key=lambda f: _dex_order(f[0])):
+            try:
+                dexes.append(DexFile(name, data))
+            except DexFormatError as e:
+                errors.append(e)
+                problems.append(str(e))
+        if not dexes:
+            if errors:
+                raise errors[0]
+            raise DexFormatError("no dex file given")
+        return cls(dexes, problems)
+
+    # ------------------------------------------------------------- status
+    @property
+    def problems(self) -> list[str]:
+        """Everything that could not be read (dex files, classes, methods, strings)."""
+        out = list(self._load_problems)
+        for d in self.dexes:
+            out.extend(d.problems)
+        return out
+
+    @property
+    def partial(self) -> bool:
+        """True when some part of the input could not be read."""
+        return bool(self.problems)
+
+    # ------------------------------------------------------------ classes
+    @cached_property
+    def _classes(self) -> dict[str, tuple[int, int]]:
+        """class descriptor -> (dex position, class_def); the first definition wins."""
+        out: dict[str, tuple[int, int]] = {}
+        for di, d in enumerate(self.dexes):
+            for c in range(len(d.class_defs)):
+                out.setdefault(d.class_name(c), (di, c))
+        return out
+
+    def class_names(self) -> list[str]:
+        """Descriptors of all classes defined in the app, sorted."""
+        return sorted(self._classes)
+
+    def has_class(self, descriptor: str) -> bool:
+        """Whether the app defines this class."""
+        return descriptor in self._classes
+
+    @cached_property
+    def _methods_by_class(self) -> dict[tuple[int, int], list[int]]:
+        out: dict[tuple[int, int], list[int]] = {}
+        for di, d in enumerate(self.dexes):
+            for k, m in enumerate(d.methods):
+                out.setdefault((di, m.class_def), []).append(k)
+        return out
+
+    def class_methods(self, descriptor: str) -> list[MethodRef]:
+        """Methods defined by the class ``descriptor`` (empty if not an app class)."""
+        loc = self._classes.get(descriptor)
+        if loc is None:
+            return []
+        return [MethodRef(loc[0], k) for k in self._methods_by_class.get(loc, [])]
+
+    def class_info(self, descriptor: str) -> ClassInfo | None:
+        """Superclass, interfaces and methods of an app class (None if not defined)."""
+        loc = self._classes.get(descriptor)
+        if loc is None:
+            return None
+        di, c = loc
+        d = self.dexes[di]
+        methods = []
+        for ref in self.class_methods(descriptor):
+            m = d.methods[ref.method]
+            mid = d.method_ids[m.method_idx]
+            methods.append(
+                MethodInfo(
+                    d.string(int(mid["name"])),
+                    d.proto_string(int(mid["proto"])),
+                    m.access_flags,
+                    m.code_off != 0,
+                )
+            )
+        return ClassInfo(
+            descriptor,
+            d.superclass(c),
+            d.interfaces(c),
+            tuple(methods),
+            int(d.class_defs["flags"][c]),
+            d.name,
+        )
+
+    def method_class(self, ref: MethodRef) -> str:
+        """Descriptor of the class defining ``ref``."""
+        d = self.dexes[ref.dex]
+        return d.class_name(d.methods[ref.method].class_def)
+
+    def method_signature(self, ref: MethodRef) -> str:
+        """``name(params)ret`` of ``ref``."""
+        d = self.dexes[ref.dex]
+        return d.method_name(d.methods[ref.method].method_idx)
+
+    def method_descriptor(self, ref: MethodRef) -> str:
+        """``Lcls;->name(params)ret`` of ``ref``."""
+        return f"{self.method_class(ref)}->{self.method_signature(ref)}"
+
+    def method_flags(self, ref: MethodRef) -> int:
+        """Access flags of ``ref``."""
+        return self.dexes[ref.dex].methods[ref.method].access_flags
+
+    def find_method(self, descriptor: str) -> MethodRef | None:
+        """The app method with this ``Lcls;->name(params)ret`` descriptor, if defined."""
+        cls, sep, sig = descriptor.partition("->")
+        if not sep:
+            return None
+        for ref in self.class_methods(cls):
+            if self.method_signature(ref) == sig:
+                return ref
+        return None
+
+    # -------------------------------------------------------------- sites
+    def _caller(self, di: int, owner: int) -> tuple[str, str]:
+        d = self.dexes[di]
+        m = d.methods[owner]
+        return d.class_name(m.class_def), d.method_name(m.method_idx)
+
+    def invoke_sites(self, di: int, method_indices: Iterable[int]) -> np.ndarray:
+        """Row numbers into ``dexes[di].operand_sites('invoke')`` calling these method_ids."""
+        pos, op, arg, owner = self.dexes[di].operand_sites("invoke")
+        want = np.fromiter(method_indices, dtype=np.int64)
+        if not want.size:
+            return np.zeros(0, dtype=np.int64)
+        return np.nonzero(np.isin(arg, want) & (owner >= 0))[0]
+
+    def find_calls(self, descriptors: Iterable[str]) -> list[CallSite]:
+        """Every invoke of a method whose descriptor is in ``descriptors``.
+
+        Matching is on the descriptor written in the instruction (the static
+        receiver type), as in androguard's xrefs; sorted by (dex, offset).
+        """
+        descs = set(descriptors)
+        out: list[CallSite] = []
+        for di, d in enumerate(self.dexes):
+            targets: dict[int, str] = {}
+            for desc in descs:
+                for i in d.find_methods(desc):
+                    targets[i] = desc
+            if not targets:
+                continue
+            pos, op, arg, owner = d.operand_sites("invoke")
+            for r in self.invoke_sites(di, targets):
+                cls, meth = self._caller(di, int(owner[r]))
+                out.append(
+                    CallSite(
+                        d.name,
+                        cls,
+                        meth,
+                        targets[int(arg[r])],
+                        opcodes.INVOKE_KINDS[int(op[r])],
+                        int(pos[r]) * 2,
+                    )
+                )
+        return out
+
+    def find_field_reads(self, descriptors: Iterable[str]) -> list[FieldSite]:
+        """Every iget*/sget* of a field whose ``Lcls;->name:Ltype;`` is in ``descriptors``."""
+        descs = set(descriptors)
+        out: list[FieldSite] = []
+        for d in self.dexes:
+            targets: dict[int, str] = {}
+            for desc in descs:
+                for i in d.find_fields(desc):
+                    targets[i] = desc
+            if not targets:
+                continue
+            pos, op, arg, owner = d.operand_sites("field")
+            reads = np.isin(op, opcodes.FIELD_READ_OPS)
+            sel = np.nonzero(reads & np.isin(arg, list(targets)) & (owner >= 0))[0]
+            for r in sel:
+                m = d.methods[int(owner[r])]
+                out.append(
+                    FieldSite(
+                        d.name,
+                        d.class_name(m.class_def),
+                        d.method_name(m.method_idx),
+                        targets[int(arg[r])],
+                        "sget" if int(op[r]) >= 0x60 else "iget",
+                        int(pos[r]) * 2,
+                    )
+                )
+        return out
+
+    def find_strings(
+        self, exact: Iterable[str] = (), prefixes: Iterable[str] = ()
+    ) -> list[StringSite]:
+        """const-string sites loading a string equal to one of ``exact`` or starting
+        with one of ``prefixes``."""
+        exact = set(exact)
+        prefixes = tuple(prefixes)
+        out: list[StringSite] = []
+        for d in self.dexes:
+            wanted: set[int] = set()
+            for s in exact:
+                i = d.find_string(s)
+                if i >= 0:
+                    wanted.add(i)
+            for p in prefixes:
+                wanted.update(d.strings_with_prefix(p))
+            if not wanted:
+                continue
+            pos, _op, arg, owner = d.operand_sites("string")
+            sel = np.nonzero(np.isin(arg, list(wanted)) & (owner >= 0))[0]
+            for r in sel:
+                m = d.methods[int(owner[r])]
+                out.append(
+                    StringSite(
+                        d.name,
+                        d.class_name(m.class_def),
+                        d.method_name(m.method_idx),
+                        d.string(int(arg[r])),
+                        int(pos[r]) * 2,
+                    )
+                )
+        return out
+
+    def find_reflective_calls(self, apis: Iterable[str] = REFLECTIVE_APIS) -> list[ReflectiveSite]:
+        """Reflective lookups, each with the last const-string loaded before it in its method."""
+        out: list[ReflectiveSite] = []
+        apis = tuple(apis)
+        for di, d in enumerate(self.dexes):
+            targets: dict[int, str] = {}
+            for desc in apis:
+                for i in d.find_methods(desc):
+                    targets[i] = desc
+            if not targets:
+                continue
+            ipos, _op, iarg, iowner = d.operand_sites("invoke")
+            spos, _sop, sarg, sowner = d.operand_sites("string")
+            for r in self.invoke_sites(di, targets):
+                p, own = int(ipos[r]), int(iowner[r])
+                before = np.nonzero((sowner == own) & (spos < p))[0]
+                arg = d.string(int(sarg[before[-1]])) if before.size else None
+                cls, meth = self._caller(di, own)
+                out.append(ReflectiveSite(d.name, cls, meth, targets[int(iarg[r])], arg, p * 2))
+        return out
+
+    def static_string_value(self, field_descriptor: str) -> str | None:
+        """Initial value of a static String field defined in the app (None if absent)."""
+        cls, sep, rest = field_descriptor.partition("->")
+        if not sep:
+            return None
+        loc = self._classes.get(cls)
+        if loc is None:
+            return None
+        d = self.dexes[loc[0]]
+        wanted = set(d.find_fields(field_descriptor))
+        if not wanted:
+            return None
+        statics = d.static_fields(loc[1])
+        for k, (fidx, _flags) in enumerate(statics):
+            if fidx in wanted:
+                vals = d.static_values(loc[1], k + 1)
+                if len(vals) > k and isinstance(vals[k], str):
+                    return vals[k]
+                return None
+        return None

@@ -1,0 +1,616 @@
+"""Bounds-checked reader for one dex file held in memory.
+
+Contract: ``DexFile(name, data)`` parses the header and the fixed-size id tables
+(string_ids, type_ids, proto_ids, field_ids, method_ids, class_defs) into numpy arrays
+without decoding strings; strings are MUTF-8-decoded on first use. Class data (encoded
+methods and their code items) is parsed on first use by :meth:`DexFile.methods`.
+Instruction starts of all code items are found by :meth:`DexFile.instructions`.
+
+Hostile input: every offset, size and index is checked against the buffer. A damaged
+header or id table raises :class:`DexFormatError`; damage local to a class, a method
+or a string is recorded in ``DexFile.problems`` (the result is then partial) and the
+damaged item is skipped. Work is linear in the buffer size: no loops follow offsets
+stored in the file more than once, and every walk advances at least one unit.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.errors import DexFormatError
+
+log = logging.getLogger(__name__)
+
+NO_INDEX = 0xFFFFFFFF
+HEADER_SIZE = 0x70
+_MAGICS = {b"dex\n%03d\x00" % v for v in range(35, 40)}
+# When this many methods or fewer are still being walked in lockstep, the rest is
+# walked in plain Python, which is cheaper per instruction than a numpy round.
+_LOCKSTEP_MIN = 8
+_MAX_PROBLEMS = 200
+
+
+class _Truncated(Exception):
+    """Internal: a variable-length item runs past the end of the buffer."""
+
+
+def read_uleb128(data: bytes, pos: int) -> tuple[int, int]:
+    """Decode an unsigned LEB128 (at most 5 bytes) at ``pos``; return (value, next pos)."""
+    result = 0
+    shift = 0
+    end = len(data)
+    for _ in range(5):
+        if pos >= end:
+            raise _Truncated(f"uleb128 past end at {pos:#x}")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result & 0xFFFFFFFF, pos
+        shift += 7
+    return result & 0xFFFFFFFF, pos
+
+
+def decode_mutf8(raw: bytes) -> str:
+    """Decode Modified UTF-8 (``C0 80`` for NUL, surrogate pairs as two 3-byte units)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    fixed = raw.replace(b"\xc0\x80", b"\x00")
+    try:
+        s = fixed.decode("utf-8", "surrogatepass")
+        return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    except UnicodeError:
+        return fixed.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class MethodDef:
+    """One method defined by a class_def of this dex (``code_off`` 0 = no code)."""
+
+    method_idx: int
+    access_flags: int
+    class_def: int
+    code_off: int
+    insn_start: int  # word index of the first code unit, -1 without code
+    insn_end: int  # word index one past the last code unit, -1 without code
+
+
+class DexFile:
+    """Parsed tables of one dex buffer; see the module docstring for the contract."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name = name
+        self.data = bytes(data)
+        self.problems: list[str] = []
+        self._parse_header()
+        self._string_cache: dict[int, str] = {}
+
+    # ------------------------------------------------------------------ header
+    def _fail(self, msg: str) -> DexFormatError:
+        return DexFormatError(f"{self.name}: {msg}")
+
+    def problem(self, msg: str) -> None:
+        """Record damage that makes the result partial (bounded list)."""
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(f"{self.name}: {msg}")
+        elif len(self.problems) == _MAX_PROBLEMS:
+            self.problems.append(f"{self.name}: further problems not listed")
+
+    def _u4(self, off: int) -> int:
+        return int.from_bytes(self.data[off : off + 4], "little")
+
+    def _table(self, size_off: int, item: int, what: str, dtype: np.dtype) -> np.ndarray:
+        size = self._u4(size_off)
+        off = self._u4(size_off + 4)
+        n = len(self.data)
+        if size == 0:
+            return np.zeros(0, dtype=dtype)
+        if off < HEADER_SIZE or off + size * item > n or size > n // item:
+            raise self._fail(f"{what} table ({size} items at {off:#x}) outside the file")
+        return np.frombuffer(self.data, dtype=dtype, count=size, offset=off)
+
+    def _parse_header(self) -> None:
+        d = self.data
+        if len(d) < HEADER_SIZE:
+            raise self._fail(f"too short for a dex header ({len(d)} bytes)")
+        if d[:8] not in _MAGICS:
+            raise self._fail(f"bad magic {d[:8]!r}")
+        if self._u4(40) != 0x12345678:
+            raise self._fail("unsupported endian tag")
+        file_size = self._u4(32)
+        if file_size > len(d):
+            raise self._fail(f"header file_size {file_size} exceeds buffer {len(d)}")
+        if file_size < len(d):
+            # Trailing bytes are harmless; offsets are still checked against the buffer.
+            self.problem(f"buffer has {len(d) - file_size} bytes after file_size")
+        self.string_offs = self._table(56, 4, "string_ids", np.dtype("<u4"))
+        self.type_desc = self._table(64, 4, "type_ids", np.dtype("<u4"))
+        self.protos = self._table(
+            72, 12, "proto_ids", np.dtype([("shorty", "<u4"), ("ret", "<u4"), ("params", "<u4")])
+        )
+        self.fields = self._table(
+            80, 8, "field_ids", np.dtype([("cls", "<u2"), ("type", "<u2"), ("name", "<u4")])
+        )
+        self.method_ids = self._table(
+            88, 8, "method_ids", np.dtype([("cls", "<u2"), ("proto", "<u2"), ("name", "<u4")])
+        )
+        self.class_defs = self._table(
+            96,
+            32,
+            "class_defs",
+            np.dtype(
+                [
+                    ("cls", "<u4"),
+                    ("flags", "<u4"),
+                    ("sup", "<u4"),
+                    ("ifaces", "<u4"),
+                    ("src", "<u4"),
+                    ("annot", "<u4"),
+                    ("data", "<u4"),
+                    ("static", "<u4"),
+                ]
+            ),
+        )
+        ns, nt, np_ = len(self.string_offs), len(self.type_desc), len(self.protos)
+        checks = [
+            ("type_ids descriptor", self.type_desc, ns),
+            ("proto_ids shorty", self.protos["shorty"], ns),
+            ("proto_ids return type", self.protos["ret"], nt),
+            ("field_ids class", self.fields["cls"], nt),
+            ("field_ids type", self.fields["type"], nt),
+            ("field_ids name", self.fields["name"], ns),
+            ("method_ids class", self.method_ids["cls"], nt),
+            ("method_ids proto", self.method_ids["proto"], np_),
+            ("method_ids name", self.method_ids["name"], ns),
+            ("class_defs class", self.class_defs["cls"], nt),
+        ]
+        for what, arr, limit in checks:
+            if arr.size and int(arr.max()) >= limit:
+                raise self._fail(f"{what} index out of range")
+        sup = self.class_defs["sup"]
+        if sup.size and bool(np.any((sup != NO_INDEX) & (sup >= nt))):
+            raise self._fail("class_defs superclass index out of range")
+        if self.string_offs.size and int(self.string_offs.max()) >= len(d):
+            raise self._fail("string_data offset outside the file")
+        self.words = np.frombuffer(d, dtype="<u2", count=len(d) // 2)
+
+    # ----------------------------------------------------------------- strings
+    def string(self, idx: int) -> str:
+        """The string with index ``idx`` (empty string + problem if damaged)."""
+        s = self._string_cache.get(idx)
+        if s is not None:
+            return s
+        if not 0 <= idx < len(self.string_offs):
+            self.problem(f"string index {idx} out of range")
+            return ""
+        off = int(self.string_offs[idx])
+        try:
+            utf16_len, pos = read_uleb128(self.data, off)
+        except _Truncated:
+            self.problem(f"string {idx} truncated")
+            return ""
+        end = self.data.find(b"\x00", pos, pos + 3 * utf16_len + 1)
+        if end < 0:
+            self.problem(f"string {idx} not terminated")
+            end = min(len(self.data), pos + 3 * utf16_len)
+        s = decode_mutf8(self.data[pos:end])
+        self._string_cache[idx] = s
+        return s
+
+    def find_string(self, value: str) -> int:
+        """Index of ``value`` in the (sorted) string table, or -1."""
+        lo = self._string_lower_bound(value)
+        if lo < len(self.string_offs) and self.string(lo) == value:
+            return lo
+        return -1
+
+    def _string_lower_bound(self, value: str) -> int:
+        return bisect.bisect_left(_StringSeq(self), value)
+
+    def strings_with_prefix(self, prefix: str) -> range:
+        """Indices of strings starting with ``prefix`` (string_ids are sorted)."""
+        lo = self._string_lower_bound(prefix)
+        hi = lo
+        n = len(self.string_offs)
+        # Linear extension keeps this exact even if the table is not perfectly sorted
+        # by Python's ordering (UTF-16 vs code point order differ above U+FFFF).
+        while hi < n and self.string(hi).startswith(prefix):
+            hi += 1
+        return range(lo, hi)
+
+    def type_name(self, idx: int) -> str:
+        """Descriptor of type ``idx`` (e.g. ``Ljava/lang/String;``)."""
+        if not 0 <= idx < len(self.type_desc):
+            self.problem(f"type index {idx} out of range")
+            return ""
+        return self.string(int(self.type_desc[idx]))
+
+    def find_type(self, descriptor: str) -> int:
+        """Index of the type with this descriptor, or -1."""
+        s = self.find_string(descriptor)
+        if s < 0:
+            return -1
+        i = int(np.searchsorted(self.type_desc, s))
+        if i < len(self.type_desc) and int(self.type_desc[i]) == s:
+            return i
+        hits = np.nonzero(self.type_desc == s)[0]  # unsorted (damaged) table
+        return int(hits[0]) if hits.size else -1
+
+    def type_list(self, off: int) -> tuple[int, ...]:
+        """Type indices of the type_list at ``off`` (0 = empty)."""
+        if off == 0:
+            return ()
+        if off % 4 or off + 4 > len(self.data):
+            self.problem(f"type_list offset {off:#x} invalid")
+            return ()
+        size = self._u4(off)
+        if off + 4 + 2 * size > len(self.data):
+            self.problem(f"type_list at {off:#x} truncated")
+            return ()
+        items = np.frombuffer(self.data, dtype="<u2", count=size, offset=off + 4)
+        if size and int(items.max()) >= len(self.type_desc):
+            self.problem(f"type_list at {off:#x} has an index out of range")
+            return ()
+        return tuple(int(x) for x in items)
+
+    @cached_property
+    def _proto_strings(self) -> dict[int, str]:
+        return {}
+
+    def proto_string(self, idx: int) -> str:
+        """``(params)ret`` of proto ``idx``."""
+        cache = self._proto_strings
+        s = cache.get(idx)
+        if s is None:
+            p = self.protos[idx]
+            params = "".join(self.type_name(t) for t in self.type_list(int(p["params"])))
+            s = f"({params}){self.type_name(int(p['ret']))}"
+            cache[idx] = s
+        return s
+
+    def method_name(self, midx: int) -> str:
+        """``name(params)ret`` of method_ids entry ``midx``."""
+        m = self.method_ids[midx]
+        return self.string(int(m["name"])) + self.proto_string(int(m["proto"]))
+
+    def method_descriptor(self, midx: int) -> str:
+        """``Lcls;->name(params)ret`` of method_ids entry ``midx``."""
+        return f"{self.type_name(int(self.method_ids[midx]['cls']))}->{self.method_name(midx)}"
+
+    def field_descriptor(self, fidx: int) -> str:
+        """``Lcls;->name:Ltype;`` of field_ids entry ``fidx``."""
+        f = self.fields[fidx]
+        cls = self.type_name(int(f["cls"]))
+        return f"{cls}->{self.string(int(f['name']))}:{self.type_name(int(f['type']))}"
+
+    def find_methods(self, descriptor: str) -> list[int]:
+        """method_ids indices whose descriptor equals ``descriptor``."""
+        try:
+            cls, rest = descriptor.split("->", 1)
+            name, paren, proto = rest.partition("(")
+        except ValueError:
+            return []
+        if not paren:
+            return []
+        t = self.find_type(cls)
+        n = self.find_string(name)
+        if t < 0 or n < 0:
+            return []
+        m = self.method_ids
+        cand = np.nonzero((m["cls"] == t) & (m["name"] == n))[0]
+        want = "(" + proto
+        return [int(i) for i in cand if self.proto_string(int(m["proto"][i])) == want]
+
+    def find_fields(self, descriptor: str) -> list[int]:
+        """field_ids indices whose descriptor equals ``descriptor``."""
+        cls, sep, rest = descriptor.partition("->")
+        name, sep2, typ = rest.partition(":")
+        if not sep or not sep2:
+            return []
+        t, n, ft = self.find_type(cls), self.find_string(name), self.find_type(typ)
+        if min(t, n, ft) < 0:
+            return []
+        f = self.fields
+        return [
+            int(i) for i in np.nonzero((f["cls"] == t) & (f["name"] == n) & (f["type"] == ft))[0]
+        ]
+
+    # ----------------------------------------------------------------- classes
+    def class_name(self, cdef: int) -> str:
+        """Descriptor of class_def ``cdef``."""
+        return self.type_name(int(self.class_defs["cls"][cdef]))
+
+    def superclass(self, cdef: int) -> str | None:
+        """Superclass descriptor of class_def ``cdef`` (None for java.lang.Object)."""
+        s = int(self.class_defs["sup"][cdef])
+        return None if s == NO_INDEX else self.type_name(s)
+
+    def interfaces(self, cdef: int) -> tuple[str, ...]:
+        """Interface descriptors directly implemented by class_def ``cdef``."""
+        return tuple(
+            self.type_name(t) for t in self.type_list(int(self.class_defs["ifaces"][cdef]))
+        )
+
+    def _class_data(self, cdef: int) -> tuple[list[tuple[int, int]], list[MethodDef]]:
+        """Static fields [(field_idx, flags)] and methods of class_def ``cdef``."""
+        off = int(self.class_defs["data"][cdef])
+        if off == 0:
+            return [], []
+        data = self.data
+        statics: list[tuple[int, int]] = []
+        methods: list[MethodDef] = []
+        nfield, nmeth, nwords = len(self.fields), len(self.method_ids), len(self.words)
+        try:
+            if off >= len(data):
+                raise _Truncated("class_data offset outside the file")
+            sizes = []
+            pos = off
+            for _ in range(4):
+                v, pos = read_uleb128(data, pos)
+                sizes.append(v)
+            # Each encoded item takes at least 2 (fields) or 3 (methods) bytes.
+            if (sizes[0] + sizes[1]) * 2 + (sizes[2] + sizes[3]) * 3 > len(data) - pos:
+                raise _Truncated(f"class_data sizes {sizes} exceed the file")
+            for k in range(2):
+                idx = 0
+                for _ in range(sizes[k]):
+                    diff, pos = read_uleb128(data, pos)
+                    flags, pos = read_uleb128(data, pos)
+                    idx += diff
+                    if k == 0:
+                        if idx >= nfield:
+                            raise _Truncated(f"field index {idx} out of range")
+                        statics.append((idx, flags))
+            for k in (2, 3):
+                idx = 0
+                for _ in range(sizes[k]):
+                    diff, pos = read_uleb128(data, pos)
+                    flags, pos = read_uleb128(data, pos)
+                    code_off, pos = read_uleb128(data, pos)
+                    idx += diff
+                    if idx >= nmeth:
+                        raise _Truncated(f"method index {idx} out of range")
+                    start = end = -1
+                    if code_off:
+                        if code_off % 2 or code_off + 16 > len(data):
+                            self.problem(f"code item at {code_off:#x} outside the file")
+                            code_off = 0
+                        else:
+                            n_insns = self._u4(code_off + 12)
+                            start = (code_off + 16) // 2
+                            end = start + n_insns
+                            if end > nwords:
+                                self.problem(f"code item at {code_off:#x} truncated")
+                                end = nwords
+                    methods.append(MethodDef(idx, flags, cdef, code_off, start, end))
+        except _Truncated as e:
+            self.problem(f"class {self.class_name(cdef)}: {e}")
+        return statics, methods
+
+    @cached_property
+    def methods(self) -> list[MethodDef]:
+        """All methods defined in this dex, in class_def order."""
+        out: list[MethodDef] = []
+        for cdef in range(len(self.class_defs)):
+            out.extend(self._class_data(cdef)[1])
+        return out
+
+    def static_fields(self, cdef: int) -> list[tuple[int, int]]:
+        """(field_idx, access_flags) of the static fields of class_def ``cdef``."""
+        return self._class_data(cdef)[0]
+
+    def static_values(self, cdef: int, count: int) -> list[object]:
+        """First ``count`` encoded static values of ``cdef`` (str, int, None, ...).
+
+        Strings are returned as ``str``; other kinds as ints/floats/booleans/None or
+        an opaque placeholder. Values not present in the array are absent.
+        """
+        off = int(self.class_defs["static"][cdef])
+        if off == 0:
+            return []
+        try:
+            size, pos = read_uleb128(self.data, off)
+            out: list[object] = []
+            for _ in range(min(size, count)):
+                val, pos = self._encoded_value(pos, 0)
+                out.append(val)
+            return out
+        except _Truncated as e:
+            self.problem(f"static values of {self.class_name(cdef)}: {e}")
+            return []
+
+    def _encoded_value(self, pos: int, depth: int) -> tuple[object, int]:
+        d = self.data
+        if pos >= len(d) or depth > 16:
+            raise _Truncated(f"encoded value at {pos:#x}")
+        head = d[pos]
+        pos += 1
+        vtype, arg = head & 0x1F, head >> 5
+        if vtype == 0x1C:  # array
+            n, pos = read_uleb128(d, pos)
+            if n > len(d) - pos:
+                raise _Truncated("encoded array too large")
+            items = []
+            for _ in range(n):
+                v, pos = self._encoded_value(pos, depth + 1)
+                items.append(v)
+            return items, pos
+        if vtype == 0x1D:  # annotation
+            _, pos = read_uleb128(d, pos)
+            n, pos = read_uleb128(d, pos)
+            if n > len(d) - pos:
+                raise _Truncated("encoded annotation too large")
+            for _ in range(n):
+                _, pos = read_uleb128(d, pos)
+                _, pos = self._encoded_value(pos, depth + 1)
+            return None, pos
+        if vtype == 0x1E:
+            return None, pos
+        if vtype == 0x1F:
+            return bool(arg), pos
+        size = arg + 1
+        if pos + size > len(d):
+            raise _Truncated(f"encoded value at {pos:#x} truncated")
+        raw = int.from_bytes(d[pos : pos + size], "little")
+        pos += size
+        if vtype == 0x17:
+            if raw >= len(self.string_offs):
+                raise _Truncated(f"string index {raw} out of range")
+            return self.string(raw), pos
+        if vtype in (0x00, 0x02, 0x04, 0x06):  # signed, sign-extend
+            bits = size * 8
+            if raw >> (bits - 1):
+                raw -= 1 << bits
+            return raw, pos
+        return raw, pos
+
+    # ------------------------------------------------------------ instructions
+    @cached_property
+    def instructions(self) -> np.ndarray:
+        """Sorted word indices of every real instruction start in every code item.
+
+        Payload pseudo-instructions are stepped over, never reported. An
+        instruction that does not fit in its code item is dropped (problem noted).
+        """
+        meths = [m for m in self.methods if m.insn_start >= 0 and m.insn_end > m.insn_start]
+        if not meths:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.fromiter((m.insn_start for m in meths), dtype=np.int64, count=len(meths))
+        ends = np.fromiter((m.insn_end for m in meths), dtype=np.int64, count=len(meths))
+        # Shared code items (deduplicated by an optimiser) are walked once.
+        starts, first = np.unique(starts, return_index=True)
+        ends = ends[first]
+        words = self.words
+        length = opcodes.LENGTH
+        found: list[np.ndarray] = []
+        ptr, end = starts, ends
+        truncated = 0
+        while ptr.size > _LOCKSTEP_MIN:
+            w = words[ptr]
+            ln = length[w & 0xFF]
+            pay = np.nonzero((w & 0xFF == 0) & (w >= 0x100) & (w <= 0x300))[0]
+            is_pay = np.zeros(ptr.size, dtype=bool)
+            for k in pay:
+                p, e = int(ptr[k]), int(end[k])
+                n = opcodes.payload_length(words[p:e], 0)
+                ln[k] = n if n > 0 else e - p + 1
+                is_pay[k] = True
+            nxt = ptr + ln
+            fits = nxt <= end
+            truncated += int(np.count_nonzero(~fits))
+            found.append(ptr[fits & ~is_pay])
+            keep = nxt < end
+            ptr, end = nxt[keep], end[keep]
+        for p0, e0 in zip(ptr.tolist(), end.tolist(), strict=True):
+            units = words[p0:e0]
+            ulist = units.tolist()
+            pos = 0
+            n = e0 - p0
+            out = []
+            lens = length
+            while pos < n:
+                w = ulist[pos]
+                op = w & 0xFF
+                if op == 0 and 0x100 <= w <= 0x300:
+                    ln = opcodes.payload_length(units, pos)
+                    if ln <= 0 or pos + ln > n:
+                        truncated += 1
+                        break
+                    pos += ln
+                    continue
+                ln = int(lens[op])
+                if pos + ln > n:
+                    truncated += 1
+                    break
+                out.append(pos)
+                pos += ln
+            found.append(np.asarray(out, dtype=np.int64) + p0)
+        if truncated:
+            self.problem(f"{truncated} instruction(s) run past the end of their code item")
+        return np.sort(np.concatenate(found))
+
+    @cached_property
+    def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sorted insn starts, insn ends, index into ``methods``) of methods with code."""
+        idx = [i for i, m in enumerate(self.methods) if m.insn_start >= 0]
+        starts = np.array([self.methods[i].insn_start for i in idx], dtype=np.int64)
+        ends = np.array([self.methods[i].insn_end for i in idx], dtype=np.int64)
+        order = np.argsort(starts, kind="stable")
+        return starts[order], ends[order], np.array(idx, dtype=np.int64)[order]
+
+    def owner_of(self, positions: np.ndarray) -> np.ndarray:
+        """Index into ``methods`` of the method containing each word position (-1: none)."""
+        starts, ends, midx = self.code_ranges
+        if not starts.size:
+            return np.full(len(positions), -1, dtype=np.int64)
+        k = np.searchsorted(starts, positions, side="right") - 1
+        kc = np.clip(k, 0, None)
+        ok = (k >= 0) & (positions < ends[kc])
+        return np.where(ok, midx[kc], -1)
+
+    def sites(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(word positions, opcodes) of real instructions whose opcode is in ``ops``."""
+        ins = self.instructions
+        op = self.words[ins] & 0xFF
+        sel = np.isin(op, ops)
+        return ins[sel], op[sel]
+
+    @cached_property
+    def _op_arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        return {}
+
+    def operand_sites(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Cached (positions, opcodes, index operand, owner method) for an opcode group.
+
+        ``kind`` is one of ``invoke``, ``field``, ``string``, ``new``. The index
+        operand is the method/field/string/type index the instruction refers to.
+        """
+        cache = self._op_arrays
+        if kind in cache:
+            return cache[kind]
+        groups = {
+            "invoke": opcodes.INVOKE_OPS,
+            "field": opcodes.FIELD_OPS,
+            "string": np.array([opcodes.CONST_STRING, opcodes.CONST_STRING_JUMBO], np.uint16),
+            "new": np.array([opcodes.NEW_INSTANCE], np.uint16),
+        }
+        pos, op = self.sites(groups[kind])
+        arg = self.words[pos + 1].astype(np.int64)
+        if kind == "string":
+            jumbo = op == opcodes.CONST_STRING_JUMBO
+            arg[jumbo] |= self.words[pos[jumbo] + 2].astype(np.int64) << 16
+        owner = self.owner_of(pos)
+        limit = {
+            "invoke": len(self.method_ids),
+            "field": len(self.fields),
+            "string": len(self.string_offs),
+            "new": len(self.type_desc),
+        }[kind]
+        bad = arg >= limit
+        if bad.any():
+            self.problem(f"{int(bad.sum())} {kind} instruction(s) with index out of range")
+            keep = ~bad
+            pos, op, arg, owner = pos[keep], op[keep], arg[keep], owner[keep]
+        cache[kind] = (pos, op, arg, owner)
+        return cache[kind]
+
+
+class _StringSeq:
+    """Sequence view of a dex string table for ``bisect`` (decodes on access)."""
+
+    def __init__(self, dex: DexFile) -> None:
+        self._dex = dex
+
+    def __len__(self) -> int:
+        return len(self._dex.string_offs)
+
+    def __getitem__(self, i: int) -> str:
+        return self._dex.string(i)
