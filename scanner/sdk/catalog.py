@@ -36,6 +36,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+try:  # the regex parser moved in Python 3.11; used only to find required literals
+    import re._constants as _sre_constants  # type: ignore[import-not-found]
+    import re._parser as _sre_parse  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parse
+
 from scanner.errors import RulesetError
 from scanner.sdk.loader import load_files
 from scanner.sdk.model import SdkMatch, SdkSignature
@@ -84,6 +91,28 @@ def normalize_host(host: str) -> str:
 def _key(prefix: str) -> str:
     """Dotted prefix ``com.a.B$C.`` -> segment key ``com.a.B.C``."""
     return prefix.rstrip(".").replace("$", ".")
+
+
+def _required_literal(pattern: str) -> str | None:
+    """Longest run of literal characters that every match of ``pattern`` contains.
+
+    Only top-level literals count (not those inside groups, branches or repeats); None
+    when there is none or the pattern is case-insensitive.
+    """
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    best = run = ""
+    for op, arg in parsed:
+        if op is _sre_constants.LITERAL:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best or None
 
 
 @dataclass(frozen=True)
@@ -163,14 +192,13 @@ class SdkCatalog:
         self.overlaps: tuple[Overlap, ...] = tuple(overlaps)
         self._depth = max((k.count(".") + 1 for k in self._prefix), default=0)
 
-        code_rx = [(rank, rx) for rank, s in enumerate(self._sdks) for rx in s.code_regexes]
-        self._code_rx_owner = [rank for rank, _ in code_rx]
-        self._code_rx_text = [rx for _, rx in code_rx]
-        self._code_rx: re.Pattern[str] | None = (
-            re.compile("|".join(f"(?P<r{i}>{rx})" for i, (_, rx) in enumerate(code_rx)))
-            if code_rx
-            else None
-        )
+        # code regexes, in rank order, each with a literal every match must contain so that
+        # most class names are rejected by a substring test instead of a regex search
+        self._code_rx = [
+            (rank, re.compile(rx), _required_literal(rx), rx)
+            for rank, s in enumerate(self._sdks)
+            for rx in s.code_regexes
+        ]
         self._host_rx = [
             (rank, re.compile(rx, re.IGNORECASE))
             for rank, s in enumerate(self._sdks)
@@ -230,11 +258,12 @@ class SdkCatalog:
         if not dotted:
             return None
         hit = self._owner_of_key(dotted.replace("$", "."), cache)
-        if hit is None and self._code_rx is not None:
-            m = self._code_rx.search(dotted)
-            if m is not None and m.lastgroup is not None:
-                i = int(m.lastgroup[1:])
-                return self._code_rx_owner[i], "regex:" + self._code_rx_text[i]
+        if hit is None:
+            for rank, rx, literal, text in self._code_rx:
+                if literal and literal not in dotted:
+                    continue
+                if rx.search(dotted):
+                    return rank, "regex:" + text
         return hit
 
     def sdk_for_class(self, descriptor: str) -> SdkSignature | None:
