@@ -7,11 +7,13 @@ before permission use, SDK detection before traffic attribution).
 from __future__ import annotations
 
 from scanner.detectors.category import CategoryDetector
+from scanner.detectors.code import CodeDetector
 from scanner.detectors.code_facts import CodeFactsDetector
 from scanner.detectors.interface import Detector, ScanContext
 from scanner.detectors.manifest import ManifestDetector
 from scanner.detectors.permissions import PermissionsDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
+from scanner.detectors.sdks import SdkDetector
 
 
 def all_detectors() -> list[Detector]:
@@ -22,6 +24,8 @@ def all_detectors() -> list[Detector]:
 ALL_DETECTORS: list[type[Detector]] = [
     ManifestDetector,
     CategoryDetector,
+    CodeDetector,
+    SdkDetector,
     CodeFactsDetector,
     PermissionsDetector,
     PrivacyPolicyDetector,

@@ -25,7 +25,8 @@ class PrivacyPolicyDetector(Detector):
         urls: list[str] = []
         index = ctx.cache.get("dex_index")
         if index is not None:
-            urls = sorted(set(index.strings_matching(POLICY_URL)))[:20]
+            sites = index.find_strings(prefixes=("http://", "https://"))
+            urls = sorted({s.value for s in sites if POLICY_URL.match(s.value)})[:20]
         assets = list(ev.privacy_policy_assets)
         locs = [Locator("zip", entry=a) for a in assets]
         yield Fact("apk.privacy_policy", {

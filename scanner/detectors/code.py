@@ -1,0 +1,178 @@
+"""Code analysis: every call site of a sensitive API, with its PI type, SDK and reachability.
+
+Reads the dex files through :class:`scanner.ingest.dex.DexIndex` (a purpose-made
+index: only the mapped APIs' call sites are decoded) and asks
+:class:`scanner.callgraph.Reachability` whether each caller is reachable from
+the manifest's entry points. Four kinds of access are found, following
+rulesets/api-map.yaml:
+
+- ``invoke``: a call of a mapped method;
+- ``field``: a read of a mapped static field (``Build.SERIAL``);
+- ``string``: a const-string that selects PI (``"android_id"``, ``content://sms``)
+  in a method that also calls the API it selects with (Settings.getString,
+  ContentResolver.query...); the call is reported;
+- ``reflection``: ``getMethod("getImei")`` and the like, in a method that looks the
+  class up by name, reported as the API reached (``reflective: true``).
+
+The index is left in ``ctx.cache["dex_index"]`` for later detectors.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from scanner.callgraph import Reachability
+from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.errors import InputError
+from scanner.ingest.dex import DexIndex
+from scanner.knowledge import ApiInfo
+from scanner.model.result import ApiUse, Skipped
+from scanner.sdk.catalog import default_catalog
+
+GET_METHOD = ("getMethod", "getDeclaredMethod", "getField", "getDeclaredField")
+
+
+def dotted_to_desc(name: str) -> str:
+    """``com.a.B`` → ``Lcom/a/B;``."""
+    return "L" + name.replace(".", "/") + ";"
+
+
+class CodeDetector(Detector):
+    """Yields :class:`ApiUse` items (and :class:`Skipped` when dex files are unreadable)."""
+
+    name = "code"
+
+    def apk(self, ctx: ScanContext) -> Iterable[Item]:
+        ev = ctx.apk
+        if ev is None:
+            return
+        if not ev.dex_files:
+            ctx.cache["code_analysed"] = False
+            yield Skipped("code", "the APK has no dex files")
+            return
+        try:
+            index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
+        except InputError as e:
+            ctx.cache["code_analysed"] = False
+            yield Skipped("code", f"dex unreadable: {e}")
+            return
+        ctx.cache["dex_index"] = index
+        ctx.cache["code_analysed"] = True
+        for problem in index.problems[:20]:
+            yield Skipped("code", f"partly unreadable: {problem}")
+        entries = [dotted_to_desc(c.name) for c in ev.components if c.name]
+        if ev.application_class:
+            entries.append(dotted_to_desc(ev.application_class))
+        reach = Reachability(index, entries)
+        ctx.cache["reachability"] = reach
+        yield from _api_uses(index, reach, ctx.knowledge.apis, ctx.knowledge.uri_sinks,
+                             ctx.knowledge.reflective)
+
+
+def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
+              uri_sinks: tuple[str, ...], reflective: tuple[dict, ...]) -> Iterable[ApiUse]:
+    catalog = default_catalog()
+    sdk_cache: dict[str, str | None] = {}
+    reach_cache: dict[str, bool | None] = {}
+
+    def sdk_of(cls: str) -> str | None:
+        if cls not in sdk_cache:
+            sig = catalog.sdk_for_class(cls)
+            sdk_cache[cls] = sig.id if sig else None
+        return sdk_cache[cls]
+
+    def reachable(caller: str) -> bool | None:
+        if caller not in reach_cache:
+            reach_cache[caller] = reach.is_reachable(caller)
+        return reach_cache[caller]
+
+    def use(api: str, info: ApiInfo, cls: str, method: str, dex: str, offset: int,
+            access: str, reflective_: bool = False) -> ApiUse:
+        caller = f"{cls}->{method}"
+        return ApiUse(api=api, pi_type=info.pi_type, caller=caller, sdk=sdk_of(cls),
+                      reachable=reachable(caller), reflective=reflective_, dex=dex,
+                      offset=offset, access=access, permissions=info.permissions)
+
+    invokes = {a.key: a for a in apis if a.access == "invoke"}
+    for s in index.find_calls(invokes):
+        yield use(s.callee, invokes[s.callee], s.caller_class, s.caller_method, s.dex,
+                  s.offset, "invoke")
+    fields = {a.key: a for a in apis if a.access == "field"}
+    for f in index.find_field_reads(fields):
+        yield use(f.field, fields[f.field], f.caller_class, f.caller_method, f.dex, f.offset,
+                  "field")
+
+    # Selectors (strings, Uri constants) count where their method calls the selecting API.
+    strings = [a for a in apis if a.access == "string"]
+    uri_fields = {a.key: a for a in apis if a.access == "uri_field"}
+    wanted_calls = set(uri_sinks) | {w for a in strings for w in a.with_api}
+    calls_in: dict[tuple[str, str, str], list] = defaultdict(list)
+    for s in index.find_calls(wanted_calls):
+        calls_in[(s.dex, s.caller_class, s.caller_method)].append(s)
+    seen: set[tuple] = set()
+    exact = {a.key for a in strings if a.match == "exact"}
+    prefixes = tuple(a.key for a in strings if a.match == "prefix")
+    for st in index.find_strings(exact, prefixes):
+        for info in strings:
+            hit = st.value == info.key if info.match == "exact" else st.value.startswith(info.key)
+            if not hit:
+                continue
+            site = _selecting_call(calls_in[(st.dex, st.caller_class, st.caller_method)],
+                                   set(info.with_api), uri_sinks)
+            if site is None:
+                continue
+            key = (site.dex, site.offset, info.pi_type)
+            if key not in seen:
+                seen.add(key)
+                yield use(site.callee, info, st.caller_class, st.caller_method, st.dex,
+                          site.offset, "string")
+    for f in index.find_field_reads(uri_fields):
+        info = uri_fields[f.field]
+        site = _selecting_call(calls_in[(f.dex, f.caller_class, f.caller_method)], set(),
+                               uri_sinks)
+        api, offset = (site.callee, site.offset) if site else (f.field, f.offset)
+        key = (f.dex, offset, info.pi_type)
+        if key not in seen:
+            seen.add(key)
+            yield use(api, info, f.caller_class, f.caller_method, f.dex, offset, "string")
+
+    yield from _reflective_uses(index, apis, reflective, use)
+
+
+def _selecting_call(sites: list, with_api: set[str], uri_sinks: tuple[str, ...]):
+    """The call a selector feeds: a content-provider read if the method has one, else the
+    selecting API itself (Settings.getString, Uri.parse)."""
+    for s in sites:
+        if s.callee in uri_sinks:
+            return s
+    for s in sites:
+        if s.callee in with_api:
+            return s
+    return None
+
+
+def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tuple[dict, ...],
+                     use) -> Iterable[ApiUse]:
+    by_api = {a.key: a for a in apis if a.access == "invoke"}
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for r in reflective:
+        if r.get("api") in by_api:
+            by_name[str(r["name"])].append(r)
+    if not by_name:
+        return
+    sites = index.find_reflective_calls()
+    classes_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for s in sites:
+        if "->forName(" in s.api or "->loadClass(" in s.api:
+            classes_in[(s.dex, s.caller_class, s.caller_method)].add(s.argument or "")
+    for s in sites:
+        member = s.api.split("->")[1].split("(")[0]
+        if member not in GET_METHOD or not s.argument:
+            continue
+        looked_up = classes_in[(s.dex, s.caller_class, s.caller_method)]
+        for entry in by_name.get(s.argument, ()):
+            if entry.get("class") and entry["class"] not in looked_up:
+                continue
+            yield use(entry["api"], by_api[entry["api"]], s.caller_class, s.caller_method,
+                      s.dex, s.offset, "reflection", reflective_=True)
