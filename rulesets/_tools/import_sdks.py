@@ -278,6 +278,175 @@ def import_android_libraries(
     }
 
 
+LIBCHECKER_KINDS = {"activity", "service", "receiver", "provider", "package_prefix"}
+# LibChecker has no categories; derive one from words in its (mostly Chinese) labels
+LIBCHECKER_CATEGORY_WORDS = [
+    ("push", ("推送", "push")),
+    ("advertising", ("广告", "ads", " ad ", "ad sdk", "推广", "联盟")),
+    ("analytics", ("统计", "分析", "analytics", "datafinder")),
+    ("maps_location", ("地图", "定位", "map", "location")),
+    ("payment", ("支付", "pay", "银行", "米大师")),
+    ("social_login", ("登录", "帐号", "账号", "认证", "oauth", "login", "account")),
+    ("social_share", ("分享", "share")),
+    ("risk_control", ("安全", "风控", "验证码", "防水墙", "sofire", "人脸", "实人")),
+    ("customer_service", ("客服", "im sdk", "通信", "云信")),
+    ("crash_reporting", ("crash", "崩溃", "bugly")),
+    ("development", ("jetpack", "support library", "kotlin", "flutter", "react native",
+                     "multidex", "plugin", "插件", "glide", "okhttp", "retrofit")),
+]
+
+
+def _libchecker_category(label: str) -> str:
+    low = f" {label.lower()} "
+    for category, words in LIBCHECKER_CATEGORY_WORDS:
+        if any(w in low for w in words):
+            return category
+    return "unclassified"
+
+
+def _common_package(names: list[str]) -> str | None:
+    """Longest common dotted package of component class names (at least 3 segments)."""
+    parts = [n.split(".")[:-1] if n.count(".") >= 1 else [] for n in names]
+    common: list[str] = []
+    for segs in zip(*parts, strict=False):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    if len(common) < 3:
+        return None
+    return ".".join(common) + "."
+
+
+def _parent_of_claimed(prefix: str, claimed: set[str]) -> bool:
+    """True when a more specific claimed prefix lies under ``prefix`` (a vendor namespace)."""
+    return any(c != prefix and c.startswith(prefix) for c in claimed)
+
+
+def import_libchecker(path: Path, claimed: set[str], known_names: set[str]) -> dict[str, Any]:
+    """LibChecker component/package rules -> one entry per label not yet covered.
+
+    A label is skipped when an SDK of that name already exists; a prefix is dropped when
+    it equals or lies under a claimed prefix, or when claimed prefixes lie under it (it
+    would be a whole vendor namespace such as ``com.google.android.``).
+    """
+    import csv
+
+    by_label: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["match_kind"] not in LIBCHECKER_KINDS:
+                continue
+            pattern = row["pattern"].strip()
+            if row["is_regex"] == "1":
+                if not pattern.endswith(".(.*)"):
+                    continue
+                pattern = pattern[: -len("(.*)")]
+                prefix = pattern if _SEGMENTS.fullmatch(pattern.rstrip(".")) else None
+                names = []
+            elif row["match_kind"] == "package_prefix":
+                prefix = pattern.rstrip(".") + "." if _SEGMENTS.fullmatch(pattern) else None
+                names = []
+            else:
+                prefix = None
+                names = [pattern] if _SEGMENTS.fullmatch(pattern) else []
+            slot = by_label.setdefault(row["label"], {"prefixes": set(), "names": [], "row": row})
+            if prefix:
+                slot["prefixes"].add(prefix)
+            slot["names"].extend(names)
+            if row["team"] and not slot["row"]["team"]:
+                slot["row"] = row
+    taken: set[str] = set()
+    sdks = []
+    for label in sorted(by_label):
+        if label.lower() in known_names:
+            continue
+        slot = by_label[label]
+        prefixes = set(slot["prefixes"])
+        if slot["names"]:
+            common = _common_package(slot["names"])
+            if common:
+                prefixes.add(common)
+        kept = sorted(
+            p for p in prefixes
+            if not _under(p, claimed) and not _parent_of_claimed(p, claimed)
+        )
+        if not kept:
+            continue
+        row = slot["row"]
+        category = _libchecker_category(label)
+        entry: dict[str, Any] = {
+            "id": _unique_id("lc_" + slug(label if label.isascii() else
+                                          f"{row['team']} {kept[0]}"), taken),
+            "name": label,
+        }
+        if not label.isascii():
+            entry["name_zh"] = label
+        if row["team"]:
+            entry["vendor"] = row["team"]
+        entry["categories"] = [category]
+        if category in ("development", "unclassified"):
+            entry["tracker"] = False  # LibChecker lists libraries, not trackers, by default
+        entry["code_signature"] = kept
+        entry["source"] = {
+            "name": "libchecker",
+            "url": row["url"] or "https://github.com/LibChecker/LibChecker-Rules",
+        }
+        sdks.append(entry)
+    return {
+        "version": 1,
+        "precedence": 20,
+        "source": {
+            "name": "LibChecker/LibChecker-Rules (flattened rules CSV)",
+            "url": "https://github.com/LibChecker/LibChecker-Rules",
+            "license": "Apache-2.0",
+            "retrieved": RETRIEVED,
+        },
+        "sdks": sdks,
+    }
+
+
+XRAY_COUNTRY = {"uk": "GB"}
+
+
+def import_xray(path: Path) -> dict[str, Any]:
+    """X-Ray 2017 tracker domains -> network-only entries naming the owning company."""
+    companies = json.loads(path.read_text(encoding="utf-8"))
+    taken: set[str] = set()
+    sdks = []
+    for c in sorted(companies, key=lambda x: x["owner_name"].lower()):
+        hosts = sorted({d.strip().strip("'\"").lower() for d in c["doms"]} - {""})
+        hosts = [h for h in hosts if _HOST_CHARS.fullmatch(h) and "." in h]
+        if not hosts:
+            continue
+        entry: dict[str, Any] = {
+            "id": _unique_id("xray_" + slug(c["owner_name"]), taken),
+            "name": c["owner_name"],
+            "vendor": c.get("root_parent") or c.get("parent") or c["owner_name"],
+        }
+        cc = (c.get("country") or "").lower()
+        if re.fullmatch(r"[a-z]{2}", cc):
+            entry["country"] = XRAY_COUNTRY.get(cc, cc.upper())
+        entry["categories"] = ["tracking_domain"]
+        entry["network_signature"] = hosts
+        entry["source"] = {
+            "name": "x-ray",
+            "url": "https://github.com/OxfordHCC/tracker-control-android",
+        }
+        sdks.append(entry)
+    return {
+        "version": 1,
+        "precedence": 5,
+        "source": {
+            "name": "X-Ray 2017 tracker domain -> company mapping (copy in TrackerControl "
+            "xray-blacklist.json)",
+            "url": "https://github.com/OxfordHCC/tracker-control-android",
+            "license": "GPL-3.0 (TrackerControl repository)",
+            "retrieved": RETRIEVED,
+        },
+        "sdks": sdks,
+    }
+
+
 HEADER = (
     "# GENERATED by rulesets/_tools/import_sdks.py from {src} -- do not edit by hand;\n"
     "# put corrections in china.yaml (higher precedence) or fix the import script.\n"
@@ -306,9 +475,21 @@ def main(argv: list[str] | None = None) -> int:
         args.signatures / "android_libraries_libs.json", exodus_prefixes, curated_prefixes,
         exodus_ids,
     )
+    claimed = curated_prefixes | exodus_prefixes | {
+        p for e in libs["sdks"] for p in e.get("code_signature", [])
+    }
+    known_names = {
+        e["name"].lower() for doc in (curated, exodus, libs) for e in doc["sdks"]
+    } | {e["name_zh"].lower() for e in curated["sdks"] if e.get("name_zh")}
+    libchecker = import_libchecker(
+        args.signatures / "libchecker_rules.csv", claimed, known_names
+    )
+    xray = import_xray(args.signatures / "trackercontrol" / "xray-blacklist.json")
     outputs = {
         "exodus.yaml": dump(exodus, "exodus_trackers.json"),
         "android_libraries.yaml": dump(libs, "android_libraries_libs.json"),
+        "libchecker.yaml": dump(libchecker, "libchecker_rules.csv"),
+        "xray_hosts.yaml": dump(xray, "trackercontrol/xray-blacklist.json"),
     }
     status = 0
     for name, text in outputs.items():

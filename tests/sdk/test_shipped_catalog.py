@@ -129,9 +129,27 @@ def test_well_known_hosts(shipped, host, sdk_id):
     assert shipped.sdk_for_host(host).id == sdk_id
 
 
-@pytest.mark.parametrize("host", ["notumeng.com", "umeng.com.evil.example", "qq.com", "x.cn"])
-def test_hosts_not_matched_across_label_boundaries(shipped, host):
-    assert shipped.sdk_for_host(host) is None
+@pytest.mark.parametrize(
+    ("host", "not_sdk"),
+    [
+        ("notumeng.com", "umeng_analytics"),
+        ("umeng.com.evil.example", "umeng_analytics"),
+        ("xgdt.qq.com", "tencent_gdt"),
+        ("gdt.qq.com.cn", "tencent_gdt"),
+        ("nobugly.qq.com", "tencent_bugly"),
+    ],
+)
+def test_hosts_not_matched_across_label_boundaries(shipped, host, not_sdk):
+    owner = shipped.sdk_for_host(host)
+    assert owner is None or owner.id != not_sdk
+
+
+def test_company_level_hosts_fall_back_to_the_owner(shipped):
+    # X-Ray maps whole company domains; SDK-specific hosts still win (longer suffix)
+    owner = shipped.sdk_for_host("www.qq.com")
+    assert owner is not None and owner.vendor == "Tencent" and not owner.code_prefixes
+    assert shipped.sdk_for_host("mi.gdt.qq.com").id == "tencent_gdt"
+    assert shipped.sdk_for_host("example.invalid") is None
 
 
 def test_development_libraries_are_not_trackers(shipped):
