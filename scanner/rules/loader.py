@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import RulesetError
+from scanner.errors import RulesetError, UsageError
 from scanner.knowledge import Knowledge, load_knowledge, read_yaml
 from scanner.model.facts import Fact
 from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
@@ -133,11 +133,11 @@ class RuleSet:
     knowledge: Knowledge
 
     def get(self, rule_id: str) -> Rule:
-        """The rule with that id; :class:`RulesetError` when unknown."""
+        """The rule with that id; :class:`UsageError` when unknown."""
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise RulesetError(f"no rule {rule_id!r}")
+        raise UsageError(f"no rule {rule_id!r}; `appaudit rules list` lists them")
 
     def evaluate(self, facts: Iterable[Fact],
                  applies_to: Iterable[str] | None = None) -> list[Finding]:
