@@ -218,6 +218,11 @@ class SdkCatalog:
 
     # ------------------------------------------------------------------ container
     @property
+    def version_fields(self) -> frozenset[str]:
+        """Field descriptors whose constant values give SDK versions (for ``field_values``)."""
+        return frozenset(s.version_field for s in self._sdks if s.version_field)
+
+    @property
     def sdks(self) -> tuple[SdkSignature, ...]:
         """Active signatures (superseded entries removed), highest precedence first."""
         return self._sdks
@@ -236,19 +241,39 @@ class SdkCatalog:
         return self._by_id.get(sdk_id)
 
     # ------------------------------------------------------------------ code
-    def _owner_of_key(self, key: str, cache: dict[str, tuple[int, str] | None]) -> tuple[
-        int, str
-    ] | None:
-        """(rank, matched prefix key) of the longest prefix of a segment key, or None."""
-        if key in cache:
-            return cache[key]
-        parent, _, _ = key.rpartition(".")
-        found = self._owner_of_key(parent, cache) if parent else None
-        if key.count(".") < self._depth:
+    def _longest_prefix(self, key: str) -> tuple[int, str] | None:
+        """(rank, prefix key) of the longest catalogue prefix of a segment key, or None.
+
+        Only the first ``_depth`` segments can match, so the work is bounded whatever the
+        length of a (possibly hostile) class name.
+        """
+        best = None
+        pos = -1
+        for _ in range(self._depth):
+            pos = key.find(".", pos + 1)
+            sub = key if pos == -1 else key[:pos]
+            rank = self._prefix.get(sub)
+            if rank is not None:
+                best = (rank, sub)
+            if pos == -1:
+                break
+        return best
+
+    def _owner_of_key(
+        self, key: str, cache: dict[str, tuple[int, str] | None]
+    ) -> tuple[int, str] | None:
+        """Longest prefix of a class key; results for its package are cached per call."""
+        parent, dot, _ = key.rpartition(".")
+        if not dot:
+            return self._longest_prefix(key)
+        if parent in cache:
+            found = cache[parent]
+        else:
+            found = cache[parent] = self._longest_prefix(parent)
+        if key.count(".", 0, len(parent) + 1) < self._depth:
             rank = self._prefix.get(key)
             if rank is not None:
                 found = (rank, key)
-        cache[key] = found
         return found
 
     def _attribute(

@@ -227,3 +227,18 @@ def test_many_classes_match_in_milliseconds(shipped):
     elapsed = time.perf_counter() - start
     assert [m.id for m in found] == ["umeng_analytics"]
     assert elapsed < 1.0, f"{elapsed:.3f}s"
+
+
+def test_hostile_class_names(vendor_catalog):
+    deep = "L" + "a/" * 20000 + "B;"
+    assert vendor_catalog.sdk_for_class(deep) is None
+    assert vendor_catalog.sdk_for_class("Lcom/vendor/" + "x/" * 20000 + "B;").id == "vendor_core"
+    for odd in ["", "L;", ";", "[", "...", "$$$", "Lcom/vendor;"]:
+        vendor_catalog.sdk_for_class(odd)  # no exception
+    assert vendor_catalog.match_classes(["", "L;", "..."]) == []
+
+
+def test_version_fields(vendor_catalog):
+    assert vendor_catalog.version_fields == frozenset(
+        {"Lcom/ver/Build;->VERSION:Ljava/lang/String;"}
+    )
