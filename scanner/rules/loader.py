@@ -41,8 +41,12 @@ class Rule:
     pi_types_from: str | None
     doc: dict[str, Any]
 
-    def evaluate(self, facts: Sequence[Fact]) -> list[Finding]:
-        """Findings of this rule over the facts (none when deprecated)."""
+    def evaluate(self, facts: Sequence[Fact],
+                 pi_names: dict[str, dict] | None = None) -> list[Finding]:
+        """Findings of this rule over the facts (none when deprecated).
+
+        ``pi_names`` (PI type id → {zh, en}) lets messages say ``{pi_type_name}``.
+        """
         if self.status == "deprecated":
             return []
         matched = [f for f in facts if fact_matches(self.match, f)]
@@ -63,8 +67,8 @@ class Rule:
             message = self.doc.get("message")
             title = self.title
             if message:
-                fmt = {k: ("" if v is None else v) for k, v in subject.items()}
-                title = Text(_safe_format(message["zh"], fmt), _safe_format(message["en"], fmt))
+                title = Text(_safe_format(message["zh"], _fmt_values(subject, pi_names, "zh")),
+                             _safe_format(message["en"], _fmt_values(subject, pi_names, "en")))
             rem = self.doc.get("remediation")
             findings.append(Finding(
                 id=finding_id(self.id, subject),
@@ -81,6 +85,17 @@ class Rule:
                 remediation=Text(rem["zh"], rem["en"]) if rem else None,
             ))
         return findings
+
+
+def _fmt_values(subject: dict, pi_names: dict[str, dict] | None, lang: str) -> dict:
+    """Subject values for message templates, plus ``<key>_name`` for PI type ids."""
+    values = {k: ("" if v is None else v) for k, v in subject.items()}
+    for k, v in subject.items():
+        if pi_names and isinstance(v, str) and v in pi_names:
+            values[f"{k}_name"] = pi_names[v].get(lang) or v
+        else:
+            values.setdefault(f"{k}_name", values[k])
+    return values
 
 
 def _safe_format(template: str, values: dict) -> str:
@@ -148,7 +163,7 @@ class RuleSet:
         for rule in self.rules:
             if wanted is not None and not (wanted & set(rule.applies_to)):
                 continue
-            out.extend(rule.evaluate(facts))
+            out.extend(rule.evaluate(facts, self.knowledge.pi_types))
         out.sort(key=lambda f: (-f.severity.rank, f.rule, f.id))
         return out
 
