@@ -231,3 +231,14 @@ def test_labelled_inventory_trackers_found(shipped):
         want = set(row["exodus_trackers_curator_scan"].split(";"))
         found = {names[m.id] for m in shipped.match_classes(_apk_classes(CORPUS / row["apk"]))}
         assert want <= found, (row["apk"], want - found)
+
+
+def test_active_exodus_prefixes_keep_their_tracker(shipped):
+    """A class directly under an Exodus prefix maps to a catalogue entry of that tracker."""
+    for sig in shipped:
+        if sig.file != "exodus.yaml":
+            continue
+        for prefix in sig.code_prefixes:
+            owner = shipped.sdk_for_class("L" + prefix.replace(".", "/") + "Zz;")
+            assert owner is not None and set(sig.exodus_ids) & set(owner.exodus_ids), (
+                sig.id, prefix, owner and owner.id)
