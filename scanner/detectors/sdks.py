@@ -41,6 +41,7 @@ class SdkDetector(Detector):
                 evidence={"packages": packages, "classes": list(m.classes),
                           "class_count": m.class_count},
                 name_zh=sig.name_zh, country=sig.country, version=m.version,
+                tracker=sig.tracker,
             )
             yield Fact("apk.sdk", {
                 "id": sig.id, "name": sig.name, "vendor": sig.vendor, "country": sig.country,

@@ -69,6 +69,7 @@ class SdkUse:
     name_zh: str | None = None
     country: str | None = None
     version: str | None = None
+    tracker: bool = True  # False for development libraries (support libraries, okhttp...)
 
 
 @dataclass(frozen=True)
