@@ -35,6 +35,8 @@ another edge reaches them.
 from __future__ import annotations
 
 import logging
+import re
+import struct
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -124,6 +126,15 @@ CALLBACK_NAMES = frozenset(
         "startLoading",
     }
 )
+
+
+_TYPE = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
+
+
+def split_proto(proto: str) -> tuple[list[str], str]:
+    """``(ILfoo;)V`` -> (["I", "Lfoo;"], "V")."""
+    params, _, ret = proto[1:].partition(")")
+    return _TYPE.findall(params), ret
 
 
 def is_callback_name(name: str) -> bool:
@@ -345,7 +356,7 @@ class Reachability:
                 owners = {cls} | self.descendants(cls)
             else:
                 owners = {cls} | self.ancestors(cls) | self.descendants(cls)
-            out.extend((p, "call") for p in self._callers(owners, name, proto))
+            out.extend((p, "call") for p in self._callers(owners, name, proto, ref))
             if self._is_callback(ref, cls, name):
                 users = self._instantiators({cls} | self.descendants(cls))
                 out.extend((p, "new-instance") for p in users)
@@ -360,47 +371,90 @@ class Reachability:
 
     @cached_property
     def _dex_tables(self) -> list[dict]:
-        """Per dex: invoke rows sorted by method index, and (name, proto) -> method ids."""
+        """Per dex: invoke rows sorted by method index, and method ids sorted by
+        (name, proto) so that all method_ids with one name+proto form a slice."""
         out = []
         for d in self.index.dexes:
             _pos, _op, arg, owner = d.operand_sites("invoke")
             order = np.argsort(arg, kind="stable")
-            sig: dict[tuple[int, int], list[int]] = {}
-            names = d.method_ids["name"].tolist()
-            protos = d.method_ids["proto"].tolist()
-            for i, key in enumerate(zip(names, protos, strict=True)):
-                sig.setdefault(key, []).append(i)
-            out.append({"arg": arg[order], "owner": owner[order], "sig": sig, "protos": None})
+            stride = len(d.protos) + 1
+            key = d.method_ids["name"].astype(np.int64) * stride + d.method_ids["proto"]
+            by_sig = np.argsort(key, kind="stable")
+            out.append(
+                {
+                    "arg": arg[order],
+                    "owner": owner[order],
+                    "sig_keys": key[by_sig],
+                    "sig_ids": by_sig,
+                    "stride": stride,
+                    "protos": {},
+                }
+            )
         return out
 
-    def _proto_index(self, di: int, proto: str) -> int:
+    def _methods_with_sig(self, di: int, name_idx: int, proto_idx: int) -> np.ndarray:
         t = self._dex_tables[di]
-        if t["protos"] is None:
-            d = self.index.dexes[di]
-            t["protos"] = {d.proto_string(i): i for i in range(len(d.protos))}
-        return t["protos"].get(proto, -1)
+        k = name_idx * t["stride"] + proto_idx
+        lo, hi = np.searchsorted(t["sig_keys"], [k, k + 1])
+        return t["sig_ids"][lo:hi]
+
+    def _proto_index(self, di: int, proto: str) -> int:
+        """proto_ids index of ``(params)ret`` in dex ``di`` (-1 if absent), found by
+        matching return and parameter type indices instead of decoding every proto."""
+        t = self._dex_tables[di]
+        cache = t["protos"]
+        hit = cache.get(proto)
+        if hit is not None:
+            return hit
+        d = self.index.dexes[di]
+        params, ret = split_proto(proto)
+        r = d.find_type(ret)
+        want = tuple(d.find_type(x) for x in params)
+        shorty = "".join("L" if x[0] in "L[" else x for x in [ret, *params])
+        sh = d.find_string(shorty)
+        found = -1
+        if r >= 0 and sh >= 0 and -1 not in want:
+            cand = np.nonzero((d.protos["ret"] == r) & (d.protos["shorty"] == sh))[0]
+            pattern = struct.pack(f"<I{len(want)}H", len(want), *want)
+            offs = d.protos["params"][cand].tolist()
+            for i, off in zip(cand.tolist(), offs, strict=True):
+                if (not want and off == 0) or (
+                    want and d.data[off : off + len(pattern)] == pattern
+                ):
+                    found = i
+                    break
+        cache[proto] = found
+        return found
 
     def _refs(self, di: int, rows: np.ndarray) -> Iterator[MethodRef]:
         for o in np.unique(rows).tolist():
             if o >= 0:
                 yield MethodRef(di, o)
 
-    def _callers(self, owners: set[str], name: str, proto: str) -> list[MethodRef]:
+    def _callers(
+        self, owners: set[str], name: str, proto: str, home: MethodRef | None = None
+    ) -> list[MethodRef]:
         out: list[MethodRef] = []
         for di, d in enumerate(self.index.dexes):
-            n = d.find_string(name)
-            p = self._proto_index(di, proto) if n >= 0 else -1
+            if home is not None and home.dex == di:
+                # protos are unique within a dex: reuse the method's own indices
+                mid = d.method_ids[d.methods[home.method].method_idx]
+                n, p = int(mid["name"]), int(mid["proto"])
+            else:
+                n = d.find_string(name)
+                p = self._proto_index(di, proto) if n >= 0 else -1
             if p < 0:
                 continue
             t = self._dex_tables[di]
-            mids = t["sig"].get((n, p), [])
+            mids = self._methods_with_sig(di, n, p)
             types = {d.find_type(c) for c in owners}
             types.discard(-1)
-            want = [m for m in mids if int(d.method_ids["cls"][m]) in types]
-            if not want:
+            if not mids.size or not types:
+                continue
+            w = mids[np.isin(d.method_ids["cls"][mids], np.fromiter(types, np.int64))]
+            if not w.size:
                 continue
             arg = t["arg"]
-            w = np.asarray(want, dtype=np.int64)
             lo = np.searchsorted(arg, w, side="left")
             hi = np.searchsorted(arg, w, side="right")
             rows = [t["owner"][a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,9 +71,11 @@ def decode_mutf8(raw: bytes) -> str:
         return fixed.decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
-class MethodDef:
-    """One method defined by a class_def of this dex (``code_off`` 0 = no code)."""
+class MethodDef(NamedTuple):
+    """One method defined by a class_def of this dex (``code_off`` 0 = no code).
+
+    A NamedTuple rather than a dataclass: tens of thousands are made per dex.
+    """
 
     method_idx: int
     access_flags: int
@@ -245,9 +247,20 @@ class DexFile:
         return int(hits[0]) if hits.size else -1
 
     def type_list(self, off: int) -> tuple[int, ...]:
-        """Type indices of the type_list at ``off`` (0 = empty)."""
+        """Type indices of the type_list at ``off`` (0 = empty); cached per offset, since
+        many protos and classes share one list (a hostile file can share a huge one)."""
         if off == 0:
             return ()
+        hit = self._type_lists.get(off)
+        if hit is None:
+            hit = self._type_lists[off] = self._read_type_list(off)
+        return hit
+
+    @cached_property
+    def _type_lists(self) -> dict[int, tuple[int, ...]]:
+        return {}
+
+    def _read_type_list(self, off: int) -> tuple[int, ...]:
         if off % 4 or off + 4 > len(self.data):
             self.problem(f"type_list offset {off:#x} invalid")
             return ()
@@ -335,9 +348,15 @@ class DexFile:
 
     def interfaces(self, cdef: int) -> tuple[str, ...]:
         """Interface descriptors directly implemented by class_def ``cdef``."""
-        return tuple(
-            self.type_name(t) for t in self.type_list(int(self.class_defs["ifaces"][cdef]))
-        )
+        off = int(self.class_defs["ifaces"][cdef])
+        hit = self._interface_names.get(off)
+        if hit is None:
+            hit = self._interface_names[off] = tuple(self.type_name(t) for t in self.type_list(off))
+        return hit
+
+    @cached_property
+    def _interface_names(self) -> dict[int, tuple[str, ...]]:
+        return {}
 
     def _class_data(self, cdef: int) -> tuple[list[tuple[int, int]], list[MethodDef]]:
         """Static fields [(field_idx, flags)] and methods of class_def ``cdef``."""
@@ -369,11 +388,17 @@ class DexFile:
                         if idx >= nfield:
                             raise _Truncated(f"field index {idx} out of range")
                         statics.append((idx, flags))
+            end = len(data)
             for k in (2, 3):
                 idx = 0
                 for _ in range(sizes[k]):
-                    diff, pos = read_uleb128(data, pos)
-                    flags, pos = read_uleb128(data, pos)
+                    # single-byte fast path for the common small values
+                    if pos + 3 <= end and data[pos] < 0x80 and data[pos + 1] < 0x80:
+                        diff, flags = data[pos], data[pos + 1]
+                        pos += 2
+                    else:
+                        diff, pos = read_uleb128(data, pos)
+                        flags, pos = read_uleb128(data, pos)
                     code_off, pos = read_uleb128(data, pos)
                     idx += diff
                     if idx >= nmeth:
@@ -397,9 +422,21 @@ class DexFile:
 
     @cached_property
     def methods(self) -> list[MethodDef]:
-        """All methods defined in this dex, in class_def order."""
+        """All methods defined in this dex, in class_def order.
+
+        A class_data item is read for one class only: compilers never share them, and
+        a hostile file pointing thousands of classes at one large item would otherwise
+        cost quadratic time.
+        """
         out: list[MethodDef] = []
+        seen: set[int] = set()
         for cdef in range(len(self.class_defs)):
+            off = int(self.class_defs["data"][cdef])
+            if off in seen:
+                self.problem(f"class {self.class_name(cdef)} shares class_data at {off:#x}")
+                continue
+            if off:
+                seen.add(off)
             out.extend(self._class_data(cdef)[1])
         return out
 
@@ -493,7 +530,13 @@ class DexFile:
         found: list[np.ndarray] = []
         ptr, end = starts, ends
         truncated = 0
+        # Code items may overlap in a hostile file; cap the total walk at a few times the
+        # file's code units so that overlapping items cannot make it quadratic.
+        budget = 4 * len(words) + 1024
         while ptr.size > _LOCKSTEP_MIN:
+            budget -= ptr.size
+            if budget < 0:
+                break
             w = words[ptr]
             ln = length[w & 0xFF]
             pay = np.nonzero((w & 0xFF == 0) & (w >= 0x100) & (w <= 0x300))[0]
@@ -510,6 +553,10 @@ class DexFile:
             keep = nxt < end
             ptr, end = nxt[keep], end[keep]
         for p0, e0 in zip(ptr.tolist(), end.tolist(), strict=True):
+            if budget < 0:
+                self.problem("code items overlap: instruction walk stopped early")
+                break
+            budget -= e0 - p0
             units = words[p0:e0]
             ulist = units.tolist()
             pos = 0
@@ -535,7 +582,7 @@ class DexFile:
             found.append(np.asarray(out, dtype=np.int64) + p0)
         if truncated:
             self.problem(f"{truncated} instruction(s) run past the end of their code item")
-        return np.sort(np.concatenate(found))
+        return np.unique(np.concatenate(found))  # sorted; overlapping items deduplicated
 
     @cached_property
     def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

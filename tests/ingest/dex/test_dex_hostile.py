@@ -176,3 +176,42 @@ def test_many_switch_payloads_with_huge_sizes() -> None:
     cls = ClassSpec("Lcom/x/A;", methods=[MethodSpec("f", "()V", 0x1, lambda r: code)])
     idx = exercise([("classes.dex", build_dex([cls]))])
     assert idx is not None and idx.partial
+
+
+def test_classes_sharing_one_class_data_are_read_once() -> None:
+    classes = [
+        ClassSpec(f"Lcom/x/C{i};", methods=[MethodSpec("f", "()V", 0x1, lambda r: RETURN_VOID)])
+        for i in range(50)
+    ]
+    buf = bytearray(build_dex(classes))
+    cdefs = _u4_at(buf, 100)
+    first = _u4_at(buf, cdefs + 24)
+    for i in range(50):
+        struct.pack_into("<I", buf, cdefs + 32 * i + 24, first)
+    idx = exercise([("classes.dex", bytes(buf))])
+    assert idx is not None and idx.partial
+    assert len(idx.dexes[0].methods) == 1
+    assert sum("shares class_data" in p for p in idx.problems) >= 49
+
+
+def test_overlapping_code_items_are_bounded() -> None:
+    from scanner.ingest.dex.reader import DexFile, MethodDef
+
+    n = 200_000
+    cls = ClassSpec("Lcom/x/A;", methods=[MethodSpec("f", "()V", 0x1, lambda r: [0] * n)])
+    d = DexFile("classes.dex", build_dex([cls]))
+    real = d.methods[0]
+    # 5000 methods starting one unit apart inside the same code: quadratic without a cap
+    d.__dict__["methods"] = [
+        MethodDef(real.method_idx, 1, 0, real.code_off, real.insn_start + k, real.insn_end)
+        for k in range(5000)
+    ]
+    t = time.perf_counter()
+    ins = d.instructions
+    assert time.perf_counter() - t < 10
+    assert len(ins) <= len(d.words)
+    assert any("overlap" in p for p in d.problems)
+
+
+def _u4_at(buf: bytes | bytearray, off: int) -> int:
+    return struct.unpack_from("<I", buf, off)[0]
