@@ -4,13 +4,21 @@
 
 from __future__ import annotations
 
+from scanner.report.csv import CsvFormat
 from scanner.report.html import HtmlFormat
 from scanner.report.interface import ReportFormat
 from scanner.report.json import JsonFormat
+from scanner.report.pdf import PdfFormat
+from scanner.report.sarif import SarifFormat
+from scanner.report.xlsx import XlsxFormat
 
 FORMATS: dict[str, type[ReportFormat]] = {
     "json": JsonFormat,
     "html": HtmlFormat,
+    "sarif": SarifFormat,
+    "csv": CsvFormat,
+    "xlsx": XlsxFormat,
+    "pdf": PdfFormat,
 }
 
 

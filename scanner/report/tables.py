@@ -1,0 +1,107 @@
+"""Flat tables of a result document (pandas DataFrames) for the CSV and XLSX formats.
+
+``tables(doc, lang)`` returns name → DataFrame in a fixed order: findings, evidence
+(one row per evidence locator), api_uses, transmissions, sdks (joined with the API
+uses and transmissions attributed to each SDK), inputs, and for pricing results
+items and comparisons. Rows are sorted deterministically; lists are joined with
+``;``; bilingual texts are given in ``lang``. Empty sections still get their header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from scanner.report.html import SEVERITY_ORDER, pick
+
+FINDING_COLS = ["id", "rule", "severity", "confidence", "status", "title", "pi_types",
+                "legal_basis", "n_evidence", "description", "remediation"]
+EVIDENCE_COLS = ["finding", "rule", "fact", "kind", "dex", "class", "method", "offset", "api",
+                 "flow", "time", "host", "url", "where", "key", "excerpt", "file", "element",
+                 "name", "entry", "profile", "path"]
+API_COLS = ["pi_type", "api", "caller", "sdk", "reachable", "reflective", "access", "dex",
+            "offset", "permissions"]
+TX_COLS = ["time", "flow", "host", "url", "method", "pi_type", "encoding", "where", "key",
+           "party", "sdk", "before_consent", "cleartext", "confidence", "matched", "excerpt",
+           "source"]
+SDK_COLS = ["id", "name", "name_zh", "vendor", "country", "version", "categories", "packages",
+            "hosts", "pi_types_read", "n_api_uses", "pi_types_sent", "n_transmissions"]
+INPUT_COLS = ["kind", "path", "bytes", "sha256", "sm3"]
+COMPARISON_COLS = ["baseline", "treatment", "n_items", "n_higher", "n_lower", "median_rel_diff",
+                   "max_rel_diff", "p_value", "ci_low", "ci_high", "control_noise", "direction",
+                   "discrimination"]
+
+
+def _join(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([{c: _join(r.get(c)) for c in cols} for r in rows], columns=cols,
+                        dtype=object)
+
+
+def sev_rank(sev: str) -> int:
+    """0 for critical … 4 for info (unknown last)."""
+    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def sorted_findings(doc: dict[str, Any]) -> list[dict]:
+    """Findings most severe first, then by rule and id."""
+    return sorted(doc.get("findings") or (), key=lambda f: (sev_rank(f["severity"]), f["rule"],
+                                                          f["id"]))
+
+
+def sdk_rows(doc: dict[str, Any]) -> list[dict]:
+    """SDKs joined with what each reads (api_uses[].sdk) and sends (transmissions[].sdk)."""
+    rows = []
+    for s in sorted(doc.get("sdks") or (), key=lambda s: s["id"]):
+        uses = [u for u in doc.get("api_uses") or () if u.get("sdk") == s["id"]]
+        sent = [t for t in doc.get("transmissions") or () if t.get("sdk") == s["id"]]
+        ev = s.get("evidence") or {}
+        rows.append({**s, "packages": ev.get("packages") or [], "hosts": ev.get("hosts") or [],
+                     "pi_types_read": sorted({u["pi_type"] for u in uses}),
+                     "n_api_uses": len(uses),
+                     "pi_types_sent": sorted({t["pi_type"] for t in sent}),
+                     "n_transmissions": len(sent)})
+    return rows
+
+
+def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """Every table of the document, name → DataFrame, in display order."""
+    findings = sorted_findings(doc)
+    f_rows, e_rows = [], []
+    for f in findings:
+        f_rows.append({
+            **f, "title": pick(f.get("title"), lang), "description": pick(f.get("description"),
+                                                                          lang),
+            "remediation": pick(f.get("remediation"), lang),
+            "legal_basis": [f"{pick(lb.get('instrument'), lang)} {pick(lb.get('article'), lang)}"
+                            for lb in f.get("legal_basis") or ()],
+            "n_evidence": len(f.get("evidence") or ()),
+        })
+        e_rows.extend({**loc, "finding": f["id"], "rule": f["rule"], "fact": ev["fact"]}
+                      for ev in f.get("evidence") or () for loc in ev.get("locators") or ())
+    api = sorted(doc.get("api_uses") or (),
+                 key=lambda u: (u["pi_type"], u["api"], u["caller"], u["dex"], u["offset"]))
+    tx = sorted(doc.get("transmissions") or (),
+                key=lambda t: (t.get("time") is None, t.get("time") or 0, t["flow"],
+                               t["pi_type"], t["where"], t.get("key") or ""))
+    out = {
+        "findings": _frame(f_rows, FINDING_COLS),
+        "evidence": _frame(e_rows, EVIDENCE_COLS),
+        "api_uses": _frame(api, API_COLS),
+        "transmissions": _frame(tx, TX_COLS),
+        "sdks": _frame(sdk_rows(doc), SDK_COLS),
+        "inputs": _frame(list(doc.get("inputs") or ()), INPUT_COLS),
+    }
+    if "items" in doc or "comparisons" in doc:
+        profiles = list(doc.get("profiles") or ())
+        items = [{"item": it["item"], **{p: (it.get("prices") or {}).get(p) for p in profiles}}
+                 for it in sorted(doc.get("items") or (), key=lambda it: it["item"])]
+        out["items"] = _frame(items, ["item", *profiles])
+        out["comparisons"] = _frame(list(doc.get("comparisons") or ()), COMPARISON_COLS)
+    return out

@@ -1,0 +1,68 @@
+"""XLSX format: one workbook, one sheet per table of :func:`scanner.report.tables.tables`.
+
+Workbook properties (creator, created/modified) and the zip entry times are taken from
+the document's ``finished`` time, not the clock, so the same result gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import zipfile
+from typing import Any
+
+import pandas as pd
+
+from scanner.report.interface import ReportFormat
+from scanner.report.tables import tables
+
+
+def _doc_time(doc: dict[str, Any]) -> _dt.datetime:
+    try:
+        t = _dt.datetime.fromisoformat(str(doc.get("finished") or ""))
+    except ValueError:
+        return _dt.datetime(2000, 1, 1)
+    return t.astimezone(_dt.UTC).replace(tzinfo=None)
+
+
+class XlsxFormat(ReportFormat):
+    """An Excel workbook of the result tables."""
+
+    name = "xlsx"
+    suffix = ".xlsx"
+    binary = True
+
+    def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+            for name, frame in tables(doc, lang).items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)
+                sheet = writer.sheets[name[:31]]
+                sheet.freeze_panes = "A2"
+                for col in sheet.columns:
+                    width = max((len(str(c.value)) for c in col if c.value is not None),
+                                default=8)
+                    sheet.column_dimensions[col[0].column_letter].width = min(max(width, 8), 60)
+            props = writer.book.properties
+            props.creator = str((doc.get("tool") or {}).get("name") or "appaudit")
+            props.created = props.modified = _doc_time(doc)
+        return _fixed_zip_times(buf.getvalue(), _doc_time(doc))
+
+
+def _fixed_zip_times(data: bytes, when: _dt.datetime) -> bytes:
+    """The same zip with every entry stamped ``when`` (openpyxl stamps the clock)."""
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, date_time=stamp)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            blob = src.read(info)
+            if info.filename == "docProps/core.xml":  # openpyxl sets modified = now on save
+                iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                blob = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + iso + rb"\g<2>", blob)
+            dst.writestr(new, blob)
+    return out.getvalue()
