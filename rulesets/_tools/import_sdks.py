@@ -208,6 +208,17 @@ def _under(prefix: str, claimed: set[str]) -> bool:
     return any(".".join(parts[:i]) + "." in claimed for i in range(1, len(parts) + 1))
 
 
+# '/wxapi/' marks the package WeChat requires the *app* to create (<app>.wxapi.WXEntryActivity)
+APP_OWNED_PACKAGES = {"wxapi."}
+
+
+def _plausible_root(prefix: str) -> bool:
+    """False for fragments that android-libraries searches anywhere in a path (bare class
+    names such as 'BannerActivity', app-owned package names): as package roots they would
+    mean something else."""
+    return prefix not in APP_OWNED_PACKAGES and not prefix[:1].isupper()
+
+
 def import_android_libraries(
     path: Path, exodus_prefixes: set[str], curated_prefixes: set[str], exodus_ids: set[int]
 ) -> dict[str, Any]:
@@ -234,7 +245,7 @@ def import_android_libraries(
             p
             for p in prefixes
             if p not in exodus_prefixes and p not in seen_prefixes
-            and not _under(p, curated_prefixes)
+            and not _under(p, curated_prefixes) and _plausible_root(p)
         ]
         if not kept:
             continue
