@@ -1,0 +1,308 @@
+"""Generate the pricing fixtures: captures of simulated shops as several user profiles.
+
+Contract: ``python corpus/pricing/make_captures.py [OUTDIR]`` (default: this
+folder) writes, for each scenario, one capture per profile as a mitmproxy flow
+file (``<profile>.mitm``) AND a HAR 1.2 file (``<profile>.har``), plus
+``ground_truth.json`` saying how every price was made: the base price of each
+item, which items the treatment profile was marked up on and by how much, which
+items the noise (A/B buckets, promotions, surge) moved in which capture, and
+which items a capture does not show. The output is deterministic (fixed seeds,
+fixed flow ids and times).
+
+Scenarios:
+- ``shop-discriminating``: shop.example (search API in cents, read by the
+  declarative extractor; detail pages with "¥128.00" / "128.00元" strings, read by
+  discovery). Captures new (baseline), new-control, loyal, loyal-control (each
+  profile captured twice: the pairs give the noise). Loyal pays ``MARKUP`` more
+  on a third of the 40 items.
+- ``shop-fair``: mall.example (discovery only: ``priceFen`` in cents, ``linePrice``
+  strings). Same captures and the very same noise factors, no markup; the loyal capture misses two
+  items (sold out) and the new one shows a new-user-only item.
+- ``ride-quote``: ride.example, POST /v1/quote with the route id in the request body;
+  the answer has ``origin_fare``, ``coupon_amount``, ``pay_fare`` strings. Captures
+  android (baseline), android-control, ios, ios-control; ios gets smaller coupons on a third of the
+  30 routes.
+
+:func:`simulate_shop` is the price model alone (no capture files), shared with
+the power study in benchmarks/pricing_power.py.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, capture start of every profile
+MARKUP = 0.06
+NOISE_SEED = 101  # the two shops share one noise realisation
+
+
+@dataclass
+class Shop:
+    """Prices in cents per capture name, with how they were made."""
+
+    base: dict[str, int]  # item -> base price in cents
+    prices: dict[str, dict[str, int]]  # capture -> item -> cents
+    marked: dict[str, float] = field(default_factory=dict)  # item -> markup applied
+    noise: dict[str, dict[str, float]] = field(default_factory=dict)  # capture -> item -> factor
+    missing: dict[str, list[str]] = field(default_factory=dict)  # capture -> items not shown
+
+
+def noise_factor(rng: random.Random, p_noise: float) -> float | None:
+    """A price change that is not discrimination, or None: promotion or A/B bucket."""
+    if rng.random() >= p_noise:
+        return None
+    if rng.random() < 0.5:
+        return 1.0 - rng.uniform(0.03, 0.15)  # time-limited promotion
+    return 1.0 + rng.uniform(-0.05, 0.05)  # A/B price bucket
+
+
+def simulate_shop(rng: random.Random, n_items: int = 40, markup: float = 0.0,
+                  marked_share: float = 1 / 3, p_noise: float = 0.08,
+                  captures: Sequence[str] = ("new", "new-control", "loyal", "loyal-control"),
+                  treated: Sequence[str] = ("loyal", "loyal-control"),
+                  prefix: str = "G", noise_rng: random.Random | None = None) -> Shop:
+    """Base prices, markup of the treated captures on a share of items, independent noise.
+
+    Treated captures (the treatment profile and its control, which is the same
+    profile captured again) carry the markup; every capture gets its own noise,
+    drawn from ``noise_rng`` when given (so that two shops can share one noise).
+    """
+    noise_rng = noise_rng or rng
+    items = [f"{prefix}{i + 1:03d}" for i in range(n_items)]
+    base = {it: rng.randrange(990, 99_900) for it in items}
+    marked_items = rng.sample(items, round(n_items * marked_share)) if markup else []
+    shop = Shop(base=base, prices={}, marked=dict.fromkeys(sorted(marked_items), markup))
+    for cap in captures:
+        prices = {}
+        moved = {}
+        for it in items:
+            cents = base[it] * (1 + shop.marked.get(it, 0.0) * (cap in treated))
+            f = noise_factor(noise_rng, p_noise)
+            if f is not None:
+                moved[it] = round(f, 4)
+                cents *= f
+            prices[it] = round(cents)
+        shop.prices[cap] = prices
+        shop.noise[cap] = moved
+    return shop
+
+
+# ------------------------------------------------------------------ responses
+
+
+def _shop_search_pages(prices: dict[str, int], base: dict[str, int]) -> list[tuple[str, dict]]:
+    items = list(prices)
+    out = []
+    for page in range(0, len(items), 10):
+        goods = [{"goods_id": it, "title": f"商品{it}", "sale_price": prices[it],
+                  "market_price": round(base[it] * 1.2), "stock": 5}
+                 for it in items[page:page + 10]]
+        out.append((f"/api/v2/search?q=all&page={page // 10 + 1}",
+                    {"code": 0, "data": {"page": page // 10 + 1, "total": len(items),
+                                         "goods": goods}}))
+    return out
+
+
+def _shop_detail(it: str, cents: int, base: int, i: int) -> tuple[str, dict]:
+    pay = f"{cents / 100:.2f}元" if i % 2 else f"¥{cents / 100:,.2f}"
+    return (f"/api/v2/goods/detail?goods_id={it}",
+            {"goods": {"goods_id": it, "name": f"商品{it}",
+                       "price_info": {"original_price": f"¥{base * 1.2 / 100:,.2f}",
+                                      "pay_price": pay}}})
+
+
+def _mall_pages(prices: dict[str, int], base: dict[str, int]) -> list[tuple[str, dict]]:
+    items = list(prices)
+    out = []
+    for page in range(0, len(items), 8):
+        lst = [{"skuId": int(it[1:]) + 1000, "name": f"sku {it}", "priceFen": prices[it],
+                "linePrice": f"¥{base[it] * 1.25 / 100:.2f}", "salesCount": 100 + i}
+               for i, it in enumerate(items[page:page + 8])]
+        out.append((f"/rest/list?cat=home&p={page // 8}", {"result": {"list": lst}}))
+    return out
+
+
+def _ride_answer(pay_cents: int, origin_cents: int) -> dict:
+    coupon = max(0, origin_cents - pay_cents)
+    return {"errno": 0, "data": {"origin_fare": f"¥{origin_cents / 100:.2f}",
+                                 "coupon_amount": f"¥{coupon / 100:.2f}",
+                                 "pay_fare": f"¥{pay_cents / 100:.2f}", "eta_min": 4}}
+
+
+# ------------------------------------------------------------------ writers
+
+
+@dataclass
+class Call:
+    """One request/response to write into a capture."""
+
+    method: str
+    host: str
+    path: str
+    response: dict
+    request_json: dict | None = None
+
+
+def _flow_id(scenario: str, profile: str, i: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"appaudit-pricing/{scenario}/{profile}/{i}"))
+
+
+def write_mitm(path: Path, calls: list[Call], scenario: str, profile: str) -> None:
+    """A mitmproxy flow file of the calls (as ``mitmdump -w`` writes it)."""
+    from mitmproxy import http, io  # noqa: TID251 (fixture generator, not the scanner)
+    from mitmproxy.test import tflow  # noqa: TID251
+
+    with open(path, "wb") as fh:
+        writer = io.FlowWriter(fh)
+        for i, c in enumerate(calls):
+            body = json.dumps(c.request_json).encode() if c.request_json is not None else b""
+            headers = {"Host": c.host, "User-Agent": f"fixture-{profile}"}
+            if c.request_json is not None:
+                headers["Content-Type"] = "application/json"
+            req = http.Request.make(c.method, f"https://{c.host}{c.path}", body, headers)
+            req.timestamp_start = T0 + i
+            req.timestamp_end = T0 + i + 0.1
+            resp = http.Response.make(200, json.dumps(c.response, ensure_ascii=False).encode(),
+                                      {"Content-Type": "application/json; charset=utf-8"})
+            resp.timestamp_start = T0 + i + 0.2
+            resp.timestamp_end = T0 + i + 0.3
+            f = tflow.tflow(req=req, resp=resp, live=False)
+            f.id = _flow_id(scenario, profile, i)
+            f.timestamp_created = T0 + i
+            writer.add(f)
+
+
+def write_har(path: Path, calls: list[Call], profile: str) -> None:
+    """A HAR 1.2 file of the calls."""
+    import datetime as dt
+
+    entries = []
+    for i, c in enumerate(calls):
+        started = dt.datetime.fromtimestamp(T0 + i, dt.UTC).isoformat().replace("+00:00", "Z")
+        text = json.dumps(c.response, ensure_ascii=False)
+        req = {"method": c.method, "url": f"https://{c.host}{c.path}", "httpVersion": "HTTP/1.1",
+               "headers": [{"name": "User-Agent", "value": f"fixture-{profile}"}],
+               "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0}
+        if c.request_json is not None:
+            body = json.dumps(c.request_json)
+            req["postData"] = {"mimeType": "application/json", "text": body}
+            req["bodySize"] = len(body)
+        entries.append({
+            "startedDateTime": started, "time": 100, "request": req,
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": "Content-Type",
+                                      "value": "application/json; charset=utf-8"}],
+                         "cookies": [], "redirectURL": "", "headersSize": -1,
+                         "bodySize": len(text.encode()),
+                         "content": {"size": len(text.encode()),
+                                     "mimeType": "application/json", "text": text}},
+            "cache": {}, "timings": {"send": 0, "wait": 100, "receive": 0}})
+    doc = {"log": {"version": "1.2", "creator": {"name": "appaudit-fixture", "version": "1"},
+                   "entries": entries}}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ scenarios
+
+
+def _truth(shop: Shop, scenario: str, baseline: str, treatment: str,
+           discriminating: bool, unit_note: str, detail_items: Sequence[str] = ()) -> dict:
+    return {
+        "scenario": scenario, "baseline": baseline, "treatment": treatment,
+        "controls": {p: f"{p}-control" for p in (baseline, treatment)},
+        "discriminating": discriminating,
+        "direction": "higher" if discriminating else None,
+        "marked_up": shop.marked, "units": unit_note,
+        "base_prices_cents": shop.base, "prices_cents": shop.prices,
+        "noise_factors": shop.noise, "missing": shop.missing,
+        "detail_pages": list(detail_items),
+    }
+
+
+def shop_discriminating(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """The shop whose loyal profile pays MARKUP more on a third of the items."""
+    shop = simulate_shop(rng, markup=MARKUP, noise_rng=random.Random(NOISE_SEED))
+    detail_items = sorted(rng.sample(sorted(shop.base), 8))
+    captures = {}
+    for cap, prices in shop.prices.items():
+        calls = [Call("GET", "shop.example", p, body)
+                 for p, body in _shop_search_pages(prices, shop.base)]
+        calls += [Call("GET", "shop.example", *_shop_detail(it, prices[it], shop.base[it], i))
+                  for i, it in enumerate(detail_items)]
+        calls.append(Call("GET", "shop.example", "/api/v2/banner", {"banners": ["a", "b"]}))
+        captures[cap] = calls
+    truth = _truth(shop, "shop-discriminating", "new", "loyal", True,
+                   "search API in cents (declarative extractor); detail pages in yuan strings",
+                   detail_items)
+    return captures, truth
+
+
+def shop_fair(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """Same noise, no markup; different item sets between profiles."""
+    shop = simulate_shop(rng, markup=0.0, prefix="S", noise_rng=random.Random(NOISE_SEED))
+    extra = "S041"
+    shop.base[extra] = 4_990
+    shop.prices["new"][extra] = 4_990  # a new-user-only item
+    gone = sorted(rng.sample(sorted(shop.prices["loyal"]), 2))
+    for it in gone:
+        del shop.prices["loyal"][it]
+    shop.missing = {"new": [], "new-control": [extra], "loyal": [*gone, extra],
+                    "loyal-control": [extra]}
+    captures = {cap: [Call("GET", "mall.example", p, body)
+                      for p, body in _mall_pages(prices, shop.base)]
+                for cap, prices in shop.prices.items()}
+    truth = _truth(shop, "shop-fair", "new", "loyal", False,
+                   "priceFen in cents, linePrice yuan strings (discovery); item ids are "
+                   "1000 + the number of S###")
+    return captures, truth
+
+
+def ride_quote(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """Ride-hailing quotes: ios gets smaller coupons on a third of the routes."""
+    shop = simulate_shop(rng, n_items=30, markup=0.08, p_noise=0.06,
+                         captures=("android", "android-control", "ios", "ios-control"),
+                         treated=("ios", "ios-control"), prefix="R")
+    captures = {}
+    for cap, prices in shop.prices.items():
+        captures[cap] = [
+            Call("POST", "ride.example", "/v1/quote",
+                 _ride_answer(prices[it], round(shop.base[it] * 1.15)),
+                 request_json={"route_id": it, "product": "express", "city": 510100})
+            for it in prices]
+    truth = _truth(shop, "ride-quote", "android", "ios", True,
+                   "yuan strings; the route id is in the request body (discovery)")
+    return captures, truth
+
+
+SCENARIOS = {"shop-discriminating": (shop_discriminating, 7),
+             "shop-fair": (shop_fair, 11),
+             "ride-quote": (ride_quote, 13)}
+
+
+def main(argv: Sequence[str]) -> int:
+    """Write every scenario below the output folder."""
+    out = Path(argv[0]) if argv else HERE
+    for name, (make, seed) in SCENARIOS.items():
+        captures, truth = make(random.Random(seed))
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for profile, calls in captures.items():
+            write_mitm(folder / f"{profile}.mitm", calls, name, profile)
+            write_har(folder / f"{profile}.har", calls, profile)
+        truth["files"] = {p: {"flows": f"{p}.mitm", "har": f"{p}.har"} for p in captures}
+        (folder / "ground_truth.json").write_text(
+            json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8")
+        print(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

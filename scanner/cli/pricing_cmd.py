@@ -1,0 +1,66 @@
+"""``appaudit pricing``: compare the prices several user profiles saw (大数据杀熟 audit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.cli.common import default_out, finish, output_options, parse_formats
+from scanner.errors import UsageError
+from scanner.model.result import ScanResult
+from scanner.pricing.pipeline import PricingRequest, run_pricing
+
+
+def parse_assignment(value: str, option: str) -> tuple[str, tuple[Path, ...]]:
+    """"NAME=FILE[,FILE]" → (name, files)."""
+    name, sep, files = value.partition("=")
+    paths = tuple(Path(f.strip()) for f in files.split(",") if f.strip())
+    if not sep or not name.strip() or not paths:
+        raise UsageError(f"{option} {value!r}: expected NAME=FILE[,FILE]")
+    return name.strip(), paths
+
+
+def print_pricing(result: ScanResult) -> None:
+    """One line per comparison, before the common summary."""
+    for c in result.extra.get("comparisons", []):
+        med = c["median_rel_diff_beyond_noise"]
+        verdict = "DISCRIMINATION" if c["discrimination"] else "no finding"
+        noise = "n/a" if c["control_noise"] is None else f"{c['control_noise']:.0%}"
+        p = "n/a" if c["p_value"] is None else f"{c['p_value']:.3g}"
+        click.echo(
+            f"pricing   {c['treatment']} vs {c['baseline']}: {c['n_items']} items, "
+            f"{c['n_higher']} higher / {c['n_lower']} lower, "
+            f"{len(c['items_beyond_noise'])} beyond noise"
+            + (f" ({c['direction']}, median {med:+.1%})" if med is not None else "")
+            + f", p={p}, control noise {noise}: {verdict}")
+
+
+@click.command("pricing")
+@click.option("--profile", "profiles", multiple=True, required=True, metavar="NAME=FILE[,FILE]",
+              help="A user profile and its capture(s): mitmproxy flow file or HAR (repeatable).")
+@click.option("--baseline", default=None, help="Profile the others are compared with "
+              "(default: the first --profile).")
+@click.option("--control", "controls", multiple=True, metavar="NAME=FILE[,FILE]",
+              help="A second capture of profile NAME, taken the same way: measures the noise "
+                   "(repeatable).")
+@output_options
+def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
+            out: Path | None, formats: str, lang: str, fail_on: str | None) -> None:
+    """Compare item prices across user profiles against the control's noise."""
+    fmts = parse_formats(formats)
+    profs = tuple(parse_assignment(v, "--profile") for v in profiles)
+    ctrls = tuple(parse_assignment(v, "--control") for v in controls)
+    request = PricingRequest(
+        profiles=profs, baseline=baseline, controls=ctrls,
+        options={"profiles": {n: [str(f) for f in fs] for n, fs in profs},
+                 "baseline": baseline,
+                 "controls": {n: [str(f) for f in fs] for n, fs in ctrls}},
+    )
+    result = run_pricing(request)
+    print_pricing(result)
+    name = "pricing-" + "-".join(n for n, _ in profs)
+    finish(result, out or default_out(name), fmts, lang, fail_on)
+
+
+COMMANDS = [pricing]

@@ -1,0 +1,253 @@
+"""The pricing command's pipeline: captures per profile → prices → items → comparisons → findings.
+
+Contract: :func:`run_pricing` takes a :class:`PricingRequest` (profiles with
+their capture files, the baseline, control captures) and returns a
+:class:`scanner.model.result.ScanResult` with ``command="pricing"``, the
+capture files as ``inputs`` (kind flows|har, SHA-256 and SM3), findings from
+the rule engine over ``pricing.comparison`` facts, and in ``extra`` the
+result.json sections ``profiles``, ``items``, ``comparisons`` and ``pricing``
+(method, thresholds, noise). A control ``--control loyal=c.mitm`` becomes the
+capture column ``loyal-control``; the pair (loyal, loyal-control) measures the
+noise. Bad files raise :class:`InputError`; contradictory options
+:class:`UsageError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.engine import now_iso, tool_info
+from scanner.errors import InputError, UsageError
+from scanner.hashing import digest_file
+from scanner.model.evidence import InputFile
+from scanner.model.facts import Fact
+from scanner.model.locator import Locator
+from scanner.model.result import ScanResult, Skipped
+from scanner.pricing.align import ItemRow, align
+from scanner.pricing.capture import capture_kind, read_exchanges
+from scanner.pricing.config import PricingConfig, load_pricing_config
+from scanner.pricing.extract import PriceObservation, extract_prices
+from scanner.pricing.stats import Comparison, NoiseFloor, compare_all, noise_floor, rel_diff
+from scanner.rules.loader import RuleSet, load_rules
+
+CONTROL_SUFFIX = "-control"
+MAX_EVIDENCE_ITEMS = 50
+_NAME = re.compile(r"^[^\s=,/\\]{1,64}$")
+
+
+@dataclass(frozen=True)
+class PricingRequest:
+    """What ``appaudit pricing`` was asked to compare."""
+
+    profiles: tuple[tuple[str, tuple[Path, ...]], ...]
+    baseline: str | None = None
+    controls: tuple[tuple[str, tuple[Path, ...]], ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def control_column(profile: str) -> str:
+    """Name of the capture column of a profile's control capture."""
+    return f"{profile}{CONTROL_SUFFIX}"
+
+
+@dataclass
+class _Column:
+    name: str
+    profile: str
+    role: str  # baseline | treatment | control
+    files: tuple[Path, ...]
+    exchanges: int = 0
+    responses_with_prices: int = 0
+    observations: int = 0
+    extractors: set[str] = field(default_factory=set)
+
+
+def _columns(request: PricingRequest) -> list[_Column]:
+    names = [n for n, _ in request.profiles]
+    if not names:
+        raise UsageError("give at least two --profile NAME=FILE options")
+    for n in names:
+        if not _NAME.match(n):
+            raise UsageError(f"bad profile name {n!r} (no spaces, '=', ',' or slashes)")
+    if len(set(names)) != len(names):
+        raise UsageError("a profile name was given twice; list several files as NAME=A,B")
+    baseline = request.baseline or names[0]
+    if baseline not in names:
+        raise UsageError(f"--baseline {baseline!r} is not one of the profiles "
+                         f"({', '.join(names)})")
+    if len(names) < 2:
+        raise UsageError("give at least two --profile options: a baseline and a profile "
+                         "to compare with it")
+    cols = [_Column(n, n, "baseline" if n == baseline else "treatment", files)
+            for n, files in request.profiles]
+    seen_controls = set()
+    for prof, files in request.controls:
+        if prof not in names:
+            raise UsageError(f"--control {prof}=…: {prof!r} is not one of the profiles")
+        if prof in seen_controls:
+            raise UsageError(f"--control {prof} given twice; list several files as NAME=A,B")
+        seen_controls.add(prof)
+        name = control_column(prof)
+        if name in names:
+            raise UsageError(f"profile name {name!r} clashes with the control of {prof!r}")
+        cols.append(_Column(name, prof, "control", files))
+    for c in cols:
+        if not c.files:
+            raise UsageError(f"profile {c.name!r} has no capture file")
+    return cols
+
+
+def _inputs(cols: Sequence[_Column]) -> tuple[InputFile, ...]:
+    out: dict[str, InputFile] = {}
+    for c in cols:
+        for f in c.files:
+            if str(f) in out:
+                continue
+            if not f.is_file():
+                raise InputError(f"{f}: no such capture file")
+            kind = capture_kind(f)
+            try:
+                d = digest_file(f)
+            except OSError as e:
+                raise InputError(f"{f}: cannot read capture: {e.strerror or e}") from e
+            out[str(f)] = InputFile(kind, str(f), d.bytes, d.sha256, d.sm3)
+    return tuple(out.values())
+
+
+def _observe(cols: Sequence[_Column], config: PricingConfig,
+             skipped: list[Skipped]) -> list[PriceObservation]:
+    obs: list[PriceObservation] = []
+    for c in cols:
+        for f in c.files:
+            for ex in read_exchanges(f):
+                c.exchanges += 1
+                if ex.truncated or ex.decode_error:
+                    why = ex.decode_error or "body cut at the size limit"
+                    skipped.append(Skipped(f"{f} flow {ex.flow_id}", f"response not read: {why}"))
+                    continue
+                found = extract_prices(ex, c.name, config)
+                if found:
+                    c.responses_with_prices += 1
+                    c.observations += len(found)
+                    c.extractors.update(o.extractor for o in found)
+                    obs.extend(found)
+        if not c.observations:
+            skipped.append(Skipped(f"profile {c.name}",
+                                   f"no prices found in {c.exchanges} exchange(s)"))
+    return obs
+
+
+def _item_doc(row: ItemRow, baseline: str, treatments: Sequence[str],
+              comparisons: dict[str, Comparison], noise: NoiseFloor | None,
+              config: PricingConfig, all_cols: Sequence[str]) -> dict[str, Any]:
+    rd: dict[str, float] = {}
+    base = row.prices.get(baseline)
+    if row.comparable and base and base > 0:
+        for t in [c for c in all_cols if c != baseline]:
+            if t in row.prices:
+                rd[t] = round(rel_diff(base, row.prices[t], config.thresholds), 6)
+    return {
+        "item": row.item, "key": row.key, "host": row.host, "endpoint": row.endpoint,
+        "unit": row.unit, "price_role": row.role, "comparable": row.comparable,
+        "prices": row.prices, "list_prices": row.list_prices,
+        "missing": [c for c in all_cols if c not in row.prices],
+        "rel_diff": rd,
+        "beyond_noise": [t for t in treatments if row.key in comparisons[t].items_beyond_noise],
+        "noisy_in_control": bool(noise and row.key in noise.noisy_items),
+        "varies_within": list(row.varies_within),
+        "evidence": row.evidence,
+    }
+
+
+def _fact(cmp: Comparison, rows: dict[str, ItemRow]) -> Fact:
+    locs = []
+    for key in cmp.items_beyond_noise[:MAX_EVIDENCE_ITEMS]:
+        row = rows[key]
+        for prof in (cmp.baseline, cmp.treatment):
+            ev = row.evidence.get(prof)
+            if ev:
+                locs.append(Locator("pricing", flow=ev["flow"], path=ev["path"], profile=prof,
+                                    item=key, source=ev["source"], time=ev.get("time"),
+                                    price=row.prices[prof]))
+    direction = cmp.direction or "higher"
+    attrs = {
+        "baseline": cmp.baseline, "treatment": cmp.treatment,
+        "discrimination": cmp.discrimination, "direction": direction,
+        "direction_zh": "高" if direction == "higher" else "低",
+        "n_items": cmp.n_items, "n_higher": cmp.n_higher, "n_lower": cmp.n_lower,
+        "median_rel_diff": cmp.median_rel_diff, "max_rel_diff": cmp.max_rel_diff,
+        "median_rel_diff_beyond_noise": cmp.median_rel_diff_beyond_noise,
+        "p_value": cmp.p_value, "excess_p": cmp.excess_p, "control_noise": cmp.control_noise,
+        "ci_low": cmp.ci_low, "ci_high": cmp.ci_high,
+        "items": list(cmp.items_beyond_noise), "reasons": list(cmp.reasons),
+    }
+    return Fact("pricing.comparison", attrs, tuple(locs))
+
+
+def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
+                config: PricingConfig | None = None) -> ScanResult:
+    """Read every capture, compare every profile with the baseline, judge with the rules."""
+    started = now_iso()
+    rules = rules or load_rules()
+    config = config or load_pricing_config()
+    th = config.thresholds
+    cols = _columns(request)
+    inputs = _inputs(cols)
+    skipped: list[Skipped] = []
+    obs = _observe(cols, config, skipped)
+    names = [c.name for c in cols]
+    baseline = next(c.name for c in cols if c.role == "baseline")
+    treatments = [c.name for c in cols if c.role == "treatment"]
+    rows = align(obs, names)
+    by_key = {r.key: r for r in rows}
+    table = {r.key: r.prices for r in rows if r.comparable}
+    pairs = [(c.profile, c.name) for c in cols if c.role == "control"]
+    noise = noise_floor(table, pairs, th) if pairs else None
+    comparisons = compare_all(table, baseline, treatments, noise, th)
+    by_t = {c.treatment: c for c in comparisons}
+    facts = [_fact(c, by_key) for c in comparisons]
+    findings = rules.evaluate(facts, applies_to={"pricing"})
+    skipped.extend(Skipped(f"item {r.key}", "profiles disagree on the price unit")
+                   for r in rows if not r.comparable)
+    extra = {
+        "profiles": [{"name": c.name, "profile": c.profile, "role": c.role,
+                      "files": [str(f) for f in c.files], "exchanges": c.exchanges,
+                      "responses_with_prices": c.responses_with_prices,
+                      "prices": c.observations,
+                      "items": sum(1 for r in rows if c.name in r.prices),
+                      "extractors": sorted(c.extractors)} for c in cols],
+        "items": [_item_doc(r, baseline, treatments, by_t, noise, config, names) for r in rows],
+        "comparisons": [_cmp_doc(c) for c in comparisons],
+        "pricing": {
+            "baseline": baseline, "treatments": treatments,
+            "controls": [{"profile": a, "capture": b} for a, b in pairs],
+            "noise": None if noise is None else {
+                "pairs": [list(p) for p in noise.pairs], "n_items": noise.n_items,
+                "n_differ": noise.n_differ, "rate": noise.rate,
+                "max_rel_diff": noise.max_rel_diff, "noisy_items": sorted(noise.noisy_items)},
+            "thresholds": dataclasses.asdict(th),
+            "method": "Hannak et al. IMC 2014 control pairs; Wilcoxon signed-rank and sign "
+                      "tests; Fisher exact test of inconsistency against the control; "
+                      "bootstrap CI of the mean relative difference",
+        },
+    }
+    return ScanResult(
+        tool=tool_info(rules.knowledge), command="pricing", inputs=inputs,
+        findings=tuple(findings), skipped=tuple(skipped), started=started,
+        finished=now_iso(),
+        options={k: v for k, v in request.options.items() if v not in (None, (), [], {})},
+        extra=extra,
+    )
+
+
+def _cmp_doc(c: Comparison) -> dict[str, Any]:
+    doc = dataclasses.asdict(c)
+    doc["items_beyond_noise"] = list(c.items_beyond_noise)
+    doc["n_items_beyond_noise"] = len(c.items_beyond_noise)
+    doc["reasons"] = list(c.reasons)
+    return doc
