@@ -1,0 +1,152 @@
+"""The per-APK worker process: ``python -m scanner.batch.child REQUEST.json`` (a fresh
+interpreter) or ``warm_main(REQUEST.json)`` in a process forked from the warm server
+(scanner.batch.warm: interpreter and rules loaded once, each APK still in its own process).
+
+Contract: the parent (scanner.batch.isolate) writes a request JSON
+``{"apk": path, "category": id|null, "packages": {package: id}, "max_memory_mb": int,
+"result": path, "meta": path}``. The child loads the rules, sets RLIMIT_AS to
+``max_memory_mb`` (0 = none; set after the interpreter and the rules are loaded, so the limit
+is on the whole address space of the process at scan time), runs the normal pipeline
+(``scanner.engine.run`` + ``scanner.report.json.result_document``), writes the result.json
+text zlib-compressed to ``result`` and then, last, a meta JSON to ``meta``:
+``{"status": "ok"|"input_error"|"ruleset_error"|"memory"|"crash", "error": one line|null,
+"peak_rss_kb": int, "seconds": float, "category": id|null}``.
+A meta file that is missing means the process died before it could say why; the parent then
+classifies the exit (signal, exit code) itself. When a package map is given and the file name
+gave no category, the manifest is read first to look the package up (one extra manifest read).
+The child asks the kernel to kill it if its parent dies (Linux PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sys
+import time
+import zlib
+from pathlib import Path
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's kill is the only guard
+        pass
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    return " ".join(str(text).split())[:limit]
+
+
+def _write_json(path: str, obj: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def _peak_kb() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def main(argv: list[str]) -> int:
+    """Fresh-interpreter entry: load everything, run one request, write its meta file."""
+    _die_with_parent()
+    t0 = time.monotonic()
+    req = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    try:
+        rules, error = _load()
+    except MemoryError:
+        return _finish(req, {"status": "memory", "error": "out of memory while starting",
+                             "category": req.get("category")}, t0)
+    return execute(req, rules, error, t0)
+
+
+def warm_main(request_path: str) -> None:
+    """Entry in a process forked from the warm server (rules already loaded)."""
+    _die_with_parent()
+    t0 = time.monotonic()
+    from scanner.batch import warm
+
+    req = json.loads(Path(request_path).read_text(encoding="utf-8"))
+    if req.get("log"):  # the server's stdout/stderr are the batch's: keep scan noise out
+        fd = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+    execute(req, warm.RULES, warm.ERROR, t0)
+
+
+def _load():
+    """The rule set, or None and a one-line ruleset error."""
+    from scanner.errors import RulesetError
+    from scanner.rules.loader import load_rules
+
+    try:
+        return load_rules(), None
+    except RulesetError as e:
+        return None, _one_line(f"ruleset error: {e}")
+
+
+def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
+    """Run one request with loaded rules; always ends by writing the meta file."""
+    meta: dict = {"status": "crash", "error": None, "category": req.get("category")}
+    if rules is None:
+        meta.update(status="ruleset_error", error=rules_error or "ruleset error")
+        return _finish(req, meta, t0)
+    from scanner.engine import ScanRequest, run
+    from scanner.errors import InputError
+    from scanner.report.json import dumps, result_document
+
+    limit = int(req.get("max_memory_mb") or 0)
+    if limit > 0:
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        soft = limit << 20 if hard == resource.RLIM_INFINITY else min(limit << 20, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))  # soft only: liftable
+    apk = Path(req["apk"])
+    category = req.get("category")
+    packages = req.get("packages") or {}
+    try:
+        if category is None and packages:
+            from scanner.ingest.apk import ApkReader
+
+            category = packages.get(ApkReader(apk).read().package)
+        meta["category"] = category
+        result = run(ScanRequest(apk=apk, category=category, command="scan"), rules)
+        text = dumps(result_document(result))
+        blob = zlib.compress(text.encode("utf-8"), 6)
+        del text
+        with open(req["result"], "wb") as fh:
+            fh.write(blob)
+        meta.update(status="ok")
+    except MemoryError:
+        meta.update(status="memory", error=f"out of memory (limit {limit} MB)")
+    except InputError as e:
+        meta.update(status="input_error", error=_one_line(str(e)))
+    except RecursionError:
+        meta.update(status="input_error", error="input nests too deeply to analyse")
+    except Exception as e:  # a bug met on odd input: recorded, the batch goes on
+        meta.update(status="crash", error=_one_line(f"internal error {type(e).__name__}: {e}"))
+    return _finish(req, meta, t0)
+
+
+def _finish(req: dict, meta: dict, t0: float) -> int:
+    meta["peak_rss_kb"] = _peak_kb()
+    meta["seconds"] = round(time.monotonic() - t0, 3)
+    try:
+        _write_json(req["meta"], meta)
+    except MemoryError:
+        # Lift our own soft limit (the hard one was left alone) to be able to report it.
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        _write_json(req["meta"], meta)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,200 @@
+"""Scan one APK in its own process with a wall-clock and a memory limit.
+
+Contract:
+    scan_isolated(path, limits, sha256="", category=None, packages=None, worker=None,
+                  warm=True) -> Outcome
+        Scans in a process of its own: with ``warm`` (the default where possible) a process
+        forked from a fork server that has the pipeline and rules loaded once
+        (multiprocessing "forkserver" preloading scanner.batch.warm); otherwise, or inside
+        a daemonic process (dask workers) which may not fork children that way, a fresh
+        ``python -m scanner.batch.child``. Either way nothing is shared with the caller and
+        a scan that crashes its interpreter takes only itself down. Waits at most
+        ``limits.timeout`` seconds, kills the process past that, and never raises for
+        anything the APK does: every end is an Outcome with a status:
+        ok | input_error | ruleset_error | timeout | memory | crash.
+        ``Outcome.result_z`` is the zlib-compressed result.json text (status ok only) and
+        ``Outcome.row`` the summary columns (scanner.batch.summary.summary_row).
+    The caller may kill every running child with ``kill_all()`` (used on SIGINT/SIGTERM).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.batch.summary import summary_row
+
+STATUSES = ("ok", "input_error", "ruleset_error", "timeout", "memory", "crash")
+
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-APK limits: wall-clock seconds and address space in MB (0 = no memory limit)."""
+
+    timeout: float = 600.0
+    max_memory_mb: int = 4096
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one scan ended."""
+
+    sha256: str
+    status: str
+    error: str | None
+    seconds: float
+    peak_rss_kb: int | None
+    category: str | None = None
+    result_z: bytes | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+    worker: str | None = None
+
+
+def kill_all() -> None:
+    """Kill every child started by this process that is still running."""
+    with _live_lock:
+        procs = list(_live)
+    for p in procs:
+        try:
+            p.kill()
+        except OSError:
+            pass
+
+
+def _last_line(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.path.getsize(path) - 4096))
+            lines = [x.strip() for x in fh.read().decode("utf-8", "replace").splitlines()]
+    except OSError:
+        return ""
+    lines = [x for x in lines if x]
+    return lines[-1][:300] if lines else ""
+
+
+def _classify_exit(returncode: int, stderr_tail: str, limits: Limits) -> tuple[str, str]:
+    """Status and message of a child that died without writing its meta file."""
+    if "MemoryError" in stderr_tail or "Cannot allocate memory" in stderr_tail \
+            or "std::bad_alloc" in stderr_tail:
+        return "memory", f"out of memory (limit {limits.max_memory_mb} MB): {stderr_tail}"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        msg = f"worker killed by {name}"
+    else:
+        msg = f"worker exited with code {returncode}"
+    return "crash", msg + (f": {stderr_tail}" if stderr_tail else "")
+
+
+_warm_lock = threading.Lock()
+_warm_ctx = None
+
+
+def warm_available() -> bool:
+    """True when this process may start warm (forked) scan processes."""
+    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+
+
+def _warm_context():
+    global _warm_ctx
+    with _warm_lock:
+        if _warm_ctx is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["scanner.batch.warm"])
+            _warm_ctx = ctx
+        return _warm_ctx
+
+
+def _run_fresh(request: Path, log: Path, timeout: float) -> tuple[bool, int]:
+    env = dict(os.environ)
+    with open(log, "ab") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "scanner.batch.child", str(request)],
+                                stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=env,
+                                close_fds=True)
+        with _live_lock:
+            _live.add(proc)
+        try:
+            proc.wait(timeout=timeout)
+            return False, proc.returncode
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return True, proc.returncode
+        finally:
+            with _live_lock:
+                _live.discard(proc)
+
+
+def _run_warm(request: Path, timeout: float) -> tuple[bool, int]:
+    from scanner.batch.child import warm_main
+
+    proc = _warm_context().Process(target=warm_main, args=(str(request),), daemon=False)
+    with _live_lock:
+        proc.start()
+        _live.add(proc)
+    try:
+        proc.join(timeout)
+        if proc.exitcode is None:
+            proc.kill()
+            proc.join()
+            return True, proc.exitcode
+        return False, proc.exitcode
+    finally:
+        with _live_lock:
+            _live.discard(proc)
+        proc.close()
+
+
+def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
+                  category: str | None = None, packages: Mapping[str, str] | None = None,
+                  worker: str | None = None, warm: bool = True) -> Outcome:
+    """Scan ``path`` in a process of its own (see module docstring)."""
+    tmp = Path(tempfile.mkdtemp(prefix="appaudit-batch-"))
+    t0 = time.monotonic()
+    try:
+        log = tmp / "stderr.log"
+        req = {"apk": str(path), "category": category, "packages": dict(packages or {}),
+               "max_memory_mb": int(limits.max_memory_mb), "log": str(log),
+               "result": str(tmp / "result.json.z"), "meta": str(tmp / "meta.json")}
+        request = tmp / "request.json"
+        request.write_text(json.dumps(req), encoding="utf-8")
+        if warm and warm_available():
+            timed_out, returncode = _run_warm(request, limits.timeout)
+        else:
+            timed_out, returncode = _run_fresh(request, log, limits.timeout)
+        seconds = round(time.monotonic() - t0, 3)
+        meta_path = tmp / "meta.json"
+        if timed_out:
+            return Outcome(sha256, "timeout", f"killed after {limits.timeout:g} s wall clock",
+                           seconds, None, category, worker=worker)
+        if not meta_path.exists():
+            status, msg = _classify_exit(returncode, _last_line(log), limits)
+            return Outcome(sha256, status, msg, seconds, None, category, worker=worker)
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        blob = None
+        row: dict[str, Any] = {}
+        if meta["status"] == "ok":
+            blob = (tmp / "result.json.z").read_bytes()
+            row = summary_row(json.loads(zlib.decompress(blob).decode("utf-8")))
+        return Outcome(sha256, meta["status"], meta.get("error"), seconds,
+                       meta.get("peak_rss_kb"), meta.get("category"), blob, row, worker)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,187 @@
+"""The batch database: one SQLite file (stdlib sqlite3, WAL), one row per distinct APK.
+
+Contract:
+    Store(path)            opens or creates the database (``with Store(p) as s:`` closes it).
+    s.begin_run(source, args) -> run id;  s.end_run(run_id, scanned, interrupted)
+    s.add_paths(job, run_id)              every path that had the job's hash (duplicates too)
+    s.add_unreadable(path, error, run_id) a listed path that could not even be read
+    s.done() -> set of SHA-256            APKs with a stored outcome (any status)
+    s.record(outcome, size, run_id)       stores one outcome and commits at once, so a killed
+                                          batch loses at most the scans in flight
+    s.rows() -> list[dict]                every APK row (summary columns decoded, no blob)
+    s.result(sha256) -> dict | None       the stored result.json document
+    s.paths() -> list[dict]               path, sha256, error
+Rows are keyed by the APK's SHA-256; ``scans`` counts how many times an APK was scanned into
+this database (a resumed batch leaves it at 1) and ``run_id`` names the run that scanned it.
+The result.json text is stored zlib-compressed in ``result_z``. Raises InputError when the
+file is not a usable database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any
+
+from scanner.batch.inputs import Job
+from scanner.batch.isolate import Outcome
+from scanner.batch.summary import SEVERITIES
+from scanner.errors import InputError
+
+SCHEMA_VERSION = "1"
+JSON_COLUMNS = ("sdks", "pi_types", "over_scope_pi", "rules")
+SUMMARY_COLUMNS = ("package", "label", "version_name", "version_code", "target_sdk",
+                   "category", "sdk_count", "sdks", "pi_types", "pi_count", "over_scope_pi",
+                   "over_scope_count", "findings", *SEVERITIES, "rules", "partial", "skipped")
+_INT = {"target_sdk", "sdk_count", "pi_count", "over_scope_count", "findings", *SEVERITIES,
+        "partial", "skipped"}
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY, started TEXT, finished TEXT, source TEXT, args TEXT,
+  scanned INTEGER DEFAULT 0, interrupted INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS apks (
+  sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT,
+  {", ".join(f"{c} {'INTEGER' if c in _INT else 'TEXT'}" for c in SUMMARY_COLUMNS)},
+  size INTEGER, seconds REAL, peak_rss_kb INTEGER, worker TEXT,
+  run_id INTEGER, scans INTEGER NOT NULL DEFAULT 1, scanned_at TEXT, result_z BLOB);
+CREATE TABLE IF NOT EXISTS paths (
+  path TEXT PRIMARY KEY, sha256 TEXT, error TEXT, run_id INTEGER);
+CREATE INDEX IF NOT EXISTS paths_sha ON paths(sha256);
+"""
+
+
+def _now() -> str:
+    from scanner.engine import now_iso
+
+    return now_iso()
+
+
+class Store:
+    """The SQLite batch store (see module docstring)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                            (SCHEMA_VERSION,))
+            self.db.commit()
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"{self.path}: not a usable batch database: {e}") from e
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def begin_run(self, source: str, args: dict[str, Any]) -> int:
+        """Start a run; return its id."""
+        cur = self.db.execute("INSERT INTO runs(started, source, args) VALUES (?, ?, ?)",
+                              (_now(), source, json.dumps(args, sort_keys=True)))
+        self.db.commit()
+        return int(cur.lastrowid)
+
+    def end_run(self, run_id: int, scanned: int, interrupted: bool) -> None:
+        """Close a run with its counts."""
+        self.db.execute("UPDATE runs SET finished=?, scanned=?, interrupted=? WHERE id=?",
+                        (_now(), scanned, int(interrupted), run_id))
+        self.db.commit()
+
+    def add_paths(self, job: Job, run_id: int) -> None:
+        """Record every path that had the job's content."""
+        self.db.executemany(
+            "INSERT INTO paths(path, sha256, error, run_id) VALUES (?, ?, NULL, ?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256, error=NULL",
+            [(p, job.sha256, run_id) for p in job.paths])
+        self.db.commit()
+
+    def add_unreadable(self, path: str, error: str, run_id: int) -> None:
+        """Record a path that could not be read at all."""
+        self.db.execute(
+            "INSERT INTO paths(path, sha256, error, run_id) VALUES (?, NULL, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256=NULL, error=excluded.error",
+            (path, error, run_id))
+        self.db.commit()
+
+    def done(self, statuses: tuple[str, ...] | None = None) -> set[str]:
+        """SHA-256 of every stored APK (optionally only those with one of ``statuses``)."""
+        if statuses is None:
+            cur = self.db.execute("SELECT sha256 FROM apks")
+        else:
+            marks = ",".join("?" * len(statuses))
+            cur = self.db.execute(f"SELECT sha256 FROM apks WHERE status IN ({marks})",
+                                  statuses)
+        return {r[0] for r in cur}
+
+    def record(self, outcome: Outcome, size: int | None, run_id: int) -> None:
+        """Store one outcome (replacing an earlier one of the same APK) and commit."""
+        row = outcome.row or {}
+        values: dict[str, Any] = {c: row.get(c) for c in SUMMARY_COLUMNS}
+        for c in JSON_COLUMNS:
+            if values[c] is not None:
+                values[c] = json.dumps(values[c], ensure_ascii=False, sort_keys=True)
+        if values["partial"] is not None:
+            values["partial"] = int(values["partial"])
+        if values["category"] is None:
+            values["category"] = outcome.category
+        values.update(sha256=outcome.sha256, status=outcome.status, error=outcome.error,
+                      size=size, seconds=outcome.seconds, peak_rss_kb=outcome.peak_rss_kb,
+                      worker=outcome.worker, run_id=run_id, scanned_at=_now(),
+                      result_z=outcome.result_z)
+        cols = list(values)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in cols if c != "sha256")
+        self.db.execute(
+            f"INSERT INTO apks({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT(sha256) DO UPDATE SET {updates}, scans=apks.scans+1",
+            [values[c] for c in cols])
+        self.db.commit()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every APK row with JSON columns decoded, plus its paths; no result blob."""
+        cols = ["sha256", "status", "error", *SUMMARY_COLUMNS, "size", "seconds",
+                "peak_rss_kb", "worker", "run_id", "scans", "scanned_at"]
+        paths: dict[str, list[str]] = {}
+        for path, sha in self.db.execute(
+                "SELECT path, sha256 FROM paths WHERE sha256 IS NOT NULL ORDER BY path"):
+            paths.setdefault(sha, []).append(path)
+        out = []
+        for r in self.db.execute(f"SELECT {', '.join(cols)} FROM apks ORDER BY sha256"):
+            d = dict(zip(cols, r, strict=True))
+            for c in JSON_COLUMNS:
+                if d[c] is not None:
+                    d[c] = json.loads(d[c])
+            if d["partial"] is not None:
+                d["partial"] = bool(d["partial"])
+            d["paths"] = paths.get(d["sha256"], [])
+            out.append(d)
+        return out
+
+    def result(self, sha256: str) -> dict[str, Any] | None:
+        """The stored result.json document of one APK, or None."""
+        r = self.db.execute("SELECT result_z FROM apks WHERE sha256=?", (sha256,)).fetchone()
+        if not r or r[0] is None:
+            return None
+        return json.loads(zlib.decompress(r[0]).decode("utf-8"))
+
+    def paths(self) -> list[dict[str, Any]]:
+        """Every path seen, with its hash (None when unreadable) and error."""
+        return [{"path": p, "sha256": s, "error": e} for p, s, e in
+                self.db.execute("SELECT path, sha256, error FROM paths ORDER BY path")]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first."""
+        cols = ["id", "started", "finished", "source", "args", "scanned", "interrupted"]
+        return [dict(zip(cols, r, strict=True)) for r in
+                self.db.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]

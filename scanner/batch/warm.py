@@ -1,0 +1,24 @@
+"""Preloaded state for the warm fork server: importing this module loads the rules once.
+
+Contract: ``RULES`` is the loaded RuleSet (or None) and ``ERROR`` the one-line ruleset error
+(or None). Only the fork server imports it (``set_forkserver_preload``); each scan process is
+forked from that server, so it starts with the interpreter, the pipeline modules and the
+rules already in memory instead of loading them again.
+"""
+
+from __future__ import annotations
+
+import scanner.engine  # noqa: F401  (preload the pipeline modules)
+import scanner.ingest.apk  # noqa: F401
+import scanner.report.json  # noqa: F401
+from scanner.batch.child import _load
+
+try:
+    import scanner.ingest.dex  # noqa: F401
+except ImportError:
+    pass
+
+try:
+    RULES, ERROR = _load()
+except Exception as e:  # never let the server die on import; scans report it instead
+    RULES, ERROR = None, f"ruleset error: {type(e).__name__}: {e}"

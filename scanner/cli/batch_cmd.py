@@ -1,0 +1,116 @@
+"""``appaudit batch`` (scan many APKs into a SQLite database) and ``appaudit batch-report``.
+
+Exit codes: 0 the run went through (APKs that failed are recorded in the database, not
+fatal); 130 interrupted (SIGINT/SIGTERM: what finished is stored, rerun to resume);
+2 usage; 3 unusable input (no such folder or list, not a batch database).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.batch.inputs import load_category_map
+from scanner.batch.isolate import Limits
+from scanner.batch.runner import BatchOptions, BatchStats, run_batch
+from scanner.batch.store import Store
+from scanner.batch.summary import SEVERITIES
+from scanner.batch.tables import export, parse_export
+from scanner.errors import InputError, UsageError
+
+EXIT_INTERRUPTED = 130
+
+
+def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
+    click.echo(f"inputs    {stats.paths} paths, {stats.distinct} distinct APKs "
+               f"({stats.duplicates} duplicate paths), {stats.unreadable} unreadable")
+    click.echo(f"this run  scanned {stats.scanned}, already done {stats.already_done}, "
+               f"{stats.seconds:.1f} s, {stats.rate:.1f} APK/min"
+               + ("  [interrupted: rerun to resume]" if stats.interrupted else ""))
+    by_status: dict[str, int] = {}
+    for r in rows:
+        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+    ok = [r for r in rows if r["status"] == "ok"]
+    click.echo(f"database  {db}: {len(rows)} APKs")
+    click.echo(f"  {'status':<14}{'APKs':>6}")
+    for s in sorted(by_status, key=lambda k: (k != "ok", k)):
+        click.echo(f"  {s:<14}{by_status[s]:>6}")
+    sev = {s: sum(int(r.get(s) or 0) for r in ok) for s in SEVERITIES}
+    click.echo("findings  " + "  ".join(f"{s} {sev[s]}" for s in SEVERITIES))
+    over = sum(1 for r in ok if r.get("over_scope_count"))
+    with_sdk = sum(1 for r in ok if r.get("sdk_count"))
+    click.echo(f"apps      {over} with over-scope PI, {with_sdk} with third-party SDKs")
+
+
+@click.command("batch")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("audit.sqlite"), show_default=True, help="SQLite result database.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="APKs scanned at a time (local mode).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
+              help="Wall-clock seconds per APK before its worker is killed.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
+              help="Address-space limit per worker in MB (RLIMIT_AS; 0 = none).")
+@click.option("--category-map", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="CSV or YAML: package or file name -> category id.")
+@click.option("--export", "export_", default=None,
+              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
+@click.option("--dask", "dask_address", default=None,
+              help="Run on a dask.distributed scheduler (e.g. tcp://host:8786).")
+@click.option("--dask-send-bytes", is_flag=True,
+              help="Ship APK bytes to dask workers instead of sharing paths.")
+@click.option("--retry-errors", is_flag=True, help="Scan again APKs stored with an error.")
+@click.option("--no-progress", is_flag=True, help="No progress output on stderr.")
+def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
+          category_map: Path | None, export_: str | None, dask_address: str | None,
+          dask_send_bytes: bool, retry_errors: bool, no_progress: bool) -> None:
+    """Audit every APK of a folder (recursive, *.apk) or of a list file (one path a line)."""
+    formats = parse_export(export_)
+    if dask_send_bytes and not dask_address:
+        raise UsageError("--dask-send-bytes needs --dask ADDRESS")
+    if not source.exists():
+        raise InputError(f"{source}: no such folder or list file")
+    categories = None
+    if category_map is not None:
+        from scanner.knowledge import load_knowledge
+
+        categories = load_category_map(category_map, load_knowledge().categories)
+    options = BatchOptions(jobs=jobs, limits=Limits(timeout, max_memory),
+                           retry_errors=retry_errors, dask=dask_address,
+                           send_bytes=dask_send_bytes)
+    stats = run_batch(source, db, options, categories, progress=not no_progress)
+    with Store(db) as store:
+        rows = store.rows()
+    _print_summary(stats, rows, db)
+    if formats:
+        for p in export(rows, formats, db.with_suffix("")):
+            click.echo(f"wrote     {p}")
+    raise SystemExit(EXIT_INTERRUPTED if stats.interrupted else 0)
+
+
+@click.command("batch-report")
+@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("overview.html"), show_default=True, help="HTML file to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--export", "export_", default=None,
+              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
+def batch_report(db: Path, output: Path, lang: str, export_: str | None) -> None:
+    """Render the HTML overview (charts, tables) of a batch database."""
+    from scanner.batch.overview import render_overview
+
+    formats = parse_export(export_)
+    if not db.is_file():
+        raise InputError(f"{db}: no such batch database")
+    with Store(db) as store:
+        rows = store.rows()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_overview(rows, lang), encoding="utf-8")
+    click.echo(f"wrote     {output}")
+    for p in export(rows, formats, db.with_suffix("")):
+        click.echo(f"wrote     {p}")
+
+
+COMMANDS = [batch, batch_report]
