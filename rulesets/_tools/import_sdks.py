@@ -437,7 +437,10 @@ def import_xray(path: Path) -> dict[str, Any]:
         cc = (c.get("country") or "").lower()
         if re.fullmatch(r"[a-z]{2}", cc):
             entry["country"] = XRAY_COUNTRY.get(cc, cc.upper())
-        entry["categories"] = ["tracking_domain"]
+        # X-Ray lists whole company domains (qq.com, google.com), first-party services
+        # included: the entry names the owner of a host, it does not by itself assert a tracker
+        entry["categories"] = ["host_owner"]
+        entry["tracker"] = False
         entry["network_signature"] = hosts
         entry["source"] = {
             "name": "x-ray",

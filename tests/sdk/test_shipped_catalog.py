@@ -148,6 +148,7 @@ def test_company_level_hosts_fall_back_to_the_owner(shipped):
     # X-Ray maps whole company domains; SDK-specific hosts still win (longer suffix)
     owner = shipped.sdk_for_host("www.qq.com")
     assert owner is not None and owner.vendor == "Tencent" and not owner.code_prefixes
+    assert owner.categories == ("host_owner",) and not owner.tracker
     assert shipped.sdk_for_host("mi.gdt.qq.com").id == "tencent_gdt"
     assert shipped.sdk_for_host("example.invalid") is None
 
