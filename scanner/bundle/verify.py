@@ -1,0 +1,254 @@
+"""Verification of case bundles, treating the zip as hostile.
+
+``verify_bundle(path)`` reads the zip without extracting anything to disk, with caps on
+the bundle size, the number of entries, the manifest size and the bytes read from each
+entry (never more than the manifest declares, plus one). It reports exactly what differs:
+
+- ``changed``: an entry whose bytes, SHA-256 or SM3 differ from the manifest (or that
+  cannot be decompressed: CRC error, corrupt deflate stream);
+- ``missing``: a file the manifest lists that the zip lacks;
+- ``added``: an entry the manifest does not list;
+- ``duplicate`` / ``unsafe_name``: repeated entry names, or names that would escape a
+  folder (absolute, ``..``, backslashes, drive letters, NUL);
+- ``signature``: manifest.sig missing, malformed, or not a valid Ed25519 signature of
+  manifest.json by the key the manifest names (or not by the trusted key, when given);
+- ``manifest``: manifest.json missing, unreadable, or inconsistent with itself.
+
+A file that is not a zip at all raises :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+
+from scanner.bundle.bundle import MANIFEST, SIGNATURE
+from scanner.bundle.keys import fingerprint, public_key_from_hex
+from scanner.errors import InputError
+from scanner.hashing import new_sm3
+
+MAX_BUNDLE_BYTES = 4 * 1024 ** 3
+MAX_ENTRIES = 20_000
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+MAX_SIG_BYTES = 1024
+MAX_ENTRY_BYTES = 1024 ** 3
+CHUNK = 1 << 20
+_UNSAFE = re.compile(r"(^[/\\])|(^[A-Za-z]:)|\\|\x00|(^|/)\.\.(/|$)|(^|/)\.(/|$)|//")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way the bundle differs from what was signed."""
+
+    kind: str  # changed | missing | added | duplicate | unsafe_name | signature | manifest
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:<11} {self.path}: {self.detail}"
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify_bundle`."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    checked: int = 0
+    manifest: dict[str, Any] = field(default_factory=dict)
+    signature_ok: bool = False
+    key_fingerprint: str | None = None
+    trusted: bool | None = None  # None: no trusted key given
+
+    @property
+    def ok(self) -> bool:
+        """True when every hash and the signature check out."""
+        return not self.problems and self.signature_ok
+
+    def add(self, kind: str, path: str, detail: str) -> None:
+        """Record a problem."""
+        self.problems.append(Problem(kind, path, detail))
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
+    with zf.open(info) as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"larger than {cap} bytes")
+    return data
+
+
+def _hash_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[int, str, str]:
+    import hashlib
+
+    sha, sm3, size = hashlib.sha256(), new_sm3(), 0
+    with zf.open(info) as fh:
+        while True:
+            block = fh.read(min(CHUNK, cap + 1 - size))
+            if not block:
+                break
+            size += len(block)
+            if size > cap:
+                raise ValueError(f"more than the {cap} bytes the manifest lists")
+            sha.update(block)
+            sm3.update(block)
+    return size, sha.hexdigest(), sm3.hexdigest()
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as e:
+        raise InputError(f"{path}: no such file") from e
+    if size > MAX_BUNDLE_BYTES:
+        raise InputError(f"{path}: larger than {MAX_BUNDLE_BYTES >> 30} GiB, not a case bundle")
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise InputError(f"{path}: not a readable zip file ({e})") from e
+
+
+def _valid_file_entry(f: Any) -> bool:
+    return (isinstance(f, dict) and isinstance(f.get("path"), str)
+            and isinstance(f.get("bytes"), int) and f["bytes"] >= 0
+            and isinstance(f.get("sha256"), str) and isinstance(f.get("sm3"), str))
+
+
+def verify_bundle(path: Path, trusted_key: str | None = None) -> VerifyReport:
+    """Check every hash and the signature of a case bundle."""
+    report = VerifyReport(path=path)
+    with _open(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise InputError(f"{path}: {len(infos)} entries, more than {MAX_ENTRIES}")
+        counts = Counter(i.filename for i in infos)
+        for name, n in sorted(counts.items()):
+            if n > 1:
+                report.add("duplicate", name, f"{n} entries with this name")
+        for name in sorted(counts):
+            if _UNSAFE.search(name) or os.path.isabs(name):
+                report.add("unsafe_name", name, "entry name escapes the bundle folder")
+        entries = {i.filename: i for i in infos if counts[i.filename] == 1}
+        manifest_bytes = _manifest_bytes(zf, entries, report)
+        if manifest_bytes is None:
+            return report
+        _check_signature(zf, entries, manifest_bytes, report, trusted_key)
+        files = report.manifest.get("files")
+        if not isinstance(files, list) or not all(_valid_file_entry(f) for f in files):
+            report.add("manifest", MANIFEST, "files[] is missing or malformed")
+            return report
+        listed: dict[str, dict] = {}
+        for f in files:
+            if f["path"] in listed or f["path"] in (MANIFEST, SIGNATURE):
+                report.add("manifest", MANIFEST, f"lists {f['path']} more than once")
+            listed[f["path"]] = f
+        for name, f in sorted(listed.items()):
+            _check_file(zf, entries, counts, name, f, report)
+        for name in sorted(counts):
+            if name not in listed and name not in (MANIFEST, SIGNATURE):
+                report.add("added", name, "not listed in the manifest")
+        _check_inputs(report, listed)
+    report.problems.sort(key=lambda p: (p.path, p.kind))
+    return report
+
+
+def _manifest_bytes(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo],
+                    report: VerifyReport) -> bytes | None:
+    info = entries.get(MANIFEST)
+    if info is None:
+        if not any(p.path == MANIFEST for p in report.problems):
+            report.add("missing", MANIFEST, "the bundle has no manifest")
+        return None
+    try:
+        data = _read_capped(zf, info, MAX_MANIFEST_BYTES)
+        manifest = json.loads(data.decode("utf-8"))
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+            UnicodeDecodeError) as e:
+        report.add("manifest", MANIFEST, f"unreadable ({e})")
+        return None
+    if not isinstance(manifest, dict):
+        report.add("manifest", MANIFEST, "not a JSON object")
+        return None
+    report.manifest = manifest
+    return data
+
+
+def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], mbytes: bytes,
+                     report: VerifyReport, trusted_key: str | None) -> None:
+    sig_info = entries.get(SIGNATURE)
+    if sig_info is None:
+        report.add("signature", SIGNATURE, "missing")
+        return
+    sig_meta = report.manifest.get("signature")
+    pub_hex = sig_meta.get("public_key") if isinstance(sig_meta, dict) else None
+    if not isinstance(pub_hex, str):
+        report.add("signature", MANIFEST, "names no public key")
+        return
+    try:
+        pub = public_key_from_hex(pub_hex)
+        sig = bytes.fromhex(_read_capped(zf, sig_info, MAX_SIG_BYTES).decode("ascii").strip())
+    except (InputError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error,
+            RuntimeError) as e:
+        report.add("signature", SIGNATURE, f"malformed ({e})")
+        return
+    report.key_fingerprint = fingerprint(pub_hex)
+    try:
+        pub.verify(sig, mbytes)
+    except InvalidSignature:
+        report.add("signature", MANIFEST,
+                   "signature does not match: manifest.json or manifest.sig was changed")
+        return
+    report.signature_ok = True
+    if trusted_key is not None:
+        report.trusted = trusted_key.strip().lower() == pub_hex.lower()
+        if not report.trusted:
+            report.add("signature", SIGNATURE,
+                       f"signed by key {report.key_fingerprint[:16]}…, not by the trusted key "
+                       f"{fingerprint(trusted_key)[:16]}…")
+
+
+def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts: Counter,
+                name: str, f: dict, report: VerifyReport) -> None:
+    info = entries.get(name)
+    if info is None:
+        if counts.get(name, 0) == 0:
+            report.add("missing", name, "listed in the manifest, absent from the zip")
+        return  # duplicates were reported already
+    report.checked += 1
+    try:
+        size, sha, sm3 = _hash_entry(zf, info, min(f["bytes"], MAX_ENTRY_BYTES))
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+            NotImplementedError) as e:
+        report.add("changed", name, f"cannot be read as listed ({e})")
+        return
+    diffs = []
+    if size != f["bytes"]:
+        diffs.append(f"bytes {size} ≠ {f['bytes']}")
+    if sha != f["sha256"]:
+        diffs.append(f"sha256 {sha[:16]}… ≠ {f['sha256'][:16]}…")
+    if sm3 != f["sm3"]:
+        diffs.append(f"sm3 {sm3[:16]}… ≠ {f['sm3'][:16]}…")
+    if diffs:
+        report.add("changed", name, "; ".join(diffs))
+
+
+def _check_inputs(report: VerifyReport, listed: dict[str, dict]) -> None:
+    for inp in report.manifest.get("inputs") or ():
+        if not isinstance(inp, dict) or not inp.get("included"):
+            continue
+        bp = inp.get("bundle_path")
+        f = listed.get(bp) if isinstance(bp, str) else None
+        if f is None:
+            report.add("manifest", str(bp), "included input is not in files[]")
+        elif f["sha256"] != inp.get("sha256"):
+            report.add("manifest", str(bp), "included input's sha256 differs from the scanned "
+                                            "input's")

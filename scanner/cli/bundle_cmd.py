@@ -1,0 +1,104 @@
+"""``appaudit bundle``, ``appaudit verify`` and ``appaudit keys``: signed case evidence.
+
+verify exits 0 when the bundle is intact, 1 when anything was changed, removed, added
+or the signature fails (each problem on its own line), 3 when the file is not a zip.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+import click
+
+from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verify_bundle
+from scanner.bundle.bundle import MAX_INPUT_BYTES
+from scanner.bundle.keys import read_public_key_file
+
+
+def _default_analyst() -> str:
+    return os.environ.get("APPAUDIT_ANALYST") or getpass.getuser()
+
+
+@click.command("bundle")
+@click.argument("result", type=click.Path(path_type=Path))
+@click.option("--case-id", default=None, help="Case number recorded in the manifest.")
+@click.option("--analyst", default=None,
+              help="Analyst whose key signs the bundle (default $APPAUDIT_ANALYST or the user).")
+@click.option("--include-inputs", is_flag=True,
+              help=f"Put the input files in the bundle (up to {MAX_INPUT_BYTES >> 20} MiB "
+                   "each; larger ones are recorded by hash only).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The case zip to write.")
+def bundle(result: Path, case_id: str | None, analyst: str | None, include_inputs: bool,
+           lang: str, output: Path) -> None:
+    """Pack RESULT.json, its reports and inputs into a signed case zip."""
+    info = make_bundle(result, output, analyst=analyst or _default_analyst(), case_id=case_id,
+                       include_inputs=include_inputs, lang=lang)
+    click.echo(f"wrote     {info.path} ({len(info.files)} files + manifest, signed)")
+    click.echo(f"key       Ed25519 {info.key_fingerprint}")
+    for p in info.inputs_included:
+        click.echo(f"input     {p} (included)")
+    for p in info.inputs_hash_only:
+        click.echo(f"input     {p} (hashes only)")
+    if info.skipped_formats:
+        click.echo(f"formats   not rendered: {', '.join(info.skipped_formats)}")
+
+
+@click.command("verify")
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Trusted public key file (.pub); the signer must match it.")
+def verify(case: Path, key_file: Path | None) -> None:
+    """Check every hash and the signature of CASE.zip; name what changed."""
+    trusted = read_public_key_file(key_file) if key_file else None
+    report = verify_bundle(case, trusted_key=trusted)
+    m = report.manifest
+    if m:
+        click.echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
+                   f"created {m.get('created')}")
+        tool, rs = m.get("tool") or {}, m.get("ruleset") or {}
+        click.echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
+                   f"{rs.get('version')} ({str(rs.get('sha256'))[:16]}…)")
+    if report.key_fingerprint:
+        trust = {None: "not checked against a trusted key (use --key)", True: "trusted key",
+                 False: "NOT the trusted key"}[report.trusted]
+        click.echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
+    for p in report.problems:
+        click.echo(str(p))
+    if report.ok:
+        click.echo(f"OK        {report.checked} files match the signed manifest")
+        raise SystemExit(0)
+    click.echo(f"TAMPERED  {len(report.problems)} problem(s)")
+    raise SystemExit(1)
+
+
+@click.group("keys")
+def keys() -> None:
+    """Manage analysts' signing keys."""
+
+
+@keys.command("generate")
+@click.option("--analyst", required=True, help="Analyst name the key belongs to.")
+@click.option("--force", is_flag=True, help="Replace an existing key.")
+def keys_generate(analyst: str, force: bool) -> None:
+    """Create an Ed25519 key pair for an analyst."""
+    info = generate_key(analyst, force=force)
+    click.echo(f"private   {info.private_path}")
+    click.echo(f"public    {info.public_path}")
+    click.echo(f"key       Ed25519 {info.fingerprint}")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List the key pairs in the keys folder."""
+    found = list_keys()
+    if not found:
+        click.echo(f"no keys in {keys_dir()}")
+    for k in found:
+        click.echo(f"{k.analyst:<20} {k.fingerprint}  {k.public_path}")
+
+
+COMMANDS = [bundle, verify, keys]
