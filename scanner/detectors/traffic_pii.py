@@ -1,0 +1,248 @@
+"""Traffic detector: which PI leaves the phone, encoded how, to whom, when, how often.
+
+Contract
+--------
+``traffic(ctx)`` streams ``ctx.traffic.exchanges()`` once (memory stays flat: per request
+only its matches are kept) and yields, after the stream ends:
+
+* one :class:`Transmission` per distinct (flow, pi_type, where, key) found by
+  :func:`scanner.pii.scan_exchange` (device facts when given, validated patterns otherwise);
+* one ``traffic.transmission`` fact per transmission with the attributes the traffic rules
+  match (pi_type, host, etld1, party, sdk, encoding, where, key, before_consent, cleartext,
+  confidence, matched, necessary, category_known, background) and a ``flow`` locator;
+* one ``traffic.frequency`` fact per (pi_type, host): count, window_seconds,
+  max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``);
+* one :class:`SdkUse` per SDK whose hosts were contacted (evidence ``{"hosts": [...]}``);
+* :class:`Skipped` items for damaged files and bodies that could not be decoded or were cut.
+
+Consent: ``ctx.traffic.consent_at`` (``--consent-at``) or the first consent marker flow the
+capture addon wrote (request to ``http://appaudit.consent/``, or flow metadata
+``appaudit_consent``); ``before_consent`` is None when neither exists or a flow has no time.
+Background: flows the addon labelled ``appaudit_state: background``.
+Party: :mod:`scanner.detectors.traffic_party`; first-party domains are ``--first-party``,
+the APK's package and the ``appaudit_package`` label of the capture.
+
+``finish(ctx)`` joins code and traffic: for each (sdk, pi_type) seen on the wire and read
+by that SDK's code (``ApiUse`` items with the same ``sdk`` and ``pi_type``), a
+``traffic.code_link`` fact with the flow and code locators, also listed in result.json as
+``traffic_links``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.detectors.traffic_party import PartyResolver, package_domain
+from scanner.knowledge import read_yaml
+from scanner.model.facts import Fact
+from scanner.model.locator import Locator
+from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
+from scanner.model.traffic import Exchange
+from scanner.paths import rulesets_dir
+from scanner.pii import KnownValueMatcher, scan_exchange
+
+CONSENT_HOST = "appaudit.consent"
+STATE_HOST = "appaudit.state"
+
+
+@dataclass(frozen=True)
+class TrafficConfig:
+    """Parameters from rulesets/traffic.yaml."""
+
+    window_seconds: float = 60.0
+    max_per_window: int = 2
+    marker_hosts: tuple[str, ...] = (CONSENT_HOST, STATE_HOST)
+    max_listed_body_errors: int = 20
+
+
+@lru_cache(maxsize=4)
+def load_config(folder: str | None = None) -> TrafficConfig:
+    """Read ``traffic.yaml`` of the rulesets folder (defaults when absent)."""
+    from pathlib import Path
+
+    path = Path(folder) / "traffic.yaml" if folder else rulesets_dir() / "traffic.yaml"
+    if not path.is_file():
+        return TrafficConfig()
+    doc = read_yaml(path) or {}
+    freq = doc.get("frequency") or {}
+    return TrafficConfig(
+        window_seconds=float(freq.get("window_seconds", 60)),
+        max_per_window=int(freq.get("max_per_window", 2)),
+        marker_hosts=tuple(doc.get("marker_hosts") or (CONSENT_HOST, STATE_HOST)),
+        max_listed_body_errors=int(doc.get("max_listed_body_errors", 20)),
+    )
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """Largest number of ``times`` inside any window of ``window`` seconds (ends included)."""
+    ts = sorted(times)
+    best = 0
+    lo = 0
+    for hi, t in enumerate(ts):
+        while t - ts[lo] > window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def _marker_kind(ex: Exchange, cfg: TrafficConfig) -> str | None:
+    m = ex.marker or {}
+    if m.get("appaudit_marker"):
+        return str(m["appaudit_marker"])
+    if ex.host in cfg.marker_hosts:
+        return "consent" if ex.host == CONSENT_HOST else "state"
+    return None
+
+
+class TrafficPiiDetector(Detector):
+    """PI in captured requests, with party, SDK, consent, frequency and cleartext."""
+
+    name = "traffic_pii"
+
+    def traffic(self, ctx: ScanContext) -> Iterable[Item]:
+        """Stream the capture and yield transmissions, facts, SDKs and skips."""
+        tr = ctx.traffic
+        cfg = load_config(str(ctx.knowledge.folder) if ctx.knowledge else None)
+        from scanner.sdk.catalog import default_catalog
+
+        resolver = PartyResolver(default_catalog(), tr.first_party)
+        if ctx.apk is not None:
+            d = package_domain(ctx.apk.package)
+            if d:
+                resolver.add_first_party(d)
+        skip_pkgs = (ctx.apk.package,) if ctx.apk is not None else ()
+        matcher = KnownValueMatcher(tr.device_facts, skip_pkgs) if tr.device_facts else None
+        necessary = None
+        if ctx.category and ctx.category in ctx.knowledge.categories:
+            necessary = set(ctx.knowledge.categories[ctx.category].necessary_pi)
+
+        consent = tr.consent_at
+        marker_consent: float | None = None
+        background = False
+        pending: list[tuple[Transmission, bool, str]] = []  # (tx, background, etld1)
+        sdk_hosts: dict[str, set[str]] = defaultdict(set)
+        sdk_sigs: dict[str, Any] = {}
+        times: dict[tuple[str, str], list[float]] = defaultdict(list)
+        body_errors: list[Skipped] = []
+        n_body_errors = 0
+        packages_seen: set[str] = set()
+
+        for ex in tr.exchanges():
+            kind = _marker_kind(ex, cfg)
+            meta = ex.marker or {}
+            pkg = meta.get("appaudit_package")
+            if isinstance(pkg, str) and pkg not in packages_seen:
+                packages_seen.add(pkg)
+                d = package_domain(pkg)
+                if d:
+                    resolver.add_first_party(d)
+            if kind is not None:
+                if kind == "consent" and marker_consent is None:
+                    marker_consent = ex.time
+                elif kind == "state":
+                    background = (meta.get("appaudit_state") == "background"
+                                  or "background" in ex.path.lower())
+                continue
+            if meta.get("appaudit_state") in ("background", "foreground"):
+                background = meta["appaudit_state"] == "background"
+            if ex.decode_error or ex.truncated:
+                n_body_errors += 1
+                if len(body_errors) < cfg.max_listed_body_errors:
+                    why = ex.decode_error or "body cut at the size limit"
+                    body_errors.append(Skipped(f"{ex.source} flow {ex.flow_id} body",
+                                               f"{why}; the rest of the body was not analysed"))
+            etld, party, sdk = resolver.resolve(ex.host)
+            if sdk is not None:
+                sdk_hosts[sdk.id].add(ex.host)
+                sdk_sigs[sdk.id] = sdk
+            matches = scan_exchange(ex, matcher)
+            seen_types: set[str] = set()
+            for m in matches:
+                tx = Transmission(
+                    flow=ex.flow_id, time=ex.time, host=ex.host, url=ex.url, pi_type=m.pi_type,
+                    encoding=m.encoding, where=m.where, party=party,
+                    sdk=sdk.id if sdk else None, before_consent=None, cleartext=ex.cleartext,
+                    key=m.key, method=ex.method, confidence=m.confidence, matched=m.matched,
+                    excerpt=m.excerpt, source=ex.source)
+                pending.append((tx, background, etld))
+                if m.pi_type not in seen_types and ex.time is not None:
+                    seen_types.add(m.pi_type)
+                    times[(m.pi_type, ex.host)].append(ex.time)
+
+        if consent is None:
+            consent = marker_consent
+        yield from self._emit(ctx, pending, consent, necessary)
+        for (pi, host), ts in sorted(times.items()):
+            mx = max_in_window(ts, cfg.window_seconds)
+            yield Fact("traffic.frequency", {
+                "pi_type": pi, "host": host, "count": len(ts),
+                "window_seconds": cfg.window_seconds, "max_in_window": mx,
+                "threshold": cfg.max_per_window, "exceeds": mx > cfg.max_per_window,
+                "first": min(ts), "last": max(ts)})
+        for sid in sorted(sdk_hosts):
+            s = sdk_sigs[sid]
+            yield SdkUse(id=s.id, name=s.name, vendor=s.vendor or "", categories=s.categories,
+                         evidence={"hosts": sorted(sdk_hosts[sid])}, name_zh=s.name_zh,
+                         country=s.country)
+        for path, msg in sorted(tr.damage.items()):
+            yield Skipped(path, msg)
+        yield from body_errors
+        if n_body_errors > len(body_errors):
+            yield Skipped("bodies", f"{n_body_errors - len(body_errors)} more bodies could not "
+                                    "be decoded or were cut at the size limit")
+        ctx.cache["traffic_consent_at"] = consent
+
+    def _emit(self, ctx: ScanContext, pending: list[tuple[Transmission, bool, str]],
+              consent: float | None, necessary: set[str] | None) -> Iterator[Item]:
+        for tx, bg, etld in pending:
+            before = None
+            if consent is not None and tx.time is not None:
+                before = tx.time < consent
+            t = Transmission(**{**tx.__dict__, "before_consent": before})
+            yield t
+            yield Fact("traffic.transmission", {
+                "pi_type": t.pi_type, "host": t.host, "etld1": etld, "party": t.party,
+                "sdk": t.sdk, "encoding": t.encoding, "where": t.where, "key": t.key,
+                "before_consent": before, "cleartext": t.cleartext,
+                "confidence": t.confidence, "matched": t.matched,
+                "necessary": (t.pi_type in necessary) if necessary is not None else None,
+                "category_known": necessary is not None, "background": bg,
+            }, (Locator("flow", flow=t.flow, time=t.time, host=t.host, url=t.url,
+                        where=t.where, key=t.key, excerpt=t.excerpt),))
+
+    def finish(self, ctx: ScanContext) -> Iterable[Item]:
+        """Link transmissions to the call sites of the same SDK reading the same PI."""
+        if ctx.traffic is None:
+            return
+        uses: dict[tuple[str, str], list[ApiUse]] = defaultdict(list)
+        for u in ctx.of_type(ApiUse):
+            if u.sdk:
+                uses[(u.sdk, u.pi_type)].append(u)
+        if not uses:
+            return
+        txs: dict[tuple[str, str], list[Transmission]] = defaultdict(list)
+        for t in ctx.of_type(Transmission):
+            if t.sdk and (t.sdk, t.pi_type) in uses:
+                txs[(t.sdk, t.pi_type)].append(t)
+        links = []
+        for (sdk, pi), ts in sorted(txs.items()):
+            sites = uses[(sdk, pi)]
+            flows = [Locator("flow", flow=t.flow, time=t.time, host=t.host, url=t.url,
+                             where=t.where, key=t.key) for t in ts[:10]]
+            code = [Locator("code", dex=u.dex, method=u.caller, offset=u.offset, api=u.api)
+                    for u in sites[:10]]
+            yield Fact("traffic.code_link", {
+                "sdk": sdk, "pi_type": pi, "hosts": sorted({t.host for t in ts}),
+                "transmissions": len(ts), "call_sites": len(sites)}, tuple(flows + code))
+            links.append({
+                "sdk": sdk, "pi_type": pi, "hosts": sorted({t.host for t in ts}),
+                "flows": sorted({t.flow for t in ts}),
+                "call_sites": [{"api": u.api, "caller": u.caller, "dex": u.dex,
+                                "offset": u.offset} for u in sites]})
+        if links:
+            ctx.cache.setdefault("result_extra", {})["traffic_links"] = links

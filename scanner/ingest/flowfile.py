@@ -1,0 +1,220 @@
+"""mitmproxy flow files (``mitmdump -w``) read lazily into :class:`Exchange` objects, plus
+the body decoding shared with the HAR reader.
+
+Contract
+--------
+* :func:`iter_flow_file` opens the file itself and streams it through mitmproxy's own
+  ``mitmproxy.io.FlowReader`` (every dump version mitmproxy can migrate is accepted); one
+  :class:`Exchange` per HTTP flow, other flow types (TCP, UDP, DNS) are skipped silently.
+* Damage does not raise: when the reader stops on a truncated or corrupt record, the
+  exchanges before it have been yielded and ``on_damage(message)`` is called once.
+* :func:`decode_body` undoes ``Content-Encoding`` (gzip, deflate, br, zstd, identity, in
+  the reverse order they were applied) and leftover chunked transfer coding, never producing
+  more than ``limit`` bytes (decompression bombs are cut, the exchange is marked
+  ``truncated``); a body that cannot be decoded is kept raw with ``decode_error`` set.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from scanner.model.traffic import Exchange
+
+BODY_LIMIT = 8 * 1024 * 1024  # decoded bytes kept per body
+_BR_STEP = 64  # compressed bytes fed to brotli per step (its output cannot be capped)
+
+
+class BodyError(Exception):
+    """A content-encoding could not be undone."""
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit:
+        return out[:limit], True
+    if not d.eof and not d.unconsumed_tail and not out and data:
+        raise BodyError("incomplete deflate stream")
+    return out, False
+
+
+def _gunzip(data: bytes, limit: int) -> tuple[bytes, bool]:
+    try:
+        return _inflate(data, 16 + zlib.MAX_WBITS, limit)
+    except zlib.error as e:
+        raise BodyError(f"gzip: {e}") from e
+
+
+def _undeflate(data: bytes, limit: int) -> tuple[bytes, bool]:
+    try:  # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate
+        return _inflate(data, zlib.MAX_WBITS, limit)
+    except zlib.error:
+        try:
+            return _inflate(data, -zlib.MAX_WBITS, limit)
+        except zlib.error as e:
+            raise BodyError(f"deflate: {e}") from e
+
+
+def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
+    import brotli
+
+    d = brotli.Decompressor()
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for i in range(0, len(data), _BR_STEP):
+            chunk = d.process(data[i:i + _BR_STEP])
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                return b"".join(parts)[:limit], True
+    except brotli.error as e:
+        raise BodyError(f"br: {e}") from e
+    return b"".join(parts), False
+
+
+def _unzstd(data: bytes, limit: int) -> tuple[bytes, bool]:
+    import io
+
+    import zstandard
+
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+        out = reader.read(limit + 1)
+    except zstandard.ZstdError as e:
+        raise BodyError(f"zstd: {e}") from e
+    if len(out) > limit:
+        return out[:limit], True
+    return out, False
+
+
+_DECODERS: dict[str, Callable[[bytes, int], tuple[bytes, bool]]] = {
+    "gzip": _gunzip, "x-gzip": _gunzip, "deflate": _undeflate, "br": _unbrotli,
+    "zstd": _unzstd,
+}
+
+
+def dechunk(data: bytes) -> bytes | None:
+    """Undo chunked transfer coding; None when ``data`` is not a valid chunked body."""
+    out = bytearray()
+    pos = 0
+    while True:
+        eol = data.find(b"\r\n", pos)
+        if eol < 0:
+            return None
+        size_text = data[pos:eol].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            return None
+        pos = eol + 2
+        if size == 0:
+            return bytes(out)
+        if pos + size + 2 > len(data) or data[pos + size:pos + size + 2] != b"\r\n":
+            return None
+        out += data[pos:pos + size]
+        pos += size + 2
+
+
+def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
+                limit: int = BODY_LIMIT) -> tuple[bytes, bool, str | None]:
+    """(decoded body, truncated, error) for a body sent with ``headers``."""
+    if not raw:
+        return b"", False, None
+    hmap = {k.lower(): v for k, v in headers}
+    data = raw
+    if "chunked" in hmap.get("transfer-encoding", "").lower():
+        plain = dechunk(data)
+        if plain is not None:
+            data = plain
+    codings = [c.strip().lower() for c in hmap.get("content-encoding", "").split(",")
+               if c.strip()]
+    truncated = False
+    for coding in reversed(codings):
+        if coding in ("identity", "none"):
+            continue
+        fn = _DECODERS.get(coding)
+        if fn is None:
+            return raw[:limit], len(raw) > limit, f"unknown content-encoding {coding!r}"
+        try:
+            data, cut = fn(data, limit)
+        except BodyError as e:
+            return raw[:limit], len(raw) > limit, str(e)
+        if cut:
+            return data, True, f"{coding} body larger than {limit} bytes after decoding"
+    if len(data) > limit:
+        data, truncated = data[:limit], True
+    return data, truncated, None
+
+
+def _headers(hdrs) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in hdrs.items(multi=True))
+
+
+def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT) -> Exchange | None:
+    """One mitmproxy HTTPFlow as an Exchange (None for other flow types)."""
+    from mitmproxy import http
+
+    if not isinstance(flow, http.HTTPFlow):
+        return None
+    req = flow.request
+    rh = _headers(req.headers)
+    body, trunc, err = decode_body(req.raw_content or b"", rh, limit)
+    status = None
+    resp_h: tuple[tuple[str, str], ...] = ()
+    resp_body = b""
+    if flow.response is not None:
+        status = flow.response.status_code
+        resp_h = _headers(flow.response.headers)
+        resp_body, rtrunc, rerr = decode_body(flow.response.raw_content or b"", resp_h, limit)
+        trunc = trunc or rtrunc
+        err = err or (f"response: {rerr}" if rerr else None)
+    meta = {k: v for k, v in (flow.metadata or {}).items()
+            if isinstance(k, str) and k.startswith("appaudit")}
+    return Exchange(
+        flow_id=flow.id, source=source, index=index, time=req.timestamp_start,
+        method=req.method, scheme=req.scheme, host=req.pretty_host or req.host,
+        port=req.port, path=req.path, request_headers=rh, request_body=body,
+        status=status, response_headers=resp_h, response_body=resp_body,
+        truncated=trunc, decode_error=err, marker=meta or None,
+    )
+
+
+def is_flow_file(head: bytes) -> bool:
+    """A tnetstring dump starts with a decimal length and a colon."""
+    digits = 0
+    for b in head:
+        if 48 <= b <= 57:
+            digits += 1
+            continue
+        return b == 58 and digits > 0
+    return False
+
+
+def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
+                   limit: int = BODY_LIMIT) -> Iterator[Exchange]:
+    """Stream the HTTP exchanges of a mitmproxy dump (see module contract)."""
+    from mitmproxy import exceptions, io
+
+    index = 0
+    with open(path, "rb") as fh:
+        reader = io.FlowReader(fh)
+        stream = reader.stream()
+        while True:
+            try:
+                flow = next(stream)
+            except StopIteration:
+                return
+            except (exceptions.FlowReadException, ValueError, TypeError, KeyError,
+                    IndexError, AttributeError, UnicodeDecodeError) as e:
+                if on_damage is not None:
+                    why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    on_damage(f"{path.name}: unreadable after flow #{index} "
+                              f"(offset {fh.tell()}): {why}")
+                return
+            ex = flow_to_exchange(flow, str(path), index, limit)
+            index += 1
+            if ex is not None:
+                yield ex

@@ -1,0 +1,342 @@
+"""HAR 1.2 files streamed entry by entry into :class:`Exchange` objects.
+
+Contract
+--------
+* :func:`iter_har_entries` never holds the whole file: it scans the top-level object for
+  ``log.entries`` with a small character-level state machine (strings and nesting tracked),
+  then decodes one entry at a time with ``json.JSONDecoder.raw_decode`` over a sliding
+  buffer. Memory is bounded by the largest single entry (capped at ``MAX_ENTRY`` bytes).
+* A file that is not JSON, or has no ``log.entries`` array, raises :class:`InputError`
+  (when nothing was read yet) — the caller sniffs the content first. Damage after some
+  entries (truncation, garbage) stops the stream and calls ``on_damage(message)`` once;
+  entries before it have been yielded.
+* Gzip-compressed HAR (``.zhar``) is read through :mod:`gzip` transparently.
+* Bodies: ``postData.text`` / ``content.text`` (base64 when ``encoding`` is ``base64``).
+  HAR bodies are normally stored decoded; when a ``Content-Encoding`` header remains and
+  the text is binary, :func:`scanner.ingest.flowfile.decode_body` is applied with limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import gzip
+import json
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from scanner.errors import InputError
+from scanner.ingest.flowfile import BODY_LIMIT, decode_body
+from scanner.model.traffic import Exchange
+
+CHUNK = 1 << 16
+MAX_ENTRY = 256 * 1024 * 1024
+
+
+class HarDamage(Exception):
+    """The HAR text is malformed at some point."""
+
+
+def is_zlib(head: bytes) -> bool:
+    """A zlib stream header (mitmproxy's ``.zhar`` is zlib-compressed HAR)."""
+    return (len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7
+            and (head[0] * 256 + head[1]) % 31 == 0)
+
+
+class _ZlibReader:
+    """Minimal streaming reader over a zlib-compressed file."""
+
+    def __init__(self, path: Path) -> None:
+        self.fh = open(path, "rb")
+        self.d = zlib.decompressobj()
+        self.done = False
+
+    def read(self, n: int) -> bytes:
+        out = b""
+        while not out and not self.done:
+            tail = self.d.unconsumed_tail
+            data = tail or self.fh.read(CHUNK)
+            if not data:
+                self.done = True
+                return self.d.flush()
+            try:
+                out = self.d.decompress(data, n)
+            except zlib.error as e:
+                raise OSError(f"zlib: {e}") from e
+            if self.d.eof:
+                self.done = True
+        return out
+
+    def __enter__(self) -> _ZlibReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+
+def _open(path: Path) -> Any:
+    fh = open(path, "rb")
+    head = fh.read(2)
+    if head == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")
+    if is_zlib(head):
+        fh.close()
+        return _ZlibReader(path)
+    fh.seek(0)
+    return fh
+
+
+class _Stream:
+    """Text chunks of a file with a cursor; refills on demand."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        import codecs
+
+        self.fh = fh
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.consumed = 0  # characters dropped before buf
+
+    def more(self) -> bool:
+        if self.eof:
+            return False
+        raw = self.fh.read(CHUNK)
+        try:
+            text = self.dec.decode(raw, final=not raw)
+        except UnicodeDecodeError as e:
+            raise HarDamage(f"not UTF-8 text: {e.reason}") from e
+        if not raw:
+            self.eof = True
+        if self.pos:
+            self.consumed += self.pos
+            self.buf = self.buf[self.pos:]
+            self.pos = 0
+        self.buf += text
+        return bool(text) or not self.eof
+
+    def peek(self) -> str:
+        """Next non-blank character (not consumed), '' at end of file."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def take(self) -> str:
+        c = self.peek()
+        if c:
+            self.pos += 1
+        return c
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _value(s: _Stream) -> Any:
+    """Decode one JSON value at the cursor, reading more text as needed."""
+    s.peek()
+    while True:
+        try:
+            val, end = _DECODER.raw_decode(s.buf, s.pos)
+        except json.JSONDecodeError as e:
+            if s.eof or len(s.buf) - s.pos > MAX_ENTRY:
+                raise HarDamage(f"bad JSON at character {s.consumed + e.pos}: {e.msg}") from e
+            want = 2 * (len(s.buf) - s.pos)  # grow geometrically: linear total work
+            while len(s.buf) - s.pos < want and s.more():
+                pass
+            continue
+        # a number at the very end of the buffer may continue in the next chunk
+        if end == len(s.buf) and not s.eof:
+            s.more()
+            continue
+        s.pos = end
+        return val
+
+
+def _skip_value(s: _Stream) -> None:
+    """Skip one JSON value without building it if it is an object or array."""
+    c = s.peek()
+    if c not in "[{":
+        _value(s)
+        return
+    depth = 0
+    in_str = esc = False
+    while True:
+        if s.pos >= len(s.buf) and not s.more():
+            raise HarDamage("file ends inside a value")
+        ch = s.buf[s.pos]
+        s.pos += 1
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def _expect(s: _Stream, ch: str) -> None:
+    got = s.take()
+    if got != ch:
+        raise HarDamage(f"expected {ch!r} at character {s.consumed + s.pos}, got {got!r}")
+
+
+def _find_key(s: _Stream, key: str) -> bool:
+    """Inside an object (after '{'): advance to the value of ``key``; False if absent."""
+    while True:
+        c = s.peek()
+        if c == "}":
+            s.take()
+            return False
+        if c == ",":
+            s.take()
+            continue
+        if c != '"':
+            raise HarDamage(f"expected a key at character {s.consumed + s.pos}, got {c!r}")
+        name = _value(s)
+        _expect(s, ":")
+        if name == key:
+            return True
+        _skip_value(s)
+
+
+def iter_har_entries(path: Path, on_damage: Callable[[str], None] | None = None
+                     ) -> Iterator[dict[str, Any]]:
+    """Stream ``log.entries`` of a HAR file as dicts (see module contract)."""
+    count = 0
+    with _open(path) as fh:
+        s = _Stream(fh)
+        try:
+            try:
+                _expect(s, "{")
+                if not _find_key(s, "log"):
+                    raise HarDamage("no 'log' object")
+                _expect(s, "{")
+                if not _find_key(s, "entries"):
+                    raise HarDamage("no 'log.entries' array")
+                _expect(s, "[")
+            except (HarDamage, OSError, EOFError) as e:
+                raise InputError(f"{path}: not a HAR file ({e})") from e
+            while True:
+                c = s.peek()
+                if c == "]":
+                    return
+                if c == ",":
+                    s.take()
+                    continue
+                if c == "":
+                    raise HarDamage("file ends inside log.entries")
+                entry = _value(s)
+                if not isinstance(entry, dict):
+                    raise HarDamage(f"entry #{count} is not an object")
+                count += 1
+                yield entry
+        except (HarDamage, OSError, EOFError, gzip.BadGzipFile) as e:
+            if on_damage is not None:
+                on_damage(f"{path.name}: unreadable after HAR entry #{count}: {e}")
+
+
+def _har_time(text: Any) -> float | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        t = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=_dt.UTC)
+    return t.timestamp()
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(h["name"]), str(h.get("value", "")))
+                 for h in items or () if isinstance(h, dict) and "name" in h)
+
+
+def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int
+          ) -> tuple[bytes, bool, str | None]:
+    if not isinstance(obj, dict):
+        return b"", False, None
+    text = obj.get("text")
+    if not isinstance(text, str) or not text:
+        return b"", False, None
+    if obj.get("encoding") == "base64":
+        try:
+            raw = base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError):
+            return text.encode("utf-8", "surrogatepass")[:limit], False, "bad base64 body"
+        enc = {k.lower(): v for k, v in headers}.get("content-encoding", "").lower()
+        # HAR writers store bodies decoded; undo an encoding only when the bytes show it
+        if (("gzip" in enc and raw[:2] == b"\x1f\x8b") or ("zstd" in enc and raw[:4] ==
+                                                          b"\x28\xb5\x2f\xfd")
+                or ("deflate" in enc and is_zlib(raw[:2]))):
+            return decode_body(raw, headers, limit)
+        return raw[:limit], len(raw) > limit, None
+    raw = text.encode("utf-8", "surrogatepass")
+    return raw[:limit], len(raw) > limit, None
+
+
+def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
+                      limit: int = BODY_LIMIT) -> Exchange | None:
+    """One HAR entry as an Exchange (None when it has no usable request URL)."""
+    req = entry.get("request")
+    if not isinstance(req, dict) or not isinstance(req.get("url"), str):
+        return None
+    try:
+        u = urlsplit(req["url"])
+        port = u.port
+    except ValueError:
+        return None
+    scheme = (u.scheme or "http").lower()
+    path = u.path or "/"
+    if u.query:
+        path += "?" + u.query
+    headers = _pairs(req.get("headers"))
+    body, trunc, err = _body(req.get("postData"), (), limit)
+    resp = entry.get("response") if isinstance(entry.get("response"), dict) else None
+    status = None
+    rh: tuple[tuple[str, str], ...] = ()
+    rbody = b""
+    if resp is not None:
+        st = resp.get("status")
+        status = st if isinstance(st, int) and st > 0 else None
+        rh = _pairs(resp.get("headers"))
+        rbody, rt, rerr = _body(resp.get("content"), rh, limit)
+        trunc = trunc or rt
+        err = err or (f"response: {rerr}" if rerr else None)
+    marker = entry.get("_appaudit") if isinstance(entry.get("_appaudit"), dict) else None
+    flow_id = entry.get("_flow_id") if isinstance(entry.get("_flow_id"), str) else None
+    return Exchange(
+        flow_id=flow_id or f"{Path(source).name}#{index}", source=source, index=index,
+        time=_har_time(entry.get("startedDateTime")), method=str(req.get("method") or "GET"),
+        scheme=scheme, host=(u.hostname or "").lower(),
+        port=port or (443 if scheme == "https" else 80), path=path,
+        request_headers=headers, request_body=body, status=status, response_headers=rh,
+        response_body=rbody, truncated=trunc, decode_error=err, marker=marker,
+    )
+
+
+def iter_har_file(path: Path, on_damage: Callable[[str], None] | None = None,
+                  limit: int = BODY_LIMIT) -> Iterator[Exchange]:
+    """Stream the exchanges of a HAR file."""
+    for i, entry in enumerate(iter_har_entries(path, on_damage)):
+        ex = entry_to_exchange(entry, str(path), i, limit)
+        if ex is not None:
+            yield ex

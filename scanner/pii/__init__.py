@@ -1,0 +1,116 @@
+"""PI value matching in captured requests: known device values and validated patterns.
+
+Contract
+--------
+:func:`scan_exchange(ex, matcher)` returns the :class:`PiMatch` items of one request,
+at most one per ``(pi_type, where, key)``, known-value matches first:
+
+* with a :class:`~scanner.pii.known.KnownValueMatcher` (device facts), each known value
+  found in any surface (:mod:`scanner.pii.surfaces`) under any encoding → confidence
+  ``high``, ``matched="device_facts"``;
+* validated patterns (:mod:`scanner.pii.patterns`) for the PI types in ``pattern_types``
+  that the facts do not cover (a known value is authoritative for its type) → confidence
+  ``medium``/``low``, ``matched="pattern"``.
+
+``encoding`` is the needle's encoding (hex, md5, sha1, sha256, base64) or, for a value
+found as is, the container encoding of its surface (plain, url, base64). ``excerpt`` is a
+short window of the surface text with the value itself masked (:func:`mask`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.model.traffic import Exchange
+from scanner.pii.known import Hit, KnownValueMatcher, pair_location
+from scanner.pii.patterns import coordinate_value, find_patterns
+from scanner.pii.surfaces import Surface, request_surfaces
+
+WINDOW = 24
+PATTERN_TYPES = frozenset({"device_id", "mac_address", "phone_number", "id_card_number",
+                           "bank_card_number", "precise_location", "installed_apps"})
+
+
+@dataclass(frozen=True)
+class PiMatch:
+    """One PI type found in one place of a request."""
+
+    pi_type: str
+    encoding: str
+    where: str
+    key: str | None
+    confidence: str
+    matched: str  # device_facts | pattern
+    excerpt: str
+
+
+def mask(value: str) -> str:
+    """Keep the first and last two characters (of values of 8+), star the rest."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def excerpt(text: str, start: int, end: int, window: int = WINDOW) -> str:
+    """``window`` characters either side of [start, end) with the match masked."""
+    lo = max(0, start - window)
+    hi = min(len(text), end + window)
+    out = text[lo:start] + mask(text[start:end]) + text[end:hi]
+    out = out.replace("\r", " ").replace("\n", " ")
+    return ("…" if lo else "") + out + ("…" if hi < len(text) else "")
+
+
+def _add(found: dict, m: PiMatch) -> None:
+    found.setdefault((m.pi_type, m.where, m.key), m)
+
+
+def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
+                  pattern_types: frozenset[str] = PATTERN_TYPES) -> list[PiMatch]:
+    """PI found in the request of ``ex`` (see module contract)."""
+    surfaces = request_surfaces(ex)
+    found: dict[tuple, PiMatch] = {}
+    if matcher:
+        pattern_types = pattern_types - matcher.types
+    if matcher:
+        loc_hits: list[tuple[Hit, Surface]] = []
+        pkg_hits: list[tuple[Hit, Surface]] = []
+        for s in surfaces:
+            for h in matcher.find(s.text):
+                n = h.needle
+                if n.pi_type == "installed_apps":
+                    pkg_hits.append((h, s))
+                    continue
+                if n.tag:
+                    loc_hits.append((h, s))
+                    continue
+                enc = n.encoding if n.encoding != "plain" else s.encoding
+                _add(found, PiMatch(n.pi_type, enc, s.where, s.key, "high", "device_facts",
+                                    excerpt(s.text, h.start, h.end)))
+        if len({h.needle.tag for h, _ in pkg_hits}) >= 2:
+            h, s = pkg_hits[0]
+            _add(found, PiMatch("installed_apps", s.encoding, s.where, s.key, "high",
+                                "device_facts", excerpt(s.text, h.start, h.end)))
+        paired = pair_location(loc_hits)
+        if paired:
+            h, s = next((h, s) for h, s in loc_hits if h.needle.tag.startswith("lat:"))
+            _add(found, PiMatch(paired[0], s.encoding, s.where, s.key, "high",
+                                "device_facts", excerpt(s.text, h.start, h.end)))
+    if pattern_types:
+        coords: dict[str, tuple[Surface, int]] = {}
+        for s in surfaces:
+            for p in find_patterns(s.text):
+                if p.pi_type in pattern_types:
+                    _add(found, PiMatch(p.pi_type, s.encoding, s.where, s.key, p.confidence,
+                                        "pattern", excerpt(s.text, p.start, p.end)))
+            if "precise_location" in pattern_types:
+                c = coordinate_value(s.key, s.text)
+                if c:
+                    coords.setdefault(c[0], (s, c[2]))
+        if "lat" in coords and "lon" in coords:
+            s, _d = coords["lat"]
+            _add(found, PiMatch("precise_location", s.encoding, s.where, s.key, "low",
+                                "pattern", excerpt(s.text, 0, len(s.text))))
+    return list(found.values())
+
+
+__all__ = ["KnownValueMatcher", "PiMatch", "excerpt", "mask", "scan_exchange"]
