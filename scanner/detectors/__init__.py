@@ -14,6 +14,7 @@ from scanner.detectors.manifest import ManifestDetector
 from scanner.detectors.permissions import PermissionsDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
 from scanner.detectors.sdks import SdkDetector
+from scanner.detectors.traffic_pii import TrafficPiiDetector
 
 
 def all_detectors() -> list[Detector]:
@@ -29,6 +30,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     CodeFactsDetector,
     PermissionsDetector,
     PrivacyPolicyDetector,
+    TrafficPiiDetector,
 ]
 
 __all__ = ["ALL_DETECTORS", "Detector", "ScanContext", "all_detectors"]
