@@ -427,9 +427,17 @@ class Reachability:
         return found
 
     def _refs(self, di: int, rows: np.ndarray) -> Iterator[MethodRef]:
+        refs = self._ref_objects[di]
         for o in np.unique(rows).tolist():
             if o >= 0:
-                yield MethodRef(di, o)
+                r = refs.get(o)
+                if r is None:
+                    r = refs[o] = MethodRef(di, o)
+                yield r
+
+    @cached_property
+    def _ref_objects(self) -> list[dict[int, MethodRef]]:
+        return [{} for _ in self.index.dexes]
 
     def _callers(
         self, owners: set[str], name: str, proto: str, home: MethodRef | None = None

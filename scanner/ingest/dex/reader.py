@@ -9,8 +9,10 @@ Instruction starts of all code items are found by :meth:`DexFile.instructions`.
 Hostile input: every offset, size and index is checked against the buffer. A damaged
 header or id table raises :class:`DexFormatError`; damage local to a class, a method
 or a string is recorded in ``DexFile.problems`` (the result is then partial) and the
-damaged item is skipped. Work is linear in the buffer size: no loops follow offsets
-stored in the file more than once, and every walk advances at least one unit.
+damaged item is skipped. Work is linear in the buffer size: every walk advances at
+least one unit, shared items (type lists) are decoded once, a class_data item is read
+for one class only, and the instruction walk over (possibly overlapping) code items is
+capped at four times the file's code units.
 """
 
 from __future__ import annotations
@@ -236,7 +238,17 @@ class DexFile:
         return self.string(int(self.type_desc[idx]))
 
     def find_type(self, descriptor: str) -> int:
-        """Index of the type with this descriptor, or -1."""
+        """Index of the type with this descriptor, or -1 (memoised)."""
+        hit = self._type_index.get(descriptor)
+        if hit is None:
+            hit = self._type_index[descriptor] = self._find_type(descriptor)
+        return hit
+
+    @cached_property
+    def _type_index(self) -> dict[str, int]:
+        return {}
+
+    def _find_type(self, descriptor: str) -> int:
         s = self.find_string(descriptor)
         if s < 0:
             return -1
@@ -399,7 +411,12 @@ class DexFile:
                     else:
                         diff, pos = read_uleb128(data, pos)
                         flags, pos = read_uleb128(data, pos)
-                    code_off, pos = read_uleb128(data, pos)
+                    b = data[pos] if pos < end else 0x80
+                    if b < 0x80:
+                        code_off = b
+                        pos += 1
+                    else:
+                        code_off, pos = read_uleb128(data, pos)
                     idx += diff
                     if idx >= nmeth:
                         raise _Truncated(f"method index {idx} out of range")
