@@ -116,19 +116,19 @@ def _walk_json(obj: Any, where: str, path: str, enc: str, depth: int,
 
 def _nested(value: str, where: str, key: str, enc: str, depth: int,
             out: list[Surface], leaf: bool) -> None:
-    if leaf:
-        out.append(Surface(where, key or None, value, enc))
-    if depth >= MAX_DEPTH:
-        return
     v = value.strip()
-    if v[:1] in "{[" and len(v) >= 2:
+    if depth < MAX_DEPTH and v[:1] in "{[" and len(v) >= 2:
         try:
             inner = json.loads(v)
         except (ValueError, RecursionError):
             inner = None
-        if isinstance(inner, (dict, list)):
+        if isinstance(inner, (dict, list)):  # searched through its leaves, not as text
             _walk_json(inner, where, key, enc, depth + 1, out)
             return
+    if leaf:
+        out.append(Surface(where, key or None, value, enc))
+    if depth >= MAX_DEPTH:
+        return
     decoded = try_base64(v)
     if decoded is not None:
         d = decoded.strip()
