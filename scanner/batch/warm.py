@@ -2,8 +2,8 @@
 
 Contract: ``RULES`` is the loaded RuleSet (or None) and ``ERROR`` the one-line ruleset error
 (or None). Only the fork server imports it (``set_forkserver_preload``); each scan process is
-forked from that server, so it starts with the interpreter, the pipeline modules and the
-rules already in memory instead of loading them again.
+forked from that server, so it starts with the interpreter, the pipeline modules, the rules
+and the SDK catalogue already in memory instead of loading them again.
 """
 
 from __future__ import annotations
@@ -22,3 +22,10 @@ try:
     RULES, ERROR = _load()
 except Exception as e:  # never let the server die on import; scans report it instead
     RULES, ERROR = None, f"ruleset error: {type(e).__name__}: {e}"
+
+try:  # the SDK catalogue is loaded lazily on the first scan; load it here, once
+    from scanner.sdk.catalog import default_catalog
+
+    default_catalog()
+except Exception:  # a broken catalogue is then reported by the scans themselves
+    pass
