@@ -10,11 +10,13 @@ Contract (method of Hannak et al., IMC 2014, with paired tests):
   the share of items whose price differs (``rate``, Hannak's inconsistency of
   identical accounts), the largest relative difference, and which items were noisy.
 - :func:`compare` gives, over the items both profiles priced: counts higher /
-  lower, median, mean and max relative difference, a two-sided Wilcoxon
-  signed-rank test (``p_value``) and sign test, a bootstrap percentile CI of the
-  mean relative difference, the items *beyond noise* (differ, and the control
-  showed no difference on that item), and a one-sided Fisher exact test that the
-  profile's inconsistency rate exceeds the control's (``excess_p``).
+  lower, median, mean and max relative difference, a bootstrap percentile CI of
+  the mean relative difference, the items *beyond noise* (differ, and no control
+  pair showed a difference on that item), a two-sided Wilcoxon signed-rank test
+  (``p_value``) and sign test (``sign_p``) over the items the controls show
+  stable (Hannak's comparison restricted to consistent controls; with no control,
+  over every item), and a one-sided Fisher exact test that the profile's
+  inconsistency rate exceeds the control's (``excess_p``).
 - ``discrimination`` is True only when: a control was measured (if required),
   at least ``min_items_beyond_noise`` items are beyond noise, a share
   ``direction_share`` of them go the same way, and both ``p_value`` and
@@ -98,8 +100,8 @@ class Comparison:
     max_rel_diff: float | None  # the signed relative difference of largest magnitude
     ci_low: float | None  # bootstrap CI of the mean relative difference
     ci_high: float | None
-    p_value: float | None  # Wilcoxon signed-rank, two-sided
-    sign_p: float | None  # sign test, two-sided
+    p_value: float | None  # Wilcoxon signed-rank, two-sided, items stable in the controls
+    sign_p: float | None  # sign test, two-sided, same items
     excess_p: float | None  # Fisher exact: inconsistency rate above the control's
     inconsistency_rate: float | None
     control_noise: float | None  # the control pairs' inconsistency rate (None: no control)
@@ -161,9 +163,12 @@ def compare(table: PriceTable, baseline: str, treatment: str, noise: NoiseFloor 
     n_diff = n_hi + n_lo
     finite = d[np.isfinite(d)]
     ci_lo, ci_hi = _bootstrap_ci(finite, th) if len(finite) else (None, None)
-    p = _wilcoxon(finite)
-    sign_p = float(sps.binomtest(n_hi, n_diff, 0.5).pvalue) if n_diff else 1.0
     noisy = noise.noisy_items if noise is not None else frozenset()
+    clean = np.array([v for k, v in zip(keys, d, strict=True) if k not in noisy and
+                      math.isfinite(v)], dtype=float)
+    p = _wilcoxon(clean)
+    c_hi, c_diff = int((clean > 0).sum()), int((clean != 0).sum())
+    sign_p = float(sps.binomtest(c_hi, c_diff, 0.5).pvalue) if c_diff else 1.0
     beyond = [(k, v) for k, v in zip(keys, d, strict=True) if v != 0 and k not in noisy]
     up = sum(1 for _, v in beyond if v > 0)
     down = len(beyond) - up

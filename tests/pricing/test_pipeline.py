@@ -1,0 +1,206 @@
+"""scanner.pricing.pipeline: the generated fixture shops end to end, against their ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _pricing_fixtures import CAPTURES, noisy_items, truth
+
+from scanner.errors import InputError, UsageError
+from scanner.pricing.pipeline import PricingRequest, run_pricing
+from scanner.report.json import result_document
+
+
+def request(scenario: str, fmt: dict[str, str] | None = None, controls=None,
+            baseline=None) -> PricingRequest:
+    gt = truth(scenario)
+    folder = CAPTURES / scenario
+    fmt = fmt or {}
+
+    def files(capture: str) -> tuple[Path, ...]:
+        return (folder / f"{capture}.{fmt.get(capture, 'mitm')}",)
+
+    profiles = tuple((p, files(p)) for p in (gt["baseline"], gt["treatment"]))
+    ctrls = tuple((p, files(f"{p}-control"))
+                  for p in (controls if controls is not None else gt["controls"]))
+    return PricingRequest(profiles=profiles, controls=ctrls, baseline=baseline)
+
+
+def marked_items(scenario: str) -> set[str]:
+    gt = truth(scenario)
+    items = set(gt["marked_up"])
+    if scenario == "shop-fair":  # the mall's JSON ids are 1000 + number
+        return {str(1000 + int(i[1:])) for i in items}
+    return items
+
+
+@pytest.mark.parametrize("scenario", ["shop-discriminating", "ride-quote"])
+@pytest.mark.parametrize("fmt", ["mitm", "har", "mixed"])
+def test_discriminating_fixture_flagged_with_profile_direction_markup_items(scenario, fmt):
+    gt = truth(scenario)
+    b, t = gt["baseline"], gt["treatment"]
+    formats = {t: "har", f"{b}-control": "har"} if fmt == "mixed" else dict.fromkeys(
+        (b, t, f"{b}-control", f"{t}-control"), fmt)
+    result = run_pricing(request(scenario, formats))
+    (cmp,) = result.extra["comparisons"]
+    assert (cmp["baseline"], cmp["treatment"]) == (b, t)
+    assert cmp["discrimination"] and cmp["direction"] == gt["direction"] == "higher"
+    # every item the captures left untouched by noise is reported, and nothing else
+    expected = set(gt["marked_up"]) - noisy_items(gt)
+    assert set(cmp["items_beyond_noise"]) == expected
+    markup = set(gt["marked_up"].values())
+    assert len(markup) == 1
+    assert cmp["median_rel_diff_beyond_noise"] == pytest.approx(markup.pop(), abs=0.002)
+    (finding,) = result.findings
+    assert finding.rule == "ALGO-PRICE-0001"
+    assert finding.subject == {"baseline": b, "treatment": t, "direction": "higher",
+                               "direction_zh": "高"}
+    assert f"画像 {t} 相对 {b} 价格系统性偏高" == finding.title.zh
+    assert {c.cite for c in finding.legal_basis} >= {"PIPL-Art24", "ALGO-Rec-Art21"}
+    locs = finding.evidence[0].locators
+    assert {loc["item"] for loc in locs} == expected
+    assert {loc["profile"] for loc in locs} == {b, t}
+    assert all(loc["kind"] == "pricing" and loc["flow"] and loc["path"] for loc in locs)
+
+
+def test_fair_shop_with_the_same_noise_is_not_flagged():
+    gt = truth("shop-fair")
+    other = truth("shop-discriminating")["noise_factors"]
+    assert gt["noise_factors"] == {cap: {i.replace("G", "S"): f for i, f in moved.items()}
+                                   for cap, moved in other.items()}  # the very same noise
+    for fmt in ("mitm", "har"):
+        result = run_pricing(request("shop-fair", dict.fromkeys(
+            ("new", "loyal", "new-control", "loyal-control"), fmt)))
+        (cmp,) = result.extra["comparisons"]
+        assert not cmp["discrimination"] and cmp["reasons"]
+        assert result.findings == ()
+        assert cmp["items_beyond_noise"] == []
+
+
+def test_fair_shop_different_item_sets_reported():
+    gt = truth("shop-fair")
+    result = run_pricing(request("shop-fair"))
+    (cmp,) = result.extra["comparisons"]
+    gone = {str(1000 + int(i[1:])) for i in gt["missing"]["loyal"]}
+    assert cmp["n_only_baseline"] == len(gone) == 3 and cmp["n_only_treatment"] == 0
+    assert cmp["n_items"] == 41 - 3
+    items = {i["item"]: i for i in result.extra["items"]}
+    for item in gone:
+        assert "loyal" in items[item]["missing"] and "loyal" not in items[item]["prices"]
+    extra = items["1041"]
+    assert extra["prices"] == {"new": 49.9} and set(extra["missing"]) == {
+        "loyal", "loyal-control", "new-control"}
+
+
+def test_items_fields_units_and_evidence():
+    gt = truth("shop-discriminating")
+    result = run_pricing(request("shop-discriminating", {"loyal": "har"}))
+    doc = result_document(result)
+    assert doc["command"] == "pricing"
+    assert [p["name"] for p in doc["profiles"]] == ["new", "loyal", "loyal-control",
+                                                   "new-control"]  # the order given
+    assert [p["role"] for p in doc["profiles"]] == ["baseline", "treatment", "control",
+                                                   "control"]
+    assert {i["kind"] for i in doc["inputs"]} == {"flows", "har"}
+    assert all(len(i["sha256"]) == 64 and len(i["sm3"]) == 64 for i in doc["inputs"])
+    items = {i["item"]: i for i in doc["items"]}
+    assert len(items) == 40
+    for item, base in gt["base_prices_cents"].items():
+        row = items[item]
+        for cap, prices in gt["prices_cents"].items():
+            assert row["prices"][cap] == pytest.approx(prices[item] / 100)  # cents → yuan
+        assert row["list_prices"]["new"] == pytest.approx(round(base * 1.2) / 100)
+        assert row["unit"] == "yuan" and row["price_role"] == "payable"
+        assert row["endpoint"] == "shop.example/api/v2/search"
+        assert row["evidence"]["loyal"]["flow"].startswith("loyal.har#")
+        assert row["evidence"]["new"]["path"].startswith("data.goods[")
+    g = next(iter(gt["marked_up"]))
+    assert items[g]["rel_diff"]["loyal"] > 0
+    for key in ("n_items", "n_higher", "n_lower", "median_rel_diff", "p_value",
+                "control_noise", "max_rel_diff", "ci_low", "ci_high", "items_beyond_noise",
+                "direction", "discrimination"):
+        assert key in doc["comparisons"][0]
+    assert doc["pricing"]["noise"]["pairs"] == [["loyal", "loyal-control"],
+                                               ["new", "new-control"]]
+
+
+def test_detail_pages_alone_give_the_same_prices_as_search():
+    """The detail pages are read by discovery (yuan strings); they agree with the cents API."""
+    from scanner.pricing.capture import read_exchanges
+    from scanner.pricing.config import load_pricing_config
+    from scanner.pricing.extract import extract_prices
+
+    gt = truth("shop-discriminating")
+    cfg = load_pricing_config()
+    seen = {}
+    for ex in read_exchanges(CAPTURES / "shop-discriminating" / "loyal.mitm"):
+        for o in extract_prices(ex, "loyal", cfg):
+            if o.extractor == "auto":
+                seen[o.item] = o.price
+    assert sorted(seen) == gt["detail_pages"]
+    for item, price in seen.items():
+        assert price == pytest.approx(gt["prices_cents"]["loyal"][item] / 100)
+
+
+def test_one_control_only_still_flags_and_reports_treatment_noise():
+    gt = truth("shop-discriminating")
+    result = run_pricing(request("shop-discriminating", controls=["loyal"]))
+    (cmp,) = result.extra["comparisons"]
+    assert cmp["discrimination"] and cmp["direction"] == "higher"
+    # baseline noise cannot be told apart without the baseline's control
+    assert set(cmp["items_beyond_noise"]) <= set(gt["marked_up"]) | set(gt["noise_factors"]["new"])
+
+
+def test_no_control_reports_but_does_not_flag():
+    result = run_pricing(request("shop-discriminating", controls=[]))
+    (cmp,) = result.extra["comparisons"]
+    assert cmp["control_noise"] is None and not cmp["discrimination"]
+    assert result.findings == ()
+    assert result.extra["pricing"]["noise"] is None
+
+
+def test_baseline_swapped_gives_direction_lower():
+    gt = truth("ride-quote")
+    r = request("ride-quote", baseline="ios")
+    result = run_pricing(r)
+    (cmp,) = result.extra["comparisons"]
+    assert (cmp["baseline"], cmp["treatment"]) == ("ios", "android")
+    assert cmp["discrimination"] and cmp["direction"] == "lower"
+    assert result.findings[0].title.zh == "画像 android 相对 ios 价格系统性偏低"
+    assert set(cmp["items_beyond_noise"]) == set(gt["marked_up"]) - noisy_items(gt)
+
+
+def test_capture_without_prices_is_reported_as_skipped(tmp_path):
+    empty = tmp_path / "empty.har"
+    empty.write_text('{"log": {"entries": []}}')
+    shop = CAPTURES / "shop-fair"
+    result = run_pricing(PricingRequest(profiles=(("new", (shop / "new.mitm",)),
+                                                  ("loyal", (empty,)))))
+    assert result.partial
+    assert any(s.what == "profile loyal" for s in result.skipped)
+    assert result.extra["comparisons"][0]["n_items"] == 0
+
+
+@pytest.mark.parametrize(("profiles", "controls", "baseline", "message"), [
+    ((("a", ("x",)),), (), None, "at least two"),
+    ((("a", ("x",)), ("a", ("y",))), (), None, "twice"),
+    ((("a", ("x",)), ("b", ("y",))), (), "c", "--baseline"),
+    ((("a", ("x",)), ("b", ("y",))), (("c", ("z",)),), None, "not one of the profiles"),
+    ((("a", ("x",)), ("a-control", ("y",))), (("a", ("z",)),), None, "clashes"),
+    ((("a b", ("x",)), ("b", ("y",))), (), None, "bad profile name"),
+])
+def test_usage_errors(profiles, controls, baseline, message):
+    req = PricingRequest(
+        profiles=tuple((n, tuple(Path(f) for f in fs)) for n, fs in profiles),
+        controls=tuple((n, tuple(Path(f) for f in fs)) for n, fs in controls),
+        baseline=baseline)
+    with pytest.raises(UsageError, match=message):
+        run_pricing(req)
+
+
+def test_missing_capture_is_input_error(tmp_path):
+    shop = CAPTURES / "shop-fair"
+    with pytest.raises(InputError, match="no such capture file"):
+        run_pricing(PricingRequest(profiles=(("new", (shop / "new.mitm",)),
+                                             ("loyal", (tmp_path / "nope.mitm",)))))
