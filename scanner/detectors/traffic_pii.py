@@ -15,9 +15,10 @@ only its matches are kept) and yields, after the stream ends:
 * one :class:`SdkUse` per SDK whose hosts were contacted (evidence ``{"hosts": [...]}``);
 * :class:`Skipped` items for damaged files and bodies that could not be decoded or were cut.
 
-Consent: ``ctx.traffic.consent_at`` (``--consent-at``) or the first consent marker flow the
-capture addon wrote (request to ``http://appaudit.consent/``, or flow metadata
-``appaudit_consent``); ``before_consent`` is None when neither exists or a flow has no time.
+Consent: ``ctx.traffic.consent_at`` (``--consent-at``) or the first consent marker the
+capture addon wrote (a request to ``http://appaudit.consent/``, or flow metadata
+``appaudit_consent_at`` from its console command); ``before_consent`` is None when neither
+exists or a flow has no time.
 Background: flows the addon labelled ``appaudit_state: background``.
 Party: :mod:`scanner.detectors.traffic_party`; first-party domains are ``--first-party``,
 the APK's package and the ``appaudit_package`` label of the capture.
@@ -141,6 +142,9 @@ class TrafficPiiDetector(Detector):
                 d = package_domain(pkg)
                 if d:
                     resolver.add_first_party(d)
+            if marker_consent is None and isinstance(meta.get("appaudit_consent_at"),
+                                                     (int, float)):
+                marker_consent = float(meta["appaudit_consent_at"])
             if kind is not None:
                 if kind == "consent" and marker_consent is None:
                     marker_consent = ex.time

@@ -8,7 +8,8 @@ Contract
 * checks every input exists and is a flow dump or a HAR (first bytes), digests it
   (:func:`scanner.hashing.digest_file`) and raises :class:`InputError` with one line
   naming the file otherwise (missing file, empty file, neither format);
-* loads ``request.device_facts`` (:mod:`scanner.ingest.device_facts`);
+* loads ``request.device_facts`` (:mod:`scanner.ingest.device_facts`), or else the facts
+  the capture addon stored in the capture's first flows (``appaudit_device_facts``);
 * returns :class:`TrafficEvidence` whose :meth:`~TrafficEvidence.exchanges` re-reads the
   files each time it is called (nothing is held in memory) and records damage found while
   reading in :attr:`~TrafficEvidence.damage` (one message per damaged file), which the
@@ -24,7 +25,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.hashing import digest_file
-from scanner.ingest.device_facts import DeviceFacts, load_device_facts
+from scanner.ingest.device_facts import DeviceFacts, facts_from_mapping, load_device_facts
 from scanner.ingest.flowfile import BODY_LIMIT, is_flow_file, iter_flow_file
 from scanner.ingest.har import is_zlib, iter_har_file
 from scanner.model.evidence import InputFile
@@ -95,8 +96,30 @@ def open_traffic(paths: list[Path] | tuple[Path, ...], device_facts: Path | None
         files.append((path, kind))
         inputs.append(InputFile(kind, str(path), d.bytes, d.sha256, d.sm3))
     facts = load_device_facts(Path(device_facts)) if device_facts else None
-    return TrafficEvidence(tuple(files), tuple(inputs), facts, consent_at,
-                           tuple(first_party), body_limit)
+    ev = TrafficEvidence(tuple(files), tuple(inputs), facts, consent_at,
+                         tuple(first_party), body_limit)
+    if facts is None:
+        ev.device_facts = facts_from_capture(ev)
+    return ev
+
+
+def facts_from_capture(ev: TrafficEvidence, look: int = 50) -> DeviceFacts | None:
+    """Device facts the capture addon stored in the first flows (``appaudit_device_facts``)."""
+    seen = 0
+    for path, kind in ev.files:
+        reader = iter_flow_file if kind == "flows" else iter_har_file
+        gen = reader(path, lambda _m: None, ev.body_limit)
+        try:
+            for ex in gen:
+                doc = (ex.marker or {}).get("appaudit_device_facts")
+                if isinstance(doc, dict):
+                    return facts_from_mapping(doc, f"{path} (capture labels)")
+                seen += 1
+                if seen >= look:
+                    break
+        finally:
+            gen.close()
+    return None
 
 
 def _check_har_start(path: Path) -> None:
