@@ -8,8 +8,11 @@ the rule engine over ``pricing.comparison`` facts, and in ``extra`` the
 result.json sections ``profiles``, ``items``, ``comparisons`` and ``pricing``
 (method, thresholds, noise). A control ``--control loyal=c.mitm`` becomes the
 capture column ``loyal-control``; the pair (loyal, loyal-control) measures the
-noise. Bad files raise :class:`InputError`; contradictory options
-:class:`UsageError`.
+noise. Files that cannot be opened raise :class:`InputError` before any
+analysis, and so does damage met while reading (a capture cut short): prices
+from part of a capture would compare unlike browsing. Single responses that
+cannot be decoded are listed in ``skipped`` (a partial result). Contradictory
+options raise :class:`UsageError`.
 """
 
 from __future__ import annotations
@@ -23,13 +26,12 @@ from typing import Any
 
 from scanner.engine import now_iso, tool_info
 from scanner.errors import InputError, UsageError
-from scanner.hashing import digest_file
 from scanner.model.evidence import InputFile
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ScanResult, Skipped
 from scanner.pricing.align import ItemRow, align
-from scanner.pricing.capture import capture_kind, read_exchanges
+from scanner.pricing.capture import Capture, open_capture
 from scanner.pricing.config import PricingConfig, load_pricing_config
 from scanner.pricing.extract import PriceObservation, extract_prices
 from scanner.pricing.stats import Comparison, NoiseFloor, compare_all, noise_floor, rel_diff
@@ -102,29 +104,23 @@ def _columns(request: PricingRequest) -> list[_Column]:
     return cols
 
 
-def _inputs(cols: Sequence[_Column]) -> tuple[InputFile, ...]:
-    out: dict[str, InputFile] = {}
+def _open(cols: Sequence[_Column]) -> dict[str, Capture]:
+    """Every capture file checked and digested once, before any analysis."""
+    out: dict[str, Capture] = {}
     for c in cols:
         for f in c.files:
-            if str(f) in out:
-                continue
-            if not f.is_file():
-                raise InputError(f"{f}: no such capture file")
-            kind = capture_kind(f)
-            try:
-                d = digest_file(f)
-            except OSError as e:
-                raise InputError(f"{f}: cannot read capture: {e.strerror or e}") from e
-            out[str(f)] = InputFile(kind, str(f), d.bytes, d.sha256, d.sm3)
-    return tuple(out.values())
+            if str(f) not in out:
+                out[str(f)] = open_capture(f)
+    return out
 
 
-def _observe(cols: Sequence[_Column], config: PricingConfig,
+def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: PricingConfig,
              skipped: list[Skipped]) -> list[PriceObservation]:
     obs: list[PriceObservation] = []
     for c in cols:
         for f in c.files:
-            for ex in read_exchanges(f):
+            cap = captures[str(f)]
+            for ex in cap.exchanges():
                 c.exchanges += 1
                 if ex.truncated or ex.decode_error:
                     why = ex.decode_error or "body cut at the size limit"
@@ -136,6 +132,8 @@ def _observe(cols: Sequence[_Column], config: PricingConfig,
                     c.observations += len(found)
                     c.extractors.update(o.extractor for o in found)
                     obs.extend(found)
+            if cap.damage:  # prices from half a capture would compare unlike browsing
+                raise InputError(f"{f}: damaged capture, recapture it ({cap.damage})")
         if not c.observations:
             skipped.append(Skipped(f"profile {c.name}",
                                    f"no prices found in {c.exchanges} exchange(s)"))
@@ -197,9 +195,10 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
     config = config or load_pricing_config()
     th = config.thresholds
     cols = _columns(request)
-    inputs = _inputs(cols)
+    captures = _open(cols)
+    inputs: tuple[InputFile, ...] = tuple(c.input for c in captures.values())
     skipped: list[Skipped] = []
-    obs = _observe(cols, config, skipped)
+    obs = _observe(cols, captures, config, skipped)
     names = [c.name for c in cols]
     baseline = next(c.name for c in cols if c.role == "baseline")
     treatments = [c.name for c in cols if c.role == "treatment"]
