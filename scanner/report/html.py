@@ -1,7 +1,12 @@
-"""The HTML report: one self-contained file (inline CSS, no external requests), zh or en.
+"""The HTML report: one self-contained file (inline CSS, images as data: URIs, no external
+requests, no scripts), Chinese by default or English, laid out to print on A4.
 
-Texts come from the message catalogs in reports/i18n/; the layout from
-reports/templates/report.html.j2.
+Texts come from the message catalogs in reports/i18n/ (zh.yaml is the fallback); the
+layout from reports/templates/report.html.j2. Sections: cover (app identity, icon or a
+placeholder, input hashes, tool and ruleset versions, scan time), summary (severity
+counts, PI collected vs necessary, SDKs with what each reads and sends), findings grouped
+by legal basis with their evidence inline, pricing (item table and relative-difference
+plot) when present, and appendix tables.
 """
 
 from __future__ import annotations
@@ -11,11 +16,28 @@ from typing import Any
 
 import jinja2
 import yaml
+from markupsafe import Markup, escape
 
 from scanner.paths import reports_dir
 from scanner.report.interface import ReportFormat
+from scanner.report.plot import pricing_plot, relative_differences
+from scanner.report.view import (
+    SEVERITY_ORDER,
+    dalvik_class,
+    fmt_time,
+    pi_label,
+    pi_rows,
+    pick,
+    sdk_rows,
+    sev_rank,
+    sorted_findings,
+    split_caller,
+)
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+MAX_EVIDENCE_ROWS = 50
+MAX_TABLE_ROWS = 1000
+
+__all__ = ["SEVERITY_ORDER", "HtmlFormat", "group_by_basis", "messages", "pick"]
 
 
 @functools.cache
@@ -32,29 +54,94 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(reports_dir() / "templates")),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined,
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
+    env.filters["ts"] = fmt_time
+    env.filters["cls"] = dalvik_class
     return env
 
 
-def pick(value: Any, lang: str) -> str:
-    """A bilingual ``{zh, en}`` value in the report language."""
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("zh") or value.get("en") or "")
-    return "" if value is None else str(value)
-
-
 def group_by_basis(findings: list[dict], lang: str) -> list[dict]:
-    """Findings grouped by their first legal basis (instrument), most severe first."""
+    """Findings grouped by their first legal basis (instrument and article), most severe
+    group first; inside a group most severe first."""
     groups: dict[str, dict] = {}
     for f in findings:
         lb = (f.get("legal_basis") or [{}])[0]
-        key = pick(lb.get("instrument"), lang) or "—"
-        groups.setdefault(key, {"instrument": key, "findings": []})["findings"].append(f)
+        key = lb.get("cite") or "—"
+        g = groups.setdefault(key, {
+            "cite": key, "instrument": pick(lb.get("instrument"), lang) or "—",
+            "article": pick(lb.get("article"), lang), "summary": pick(lb.get("summary"), lang),
+            "findings": []})
+        g["findings"].append(f)
     for g in groups.values():
-        g["findings"].sort(key=lambda f: SEVERITY_ORDER.index(f["severity"]))
+        g["findings"].sort(key=lambda f: (sev_rank(f["severity"]), f["rule"], f["id"]))
     return sorted(groups.values(),
-                  key=lambda g: min(SEVERITY_ORDER.index(f["severity"]) for f in g["findings"]))
+                  key=lambda g: (min(sev_rank(f["severity"]) for f in g["findings"]),
+                                 g["instrument"], g["article"]))
+
+
+def highlight(text: Any, needle: Any) -> Markup:
+    """``text`` escaped, with the first occurrence of ``needle`` in <mark>; a needle that is
+    not in the text is appended, marked."""
+    text, needle = str(text or ""), str(needle or "")
+    if not needle:
+        return escape(text)
+    at = text.find(needle)
+    if at < 0:
+        sep = Markup(" ") if text else Markup("")
+        return escape(text) + sep + Markup("<mark>%s</mark>") % needle
+    return (escape(text[:at]) + Markup("<mark>%s</mark>") % needle
+            + escape(text[at + len(needle):]))
+
+
+def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
+    """A finding's evidence as rows per locator kind (code, flow, manifest, other)."""
+    out: dict[str, list[dict]] = {"code": [], "flow": [], "manifest": [], "other": []}
+    for ev in f.get("evidence") or ():
+        s = ev.get("summary") or {}
+        locs = ev.get("locators") or [{}]
+        for loc in locs:
+            kind = loc.get("kind")
+            if kind == "code":
+                out["code"].append({
+                    "class": dalvik_class(str(loc.get("class", ""))),
+                    "method": loc.get("method", ""), "api": loc.get("api") or s.get("api"),
+                    "dex": loc.get("dex"), "offset": loc.get("offset"), "sdk": s.get("sdk"),
+                    "pi_type": s.get("pi_type"), "reachable": s.get("reachable")})
+            elif kind == "flow":
+                out["flow"].append({
+                    "time": loc.get("time"), "host": loc.get("host"), "flow": loc.get("flow"),
+                    "pi_type": s.get("pi_type"), "encoding": s.get("encoding"),
+                    "where": loc.get("where"), "key": loc.get("key"),
+                    "url": loc.get("url"), "excerpt": loc.get("excerpt"),
+                    "party": s.get("party"), "sdk": s.get("sdk")})
+            elif kind == "manifest":
+                out["manifest"].append({"file": loc.get("file", "AndroidManifest.xml"),
+                                        "element": loc.get("element"), "name": loc.get("name"),
+                                        "detail": _summary_text(s)})
+            else:
+                out["other"].append({"fact": ev.get("fact"), "where": _loc_text(loc),
+                                     "detail": _summary_text(s)})
+    return out
+
+
+_SKIP_SUMMARY = ("caller", "category", "category_known", "target_sdk", "min_sdk")
+
+
+def _summary_text(s: dict[str, Any]) -> str:
+    """Every informative attribute of a fact, ``key=value``, in the fact's order."""
+    return " ".join(f"{k}={_val(v)}" for k, v in s.items()
+                    if k not in _SKIP_SUMMARY and v not in (None, "", [], {}))
+
+
+def _val(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return ",".join(str(x) for x in v)
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _loc_text(loc: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in loc.items() if k != "kind")
 
 
 class HtmlFormat(ReportFormat):
@@ -64,11 +151,18 @@ class HtmlFormat(ReportFormat):
     suffix = ".html"
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
-        env = _env()
-        template = env.get_template("report.html.j2")
-        html = template.render(
-            doc=doc, lang=lang, m=messages(lang), pick=lambda v: pick(v, lang),
-            severities=SEVERITY_ORDER,
-            groups=group_by_basis(list(doc.get("findings") or ()), lang),
+        m = messages(lang)
+        findings = sorted_findings(doc)
+        pricing = bool(doc.get("items") or doc.get("comparisons"))
+        html = _env().get_template("report.html.j2").render(
+            doc=doc, lang=lang, m=m, pick=lambda v: pick(v, lang),
+            pi=lambda p: pi_label(p, lang), severities=SEVERITY_ORDER,
+            groups=group_by_basis(findings, lang), evidence=evidence_view,
+            highlight=highlight, split_caller=split_caller,
+            sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,
+            rel=relative_differences(doc) if pricing else [],
+            plot=pricing_plot(doc, ylabel=m["pricing_plot_ylabel"])
+            if pricing else None,
+            max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
         )
         return html.encode("utf-8")

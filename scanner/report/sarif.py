@@ -21,9 +21,8 @@ import json
 from typing import Any
 
 from scanner.errors import AppauditError
-from scanner.report.html import pick
 from scanner.report.interface import ReportFormat
-from scanner.report.tables import sorted_findings
+from scanner.report.view import pick, sorted_findings
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from scanner.report.html import SEVERITY_ORDER, pick
+from scanner.report.view import pick, sdk_rows, sorted_findings
 
 FINDING_COLS = ["id", "rule", "severity", "confidence", "status", "title", "pi_types",
                 "legal_basis", "n_evidence", "description", "remediation"]
@@ -42,32 +42,6 @@ def _join(value: Any) -> Any:
 def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame([{c: _join(r.get(c)) for c in cols} for r in rows], columns=cols,
                         dtype=object)
-
-
-def sev_rank(sev: str) -> int:
-    """0 for critical … 4 for info (unknown last)."""
-    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
-
-
-def sorted_findings(doc: dict[str, Any]) -> list[dict]:
-    """Findings most severe first, then by rule and id."""
-    return sorted(doc.get("findings") or (), key=lambda f: (sev_rank(f["severity"]), f["rule"],
-                                                          f["id"]))
-
-
-def sdk_rows(doc: dict[str, Any]) -> list[dict]:
-    """SDKs joined with what each reads (api_uses[].sdk) and sends (transmissions[].sdk)."""
-    rows = []
-    for s in sorted(doc.get("sdks") or (), key=lambda s: s["id"]):
-        uses = [u for u in doc.get("api_uses") or () if u.get("sdk") == s["id"]]
-        sent = [t for t in doc.get("transmissions") or () if t.get("sdk") == s["id"]]
-        ev = s.get("evidence") or {}
-        rows.append({**s, "packages": ev.get("packages") or [], "hosts": ev.get("hosts") or [],
-                     "pi_types_read": sorted({u["pi_type"] for u in uses}),
-                     "n_api_uses": len(uses),
-                     "pi_types_sent": sorted({t["pi_type"] for t in sent}),
-                     "n_transmissions": len(sent)})
-    return rows
 
 
 def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:

@@ -62,8 +62,9 @@ def sample_result() -> ScanResult:
             description=Text("设备识别码以明文 HTTP 发送。",
                              "The device ID is sent over plain HTTP."),
             pi_types=("device_id",), legal_basis=(PIPL,),
-            evidence=(EvidenceItem("traffic.transmission", {"host": "alog.umeng.com",
-                                                            "encoding": "plain"}, (flow_loc,)),),
+            evidence=(EvidenceItem("traffic.transmission", {
+                "host": "alog.umeng.com", "pi_type": "device_id", "encoding": "plain",
+                "party": "third", "sdk": "umeng"}, (flow_loc,)),),
             subject={"host": "alog.umeng.com"}),
         Finding(
             id="PRIV-MAN-0001:SyncService", rule="PRIV-MAN-0001", severity=Severity.LOW,

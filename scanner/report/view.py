@@ -1,0 +1,114 @@
+"""Display helpers shared by the formats: pure functions over the result document.
+
+Nothing here computes findings; it orders, joins and labels what the document holds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+from typing import Any
+
+import yaml
+
+from scanner.paths import rulesets_dir
+
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+
+
+def pick(value: Any, lang: str) -> str:
+    """A bilingual ``{zh, en}`` value in the report language (falling back to the other)."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("zh") or value.get("en") or "")
+    return "" if value is None else str(value)
+
+
+def sev_rank(sev: str) -> int:
+    """0 for critical … 4 for info (unknown last)."""
+    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def sorted_findings(doc: dict[str, Any]) -> list[dict]:
+    """Findings most severe first, then by rule and id."""
+    return sorted(doc.get("findings") or (),
+                  key=lambda f: (sev_rank(f["severity"]), f["rule"], f["id"]))
+
+
+def sdk_rows(doc: dict[str, Any]) -> list[dict]:
+    """SDKs joined with what each reads (``api_uses[].sdk``) and sends
+    (``transmissions[].sdk``): PI types, counts and destination hosts."""
+    rows = []
+    for s in sorted(doc.get("sdks") or (), key=lambda s: s["id"]):
+        uses = [u for u in doc.get("api_uses") or () if u.get("sdk") == s["id"]]
+        sent = [t for t in doc.get("transmissions") or () if t.get("sdk") == s["id"]]
+        ev = s.get("evidence") or {}
+        read_counts: dict[str, int] = {}
+        for u in uses:
+            read_counts[u["pi_type"]] = read_counts.get(u["pi_type"], 0) + 1
+        sent_counts: dict[str, int] = {}
+        for t in sent:
+            sent_counts[t["pi_type"]] = sent_counts.get(t["pi_type"], 0) + 1
+        rows.append({**s, "packages": ev.get("packages") or [], "hosts": ev.get("hosts") or [],
+                     "pi_types_read": sorted(read_counts), "read_counts": read_counts,
+                     "n_api_uses": len(uses),
+                     "pi_types_sent": sorted(sent_counts), "sent_counts": sent_counts,
+                     "sent_hosts": sorted({t["host"] for t in sent}),
+                     "n_transmissions": len(sent)})
+    return rows
+
+
+def pi_rows(doc: dict[str, Any]) -> list[dict]:
+    """PI types read in code or sent, side by side with the category's necessary PI."""
+    category = doc.get("category") or {}
+    necessary = set(category.get("necessary_pi") or ()) if category.get("known") else None
+    read: dict[str, int] = {}
+    for u in doc.get("api_uses") or ():
+        read[u["pi_type"]] = read.get(u["pi_type"], 0) + 1
+    sent: dict[str, int] = {}
+    for t in doc.get("transmissions") or ():
+        sent[t["pi_type"]] = sent.get(t["pi_type"], 0) + 1
+    ids = sorted(set(read) | set(sent) | (necessary or set()),
+                 key=lambda p: (p not in read and p not in sent, p))
+    return [{"pi_type": p, "read": read.get(p, 0), "sent": sent.get(p, 0),
+             "necessary": None if necessary is None else p in necessary,
+             "collected": p in read or p in sent} for p in ids]
+
+
+@functools.cache
+def pi_names() -> dict[str, dict[str, str]]:
+    """Display names of PI type ids from rulesets/pi-types.yaml ({} when unreadable)."""
+    try:
+        doc = yaml.safe_load((rulesets_dir() / "pi-types.yaml").read_text("utf-8")) or {}
+        return {k: {"zh": str(v.get("zh", k)), "en": str(v.get("en", k))}
+                for k, v in (doc.get("pi_types") or {}).items() if isinstance(v, dict)}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return {}
+
+
+def pi_label(pi: str, lang: str) -> str:
+    """A PI type's display name in ``lang``, or its id."""
+    return (pi_names().get(pi) or {}).get(lang) or pi
+
+
+def fmt_time(value: Any) -> str:
+    """Unix seconds → ``YYYY-MM-DD HH:MM:SS.mmm UTC``; strings pass through."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            t = _dt.datetime.fromtimestamp(value, _dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+        return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d} UTC"
+    return "" if value is None else str(value)
+
+
+def split_caller(caller: str) -> tuple[str, str]:
+    """``Lcom/a/B;->m(I)V`` → (``com.a.B``, ``m(I)V``)."""
+    cls, _, method = caller.partition("->")
+    return dalvik_class(cls), method
+
+
+def dalvik_class(name: str) -> str:
+    """``Lcom/a/B;`` → ``com.a.B`` (other strings unchanged)."""
+    if name.startswith("L") and name.endswith(";"):
+        return name[1:-1].replace("/", ".")
+    return name
