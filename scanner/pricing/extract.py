@@ -309,6 +309,12 @@ def _candidates(obj: dict, where: str, d: Discovery, depth: int = 0) -> list[_Ca
     return out
 
 
+def _in_component(where: str, d: Discovery) -> bool:
+    """Whether an object sits under a coupon / discount / fee list ("coupons[0]")."""
+    return any(w in norm_key(part) for part in re.split(r"[.\[\]]", where) if part
+               for w in d.component_keys)
+
+
 def _id_key(obj: dict, d: Discovery) -> str | None:
     for k, v in obj.items():
         if isinstance(k, str) and norm_key(k) in d.item_id_keys and _id_text(v) is not None:
@@ -337,7 +343,7 @@ def _discover(ex: Exchange, body: Any, profile: str, d: Discovery) -> list[Price
             continue
         if isinstance(node, dict):
             key = _id_key(node, d)
-            if key is not None:
+            if key is not None and not _in_component(where, d):
                 main, lst = _choose(_candidates(node, where, d))
                 if main is not None:
                     role = "payable" if lst else main.role

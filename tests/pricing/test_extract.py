@@ -128,3 +128,11 @@ def test_deep_nesting_is_bounded():
     for _ in range(50):
         node = {"wrap": node}
     assert extract_prices(ex(node), "new", CFG) == []  # beyond max_depth
+
+
+def test_coupon_objects_are_not_items():
+    body = {"data": {"item": {"sku_id": "A1", "price": "¥50.00"},
+                     "coupons": [{"id": "C1", "amount": 10}, {"id": "C2", "amount": 5}],
+                     "delivery": {"id": "D", "fee": 3}}}
+    obs = extract_prices(ex(body), "new", CFG)
+    assert [(o.item, o.price) for o in obs] == [("A1", 50.0)]
