@@ -76,14 +76,13 @@ def test_har_not_json_is_input_error(tmp_path):
     p.write_text("{ this is not json at all", "utf-8")
     with pytest.raises(InputError, match="not a HAR"):
         open_traffic([p])
-    import subprocess
-    import sys
+    from click.testing import CliRunner
 
-    r = subprocess.run([sys.executable, "-m", "scanner", "traffic", str(p), "--out",
-                        str(tmp_path / "o")], capture_output=True, text=True, cwd=REPO,
-                       timeout=120)
-    assert r.returncode == 3
-    out = (r.stdout + r.stderr).strip()
+    from scanner.cli import cli
+
+    r = CliRunner().invoke(cli, ["traffic", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 3
+    out = r.output.strip()
     assert len(out.splitlines()) == 1 and "Traceback" not in out and "bad.har" in out
 
 
