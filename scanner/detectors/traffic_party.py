@@ -6,9 +6,12 @@ Contract
   (offline; never fetched). IP literals and single-label hosts are their own eTLD+1.
 * :func:`package_domain` turns an Android package name into the domain it reverses
   (``com.example.app`` → ``example.com``; ``cn.gov.x.app`` → ``x.gov.cn``).
+* :func:`code_domains` collects the registrable domains of ``http(s)://`` URL strings loaded
+  by the app's own classes (classes under its package that no SDK signature claims), from
+  the DEX index the code detector leaves in ``ctx.cache["dex_index"]``.
 * :class:`PartyResolver` calls a host ``first`` party when its eTLD+1 equals the eTLD+1 of
-  a first-party domain (``--first-party``, the APK's package, the capture's labelled
-  package) and the host is not a known SDK host; otherwise ``third``.
+  a first-party domain (``--first-party``, the APK's package and code strings, the
+  capture's labelled package) and the host is not a known SDK host; otherwise ``third``.
 * SDKs come from the network signatures of :mod:`scanner.sdk` (``sdk_for_host``).
 """
 
@@ -81,3 +84,27 @@ class PartyResolver:
             hit = (d, party, sdk)
             self._cache[host] = hit
         return hit
+
+
+def code_domains(index, package: str, catalog: SdkCatalog) -> set[str]:
+    """Registrable domains of URL strings in the app's own (non-SDK) classes."""
+    from urllib.parse import urlsplit
+
+    own = "L" + package.replace(".", "/") + "/"
+    out: set[str] = set()
+    try:
+        sites = index.find_strings(prefixes=("http://", "https://"))
+    except Exception:  # a damaged index only loses this hint
+        return out
+    for site in sites:
+        if not site.caller_class.startswith(own) or catalog.sdk_for_class(site.caller_class):
+            continue
+        try:
+            host = urlsplit(site.value).hostname
+        except ValueError:
+            continue
+        if host and catalog.sdk_for_host(host) is None:
+            d = etld1(host)
+            if "." in d and not _is_ip(d):
+                out.add(d)
+    return out

@@ -21,7 +21,8 @@ capture addon wrote (a request to ``http://appaudit.consent/``, or flow metadata
 exists or a flow has no time.
 Background: flows the addon labelled ``appaudit_state: background``.
 Party: :mod:`scanner.detectors.traffic_party`; first-party domains are ``--first-party``,
-the APK's package and the ``appaudit_package`` label of the capture.
+the APK's package and its own classes' URL strings, and the ``appaudit_package`` label of
+the capture.
 
 ``finish(ctx)`` joins code and traffic: for each (sdk, pi_type) seen on the wire and read
 by that SDK's code (``ApiUse`` items with the same ``sdk`` and ``pi_type``), a
@@ -38,7 +39,7 @@ from functools import lru_cache
 from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.detectors.traffic_party import PartyResolver, package_domain
+from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
 from scanner.knowledge import read_yaml
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -116,6 +117,10 @@ class TrafficPiiDetector(Detector):
             d = package_domain(ctx.apk.package)
             if d:
                 resolver.add_first_party(d)
+            index = ctx.cache.get("dex_index")
+            if index is not None:
+                for dom in sorted(code_domains(index, ctx.apk.package, resolver.catalog)):
+                    resolver.add_first_party(dom)
         skip_pkgs = (ctx.apk.package,) if ctx.apk is not None else ()
         matcher = KnownValueMatcher(tr.device_facts, skip_pkgs) if tr.device_facts else None
         necessary = None
