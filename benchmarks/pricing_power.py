@@ -15,6 +15,7 @@ Run: ``python benchmarks/pricing_power.py [--shops 1000] [--markup 0.05] [--nois
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import math
 import random
@@ -91,7 +92,7 @@ def _flagged(shop, th: Thresholds, controls: str):
 
 def run_study(shops: int, markup: float = 0.05, share: float = 1 / 3, items: int = 40,
               p_noise: float = 0.08, seed: int = 1, controls: str = "both",
-              th: Thresholds | None = None) -> Study:
+              th: Thresholds | None = None, jitter: float = 0.0) -> Study:
     """Simulate ``shops`` discriminating and ``shops`` fair shops; rates of flagging."""
     gen = _generator()
     th = th or load_pricing_config().thresholds
@@ -100,7 +101,7 @@ def run_study(shops: int, markup: float = 0.05, share: float = 1 / 3, items: int
     tp_items = fp_items = truth_items = 0
     for _ in range(shops):
         shop = gen.simulate_shop(rng, n_items=items, markup=markup, marked_share=share,
-                                 p_noise=p_noise)
+                                 p_noise=p_noise, jitter=jitter)
         c = _flagged(shop, th, controls)
         if c.discrimination and c.direction == ("higher" if markup > 0 else "lower"):
             hits += 1
@@ -108,7 +109,8 @@ def run_study(shops: int, markup: float = 0.05, share: float = 1 / 3, items: int
         tp_items += len(reported & set(shop.marked))
         fp_items += len(reported - set(shop.marked))
         truth_items += len(shop.marked)
-        fair = gen.simulate_shop(rng, n_items=items, markup=0.0, p_noise=p_noise)
+        fair = gen.simulate_shop(rng, n_items=items, markup=0.0, p_noise=p_noise,
+                                 jitter=jitter)
         if _flagged(fair, th, controls).discrimination:
             fps += 1
     return Study(Rate(hits, shops), Rate(fps, shops),
@@ -129,14 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(f"{args.shops} discriminating + {args.shops} fair shops per setting, "
           f"{args.items} items, noise p={args.noise}")
-    settings = [("both", args.markup, args.noise), ("treatment", args.markup, args.noise),
-                ("both", args.markup, args.noise * 2), ("both", args.markup / 2, args.noise),
-                ("treatment", args.markup, args.noise * 3)]
-    for controls, markup, noise in settings:
+    base = load_pricing_config().thresholds
+    wide = dataclasses.replace(base, equal_rel=0.02)
+    settings = [("both", args.markup, args.noise, 0.0, base),
+                ("treatment", args.markup, args.noise, 0.0, base),
+                ("both", args.markup, args.noise * 2, 0.0, base),
+                ("both", args.markup / 2, args.noise, 0.0, base),
+                ("both", 0.0005, args.noise, 0.0, base),  # below the rounding tolerance
+                ("treatment", args.markup, args.noise * 3, 0.0, base),
+                ("both", args.markup, args.noise, 0.005, base),  # dense drift: band from controls
+                ("both", args.markup, args.noise, 0.01, base),
+                ("both", args.markup, args.noise, 0.005, wide),  # ... or tolerance set to 2 %
+                ("treatment", args.markup, args.noise, 0.01, base),
+                ("both", args.markup, args.noise, 0.02, base),
+                ("treatment", args.markup, args.noise * 2, 0.02, base)]
+    for controls, markup, noise, jitter, th in settings:
         t0 = time.perf_counter()
         s = run_study(args.shops, markup=markup, share=args.share, items=args.items,
-                      p_noise=noise, seed=args.seed, controls=controls)
-        print(f"\nmarkup {markup:.1%} on {args.share:.0%} of items, noise p={noise}, "
+                      p_noise=noise, seed=args.seed, controls=controls, th=th, jitter=jitter)
+        print(f"\nmarkup {markup:.2%} on {args.share:.0%} of items, noise p={noise}, "
+              f"drift ±{jitter:.1%}, equal within {th.equal_rel:.1%}, "
               f"controls of {controls} profile(s)  [{time.perf_counter() - t0:.1f}s]")
         print(f"  detection rate       {s.detection}")
         print(f"  false-positive rate  {s.false_positive}")

@@ -67,12 +67,15 @@ def simulate_shop(rng: random.Random, n_items: int = 40, markup: float = 0.0,
                   marked_share: float = 1 / 3, p_noise: float = 0.08,
                   captures: Sequence[str] = ("new", "new-control", "loyal", "loyal-control"),
                   treated: Sequence[str] = ("loyal", "loyal-control"),
-                  prefix: str = "G", noise_rng: random.Random | None = None) -> Shop:
+                  prefix: str = "G", noise_rng: random.Random | None = None,
+                  jitter: float = 0.0) -> Shop:
     """Base prices, markup of the treated captures on a share of items, independent noise.
 
     Treated captures (the treatment profile and its control, which is the same
     profile captured again) carry the markup; every capture gets its own noise,
     drawn from ``noise_rng`` when given (so that two shops can share one noise).
+    ``jitter`` adds dense drift: every price of every capture moves by up to
+    ±jitter (dynamic pricing); the fixtures use none.
     """
     noise_rng = noise_rng or rng
     items = [f"{prefix}{i + 1:03d}" for i in range(n_items)]
@@ -88,6 +91,8 @@ def simulate_shop(rng: random.Random, n_items: int = 40, markup: float = 0.0,
             if f is not None:
                 moved[it] = round(f, 4)
                 cents *= f
+            if jitter:
+                cents *= 1 + noise_rng.uniform(-jitter, jitter)
             prices[it] = round(cents)
         shop.prices[cap] = prices
         shop.noise[cap] = moved
@@ -175,6 +180,8 @@ def write_mitm(path: Path, calls: list[Call], scenario: str, profile: str) -> No
             resp.timestamp_end = T0 + i + 0.3
             f = tflow.tflow(req=req, resp=resp, live=False)
             f.id = _flow_id(scenario, profile, i)
+            f.client_conn.id = _flow_id(scenario, profile, i + 100_000)
+            f.server_conn.id = _flow_id(scenario, profile, i + 200_000)
             f.timestamp_created = T0 + i
             writer.add(f)
 

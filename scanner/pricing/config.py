@@ -63,6 +63,8 @@ class Thresholds:
     bootstrap_level: float = 0.95
     bootstrap_seed: int = 20140101
     require_control: bool = True
+    dense_noise_rate: float = 0.5
+    drift_factor: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ def parse_thresholds(doc: Any, where: Path) -> Thresholds:
     th = Thresholds(**values)
     if not 0 < th.alpha < 1 or not 0.5 <= th.direction_share <= 1:
         raise RulesetError(f"{where}: alpha must be in (0, 1), direction_share in [0.5, 1]")
+    if not 0 < th.dense_noise_rate <= 1 or th.drift_factor < 1:
+        raise RulesetError(f"{where}: dense_noise_rate in (0, 1], drift_factor >= 1")
     if not 0 < th.bootstrap_level < 1 or th.bootstrap_resamples < 100:
         raise RulesetError(f"{where}: bootstrap_level in (0, 1), bootstrap_resamples >= 100")
     return th

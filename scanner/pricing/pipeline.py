@@ -67,6 +67,7 @@ class _Column:
     responses_with_prices: int = 0
     observations: int = 0
     extractors: set[str] = field(default_factory=set)
+    labels: set[str] = field(default_factory=set)  # appaudit_profile set by the capture addon
 
 
 def _columns(request: PricingRequest) -> list[_Column]:
@@ -122,6 +123,9 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
             cap = captures[str(f)]
             for ex in cap.exchanges():
                 c.exchanges += 1
+                label = (ex.marker or {}).get("appaudit_profile")
+                if isinstance(label, str) and label:
+                    c.labels.add(label[:64])
                 if ex.truncated or ex.decode_error:
                     why = ex.decode_error or "body cut at the size limit"
                     skipped.append(Skipped(f"{f} flow {ex.flow_id}", f"response not read: {why}"))
@@ -219,7 +223,10 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
                       "responses_with_prices": c.responses_with_prices,
                       "prices": c.observations,
                       "items": sum(1 for r in rows if c.name in r.prices),
-                      "extractors": sorted(c.extractors)} for c in cols],
+                      "extractors": sorted(c.extractors),
+                      "capture_labels": sorted(c.labels),
+                      "label_mismatch": bool(c.labels) and c.labels != {c.profile}}
+                     for c in cols],
         "items": [_item_doc(r, baseline, treatments, by_t, noise, config, names) for r in rows],
         "comparisons": [_cmp_doc(c) for c in comparisons],
         "pricing": {
@@ -228,7 +235,8 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
             "noise": None if noise is None else {
                 "pairs": [list(p) for p in noise.pairs], "n_items": noise.n_items,
                 "n_differ": noise.n_differ, "rate": noise.rate,
-                "max_rel_diff": noise.max_rel_diff, "noisy_items": sorted(noise.noisy_items)},
+                "max_rel_diff": noise.max_rel_diff, "drift": noise.drift,
+                "noisy_items": sorted(noise.noisy_items)},
             "thresholds": dataclasses.asdict(th),
             "method": "Hannak et al. IMC 2014 control pairs; Wilcoxon signed-rank and sign "
                       "tests; Fisher exact test of inconsistency against the control; "

@@ -9,6 +9,11 @@ Contract (method of Hannak et al., IMC 2014, with paired tests):
 - :func:`noise_floor` measures the control pairs (two captures of one profile):
   the share of items whose price differs (``rate``, Hannak's inconsistency of
   identical accounts), the largest relative difference, and which items were noisy.
+  When the controls differ on most items (``rate >= dense_noise_rate``: prices
+  drift everywhere, as with dynamic pricing), ``drift_factor`` times the median
+  of their relative differences (robust to the sparse large moves of promotions)
+  becomes the equality tolerance (``drift``): differences within the drift
+  identical profiles show count as equal, and the noise is measured again with it.
 - :func:`compare` gives, over the items both profiles priced: counts higher /
   lower, median, mean and max relative difference, a bootstrap percentile CI of
   the mean relative difference, the items *beyond noise* (differ, and no control
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import stats as sps
@@ -60,6 +65,7 @@ class NoiseFloor:
     n_differ: int
     max_rel_diff: float
     noisy_items: frozenset[str]
+    drift: float = 0.0  # relative tolerance raised to this when prices drift everywhere
 
     @property
     def rate(self) -> float:
@@ -67,22 +73,43 @@ class NoiseFloor:
         return self.n_differ / self.n_items if self.n_items else 0.0
 
 
-def noise_floor(table: PriceTable, pairs: Iterable[tuple[str, str]],
-                th: Thresholds) -> NoiseFloor:
-    """Measure the control pairs over every item both captures of a pair priced."""
-    pairs = tuple(pairs)
+def effective(th: Thresholds, noise: NoiseFloor | None) -> Thresholds:
+    """Thresholds with the equality tolerance widened to the controls' drift, if any."""
+    if noise is None or noise.drift <= th.equal_rel:
+        return th
+    return replace(th, equal_rel=noise.drift)
+
+
+def _measure(table: PriceTable, pairs: tuple[tuple[str, str], ...],
+             th: Thresholds) -> tuple[NoiseFloor, list[float]]:
     n = nd = 0
     worst = 0.0
     noisy: set[str] = set()
+    rels: list[float] = []
     for a, b in pairs:
         for key, prices in table.items():
             if a in prices and b in prices and prices[a] > 0:
                 n += 1
+                rels.append(abs(prices[b] - prices[a]) / prices[a])
                 if differs(prices[a], prices[b], th):
                     nd += 1
                     noisy.add(key)
                     worst = max(worst, abs(rel_diff(prices[a], prices[b], th)))
-    return NoiseFloor(pairs, n, nd, worst, frozenset(noisy))
+    return NoiseFloor(pairs, n, nd, worst, frozenset(noisy)), rels
+
+
+def noise_floor(table: PriceTable, pairs: Iterable[tuple[str, str]],
+                th: Thresholds) -> NoiseFloor:
+    """Measure the control pairs over every item both captures of a pair priced."""
+    pairs = tuple(pairs)
+    nf, rels = _measure(table, pairs, th)
+    if not nf.n_items or nf.rate < th.dense_noise_rate:
+        return nf
+    drift = float(np.median(rels)) * th.drift_factor
+    if drift <= th.equal_rel:
+        return nf
+    nf, _ = _measure(table, pairs, replace(th, equal_rel=drift))
+    return replace(nf, drift=drift)
 
 
 @dataclass(frozen=True)
@@ -106,6 +133,7 @@ class Comparison:
     inconsistency_rate: float | None
     control_noise: float | None  # the control pairs' inconsistency rate (None: no control)
     control_max_rel_diff: float | None
+    noise_drift: float | None  # equality tolerance taken from the controls' drift (0: none)
     items_beyond_noise: tuple[str, ...]
     median_rel_diff_beyond_noise: float | None  # the typical markup / discount
     direction: str | None  # higher | lower (of the items beyond noise)
@@ -138,6 +166,7 @@ def _wilcoxon(d: np.ndarray) -> float:
 def compare(table: PriceTable, baseline: str, treatment: str, noise: NoiseFloor | None,
             th: Thresholds, n_tests: int = 1) -> Comparison:
     """Compare ``treatment`` to ``baseline`` over the items both priced."""
+    th = effective(th, noise)
     keys: list[str] = []
     only_b = only_t = 0
     for key, prices in table.items():
@@ -157,7 +186,8 @@ def compare(table: PriceTable, baseline: str, treatment: str, noise: NoiseFloor 
     if n == 0:
         return Comparison(
             baseline, treatment, 0, 0, 0, 0, None, None, None, None, None, None, None, None,
-            None, control_rate, noise.max_rel_diff if noise else None, (), None, None, None,
+            None, control_rate, noise.max_rel_diff if noise else None,
+            noise.drift if noise else None, (), None, None, None,
             False, alpha, only_b, only_t, ("no item priced by both profiles",))
     n_hi, n_lo = int((d > 0).sum()), int((d < 0).sum())
     n_diff = n_hi + n_lo
@@ -201,6 +231,7 @@ def compare(table: PriceTable, baseline: str, treatment: str, noise: NoiseFloor 
         max_rel_diff=biggest, ci_low=ci_lo, ci_high=ci_hi, p_value=p, sign_p=sign_p,
         excess_p=excess_p, inconsistency_rate=n_diff / n, control_noise=control_rate,
         control_max_rel_diff=noise.max_rel_diff if noise is not None else None,
+        noise_drift=noise.drift if noise is not None else None,
         items_beyond_noise=tuple(k for k, _ in in_dir),
         median_rel_diff_beyond_noise=(float(np.median([v for _, v in in_dir]))
                                       if in_dir else None),

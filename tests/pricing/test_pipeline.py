@@ -204,3 +204,19 @@ def test_missing_capture_is_input_error(tmp_path):
     with pytest.raises(InputError, match="no such capture file"):
         run_pricing(PricingRequest(profiles=(("new", (shop / "new.mitm",)),
                                              ("loyal", (tmp_path / "nope.mitm",)))))
+
+
+def test_capture_addon_profile_labels_are_reported(tmp_path):
+    import json as _json
+
+    shop = CAPTURES / "shop-fair"
+    doc = _json.loads((shop / "loyal.har").read_text("utf-8"))
+    for entry in doc["log"]["entries"]:
+        entry["_appaudit"] = {"appaudit_profile": "new"}  # the analyst mixed the files up
+    mixed = tmp_path / "loyal.har"
+    mixed.write_text(_json.dumps(doc), encoding="utf-8")
+    result = run_pricing(PricingRequest(profiles=(("new", (shop / "new.har",)),
+                                                  ("loyal", (mixed,)))))
+    profs = {p["name"]: p for p in result.extra["profiles"]}
+    assert profs["loyal"]["capture_labels"] == ["new"] and profs["loyal"]["label_mismatch"]
+    assert profs["new"]["capture_labels"] == [] and not profs["new"]["label_mismatch"]

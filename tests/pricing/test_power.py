@@ -37,3 +37,11 @@ def test_wilson_interval():
     r = _bench().Rate(5, 100)
     lo, hi = r.wilson()
     assert lo < 0.05 < hi and abs(lo - 0.0215) < 0.001 and abs(hi - 0.1118) < 0.001
+
+
+def test_power_with_dense_price_drift():
+    bench = _bench()
+    s = bench.run_study(shops=100, markup=0.05, p_noise=0.08, seed=9, jitter=0.01)
+    print(f"\ndetection {s.detection}\nfalse positives {s.false_positive}")
+    assert s.false_positive.value <= 0.05
+    assert s.detection.value >= 0.9

@@ -145,3 +145,41 @@ def test_zero_baseline_price_is_not_compared():
     t = {"A": {"new": 0.0, "loyal": 5.0}, "B": {"new": 10.0, "loyal": 10.0}}
     c = compare(t, "new", "loyal", None, TH)
     assert c.n_items == 1
+
+
+def drifting(n=40, markup=0.0, marked=(), drift=0.01, seed=3):
+    """Every price of every capture moves by up to ±drift (dynamic pricing)."""
+    import random
+
+    rng = random.Random(seed)
+    t = {}
+    for i in range(n):
+        base = 100.0 + 7 * i
+        t[f"I{i:02d}"] = {
+            cap: round(base * (1 + markup * (i in marked and cap.startswith("loyal")))
+                       * (1 + rng.uniform(-drift, drift)), 2)
+            for cap in ("new", "new-control", "loyal", "loyal-control")}
+    return t
+
+
+def test_dense_drift_widens_the_tolerance_from_the_controls():
+    marked = set(range(0, 40, 3))
+    t = drifting(markup=0.05, marked=marked)
+    pairs = [("loyal", "loyal-control"), ("new", "new-control")]
+    strict = Thresholds(dense_noise_rate=1.0)  # never widen: every item is noisy
+    assert noise_floor(t, pairs, strict).drift == 0.0
+    assert not compare(t, "new", "loyal", noise_floor(t, pairs, strict), strict).discrimination
+    nf = noise_floor(t, pairs, TH)
+    assert 0.01 < nf.drift < 0.05  # about the largest difference drift makes (2 %)
+    c = compare(t, "new", "loyal", nf, TH)
+    assert c.discrimination and c.direction == "higher" and c.noise_drift == nf.drift
+    assert set(c.items_beyond_noise) <= {f"I{i:02d}" for i in marked}
+    assert len(c.items_beyond_noise) >= 0.7 * len(marked)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dense_drift_alone_is_not_flagged(seed):
+    t = drifting(seed=seed)
+    nf = noise_floor(t, [("loyal", "loyal-control"), ("new", "new-control")], TH)
+    assert nf.drift > 0
+    assert not compare(t, "new", "loyal", nf, TH).discrimination
