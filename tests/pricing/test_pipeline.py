@@ -10,6 +10,7 @@ from _pricing_fixtures import CAPTURES, noisy_items, truth
 from scanner.errors import InputError, UsageError
 from scanner.pricing.pipeline import PricingRequest, run_pricing
 from scanner.report.json import result_document
+from scanner.report.schema import validate_result
 
 
 def request(scenario: str, fmt: dict[str, str] | None = None, controls=None,
@@ -98,10 +99,10 @@ def test_items_fields_units_and_evidence():
     result = run_pricing(request("shop-discriminating", {"loyal": "har"}))
     doc = result_document(result)
     assert doc["command"] == "pricing"
-    assert [p["name"] for p in doc["profiles"]] == ["new", "loyal", "loyal-control",
-                                                   "new-control"]  # the order given
-    assert [p["role"] for p in doc["profiles"]] == ["baseline", "treatment", "control",
-                                                   "control"]
+    assert doc["profiles"] == ["new", "loyal", "loyal-control", "new-control"]  # order given
+    assert [p["role"] for p in doc["pricing"]["profiles"]] == ["baseline", "treatment",
+                                                              "control", "control"]
+    validate_result(doc)  # the report schema of result.json
     assert {i["kind"] for i in doc["inputs"]} == {"flows", "har"}
     assert all(len(i["sha256"]) == 64 and len(i["sm3"]) == 64 for i in doc["inputs"])
     items = {i["item"]: i for i in doc["items"]}
@@ -158,6 +159,7 @@ def test_no_control_reports_but_does_not_flag():
     assert cmp["control_noise"] is None and not cmp["discrimination"]
     assert result.findings == ()
     assert result.extra["pricing"]["noise"] is None
+    validate_result(result_document(result))
 
 
 def test_baseline_swapped_gives_direction_lower():
@@ -180,6 +182,7 @@ def test_capture_without_prices_is_reported_as_skipped(tmp_path):
     assert result.partial
     assert any(s.what == "profile loyal" for s in result.skipped)
     assert result.extra["comparisons"][0]["n_items"] == 0
+    validate_result(result_document(result))
 
 
 @pytest.mark.parametrize(("profiles", "controls", "baseline", "message"), [
@@ -217,6 +220,6 @@ def test_capture_addon_profile_labels_are_reported(tmp_path):
     mixed.write_text(_json.dumps(doc), encoding="utf-8")
     result = run_pricing(PricingRequest(profiles=(("new", (shop / "new.har",)),
                                                   ("loyal", (mixed,)))))
-    profs = {p["name"]: p for p in result.extra["profiles"]}
+    profs = {p["name"]: p for p in result.extra["pricing"]["profiles"]}
     assert profs["loyal"]["capture_labels"] == ["new"] and profs["loyal"]["label_mismatch"]
     assert profs["new"]["capture_labels"] == [] and not profs["new"]["label_mismatch"]
