@@ -9,7 +9,8 @@ Contract:
         A list is a UTF-8 text file with one path per line; blank lines and lines starting with
         ``#`` are ignored, relative paths are taken relative to the list's folder, and every
         listed path is kept even when it does not exist (the scan then records the error).
-        Result: absolute paths, sorted, without repeats. Raises InputError when ``source`` is
+        Result: absolute paths (symlinks kept as named, ``..`` folded), sorted, without
+        repeats. Raises InputError when ``source`` is
         neither a folder nor a readable file.
     group_by_hash(paths) -> (list[Job], dict[str, str])
         Hashes each file (SHA-256, streamed) and returns one Job per distinct content, with
@@ -86,21 +87,21 @@ def discover(source: Path) -> list[Path]:
             for name in files:
                 p = Path(root) / name
                 if name.lower().endswith(APK_SUFFIX) and p.is_file():
-                    found.add(p.resolve())
+                    found.add(Path(os.path.abspath(p)))
         return sorted(found)
     if source.is_file():
         try:
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{source}: cannot read the list of APKs: {e}") from e
-        base = source.resolve().parent
+        base = Path(os.path.abspath(source)).parent
         out = set()
         for line in text.splitlines():
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             p = Path(line)
-            out.add((p if p.is_absolute() else base / p).resolve())
+            out.add(Path(os.path.abspath(p if p.is_absolute() else base / p)))
         return sorted(out)
     raise InputError(f"{source}: neither a folder nor a list file")
 

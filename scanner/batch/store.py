@@ -34,7 +34,8 @@ SCHEMA_VERSION = "1"
 JSON_COLUMNS = ("sdks", "pi_types", "over_scope_pi", "rules")
 SUMMARY_COLUMNS = ("package", "label", "version_name", "version_code", "target_sdk",
                    "category", "sdk_count", "sdks", "pi_types", "pi_count", "over_scope_pi",
-                   "over_scope_count", "findings", *SEVERITIES, "rules", "partial", "skipped")
+                   "over_scope_count", "findings", *SEVERITIES, "rules", "partial", "skipped",
+                   "ruleset_sha256")
 _INT = {"target_sdk", "sdk_count", "pi_count", "over_scope_count", "findings", *SEVERITIES,
         "partial", "skipped"}
 
@@ -70,11 +71,20 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
+            self._add_missing_columns()
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                             (SCHEMA_VERSION,))
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError(f"{self.path}: not a usable batch database: {e}") from e
+
+    def _add_missing_columns(self) -> None:
+        """A database made by an older version gains the newer summary columns (empty)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(apks)")}
+        for c in SUMMARY_COLUMNS:
+            if c not in have:
+                kind = "INTEGER" if c in _INT else "TEXT"
+                self.db.execute(f"ALTER TABLE apks ADD COLUMN {c} {kind}")
 
     def __enter__(self) -> Store:
         return self

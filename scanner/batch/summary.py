@@ -7,7 +7,8 @@ Contract:
         sdk_count, sdks (sorted [[id, name]]), pi_types (PI type ids whose APIs the code uses),
         pi_count, over_scope_pi (PI type ids named by over-scope findings), over_scope_count,
         findings, critical, high, medium, low, info (counts by severity),
-        rules ({rule id: hits}), partial (bool), skipped (count).
+        rules ({rule id: hits}), partial (bool), skipped (count), ruleset_sha256 (the digest of
+        the rulesets that judged it: a batch resumed after a ruleset change shows it).
     List/dict values are JSON-encoded by the store; this module has no heavy imports so it is
     cheap in every worker.
 """
@@ -54,4 +55,5 @@ def summary_row(doc: dict[str, Any]) -> dict[str, Any]:
     row["rules"] = dict(sorted(rules.items()))
     row["partial"] = bool(doc.get("partial"))
     row["skipped"] = len(doc.get("skipped") or ())
+    row["ruleset_sha256"] = (doc.get("tool") or {}).get("ruleset_sha256")
     return row

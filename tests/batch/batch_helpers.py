@@ -34,3 +34,25 @@ def corpus_smallest(n: int) -> list[Path]:
     if not CORPUS_APKS.is_dir():
         return []
     return sorted(CORPUS_APKS.rglob("*.apk"), key=lambda p: (p.stat().st_size, str(p)))[:n]
+
+
+def manifest_packages() -> dict[str, str]:
+    """Corpus path → package named in MANIFEST.tsv's curator notes ("package=..."), if any."""
+    out = {}
+    manifest = SHARED_CORPUS / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return out
+    for line in manifest.read_text("utf-8").splitlines()[1:]:
+        cols = line.split("\t")
+        notes = cols[-1]
+        for part in notes.split(";"):
+            part = part.strip()
+            if part.startswith("package=") and len(part) > len("package="):
+                out[str((SHARED_CORPUS / cols[0]).resolve())] = part[len("package="):]
+    return out
+
+
+# Row columns that say when, where and how fast, not what was found. The ruleset digest is
+# left out of comparisons too: in a shared working tree the rulesets can change between two
+# runs of a test, which is what that column exists to show.
+ROW_TIMING = ("seconds", "peak_rss_kb", "worker", "scanned_at", "run_id", "ruleset_sha256")
