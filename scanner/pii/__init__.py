@@ -60,6 +60,23 @@ def excerpt(text: str, start: int, end: int, window: int = WINDOW) -> str:
     return ("…" if lo else "") + out + ("…" if hi < len(text) else "")
 
 
+def excerpt_spans(text: str, spans: list[tuple[int, int]], window: int = WINDOW) -> str:
+    """Like :func:`excerpt` around several matches of one text, each masked."""
+    spans = sorted(spans)
+    lo = max(0, spans[0][0] - window)
+    hi = min(len(text), max(e for _, e in spans) + window)
+    out, pos = [], lo
+    for s, e in spans:
+        if s < pos:
+            continue
+        out.append(text[pos:s])
+        out.append(mask(text[s:e]))
+        pos = e
+    out.append(text[pos:hi])
+    body = "".join(out).replace("\r", " ").replace("\n", " ")
+    return ("…" if lo else "") + body + ("…" if hi < len(text) else "")
+
+
 def _add(found: dict, m: PiMatch) -> None:
     found.setdefault((m.pi_type, m.where, m.key), m)
 
@@ -93,8 +110,9 @@ def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
         paired = pair_location(loc_hits)
         if paired:
             h, s = next((h, s) for h, s in loc_hits if h.needle.tag.startswith("lat:"))
+            spans = [(x.start, x.end) for x, sx in loc_hits if sx is s]
             _add(found, PiMatch(paired[0], s.encoding, s.where, s.key, "high",
-                                "device_facts", excerpt(s.text, h.start, h.end)))
+                                "device_facts", excerpt_spans(s.text, spans)))
     if pattern_types:
         coords: dict[str, tuple[Surface, int]] = {}
         for s in surfaces:

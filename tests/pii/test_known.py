@@ -85,6 +85,12 @@ def test_location_needs_both_axes_and_installed_apps_two_packages():
     assert _found(_ex(body=one), skip=("com.example.self",)) == set()
 
 
+def test_location_excerpt_masks_both_coordinates():
+    m = KnownValueMatcher(FACTS)
+    (hit,) = scan_exchange(_ex("/x?loc=116.407395,39.904211&k=1"), m)
+    assert "116.40" not in hit.excerpt and "39.90" not in hit.excerpt
+
+
 def test_mask():
     assert mask("356938035643809") == "35***********09"
     assert mask("abc") == "***"
