@@ -28,6 +28,8 @@ from scanner.report.view import (
     pi_label,
     pi_rows,
     pick,
+    profile_names,
+    profile_roles,
     sdk_rows,
     sev_rank,
     sorted_findings,
@@ -95,8 +97,9 @@ def highlight(text: Any, needle: Any) -> Markup:
 
 
 def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
-    """A finding's evidence as rows per locator kind (code, flow, manifest, other)."""
-    out: dict[str, list[dict]] = {"code": [], "flow": [], "manifest": [], "other": []}
+    """A finding's evidence as rows per locator kind (code, flow, manifest, pricing, other)."""
+    out: dict[str, list[dict]] = {"code": [], "flow": [], "manifest": [], "pricing": [],
+                                  "other": []}
     for ev in f.get("evidence") or ():
         s = ev.get("summary") or {}
         locs = ev.get("locators") or [{}]
@@ -119,6 +122,11 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
                 out["manifest"].append({"file": loc.get("file", "AndroidManifest.xml"),
                                         "element": loc.get("element"), "name": loc.get("name"),
                                         "detail": _summary_text(s)})
+            elif kind == "pricing":
+                out["pricing"].append({
+                    "profile": loc.get("profile"), "item": loc.get("item"),
+                    "price": loc.get("price"), "flow": loc.get("flow"), "path": loc.get("path"),
+                    "time": loc.get("time"), "source": loc.get("source")})
             else:
                 out["other"].append({"fact": ev.get("fact"), "where": _loc_text(loc),
                                      "detail": _summary_text(s)})
@@ -161,6 +169,7 @@ class HtmlFormat(ReportFormat):
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,
             rel=relative_differences(doc) if pricing else [],
+            profiles=profile_names(doc), roles=profile_roles(doc),
             plot=pricing_plot(doc, ylabel=m["pricing_plot_ylabel"])
             if pricing else None,
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,

@@ -13,22 +13,36 @@ import base64
 import io
 from typing import Any
 
+from scanner.report.view import control_of
+
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "DejaVu Sans"]
 
 
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def relative_differences(doc: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, float]]]]:
-    """(baseline, treatment, [(item, relative difference)]) per comparison, items sorted."""
+    """(reference, profile, [(item, relative difference)]), items sorted: each comparison's
+    treatment against its baseline, then each control capture against the profile it
+    repeats (its spread is the noise). The item's own ``rel_diff[treatment]`` (relative to
+    the baseline) is used when present; otherwise (profile − reference) / reference."""
     out = []
     items = sorted(doc.get("items") or (), key=lambda it: str(it.get("item")))
-    for comp in doc.get("comparisons") or ():
-        base, treat = comp.get("baseline"), comp.get("treatment")
+    pairs = [(str(c.get("baseline")), str(c.get("treatment")), True)
+             for c in doc.get("comparisons") or ()]
+    pairs += [(own, name, False) for name, own in control_of(doc).items()]
+    for base, treat, use_given in pairs:
         diffs = []
         for it in items:
             prices = it.get("prices") or {}
+            given = (it.get("rel_diff") or {}).get(treat) if use_given else None
             b, t = prices.get(base), prices.get(treat)
-            if isinstance(b, (int, float)) and isinstance(t, (int, float)) and b > 0:
+            if _num(given) and _num(b) and _num(t):
+                diffs.append((str(it["item"]), float(given)))
+            elif _num(b) and _num(t) and b > 0:
                 diffs.append((str(it["item"]), (t - b) / b))
-        out.append((str(base), str(treat), diffs))
+        out.append((base, treat, diffs))
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from scanner.report.view import pick, sdk_rows, sorted_findings
+from scanner.report.view import pick, profile_names, sdk_rows, sorted_findings
 
 FINDING_COLS = ["id", "rule", "severity", "confidence", "status", "title", "pi_types",
                 "legal_basis", "n_evidence", "description", "remediation"]
@@ -73,7 +73,7 @@ def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
         "inputs": _frame(list(doc.get("inputs") or ()), INPUT_COLS),
     }
     if "items" in doc or "comparisons" in doc:
-        profiles = list(doc.get("profiles") or ())
+        profiles = profile_names(doc)
         items = [{"item": it["item"], **{p: (it.get("prices") or {}).get(p) for p in profiles}}
                  for it in sorted(doc.get("items") or (), key=lambda it: it["item"])]
         out["items"] = _frame(items, ["item", *profiles])

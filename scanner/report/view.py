@@ -112,3 +112,38 @@ def dalvik_class(name: str) -> str:
     if name.startswith("L") and name.endswith(";"):
         return name[1:-1].replace("/", ".")
     return name
+
+
+def profile_names(doc: dict[str, Any]) -> list[str]:
+    """Names of the pricing profiles (``profiles[]`` holds names or objects with ``name``),
+    in document order; captures that appear only in item prices are appended."""
+    names: list[str] = []
+    for p in doc.get("profiles") or ():
+        name = p.get("name") if isinstance(p, dict) else p
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    for it in doc.get("items") or ():
+        for name in it.get("prices") or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def profile_roles(doc: dict[str, Any]) -> dict[str, str]:
+    """Profile name → role (baseline, treatment, control) when the document says so."""
+    roles = {}
+    for p in doc.get("profiles") or ():
+        if isinstance(p, dict) and isinstance(p.get("name"), str) and p.get("role"):
+            roles[p["name"]] = str(p["role"])
+    return roles
+
+
+def control_of(doc: dict[str, Any]) -> dict[str, str]:
+    """Control capture name → the profile it repeats (``profiles[]{name, role: control,
+    profile}``)."""
+    out = {}
+    for p in doc.get("profiles") or ():
+        if (isinstance(p, dict) and p.get("role") == "control"
+                and isinstance(p.get("name"), str) and isinstance(p.get("profile"), str)):
+            out[p["name"]] = p["profile"]
+    return out

@@ -127,3 +127,41 @@ def test_news_app_every_collected_pi_beyond_scope(results):
     html = renders(streamline(results["privacy_heavy"]))["html"].decode("utf-8")
     assert html.count('<span class="bad">超出必要范围</span>') == len(
         {u["pi_type"] for u in gt["api_uses"]})
+
+
+OTHER_COMMANDS = {
+    "pricing": lambda d: ["pricing", "--profile", f"new={d / 'new.mitm'}",
+                          "--profile", f"loyal={d / 'loyal.mitm'}",
+                          "--control", f"new={d / 'new-control.mitm'}",
+                          "--control", f"loyal={d / 'loyal-control.mitm'}"],
+    "traffic": lambda d: ["traffic", str(d / "session.mitm"), "--device-facts",
+                          str(d / "device-facts.json"), "--apk",
+                          str(APKS / "privacy_heavy.apk"), "--category", "news"],
+}
+OTHER_INPUTS = {"pricing": REPO / "corpus" / "pricing" / "shop-discriminating",
+                "traffic": REPO / "corpus" / "traffic"}
+
+
+@pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
+def test_other_commands_results_validate_and_render(tmp_path, command):
+    """Results of the traffic and pricing fixtures follow the schema; every format renders."""
+    from scanner.report import FORMATS
+    from scanner.report.browser import find_chromium
+
+    folder = OTHER_INPUTS[command]
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    args = OTHER_COMMANDS[command](folder) + ["--out", str(tmp_path), "--format", "json"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((tmp_path / "result.json").read_text("utf-8"))
+    validate_result(doc)
+    for fmt in sorted(FORMATS):
+        if fmt == "pdf" and find_chromium() is None:
+            continue
+        assert get_format(fmt).render(doc, "zh"), fmt
+    if command == "pricing":
+        html = get_format("html").render(doc, "zh").decode("utf-8")
+        assert 'src="data:image/png;base64,' in html
+        gt = json.loads((folder / "ground_truth.json").read_text("utf-8"))
+        assert len(doc["items"]) == len(gt["base_prices_cents"])

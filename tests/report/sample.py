@@ -132,3 +132,20 @@ def pricing_doc() -> dict:
                 "discrimination": False}],
         })
     return result_document(result)
+
+
+def pricing_doc_objects() -> dict:
+    """A pricing result in the richer shape: profile objects with roles, a repeat capture
+    of the baseline (control), per-item ``rel_diff`` and ``beyond_noise``."""
+    doc = pricing_doc()
+    doc["profiles"] = [{"name": "new", "role": "baseline"},
+                       {"name": "loyal", "role": "treatment"},
+                       {"name": "new-control", "role": "control", "profile": "new"}]
+    controls = {"hotel-001": 100.0, "hotel-002": 190.0, "hotel-003": 50.0}
+    for it in doc["items"]:
+        it["prices"]["new-control"] = controls[it["item"]]
+        base = it["prices"]["new"]
+        it["rel_diff"] = {"loyal": (it["prices"]["loyal"] - base) / base,
+                          "new-control": (controls[it["item"]] - base) / base}
+        it["beyond_noise"] = ["loyal"] if it["item"] == "hotel-002" else []
+    return doc

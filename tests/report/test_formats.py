@@ -17,7 +17,7 @@ import jsonschema
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from sample import IMEI_API, SHA_B, UMENG_CALLER, pricing_doc, sample_doc
+from sample import IMEI_API, SHA_B, UMENG_CALLER, pricing_doc, pricing_doc_objects, sample_doc
 
 from scanner.cli import cli
 from scanner.report import FORMATS, get_format
@@ -34,7 +34,8 @@ def _needs(fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-@pytest.mark.parametrize("make", [sample_doc, pricing_doc], ids=["scan", "pricing"])
+@pytest.mark.parametrize("make", [sample_doc, pricing_doc, pricing_doc_objects],
+                         ids=["scan", "pricing", "pricing2"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_format_renders(fmt, make, lang):
     _needs(fmt)
@@ -144,6 +145,9 @@ def test_csv_pricing_tables():
     files = get_format("csv").render(pricing_doc(), "en")
     items = _csv_rows(files, "items.csv")
     assert items[1] == {"item": "hotel-002", "new": "200.0", "loyal": "230.0"}
+    items = _csv_rows(get_format("csv").render(pricing_doc_objects(), "en"), "items.csv")
+    assert items[1] == {"item": "hotel-002", "new": "200.0", "loyal": "230.0",
+                        "new-control": "190.0"}
     comp = _csv_rows(files, "comparisons.csv")
     assert comp[0]["baseline"] == "new" and comp[0]["n_higher"] == "2"
 

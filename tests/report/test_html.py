@@ -146,3 +146,24 @@ def test_pricing_section():
     assert "+10.00%" in html  # median relative difference of the comparison
     assert "[+0.00%, +15.00%]" in html
     assert render(pricing_doc()) == render(pricing_doc())  # plot is deterministic
+
+
+def test_pricing_profiles_as_objects_with_control():
+    from sample import pricing_doc_objects
+
+    from scanner.report.plot import relative_differences
+    from scanner.report.schema import validate_result
+
+    doc = pricing_doc_objects()
+    validate_result(doc)
+    series = relative_differences(doc)
+    assert [(b, t) for b, t, _ in series] == [("new", "loyal"), ("new", "new-control")]
+    # the repeat capture of "new" is compared with "new": hotel-002 190 vs 200 → -5 %
+    assert dict(series[1][2]) == {"hotel-001": 0.0, "hotel-002": -0.05, "hotel-003": 0.0}
+    html = render(doc, "en")
+    assert "new-control<br><span class=\"muted\">repeat capture (noise)</span>" in html
+    row = re.search(r"<tr><td class=\"mono\">hotel-002</td>.*?</tr>", html, re.S).group(0)
+    assert '<span class="bad">+15.00%</span>' in row  # beyond noise: marked
+    assert "-5.00%" in row and "190.00" in row
+    row1 = re.search(r"<tr><td class=\"mono\">hotel-001</td>.*?</tr>", html, re.S).group(0)
+    assert '<span class="">+10.00%</span>' in row1  # not beyond noise: not marked
