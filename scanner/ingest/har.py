@@ -98,7 +98,8 @@ class _Stream:
         import codecs
 
         self.fh = fh
-        self.dec = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        # invalid UTF-8 becomes U+FFFD: a damaged byte costs a character, not the file
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -108,10 +109,7 @@ class _Stream:
         if self.eof:
             return False
         raw = self.fh.read(CHUNK)
-        try:
-            text = self.dec.decode(raw, final=not raw)
-        except UnicodeDecodeError as e:
-            raise HarDamage(f"not UTF-8 text: {e.reason}") from e
+        text = self.dec.decode(raw, final=not raw)
         if not raw:
             self.eof = True
         if self.pos:

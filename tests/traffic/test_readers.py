@@ -219,3 +219,26 @@ def test_flow_and_har_pairs_agree():
         a = [(e.method, e.host, e.path) for e in open_traffic([mitm]).exchanges()]
         b = [(e.method, e.host, e.path) for e in open_traffic([har]).exchanges()]
         assert a == b, mitm.name
+
+
+@pytest.mark.parametrize("name", ["session.mitm", "session.har"])
+def test_random_byte_damage_never_crashes(tmp_path, name):
+    """Flipped bytes anywhere: analysed, partially analysed, or one InputError."""
+    import random
+
+    rng = random.Random(7)
+    data = (TRAFFIC / name).read_bytes()
+    outcomes = set()
+    for i in range(25):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 6)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        p = tmp_path / f"f{i}{Path(name).suffix}"
+        p.write_bytes(bytes(b))
+        try:
+            res = run(ScanRequest(flows=(p,), device_facts=TRAFFIC / "device-facts.json"))
+        except InputError:
+            outcomes.add("input_error")
+            continue
+        outcomes.add("partial" if res.partial else "ok")
+    assert outcomes <= {"input_error", "partial", "ok"} and "partial" in outcomes
