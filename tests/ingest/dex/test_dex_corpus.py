@@ -164,3 +164,20 @@ def test_instructions_match_androguard(rel: str) -> None:
     assert r["methods"] > 100 and r["instructions"] > 1000
     for k in ("starts", "reads", "strings"):
         assert r[f"{k}_missed"] == [] and r[f"{k}_extra"] == [], k
+
+
+@pytest.mark.corpus
+def test_oracle_verifier_accepts_real_sites_only(apis) -> None:
+    # The precision check above relies on verify_extra; make sure it can say no.
+    pytest.importorskip("androguard")
+    apk = APKS / "droidbench" / "Callbacks" / "Button1.apk"
+    if not apk.is_file():
+        pytest.skip("APK missing")
+    ours = sorted(oracle.our_sites(apk, apis))
+    _theirs, dx = oracle.androguard_sites(apk, apis)
+    assert ours
+    callee, cls, meth, off = ours[0]
+    assert oracle.verify_extra(dx, (callee, cls, meth, off))
+    assert not oracle.verify_extra(dx, (callee, cls, meth, off + 2))
+    other = next(a for a in apis if a != callee)
+    assert not oracle.verify_extra(dx, (other, cls, meth, off))
