@@ -107,12 +107,21 @@ def _columns(request: PricingRequest) -> list[_Column]:
 
 
 def _open(cols: Sequence[_Column]) -> dict[str, Capture]:
-    """Every capture file checked and digested once, before any analysis."""
+    """Every capture file checked and digested once, before any analysis.
+
+    A control made of the same bytes as its profile's capture would show no
+    noise at all: refused.
+    """
     out: dict[str, Capture] = {}
     for c in cols:
         for f in c.files:
             if str(f) not in out:
                 out[str(f)] = open_capture(f)
+    by_name = {c.name: {out[str(f)].input.sha256 for f in c.files} for c in cols}
+    for c in cols:
+        if c.role == "control" and by_name[c.name] & by_name[c.profile]:
+            raise UsageError(f"--control {c.profile}: the control capture is the same file "
+                             f"as the profile's; capture the profile a second time")
     return out
 
 

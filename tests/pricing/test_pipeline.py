@@ -223,3 +223,13 @@ def test_capture_addon_profile_labels_are_reported(tmp_path):
     profs = {p["name"]: p for p in result.extra["pricing"]["profiles"]}
     assert profs["loyal"]["capture_labels"] == ["new"] and profs["loyal"]["label_mismatch"]
     assert profs["new"]["capture_labels"] == [] and not profs["new"]["label_mismatch"]
+
+
+def test_control_identical_to_profile_capture_is_refused(tmp_path):
+    shop = CAPTURES / "shop-fair"
+    copy = tmp_path / "copy.mitm"
+    copy.write_bytes((shop / "loyal.mitm").read_bytes())
+    with pytest.raises(UsageError, match="same file"):
+        run_pricing(PricingRequest(profiles=(("new", (shop / "new.mitm",)),
+                                             ("loyal", (shop / "loyal.mitm",))),
+                                   controls=(("loyal", (copy,)),)))
