@@ -214,6 +214,8 @@ def build_flows(items: list[dict]) -> list:
     for i, it in enumerate(items):
         fl = tflow.tflow(resp=True)
         fl.id = f"flow-{i:03d}"
+        fl.client_conn.id = f"client-{i:03d}"  # fixed ids: the files are reproducible
+        fl.server_conn.id = f"server-{i:03d}"
         headers = list(it["headers"])
         if it["content_encoding"]:
             headers.append(("Content-Encoding", it["content_encoding"]))
@@ -276,17 +278,17 @@ def groundtruth(items: list[dict]) -> dict:
     }
 
 
-def main() -> None:
-    """Write the fixtures beside this file."""
+def main(out: Path = HERE) -> None:
+    """Write the fixtures into ``out`` (default: beside this file)."""
     items = plan()
     flows = build_flows(items)
-    write_mitm(flows, HERE / "session.mitm")
-    write_har(flows, HERE / "session.har")
-    (HERE / "device-facts.json").write_text(json.dumps(FACTS, indent=2, ensure_ascii=False)
-                                            + "\n", encoding="utf-8")
-    (HERE / "groundtruth.json").write_text(json.dumps(groundtruth(items), indent=2,
-                                                      ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+    write_mitm(flows, out / "session.mitm")
+    write_har(flows, out / "session.har")
+    (out / "device-facts.json").write_text(json.dumps(FACTS, indent=2, ensure_ascii=False)
+                                           + "\n", encoding="utf-8")
+    (out / "groundtruth.json").write_text(json.dumps(groundtruth(items), indent=2,
+                                                     ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -160,3 +160,17 @@ def test_first_party_without_labels(tmp_path, facts_path):
     labelled = _scan(p, facts_path, first_party=("demoshop.cn",))
     first = {t.host for t in labelled.transmissions if t.party == "first"}
     assert first == {"api.demoshop.cn", "upload.demoshop.cn"}
+
+
+def test_committed_fixtures_are_what_the_generator_writes(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_captures",
+                                                  TRAFFIC / "make_captures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.main(tmp_path)
+    for name in ("session.mitm", "session.har", "device-facts.json", "groundtruth.json"):
+        assert (tmp_path / name).read_bytes() == (TRAFFIC / name).read_bytes(), name
+    total = sum((TRAFFIC / n).stat().st_size for n in ("session.mitm", "session.har"))
+    assert total < 1_000_000
