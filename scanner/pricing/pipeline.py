@@ -5,9 +5,10 @@ their capture files, the baseline, control captures) and returns a
 :class:`scanner.model.result.ScanResult` with ``command="pricing"``, the
 capture files as ``inputs`` (kind flows|har, SHA-256 and SM3), findings from
 the rule engine over ``pricing.comparison`` facts, and in ``extra`` the
-result.json sections ``profiles`` (capture column names: profiles, then
-controls), ``items``, ``comparisons`` and ``pricing`` (per-profile capture
-statistics, method, thresholds, noise). A control ``--control loyal=c.mitm`` becomes the
+result.json sections ``profiles`` (one object per capture column, profiles
+then controls: name, profile, role baseline|treatment|control, files, capture
+statistics), ``items``, ``comparisons`` and ``pricing`` (method, thresholds,
+noise). A control ``--control loyal=c.mitm`` becomes the
 capture column ``loyal-control``; the pair (loyal, loyal-control) measures the
 noise. Files that cannot be opened raise :class:`InputError` before any
 analysis, and so does damage met while reading (a capture cut short): prices
@@ -237,11 +238,11 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
                       "label_mismatch": bool(c.labels) and c.labels != {c.profile}}
                     for c in cols]
     extra = {
-        "profiles": names,
+        "profiles": profile_docs,
         "items": [_item_doc(r, baseline, treatments, by_t, noise, config, names) for r in rows],
         "comparisons": [_cmp_doc(c) for c in comparisons],
         "pricing": {
-            "baseline": baseline, "treatments": treatments, "profiles": profile_docs,
+            "baseline": baseline, "treatments": treatments,
             "controls": [{"profile": a, "capture": b} for a, b in pairs],
             "noise": None if noise is None else {
                 "pairs": [list(p) for p in noise.pairs], "n_items": noise.n_items,

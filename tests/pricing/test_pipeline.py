@@ -99,9 +99,11 @@ def test_items_fields_units_and_evidence():
     result = run_pricing(request("shop-discriminating", {"loyal": "har"}))
     doc = result_document(result)
     assert doc["command"] == "pricing"
-    assert doc["profiles"] == ["new", "loyal", "loyal-control", "new-control"]  # order given
-    assert [p["role"] for p in doc["pricing"]["profiles"]] == ["baseline", "treatment",
-                                                              "control", "control"]
+    assert [p["name"] for p in doc["profiles"]] == ["new", "loyal", "loyal-control",
+                                                   "new-control"]  # the order given
+    assert [p["role"] for p in doc["profiles"]] == ["baseline", "treatment", "control",
+                                                   "control"]
+    assert [p["profile"] for p in doc["profiles"]] == ["new", "loyal", "loyal", "new"]
     validate_result(doc)  # the report schema of result.json
     assert {i["kind"] for i in doc["inputs"]} == {"flows", "har"}
     assert all(len(i["sha256"]) == 64 and len(i["sm3"]) == 64 for i in doc["inputs"])
@@ -220,7 +222,7 @@ def test_capture_addon_profile_labels_are_reported(tmp_path):
     mixed.write_text(_json.dumps(doc), encoding="utf-8")
     result = run_pricing(PricingRequest(profiles=(("new", (shop / "new.har",)),
                                                   ("loyal", (mixed,)))))
-    profs = {p["name"]: p for p in result.extra["pricing"]["profiles"]}
+    profs = {p["name"]: p for p in result.extra["profiles"]}
     assert profs["loyal"]["capture_labels"] == ["new"] and profs["loyal"]["label_mismatch"]
     assert profs["new"]["capture_labels"] == [] and not profs["new"]["label_mismatch"]
 
