@@ -10,7 +10,8 @@ is on the whole address space of the process at scan time), runs the normal pipe
 (``scanner.engine.run`` + ``scanner.report.json.result_document``), writes the result.json
 text zlib-compressed to ``result`` and then, last, a meta JSON to ``meta``:
 ``{"status": "ok"|"input_error"|"ruleset_error"|"memory"|"crash", "error": one line|null,
-"peak_rss_kb": int, "seconds": float, "category": id|null}``.
+"peak_rss_kb": int, "seconds": float, "category": id|null, "row": summary columns}``
+(scanner.batch.summary.summary_row, computed here so the parent never parses the result).
 A meta file that is missing means the process died before it could say why; the parent then
 classifies the exit (signal, exit code) itself. When a package map is given and the file name
 gave no category, the manifest is read first to look the package up (one extra manifest read).
@@ -99,6 +100,7 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
     if rules is None:
         meta.update(status="ruleset_error", error=rules_error or "ruleset error")
         return _finish(req, meta, t0)
+    from scanner.batch.summary import summary_row
     from scanner.engine import ScanRequest, run
     from scanner.errors import InputError
     from scanner.report.json import dumps, result_document
@@ -118,7 +120,10 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
             category = packages.get(ApkReader(apk).read().package)
         meta["category"] = category
         result = run(ScanRequest(apk=apk, category=category, command="scan"), rules)
-        text = dumps(result_document(result))
+        doc = result_document(result)
+        meta["row"] = summary_row(doc)
+        text = dumps(doc)
+        del doc
         blob = zlib.compress(text.encode("utf-8"), 6)
         del text
         with open(req["result"], "wb") as fh:

@@ -29,13 +29,10 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from scanner.batch.summary import summary_row
 
 STATUSES = ("ok", "input_error", "ruleset_error", "timeout", "memory", "crash")
 
@@ -193,7 +190,7 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         row: dict[str, Any] = {}
         if meta["status"] == "ok":
             blob = (tmp / "result.json.z").read_bytes()
-            row = summary_row(json.loads(zlib.decompress(blob).decode("utf-8")))
+            row = meta.get("row") or {}
         return Outcome(sha256, meta["status"], meta.get("error"), seconds,
                        meta.get("peak_rss_kb"), meta.get("category"), blob, row, worker)
     finally:
