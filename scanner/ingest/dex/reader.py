@@ -34,8 +34,9 @@ HEADER_SIZE = 0x70
 _MAGICS = {b"dex\n%03d\x00" % v for v in range(35, 40)}
 # When this many methods or fewer are still being walked in lockstep, the rest is
 # walked in plain Python, which is cheaper per instruction than a numpy round.
-_LOCKSTEP_MIN = 8
+_LOCKSTEP_MIN = 256
 _MAX_PROBLEMS = 200
+_LENGTH32 = opcodes.LENGTH.astype(np.int32)
 
 
 class _Truncated(Exception):
@@ -543,10 +544,16 @@ class DexFile:
         starts, first = np.unique(starts, return_index=True)
         ends = ends[first]
         words = self.words
-        length = opcodes.LENGTH
+        # Length of the instruction that would start at each code unit, for every unit
+        # of every code item at once; consulted only at real instruction boundaries.
+        lo, hi = int(starts.min()), int(ends.max())
+        region = words[lo:hi]
+        lens = _LENGTH32[region & 0xFF]
+        pay = np.nonzero((region >= 0x100) & (region <= 0x300) & (region & 0xFF == 0))[0]
+        if pay.size:
+            lens[pay] = np.minimum(_payload_lengths(words, pay + lo), 1 << 30)
         found: list[np.ndarray] = []
         ptr, end = starts, ends
-        truncated = 0
         # Code items may overlap in a hostile file; cap the total walk at a few times the
         # file's code units so that overlapping items cannot make it quadratic.
         budget = 4 * len(words) + 1024
@@ -554,52 +561,38 @@ class DexFile:
             budget -= ptr.size
             if budget < 0:
                 break
-            w = words[ptr]
-            ln = length[w & 0xFF]
-            pay = np.nonzero((w & 0xFF == 0) & (w >= 0x100) & (w <= 0x300))[0]
-            is_pay = np.zeros(ptr.size, dtype=bool)
-            for k in pay:
-                p, e = int(ptr[k]), int(end[k])
-                n = opcodes.payload_length(words[p:e], 0)
-                ln[k] = n if n > 0 else e - p + 1
-                is_pay[k] = True
-            nxt = ptr + ln
-            fits = nxt <= end
-            truncated += int(np.count_nonzero(~fits))
-            found.append(ptr[fits & ~is_pay])
-            keep = nxt < end
-            ptr, end = nxt[keep], end[keep]
+            found.append(ptr)
+            ptr = ptr + lens[ptr - lo]
+            keep = ptr < end
+            ptr, end = ptr[keep], end[keep]
         for p0, e0 in zip(ptr.tolist(), end.tolist(), strict=True):
             if budget < 0:
                 self.problem("code items overlap: instruction walk stopped early")
                 break
             budget -= e0 - p0
-            units = words[p0:e0]
-            ulist = units.tolist()
-            pos = 0
-            n = e0 - p0
-            out = []
-            lens = length
+            seg = lens[p0 - lo : e0 - lo].tolist()
+            pos, n, out = 0, e0 - p0, []
             while pos < n:
-                w = ulist[pos]
-                op = w & 0xFF
-                if op == 0 and 0x100 <= w <= 0x300:
-                    ln = opcodes.payload_length(units, pos)
-                    if ln <= 0 or pos + ln > n:
-                        truncated += 1
-                        break
-                    pos += ln
-                    continue
-                ln = int(lens[op])
-                if pos + ln > n:
-                    truncated += 1
-                    break
                 out.append(pos)
-                pos += ln
+                pos += seg[pos]
             found.append(np.asarray(out, dtype=np.int64) + p0)
+        ins = np.unique(np.concatenate(found))  # sorted; overlapping items deduplicated
+        # Drop payloads (data, not instructions) and instructions cut by their code end.
+        owner_end = self._end_of(ins, starts, ends)
+        ins_len = lens[ins - lo]
+        pay_at = (words[ins] >= 0x100) & (words[ins] <= 0x300) & (words[ins] & 0xFF == 0)
+        fits = ins + ins_len <= owner_end
+        truncated = int(np.count_nonzero(~fits))
+        ins = ins[fits & ~pay_at]
         if truncated:
             self.problem(f"{truncated} instruction(s) run past the end of their code item")
-        return np.unique(np.concatenate(found))  # sorted; overlapping items deduplicated
+        return ins
+
+    @staticmethod
+    def _end_of(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """End (exclusive) of the code item containing each position (sorted starts)."""
+        k = np.searchsorted(starts, pos, side="right") - 1
+        return ends[np.clip(k, 0, None)]
 
     @cached_property
     def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -665,6 +658,28 @@ class DexFile:
             pos, op, arg, owner = pos[keep], op[keep], arg[keep], owner[keep]
         cache[kind] = (pos, op, arg, owner)
         return cache[kind]
+
+
+def _payload_lengths(words: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`opcodes.payload_length` at word positions ``pos`` (payload idents).
+
+    Header fields past the end of the buffer read as 0xFFFF so that a truncated payload
+    runs past its code item and is reported as truncated.
+    """
+    n = len(words)
+
+    def at(k: int) -> np.ndarray:
+        q = pos + k
+        return np.where(q < n, words[np.minimum(q, n - 1)], 0xFFFF).astype(np.int64)
+
+    ident = words[pos]
+    size1 = at(1)
+    fill = (at(2) | (at(3) << 16)) * size1
+    return np.where(
+        ident == opcodes.PACKED_SWITCH_PAYLOAD,
+        size1 * 2 + 4,
+        np.where(ident == opcodes.SPARSE_SWITCH_PAYLOAD, size1 * 4 + 2, (fill + 1) // 2 + 4),
+    )
 
 
 class _StringSeq:
