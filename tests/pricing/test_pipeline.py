@@ -235,3 +235,42 @@ def test_control_identical_to_profile_capture_is_refused(tmp_path):
         run_pricing(PricingRequest(profiles=(("new", (shop / "new.mitm",)),
                                              ("loyal", (shop / "loyal.mitm",))),
                                    controls=(("loyal", (copy,)),)))
+
+
+def _har(path: Path, bodies: list[dict]) -> Path:
+    import json as _json
+
+    entries = [{"startedDateTime": "2026-01-01T00:00:00Z",
+                "request": {"method": "GET", "url": f"https://m.test/api/{i}"},
+                "response": {"status": 200, "content": {"text": _json.dumps(b)}}}
+               for i, b in enumerate(bodies)]
+    path.write_text(_json.dumps({"log": {"entries": entries}}), encoding="utf-8")
+    return path
+
+
+def test_cents_in_one_profile_yuan_strings_in_another_compare_equal(tmp_path):
+    new = _har(tmp_path / "new.har", [{"list": [{"sku_id": "A", "price_fen": 11800},
+                                                {"sku_id": "B", "price_fen": 5000}]}])
+    loyal = _har(tmp_path / "loyal.har", [{"goods": {"sku_id": "A", "pay_price": "¥118.00"}},
+                                          {"goods": {"sku_id": "B", "pay_price": "55.00元"}}])
+    result = run_pricing(PricingRequest(profiles=(("new", (new,)), ("loyal", (loyal,)))))
+    items = {i["item"]: i for i in result.extra["items"]}
+    assert items["A"]["prices"] == {"new": 118.0, "loyal": 118.0}
+    assert items["B"]["prices"] == {"new": 50.0, "loyal": 55.0}
+    assert items["A"]["unit"] == "yuan" and items["A"]["comparable"]
+    assert items["B"]["rel_diff"] == {"loyal": pytest.approx(0.10)}
+    (cmp,) = result.extra["comparisons"]
+    assert (cmp["n_items"], cmp["n_higher"], cmp["n_equal"]) == (2, 1, 1)
+
+
+def test_unit_unknown_against_yuan_is_reported_not_compared(tmp_path):
+    new = _har(tmp_path / "new.har", [{"list": [{"sku_id": "A", "price": 11800},
+                                                {"sku_id": "B", "price": 50.5}]}])
+    loyal = _har(tmp_path / "loyal.har", [{"list": [{"sku_id": "A", "price": "¥118.00"},
+                                                    {"sku_id": "B", "price": 50.5}]}])
+    result = run_pricing(PricingRequest(profiles=(("new", (new,)), ("loyal", (loyal,)))))
+    items = {i["item"]: i for i in result.extra["items"]}
+    assert items["A"]["unit"] == "mixed" and not items["A"]["comparable"]
+    assert items["A"]["rel_diff"] == {}
+    assert result.partial and any(s.what == "item A" for s in result.skipped)
+    assert result.extra["comparisons"][0]["n_items"] == 1
