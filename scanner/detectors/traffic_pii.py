@@ -92,6 +92,12 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
+def _split_caller(caller: str) -> tuple[str, str]:
+    """``Lcom/a/B;->m()V`` → (``Lcom/a/B;``, ``m()V``)."""
+    cls, sep, meth = caller.partition("->")
+    return (cls, meth) if sep else (caller, "")
+
+
 def _marker_kind(ex: Exchange, cfg: TrafficConfig) -> str | None:
     m = ex.marker or {}
     if m.get("appaudit_marker"):
@@ -243,7 +249,9 @@ class TrafficPiiDetector(Detector):
             sites = uses[(sdk, pi)]
             flows = [Locator("flow", flow=t.flow, time=t.time, host=t.host, url=t.url,
                              where=t.where, key=t.key) for t in ts[:10]]
-            code = [Locator("code", dex=u.dex, method=u.caller, offset=u.offset, api=u.api)
+            code = [Locator("code", dex=u.dex, offset=u.offset, api=u.api,
+                            **dict(zip(("class", "method"), _split_caller(u.caller),
+                                       strict=True)))
                     for u in sites[:10]]
             yield Fact("traffic.code_link", {
                 "sdk": sdk, "pi_type": pi, "hosts": sorted({t.host for t in ts}),

@@ -95,7 +95,11 @@ def open_traffic(paths: list[Path] | tuple[Path, ...], device_facts: Path | None
         d = digest_file(path)
         files.append((path, kind))
         inputs.append(InputFile(kind, str(path), d.bytes, d.sha256, d.sm3))
-    facts = load_device_facts(Path(device_facts)) if device_facts else None
+    facts = None
+    if device_facts:
+        facts = load_device_facts(Path(device_facts))
+        d = digest_file(Path(device_facts))
+        inputs.append(InputFile("device_facts", str(device_facts), d.bytes, d.sha256, d.sm3))
     ev = TrafficEvidence(tuple(files), tuple(inputs), facts, consent_at,
                          tuple(first_party), body_limit)
     if facts is None:

@@ -92,6 +92,8 @@ def test_finish_without_code_yields_no_links(tmp_path):
     assert fact.kind == "traffic.code_link"
     kinds = {loc["kind"] for loc in fact.evidence}
     assert kinds == {"flow", "code"}
+    (code,) = [loc for loc in fact.evidence if loc["kind"] == "code"]
+    assert (code["class"], code["method"], code["offset"]) == ("Lcom/umeng/x/A;", "b()V", 1234)
     assert {loc["flow"] for loc in fact.evidence if loc["kind"] == "flow"} == {"flow-000"}
 
 
@@ -107,10 +109,21 @@ def test_traffic_command_writes_result(tmp_path, truth):
     assert r.exit_code == 1, r.output  # high findings present
     doc = json.loads((out / "result.json").read_text("utf-8"))
     assert doc["command"] == "traffic"
-    assert [i["kind"] for i in doc["inputs"]] == ["flows"]
+    assert [i["kind"] for i in doc["inputs"]] == ["flows", "device_facts"]
     assert len(doc["transmissions"]) == len(truth["transmissions"])
     for t in doc["transmissions"]:
         assert t["encoding"] in {"plain", "url", "base64", "hex", "md5", "sha1", "sha256"}
         assert t["where"] in {"query", "header", "cookie", "body", "path"}
         assert t["party"] in {"first", "third"}
     assert (out / "report.html").is_file()
+
+
+def test_result_document_validates_against_schema(tmp_path):
+    from scanner.report.json import result_document
+    from scanner.report.schema import result_errors
+
+    res = run(ScanRequest(flows=(TRAFFIC / "session.mitm",),
+                          device_facts=TRAFFIC / "device-facts.json", command="traffic"))
+    doc = result_document(res)
+    assert result_errors(doc) == []
+    assert [i["kind"] for i in doc["inputs"]] == ["flows", "device_facts"]

@@ -57,7 +57,8 @@ def test_har_of_same_session_gives_same_transmissions(mitm_result, har_result, t
 
 
 def test_inputs_digested(mitm_result, har_result):
-    (inp,) = mitm_result.inputs
+    inp, facts = mitm_result.inputs
+    assert facts.kind == "device_facts"
     assert inp.kind == "flows" and inp.bytes == (TRAFFIC / "session.mitm").stat().st_size
     assert len(inp.sha256) == 64 and len(inp.sm3) == 64
     assert har_result.inputs[0].kind == "har"
