@@ -70,6 +70,8 @@ class _Column:
     observations: int = 0
     extractors: set[str] = field(default_factory=set)
     labels: set[str] = field(default_factory=set)  # appaudit_profile set by the capture addon
+    first: float | None = None  # request time of the first and last exchange
+    last: float | None = None
 
 
 def _columns(request: PricingRequest) -> list[_Column]:
@@ -134,6 +136,9 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
             cap = captures[str(f)]
             for ex in cap.exchanges():
                 c.exchanges += 1
+                if ex.time is not None:
+                    c.first = ex.time if c.first is None else min(c.first, ex.time)
+                    c.last = ex.time if c.last is None else max(c.last, ex.time)
                 label = (ex.marker or {}).get("appaudit_profile")
                 if isinstance(label, str) and label:
                     c.labels.add(label[:64])
@@ -235,6 +240,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
                       "items": sum(1 for r in rows if c.name in r.prices),
                       "extractors": sorted(c.extractors),
                       "capture_labels": sorted(c.labels),
+                      "time_start": c.first, "time_end": c.last,
                       "label_mismatch": bool(c.labels) and c.labels != {c.profile}}
                     for c in cols]
     extra = {
@@ -243,6 +249,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         "comparisons": [_cmp_doc(c) for c in comparisons],
         "pricing": {
             "baseline": baseline, "treatments": treatments,
+            "start_spread_s": _spread(c.first for c in cols),
             "controls": [{"profile": a, "capture": b} for a, b in pairs],
             "noise": None if noise is None else {
                 "pairs": [list(p) for p in noise.pairs], "n_items": noise.n_items,
@@ -262,6 +269,12 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         options={k: v for k, v in request.options.items() if v not in (None, (), [], {})},
         extra=extra,
     )
+
+
+def _spread(times) -> float | None:
+    """Seconds between the earliest and the latest capture start (same time window?)."""
+    known = [t for t in times if t is not None]
+    return round(max(known) - min(known), 3) if len(known) > 1 else None
 
 
 def _cmp_doc(c: Comparison) -> dict[str, Any]:

@@ -274,3 +274,12 @@ def test_unit_unknown_against_yuan_is_reported_not_compared(tmp_path):
     assert items["A"]["rel_diff"] == {}
     assert result.partial and any(s.what == "item A" for s in result.skipped)
     assert result.extra["comparisons"][0]["n_items"] == 1
+
+
+def test_capture_time_windows_reported():
+    result = run_pricing(request("ride-quote"))
+    profs = {p["name"]: p for p in result.extra["profiles"]}
+    # the generator starts every capture at 2026-01-01T00:00:00Z, one request a second
+    assert profs["ios"]["time_start"] == pytest.approx(1_767_225_600.0)
+    assert profs["ios"]["time_end"] == pytest.approx(1_767_225_600.0 + 29)
+    assert result.extra["pricing"]["start_spread_s"] == pytest.approx(0.0)
