@@ -175,7 +175,7 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT) -> 
             if isinstance(k, str) and k.startswith("appaudit")}
     return Exchange(
         flow_id=flow.id, source=source, index=index, time=req.timestamp_start,
-        method=req.method, scheme=req.scheme, host=req.pretty_host or req.host,
+        method=req.method, scheme=req.scheme, host=(req.pretty_host or req.host).lower(),
         port=req.port, path=req.path, request_headers=rh, request_body=body,
         status=status, response_headers=resp_h, response_body=resp_body,
         truncated=trunc, decode_error=err, marker=meta or None,
