@@ -52,7 +52,8 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
               help="Wall-clock seconds per APK before its worker is killed.")
 @click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
-              help="Address-space limit per worker in MB (RLIMIT_AS; 0 = none).")
+              help="Address-space limit per scan process in MB (RLIMIT_AS, counting the "
+                   "~0.5 GB the interpreter and rules take; 0 = none).")
 @click.option("--category-map", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="CSV or YAML: package or file name -> category id.")
 @click.option("--export", "export_", default=None,

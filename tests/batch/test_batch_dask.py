@@ -70,3 +70,24 @@ def test_dask_send_bytes_match_local(client, local_db, mixed_inputs, tmp_path):
             assert row == want
             if row["status"] == "ok":
                 assert _doc_core(a.result(sha), False) == _doc_core(b.result(sha), False)
+
+
+def test_cli_dask_address(client, mixed_inputs, tmp_path):
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in mixed_inputs["fixtures"][:2]:
+        (src / p.name).symlink_to(p)
+    db = tmp_path / "cli.sqlite"
+    address = client.scheduler.address
+    res = CliRunner().invoke(cli, ["batch", str(src), "--db", str(db), "--dask", address,
+                                   "--dask-send-bytes", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "scanned 2" in res.output
+    with Store(db) as s:
+        rows = s.rows()
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert all(r["worker"].startswith("dask:") for r in rows)

@@ -113,7 +113,7 @@ def _rows_done(db) -> int:
 @pytest.mark.skipif(not corpus_smallest(1), reason="../shared/corpus is absent")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill9"])
 def test_interrupted_batch_resumes_without_rescanning(tmp_path, sig):
-    apks = corpus_smallest(40)
+    apks = corpus_smallest(24)
     listing = tmp_path / "list.txt"
     listing.write_text("\n".join(map(str, apks)) + "\n", encoding="utf-8")
     total = len({_sha(p) for p in apks})
