@@ -26,10 +26,15 @@ Model (sound-ish, method level; branch conditions are ignored):
 * Class initialisation edges: ``<clinit>`` of C is reached from every method that
   instantiates C, calls a static method of C or accesses a static field of C.
 
-Not modelled: reflection (see ``DexIndex.find_reflective_calls``), native code, code
-loaded at run time, components instantiated by the framework from layout XML
-(fragments declared in layouts, custom views); those read as unreachable unless
-another edge reaches them.
+* Reflection edges (name-based): a method named N is reached from every method that
+  loads the const-string "N" and calls Class.getMethod/getDeclaredMethod; constructors,
+  static initialiser and callbacks of class C are reached from every method that loads
+  C's Java name ("com.a.C") and calls Class.forName/ClassLoader.loadClass.
+
+Not modelled: reflection with computed names, native code, code loaded at run time,
+classes the framework instantiates from layout XML (fragments declared in layouts,
+custom views: pass them in ``entry_classes`` to treat them as entry points); those read
+as unreachable unless another edge reaches them.
 """
 
 from __future__ import annotations
@@ -135,6 +140,29 @@ def split_proto(proto: str) -> tuple[list[str], str]:
     """``(ILfoo;)V`` -> (["I", "Lfoo;"], "V")."""
     params, _, ret = proto[1:].partition(")")
     return _TYPE.findall(params), ret
+
+
+CLASS = "class"
+MEMBER = "member"
+#: Reflective lookups that make a named class or method reachable (see _reflective_users).
+REFLECTIVE_LOOKUPS: dict[str, tuple[str, ...]] = {
+    CLASS: (
+        "Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;",
+        "Ljava/lang/Class;->forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;",
+        "Ljava/lang/ClassLoader;->loadClass(Ljava/lang/String;)Ljava/lang/Class;",
+    ),
+    MEMBER: (
+        "Ljava/lang/Class;->getMethod(Ljava/lang/String;[Ljava/lang/Class;)"
+        "Ljava/lang/reflect/Method;",
+        "Ljava/lang/Class;->getDeclaredMethod(Ljava/lang/String;[Ljava/lang/Class;)"
+        "Ljava/lang/reflect/Method;",
+    ),
+}
+
+
+def _java_name(descriptor: str) -> str:
+    """``Lcom/a/B$C;`` -> ``com.a.B$C`` (the form Class.forName takes)."""
+    return descriptor[1:-1].replace("/", ".") if descriptor.startswith("L") else descriptor
 
 
 def is_callback_name(name: str) -> bool:
@@ -349,6 +377,7 @@ class Reachability:
         out: list[tuple[MethodRef, str]] = []
         if name == "<clinit>":
             out.extend((p, "class-init") for p in self._class_users(cls))
+            out.extend((p, "reflection") for p in self._reflective_users(_java_name(cls), CLASS))
         else:
             if name == "<init>" or flags & ACC_PRIVATE:
                 owners = {cls}
@@ -357,9 +386,15 @@ class Reachability:
             else:
                 owners = {cls} | self.ancestors(cls) | self.descendants(cls)
             out.extend((p, "call") for p in self._callers(owners, name, proto, ref))
-            if self._is_callback(ref, cls, name):
+            callback = self._is_callback(ref, cls, name)
+            if callback:
                 users = self._instantiators({cls} | self.descendants(cls))
                 out.extend((p, "new-instance") for p in users)
+            if name == "<init>" or callback:
+                refl = self._reflective_users(_java_name(cls), CLASS)
+                out.extend((p, "reflection") for p in refl)
+            else:
+                out.extend((p, "reflection") for p in self._reflective_users(name, MEMBER))
         seen: set[MethodRef] = set()
         uniq = []
         for p, via in out:
@@ -469,6 +504,38 @@ class Reachability:
             if rows:
                 out.extend(self._refs(di, np.concatenate(rows)))
         return out
+
+    def _reflective_users(self, value: str, kind: str) -> list[MethodRef]:
+        """Methods that load the const-string ``value`` and call a reflective lookup of
+        ``kind`` (CLASS: Class.forName / ClassLoader.loadClass; MEMBER: getMethod /
+        getDeclaredMethod). A name-based over-approximation of reflective calls."""
+        out: list[MethodRef] = []
+        for di, d in enumerate(self.index.dexes):
+            sidx = d.find_string(value)
+            if sidx < 0:
+                continue
+            lookups = self._reflective_owners(di, kind)
+            if not lookups.size:
+                continue
+            _p, _o, sarg, sowner = d.operand_sites("string")
+            rows = sowner[(sarg == sidx) & np.isin(sowner, lookups)]
+            out.extend(self._refs(di, rows))
+        return out
+
+    def _reflective_owners(self, di: int, kind: str) -> np.ndarray:
+        key = (di, kind)
+        hit = self._lookup_owners.get(key)
+        if hit is None:
+            d = self.index.dexes[di]
+            mids = [m for desc in REFLECTIVE_LOOKUPS[kind] for m in d.find_methods(desc)]
+            _p, _o, arg, owner = d.operand_sites("invoke")
+            hit = np.unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
+            self._lookup_owners[key] = hit
+        return hit
+
+    @cached_property
+    def _lookup_owners(self) -> dict[tuple[int, str], np.ndarray]:
+        return {}
 
     def _instantiators(self, classes: set[str]) -> list[MethodRef]:
         """Methods creating an instance of one of ``classes`` or reading a static field
