@@ -1,7 +1,8 @@
 """Verification of case bundles, treating the zip as hostile.
 
 ``verify_bundle(path)`` reads the zip without extracting anything to disk, with caps on
-the bundle size, the number of entries, the manifest size and the bytes read from each
+the bundle size, the number of entries (read from the end records before the directory is
+parsed), the manifest size and the bytes read from each
 entry (never more than the manifest declares, plus one). It reports exactly what differs:
 
 - ``changed``: an entry whose bytes, SHA-256 or SM3 differ from the manifest (or that
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections import Counter
@@ -38,6 +40,7 @@ from scanner.hashing import new_sm3
 
 MAX_BUNDLE_BYTES = 4 * 1024 ** 3
 MAX_ENTRIES = 20_000
+MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 MAX_SIG_BYTES = 1024
 MAX_ENTRY_BYTES = 1024 ** 3
@@ -104,6 +107,30 @@ def _hash_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[i
     return size, sha.hexdigest(), sm3.hexdigest()
 
 
+def _central_directory(path: Path, size: int) -> tuple[int, int] | None:
+    """(entries, central directory bytes) from the end records, read before zipfile parses
+    the directory, so a hostile directory cannot make it build millions of entries."""
+    with open(path, "rb") as fh:
+        tail_len = min(size, 22 + 65535 + 20)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        _, _, _, _, entries, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[at:at + 22])
+        if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and at >= 20 \
+                and tail[at - 20:at - 16] == b"PK\x06\x07":
+            (z64_offset,) = struct.unpack("<Q", tail[at - 12:at - 4])
+            if z64_offset + 56 > size:
+                return None
+            fh.seek(z64_offset)
+            rec = fh.read(56)
+            if rec[:4] != b"PK\x06\x06":
+                return None
+            entries, cd_size = struct.unpack("<QQ", rec[32:48])
+        return entries, cd_size
+
+
 def _open(path: Path) -> zipfile.ZipFile:
     try:
         size = path.stat().st_size
@@ -111,6 +138,10 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise InputError(f"{path}: no such file") from e
     if size > MAX_BUNDLE_BYTES:
         raise InputError(f"{path}: larger than {MAX_BUNDLE_BYTES >> 30} GiB, not a case bundle")
+    cd = _central_directory(path, size)
+    if cd is not None and (cd[0] > MAX_ENTRIES or cd[1] > MAX_CENTRAL_DIRECTORY):
+        raise InputError(f"{path}: {cd[0]} entries in a {cd[1]}-byte directory, more than a "
+                         f"case bundle has ({MAX_ENTRIES} entries)")
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:

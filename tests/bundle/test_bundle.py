@@ -323,3 +323,19 @@ def test_verify_reads_nothing_to_disk(case, tmp_path, monkeypatch):
     before = sorted(p.name for p in tmp_path.iterdir())
     verify_bundle(case)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_entry_count_checked_before_parsing(tmp_path, monkeypatch):
+    import scanner.bundle.verify as v
+
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as zf:
+        for i in range(30):
+            zf.writestr(f"f{i}", b"")
+    monkeypatch.setattr(v, "MAX_ENTRIES", 10)
+    parsed = []
+    monkeypatch.setattr(v.zipfile, "ZipFile", lambda *a, **k: parsed.append(a))
+    with pytest.raises(InputError, match="30 entries"):
+        verify_bundle(many)
+    assert parsed == []
+    assert v._central_directory(many, many.stat().st_size)[0] == 30
