@@ -19,7 +19,7 @@ FINDING_COLS = ["id", "rule", "severity", "confidence", "status", "title", "pi_t
                 "legal_basis", "n_evidence", "description", "remediation"]
 EVIDENCE_COLS = ["finding", "rule", "fact", "kind", "dex", "class", "method", "offset", "api",
                  "flow", "time", "host", "url", "where", "key", "excerpt", "file", "element",
-                 "name", "entry", "profile", "path"]
+                 "name", "entry", "profile", "item", "price", "source", "path"]
 API_COLS = ["pi_type", "api", "caller", "sdk", "reachable", "reflective", "access", "dex",
             "offset", "permissions"]
 TX_COLS = ["time", "flow", "host", "url", "method", "pi_type", "encoding", "where", "key",
