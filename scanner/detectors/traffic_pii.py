@@ -13,7 +13,8 @@ only its matches are kept) and yields, after the stream ends:
 * one ``traffic.frequency`` fact per (pi_type, host): count, window_seconds,
   max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``);
 * one :class:`SdkUse` per SDK whose hosts were contacted (evidence ``{"hosts": [...]}``);
-* :class:`Skipped` items for damaged files and bodies that could not be decoded or were cut.
+* :class:`Skipped` items for damaged files and for request bodies that could not be decoded
+  or were cut at the size limit (responses are not analysed, so their damage is not).
 
 Consent: ``ctx.traffic.consent_at`` (``--consent-at``) or the first consent marker the
 capture addon wrote (a request to ``http://appaudit.consent/``, or flow metadata
@@ -165,10 +166,13 @@ class TrafficPiiDetector(Detector):
                 continue
             if meta.get("appaudit_state") in ("background", "foreground"):
                 background = meta["appaudit_state"] == "background"
-            if ex.decode_error or ex.truncated:
+            # only the request side is analysed: response damage does not make a result partial
+            req_error = ex.decode_error if ex.decode_error and not ex.decode_error.startswith(
+                "response:") else None
+            if req_error or len(ex.request_body) >= tr.body_limit:
                 n_body_errors += 1
                 if len(body_errors) < cfg.max_listed_body_errors:
-                    why = ex.decode_error or "body cut at the size limit"
+                    why = req_error or "request body cut at the size limit"
                     body_errors.append(Skipped(f"{ex.source} flow {ex.flow_id} body",
                                                f"{why}; the rest of the body was not analysed"))
             etld, party, sdk = resolver.resolve(ex.host)

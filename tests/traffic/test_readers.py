@@ -189,8 +189,25 @@ def test_unsupported_dump_version_is_skipped():
 @pytest.mark.parametrize("name", ["corrupted_gzip_body.mitm", "corrupted_gzip_body.har"])
 def test_corrupted_gzip_body(name):
     p = MITM_TESTDATA / "flows" / name
+    (ex,) = list(open_traffic([p]).exchanges())
+    assert ex.decode_error.startswith("response: gzip")
     res = run(ScanRequest(flows=(p,), command="traffic"))
-    assert any("gzip" in s.reason for s in res.skipped)
+    assert not res.partial  # the damaged body is a response, which is not analysed
+
+
+def test_corrupted_request_gzip_is_skipped(tmp_path):
+    from mitmproxy import io
+    from mitmproxy.test import tflow
+
+    f = tflow.tflow(resp=True)
+    f.request.headers["Content-Encoding"] = "gzip"
+    good = gzip.compress(b'{"imei": "356938035643809", "pad": "' + b"x" * 400 + b'"}')
+    f.request.raw_content = good[:20] + bytes(b ^ 0x55 for b in good[20:60]) + good[60:]
+    p = tmp_path / "badgz.mitm"
+    with open(p, "wb") as fh:
+        io.FlowWriter(fh).add(f)
+    res = run(ScanRequest(flows=(p,), command="traffic"))
+    assert res.partial and any("gzip" in s.reason for s in res.skipped)
 
 
 @needs_testdata
