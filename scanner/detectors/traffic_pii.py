@@ -41,6 +41,7 @@ from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
+from scanner.errors import RulesetError
 from scanner.knowledge import read_yaml
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -72,13 +73,20 @@ def load_config(folder: str | None = None) -> TrafficConfig:
     if not path.is_file():
         return TrafficConfig()
     doc = read_yaml(path) or {}
-    freq = doc.get("frequency") or {}
-    return TrafficConfig(
-        window_seconds=float(freq.get("window_seconds", 60)),
-        max_per_window=int(freq.get("max_per_window", 2)),
-        marker_hosts=tuple(doc.get("marker_hosts") or (CONSENT_HOST, STATE_HOST)),
-        max_listed_body_errors=int(doc.get("max_listed_body_errors", 20)),
-    )
+    try:
+        freq = doc.get("frequency") or {}
+        cfg = TrafficConfig(
+            window_seconds=float(freq.get("window_seconds", 60)),
+            max_per_window=int(freq.get("max_per_window", 2)),
+            marker_hosts=tuple(str(h) for h in doc.get("marker_hosts")
+                               or (CONSENT_HOST, STATE_HOST)),
+            max_listed_body_errors=int(doc.get("max_listed_body_errors", 20)),
+        )
+    except (AttributeError, TypeError, ValueError) as e:
+        raise RulesetError(f"{path}: invalid traffic settings ({e})") from e
+    if cfg.window_seconds <= 0 or cfg.max_per_window < 1:
+        raise RulesetError(f"{path}: frequency window and threshold must be positive")
+    return cfg
 
 
 def max_in_window(times: list[float], window: float) -> int:
