@@ -24,6 +24,7 @@ from scanner.report.plot import pricing_plot, relative_differences
 from scanner.report.view import (
     SEVERITY_ORDER,
     dalvik_class,
+    finding_key,
     fmt_time,
     pi_label,
     pi_rows,
@@ -76,7 +77,7 @@ def group_by_basis(findings: list[dict], lang: str) -> list[dict]:
             "findings": []})
         g["findings"].append(f)
     for g in groups.values():
-        g["findings"].sort(key=lambda f: (sev_rank(f["severity"]), f["rule"], f["id"]))
+        g["findings"].sort(key=finding_key)
     return sorted(groups.values(),
                   key=lambda g: (min(sev_rank(f["severity"]) for f in g["findings"]),
                                  g["instrument"], g["article"]))

@@ -28,10 +28,15 @@ def sev_rank(sev: str) -> int:
     return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
 
+def finding_key(f: dict[str, Any]) -> tuple:
+    """Most severe first, then rule, PI types, title (zh) and id: stable and readable."""
+    return (sev_rank(f["severity"]), f["rule"], ",".join(f.get("pi_types") or ()),
+            pick(f.get("title"), "zh"), f["id"])
+
+
 def sorted_findings(doc: dict[str, Any]) -> list[dict]:
-    """Findings most severe first, then by rule and id."""
-    return sorted(doc.get("findings") or (),
-                  key=lambda f: (sev_rank(f["severity"]), f["rule"], f["id"]))
+    """Findings in :func:`finding_key` order."""
+    return sorted(doc.get("findings") or (), key=finding_key)
 
 
 def sdk_rows(doc: dict[str, Any]) -> list[dict]:
