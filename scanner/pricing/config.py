@@ -76,6 +76,7 @@ class PricingConfig:
     thresholds: Thresholds
 
 
+@functools.lru_cache(maxsize=65536)
 def norm_key(key: str) -> str:
     """Lower case with "-", "_" and spaces removed: "skuId" → "skuid"."""
     return re.sub(r"[-_\s]", "", key).lower()

@@ -12,6 +12,7 @@ Nothing here raises on odd input: a value that is not a price is skipped.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -260,6 +261,7 @@ _NOT_PRICE_TOKENS = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=65536)
 def _role(key: str, d: Discovery) -> str | None:
     """payable | list | component | price, or None when the key is not price-like."""
     n = norm_key(key)
@@ -276,6 +278,7 @@ def _role(key: str, d: Discovery) -> str | None:
     return "price"
 
 
+@functools.lru_cache(maxsize=65536)
 def _unit_hint(key: str, d: Discovery) -> str | None:
     n = norm_key(key)
     return "cents" if any(w in n for w in d.cents_keys) else None
@@ -311,8 +314,14 @@ def _candidates(obj: dict, where: str, d: Discovery, depth: int = 0) -> list[_Ca
 
 def _in_component(where: str, d: Discovery) -> bool:
     """Whether an object sits under a coupon / discount / fee list ("coupons[0]")."""
-    return any(w in norm_key(part) for part in re.split(r"[.\[\]]", where) if part
-               for w in d.component_keys)
+    return any(_is_component_word(part, d) for part in re.split(r"[.\[\]]", where)
+               if part and not part.isdigit())
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_component_word(part: str, d: Discovery) -> bool:
+    n = norm_key(part)
+    return any(w in n for w in d.component_keys)
 
 
 def _id_key(obj: dict, d: Discovery) -> str | None:

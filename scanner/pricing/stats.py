@@ -147,8 +147,10 @@ class Comparison:
 
 def _bootstrap_ci(d: np.ndarray, th: Thresholds) -> tuple[float, float]:
     rng = np.random.default_rng(th.bootstrap_seed)
-    idx = rng.integers(0, len(d), size=(th.bootstrap_resamples, len(d)))
-    means = d[idx].mean(axis=1)
+    batch = max(1, min(th.bootstrap_resamples, 2_000_000 // max(1, len(d))))  # bounded memory
+    means = np.concatenate([
+        d[rng.integers(0, len(d), size=(min(batch, th.bootstrap_resamples - i), len(d)))]
+        .mean(axis=1) for i in range(0, th.bootstrap_resamples, batch)])
     tail = (1 - th.bootstrap_level) / 2
     lo, hi = np.quantile(means, [tail, 1 - tail])
     return float(lo), float(hi)
