@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.batch.inputs import Job
-from scanner.batch.isolate import Limits, Outcome, kill_all, scan_isolated
+from scanner.batch.isolate import Limits, Outcome, allow_starts, kill_all, scan_isolated
 
 
 def _local_scan(job: Job, limits: Limits, packages: Mapping[str, str]) -> Outcome:
@@ -44,6 +44,7 @@ def execute_local(jobs: Iterable[Job], limits: Limits, workers: int = 1,
                   packages: Mapping[str, str] | None = None) -> Iterator[Outcome]:
     """Scan each job in a child process, ``workers`` at a time (see module docstring)."""
     packages = dict(packages or {})
+    allow_starts()
     pending = iter(jobs)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="scan")
     running: set[Future] = set()
@@ -98,13 +99,15 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
 
     own = isinstance(client_or_address, str)
     client = Client(client_or_address) if own else client_or_address
+    by_key: dict[str, Job] = {}
+    finished = False
+    ac = None
     try:
         if window is None:
             threads = sum(client.nthreads().values()) or 1
             window = max(2, 2 * threads)
         pkg = client.scatter(dict(packages), broadcast=True) if packages else None
         pending = iter(jobs)
-        by_key: dict[str, Job] = {}
 
         def submit(job: Job):
             data = Path(job.path).read_bytes() if send_bytes else None
@@ -128,6 +131,12 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
             if nxt is not None:
                 ac.add(submit(nxt))
             yield outcome
+        finished = True
     finally:
+        if not finished and ac is not None and by_key:  # interrupted: cancel the rest
+            try:
+                client.cancel(list(ac.futures))
+            except Exception:  # the client may already be gone
+                pass
         if own:
             client.close()

@@ -63,15 +63,35 @@ class Outcome:
     worker: str | None = None
 
 
+_stopping = threading.Event()
+
+
 def kill_all() -> None:
-    """Kill every child started by this process that is still running."""
+    """Kill every child started by this process that is still running, and refuse to start
+    new ones until :func:`allow_starts` (an interrupted batch must not leave scans behind)."""
     with _live_lock:
+        _stopping.set()
         procs = list(_live)
     for p in procs:
         try:
             p.kill()
         except OSError:
             pass
+
+
+def allow_starts() -> None:
+    """Start scans again after :func:`kill_all` (a new batch in the same process)."""
+    _stopping.clear()
+
+
+def _register(proc) -> bool:
+    """Track a started child; kill it at once when a stop is under way."""
+    with _live_lock:
+        _live.add(proc)
+        stopping = _stopping.is_set()
+    if stopping:
+        proc.kill()
+    return not stopping
 
 
 def _last_line(path: Path) -> str:
@@ -126,8 +146,7 @@ def _run_fresh(request: Path, log: Path, timeout: float) -> tuple[bool, int]:
         proc = subprocess.Popen([sys.executable, "-m", "scanner.batch.child", str(request)],
                                 stdin=subprocess.DEVNULL, stdout=err, stderr=err, env=env,
                                 close_fds=True)
-        with _live_lock:
-            _live.add(proc)
+        _register(proc)
         try:
             proc.wait(timeout=timeout)
             return False, proc.returncode
@@ -144,9 +163,8 @@ def _run_warm(request: Path, timeout: float) -> tuple[bool, int]:
     from scanner.batch.child import warm_main
 
     proc = _warm_context().Process(target=warm_main, args=(str(request),), daemon=False)
-    with _live_lock:
-        proc.start()
-        _live.add(proc)
+    proc.start()
+    _register(proc)
     try:
         proc.join(timeout)
         if proc.exitcode is None:
@@ -173,6 +191,9 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
                "result": str(tmp / "result.json.z"), "meta": str(tmp / "meta.json")}
         request = tmp / "request.json"
         request.write_text(json.dumps(req), encoding="utf-8")
+        if _stopping.is_set():
+            return Outcome(sha256, "crash", "batch interrupted before the scan started", 0.0,
+                           None, category, worker=worker)
         if warm and warm_available():
             timed_out, returncode = _run_warm(request, limits.timeout)
         else:
