@@ -152,6 +152,7 @@ class TrafficPiiDetector(Detector):
         body_errors: list[Skipped] = []
         n_body_errors = 0
         packages_seen: set[str] = set()
+        reported: set[tuple] = set()
 
         for ex in tr.exchanges():
             kind = _marker_kind(ex, cfg)
@@ -190,6 +191,13 @@ class TrafficPiiDetector(Detector):
             matches = scan_exchange(ex, matcher)
             seen_types: set[str] = set()
             for m in matches:
+                ident = (ex.flow_id, m.pi_type, m.where, m.key)
+                if ident in reported:  # e.g. several WebSocket messages of one flow
+                    if m.pi_type not in seen_types and ex.time is not None:
+                        seen_types.add(m.pi_type)
+                        times[(m.pi_type, ex.host)].append(ex.time)
+                    continue
+                reported.add(ident)
                 tx = Transmission(
                     flow=ex.flow_id, time=ex.time, host=ex.host, url=ex.url, pi_type=m.pi_type,
                     encoding=m.encoding, where=m.where, party=party,

@@ -6,6 +6,8 @@ Contract
 * :func:`iter_flow_file` opens the file itself and streams it through mitmproxy's own
   ``mitmproxy.io.FlowReader`` (every dump version mitmproxy can migrate is accepted); one
   :class:`Exchange` per HTTP flow, other flow types (TCP, UDP, DNS) are skipped silently.
+* WebSocket flows also yield one exchange per client-to-server message
+  (:func:`websocket_exchanges`), so PI sent over a WebSocket is searched like a body.
 * Damage does not raise: when the reader stops on a truncated or corrupt record, the
   exchanges before it have been yielded and ``on_damage(message)`` is called once.
 * :func:`decode_body` undoes ``Content-Encoding`` (gzip, deflate, br, zstd, identity, in
@@ -182,6 +184,22 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT) -> 
     )
 
 
+def websocket_exchanges(base: Exchange, messages) -> Iterator[Exchange]:
+    """One Exchange per client-to-server WebSocket message of the flow ``base``: same flow
+    id, host and path; the message as request body; method ``WEBSOCKET``. ``messages`` are
+    (from_client, content bytes, timestamp) triples."""
+    from dataclasses import replace
+
+    for i, (from_client, content, ts) in enumerate(messages):
+        if not from_client or not content:
+            continue
+        yield replace(base, method="WEBSOCKET", index=base.index, time=ts or base.time,
+                      request_headers=(("X-Websocket-Message", str(i)),),
+                      request_body=content[:BODY_LIMIT], status=None, response_headers=(),
+                      response_body=b"", truncated=len(content) > BODY_LIMIT,
+                      decode_error=None)
+
+
 def is_flow_file(head: bytes) -> bool:
     """A tnetstring dump starts with a decimal length and a colon."""
     digits = 0
@@ -218,3 +236,7 @@ def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
             index += 1
             if ex is not None:
                 yield ex
+                ws = getattr(flow, "websocket", None)
+                if ws is not None and ws.messages:
+                    yield from websocket_exchanges(
+                        ex, ((m.from_client, m.content, m.timestamp) for m in ws.messages))

@@ -11,6 +11,8 @@ Contract
   entries (truncation, garbage) stops the stream and calls ``on_damage(message)`` once;
   entries before it have been yielded.
 * Gzip-compressed HAR (``.zhar``) is read through :mod:`gzip` transparently.
+* WebSocket messages (``_webSocketMessages`` of Chrome and mitmproxy exports) sent by the
+  client become extra exchanges of the same entry, as for flow files.
 * Bodies: ``postData.text`` / ``content.text`` (base64 when ``encoding`` is ``base64``).
   HAR bodies are normally stored decoded; when a ``Content-Encoding`` header remains and
   the text is binary, :func:`scanner.ingest.flowfile.decode_body` is applied with limits.
@@ -30,7 +32,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from scanner.errors import InputError
-from scanner.ingest.flowfile import BODY_LIMIT, decode_body
+from scanner.ingest.flowfile import BODY_LIMIT, decode_body, websocket_exchanges
 from scanner.model.traffic import Exchange
 
 CHUNK = 1 << 16
@@ -338,3 +340,24 @@ def iter_har_file(path: Path, on_damage: Callable[[str], None] | None = None,
         ex = entry_to_exchange(entry, str(path), i, limit)
         if ex is not None:
             yield ex
+            msgs = entry.get("_webSocketMessages")
+            if isinstance(msgs, list) and msgs:
+                yield from websocket_exchanges(ex, _ws_messages(msgs))
+
+
+def _ws_messages(msgs: list) -> Iterator[tuple[bool, bytes, float | None]]:
+    """(from_client, content, time) of HAR ``_webSocketMessages`` (Chrome/mitmproxy form:
+    type send|receive, opcode 1 text / 2 base64 binary, data, time)."""
+    for m in msgs:
+        if not isinstance(m, dict) or not isinstance(m.get("data"), str):
+            continue
+        data = m["data"]
+        if m.get("opcode") == 2:
+            try:
+                content = base64.b64decode(data)
+            except (binascii.Error, ValueError):
+                content = data.encode("utf-8", "surrogatepass")
+        else:
+            content = data.encode("utf-8", "surrogatepass")
+        t = m.get("time")
+        yield m.get("type") == "send", content, float(t) if isinstance(t, (int, float)) else None

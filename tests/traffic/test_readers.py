@@ -259,3 +259,29 @@ def test_random_byte_damage_never_crashes(tmp_path, name):
             continue
         outcomes.add("partial" if res.partial else "ok")
     assert outcomes <= {"input_error", "partial", "ok"} and "partial" in outcomes
+
+
+def test_websocket_client_messages_are_searched(tmp_path):
+    from mitmproxy import io, websocket
+    from mitmproxy.addons.savehar import SaveHar
+    from mitmproxy.test import tflow
+
+    f = tflow.twebsocketflow()
+    f.id = "ws-1"
+    msg = json.dumps({"cmd": "login", "imei": "356938035643809"}).encode()
+    f.websocket.messages = [
+        websocket.WebSocketMessage(1, True, msg, 946681210.0),
+        websocket.WebSocketMessage(1, True, msg, 946681211.0),  # same PI again: one row
+        websocket.WebSocketMessage(1, False, b'{"imei": "356938035643809"}', 946681212.0),
+    ]
+    p = tmp_path / "ws.mitm"
+    with open(p, "wb") as fh:
+        io.FlowWriter(fh).add(f)
+    h = tmp_path / "ws.har"
+    h.write_text(json.dumps(SaveHar().make_har([f])), "utf-8")
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"imei": "356938035643809"}', "utf-8")
+    for cap in (p, h):
+        res = run(ScanRequest(flows=(cap,), device_facts=facts))
+        rows = [(t.pi_type, t.where, t.key, t.method) for t in res.transmissions]
+        assert rows == [("device_id", "body", "imei", "WEBSOCKET")], cap.name
