@@ -2,7 +2,8 @@
 
 Usable from tests and from the command line::
 
-    python -m tests.ingest.dex.oracle [APK ...]   # prints per-APK recall/precision as JSON
+    python tests/ingest/dex/oracle.py [--builtin] APK...   # per-APK call-site recall as JSON
+    python tests/ingest/dex/oracle.py --instructions APK...  # every instruction, read, string
 
 Keys compared: (callee descriptor, caller class, caller ``name(params)ret``, byte offset
 of the instruction inside the caller's code). Our extra sites (not in androguard's xrefs)
@@ -202,6 +203,10 @@ def compare_instructions(apk: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     apis, _fields = load_api_list(REPO)
+    if argv and argv[0] == "--builtin":  # the built-in list even when api-map.yaml exists
+        from tests.ingest.dex.sensitive_apis import SENSITIVE_APIS
+
+        apis, argv = SENSITIVE_APIS, argv[1:]
     mode = compare
     if argv and argv[0] == "--instructions":
         argv = argv[1:]
