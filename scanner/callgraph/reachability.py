@@ -177,7 +177,8 @@ class PathStep:
     """One method on a reachability path and how it is reached from the previous step.
 
     ``via`` is ``entry`` for the first step, then ``call``, ``new-instance`` (the
-    previous method creates the object whose callback this is) or ``class-init``.
+    previous method creates the object whose callback this is), ``class-init`` or
+    ``reflection`` (the previous method looks this method or class up by name).
     """
 
     method: str
