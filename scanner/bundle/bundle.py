@@ -109,24 +109,47 @@ def _locate_input(path: str, result_dir: Path) -> Path | None:
     return None
 
 
+_FLAG_NAMES = {"profiles": "--profile", "controls": "--control", "first_party": "--first-party"}
+
+
 def reproduce_command(doc: dict[str, Any]) -> list[str]:
-    """The command line that rescans the same inputs with the same options."""
-    cmd = ["appaudit", str(doc.get("command") or "scan")]
-    for inp in doc.get("inputs") or ():
-        if inp["kind"] == "apk":
-            cmd.append(inp["path"])
-        elif inp["kind"] in ("flows", "har"):
-            cmd += ["--flows", inp["path"]]
-        elif inp["kind"] == "device_facts":
-            cmd += ["--device-facts", inp["path"]]
-    for key, value in sorted((doc.get("options") or {}).items()):
-        flag = "--" + key.replace("_", "-")
-        for v in value if isinstance(value, list) else [value]:
-            if v is True:
-                cmd.append(flag)
-            elif v not in (False, None) and flag not in cmd:
-                cmd += [flag, str(v)]
-    return cmd
+    """The command line that rescans the same inputs with the same options (run it from
+    the folder the scan was run in: paths are as they were given)."""
+    command = str(doc.get("command") or "scan")
+    opts = dict(doc.get("options") or {})
+    inputs = doc.get("inputs") or ()
+    by_kind: dict[str, list[str]] = {}
+    for inp in inputs:
+        by_kind.setdefault(inp["kind"], []).append(inp["path"])
+    traffic = by_kind.get("flows", []) + by_kind.get("har", [])
+    argv = ["appaudit", command]
+    if command == "scan":
+        argv += by_kind.get("apk", [])[:1]
+        opts.pop("apk", None)
+        if "flows" not in opts and traffic:
+            opts["flows"] = traffic
+    elif command == "traffic":
+        argv += list(opts.pop("flows", None) or traffic)
+        if "apk" not in opts and by_kind.get("apk"):
+            opts["apk"] = by_kind["apk"][0]
+    if command in ("scan", "traffic") and "device_facts" not in opts \
+            and by_kind.get("device_facts"):
+        opts["device_facts"] = by_kind["device_facts"][0]
+    for key in sorted(opts):
+        value = opts[key]
+        flag = _FLAG_NAMES.get(key, "--" + key.replace("_", "-"))
+        if isinstance(value, dict):
+            for name, files in value.items():
+                files = files if isinstance(files, list) else [files]
+                argv += [flag, f"{name}={','.join(str(f) for f in files)}"]
+        elif isinstance(value, list):
+            for v in value:
+                argv += [flag, str(v)]
+        elif value is True:
+            argv.append(flag)
+        elif value not in (False, None, ""):
+            argv += [flag, str(value)]
+    return argv
 
 
 def make_bundle(result_path: Path, out: Path, *, analyst: str, case_id: str | None = None,

@@ -284,12 +284,68 @@ def test_missing_key_and_invalid_result(tmp_path, keys, result_file):
         generate_key("张三")
 
 
-def test_reproduce_command_for_traffic():
-    doc = {"command": "traffic", "inputs": [{"kind": "flows", "path": "a.mitm"},
-                                            {"kind": "apk", "path": "x.apk"}],
-           "options": {"first_party": ["a.com", "b.com"], "category": None}}
-    assert reproduce_command(doc) == ["appaudit", "traffic", "--flows", "a.mitm", "x.apk",
-                                      "--first-party", "a.com"]
+def test_reproduce_command_shapes():
+    traffic = {"command": "traffic",
+               "inputs": [{"kind": "apk", "path": "x.apk"}, {"kind": "flows", "path": "a.mitm"}],
+               "options": {"category": "news", "flows": ["a.mitm"], "apk": "x.apk",
+                           "first_party": ["a.com", "b.com"], "consent_at": None}}
+    assert reproduce_command(traffic) == [
+        "appaudit", "traffic", "a.mitm", "--apk", "x.apk", "--category", "news",
+        "--first-party", "a.com", "--first-party", "b.com"]
+    pricing = {"command": "pricing", "inputs": [],
+               "options": {"profiles": {"new": ["n1.mitm", "n2.mitm"], "loyal": ["l.mitm"]},
+                           "controls": {"new": ["nc.mitm"]}, "baseline": "new"}}
+    assert reproduce_command(pricing) == [
+        "appaudit", "pricing", "--baseline", "new", "--control", "new=nc.mitm",
+        "--profile", "new=n1.mitm,n2.mitm", "--profile", "loyal=l.mitm"]
+    scan = {"command": "scan", "inputs": [{"kind": "apk", "path": "a.apk"},
+                                          {"kind": "device_facts", "path": "d.json"}],
+            "options": {}}
+    assert reproduce_command(scan) == ["appaudit", "scan", "a.apk", "--device-facts", "d.json"]
+
+
+def _manifest_of(case_zip: Path) -> dict:
+    with zipfile.ZipFile(case_zip) as zf:
+        return json.loads(zf.read(MANIFEST))
+
+
+def _findings(doc: dict) -> list[tuple]:
+    return [(f["id"], f["rule"], f["severity"], tuple(f["pi_types"]), len(f["evidence"]))
+            for f in doc["findings"]]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("fixture", ["privacy_heavy", "pricing"])
+def test_manifest_reproduces_the_findings(tmp_path, keys, fixture, monkeypatch):
+    """Running the manifest's argv again (same tool, same rulesets) gives the same findings."""
+    runner = CliRunner()
+    if fixture == "pricing":
+        folder = REPO / "corpus" / "pricing" / "shop-discriminating"
+        if not folder.is_dir():
+            pytest.skip("no pricing fixture")
+        monkeypatch.chdir(folder)
+        first = ["pricing", "--profile", "new=new.mitm", "--profile", "loyal=loyal.mitm",
+                 "--control", "new=new-control.mitm", "--control", "loyal=loyal-control.mitm"]
+    else:
+        first = ["scan", str(REPO / "corpus" / "apk" / "privacy_heavy.apk"),
+                 "--category", "news"]
+    res = runner.invoke(cli, [*first, "--out", str(tmp_path / "a"), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    result = tmp_path / "a" / "result.json"
+    make_bundle(result, tmp_path / "case.zip", analyst="张三", formats=("csv",))
+    manifest = _manifest_of(tmp_path / "case.zip")
+    argv = manifest["reproduce"]["argv"]
+    assert argv[:2] == ["appaudit", fixture if fixture == "pricing" else "scan"]
+    res = runner.invoke(cli, [*argv[1:], "--out", str(tmp_path / "b"), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    a = json.loads(result.read_text("utf-8"))
+    b = json.loads((tmp_path / "b" / "result.json").read_text("utf-8"))
+    assert _findings(a) == _findings(b) and a["findings"]
+    assert b["tool"]["version"] == manifest["tool"]["version"]
+    assert b["tool"]["ruleset_sha256"] == manifest["ruleset"]["sha256"]
+    assert [i["sha256"] for i in b["inputs"]] == [i["sha256"] for i in manifest["inputs"]]
 
 
 def test_cli_bundle_verify_keys(tmp_path, result_file, monkeypatch):
