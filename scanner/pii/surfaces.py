@@ -13,8 +13,9 @@ Contract
   forms, so a value present as sent is attributed ``plain``.
 
 Bodies are parsed as JSON, ``application/x-www-form-urlencoded`` or ``multipart/form-data``
-(by content type, then by content); JSON and base64 strings nested in string values are
-opened up to ``MAX_DEPTH`` levels. Binary bodies are searched as Latin-1 text.
+(by content type, then by content); JSON and base64 strings nested in string values, and
+the header and claims of JSON Web Tokens (key suffix ``.jwt0`` / ``.jwt1``), are opened
+up to ``MAX_DEPTH`` levels. Binary bodies are searched as Latin-1 text.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from scanner.model.traffic import Exchange
 MAX_DEPTH = 3
 MAX_LEAVES = 20000
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+_JWT = re.compile(r"(?:Bearer )?[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _SKIP_HEADERS = frozenset({"content-length", "content-type", "accept", "accept-encoding",
                            "connection", "host", "accept-language", "cache-control",
                            "content-encoding", "transfer-encoding"})
@@ -128,6 +130,20 @@ def _nested(value: str, where: str, key: str, enc: str, depth: int,
     if leaf:
         out.append(Surface(where, key or None, value, enc))
     if depth >= MAX_DEPTH:
+        return
+    if v.count(".") == 2 and _JWT.fullmatch(v.removeprefix("Bearer ").strip()):
+        # a JSON Web Token: header and claims are base64url JSON
+        for i, seg in enumerate(v.removeprefix("Bearer ").strip().split(".")[:2]):
+            text = try_base64(seg)
+            if text is None:
+                continue
+            try:
+                inner = json.loads(text)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(inner, dict):
+                _walk_json(inner, where, f"{key}.jwt{i}" if key else f"jwt{i}", "base64",
+                           depth + 1, out)
         return
     decoded = try_base64(v)
     if decoded is not None:

@@ -43,3 +43,13 @@ def test_try_base64_refuses_hex_and_binary():
     assert try_base64(base64.b64encode(b"hello world!").decode()) == "hello world!"
     assert try_base64("d41d8cd98f00b204e9800998ecf8427e") is None
     assert try_base64(base64.b64encode(bytes(range(40))).decode()) is None
+
+
+def test_jwt_claims_opened():
+    def seg(doc):
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+
+    token = f"{seg({'alg': 'HS256', 'typ': 'JWT'})}.{seg({'did': 'abc123def'})}.c2lnbmF0dXJl"
+    s = request_surfaces(_ex(headers=[("Authorization", f"Bearer {token}")]))
+    got = {(x.where, x.key, x.text, x.encoding) for x in s}
+    assert ("header", "Authorization.jwt1.did", "abc123def", "base64") in got
