@@ -60,15 +60,19 @@ def excerpt(text: str, start: int, end: int, window: int = WINDOW) -> str:
     return ("…" if lo else "") + out + ("…" if hi < len(text) else "")
 
 
-def excerpt_spans(text: str, spans: list[tuple[int, int]], window: int = WINDOW) -> str:
-    """Like :func:`excerpt` around several matches of one text, each masked."""
-    spans = sorted(spans)
-    lo = max(0, spans[0][0] - window)
-    hi = min(len(text), max(e for _, e in spans) + window)
+def excerpt_spans(text: str, center: list[tuple[int, int]],
+                  masks: list[tuple[int, int]] | None = None, window: int = WINDOW) -> str:
+    """``window`` characters around the ``center`` matches, with every span of ``center``
+    and ``masks`` inside the window masked (other PI next to the match is hidden too)."""
+    lo = max(0, min(s for s, _ in center) - window)
+    hi = min(len(text), max(e for _, e in center) + window)
+    spans = sorted({(max(s, lo), min(e, hi)) for s, e in list(center) + list(masks or ())
+                    if s < hi and e > lo})
     out, pos = [], lo
     for s, e in spans:
-        if s < pos:
+        if e <= pos:
             continue
+        s = max(s, pos)
         out.append(text[pos:s])
         out.append(mask(text[s:e]))
         pos = e
@@ -77,18 +81,29 @@ def excerpt_spans(text: str, spans: list[tuple[int, int]], window: int = WINDOW)
     return ("…" if lo else "") + body + ("…" if hi < len(text) else "")
 
 
-def _add(found: dict, m: PiMatch) -> None:
-    found.setdefault((m.pi_type, m.where, m.key), m)
+@dataclass
+class _Found:
+    pi_type: str
+    encoding: str
+    surface: Surface
+    confidence: str
+    matched: str
+    center: list[tuple[int, int]]
 
 
 def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
                   pattern_types: frozenset[str] = PATTERN_TYPES) -> list[PiMatch]:
     """PI found in the request of ``ex`` (see module contract)."""
     surfaces = request_surfaces(ex)
-    found: dict[tuple, PiMatch] = {}
+    found: dict[tuple, _Found] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}  # id(surface) -> every match in it
+
+    def add(f: _Found) -> None:
+        spans.setdefault(id(f.surface), []).extend(f.center)
+        found.setdefault((f.pi_type, f.surface.where, f.surface.key), f)
+
     if matcher:
         pattern_types = pattern_types - matcher.types
-    if matcher:
         loc_hits: list[tuple[Hit, Surface]] = []
         pkg_hits: list[tuple[Hit, Surface]] = []
         for s in surfaces:
@@ -101,34 +116,34 @@ def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
                     loc_hits.append((h, s))
                     continue
                 enc = n.encoding if n.encoding != "plain" else s.encoding
-                _add(found, PiMatch(n.pi_type, enc, s.where, s.key, "high", "device_facts",
-                                    excerpt(s.text, h.start, h.end)))
+                add(_Found(n.pi_type, enc, s, "high", "device_facts", [(h.start, h.end)]))
         if len({h.needle.tag for h, _ in pkg_hits}) >= 2:
-            h, s = pkg_hits[0]
-            _add(found, PiMatch("installed_apps", s.encoding, s.where, s.key, "high",
-                                "device_facts", excerpt(s.text, h.start, h.end)))
+            s = pkg_hits[0][1]
+            add(_Found("installed_apps", s.encoding, s, "high", "device_facts",
+                       [(h.start, h.end) for h, sx in pkg_hits if sx is s]))
         paired = pair_location(loc_hits)
         if paired:
-            h, s = next((h, s) for h, s in loc_hits if h.needle.tag.startswith("lat:"))
-            spans = [(x.start, x.end) for x, sx in loc_hits if sx is s]
-            _add(found, PiMatch(paired[0], s.encoding, s.where, s.key, "high",
-                                "device_facts", excerpt_spans(s.text, spans)))
+            s = next(s for h, s in loc_hits if h.needle.tag.startswith("lat:"))
+            add(_Found(paired[0], s.encoding, s, "high", "device_facts",
+                       [(h.start, h.end) for h, sx in loc_hits if sx is s]))
     if pattern_types:
-        coords: dict[str, tuple[Surface, int]] = {}
+        coords: dict[str, Surface] = {}
         for s in surfaces:
             for p in find_patterns(s.text):
                 if p.pi_type in pattern_types:
-                    _add(found, PiMatch(p.pi_type, s.encoding, s.where, s.key, p.confidence,
-                                        "pattern", excerpt(s.text, p.start, p.end)))
+                    add(_Found(p.pi_type, s.encoding, s, p.confidence, "pattern",
+                               [(p.start, p.end)]))
             if "precise_location" in pattern_types:
                 c = coordinate_value(s.key, s.text)
                 if c:
-                    coords.setdefault(c[0], (s, c[2]))
+                    coords.setdefault(c[0], s)
         if "lat" in coords and "lon" in coords:
-            s, _d = coords["lat"]
-            _add(found, PiMatch("precise_location", s.encoding, s.where, s.key, "low",
-                                "pattern", excerpt(s.text, 0, len(s.text))))
-    return list(found.values())
+            s = coords["lat"]
+            add(_Found("precise_location", s.encoding, s, "low", "pattern",
+                       [(0, len(s.text))]))
+    return [PiMatch(f.pi_type, f.encoding, f.surface.where, f.surface.key, f.confidence,
+                    f.matched, excerpt_spans(f.surface.text, f.center, spans[id(f.surface)]))
+            for f in found.values()]
 
 
 __all__ = ["KnownValueMatcher", "PiMatch", "excerpt", "mask", "scan_exchange"]

@@ -94,3 +94,11 @@ def test_location_excerpt_masks_both_coordinates():
 def test_mask():
     assert mask("356938035643809") == "35***********09"
     assert mask("abc") == "***"
+
+
+def test_excerpt_hides_neighbouring_pi():
+    m = KnownValueMatcher(FACTS)
+    hits = scan_exchange(_ex("/u/356938035643809/13812345678/x"), m)
+    assert {h.pi_type for h in hits} == {"device_id", "phone_number"}
+    for h in hits:
+        assert "356938035643809" not in h.excerpt and "13812345678" not in h.excerpt
