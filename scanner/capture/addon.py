@@ -49,7 +49,8 @@ def _read_facts(path: str) -> dict[str, Any]:
         doc = yaml.safe_load(text)
     if not isinstance(doc, dict):
         raise ValueError(f"{path}: device facts must be a mapping")
-    return doc
+    # plain JSON types only: flow metadata must serialise (YAML may yield dates etc.)
+    return json.loads(json.dumps(doc, default=str))
 
 
 class AppauditCapture:
