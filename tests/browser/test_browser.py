@@ -97,7 +97,7 @@ def test_titles_in_dom(tmp_path):
 
 def test_print_to_pdf(tmp_path):
     pdf = get_format("pdf").render(sample_doc(), "zh")
-    assert pdf.startswith(b"%PDF-")
+    assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:]
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     assert boxes, "no page in the PDF"
     for w, h in boxes:  # A4 is 595.3 x 841.9 points
