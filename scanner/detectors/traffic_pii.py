@@ -145,7 +145,7 @@ class TrafficPiiDetector(Detector):
         consent = tr.consent_at
         marker_consent: float | None = None
         background = False
-        pending: list[tuple[Transmission, bool, str]] = []  # (tx, background, etld1)
+        pending: list[tuple] = []  # see _emit for the fields
         sdk_hosts: dict[str, set[str]] = defaultdict(set)
         sdk_sigs: dict[str, Any] = {}
         times: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -189,6 +189,7 @@ class TrafficPiiDetector(Detector):
                 sdk_hosts[sdk.id].add(ex.host)
                 sdk_sigs[sdk.id] = sdk
             matches = scan_exchange(ex, matcher)
+            url = ex.url if matches else ""
             seen_types: set[str] = set()
             for m in matches:
                 ident = (ex.flow_id, m.pi_type, m.where, m.key)
@@ -198,13 +199,11 @@ class TrafficPiiDetector(Detector):
                         times[(m.pi_type, ex.host)].append(ex.time)
                     continue
                 reported.add(ident)
-                tx = Transmission(
-                    flow=ex.flow_id, time=ex.time, host=ex.host, url=ex.url, pi_type=m.pi_type,
-                    encoding=m.encoding, where=m.where, party=party,
-                    sdk=sdk.id if sdk else None, before_consent=None, cleartext=ex.cleartext,
-                    key=m.key, method=ex.method, confidence=m.confidence, matched=m.matched,
-                    excerpt=m.excerpt, source=ex.source)
-                pending.append((tx, background, etld))
+                # a plain tuple until consent is known (a third of a Transmission's memory)
+                pending.append((ex.flow_id, ex.time, ex.host, url, m.pi_type, m.encoding,
+                                m.where, party, sdk.id if sdk else None, ex.cleartext, m.key,
+                                ex.method, m.confidence, m.matched, m.excerpt, ex.source,
+                                background, etld))
                 if m.pi_type not in seen_types and ex.time is not None:
                     seen_types.add(m.pi_type)
                     times[(m.pi_type, ex.host)].append(ex.time)
@@ -232,23 +231,29 @@ class TrafficPiiDetector(Detector):
                                     "be decoded or were cut at the size limit")
         ctx.cache["traffic_consent_at"] = consent
 
-    def _emit(self, ctx: ScanContext, pending: list[tuple[Transmission, bool, str]],
-              consent: float | None, necessary: set[str] | None) -> Iterator[Item]:
-        for tx, bg, etld in pending:
+    def _emit(self, ctx: ScanContext, pending: list[tuple], consent: float | None,
+              necessary: set[str] | None) -> Iterator[Item]:
+        for i, row in enumerate(pending):
+            pending[i] = ()  # release as we go
+            (flow, time, host, url, pi_type, encoding, where, party, sdk, cleartext, key,
+             method, confidence, matched, excerpt, source, bg, etld) = row
             before = None
-            if consent is not None and tx.time is not None:
-                before = tx.time < consent
-            t = Transmission(**{**tx.__dict__, "before_consent": before})
+            if consent is not None and time is not None:
+                before = time < consent
+            t = Transmission(
+                flow=flow, time=time, host=host, url=url, pi_type=pi_type, encoding=encoding,
+                where=where, party=party, sdk=sdk, before_consent=before, cleartext=cleartext,
+                key=key, method=method, confidence=confidence, matched=matched,
+                excerpt=excerpt, source=source)
             yield t
             yield Fact("traffic.transmission", {
-                "pi_type": t.pi_type, "host": t.host, "etld1": etld, "party": t.party,
-                "sdk": t.sdk, "encoding": t.encoding, "where": t.where, "key": t.key,
-                "before_consent": before, "cleartext": t.cleartext,
-                "confidence": t.confidence, "matched": t.matched,
-                "necessary": (t.pi_type in necessary) if necessary is not None else None,
+                "pi_type": pi_type, "host": host, "etld1": etld, "party": party, "sdk": sdk,
+                "encoding": encoding, "where": where, "key": key, "before_consent": before,
+                "cleartext": cleartext, "confidence": confidence, "matched": matched,
+                "necessary": (pi_type in necessary) if necessary is not None else None,
                 "category_known": necessary is not None, "background": bg,
-            }, (Locator("flow", flow=t.flow, time=t.time, host=t.host, url=t.url,
-                        where=t.where, key=t.key, excerpt=t.excerpt),))
+            }, (Locator("flow", flow=flow, time=time, host=host, url=url, where=where,
+                        key=key, excerpt=excerpt),))
 
     def finish(self, ctx: ScanContext) -> Iterable[Item]:
         """Link transmissions to the call sites of the same SDK reading the same PI."""
