@@ -12,8 +12,9 @@ Contract:
         ``limits.timeout`` seconds, kills the process past that, and never raises for
         anything the APK does: every end is an Outcome with a status:
         ok | input_error | ruleset_error | timeout | memory | crash.
-        ``Outcome.result_z`` is the zlib-compressed result.json text (status ok only) and
-        ``Outcome.row`` the summary columns (scanner.batch.summary.summary_row).
+        ``Outcome.result_z`` is the zlib-compressed result.json text (status ok only),
+        ``Outcome.row`` the summary columns (scanner.batch.summary.summary_row) and
+        ``Outcome.worker`` the caller's label plus ``/warm`` or ``/fresh``.
     The caller may kill every running child with ``kill_all()`` (used on SIGINT/SIGTERM).
 """
 
@@ -195,8 +196,10 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
             return Outcome(sha256, "crash", "batch interrupted before the scan started", 0.0,
                            None, category, worker=worker)
         if warm and warm_available():
+            worker = f"{worker or 'local'}/warm"
             timed_out, returncode = _run_warm(request, limits.timeout)
         else:
+            worker = f"{worker or 'local'}/fresh"
             timed_out, returncode = _run_fresh(request, log, limits.timeout)
         seconds = round(time.monotonic() - t0, 3)
         meta_path = tmp / "meta.json"
