@@ -80,4 +80,8 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):  # `appaudit … | head` ends quietly, as Unix tools do
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli(prog_name="appaudit")

@@ -83,8 +83,9 @@ def print_summary(doc: dict[str, Any], written: list[Path]) -> None:
                    f"v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")
     sev = s["by_severity"]
     click.echo("findings  " + "  ".join(f"{k} {sev[k]}" for k in SEVERITY_CHOICES[::-1]))
-    click.echo(f"evidence  api_uses {s['api_uses']}  sdks {s['sdks']}  "
-               f"transmissions {s['transmissions']}")
+    if doc.get("command") != "pricing":
+        click.echo(f"evidence  api_uses {s['api_uses']}  sdks {s['sdks']}  "
+                   f"transmissions {s['transmissions']}")
     for f in (doc.get("findings") or [])[:15]:
         click.echo(f"  {f['severity']:<8} {f['rule']:<15} {f['title']['zh']}")
     if len(doc.get("findings") or []) > 15:
