@@ -11,7 +11,8 @@ only its matches are kept) and yields, after the stream ends:
   match (pi_type, host, etld1, party, sdk, encoding, where, key, before_consent, cleartext,
   confidence, matched, necessary, category_known, background) and a ``flow`` locator;
 * one ``traffic.frequency`` fact per (pi_type, host): count, window_seconds,
-  max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``);
+  max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``), first,
+  last, and background_count (sends while the capture labelled the app as background);
 * one :class:`SdkUse` per SDK whose hosts were contacted (evidence ``{"hosts": [...]}``);
 * :class:`Skipped` items for damaged files and for request bodies that could not be decoded
   or were cut at the size limit (responses are not analysed, so their damage is not).
@@ -149,6 +150,7 @@ class TrafficPiiDetector(Detector):
         sdk_hosts: dict[str, set[str]] = defaultdict(set)
         sdk_sigs: dict[str, Any] = {}
         times: dict[tuple[str, str], list[float]] = defaultdict(list)
+        bg_sends: dict[tuple[str, str], int] = defaultdict(int)
         body_errors: list[Skipped] = []
         n_body_errors = 0
         packages_seen: set[str] = set()
@@ -197,6 +199,7 @@ class TrafficPiiDetector(Detector):
                     if m.pi_type not in seen_types and ex.time is not None:
                         seen_types.add(m.pi_type)
                         times[(m.pi_type, ex.host)].append(ex.time)
+                        bg_sends[(m.pi_type, ex.host)] += background
                     continue
                 reported.add(ident)
                 # a plain tuple until consent is known (a third of a Transmission's memory)
@@ -207,6 +210,7 @@ class TrafficPiiDetector(Detector):
                 if m.pi_type not in seen_types and ex.time is not None:
                     seen_types.add(m.pi_type)
                     times[(m.pi_type, ex.host)].append(ex.time)
+                    bg_sends[(m.pi_type, ex.host)] += background
 
         if consent is None:
             consent = marker_consent
@@ -217,7 +221,8 @@ class TrafficPiiDetector(Detector):
                 "pi_type": pi, "host": host, "count": len(ts),
                 "window_seconds": cfg.window_seconds, "max_in_window": mx,
                 "threshold": cfg.max_per_window, "exceeds": mx > cfg.max_per_window,
-                "first": min(ts), "last": max(ts)})
+                "first": min(ts), "last": max(ts),
+                "background_count": bg_sends.get((pi, host), 0)})
         for sid in sorted(sdk_hosts):
             s = sdk_sigs[sid]
             yield SdkUse(id=s.id, name=s.name, vendor=s.vendor or "", categories=s.categories,

@@ -89,6 +89,13 @@ def test_frequency_fact(detector_items, facts_path, truth):
         assert f.get("count") == exp["count"]
         assert f.get("max_in_window") == exp["max_in_window"]
         assert f.get("exceeds") is exp["exceeds"]
+    bg = {}
+    for r in truth["transmissions"]:
+        if r["background"]:
+            bg.setdefault((r["pi_type"], r["host"]), set()).add(r["index"])
+    assert bg
+    for k, f in freq.items():
+        assert f.get("background_count") == len(bg.get(k, ())), k
     # everything else was sent at most twice to one host: below the threshold
     others = [f for k, f in freq.items() if k not in
               {(e["pi_type"], e["host"]) for e in truth["frequency"]}]
