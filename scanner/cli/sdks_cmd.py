@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from scanner.detectors.sdks import sdk_matches
 from scanner.errors import InputError
 from scanner.ingest.apk import ApkReader
 from scanner.ingest.dex import DexIndex
 from scanner.model.serial import to_jsonable
-from scanner.sdk.catalog import default_catalog
 
 
 @click.command("sdks")
@@ -24,15 +24,7 @@ def sdks(apk: Path, as_json: bool, lang: str) -> None:
     if not ev.dex_files:
         raise InputError(f"{apk.name}: the APK has no dex files")
     index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
-    catalog = default_catalog()
-    fields = {}
-    for sig in catalog.sdks:
-        f = sig.version_field
-        if f and index.has_class(f.split("->")[0]):
-            value = index.static_string_value(f)
-            if value:
-                fields[f] = value
-    matches = catalog.match_classes(index.class_names(), field_values=fields, sample=10)
+    matches = sdk_matches(index, sample=10)
     if as_json:
         click.echo(json.dumps([{
             "id": m.sdk.id, "name": m.sdk.name, "name_zh": m.sdk.name_zh, "vendor": m.sdk.vendor,

@@ -15,6 +15,18 @@ from scanner.model.result import SdkUse
 from scanner.sdk.catalog import default_catalog
 
 
+def sdk_matches(index, catalog=None, sample: int = 20) -> list:
+    """SDK matches over every class of a dex index, with versions read from constants."""
+    catalog = catalog or default_catalog()
+    values = {}
+    for f in catalog.version_fields:
+        if index.has_class(f.split("->")[0]):
+            value = index.static_string_value(f)
+            if value:
+                values[f] = value
+    return catalog.match_classes(index.class_names(), field_values=values, sample=sample)
+
+
 class SdkDetector(Detector):
     """Yields :class:`SdkUse` items and ``apk.sdk`` facts."""
 
@@ -24,16 +36,7 @@ class SdkDetector(Detector):
         index = ctx.cache.get("dex_index")
         if index is None:
             return
-        catalog = default_catalog()
-        classes = index.class_names()
-        fields = {}
-        for sig in catalog.sdks:
-            f = sig.version_field
-            if f and index.has_class(f.split("->")[0]):
-                value = index.static_string_value(f)
-                if value:
-                    fields[f] = value
-        for m in catalog.match_classes(classes, field_values=fields, sample=20):
+        for m in sdk_matches(index):
             sig = m.sdk
             packages = sorted(set(m.matched_by))
             yield SdkUse(
