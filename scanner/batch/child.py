@@ -143,13 +143,11 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
 def _finish(req: dict, meta: dict, t0: float) -> int:
     meta["peak_rss_kb"] = _peak_kb()
     meta["seconds"] = round(time.monotonic() - t0, 3)
-    try:
-        _write_json(req["meta"], meta)
-    except MemoryError:
-        # Lift our own soft limit (the hard one was left alone) to be able to report it.
-        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-        _write_json(req["meta"], meta)
+    # The scan is over: lift our own soft limit (the hard one was left alone) so that a scan
+    # that ran out of memory can still report it.
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    _write_json(req["meta"], meta)
     return 0
 
 
