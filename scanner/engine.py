@@ -162,7 +162,17 @@ def _app_info(ev: ApkEvidence, facts: list[Fact], category: str | None) -> AppIn
         version_code=ev.version_code, min_sdk=ev.min_sdk, target_sdk=ev.target_sdk,
         category=category, permissions=tuple(perms), components=ev.components,
         flags=ev.flags, signers=ev.signers, application_class=ev.application_class,
+        icon=_data_uri(ev.icon_png),
     )
+
+
+def _data_uri(image: bytes | None) -> str | None:
+    if not image:
+        return None
+    import base64
+
+    mime = "image/png" if image.startswith(b"\x89PNG") else "image/webp"
+    return f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
 
 
 def _category_info(ctx: ScanContext, facts: list[Fact]) -> CategoryInfo:

@@ -48,6 +48,7 @@ from androguard.core.axml import ARSCParser, AXMLPrinter  # noqa: E402
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 MAX_APK_BYTES = 4 << 30
+ICON_MAX = 512 << 10
 COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
 
@@ -143,6 +144,7 @@ class ApkReader:
         components = tuple(self._components(app_el, package, target_sdk))
         application_class = _qualify(_attr(app_el, "name"), package) if app_el is not None else None
         label_value = self._label(app_el, arsc)
+        icon = self._icon(app_el, arsc, zf)
 
         permissions = []
         seen = set()
@@ -191,6 +193,7 @@ class ApkReader:
             anomalies=tuple(zf.anomalies) + tuple(sign_anomalies),
             manifest_locator=Locator("manifest", file="AndroidManifest.xml"),
             privacy_policy_assets=policy_assets,
+            icon_png=icon,
         )
 
     @staticmethod
@@ -222,6 +225,29 @@ class ApkReader:
         if app_el is None:
             return None
         return _resolve_str(_attr(app_el, "label"), arsc)
+
+    @staticmethod
+    def _icon(app_el, arsc, zf: SafeZip) -> bytes | None:
+        """The launcher icon's largest bitmap (PNG or WebP, at most 512 KiB), if any."""
+        ref = _attr(app_el, "icon") if app_el is not None else None
+        if not ref or not ref.startswith("@") or arsc is None:
+            return None
+        try:
+            paths = [v for _, v in arsc.get_resolved_res_configs(int(ref[1:].split(":")[-1], 16))]
+        except Exception:  # unresolvable reference: no icon
+            return None
+        candidates = [p for p in paths if isinstance(p, str) and zf.has(p)
+                      and p.endswith((".png", ".webp")) and zf.entries[p].size <= ICON_MAX]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda p: zf.entries[p].size)
+        try:
+            data = zf.read(best, ICON_MAX)
+        except InputError:
+            return None
+        if data.startswith(b"\x89PNG") or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            return data
+        return None
 
     @staticmethod
     def _flags(app_el, target_sdk: int) -> Flags:

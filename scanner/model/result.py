@@ -42,6 +42,7 @@ class AppInfo:
     flags: Flags
     signers: tuple[Signer, ...]
     application_class: str | None = None
+    icon: str | None = None  # data: URI of the launcher icon, when the APK has a bitmap one
 
 
 @dataclass(frozen=True)
