@@ -90,16 +90,21 @@ def load_config(folder: str | None = None) -> TrafficConfig:
     return cfg
 
 
+def densest_window(times: list[float], window: float) -> tuple[int, int]:
+    """(largest number of the sorted ``times`` inside any window of ``window`` seconds, ends
+    included; index of the first time of such a window)."""
+    best = best_lo = lo = 0
+    for hi, t in enumerate(times):
+        while t - times[lo] > window:
+            lo += 1
+        if hi - lo + 1 > best:
+            best, best_lo = hi - lo + 1, lo
+    return best, best_lo
+
+
 def max_in_window(times: list[float], window: float) -> int:
     """Largest number of ``times`` inside any window of ``window`` seconds (ends included)."""
-    ts = sorted(times)
-    best = 0
-    lo = 0
-    for hi, t in enumerate(ts):
-        while t - ts[lo] > window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
+    return densest_window(sorted(times), window)[0]
 
 
 def _split_caller(caller: str) -> tuple[str, str]:
@@ -149,7 +154,7 @@ class TrafficPiiDetector(Detector):
         pending: list[tuple] = []  # see _emit for the fields
         sdk_hosts: dict[str, set[str]] = defaultdict(set)
         sdk_sigs: dict[str, Any] = {}
-        times: dict[tuple[str, str], list[float]] = defaultdict(list)
+        times: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
         bg_sends: dict[tuple[str, str], int] = defaultdict(int)
         body_errors: list[Skipped] = []
         n_body_errors = 0
@@ -198,7 +203,7 @@ class TrafficPiiDetector(Detector):
                 if ident in reported:  # e.g. several WebSocket messages of one flow
                     if m.pi_type not in seen_types and ex.time is not None:
                         seen_types.add(m.pi_type)
-                        times[(m.pi_type, ex.host)].append(ex.time)
+                        times[(m.pi_type, ex.host)].append((ex.time, ex.flow_id, url))
                         bg_sends[(m.pi_type, ex.host)] += background
                     continue
                 reported.add(ident)
@@ -209,20 +214,24 @@ class TrafficPiiDetector(Detector):
                                 background, etld))
                 if m.pi_type not in seen_types and ex.time is not None:
                     seen_types.add(m.pi_type)
-                    times[(m.pi_type, ex.host)].append(ex.time)
+                    times[(m.pi_type, ex.host)].append((ex.time, ex.flow_id, url))
                     bg_sends[(m.pi_type, ex.host)] += background
 
         if consent is None:
             consent = marker_consent
         yield from self._emit(ctx, pending, consent, necessary)
-        for (pi, host), ts in sorted(times.items()):
-            mx = max_in_window(ts, cfg.window_seconds)
+        for (pi, host), sends in sorted(times.items()):
+            sends.sort()
+            ts = [t for t, _f, _u in sends]
+            mx, lo = densest_window(ts, cfg.window_seconds)
+            cited = sends[lo:lo + min(mx, 10)]  # the sends of the densest window
             yield Fact("traffic.frequency", {
                 "pi_type": pi, "host": host, "count": len(ts),
                 "window_seconds": cfg.window_seconds, "max_in_window": mx,
                 "threshold": cfg.max_per_window, "exceeds": mx > cfg.max_per_window,
-                "first": min(ts), "last": max(ts),
-                "background_count": bg_sends.get((pi, host), 0)})
+                "first": ts[0], "last": ts[-1],
+                "background_count": bg_sends.get((pi, host), 0)},
+                tuple(Locator("flow", flow=f, time=t, host=host, url=u) for t, f, u in cited))
         for sid in sorted(sdk_hosts):
             s = sdk_sigs[sid]
             yield SdkUse(id=s.id, name=s.name, vendor=s.vendor or "", categories=s.categories,

@@ -89,6 +89,10 @@ def test_frequency_fact(detector_items, facts_path, truth):
         assert f.get("count") == exp["count"]
         assert f.get("max_in_window") == exp["max_in_window"]
         assert f.get("exceeds") is exp["exceeds"]
+        located = {loc["flow"] for loc in f.evidence}
+        planted = {r["flow"] for r in truth["transmissions"]
+                   if (r["pi_type"], r["host"]) == (exp["pi_type"], exp["host"])}
+        assert located and located <= planted
     bg = {}
     for r in truth["transmissions"]:
         if r["background"]:
