@@ -21,6 +21,12 @@ def load_result(path: Path) -> dict:
         raise InputError(f"{path}: not a JSON result file ({e})") from e
     if not isinstance(doc, dict) or "schema_version" not in doc or "tool" not in doc:
         raise InputError(f"{path}: not an appaudit result.json (no schema_version/tool)")
+    from scanner.report.schema import ResultSchemaError, validate_result
+
+    try:
+        validate_result(doc)
+    except ResultSchemaError as e:
+        raise InputError(f"{path}: {e}") from e
     return doc
 
 
