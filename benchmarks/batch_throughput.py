@@ -57,7 +57,9 @@ def one_run(listing: Path, workers: int, tmp: Path, tag: str) -> dict:
     return {"workers": workers, "apks": stats.scanned, "seconds": round(wall, 2),
             "apks_per_min": round(stats.scanned * 60 / wall, 1),
             "peak_rss_mb": round(peak / 1024, 1),
-            "cpu_seconds_in_scans": round(sum(r["seconds"] or 0 for r in rows), 1),
+            "scan_wall_seconds": round(sum(r["seconds"] or 0 for r in rows), 1),
+            "scan_cpu_seconds": round(sum(r["cpu_seconds"] or 0 for r in rows), 1),
+            "cpu_parallelism": round(sum(r["cpu_seconds"] or 0 for r in rows) / wall, 2),
             "statuses": statuses}
 
 

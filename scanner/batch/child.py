@@ -10,7 +10,8 @@ is on the whole address space of the process at scan time), runs the normal pipe
 (``scanner.engine.run`` + ``scanner.report.json.result_document``), writes the result.json
 text zlib-compressed to ``result`` and then, last, a meta JSON to ``meta``:
 ``{"status": "ok"|"input_error"|"ruleset_error"|"memory"|"crash", "error": one line|null,
-"peak_rss_kb": int, "seconds": float, "category": id|null, "row": summary columns}``
+"peak_rss_kb": int, "cpu_seconds": float, "seconds": float, "category": id|null,
+"row": summary columns}``
 (scanner.batch.summary.summary_row, computed here so the parent never parses the result).
 A meta file that is missing means the process died before it could say why; the parent then
 classifies the exit (signal, exit code) itself. When a package map is given and the file name
@@ -142,6 +143,8 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
 
 def _finish(req: dict, meta: dict, t0: float) -> int:
     meta["peak_rss_kb"] = _peak_kb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    meta["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
     meta["seconds"] = round(time.monotonic() - t0, 3)
     # The scan is over: lift our own soft limit (the hard one was left alone) so that a scan
     # that ran out of memory can still report it.

@@ -62,6 +62,7 @@ class Outcome:
     result_z: bytes | None = None
     row: dict[str, Any] = field(default_factory=dict)
     worker: str | None = None
+    cpu_seconds: float | None = None  # user + system CPU of the scan process
 
 
 _stopping = threading.Event()
@@ -216,6 +217,7 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
             blob = (tmp / "result.json.z").read_bytes()
             row = meta.get("row") or {}
         return Outcome(sha256, meta["status"], meta.get("error"), seconds,
-                       meta.get("peak_rss_kb"), meta.get("category"), blob, row, worker)
+                       meta.get("peak_rss_kb"), meta.get("category"), blob, row, worker,
+                       meta.get("cpu_seconds"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS apks (
   sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT,
   {", ".join(f"{c} {'INTEGER' if c in _INT else 'TEXT'}" for c in SUMMARY_COLUMNS)},
-  size INTEGER, seconds REAL, peak_rss_kb INTEGER, worker TEXT,
+  size INTEGER, seconds REAL, cpu_seconds REAL, peak_rss_kb INTEGER, worker TEXT,
   run_id INTEGER, scans INTEGER NOT NULL DEFAULT 1, scanned_at TEXT, result_z BLOB);
 CREATE TABLE IF NOT EXISTS paths (
   path TEXT PRIMARY KEY, sha256 TEXT, error TEXT, run_id INTEGER);
@@ -81,9 +81,10 @@ class Store:
     def _add_missing_columns(self) -> None:
         """A database made by an older version gains the newer summary columns (empty)."""
         have = {r[1] for r in self.db.execute("PRAGMA table_info(apks)")}
-        for c in SUMMARY_COLUMNS:
+        wanted = [(c, "INTEGER" if c in _INT else "TEXT") for c in SUMMARY_COLUMNS]
+        wanted.append(("cpu_seconds", "REAL"))
+        for c, kind in wanted:
             if c not in have:
-                kind = "INTEGER" if c in _INT else "TEXT"
                 self.db.execute(f"ALTER TABLE apks ADD COLUMN {c} {kind}")
 
     def __enter__(self) -> Store:
@@ -147,7 +148,8 @@ class Store:
         if values["category"] is None:
             values["category"] = outcome.category
         values.update(sha256=outcome.sha256, status=outcome.status, error=outcome.error,
-                      size=size, seconds=outcome.seconds, peak_rss_kb=outcome.peak_rss_kb,
+                      size=size, seconds=outcome.seconds, cpu_seconds=outcome.cpu_seconds,
+                      peak_rss_kb=outcome.peak_rss_kb,
                       worker=outcome.worker, run_id=run_id, scanned_at=_now(),
                       result_z=outcome.result_z)
         cols = list(values)
@@ -161,7 +163,7 @@ class Store:
     def rows(self) -> list[dict[str, Any]]:
         """Every APK row with JSON columns decoded, plus its paths; no result blob."""
         cols = ["sha256", "status", "error", *SUMMARY_COLUMNS, "size", "seconds",
-                "peak_rss_kb", "worker", "run_id", "scans", "scanned_at"]
+                "cpu_seconds", "peak_rss_kb", "worker", "run_id", "scans", "scanned_at"]
         paths: dict[str, list[str]] = {}
         for path, sha in self.db.execute(
                 "SELECT path, sha256 FROM paths WHERE sha256 IS NOT NULL ORDER BY path"):

@@ -55,4 +55,5 @@ def manifest_packages() -> dict[str, str]:
 # Row columns that say when, where and how fast, not what was found. The ruleset digest is
 # left out of comparisons too: in a shared working tree the rulesets can change between two
 # runs of a test, which is what that column exists to show.
-ROW_TIMING = ("seconds", "peak_rss_kb", "worker", "scanned_at", "run_id", "ruleset_sha256")
+ROW_TIMING = ("seconds", "cpu_seconds", "peak_rss_kb", "worker", "scanned_at", "run_id",
+              "ruleset_sha256")
