@@ -6,7 +6,8 @@ Contract:
         file whose name ends in ``.apk`` (any case) is taken; other files (``.xapk`` bundles,
         ``.obb``, zips without the suffix) are left out on purpose: the pipeline reads one APK,
         and an ``.xapk`` is a bundle of several. Symlinked folders are not followed (no loops).
-        A list is a UTF-8 text file with one path per line; blank lines and lines starting with
+        A file named ``*.apk`` is taken as the only input. A list is a UTF-8 text file with
+        one path per line; blank lines and lines starting with
         ``#`` are ignored, relative paths are taken relative to the list's folder, and every
         listed path is kept even when it does not exist (the scan then records the error).
         Result: absolute paths (symlinks kept as named, ``..`` folded), sorted, without
@@ -89,6 +90,8 @@ def discover(source: Path) -> list[Path]:
                 if name.lower().endswith(APK_SUFFIX) and p.is_file():
                     found.add(Path(os.path.abspath(p)))
         return sorted(found)
+    if source.is_file() and source.name.lower().endswith(APK_SUFFIX):
+        return [Path(os.path.abspath(source))]  # one APK given directly
     if source.is_file():
         try:
             text = source.read_text(encoding="utf-8")

@@ -37,6 +37,11 @@ def test_discover_list_file(tmp_path):
     assert discover(listing) == sorted([a.resolve(), (tmp_path / "missing.apk").resolve()])
 
 
+def test_discover_single_apk(tmp_path):
+    a = _write(tmp_path / "one.apk", b"PK")
+    assert discover(a) == [a]
+
+
 def test_discover_refuses_missing_source(tmp_path):
     with pytest.raises(InputError):
         discover(tmp_path / "nope")
