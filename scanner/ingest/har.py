@@ -154,10 +154,15 @@ def _value(s: _Stream) -> Any:
             while len(s.buf) - s.pos < want and s.more():
                 pass
             continue
-        # a number at the very end of the buffer may continue in the next chunk
-        if end == len(s.buf) and not s.eof:
-            s.more()
-            continue
+        # a number running to the end of the buffer may continue in the next chunk
+        # ("1000" of "1000.5", or "1000" followed by a "." not yet followed by digits)
+        if isinstance(val, (int, float)) and not isinstance(val, bool) and not s.eof:
+            j = end
+            while j < len(s.buf) and s.buf[j] in "0123456789.eE+-":
+                j += 1
+            if j == len(s.buf):
+                s.more()
+                continue
         s.pos = end
         return val
 
@@ -171,8 +176,9 @@ def _skip_value(s: _Stream) -> None:
     depth = 0
     in_str = esc = False
     while True:
-        if s.pos >= len(s.buf) and not s.more():
-            raise HarDamage("file ends inside a value")
+        while s.pos >= len(s.buf):  # a refill may bring no character (split UTF-8)
+            if not s.more():
+                raise HarDamage("file ends inside a value")
         ch = s.buf[s.pos]
         s.pos += 1
         if in_str:
@@ -232,7 +238,7 @@ def iter_har_entries(path: Path, on_damage: Callable[[str], None] | None = None
                 if not _find_key(s, "entries"):
                     raise HarDamage("no 'log.entries' array")
                 _expect(s, "[")
-            except (HarDamage, OSError, EOFError) as e:
+            except (HarDamage, OSError, EOFError, IndexError, ValueError) as e:
                 raise InputError(f"{path}: not a HAR file ({e})") from e
             while True:
                 c = s.peek()
@@ -248,7 +254,7 @@ def iter_har_entries(path: Path, on_damage: Callable[[str], None] | None = None
                     raise HarDamage(f"entry #{count} is not an object")
                 count += 1
                 yield entry
-        except (HarDamage, OSError, EOFError, gzip.BadGzipFile) as e:
+        except (HarDamage, OSError, EOFError, IndexError, ValueError) as e:
             if on_damage is not None:
                 on_damage(f"{path.name}: unreadable after HAR entry #{count}: {e}")
 

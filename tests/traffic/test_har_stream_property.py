@@ -22,7 +22,7 @@ _values = st.recursive(_scalars, lambda c: st.lists(c, max_size=4)
 @given(entries=st.lists(st.dictionaries(st.text(max_size=6), _values, max_size=4), max_size=6),
        before=st.dictionaries(st.sampled_from(["version", "creator", "pages", "x"]), _values,
                               max_size=3),
-       chunk=st.sampled_from([1, 7, 64, 65536]), indent=st.sampled_from([None, 1]))
+       chunk=st.sampled_from([1, 2, 3, 7, 64, 65536]), indent=st.sampled_from([None, 1]))
 def test_stream_equals_json_load(tmp_path_factory, entries, before, chunk, indent):
     doc = {"log": {**before, "entries": entries, "after": [1, {"a": "]"}]}, "tail": "}"}
     p = tmp_path_factory.mktemp("h") / "x.har"
