@@ -53,3 +53,33 @@ def test_jwt_claims_opened():
     s = request_surfaces(_ex(headers=[("Authorization", f"Bearer {token}")]))
     got = {(x.where, x.key, x.text, x.encoding) for x in s}
     assert ("header", "Authorization.jwt1.did", "abc123def", "base64") in got
+
+
+def test_arbitrary_requests_never_raise():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from scanner.ingest.device_facts import facts_from_mapping
+    from scanner.pii import scan_exchange
+    from scanner.pii.known import KnownValueMatcher
+
+    matcher = KnownValueMatcher(facts_from_mapping({"imei": "356938035643809",
+                                                    "location": {"lat": 39.9, "lon": 116.4}}))
+    ctypes = st.sampled_from(["", "application/json", "application/x-www-form-urlencoded",
+                              "multipart/form-data; boundary=b", "text/plain"])
+    fragments = st.sampled_from([b"{", b"}", b"[", b'"', b"=", b"&", b"--b\r\n", b"\r\n\r\n",
+                                 b"356938035643809", b"eyJhIjoxfQ", b"%", b"%E5", b"\xff",
+                                 b"39.90,116.40", b"name=\"x\"", b"\\u00", b"a.b.c"])
+
+    @settings(max_examples=150, deadline=None)
+    @given(body=st.lists(fragments | st.binary(max_size=8), max_size=20).map(b"".join),
+           path=st.text(max_size=30), ctype=ctypes,
+           header=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+    def check(body, path, ctype, header):
+        ex = Exchange("f", "s", 0, 0.0, "POST", "https", "h.test", 443, "/" + path,
+                      (("Content-Type", ctype), ("Cookie", header), ("X-A", header)), body)
+        for m in scan_exchange(ex, matcher) + scan_exchange(ex, None):
+            assert m.where in {"query", "header", "cookie", "body", "path"}
+            assert m.encoding in {"plain", "url", "base64", "hex", "md5", "sha1", "sha256"}
+
+    check()
