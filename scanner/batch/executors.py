@@ -33,6 +33,7 @@ from typing import Any
 
 from scanner.batch.inputs import Job
 from scanner.batch.isolate import Limits, Outcome, allow_starts, kill_all, scan_isolated
+from scanner.errors import InputError
 
 
 def _local_scan(job: Job, limits: Limits, packages: Mapping[str, str]) -> Outcome:
@@ -98,7 +99,14 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
     from distributed import Client, as_completed
 
     own = isinstance(client_or_address, str)
-    client = Client(client_or_address) if own else client_or_address
+    if own:
+        try:
+            client = Client(client_or_address, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise InputError(f"cannot reach the dask scheduler at {client_or_address}: "
+                             f"{type(e).__name__}: {str(e)[:200]}") from e
+    else:
+        client = client_or_address
     by_key: dict[str, Job] = {}
     finished = False
     ac = None
