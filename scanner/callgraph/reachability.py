@@ -512,35 +512,42 @@ class Reachability:
         getDeclaredMethod). A name-based over-approximation of reflective calls."""
         out: list[MethodRef] = []
         for di, d in enumerate(self.index.dexes):
+            sarg, sowner = self._reflective_strings(di, kind)
+            if not sarg.size:
+                continue
             sidx = d.find_string(value)
             if sidx < 0:
                 continue
-            lookups = self._reflective_owners(di, kind)
-            if not lookups.size:
-                continue
-            _p, _o, sarg, sowner = d.operand_sites("string")
-            rows = sowner[(sarg == sidx) & np.isin(sowner, lookups)]
-            out.extend(self._refs(di, rows))
+            out.extend(self._refs(di, sowner[sarg == sidx]))
         return out
 
-    def _reflective_owners(self, di: int, kind: str) -> np.ndarray:
+    def _reflective_strings(self, di: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(string index, owner) of the const-strings in methods that call a lookup of
+        ``kind``; usually tiny, so per-method queries stay cheap."""
         key = (di, kind)
-        hit = self._lookup_owners.get(key)
+        hit = self._lookup_strings.get(key)
         if hit is None:
             d = self.index.dexes[di]
             mids = [m for desc in REFLECTIVE_LOOKUPS[kind] for m in d.find_methods(desc)]
-            _p, _o, arg, owner = d.operand_sites("invoke")
-            hit = np.unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
-            self._lookup_owners[key] = hit
+            empty = np.zeros(0, dtype=np.int64)
+            hit = (empty, empty)
+            if mids:
+                _p, _o, arg, owner = d.operand_sites("invoke")
+                lookups = np.unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
+                if lookups.size:
+                    _p, _o, sarg, sowner = d.operand_sites("string")
+                    keep = np.isin(sowner, lookups)
+                    hit = (sarg[keep], sowner[keep])
+            self._lookup_strings[key] = hit
         return hit
 
     @cached_property
-    def _lookup_owners(self) -> dict[tuple[int, str], np.ndarray]:
+    def _lookup_strings(self) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
         return {}
 
     def _instantiators(self, classes: set[str]) -> list[MethodRef]:
         """Methods creating an instance of one of ``classes`` or reading a static field
-        of such a class whose type is that class (singleton / lambda instance)."""
+        of such a class whose type is one of them (singleton / lambda instance)."""
         out: list[MethodRef] = []
         for di, d in enumerate(self.index.dexes):
             types = {d.find_type(c) for c in classes}
@@ -548,16 +555,37 @@ class Reachability:
             if not types:
                 continue
             tarr = np.fromiter(types, dtype=np.int64)
-            _p, _o, arg, owner = d.operand_sites("new")
-            rows = [owner[np.isin(arg, tarr)]]
+            t = self._instance_tables[di]
+            new_t, new_owner = t["new"]
+            lo = np.searchsorted(new_t, tarr, side="left")
+            hi = np.searchsorted(new_t, tarr, side="right")
+            rows = [new_owner[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+            fcls, ftype, fowner = t["static"]
+            if fcls.size:
+                rows.append(fowner[np.isin(fcls, tarr) & np.isin(ftype, tarr)])
+            if rows:
+                out.extend(self._refs(di, np.concatenate(rows)))
+        return out
+
+    @cached_property
+    def _instance_tables(self) -> list[dict]:
+        """Per dex: new-instance (type, owner) sorted by type, and static field accesses
+        (field class, field type, owner) whose field type is defined by the app."""
+        out = []
+        for d in self.index.dexes:
+            _p, _o, narg, nowner = d.operand_sites("new")
+            order = np.argsort(narg, kind="stable")
             _p, fop, farg, fowner = d.operand_sites("field")
-            f = d.fields
-            fsel = np.isin(f["cls"], tarr) & np.isin(f["type"], tarr)
-            fids = np.nonzero(fsel)[0]
-            if fids.size:
-                static_read = np.isin(fop, opcodes.STATIC_FIELD_OPS)
-                rows.append(fowner[static_read & np.isin(farg, fids)])
-            out.extend(self._refs(di, np.concatenate(rows)))
+            static = np.isin(fop, opcodes.STATIC_FIELD_OPS)
+            ftype = d.fields["type"][farg].astype(np.int64)
+            own = [
+                t for t in np.unique(ftype[static]).tolist() if self.index.has_class(d.type_name(t))
+            ]
+            keep = static & np.isin(ftype, np.asarray(own, dtype=np.int64))
+            fcls = d.fields["cls"][farg[keep]].astype(np.int64)
+            out.append(
+                {"new": (narg[order], nowner[order]), "static": (fcls, ftype[keep], fowner[keep])}
+            )
         return out
 
     def _class_users(self, cls: str) -> list[MethodRef]:

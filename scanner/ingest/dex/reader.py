@@ -211,11 +211,17 @@ class DexFile:
         return s
 
     def find_string(self, value: str) -> int:
-        """Index of ``value`` in the (sorted) string table, or -1."""
-        lo = self._string_lower_bound(value)
-        if lo < len(self.string_offs) and self.string(lo) == value:
-            return lo
-        return -1
+        """Index of ``value`` in the (sorted) string table, or -1 (memoised)."""
+        hit = self._string_index.get(value)
+        if hit is None:
+            lo = self._string_lower_bound(value)
+            hit = lo if lo < len(self.string_offs) and self.string(lo) == value else -1
+            self._string_index[value] = hit
+        return hit
+
+    @cached_property
+    def _string_index(self) -> dict[str, int]:
+        return {}
 
     def _string_lower_bound(self, value: str) -> int:
         return bisect.bisect_left(_StringSeq(self), value)
