@@ -5,7 +5,7 @@ in completion order, in the calling thread (which is the only one that writes th
 Each scan is isolated in its own process either way (scanner.batch.isolate).
 
     execute_local(jobs, limits, workers, packages) -> Iterator[Outcome]
-        ``workers`` scans at a time, each a child process started from a pool thread.
+        ``workers`` scans at a time, each a process forked by the pool thread's warm server.
         Closing the generator early (an interrupt) kills the running children and drops
         the pending jobs; nothing killed that way is yielded.
     execute_dask(client_or_address, jobs, limits, packages, send_bytes) -> Iterator[Outcome]
@@ -15,10 +15,9 @@ Each scan is isolated in its own process either way (scanner.batch.isolate).
         which must then be on a shared file system. At most ``window`` tasks are in flight
         so the client never holds every APK in memory. A task that fails on the cluster
         (e.g. its worker died) is yielded as status ``crash`` with the cluster's message.
-        dask starts worker processes as daemons by default, and a daemon may not start the
-        warm fork server, so each APK then gets a fresh interpreter (~1 s more per APK); set
-        ``distributed.worker.daemon: false`` (env DASK_DISTRIBUTED__WORKER__DAEMON=False)
-        on the workers to let them use the warm server. Isolation is the same either way.
+        Each dask worker thread starts its own warm server (a plain subprocess, allowed in
+        dask's daemonic worker processes), so cluster scans are as isolated and as warm as
+        local ones.
 """
 
 from __future__ import annotations

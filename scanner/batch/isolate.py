@@ -3,12 +3,13 @@
 Contract:
     scan_isolated(path, limits, sha256="", category=None, packages=None, worker=None,
                   warm=True) -> Outcome
-        Scans in a process of its own: with ``warm`` (the default where possible) a process
-        forked from a fork server that has the pipeline and rules loaded once
-        (multiprocessing "forkserver" preloading scanner.batch.warm); otherwise, or inside
-        a daemonic process (dask workers) which may not fork children that way, a fresh
+        Scans in a process of its own: with ``warm`` (the default on POSIX) a process forked
+        from an idle warm server (scanner.batch.server: a subprocess that has the
+        pipeline, rules and SDK catalogue loaded once); otherwise a fresh
         ``python -m scanner.batch.child``. Either way nothing is shared with the caller and
-        a scan that crashes its interpreter takes only itself down. Waits at most
+        a scan that crashes its interpreter takes only itself down. Warm servers are kept
+        for the life of the process, one per concurrent scan; the first scans wait for
+        them to load. ``kill_all`` kills them too. Waits at most
         ``limits.timeout`` seconds, kills the process past that, and never raises for
         anything the APK does: every end is an Outcome with a status:
         ok | input_error | ruleset_error | timeout | memory | crash.
@@ -21,8 +22,8 @@ Contract:
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -74,6 +75,7 @@ def kill_all() -> None:
     with _live_lock:
         _stopping.set()
         procs = list(_live)
+        _live.clear()
     for p in procs:
         try:
             p.kill()
@@ -123,23 +125,114 @@ def _classify_exit(returncode: int, stderr_tail: str, limits: Limits) -> tuple[s
     return "crash", msg + (f": {stderr_tail}" if stderr_tail else "")
 
 
-_warm_lock = threading.Lock()
-_warm_ctx = None
+SERVER_START_TIMEOUT = 600.0  # loading the rules on a very busy machine
 
 
 def warm_available() -> bool:
-    """True when this process may start warm (forked) scan processes."""
-    return sys.platform.startswith("linux") and not multiprocessing.current_process().daemon
+    """True where scan processes can be forked from a warm server (POSIX)."""
+    return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def _warm_context():
-    global _warm_ctx
-    with _warm_lock:
-        if _warm_ctx is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["scanner.batch.warm"])
-            _warm_ctx = ctx
-        return _warm_ctx
+class ServerGone(Exception):
+    """The warm server died or stopped answering."""
+
+
+class _Server:
+    """One warm scan server (scanner.batch.server) owned by one thread."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scanner.batch.server"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
+        self.buf = b""
+        self.child: int | None = None
+        _register(self)
+        self._read(SERVER_START_TIMEOUT)  # {"ready": true}
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the server; its running scan dies with it (PR_SET_PDEATHSIG)."""
+        child = self.child
+        if child is not None:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.kill()
+        self.proc.wait()
+        with _live_lock:
+            _live.discard(self)
+
+    def _read(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise ServerGone("no answer from the warm server")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise ServerGone("the warm server exited")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, request: Path, timeout: float) -> tuple[bool, int]:
+        """Run one request; (timed out, exit code)."""
+        try:
+            self.proc.stdin.write((json.dumps({"request": str(request), "timeout": timeout})
+                                   + "\n").encode("utf-8"))
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise ServerGone(f"the warm server is gone: {e}") from e
+        self.child = int(self._read(60.0)["pid"])
+        try:
+            # The server enforces the timeout; the margin only guards against a hung server.
+            done = self._read(timeout + 60.0)
+        finally:
+            self.child = None
+        return bool(done["timed_out"]), int(done["code"])
+
+
+_idle: list[_Server] = []
+_idle_lock = threading.Lock()
+
+
+def _checkout() -> _Server:
+    """An idle warm server of this process, or a new one."""
+    while True:
+        with _idle_lock:
+            srv = _idle.pop() if _idle else None
+        if srv is None:
+            return _Server()
+        if srv.alive():
+            return srv
+        srv.close()
+
+
+def _run_warm(request: Path, timeout: float) -> tuple[bool, int]:
+    try:
+        srv = _checkout()
+    except ServerGone:  # killed while loading (an interrupt) or could not load
+        return False, -signal.SIGKILL
+    if _stopping.is_set():
+        srv.kill()
+    try:
+        result = srv.run(request, timeout)
+    except ServerGone:
+        srv.close()
+        return False, -signal.SIGKILL
+    with _idle_lock:
+        _idle.append(srv)
+    return result
 
 
 def _run_fresh(request: Path, log: Path, timeout: float) -> tuple[bool, int]:
@@ -159,25 +252,6 @@ def _run_fresh(request: Path, log: Path, timeout: float) -> tuple[bool, int]:
         finally:
             with _live_lock:
                 _live.discard(proc)
-
-
-def _run_warm(request: Path, timeout: float) -> tuple[bool, int]:
-    from scanner.batch.child import warm_main
-
-    proc = _warm_context().Process(target=warm_main, args=(str(request),), daemon=False)
-    proc.start()
-    _register(proc)
-    try:
-        proc.join(timeout)
-        if proc.exitcode is None:
-            proc.kill()
-            proc.join()
-            return True, proc.exitcode
-        return False, proc.exitcode
-    finally:
-        with _live_lock:
-            _live.discard(proc)
-        proc.close()
 
 
 def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",

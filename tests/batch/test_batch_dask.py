@@ -12,19 +12,7 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    import dask
-
-    # Non-daemon workers may start the warm fork server (see scanner.batch.executors).
-    with dask.config.set({"distributed.worker.daemon": False}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=":0")
-    with cluster, distributed.Client(cluster) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def daemon_client():
-    """dask's default: daemonic worker processes, so each APK gets a fresh interpreter."""
+    """A real local cluster with dask's defaults (daemonic worker processes)."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
@@ -61,20 +49,20 @@ def test_dask_shared_paths_match_local(client, local_db, mixed_inputs, tmp_path)
                 assert _doc_core(a.result(r["sha256"])) == _doc_core(b.result(r["sha256"]))
 
 
-def test_dask_send_bytes_match_local(daemon_client, local_db, mixed_inputs, tmp_path):
+def test_dask_send_bytes_match_local(client, local_db, mixed_inputs, tmp_path):
     local, _ = local_db
     subset = [mixed_inputs["fixtures"][0],
               *(mixed_inputs["hostile"][n] for n in HOSTILE_REJECTED[:2])]
     listing = tmp_path / "list.txt"
     listing.write_text("\n".join(map(str, subset)) + "\n", encoding="utf-8")
     db = tmp_path / "bytes.sqlite"
-    stats = run_batch(listing, db, BatchOptions(dask=daemon_client, send_bytes=True,
+    stats = run_batch(listing, db, BatchOptions(dask=client, send_bytes=True,
                                                 limits=Limits(120, 4096)), progress=False)
     assert stats.scanned == len(subset)
     with Store(local) as a, Store(db) as b:
         la = _comparable(a.rows())
         rb = _comparable(b.rows())
-        assert {r["worker"].rsplit("/", 1)[1] for r in b.rows()} == {"fresh"}
+        assert {r["worker"].rsplit("/", 1)[1] for r in b.rows()} == {"warm"}
         for sha, row in rb.items():
             want = dict(la[sha])
             want["paths"] = row["paths"]  # this batch saw only one path per content

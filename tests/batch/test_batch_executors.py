@@ -12,9 +12,10 @@ from scanner.batch.inputs import group_by_hash
 from scanner.batch.isolate import Limits
 
 
-def _live() -> int:
-    with isolate._live_lock:
-        return len(isolate._live)
+def _running(procs) -> int:
+    """How many of these scan processes / warm servers still run."""
+    return sum(1 for p in procs
+               if (p.alive() if isinstance(p, isolate._Server) else p.poll() is None))
 
 
 def test_local_executor_yields_every_job_once():
@@ -34,11 +35,14 @@ def test_closing_early_kills_running_scans_then_allows_a_new_batch(tmp_path):
     gen = execute_local(jobs, Limits(120, 0), workers=2)
     first = next(gen)
     assert first.sha256 in {j.sha256 for j in jobs}
+    with isolate._live_lock:
+        procs = list(isolate._live)
+    assert _running(procs) >= 1  # at least the warm servers of the two workers
     gen.close()
     deadline = time.monotonic() + 20
-    while _live() and time.monotonic() < deadline:
+    while _running(procs) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _live() == 0
+    assert _running(procs) == 0
     assert isolate._stopping.is_set()
     ok_job = next(j for j in jobs if j.path != str(big))
     again = list(execute_local([ok_job], Limits(120, 4096), workers=1))
