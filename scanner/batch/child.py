@@ -1,6 +1,7 @@
 """The per-APK worker process: ``python -m scanner.batch.child REQUEST.json`` (a fresh
-interpreter) or ``warm_main(REQUEST.json)`` in a process forked from the warm server
-(scanner.batch.warm: interpreter and rules loaded once, each APK still in its own process).
+interpreter) or ``warm_main(REQUEST.json)`` in a process forked from a warm server
+(scanner.batch.server with scanner.batch.warm: interpreter and rules loaded once, each APK
+still in its own process).
 
 Contract: the parent (scanner.batch.isolate) writes a request JSON
 ``{"apk": path, "category": id|null, "packages": {package: id}, "max_memory_mb": int,

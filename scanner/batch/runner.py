@@ -9,10 +9,8 @@ Contract:
         (when called from the main thread) stop the run cleanly: running scans are killed
         and not recorded, everything finished stays stored, ``BatchStats.interrupted`` is
         True. A rerun resumes where it stopped.
-    Local scans fork from a multiprocessing "forkserver" (scanner.batch.isolate), which, like
-    any multiprocessing start method but "fork", imports the caller's ``__main__`` in each
-    scan process: a script that calls run_batch needs the ``if __name__ == "__main__":``
-    guard (the ``appaudit`` command has it).
+    Scans fork from warm scan servers (scanner.batch.server), plain subprocesses: the
+    caller's ``__main__`` is never imported again, so scripts need no special guard.
 """
 
 from __future__ import annotations

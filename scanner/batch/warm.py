@@ -1,9 +1,9 @@
-"""Preloaded state for the warm fork server: importing this module loads the rules once.
+"""Preloaded state of the warm scan server: importing this module loads the rules once.
 
 Contract: ``RULES`` is the loaded RuleSet (or None) and ``ERROR`` the one-line ruleset error
-(or None). Only the fork server imports it (``set_forkserver_preload``); each scan process is
-forked from that server, so it starts with the interpreter, the pipeline modules, the rules
-and the SDK catalogue already in memory instead of loading them again.
+(or None). Only scanner.batch.server imports it; each scan process is forked from that
+server, so it starts with the interpreter, the pipeline modules, the rules and the SDK
+catalogue already in memory instead of loading them again.
 """
 
 from __future__ import annotations
