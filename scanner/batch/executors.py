@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.batch.inputs import Job
-from scanner.batch.isolate import Limits, Outcome, allow_starts, kill_all, scan_isolated
+from scanner.batch.isolate import (
+    Limits,
+    Outcome,
+    allow_starts,
+    kill_all,
+    note_rulesets,
+    scan_isolated,
+)
 from scanner.errors import InputError
 
 
@@ -45,6 +52,7 @@ def execute_local(jobs: Iterable[Job], limits: Limits, workers: int = 1,
     """Scan each job in a child process, ``workers`` at a time (see module docstring)."""
     packages = dict(packages or {})
     allow_starts()
+    note_rulesets()
     pending = iter(jobs)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="scan")
     running: set[Future] = set()
@@ -73,6 +81,7 @@ def execute_local(jobs: Iterable[Job], limits: Limits, workers: int = 1,
 def dask_scan(sha256: str, path: str, data: bytes | None, category: str | None,
               packages: Mapping[str, str] | None, limits: Limits) -> Outcome:
     """The dask task: an isolated scan of a shared path or of shipped bytes."""
+    note_rulesets()
     try:
         from distributed import get_worker
 

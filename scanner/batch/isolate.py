@@ -8,8 +8,9 @@ Contract:
         pipeline, rules and SDK catalogue loaded once); otherwise a fresh
         ``python -m scanner.batch.child``. Either way nothing is shared with the caller and
         a scan that crashes its interpreter takes only itself down. Warm servers are kept
-        for the life of the process, one per concurrent scan; the first scans wait for
-        them to load. ``kill_all`` kills them too. Waits at most
+        for the life of the process, one per concurrent scan, and replaced when the
+        rulesets change (``note_rulesets``); the first scans wait for them to load.
+        ``kill_all`` kills them too. Waits at most
         ``limits.timeout`` seconds, kills the process past that, and never raises for
         anything the APK does: every end is an Outcome with a status:
         ok | input_error | ruleset_error | timeout | memory | crash.
@@ -137,10 +138,28 @@ class ServerGone(Exception):
     """The warm server died or stopped answering."""
 
 
+_digest: str | None = None  # the rulesets digest new warm servers are expected to load
+
+
+def note_rulesets() -> str:
+    """Record the current rulesets digest; idle warm servers that loaded other rulesets are
+    then replaced instead of reused (called at the start of every batch and dask task)."""
+    global _digest
+    try:
+        from scanner.knowledge import ruleset_digest
+        from scanner.paths import rulesets_dir
+
+        _digest = ruleset_digest(rulesets_dir())
+    except OSError:
+        _digest = ""
+    return _digest
+
+
 class _Server:
-    """One warm scan server (scanner.batch.server) owned by one thread."""
+    """One warm scan server (scanner.batch.server), used by one scan at a time."""
 
     def __init__(self) -> None:
+        self.digest = _digest
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scanner.batch.server"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
@@ -213,12 +232,14 @@ def _checkout() -> _Server:
             srv = _idle.pop() if _idle else None
         if srv is None:
             return _Server()
-        if srv.alive():
+        if srv.alive() and srv.digest == _digest:
             return srv
-        srv.close()
+        srv.close()  # dead, or loaded rulesets that have changed since
 
 
 def _run_warm(request: Path, timeout: float) -> tuple[bool, int]:
+    if _digest is None:
+        note_rulesets()
     try:
         srv = _checkout()
     except ServerGone:  # killed while loading (an interrupt) or could not load

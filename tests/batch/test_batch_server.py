@@ -84,3 +84,33 @@ def test_script_without_main_guard_can_scan(tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_changed_rulesets_replace_idle_servers(tmp_path, monkeypatch):
+    import shutil
+
+    from scanner.batch import isolate
+    from scanner.batch.isolate import Limits, note_rulesets, scan_isolated
+
+    rules = tmp_path / "rulesets"
+    shutil.copytree(REPO / "rulesets", rules)
+    monkeypatch.setenv("APPAUDIT_RULESETS_DIR", str(rules))
+    note_rulesets()
+    apk = FIXTURE_APKS / "clean.apk"
+    first = scan_isolated(apk, Limits(120, 0))
+    with isolate._idle_lock:
+        before = {s.proc.pid for s in isolate._idle if s.digest == isolate._digest}
+    assert first.status == "ok" and before
+    again = scan_isolated(apk, Limits(120, 0))  # unchanged rulesets: a server is reused
+    with isolate._idle_lock:
+        assert {s.proc.pid for s in isolate._idle} & before
+    # A rule's title changes: the next scan must come from a server that loaded it.
+    rule = next((rules / "rules" / "manifest").glob("PRIV-MAN-0004-*.yaml"))
+    text = rule.read_text("utf-8")
+    rule.write_text(text.replace("en: ", "en: CHANGED ", 1), "utf-8")
+    note_rulesets()
+    changed = scan_isolated(apk, Limits(120, 0))
+    with isolate._idle_lock:
+        assert not {s.proc.pid for s in isolate._idle} & before
+    assert again.row["ruleset_sha256"] == first.row["ruleset_sha256"]
+    assert changed.row["ruleset_sha256"] != first.row["ruleset_sha256"]
