@@ -19,11 +19,15 @@ from scanner.errors import RulesetError
 from scanner.paths import rulesets_dir
 
 
+# libyaml's parser when PyYAML was built with it (five times faster on the rulesets)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, turning parse errors into :class:`RulesetError`."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
     except FileNotFoundError as e:
         raise RulesetError(f"{path}: missing ruleset file") from e
     except yaml.YAMLError as e:

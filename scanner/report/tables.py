@@ -9,9 +9,10 @@ items and comparisons. Rows are sorted deterministically; lists are joined with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only when a table is made: scans never pay for it
+    import pandas as pd
 
 from scanner.report.view import pick, profile_names, sdk_rows, sorted_findings
 
@@ -40,6 +41,8 @@ def _join(value: Any) -> Any:
 
 
 def _frame(rows: list[dict], cols: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame([{c: _join(r.get(c)) for c in cols} for r in rows], columns=cols,
                         dtype=object)
 

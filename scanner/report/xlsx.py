@@ -12,8 +12,6 @@ import re
 import zipfile
 from typing import Any
 
-import pandas as pd
-
 from scanner.report.interface import ReportFormat
 from scanner.report.tables import tables
 
@@ -35,6 +33,8 @@ class XlsxFormat(ReportFormat):
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
         buf = io.BytesIO()
+        import pandas as pd
+
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             for name, frame in tables(doc, lang).items():
                 frame.to_excel(writer, sheet_name=name[:31], index=False)

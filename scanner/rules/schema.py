@@ -76,13 +76,16 @@ RULE_SCHEMA: dict[str, Any] = {
 }
 
 
+_VALIDATOR = jsonschema.Draft202012Validator(RULE_SCHEMA)  # schema checked once, in the tests
+
+
 def validate_rule(doc: Any, where: str) -> None:
     """Raise :class:`RulesetError` naming the file and the first schema violation."""
-    try:
-        jsonschema.validate(doc, RULE_SCHEMA)
-    except jsonschema.ValidationError as e:
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(doc))
+    if error is not None:
+        e = error
         path = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise RulesetError(f"{where}: {path}: {e.message}") from e
+        raise RulesetError(f"{where}: {path}: {e.message}")
     for block in [doc["match"].get("where") or {}, *(doc["match"].get("any") or []),
                   *(doc["match"].get("none") or [])]:
         for key in block:

@@ -212,7 +212,7 @@ class SdkCatalog:
         folder = Path(dir) if dir is not None else rulesets_dir() / "sdks"
         if not folder.is_dir():
             raise RulesetError(f"SDK signature folder not found: {folder}")
-        loaded = load_files(folder.glob("*.yaml"))
+        loaded = load_files([*folder.glob("*.yaml"), *folder.glob("*.json")])
         return cls(loaded.signatures, version=loaded.version, sha256=loaded.sha256,
                    files=loaded.files)
 

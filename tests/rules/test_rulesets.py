@@ -10,6 +10,14 @@ from scanner.rules.selftest import run_case, structural_problems
 RULES = load_rules().rules
 
 
+def test_rule_schema_is_a_valid_schema():
+    import jsonschema
+
+    from scanner.rules.schema import RULE_SCHEMA
+
+    jsonschema.Draft202012Validator.check_schema(RULE_SCHEMA)
+
+
 def test_rules_exist_and_ids_unique():
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids))

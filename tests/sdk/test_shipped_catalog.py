@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def test_catalogue_size_and_identity(shipped):
     assert len(shipped) >= 400
     assert shipped.version == 1
     assert re.fullmatch(r"[0-9a-f]{64}", shipped.sha256)
-    assert set(shipped.files) >= {"china.yaml", "exodus.yaml"}
+    assert set(shipped.files) >= {"china.yaml", "exodus.json"}
 
 
 def test_ids_unique_across_files():
@@ -164,7 +165,7 @@ def test_development_libraries_are_not_trackers(shipped):
 
 
 def test_every_exodus_tracker_is_represented(shipped):
-    doc = yaml.safe_load((SDK_DIR / "exodus.yaml").read_text(encoding="utf-8"))
+    doc = json.loads((SDK_DIR / "exodus.json").read_text(encoding="utf-8"))
     exodus_ids = {e["exodus_id"] for e in doc["sdks"]}
     covered = {x for sig in shipped for x in sig.exodus_ids}
     assert exodus_ids <= covered
@@ -237,7 +238,7 @@ def test_labelled_inventory_trackers_found(shipped):
 def test_active_exodus_prefixes_keep_their_tracker(shipped):
     """A class directly under an Exodus prefix maps to a catalogue entry of that tracker."""
     for sig in shipped:
-        if sig.file != "exodus.yaml":
+        if sig.file != "exodus.json":
             continue
         for prefix in sig.code_prefixes:
             owner = shipped.sdk_for_class("L" + prefix.replace(".", "/") + "Zz;")

@@ -1,0 +1,30 @@
+"""Every command module's commands are reachable by name, and no name points nowhere."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import scanner.cli as pkg
+from scanner.cli import COMMAND_MODULES, cli
+
+
+def test_command_map_matches_modules():
+    found = {}
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.endswith("_cmd"):
+            mod = importlib.import_module(f"scanner.cli.{info.name}")
+            for command in mod.COMMANDS:
+                found[command.name] = info.name
+    assert found == COMMAND_MODULES
+    for name in COMMAND_MODULES:
+        assert cli.get_command(None, name) is not None
+
+
+def test_scan_does_not_import_heavy_libraries():
+    code = ("import sys, scanner.cli.scan_cmd, scanner.cli.common; "
+            "print(sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'dask') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
