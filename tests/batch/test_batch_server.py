@@ -109,8 +109,12 @@ def test_changed_rulesets_replace_idle_servers(tmp_path, monkeypatch):
     text = rule.read_text("utf-8")
     rule.write_text(text.replace("en: ", "en: CHANGED ", 1), "utf-8")
     note_rulesets()
-    changed = scan_isolated(apk, Limits(120, 0))
-    with isolate._idle_lock:
-        assert not {s.proc.pid for s in isolate._idle} & before
+    try:
+        changed = scan_isolated(apk, Limits(120, 0))
+        with isolate._idle_lock:
+            assert not {s.proc.pid for s in isolate._idle} & before
+    finally:  # later tests in this process scan with the real rulesets again
+        monkeypatch.undo()
+        note_rulesets()
     assert again.row["ruleset_sha256"] == first.row["ruleset_sha256"]
     assert changed.row["ruleset_sha256"] != first.row["ruleset_sha256"]
