@@ -42,6 +42,13 @@ def _die_with_parent() -> None:
         pass
 
 
+def _out_of_memory(e: BaseException) -> bool:
+    """True for errors that are the address-space limit in disguise."""
+    text = str(e)
+    return isinstance(e, (ImportError, OSError)) and (
+        "failed to map segment" in text or "Cannot allocate memory" in text)
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     return " ".join(str(text).split())[:limit]
 
@@ -63,7 +70,9 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     req = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     try:
-        rules, error = _load()
+        from scanner.batch import warm  # the same preloaded state as a warm server's
+
+        rules, error = warm.RULES, warm.ERROR
     except MemoryError:
         return _finish(req, {"status": "memory", "error": "out of memory while starting",
                              "category": req.get("category")}, t0)
@@ -138,7 +147,12 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
     except RecursionError:
         meta.update(status="input_error", error="input nests too deeply to analyse")
     except Exception as e:  # a bug met on odd input: recorded, the batch goes on
-        meta.update(status="crash", error=_one_line(f"internal error {type(e).__name__}: {e}"))
+        if _out_of_memory(e):  # e.g. a lazy import that could not map its library
+            meta.update(status="memory", error=_one_line(
+                f"out of memory (limit {limit} MB): {type(e).__name__}: {e}"))
+        else:
+            meta.update(status="crash",
+                        error=_one_line(f"internal error {type(e).__name__}: {e}"))
     return _finish(req, meta, t0)
 
 
