@@ -27,6 +27,8 @@ from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.errors import InputError
 from scanner.ingest.dex import DexIndex
 from scanner.knowledge import ApiInfo
+from scanner.model.facts import Fact
+from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Skipped
 from scanner.sdk.catalog import default_catalog
 
@@ -68,6 +70,40 @@ class CodeDetector(Detector):
         ctx.cache["reachability"] = reach
         yield from _api_uses(index, reach, ctx.knowledge.apis, ctx.knowledge.uri_sinks,
                              ctx.knowledge.reflective)
+        yield from _permission_calls(index, reach, ctx.knowledge.apis)
+
+
+def _permission_calls(index: DexIndex, reach: Reachability,
+                      apis: tuple[ApiInfo, ...]) -> Iterable[Fact]:
+    """``code.permission_call`` facts: calls that need a dangerous permission but read no
+    PI (sending SMS, placing calls...), so that permission use is judged on all of them."""
+    catalog = default_catalog()
+    invokes = {a.key: a for a in apis if a.access == "perm_invoke"}
+    strings = [a for a in apis if a.access == "perm_string"]
+    found: list[tuple[str, ApiInfo, str, str, str, int]] = [
+        (s.callee, invokes[s.callee], s.caller_class, s.caller_method, s.dex, s.offset)
+        for s in index.find_calls(invokes)]
+    if strings:
+        calls_in: dict[tuple[str, str, str], list] = defaultdict(list)
+        for s in index.find_calls({w for a in strings for w in a.with_api}):
+            calls_in[(s.dex, s.caller_class, s.caller_method)].append(s)
+        for st in index.find_strings({a.key for a in strings}, ()):
+            for info in strings:
+                if st.value != info.key:
+                    continue
+                site = _selecting_call(calls_in[(st.dex, st.caller_class, st.caller_method)],
+                                       set(info.with_api), ())
+                if site is not None:
+                    found.append((site.callee, info, st.caller_class, st.caller_method,
+                                  st.dex, site.offset))
+    for api, info, cls, method, dex, offset in found:
+        caller = f"{cls}->{method}"
+        sig = catalog.sdk_for_class(cls)
+        yield Fact("code.permission_call", {
+            "api": api, "permissions": list(info.permissions), "caller": caller,
+            "sdk": sig.id if sig else None, "reachable": reach.is_reachable(caller),
+        }, (Locator("code", dex=dex, **{"class": cls}, method=method, offset=offset, api=api,
+                    sdk=sig.id if sig else None),))
 
 
 def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],

@@ -31,6 +31,15 @@ def api_locator(u: ApiUse) -> Locator:
                    api=u.api, sdk=u.sdk)
 
 
+def _as_use(fact: Fact) -> ApiUse:
+    """A permission-only call site, in the shape of an API use, for permission counting."""
+    loc = fact.evidence[0]
+    return ApiUse(api=fact.get("api"), pi_type="", caller=fact.get("caller"),
+                  sdk=fact.get("sdk"), reachable=fact.get("reachable"), reflective=False,
+                  dex=loc.get("dex", ""), offset=loc.get("offset", 0),
+                  permissions=tuple(fact.get("permissions") or ()))
+
+
 class PermissionsDetector(Detector):
     """Yields ``apk.permission`` and ``code.permission_missing`` facts."""
 
@@ -41,11 +50,16 @@ class PermissionsDetector(Detector):
         if ev is None:
             return
         code_done = bool(ctx.cache.get("code_analysed"))
+        assessable = ctx.knowledge.assessable_permissions
         uses = list(ctx.of_type(ApiUse))
         by_perm: dict[str, list[ApiUse]] = defaultdict(list)
         for u in uses:
             for p in u.permissions:
                 by_perm[p].append(u)
+        for f in ctx.facts("code.permission_call"):
+            call = _as_use(f)
+            for p in call.permissions:
+                by_perm[p].append(call)
         declared = {p.name for p in ev.permissions}
         kb = ctx.knowledge.permissions
         for p in ev.permissions:
@@ -55,7 +69,8 @@ class PermissionsDetector(Detector):
                 if p.name in stronger:
                     needing = needing + by_perm.get(weaker, [])
             live = [u for u in needing if u.reachable is not False]
-            used = (bool(live) if code_done else None)
+            # a permission no mapped API needs cannot be judged: unknown, never "unused"
+            used = bool(live) if code_done and p.name in assessable else None
             sdks = sorted({u.sdk for u in live if u.sdk})
             sdk_only = bool(live) and all(u.sdk for u in live)
             yield Fact("apk.permission", {
@@ -66,6 +81,7 @@ class PermissionsDetector(Detector):
                 "pi_types": list(info.pi_types) if info else [],
                 "used": used, "used_by_sdks": sdks, "sdk_only": sdk_only,
                 "dead_code_only": bool(needing) and not live,
+                "assessable": p.name in assessable,
                 "target_sdk": ev.target_sdk,
             }, (Locator("manifest", file="AndroidManifest.xml", element="uses-permission",
                         name=p.name),) + tuple(api_locator(u) for u in live[:20]))

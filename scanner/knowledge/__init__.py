@@ -18,7 +18,6 @@ import yaml
 from scanner.errors import RulesetError
 from scanner.paths import rulesets_dir
 
-
 # libyaml's parser when PyYAML was built with it (five times faster on the rulesets)
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -51,8 +50,8 @@ class ApiInfo:
     """A sensitive API (method, field, string or URI selector) and what it reveals."""
 
     key: str  # descriptor, field descriptor or string value
-    access: str  # invoke | field | string | uri_field
-    pi_type: str
+    access: str  # invoke | field | string | uri_field | perm_invoke | perm_string
+    pi_type: str  # "" for perm_* entries, which read no PI
     permissions: tuple[str, ...]
     match: str = "exact"  # for strings: exact | prefix
     with_api: tuple[str, ...] = ()
@@ -92,6 +91,11 @@ class Knowledge:
     categories: dict[str, Category]
     citations: dict[str, dict]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def assessable_permissions(self) -> frozenset[str]:
+        """Permissions that some API of the map needs: only their use can be judged."""
+        return frozenset(p for a in self.apis for p in a.permissions)
 
     def pi_name(self, pi_type: str, lang: str = "zh") -> str:
         """Display name of a PI type id."""
@@ -173,6 +177,20 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
                 changes=tuple(_tuple(e.get("changes"))),
                 source=str(e.get("source", "")),
             ))
+
+    for n, e in enumerate(api_doc.get("permission_apis") or ()):
+        where = f"api-map.yaml: permission_apis[{n}]"
+        perms = tuple(_tuple(_req(e, "permissions", where)))
+        for perm in perms:
+            if perm not in permissions:
+                raise RulesetError(f"{where}: permission {perm!r} not in permissions.yaml")
+        is_string = "value" in e
+        apis.append(ApiInfo(
+            key=str(e["value"] if is_string else _req(e, "api", where)),
+            access="perm_string" if is_string else "perm_invoke",
+            pi_type="", permissions=perms, match=str(e.get("match", "exact")),
+            with_api=tuple(_tuple(e.get("with_api"))), source=str(e.get("source", "")),
+        ))
 
     cat_doc = read_yaml(folder / "app-categories.yaml")
     categories = {}

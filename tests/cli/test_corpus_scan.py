@@ -60,4 +60,6 @@ def test_real_apps_have_code_results(tmp_path, rel):
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "result.json").read_text("utf-8"))
     assert doc["api_uses"], "real apps read some PI"
-    assert all(p["used"] is not None for p in doc["app"]["permissions"])
+    # every dangerous permission is judged once the code is analysed (the api map covers them
+    # all for these apps); only permissions no mapped API needs stay unknown
+    assert all(p["used"] is not None for p in doc["app"]["permissions"] if p["dangerous"])
