@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import json
 from pathlib import Path
 
@@ -48,7 +50,7 @@ def manifest_packages() -> dict[str, str]:
         for part in notes.split(";"):
             part = part.strip()
             if part.startswith("package=") and len(part) > len("package="):
-                out[str((SHARED_CORPUS / cols[0]).resolve())] = part[len("package="):]
+                out[os.path.abspath(SHARED_CORPUS / cols[0])] = part[len("package="):]
     return out
 
 

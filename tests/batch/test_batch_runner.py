@@ -32,7 +32,7 @@ def _by_path(rows):
 
 def test_mixed_batch_stores_every_outcome(local_db, mixed_inputs):
     db, stats = local_db
-    paths = {str(p.resolve()) for p in mixed_inputs["paths"]}
+    paths = {os.path.abspath(p) for p in mixed_inputs["paths"]}
     assert not stats.interrupted
     assert stats.paths == len(paths) and stats.duplicates == 1
     assert stats.distinct == len(paths) - 1 == stats.scanned
@@ -42,35 +42,35 @@ def test_mixed_batch_stores_every_outcome(local_db, mixed_inputs):
         assert set(by_path) == paths
         assert all(r["scans"] == 1 for r in rows)
         for p in mixed_inputs["fixtures"]:
-            r = by_path[str(p.resolve())]
+            r = by_path[os.path.abspath(p)]
             gt = groundtruth(p.stem)
             assert r["status"] == "ok", r["error"]
             assert r["package"] == gt["package"] and r["version_name"] == gt["version_name"]
             assert s.result(r["sha256"])["inputs"][0]["sha256"] == _sha(p)
-        clean = by_path[str((mixed_inputs["fixtures"][0].parent / "clean.apk").resolve())]
-        assert clean["paths"] == sorted([str((mixed_inputs["fixtures"][0].parent /
-                                              "clean.apk").resolve()),
-                                         str(mixed_inputs["duplicate"].resolve())])
+        clean = by_path[os.path.abspath(mixed_inputs["fixtures"][0].parent / "clean.apk")]
+        assert clean["paths"] == sorted([
+            os.path.abspath(mixed_inputs["fixtures"][0].parent / "clean.apk"),
+            os.path.abspath(mixed_inputs["duplicate"])])
         for name in HOSTILE_REJECTED:
-            r = by_path[str(mixed_inputs["hostile"][name].resolve())]
+            r = by_path[os.path.abspath(mixed_inputs["hostile"][name])]
             assert r["status"] != "ok" and r["error"], name
             assert "\n" not in r["error"]
-        dex = by_path[str(mixed_inputs["hostile"]["corrupt_dex"].resolve())]
+        dex = by_path[os.path.abspath(mixed_inputs["hostile"]["corrupt_dex"])]
         if dex["status"] == "ok":  # kept as a partial result that says why
             reasons = [x["reason"] for x in s.result(dex["sha256"])["skipped"]]
             assert dex["partial"] and any("dex" in x for x in reasons)
         else:
             assert "dex" in dex["error"]
-        trav = by_path[str(mixed_inputs["hostile"]["traversal"].resolve())]
+        trav = by_path[os.path.abspath(mixed_inputs["hostile"]["traversal"])]
         assert trav["status"] != "ok" or trav["findings"] > 0
         packages = manifest_packages()
         for p in mixed_inputs["corpus"]:
-            r = by_path[str(p.resolve())]
+            r = by_path[os.path.abspath(p)]
             assert r["status"] in ("ok", "input_error"), (p, r["error"])
             if r["status"] == "ok":
                 assert s.result(r["sha256"])["inputs"][0]["sha256"] == _sha(p)
-                if str(p.resolve()) in packages:
-                    assert r["package"] == packages[str(p.resolve())]
+                if os.path.abspath(p) in packages:
+                    assert r["package"] == packages[os.path.abspath(p)]
             else:
                 assert r["error"]
 
