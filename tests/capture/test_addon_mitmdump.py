@@ -16,6 +16,7 @@ import http.client
 import http.server
 import json
 import shutil
+import sys
 import socket
 import subprocess
 import threading
@@ -33,7 +34,11 @@ FACTS = {"imei": "356938035643809", "android_id": "9774d56d682e549c",
          "oaid": "a1b2c3d4-e5f6-4789-abcd-0123456789ab", "serial": "R58M12ABCDE",
          "phone": "13812345678"}
 
-pytestmark = pytest.mark.skipif(shutil.which("mitmdump") is None, reason="mitmdump not found")
+# the script pip installed beside this interpreter (pyenv shims may not know it yet), else PATH
+_BESIDE = Path(sys.executable).parent / "mitmdump"
+MITMDUMP = str(_BESIDE) if _BESIDE.exists() else shutil.which("mitmdump")
+
+pytestmark = pytest.mark.skipif(MITMDUMP is None, reason="mitmdump not found")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -115,7 +120,7 @@ def capture(tmp_path_factory):
     out = tmp / "session.mitm"
     port = _free_port()
     proc = subprocess.Popen(
-        ["mitmdump", "--listen-host", "127.0.0.1", "--listen-port", str(port), "-w", str(out),
+        [MITMDUMP, "--listen-host", "127.0.0.1", "--listen-port", str(port), "-w", str(out),
          "-s", str(ADDON), "--set", "appaudit_profile=fixture-profile",
          "--set", f"appaudit_device_facts={facts}", "--set", "appaudit_package=cn.demoshop.app",
          "--set", "connection_strategy=lazy", "--set", f"confdir={tmp / 'conf'}"],
