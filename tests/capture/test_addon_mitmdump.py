@@ -16,9 +16,9 @@ import http.client
 import http.server
 import json
 import shutil
-import sys
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
