@@ -187,7 +187,3 @@ def _category_info(ctx: ScanContext, facts: list[Fact]) -> CategoryInfo:
     return CategoryInfo(id=cat.id, known=True, zh=cat.zh, en=cat.en,
                         necessary_pi=cat.necessary_pi, necessary_pi_text=cat.necessary_pi_text_zh)
 
-
-def skipped_of(result: ScanResult) -> list[Skipped]:
-    """Convenience for callers that report partial results."""
-    return list(result.skipped)

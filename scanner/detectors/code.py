@@ -84,18 +84,9 @@ def _permission_calls(index: DexIndex, reach: Reachability,
         (s.callee, invokes[s.callee], s.caller_class, s.caller_method, s.dex, s.offset)
         for s in index.find_calls(invokes)]
     if strings:
-        calls_in: dict[tuple[str, str, str], list] = defaultdict(list)
-        for s in index.find_calls({w for a in strings for w in a.with_api}):
-            calls_in[(s.dex, s.caller_class, s.caller_method)].append(s)
-        for st in index.find_strings({a.key for a in strings}, ()):
-            for info in strings:
-                if st.value != info.key:
-                    continue
-                site = _selecting_call(calls_in[(st.dex, st.caller_class, st.caller_method)],
-                                       set(info.with_api), ())
-                if site is not None:
-                    found.append((site.callee, info, st.caller_class, st.caller_method,
-                                  st.dex, site.offset))
+        calls_in = _calls_by_method(index, {w for a in strings for w in a.with_api})
+        found.extend((site.callee, info, st.caller_class, st.caller_method, st.dex, site.offset)
+                     for info, st, site in _string_selections(index, strings, calls_in, ()))
     for api, info, cls, method, dex, offset in found:
         caller = f"{cls}->{method}"
         sig = catalog.sdk_for_class(cls)
@@ -142,27 +133,14 @@ def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
     # Selectors (strings, Uri constants) count where their method calls the selecting API.
     strings = [a for a in apis if a.access == "string"]
     uri_fields = {a.key: a for a in apis if a.access == "uri_field"}
-    wanted_calls = set(uri_sinks) | {w for a in strings for w in a.with_api}
-    calls_in: dict[tuple[str, str, str], list] = defaultdict(list)
-    for s in index.find_calls(wanted_calls):
-        calls_in[(s.dex, s.caller_class, s.caller_method)].append(s)
+    calls_in = _calls_by_method(index, set(uri_sinks) | {w for a in strings for w in a.with_api})
     seen: set[tuple] = set()
-    exact = {a.key for a in strings if a.match == "exact"}
-    prefixes = tuple(a.key for a in strings if a.match == "prefix")
-    for st in index.find_strings(exact, prefixes):
-        for info in strings:
-            hit = st.value == info.key if info.match == "exact" else st.value.startswith(info.key)
-            if not hit:
-                continue
-            site = _selecting_call(calls_in[(st.dex, st.caller_class, st.caller_method)],
-                                   set(info.with_api), uri_sinks)
-            if site is None:
-                continue
-            key = (site.dex, site.offset, info.pi_type)
-            if key not in seen:
-                seen.add(key)
-                yield use(site.callee, info, st.caller_class, st.caller_method, st.dex,
-                          site.offset, "string")
+    for info, st, site in _string_selections(index, strings, calls_in, uri_sinks):
+        key = (site.dex, site.offset, info.pi_type)
+        if key not in seen:
+            seen.add(key)
+            yield use(site.callee, info, st.caller_class, st.caller_method, st.dex,
+                      site.offset, "string")
     for f in index.find_field_reads(uri_fields):
         info = uri_fields[f.field]
         site = _selecting_call(calls_in[(f.dex, f.caller_class, f.caller_method)], set(),
@@ -174,6 +152,32 @@ def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
             yield use(api, info, f.caller_class, f.caller_method, f.dex, offset, "string")
 
     yield from _reflective_uses(index, apis, reflective, use)
+
+
+def _calls_by_method(index: DexIndex, descriptors: set[str]) -> dict[tuple[str, str, str], list]:
+    """Call sites of ``descriptors`` grouped by (dex, caller class, caller method)."""
+    calls_in: dict[tuple[str, str, str], list] = defaultdict(list)
+    for s in index.find_calls(descriptors):
+        calls_in[(s.dex, s.caller_class, s.caller_method)].append(s)
+    return calls_in
+
+
+def _string_selections(index: DexIndex, selectors: list[ApiInfo],
+                       calls_in: dict[tuple[str, str, str], list],
+                       uri_sinks: tuple[str, ...]) -> Iterable[tuple]:
+    """(selector, const-string site, call it feeds) for every selecting string whose method
+    also calls the API it selects with."""
+    exact = {a.key for a in selectors if a.match == "exact"}
+    prefixes = tuple(a.key for a in selectors if a.match == "prefix")
+    for st in index.find_strings(exact, prefixes):
+        for info in selectors:
+            hit = st.value == info.key if info.match == "exact" else st.value.startswith(info.key)
+            if not hit:
+                continue
+            site = _selecting_call(calls_in[(st.dex, st.caller_class, st.caller_method)],
+                                   set(info.with_api), uri_sinks)
+            if site is not None:
+                yield info, st, site
 
 
 def _selecting_call(sites: list, with_api: set[str], uri_sinks: tuple[str, ...]):
