@@ -8,6 +8,7 @@ the citations catalogue. Deprecated rules load but never fire.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,7 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge) -> Rule:
         raise RulesetError(f"{where}: file name must start with the rule id {doc['id']}")
     cites = tuple(resolve_citation(knowledge, lb["cite"], lb.get("note"), where)
                   for lb in doc["legal_basis"])
+    _check_placeholders(doc, where)
     return Rule(
         id=doc["id"], path=path, title=Text(**doc["title"]),
         description=Text(**doc["description"]), severity=Severity(doc["severity"]),
@@ -138,6 +140,23 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge) -> Rule:
         group_by=tuple(doc.get("group_by") or ()), pi_types_from=doc.get("pi_types_from"),
         doc=doc,
     )
+
+
+def _check_placeholders(doc: dict, where: str) -> None:
+    """A message may only name fields the finding's subject has (its ``group_by``
+    fields, or ``<field>_name`` for a PI type field); anything else would print as a
+    literal ``{field}`` in every report."""
+    keys = set(doc.get("group_by") or ())
+    allowed = keys | {f"{k}_name" for k in keys}
+    for lang, template in (doc.get("message") or {}).items():
+        for name in _PLACEHOLDER.findall(template):
+            if name not in allowed:
+                raise RulesetError(
+                    f"{where}: message.{lang} names {{{name}}}, which is not a group_by field "
+                    f"({', '.join(sorted(keys)) or 'none'})")
+
+
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,37 @@ def test_rule_embedded_cases(rule):
     for case in rule.doc["tests"]:
         result = run_case(rule, case)
         assert result.passed, f"{case['name']}: {result.detail}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_messages_fill_every_placeholder(rule):
+    """The findings of a rule's own match cases read as text, never as ``{field}``."""
+    from scanner.model.facts import Fact
+
+    knowledge = load_rules().knowledge
+    for case in rule.doc["tests"]:
+        if case["expect"] != "match":
+            continue
+        facts = [Fact(f["kind"], {k: v for k, v in f.items() if k != "kind"})
+                 for f in case["facts"]]
+        findings = rule.evaluate(facts, knowledge.pi_types)
+        assert findings, case["name"]
+        for finding in findings:
+            for text in (finding.title.zh, finding.title.en):
+                assert "{" not in text and "}" not in text, (case["name"], text)
+
+
+def test_message_naming_a_field_outside_group_by_is_refused(tmp_path):
+    import copy
+
+    from scanner.errors import RulesetError
+    from scanner.rules.loader import parse_rule
+
+    rule = next(r for r in RULES if r.id == "PRIV-PERM-0003")
+    doc = copy.deepcopy(rule.doc)
+    doc["group_by"] = ["api"]
+    path = tmp_path / rule.path.name
+    with pytest.raises(RulesetError, match=r"names \{permissions\}"):
+        parse_rule(doc, path, load_rules().knowledge)
+    doc["group_by"] = ["api", "permissions"]
+    assert parse_rule(doc, path, load_rules().knowledge).id == "PRIV-PERM-0003"
