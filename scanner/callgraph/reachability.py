@@ -50,6 +50,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.arrays import unique
 from scanner.ingest.dex.index import (
     ACC_CONSTRUCTOR,
     ACC_PRIVATE,
@@ -464,7 +465,7 @@ class Reachability:
 
     def _refs(self, di: int, rows: np.ndarray) -> Iterator[MethodRef]:
         refs = self._ref_objects[di]
-        for o in np.unique(rows).tolist():
+        for o in unique(rows).tolist():
             if o >= 0:
                 r = refs.get(o)
                 if r is None:
@@ -533,7 +534,7 @@ class Reachability:
             hit = (empty, empty)
             if mids:
                 _p, _o, arg, owner = d.operand_sites("invoke")
-                lookups = np.unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
+                lookups = unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
                 if lookups.size:
                     _p, _o, sarg, sowner = d.operand_sites("string")
                     keep = np.isin(sowner, lookups)
@@ -579,7 +580,7 @@ class Reachability:
             static = np.isin(fop, opcodes.STATIC_FIELD_OPS)
             ftype = d.fields["type"][farg].astype(np.int64)
             own = [
-                t for t in np.unique(ftype[static]).tolist() if self.index.has_class(d.type_name(t))
+                t for t in unique(ftype[static]).tolist() if self.index.has_class(d.type_name(t))
             ]
             keep = static & np.isin(ftype, np.asarray(own, dtype=np.int64))
             fcls = d.fields["cls"][farg[keep]].astype(np.int64)

@@ -1,0 +1,42 @@
+"""Small numpy helpers shared by the dex index and the call graph.
+
+``numpy.unique`` became hash-based in numpy 2.3 and is tens of times slower than a
+sort on the integer arrays used here (0.16 s against 3 ms for 500k positions), so
+these do the sort themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a 1-d integer array."""
+    s = np.sort(a, kind="stable")
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def unique_first(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and the index of each one's first occurrence in ``a``."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    if s.size < 2:
+        return s, order
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep], order[keep]
+
+
+def positions_union(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
+    """Sorted distinct values of the arrays ``parts``, all within ``[lo, hi)``; a mark
+    table over the range, linear in its size."""
+    mark = np.zeros(hi - lo, dtype=bool)
+    for p in parts:
+        mark[p - lo] = True
+    return np.flatnonzero(mark) + lo
