@@ -197,8 +197,8 @@ class DexIndex:
     def _methods_by_class(self) -> dict[tuple[int, int], list[int]]:
         out: dict[tuple[int, int], list[int]] = {}
         for di, d in enumerate(self.dexes):
-            for k, m in enumerate(d.methods):
-                out.setdefault((di, m.class_def), []).append(k)
+            for k, c in enumerate(d.method_table.class_def.tolist()):
+                out.setdefault((di, c), []).append(k)
         return out
 
     def class_methods(self, descriptor: str) -> list[MethodRef]:

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.arrays import positions_union, unique_first
 from scanner.ingest.dex.errors import DexFormatError
 
 log = logging.getLogger(__name__)
@@ -445,24 +446,45 @@ class DexFile:
         return statics, methods
 
     @cached_property
-    def methods(self) -> list[MethodDef]:
-        """All methods defined in this dex, in class_def order.
+    def method_table(self) -> MethodTable:
+        """All methods defined in this dex, in class_def order, as parallel arrays.
 
         A class_data item is read for one class only: compilers never share them, and
         a hostile file pointing thousands of classes at one large item would otherwise
-        cost quadratic time.
+        cost quadratic time. The items are decoded together with numpy
+        (:func:`_class_data_arrays`); a class whose item that decoding cannot vouch for
+        (not on a LEB128 boundary, over-long LEB128, runs past the decoded region, an
+        index out of range) is read by the byte-wise reader, which records the damage.
         """
-        out: list[MethodDef] = []
-        seen: set[int] = set()
-        for cdef in range(len(self.class_defs)):
-            off = int(self.class_defs["data"][cdef])
-            if off in seen:
-                self.problem(f"class {self.class_name(cdef)} shares class_data at {off:#x}")
-                continue
-            if off:
-                seen.add(off)
-            out.extend(self._class_data(cdef)[1])
-        return out
+        offs = self.class_defs["data"].astype(np.int64)
+        ncls = len(offs)
+        use = offs > 0
+        # A class_data item shared by several class_defs is read for the first only.
+        if use.any():
+            _vals, first = unique_first(offs)
+            owner = np.zeros(ncls, dtype=bool)
+            owner[first] = True
+            for c in np.nonzero(use & ~owner)[0].tolist():
+                self.problem(f"class {self.class_name(c)} shares class_data at {int(offs[c]):#x}")
+            use &= owner
+        fast, parts = _class_data_arrays(self, offs, use)
+        slow = np.nonzero(use & ~fast)[0].tolist()
+        if slow:
+            # Per-class pieces in class_def order: vectorised rows, then byte-wise ones.
+            rows = [parts]
+            for c in slow:
+                ms = self._class_data(c)[1]
+                if ms:
+                    rows.append(np.array(ms, dtype=np.int64).reshape(-1, 6).T)
+            table = np.concatenate(rows, axis=1)
+            order = np.argsort(table[2], kind="stable")
+            parts = table[:, order]
+        return MethodTable(*(np.ascontiguousarray(parts[k]) for k in range(6)))
+
+    @cached_property
+    def methods(self) -> _MethodSeq:
+        """All methods defined in this dex (a sequence of :class:`MethodDef`)."""
+        return _MethodSeq(self.method_table)
 
     def static_fields(self, cdef: int) -> list[tuple[int, int]]:
         """(field_idx, access_flags) of the static fields of class_def ``cdef``."""
@@ -541,13 +563,13 @@ class DexFile:
         Payload pseudo-instructions are stepped over, never reported. An
         instruction that does not fit in its code item is dropped (problem noted).
         """
-        meths = [m for m in self.methods if m.insn_start >= 0 and m.insn_end > m.insn_start]
-        if not meths:
+        t = self.method_table
+        with_code = (t.insn_start >= 0) & (t.insn_end > t.insn_start)
+        if not with_code.any():
             return np.zeros(0, dtype=np.int64)
-        starts = np.fromiter((m.insn_start for m in meths), dtype=np.int64, count=len(meths))
-        ends = np.fromiter((m.insn_end for m in meths), dtype=np.int64, count=len(meths))
+        starts, ends = t.insn_start[with_code], t.insn_end[with_code]
         # Shared code items (deduplicated by an optimiser) are walked once.
-        starts, first = np.unique(starts, return_index=True)
+        starts, first = unique_first(starts)
         ends = ends[first]
         words = self.words
         # Length of the instruction that would start at each code unit, for every unit
@@ -582,7 +604,7 @@ class DexFile:
                 out.append(pos)
                 pos += seg[pos]
             found.append(np.asarray(out, dtype=np.int64) + p0)
-        ins = np.unique(np.concatenate(found))  # sorted; overlapping items deduplicated
+        ins = positions_union(found, lo, hi)  # sorted; overlapping items deduplicated
         # Drop payloads (data, not instructions) and instructions cut by their code end.
         owner_end = self._end_of(ins, starts, ends)
         ins_len = lens[ins - lo]
@@ -603,11 +625,11 @@ class DexFile:
     @cached_property
     def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sorted insn starts, insn ends, index into ``methods``) of methods with code."""
-        idx = [i for i, m in enumerate(self.methods) if m.insn_start >= 0]
-        starts = np.array([self.methods[i].insn_start for i in idx], dtype=np.int64)
-        ends = np.array([self.methods[i].insn_end for i in idx], dtype=np.int64)
+        t = self.method_table
+        idx = np.flatnonzero(t.insn_start >= 0)
+        starts, ends = t.insn_start[idx], t.insn_end[idx]
         order = np.argsort(starts, kind="stable")
-        return starts[order], ends[order], np.array(idx, dtype=np.int64)[order]
+        return starts[order], ends[order], idx[order]
 
     def owner_of(self, positions: np.ndarray) -> np.ndarray:
         """Index into ``methods`` of the method containing each word position (-1: none)."""
@@ -664,6 +686,149 @@ class DexFile:
             pos, op, arg, owner = pos[keep], op[keep], arg[keep], owner[keep]
         cache[kind] = (pos, op, arg, owner)
         return cache[kind]
+
+
+class MethodTable(NamedTuple):
+    """The methods of one dex as parallel int64 arrays (see :class:`MethodDef`)."""
+
+    method_idx: np.ndarray
+    access_flags: np.ndarray
+    class_def: np.ndarray
+    code_off: np.ndarray
+    insn_start: np.ndarray
+    insn_end: np.ndarray
+
+
+class _MethodSeq:
+    """``DexFile.methods``: a read-only sequence of MethodDef over a MethodTable."""
+
+    def __init__(self, table: MethodTable) -> None:
+        self.table = table
+        self._cols = [c.tolist() for c in table]
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    def __getitem__(self, k: int) -> MethodDef:
+        c = self._cols
+        return MethodDef(c[0][k], c[1][k], c[2][k], c[3][k], c[4][k], c[5][k])
+
+    def __iter__(self):
+        return map(MethodDef, *self._cols)
+
+
+#: Bytes decoded past the last class_data offset (the last item); a longer last item
+#: is read byte-wise.
+_CLASS_DATA_TAIL = 1 << 16
+#: Largest span of class_data decoded at once (64k methods need well under 2 MiB).
+_CLASS_DATA_MAX = 8 << 20
+
+
+def _class_data_arrays(dex: DexFile, offs: np.ndarray, use: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode the class_data items of the classes ``use`` selects, all at once.
+
+    The bytes from the first to past the last item are split into LEB128 values at
+    their terminator bytes (< 0x80). Decoding from a position is deterministic, so an
+    item whose first byte starts one of these values is exactly the run of values that
+    follows it, provided none of them is longer than 5 bytes (where the byte-wise
+    reader stops early). Returns (classes decoded here, 6 x n array of MethodDef
+    fields in class_def order).
+    """
+    ncls = len(offs)
+    empty = np.zeros((6, 0), dtype=np.int64)
+    fast = np.zeros(ncls, dtype=bool)
+    if not use.any():
+        return fast, empty
+    data, nwords = dex.data, len(dex.words)
+    lo = int(offs[use].min())
+    hi = min(len(data), int(offs[use].max()) + _CLASS_DATA_TAIL)
+    if lo >= hi:
+        return fast, empty
+    if hi - lo > _CLASS_DATA_MAX:
+        return fast, empty  # not a compiler's layout: read byte-wise, bounded memory
+    raw = np.frombuffer(data, dtype=np.uint8, count=hi - lo, offset=lo)
+    term = np.flatnonzero(raw < 0x80)
+    if not term.size:
+        return fast, empty
+    ustart = np.empty(term.size, dtype=np.int64)
+    ustart[0] = 0
+    ustart[1:] = term[:-1] + 1
+    ulen = term - ustart + 1
+    # value = sum of 7-bit groups; groups past the 5th only occur in over-long values,
+    # which are excluded below, so their contribution is zeroed to avoid overflow.
+    body = raw[: term[-1] + 1].astype(np.int64) & 0x7F
+    k = np.arange(body.size, dtype=np.int64) - np.repeat(ustart, ulen)
+    body = np.where(k < 5, body << np.minimum(7 * k, 28), 0)
+    vals = np.add.reduceat(body, ustart) & 0xFFFFFFFF
+    longs = np.concatenate(([0], np.cumsum(ulen > 5)))  # over-long values before u
+
+    cls = np.nonzero(use)[0]
+    rel = offs[cls] - lo
+    u = np.searchsorted(ustart, rel)
+    ok = (u < ustart.size) & (ustart[np.minimum(u, ustart.size - 1)] == rel)
+    ok &= u + 4 <= vals.size
+    cls, u = cls[ok], u[ok]
+    sizes = vals[u[:, None] + np.arange(4)]
+    nfields = sizes[:, 0] + sizes[:, 1]
+    nmeth = sizes[:, 2] + sizes[:, 3]
+    end = u + 4 + 2 * nfields + 3 * nmeth
+    ok = end <= vals.size
+    ok[ok] &= longs[end[ok]] == longs[u[ok]]
+    cls, u, sizes, nfields, nmeth, end = (a[ok] for a in (cls, u, sizes, nfields, nmeth, end))
+    if not cls.size:
+        return fast, empty
+
+    # Static field indices must be in range (static_fields() reads them byte-wise).
+    nst = sizes[:, 0]
+    if nst.sum():
+        fcls = np.repeat(np.arange(cls.size), nst)
+        fj = np.arange(fcls.size) - np.repeat(np.cumsum(nst) - nst, nst)
+        fdiff = vals[np.repeat(u + 4, nst) + 2 * fj]
+        fidx = _segment_cumsum(fdiff, np.repeat(np.cumsum(nst) - nst, nst))
+        bad_f = np.zeros(cls.size, dtype=bool)
+        bad_f[fcls[fidx >= len(dex.fields)]] = True
+    else:
+        bad_f = np.zeros(cls.size, dtype=bool)
+
+    total = int(nmeth.sum())
+    first = np.cumsum(nmeth) - nmeth
+    mcls = np.repeat(np.arange(cls.size), nmeth)
+    j = np.arange(total) - first[mcls]
+    tri = (u + 4 + 2 * nfields)[mcls] + 3 * j
+    diff, flags, code = vals[tri], vals[tri + 1], vals[tri + 2]
+    # method_idx restarts at each list: direct methods, then virtual methods.
+    virtual = j >= sizes[mcls, 2]
+    seg_first = first[mcls] + np.where(virtual, sizes[mcls, 2], 0)
+    midx = _segment_cumsum(diff, seg_first)
+    bad = bad_f
+    bad[mcls[midx >= len(dex.method_ids)]] = True
+
+    # Code items: even offset inside the file, insns_size read from the item.
+    has = code != 0
+    inside = has & (code % 2 == 0) & (code + 16 <= len(data))
+    n_insns = np.zeros(total, dtype=np.int64)
+    w = (code[inside] + 12) // 2
+    n_insns[inside] = dex.words[w].astype(np.int64) | (dex.words[w + 1].astype(np.int64) << 16)
+    start = np.where(inside, (code + 16) // 2, -1)
+    stop = np.where(inside, start + n_insns, -1)
+    outside = has & ~inside
+    cut = inside & (stop > nwords)
+    if outside.any() or cut.any():
+        bad[mcls[outside | cut]] = True  # the byte-wise reader reports these
+
+    keep_c = ~bad
+    keep_m = keep_c[mcls]
+    fast[cls[keep_c]] = True
+    parts = np.stack([midx, flags, cls[mcls], code, start, stop])[:, keep_m]
+    return fast, parts
+
+
+def _segment_cumsum(x: np.ndarray, seg_first: np.ndarray) -> np.ndarray:
+    """Running sums of ``x`` restarting at each segment (``seg_first[i]`` = index of the
+    first element of i's segment)."""
+    cs = np.cumsum(x)
+    return cs - cs[seg_first] + x[seg_first]
 
 
 def _payload_lengths(words: np.ndarray, pos: np.ndarray) -> np.ndarray:

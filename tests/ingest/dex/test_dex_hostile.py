@@ -195,17 +195,20 @@ def test_classes_sharing_one_class_data_are_read_once() -> None:
 
 
 def test_overlapping_code_items_are_bounded() -> None:
-    from scanner.ingest.dex.reader import DexFile, MethodDef
+    import numpy as np
+
+    from scanner.ingest.dex.reader import DexFile, MethodTable
 
     n = 200_000
     cls = ClassSpec("Lcom/x/A;", methods=[MethodSpec("f", "()V", 0x1, lambda r: [0] * n)])
     d = DexFile("classes.dex", build_dex([cls]))
     real = d.methods[0]
     # 5000 methods starting one unit apart inside the same code: quadratic without a cap
-    d.__dict__["methods"] = [
-        MethodDef(real.method_idx, 1, 0, real.code_off, real.insn_start + k, real.insn_end)
-        for k in range(5000)
-    ]
+    k = np.arange(5000, dtype=np.int64)
+    one = np.ones(5000, dtype=np.int64)
+    d.__dict__["method_table"] = MethodTable(
+        one * real.method_idx, one, one * 0, one * real.code_off, real.insn_start + k,
+        one * real.insn_end)
     t = time.perf_counter()
     ins = d.instructions
     assert time.perf_counter() - t < 10
