@@ -15,9 +15,9 @@ import functools
 from typing import Any
 
 import jinja2
-import yaml
 from markupsafe import Markup, escape
 
+from scanner.knowledge import read_yaml
 from scanner.paths import reports_dir
 from scanner.report.interface import ReportFormat
 from scanner.report.plot import pricing_plot, relative_differences
@@ -46,9 +46,9 @@ __all__ = ["SEVERITY_ORDER", "HtmlFormat", "group_by_basis", "messages", "pick"]
 @functools.cache
 def messages(lang: str) -> dict[str, str]:
     """The message catalog of a language (zh is the default and the fallback)."""
-    base = yaml.safe_load((reports_dir() / "i18n" / "zh.yaml").read_text("utf-8"))
+    base = read_yaml(reports_dir() / "i18n" / "zh.yaml")
     if lang != "zh":
-        base.update(yaml.safe_load((reports_dir() / "i18n" / f"{lang}.yaml").read_text("utf-8")))
+        base.update(read_yaml(reports_dir() / "i18n" / f"{lang}.yaml"))
     return base
 
 
@@ -62,6 +62,13 @@ def _env() -> jinja2.Environment:
     env.filters["ts"] = fmt_time
     env.filters["cls"] = dalvik_class
     return env
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    from scanner.report.precompile import load
+
+    return load(_env())
 
 
 def group_by_basis(findings: list[dict], lang: str) -> list[dict]:
@@ -163,7 +170,7 @@ class HtmlFormat(ReportFormat):
         m = messages(lang)
         findings = sorted_findings(doc)
         pricing = bool(doc.get("items") or doc.get("comparisons"))
-        html = _env().get_template("report.html.j2").render(
+        html = _template().render(
             doc=doc, lang=lang, m=m, pick=lambda v: pick(v, lang),
             pi=lambda p: pi_label(p, lang), severities=SEVERITY_ORDER,
             groups=group_by_basis(findings, lang), evidence=evidence_view,
