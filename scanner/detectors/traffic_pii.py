@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
@@ -47,9 +47,10 @@ from scanner.knowledge import read_yaml
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
-from scanner.model.traffic import Exchange
 from scanner.paths import rulesets_dir
-from scanner.pii import KnownValueMatcher, scan_exchange
+
+if TYPE_CHECKING:
+    from scanner.model.traffic import Exchange
 
 CONSENT_HOST = "appaudit.consent"
 STATE_HOST = "appaudit.state"
@@ -129,6 +130,8 @@ class TrafficPiiDetector(Detector):
 
     def traffic(self, ctx: ScanContext) -> Iterable[Item]:
         """Stream the capture and yield transmissions, facts, SDKs and skips."""
+        from scanner.pii import KnownValueMatcher, scan_exchange  # traffic scans only
+
         tr = ctx.traffic
         cfg = load_config(str(ctx.knowledge.folder) if ctx.knowledge else None)
         from scanner.sdk.catalog import default_catalog

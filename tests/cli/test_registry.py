@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import scanner.cli as pkg
 from scanner.cli import COMMAND_MODULES, cli
@@ -29,3 +30,19 @@ def test_scan_does_not_import_heavy_libraries():
             f"print(sorted(m for m in {heavy} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_apk_scan_to_json_loads_only_what_it_uses(tmp_path):
+    """A JSON-only APK scan imports neither the HTML/table formats nor the traffic
+    matchers (each costs start-up time on every scan)."""
+    apk = Path(__file__).resolve().parents[2] / "corpus" / "apk" / "clean.apk"
+    unwanted = ("jinja2", "pandas", "scanner.pii", "scanner.report.html", "scanner.report.csv",
+                "mitmproxy")
+    code = ("import sys\nfrom scanner.cli import main\n"
+            f"sys.argv = ['appaudit', 'scan', {str(apk)!r}, '--out', {str(tmp_path)!r}, "
+            "'--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED', sorted(m for m in {unwanted!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (tmp_path / "result.json").is_file()
+    assert out.stdout.strip().splitlines()[-1] == "LOADED []"
