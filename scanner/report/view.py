@@ -9,8 +9,8 @@ import datetime as _dt
 import functools
 from typing import Any
 
-import yaml
-
+from scanner.errors import RulesetError
+from scanner.knowledge import read_yaml
 from scanner.paths import rulesets_dir
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
@@ -83,10 +83,10 @@ def pi_rows(doc: dict[str, Any]) -> list[dict]:
 def pi_names() -> dict[str, dict[str, str]]:
     """Display names of PI type ids from rulesets/pi-types.yaml ({} when unreadable)."""
     try:
-        doc = yaml.safe_load((rulesets_dir() / "pi-types.yaml").read_text("utf-8")) or {}
+        doc = read_yaml(rulesets_dir() / "pi-types.yaml") or {}
         return {k: {"zh": str(v.get("zh", k)), "en": str(v.get("en", k))}
                 for k, v in (doc.get("pi_types") or {}).items() if isinstance(v, dict)}
-    except (OSError, yaml.YAMLError, AttributeError):
+    except (OSError, RulesetError, AttributeError):
         return {}
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import RulesetError, UsageError
-from scanner.knowledge import Knowledge, load_knowledge, read_yaml
+from scanner.knowledge import Knowledge, load_knowledge, parse_yaml
+from scanner.knowledge.validated import digest, is_validated
 from scanner.model.facts import Fact
 from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
 from scanner.rules.match import fact_matches, finding_id, group_facts
@@ -123,10 +124,12 @@ def resolve_citation(knowledge: Knowledge, cite: str, note: str | None, where: s
                     verified=entry.get("verified"))
 
 
-def parse_rule(doc: Any, path: Path, knowledge: Knowledge) -> Rule:
-    """Validate one rule document and resolve its citations."""
+def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True) -> Rule:
+    """Validate one rule document and resolve its citations (``validate=False`` skips the
+    JSON Schema check, for a stamped ruleset: see :mod:`scanner.knowledge.validated`)."""
     where = str(path)
-    validate_rule(doc, where)
+    if validate:
+        validate_rule(doc, where)
     if not path.name.startswith(doc["id"]):
         raise RulesetError(f"{where}: file name must start with the rule id {doc['id']}")
     cites = tuple(resolve_citation(knowledge, lb["cite"], lb.get("note"), where)
@@ -165,6 +168,7 @@ class RuleSet:
 
     rules: tuple[Rule, ...]
     knowledge: Knowledge
+    digest: str | None = None  # see scanner.knowledge.validated
 
     def get(self, rule_id: str) -> Rule:
         """The rule with that id; :class:`UsageError` when unknown."""
@@ -187,20 +191,39 @@ class RuleSet:
         return out
 
 
+def rule_files(folder: Path) -> list[tuple[str, bytes]]:
+    """``(path relative to folder, bytes)`` of every rule file of a rulesets folder."""
+    out = []
+    for path in sorted((folder / "rules").rglob("*.yaml")):
+        try:
+            out.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+        except OSError as e:
+            raise RulesetError(f"{path}: cannot read: {e}") from e
+    return out
+
+
 @functools.cache
 def load_rules(folder: Path | None = None) -> RuleSet:
-    """Load every rule file below ``<rulesets>/rules``."""
+    """Load every rule file below ``<rulesets>/rules`` (cached per folder)."""
+    return load_rules_from(folder)
+
+
+def load_rules_from(folder: Path | None = None, trust: bool = True) -> RuleSet:
+    """Load every rule file below ``<rulesets>/rules``; with ``trust``, a ruleset whose
+    digest equals its validation stamp skips the schema check (same rules either way)."""
     knowledge = load_knowledge(folder)
-    rules_dir = knowledge.folder / "rules"
+    files = rule_files(knowledge.folder)
+    value = digest("rules", files)
+    validate = not (trust and is_validated(knowledge.folder, "rules", value))
     rules = []
     seen: dict[str, Path] = {}
-    for path in sorted(rules_dir.rglob("*.yaml")):
-        doc = read_yaml(path)
-        rule = parse_rule(doc, path, knowledge)
+    for rel, raw in files:
+        path = knowledge.folder / rel
+        rule = parse_rule(parse_yaml(raw, path), path, knowledge, validate=validate)
         if rule.id in seen:
             raise RulesetError(f"{path}: rule id {rule.id} already used by {seen[rule.id]}")
         seen[rule.id] = path
         rules.append(rule)
     if not rules:
-        raise RulesetError(f"{rules_dir}: no rule files found")
-    return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), knowledge)
+        raise RulesetError(f"{knowledge.folder / 'rules'}: no rule files found")
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), knowledge, value)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
-
-import jsonschema
 
 from scanner.errors import RulesetError
 
@@ -76,12 +75,18 @@ RULE_SCHEMA: dict[str, Any] = {
 }
 
 
-_VALIDATOR = jsonschema.Draft202012Validator(RULE_SCHEMA)  # schema checked once, in the tests
+@functools.cache
+def _validator() -> Any:
+    import jsonschema  # imported on first use: ~30 ms that a trusted ruleset never needs
+
+    return jsonschema.Draft202012Validator(RULE_SCHEMA)  # schema checked once, in the tests
 
 
 def validate_rule(doc: Any, where: str) -> None:
     """Raise :class:`RulesetError` naming the file and the first schema violation."""
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(doc))
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     if error is not None:
         e = error
         path = "/".join(str(p) for p in e.absolute_path) or "(top)"

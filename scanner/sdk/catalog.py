@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
 from scanner.errors import RulesetError
-from scanner.sdk.loader import load_files
+from scanner.sdk.loader import catalogue_files, load_files
 from scanner.sdk.model import SdkMatch, SdkSignature
 
 _PKG = Path(__file__).resolve().parent.parent  # the scanner package folder
@@ -212,7 +212,7 @@ class SdkCatalog:
         folder = Path(dir) if dir is not None else rulesets_dir() / "sdks"
         if not folder.is_dir():
             raise RulesetError(f"SDK signature folder not found: {folder}")
-        loaded = load_files([*folder.glob("*.yaml"), *folder.glob("*.json")])
+        loaded = load_files(catalogue_files(folder))
         return cls(loaded.signatures, version=loaded.version, sha256=loaded.sha256,
                    files=loaded.files)
 

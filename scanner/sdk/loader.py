@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from scanner.errors import RulesetError
+from scanner.knowledge.validated import digest, is_validated, parsed_yaml
 from scanner.sdk.model import SdkSignature
 
 FORMAT_VERSION = 1
@@ -57,6 +58,7 @@ class LoadedFiles:
     files: tuple[str, ...]
     version: int
     sha256: str
+    digest: str | None = None  # see scanner.knowledge.validated
 
 
 def _fail(where: str, msg: str) -> RulesetError:
@@ -143,36 +145,67 @@ def parse_entry(entry: Any, where: str, precedence: int, file: str) -> SdkSignat
         raise _fail(where, "tracker must be true or false")
     src = entry.get("source")
     if isinstance(src, dict):
-        source, source_url = str(src.get("name", "")), src.get("url")
+        source = str(src.get("name", ""))
     elif isinstance(src, str):
-        source, source_url = src, None
+        source = src
     else:
         raise _fail(where, "source is required (a name, or {name, url})")
     if not source:
         raise _fail(where, "source name is empty")
+    return _build(entry, precedence, file)
+
+
+def _strip(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) else None
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _build(entry: dict[str, Any], precedence: int, file: str) -> SdkSignature:
+    """The signature of an entry already known to be valid (by :func:`parse_entry`, or by
+    the catalogue's validation stamp)."""
+    categories = _tuple(entry.get("categories"))
+    tracker = entry.get("tracker")
+    if tracker is None:
+        tracker = set(categories) != {"development"}
+    src = entry.get("source")
+    if isinstance(src, dict):
+        source, source_url = str(src.get("name", "")), src.get("url")
+    else:
+        source, source_url = src, None
+    ex = entry.get("exodus_id")
+    hint = entry.get("version_hint") or {}
     return SdkSignature(
-        id=ident,
-        name=name,
-        name_zh=_opt_str(entry, "name_zh", where),
-        vendor=_opt_str(entry, "vendor", where),
-        country=country,
+        id=entry["id"],
+        name=entry["name"].strip(),
+        name_zh=_strip(entry.get("name_zh")),
+        vendor=_strip(entry.get("vendor")),
+        country=_strip(entry.get("country")),
         categories=categories,
-        code_prefixes=prefixes,
-        code_regexes=code_rx,
-        hosts=hosts,
-        host_regexes=host_rx,
+        code_prefixes=_tuple(entry.get("code_signature")),
+        code_regexes=_tuple(entry.get("code_regex")),
+        hosts=_tuple(entry.get("network_signature")),
+        host_regexes=_tuple(entry.get("network_regex")),
         version_hint=tuple(sorted(hint.items())),
         source=source,
         source_url=str(source_url) if source_url else None,
-        exodus_ids=tuple(ex_list),
+        exodus_ids=() if ex is None else tuple(ex) if isinstance(ex, list) else (ex,),
         tracker=tracker,
         precedence=precedence,
         file=file,
     )
 
 
-def parse_document(doc: Any, file: str) -> list[SdkSignature]:
-    """Validate one parsed YAML file and return its signatures in file order."""
+def parse_document(doc: Any, file: str, validate: bool = True) -> list[SdkSignature]:
+    """Validate one parsed YAML file and return its signatures in file order
+    (``validate=False``: a stamped catalogue, see :mod:`scanner.knowledge.validated`)."""
+    if not validate:
+        precedence = doc.get("precedence", 0)
+        return [_build(item, precedence, file) for item in doc["sdks"]]
     if not isinstance(doc, dict):
         raise _fail(file, "top level must be a mapping")
     unknown = set(doc) - _FILE_KEYS
@@ -194,28 +227,43 @@ def parse_document(doc: Any, file: str) -> list[SdkSignature]:
     ]
 
 
-def load_files(paths: Iterable[Path]) -> LoadedFiles:
-    """Load the given YAML files (sorted by name); ids must be unique across all of them."""
+def catalogue_files(folder: Path) -> list[Path]:
+    """The signature files of a rulesets/sdks folder."""
+    return [*folder.glob("*.yaml"), *folder.glob("*.json")]
+
+
+def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
+    """Load the given YAML/JSON files (sorted by name); ids must be unique across all of
+    them. With ``trust``, files whose digest equals the validation stamp of their rulesets
+    folder (the parent of their folder) are not validated entry by entry again."""
     ordered = sorted(paths, key=lambda p: p.name)
     if not ordered:
         raise RulesetError("no SDK signature files (*.yaml, *.json) found")
-    digest = hashlib.sha256()
-    sigs: list[SdkSignature] = []
-    seen: dict[str, str] = {}
+    raws: list[tuple[Path, bytes]] = []
     for path in ordered:
         try:
-            raw = path.read_bytes()
+            raws.append((path, path.read_bytes()))
         except OSError as e:
             raise RulesetError(f"{path}: cannot read: {e}") from e
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+    stamp = digest("sdks", [(p.name, raw) for p, raw in raws])
+    folders = {p.parent for p in ordered}
+    validate = not (trust and len(folders) == 1
+                    and is_validated(ordered[0].parent.parent, "sdks", stamp))
+    files_digest = hashlib.sha256()
+    sigs: list[SdkSignature] = []
+    seen: dict[str, str] = {}
+    for path, raw in raws:
+        files_digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             if path.suffix == ".json":  # generated catalogues: JSON loads far faster
                 doc = json.loads(raw)
             else:
-                doc = yaml.load(raw, Loader=_Loader)  # noqa: S506 - safe loader
+                doc = parsed_yaml(raw)
+                if doc is None:
+                    doc = yaml.load(raw, Loader=_Loader)  # noqa: S506 - safe loader
         except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
             raise RulesetError(f"{path.name}: invalid {path.suffix[1:].upper()}: {e}") from e
-        for sig in parse_document(doc, path.name):
+        for sig in parse_document(doc, path.name, validate):
             if sig.id in seen:
                 raise RulesetError(
                     f"{path.name}: duplicate SDK id {sig.id!r} (first in {seen[sig.id]})"
@@ -226,5 +274,6 @@ def load_files(paths: Iterable[Path]) -> LoadedFiles:
         signatures=tuple(sigs),
         files=tuple(p.name for p in ordered),
         version=FORMAT_VERSION,
-        sha256=digest.hexdigest(),
+        sha256=files_digest.hexdigest(),
+        digest=stamp,
     )
