@@ -14,7 +14,8 @@ Parsing the shipped YAML (rulesets/ and the report message catalogs) takes anoth
 ~50 ms even with libyaml. The same file keeps each one's parsed content as JSON, keyed by
 the SHA-256 of its bytes: :func:`parsed_yaml` returns a fresh copy for bytes it knows and
 None for any other, which is then parsed as YAML. Only documents that survive a JSON
-round trip unchanged are kept (no dates, no non-string keys).
+round trip unchanged are kept (dates are kept as ``{"$date": ...}``; documents with
+non-string keys or other types are not kept).
 
 The test suite fails when the file is out of date:
 
@@ -24,6 +25,7 @@ The test suite fails when the file is out of date:
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import hashlib
 import json
@@ -73,9 +75,24 @@ def is_validated(folder: Path, kind: str, value: str | None) -> bool:
 
 
 @functools.cache
-def _yaml_cache() -> dict[str, str]:
+def _yaml_cache() -> dict[str, dict]:
     cache = _stamps(rulesets_dir()).get("yaml")
     return cache if isinstance(cache, dict) else {}
+
+
+_DATE = "$date"
+
+
+def _encode_date(value: object) -> dict:
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return {_DATE: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+def _decode_date(obj: dict) -> object:
+    if len(obj) == 1 and _DATE in obj:
+        return _dt.date.fromisoformat(obj[_DATE])
+    return obj
 
 
 def parsed_yaml(raw: bytes) -> object | None:
@@ -83,12 +100,15 @@ def parsed_yaml(raw: bytes) -> object | None:
     cache = _yaml_cache()
     if not cache:
         return None
-    text = cache.get(hashlib.sha256(raw).hexdigest())
-    return None if text is None else json.loads(text)
+    entry = cache.get(hashlib.sha256(raw).hexdigest())
+    if not isinstance(entry, dict):
+        return None
+    hook = _decode_date if entry.get("dates") else None
+    return json.loads(entry["json"], object_hook=hook)
 
 
-def _yaml_files(folder: Path) -> dict[str, str]:
-    """sha256 -> JSON text of every YAML file of rulesets/ and reports/ that round-trips."""
+def _yaml_files(folder: Path) -> dict[str, dict]:
+    """sha256 -> {json, dates} of every YAML file of rulesets/ and reports/ that round-trips."""
     import yaml
 
     from scanner.paths import reports_dir
@@ -103,10 +123,18 @@ def _yaml_files(folder: Path) -> dict[str, str]:
             doc = yaml.load(raw, Loader=loader)  # noqa: S506 - a safe loader
             try:
                 text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-            except (TypeError, ValueError):
+                dates = False
+            except TypeError:  # YAML dates: kept as {"$date": "..."}
+                try:
+                    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"),
+                                      default=_encode_date)
+                except (TypeError, ValueError):
+                    continue
+                dates = True
+            except ValueError:
                 continue
-            if json.loads(text) == doc:
-                out[hashlib.sha256(raw).hexdigest()] = text
+            if json.loads(text, object_hook=_decode_date if dates else None) == doc:
+                out[hashlib.sha256(raw).hexdigest()] = {"json": text, "dates": dates}
     return out
 
 

@@ -61,3 +61,16 @@ def test_a_missing_or_foreign_stamp_validates(copy):
     validated._stamps.cache_clear()
     rules = load_rules_from(copy, trust=True)
     assert not validated.is_validated(copy, "rules", rules.digest)
+
+
+def test_every_shipped_yaml_is_preparsed_exactly():
+    import yaml
+
+    files = [p for root in (RULESETS, REPO / "reports") for p in sorted(root.rglob("*.yaml"))
+             if "_tools" not in p.relative_to(root).parts]
+    assert len(files) > 20
+    for path in files:
+        raw = path.read_bytes()
+        fresh = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert validated.parsed_yaml(raw) == fresh, path
+        assert validated.parsed_yaml(raw + b"\n# edited\n") is None, path
