@@ -194,11 +194,18 @@ class DexIndex:
         return descriptor in self._classes
 
     @cached_property
-    def _methods_by_class(self) -> dict[tuple[int, int], list[int]]:
-        out: dict[tuple[int, int], list[int]] = {}
+    def _methods_by_class(self) -> dict[tuple[int, int], range]:
+        """(dex, class_def) -> positions of its methods (the method table is in class_def
+        order, so each class's methods are one run)."""
+        out: dict[tuple[int, int], range] = {}
         for di, d in enumerate(self.dexes):
-            for k, c in enumerate(d.method_table.class_def.tolist()):
-                out.setdefault((di, c), []).append(k)
+            cd = d.method_table.class_def
+            if not cd.size:
+                continue
+            starts = np.flatnonzero(np.concatenate(([True], cd[1:] != cd[:-1])))
+            ends = np.append(starts[1:], cd.size)
+            for c, a, b in zip(cd[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+                out[(di, c)] = range(a, b)
         return out
 
     def class_methods(self, descriptor: str) -> list[MethodRef]:
@@ -206,7 +213,7 @@ class DexIndex:
         loc = self._classes.get(descriptor)
         if loc is None:
             return []
-        return [MethodRef(loc[0], k) for k in self._methods_by_class.get(loc, [])]
+        return [MethodRef(loc[0], k) for k in self._methods_by_class.get(loc, ())]
 
     def class_info(self, descriptor: str) -> ClassInfo | None:
         """Superclass, interfaces and methods of an app class (None if not defined)."""
