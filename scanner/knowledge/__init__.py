@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scanner.errors import RulesetError
 from scanner.knowledge.validated import parsed_yaml
 from scanner.paths import rulesets_dir
 
-# libyaml's parser when PyYAML was built with it (five times faster on the rulesets)
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def load_yaml(raw: bytes) -> Any:
+    """PyYAML's safe loader, libyaml's when PyYAML was built with it (five times faster);
+    imported on first use, since shipped files usually come pre-parsed."""
+    import yaml
+
+    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 def read_yaml(path: Path) -> Any:
@@ -41,8 +44,10 @@ def parse_yaml(raw: bytes, where: str | Path) -> Any:
     known = parsed_yaml(raw)
     if known is not None:
         return known
+    import yaml
+
     try:
-        return yaml.load(raw, Loader=_LOADER)  # noqa: S506 - a safe loader
+        return load_yaml(raw)
     except yaml.YAMLError as e:
         raise RulesetError(f"{where}: invalid YAML ({e})".replace("\n", " ")) from e
 
