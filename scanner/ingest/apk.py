@@ -1,7 +1,8 @@
 """APK ingest: container, manifest, resources and signatures become :class:`ApkEvidence`.
 
-androguard parses the binary XML, the resource table and the signing
-blocks; everything it reads has first passed :class:`SafeZip`'s checks.
+androguard parses the binary XML and the signing blocks; :mod:`scanner.ingest.arsc`
+resolves the few resource ids needed (label, icon, version name) in resources.arsc.
+Everything they read has first passed :class:`SafeZip`'s checks.
 androguard's loguru logging is silenced here, since it logs every step at
 DEBUG by default and that doubles its run time.
 """
@@ -18,13 +19,13 @@ from lxml import etree
 
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
+from scanner.ingest.arsc import ResourceTable, ResourceTableError
 from scanner.ingest.safezip import (
     MAX_ARSC,
     MAX_DEX,
     MAX_MANIFEST,
     MAX_SMALL,
     MAX_TOTAL_DEX,
-    ApkContainerError,
     SafeZip,
     ZipBombError,
 )
@@ -44,7 +45,7 @@ from scanner.model.locator import Locator
 _loguru.disable("androguard")
 
 from androguard.core.apk import APK  # noqa: E402
-from androguard.core.axml import ARSCParser, AXMLPrinter  # noqa: E402
+from androguard.core.axml import AXMLPrinter  # noqa: E402
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 MAX_APK_BYTES = 4 << 30
@@ -210,31 +211,30 @@ class ApkReader:
         return root
 
     @staticmethod
-    def _arsc(zf: SafeZip, label: str):
+    def _arsc(zf: SafeZip, label: str) -> ResourceTable | None:
         if not zf.has("resources.arsc"):
             return None
+        raw = zf.read("resources.arsc", MAX_ARSC)
         try:
-            return ARSCParser(zf.read("resources.arsc", MAX_ARSC))
-        except (ZipBombError, ApkContainerError):
-            raise
-        except Exception:  # a broken resource table only costs us the label
+            return ResourceTable(raw)
+        except ResourceTableError:  # a broken resource table only costs us the label
             return None
 
     @staticmethod
-    def _label(app_el, arsc) -> str | None:
+    def _label(app_el, arsc: ResourceTable | None) -> str | None:
         if app_el is None:
             return None
         return _resolve_str(_attr(app_el, "label"), arsc)
 
     @staticmethod
-    def _icon(app_el, arsc, zf: SafeZip) -> bytes | None:
+    def _icon(app_el, arsc: ResourceTable | None, zf: SafeZip) -> bytes | None:
         """The launcher icon's largest bitmap (PNG or WebP, at most 512 KiB), if any."""
         ref = _attr(app_el, "icon") if app_el is not None else None
         if not ref or not ref.startswith("@") or arsc is None:
             return None
         try:
-            paths = [v for _, v in arsc.get_resolved_res_configs(int(ref[1:].split(":")[-1], 16))]
-        except Exception:  # unresolvable reference: no icon
+            paths = [v for _, v in arsc.resolve(int(ref[1:].split(":")[-1], 16))]
+        except (ValueError, ResourceTableError):  # unresolvable reference: no icon
             return None
         candidates = [p for p in paths if isinstance(p, str) and zf.has(p)
                       and p.endswith((".png", ".webp")) and zf.entries[p].size <= ICON_MAX]
@@ -357,22 +357,18 @@ def _signer(fp: str, der: bytes, schemes: list[str]) -> Signer:
                   sha1=hashlib.sha1(der).hexdigest(), not_before=not_before, not_after=not_after)
 
 
-def _resolve_str(value: str | None, arsc) -> str | None:
-    """Resolve ``@7F0B0020``-style references through the resource table (default config)."""
+def _resolve_str(value: str | None, arsc: ResourceTable | None) -> str | None:
+    """Resolve ``@7F0B0020``-style references through the resource table.
+
+    The value of the configuration without language and region wins, else the first one;
+    an unresolvable reference stays as it is.
+    """
     if value is None or not value.startswith("@") or arsc is None:
         return value
     try:
-        rid = int(value[1:].split(":")[-1], 16)
-        configs = arsc.get_resolved_res_configs(rid)
-    except Exception:
+        configs = arsc.resolve(int(value[1:].split(":")[-1], 16))
+    except (ValueError, ResourceTableError):
         return value
     if not configs:
         return value
-    for config, text in configs:
-        try:
-            blank = ("\x00\x00", "")
-            if config.get_language() in blank and config.get_country() in blank:
-                return text
-        except Exception:
-            break
-    return configs[0][1]
+    return next((text for config, text in configs if config.default_locale), configs[0][1])
