@@ -42,8 +42,9 @@ from __future__ import annotations
 import logging
 import re
 import struct
+from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -59,6 +60,7 @@ from scanner.ingest.dex.index import (
     DexIndex,
     MethodRef,
 )
+from scanner.ingest.dex.reader import NO_INDEX, DexFile
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +198,290 @@ class ReachResult:
     reason: str = ""
 
 
+#: A method is a node ``dex << _SHIFT | position in DexFile.methods``: one int is much
+#: cheaper to hash and compare than a MethodRef, and the search handles thousands.
+_SHIFT = 32
+_LOW = (1 << _SHIFT) - 1
+
+#: Owner sets of a method's call edges (see _predecessors).
+_OWN_CLASS, _OWN_DOWN, _OWN_ALL = 0, 1, 2
+
+_NO_CALLERS: tuple[int, ...] = ()
+
+#: Largest number of distinct method names decoded to rule out a name in another dex
+#: without a string-table lookup (small secondary dex files).
+_NAME_SET_LIMIT = 4000
+
+#: Classes of one name+proto checked one by one (more are indexed by name first).
+_SMALL_GROUP = 8
+
+
+def _stable_order(*keys: np.ndarray) -> np.ndarray:
+    """Indices that sort by ``keys[0]``, then ``keys[1]`` ..., ties in index order (a
+    stable sort). Non-negative integer keys are sorted 16 bits at a time, least
+    significant first, so that numpy uses its radix sort."""
+    n = keys[0].size
+    order = np.arange(n, dtype=np.int64)
+    for key in reversed(keys):
+        key = np.asarray(key, dtype=np.int64)
+        top = int(key.max()) if n else 0
+        shift = 0
+        while True:
+            digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
+            order = order[np.argsort(digit, kind="stable")]
+            shift += 16
+            if top >> shift == 0:
+                break
+    return order
+
+
+class _DexTables:
+    """Lookup tables of one dex for the search, each built on first use."""
+
+    def __init__(self, dex: DexFile, position: int) -> None:
+        self.dex = dex
+        self.base = position << _SHIFT
+        mt = dex.method_table
+        self.m_idx: list[int] = mt.method_idx.tolist()
+        self.m_flags: list[int] = mt.access_flags.tolist()
+        self.m_cdef: list[int] = mt.class_def.tolist()
+        self.id_name = dex.method_ids["name"]
+        self.id_proto = dex.method_ids["proto"]
+        self.cdef_names: dict[int, str] = {}
+        self._type_names: dict[int, str] = {}
+        self._groups: dict[int, dict[int, list[int]]] = {}
+        self._group_names: dict[int, dict[str, list[int]]] = {}
+        self._callers: dict[int, tuple[int, ...]] = {}
+        self._strings: dict[str, int] = {}
+        self._types: dict[str, int] = {}
+
+    def class_name(self, cdef: int) -> str:
+        hit = self.cdef_names.get(cdef)
+        if hit is None:
+            hit = self.cdef_names[cdef] = self.dex.class_name(cdef)
+        return hit
+
+    def type_name(self, t: int) -> str:
+        hit = self._type_names.get(t)
+        if hit is None:
+            hit = self._type_names[t] = self.dex.type_name(t)
+        return hit
+
+    def name_proto(self, midx: int) -> tuple[int, int]:
+        return int(self.id_name[midx]), int(self.id_proto[midx])
+
+    def class_methods(self, cdef: int) -> list[int]:
+        """Positions in ``methods`` of class_def ``cdef``'s methods, ascending (the
+        order of DexIndex.class_methods)."""
+        cd = self.m_cdef
+        if self._cdef_sorted:
+            return list(range(bisect_left(cd, cdef), bisect_right(cd, cdef)))
+        return [k for k, c in enumerate(cd) if c == cdef]
+
+    @cached_property
+    def _cdef_sorted(self) -> bool:
+        c = self.dex.method_table.class_def
+        return bool(np.all(c[1:] >= c[:-1]))
+
+    # ------------------------------------------------------- string lookups
+    def find_string(self, value: str) -> int:
+        """``DexFile.find_string(value)``: the same binary search over the same
+        strings (so the same answer, even on a damaged table), with the probed
+        strings kept in a list instead of behind two calls each."""
+        hit = self._strings.get(value)
+        if hit is None:
+            probe = self._probe
+            string = self.dex.string
+            lo, hi = 0, len(probe)
+            while lo < hi:  # bisect.bisect_left, as DexFile._string_lower_bound
+                mid = (lo + hi) // 2
+                s = probe[mid]
+                if s is None:
+                    s = probe[mid] = string(mid)
+                if s < value:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            hit = lo if lo < len(probe) and string(lo) == value else -1
+            self._strings[value] = hit
+        return hit
+
+    @cached_property
+    def _probe(self) -> list[str | None]:
+        return [None] * len(self.dex.string_offs)
+
+    def find_type(self, descriptor: str) -> int:
+        """``DexFile.find_type(descriptor)``: the type whose descriptor string is
+        find_string(descriptor) (the first one if the type table repeats it)."""
+        hit = self._types.get(descriptor)
+        if hit is None:
+            by_string = self._type_of_string
+            if by_string is None:
+                hit = self.dex.find_type(descriptor)
+            else:
+                s = self.find_string(descriptor)
+                hit = by_string.get(s, -1) if s >= 0 else -1
+            self._types[descriptor] = hit
+        return hit
+
+    @cached_property
+    def _type_of_string(self) -> dict[int, int] | None:
+        """string index -> type index when type_ids are strictly increasing (as the
+        format requires), where DexFile.find_type's search finds the only match."""
+        td = self.dex.type_desc
+        if td.size > 1 and not bool(np.all(td[1:] > td[:-1])):
+            return None
+        return dict(zip(td.tolist(), range(td.size), strict=True))
+
+    @cached_property
+    def method_names(self) -> frozenset[str] | None:
+        """Names of this dex's method_ids, when there are few enough to decode them
+        all (None otherwise)."""
+        idx = unique(self.id_name.astype(np.int64)).tolist()
+        if len(idx) > _NAME_SET_LIMIT:
+            return None
+        return frozenset(self.dex.string(i) for i in idx)
+
+    # ------------------------------------------------------ name+proto groups
+    @cached_property
+    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """method_ids sorted by (name, proto), stable: (keys in that order, the order,
+        first position of each run of one key (+ the end), run of each method_id,
+        classes)."""
+        name = self.id_name.astype(np.int64)
+        proto = self.id_proto.astype(np.int64)
+        order = _stable_order(name, proto)
+        keys = (name * (len(self.dex.protos) + 1) + proto)[order]
+        first = np.ones(keys.size, dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.append(np.flatnonzero(first), keys.size)
+        run_of = np.empty(keys.size, dtype=np.int64)
+        run_of[order] = np.cumsum(first) - 1
+        return keys, order, starts, run_of, self.dex.method_ids["cls"].astype(np.int64)
+
+    def sig_run(self, midx: int) -> int:
+        """Run (see _sig_index) of method_id ``midx``'s name and proto."""
+        return int(self._sig_index[3][midx])
+
+    def find_sig_run(self, name_idx: int, proto_idx: int) -> int:
+        """Run of this name and proto, -1 if no method_id has them."""
+        keys, _order, _starts, run_of, _cls = self._sig_index
+        k = name_idx * (len(self.dex.protos) + 1) + proto_idx
+        i = int(np.searchsorted(keys, k))
+        if i < keys.size and int(keys[i]) == k:
+            return int(run_of[int(self._sig_index[1][i])])
+        return -1
+
+    def sig_groups(self, run: int) -> dict[int, list[int]]:
+        """type index -> ascending method_ids of that class in one name+proto run."""
+        hit = self._groups.get(run)
+        if hit is None:
+            _keys, order, starts, _run_of, cls = self._sig_index
+            mids = order[starts[run] : starts[run + 1]]
+            hit = {}
+            for m, t in zip(mids.tolist(), cls[mids].tolist(), strict=True):
+                hit.setdefault(t, []).append(m)
+            self._groups[run] = hit
+        return hit
+
+    def select(self, run: int, groups: dict[int, list[int]], owners: frozenset[str]) -> list[int]:
+        """The method_ids in ``groups`` whose class is ``find_type(c)`` for a ``c`` in
+        ``owners``. A type found for ``c`` is named ``c``, so only owners naming a
+        class of the group need the lookup."""
+        find_type = self.find_type
+        w: list[int] = []
+        if len(owners) == 1:
+            for c in owners:
+                ms = groups.get(find_type(c))
+                if ms:
+                    w.extend(ms)
+            return w
+        if len(groups) <= _SMALL_GROUP:
+            type_name = self.type_name
+            for t, ms in groups.items():
+                c = type_name(t)
+                if c in owners and find_type(c) == t:
+                    w.extend(ms)
+            return w
+        names = self._group_names.get(run)
+        if names is None:
+            names = {}
+            for t in groups:
+                names.setdefault(self.type_name(t), []).append(t)
+            self._group_names[run] = names
+        if len(owners) <= len(names):
+            for c in owners:
+                ts = names.get(c)
+                if ts is not None:
+                    t = find_type(c)
+                    if t in ts:
+                        w.extend(groups[t])
+        else:
+            for c, ts in names.items():
+                if c in owners:
+                    t = find_type(c)
+                    if t in ts:
+                        w.extend(groups[t])
+        return w
+
+    # ------------------------------------------------------------- call sites
+    @cached_property
+    def _invokes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row starts per method_id, invoke owners ordered by called method_id)."""
+        _pos, _op, arg, owner = self.dex.operand_sites("invoke")
+        n = len(self.dex.method_ids)
+        small = arg.astype(np.uint16) if n <= 0x10000 else arg
+        order = np.argsort(small, kind="stable")
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
+        return ptr, owner[order]
+
+    def callers(self, midx: int) -> tuple[int, ...]:
+        """Nodes of the methods invoking method_id ``midx``, ascending, distinct."""
+        hit = self._callers.get(midx)
+        if hit is None:
+            ptr, owner = self._invokes
+            rows = owner[ptr[midx] : ptr[midx + 1]].tolist()
+            base = self.base
+            hit = tuple(base | o for o in sorted(set(rows)) if o >= 0) if rows else _NO_CALLERS
+            self._callers[midx] = hit
+        return hit
+
+    @cached_property
+    def _class_init(self) -> tuple[list[int], list[int]]:
+        """Instructions that initialise a class, as (class type, owner) sorted by type:
+        new-instance of it, invoke-static of its method_ids, static field access of its
+        field_ids."""
+        d = self.dex
+        _p, _o, narg, nowner = d.operand_sites("new")
+        _p, iop, iarg, iowner = d.operand_sites("invoke")
+        _p, fop, farg, fowner = d.operand_sites("field")
+        si = (iop == 0x71) | (iop == 0x77)
+        sf = (fop >= opcodes.STATIC_FIELD_OPS[0]) & (fop <= opcodes.STATIC_FIELD_OPS[-1])
+        cls = np.concatenate(
+            [
+                narg,
+                d.method_ids["cls"][iarg[si]].astype(np.int64),
+                d.fields["cls"][farg[sf]].astype(np.int64),
+            ]
+        )
+        owner = np.concatenate([nowner, iowner[si], fowner[sf]])
+        order = _stable_order(cls)
+        return cls[order].tolist(), owner[order].tolist()
+
+    def class_users(self, type_idx: int) -> list[int]:
+        """Nodes of the methods initialising type ``type_idx``, ascending, distinct."""
+        cls, owner = self._class_init
+        rows = owner[bisect_left(cls, type_idx) : bisect_right(cls, type_idx)]
+        base = self.base
+        return [base | o for o in sorted(set(rows)) if o >= 0]
+
+    def nodes(self, rows: np.ndarray) -> list[int]:
+        """Nodes of the distinct non-negative method positions in ``rows``, ascending."""
+        base = self.base
+        return [base | o for o in unique(rows).tolist() if o >= 0]
+
+
 class Reachability:
     """Backward reachability over an index; answers are memoised across queries."""
 
@@ -209,8 +495,20 @@ class Reachability:
         self.index = index
         self.entry_classes = frozenset(entry_classes)
         self.max_nodes = max_nodes
-        self._known: dict[MethodRef, tuple[PathStep, ...] | bool] = {}
-        self._preds: dict[MethodRef, list[tuple[MethodRef, str]]] = {}
+        # Per node: the entry-to-node path, or False (no entry point reaches it).
+        self._known: dict[int, tuple[PathStep, ...] | bool] = {}
+        self._preds: dict[int, list[tuple[Sequence[int], str]]] = {}
+        self._entry: dict[int, bool] = {}
+        self._descs: dict[int, str] = {}
+        self._found: dict[str, int | None] = {}
+        self._anc: dict[str, frozenset[str]] = {}
+        self._desc_cls: dict[str, frozenset[str]] = {}
+        self._owner_sets: dict[tuple[str, int], frozenset[str]] = {}
+        self._framework: dict[str, bool] = {}
+        self._inst: dict[str, list[int]] = {}
+        self._cls_users: dict[str, list[int]] = {}
+        self._refl: dict[tuple[str, str], list[int]] = {}
+        self._foreign: dict[tuple[int, str, str], int] = {}
 
     # -------------------------------------------------------------- public
     def is_reachable(self, method: MethodRef | str) -> bool | None:
@@ -228,49 +526,72 @@ class Reachability:
     def check(self, method: MethodRef | str) -> ReachResult:
         """Full answer for an app method (a MethodRef or ``Lcls;->name(params)ret``)."""
         if isinstance(method, str):
-            ref = self.index.find_method(method)
-            if ref is None:
+            node = self._find_method(method)
+            if node is None:
                 return ReachResult(method, None, reason="method not defined in the app")
         else:
-            ref = method
-        desc = self.index.method_descriptor(ref)
-        known = self._known.get(ref)
+            node = (method.dex << _SHIFT) | method.method
+        desc = self._desc(node)
+        known = self._known.get(node)
         if known is False:
             return ReachResult(desc, False, reason="no entry point reaches it")
         if isinstance(known, tuple):
             return ReachResult(desc, True, known)
-        return self._search(ref, desc)
+        return self._search(node, desc)
+
+    def _find_method(self, descriptor: str) -> int | None:
+        """Node of DexIndex.find_method(descriptor) (same first match), memoised."""
+        if descriptor in self._found:
+            return self._found[descriptor]
+        found = None
+        cls, sep, sig = descriptor.partition("->")
+        loc = self.index._classes.get(cls) if sep else None
+        if loc is not None:
+            di, c = loc
+            t = self._tables[di]
+            d = t.dex
+            for k in t.class_methods(c):
+                midx = t.m_idx[k]
+                if sig.startswith(d.string(t.name_proto(midx)[0])) and d.method_name(midx) == sig:
+                    found = t.base | k
+                    break
+        self._found[descriptor] = found
+        return found
 
     # ------------------------------------------------------------- search
-    def _search(self, start: MethodRef, desc: str) -> ReachResult:
-        parent: dict[MethodRef, tuple[MethodRef, str] | None] = {start: None}
+    def _search(self, start: int, desc: str) -> ReachResult:
+        known_of = self._known
+        is_entry = self._is_entry
+        predecessors = self._predecessors
+        parent: dict[int, tuple[int, str] | None] = {start: None}
         queue = deque([start])
         expanded = 0
+        limit = self.max_nodes
         while queue:
             node = queue.popleft()
-            known = self._known.get(node)
+            known = known_of.get(node)
             if known is False:
                 continue
-            if isinstance(known, tuple) or self._is_entry(node):
+            if known is not None or is_entry(node):
                 path = self._record_path(node, parent, known)
                 return ReachResult(desc, True, path)
             expanded += 1
-            if expanded > self.max_nodes:
-                return ReachResult(
-                    desc, None, reason=f"work bound of {self.max_nodes} methods reached"
-                )
-            for pred, via in self._predecessors(node):
-                if pred not in parent:
-                    parent[pred] = (node, via)
-                    queue.append(pred)
+            if expanded > limit:
+                return ReachResult(desc, None, reason=f"work bound of {limit} methods reached")
+            for preds, via in predecessors(node):
+                link = (node, via)
+                for pred in preds:
+                    if pred not in parent:
+                        parent[pred] = link
+                        queue.append(pred)
         for node in parent:
-            self._known[node] = False
+            known_of[node] = False
         return ReachResult(desc, False, reason=f"backward closure of {len(parent)} methods")
 
     def _record_path(
         self,
-        found: MethodRef,
-        parent: dict[MethodRef, tuple[MethodRef, str] | None],
+        found: int,
+        parent: dict[int, tuple[int, str] | None],
         known: tuple[PathStep, ...] | bool | None,
     ) -> tuple[PathStep, ...]:
         prefix = known if isinstance(known, tuple) else (PathStep(self._desc(found), "entry"),)
@@ -285,8 +606,31 @@ class Reachability:
             link = parent[nxt]
         return tuple(steps)
 
-    def _desc(self, ref: MethodRef) -> str:
-        return self.index.method_descriptor(ref)
+    def _desc(self, node: int) -> str:
+        hit = self._descs.get(node)
+        if hit is None:
+            ref = MethodRef(node >> _SHIFT, node & _LOW)
+            hit = self._descs[node] = self.index.method_descriptor(ref)
+        return hit
+
+    @cached_property
+    def _tables(self) -> list[_DexTables]:
+        return [_DexTables(d, di) for di, d in enumerate(self.index.dexes)]
+
+    def _method(self, node: int) -> tuple[_DexTables, int, str, str, str | None, int]:
+        """(tables, method_idx, class, name, proto or None, flags) of a node. The name and
+        proto split ``name(params)ret`` at its first "(" (DexIndex.method_signature); the
+        proto is None when that is just the method_id's proto (decoded only if needed)."""
+        t = self._tables[node >> _SHIFT]
+        k = node & _LOW
+        midx = t.m_idx[k]
+        d = t.dex
+        name = d.string(t.name_proto(midx)[0])
+        proto = None
+        if "(" in name:  # not a legal member name; split like the signature would be
+            name, _, rest = d.method_name(midx).partition("(")
+            proto = "(" + rest
+        return t, midx, t.class_name(t.m_cdef[k]), name, proto, t.m_flags[k]
 
     # ------------------------------------------------------------ hierarchy
     @cached_property
@@ -294,43 +638,81 @@ class Reachability:
         """(class -> direct supertypes, class -> direct app subtypes) for app classes."""
         supers: dict[str, tuple[str, ...]] = {}
         subs: dict[str, list[str]] = {}
+        dexes = self.index.dexes
+        sup_cols = [d.class_defs["sup"].tolist() for d in dexes]
+        iface_cols = [d.class_defs["ifaces"].tolist() for d in dexes]
+        # (superclass type, interfaces offset) -> names: classes share a few of them
+        memo: list[dict[tuple[int, int], tuple[str, ...]]] = [{} for _ in dexes]
         for name, (di, c) in self.index._classes.items():
-            d = self.index.dexes[di]
-            sup = d.superclass(c)
-            parents = ((sup,) if sup else ()) + d.interfaces(c)
+            key = (sup_cols[di][c], iface_cols[di][c])
+            parents = memo[di].get(key)
+            if parents is None:
+                d = dexes[di]
+                sup = None if key[0] == NO_INDEX else d.type_name(key[0])
+                parents = memo[di][key] = ((sup,) if sup else ()) + d.interfaces(c)
             supers[name] = parents
             for p in parents:
                 subs.setdefault(p, []).append(name)
         return supers, subs
 
+    def _ancestors(self, cls: str) -> frozenset[str]:
+        hit = self._anc.get(cls)
+        if hit is None:
+            supers = self._hierarchy[0]
+            out: set[str] = set()
+            todo = list(supers.get(cls, ()))
+            while todo:
+                c = todo.pop()
+                if c in out:
+                    continue
+                out.add(c)
+                todo.extend(supers.get(c, ()))
+            hit = self._anc[cls] = frozenset(out)
+        return hit
+
+    def _descendants(self, cls: str) -> frozenset[str]:
+        hit = self._desc_cls.get(cls)
+        if hit is None:
+            subs = self._hierarchy[1]
+            out: set[str] = set()
+            todo = list(subs.get(cls, ()))
+            while todo:
+                c = todo.pop()
+                if c in out:
+                    continue
+                out.add(c)
+                todo.extend(subs.get(c, ()))
+            hit = self._desc_cls[cls] = frozenset(out)
+        return hit
+
     def ancestors(self, cls: str) -> set[str]:
         """All supertypes of ``cls`` (app and framework names), excluding ``cls``."""
-        supers = self._hierarchy[0]
-        out: set[str] = set()
-        todo = list(supers.get(cls, ()))
-        while todo:
-            c = todo.pop()
-            if c in out:
-                continue
-            out.add(c)
-            todo.extend(supers.get(c, ()))
-        return out
+        return set(self._ancestors(cls))
 
     def descendants(self, cls: str) -> set[str]:
         """All app subtypes of ``cls``, excluding ``cls``."""
-        subs = self._hierarchy[1]
-        out: set[str] = set()
-        todo = list(subs.get(cls, ()))
-        while todo:
-            c = todo.pop()
-            if c in out:
-                continue
-            out.add(c)
-            todo.extend(subs.get(c, ()))
-        return out
+        return set(self._descendants(cls))
 
-    def _framework_ancestors(self, cls: str) -> set[str]:
-        return {a for a in self.ancestors(cls) if not self.index.has_class(a) and a != OBJECT}
+    def _has_framework_ancestor(self, cls: str) -> bool:
+        hit = self._framework.get(cls)
+        if hit is None:
+            has = self.index.has_class
+            hit = any(not has(a) and a != OBJECT for a in self._ancestors(cls))
+            self._framework[cls] = hit
+        return hit
+
+    def _owners(self, cls: str, kind: int) -> frozenset[str]:
+        """Classes whose method_ids an invoke may name to reach a method of ``cls``."""
+        hit = self._owner_sets.get((cls, kind))
+        if hit is None:
+            if kind == _OWN_CLASS:
+                hit = frozenset((cls,))
+            elif kind == _OWN_DOWN:
+                hit = frozenset((cls,)) | self._descendants(cls)
+            else:
+                hit = frozenset((cls,)) | self._ancestors(cls) | self._descendants(cls)
+            self._owner_sets[(cls, kind)] = hit
+        return hit
 
     @cached_property
     def _entry_closure(self) -> frozenset[str]:
@@ -339,116 +721,154 @@ class Reachability:
         for c in self.entry_classes:
             if self.index.has_class(c):
                 out.add(c)
-                out.update(a for a in self.ancestors(c) if self.index.has_class(a))
+                out.update(a for a in self._ancestors(c) if self.index.has_class(a))
         return frozenset(out)
 
-    def _is_callback(self, ref: MethodRef, cls: str, name: str) -> bool:
-        flags = self.index.method_flags(ref)
+    def _is_callback(self, cls: str, name: str, flags: int) -> bool:
         if flags & (ACC_STATIC | ACC_PRIVATE | ACC_CONSTRUCTOR) or name.startswith("<"):
             return False
         if name in ("toString", "equals", "hashCode", "finalize"):
             return True
-        return is_callback_name(name) and bool(self._framework_ancestors(cls))
+        return is_callback_name(name) and self._has_framework_ancestor(cls)
 
-    def _is_entry(self, ref: MethodRef) -> bool:
-        cls = self.index.method_class(ref)
+    def _is_entry(self, node: int) -> bool:
+        hit = self._entry.get(node)
+        if hit is None:
+            hit = self._entry[node] = self._compute_entry(node)
+        return hit
+
+    def _compute_entry(self, node: int) -> bool:
+        t = self._tables[node >> _SHIFT]
+        k = node & _LOW
+        cls = t.class_name(t.m_cdef[k])
         if cls not in self._entry_closure:
             return False
-        sig = self.index.method_signature(ref)
-        name = sig.partition("(")[0]
-        if name in ("<init>", "<clinit>") or self._is_callback(ref, cls, name):
+        _t, midx, _cls, name, _proto, flags = self._method(node)
+        if name in ("<init>", "<clinit>") or self._is_callback(cls, name, flags):
             return True
         # Layout ``android:onClick="name"`` handlers: public void name(View) on the activity.
-        flags = self.index.method_flags(ref)
         return (
-            sig.endswith(XML_ONCLICK_PROTO)
+            t.dex.method_name(midx).endswith(XML_ONCLICK_PROTO)
             and bool(flags & ACC_PUBLIC)
             and not (flags & ACC_STATIC)
         )
 
     # ---------------------------------------------------------- predecessors
-    def _predecessors(self, ref: MethodRef) -> list[tuple[MethodRef, str]]:
-        cached = self._preds.get(ref)
+    def _predecessors(self, node: int) -> list[tuple[Sequence[int], str]]:
+        """Predecessors of a node as (nodes, via) parts: each node once, in the order
+        of the model (calls, then instantiations, then reflection), with the first
+        way it is reached."""
+        cached = self._preds.get(node)
         if cached is not None:
             return cached
-        cls = self.index.method_class(ref)
-        sig = self.index.method_signature(ref)
-        name, _, proto = sig.partition("(")
-        proto = "(" + proto
-        flags = self.index.method_flags(ref)
-        out: list[tuple[MethodRef, str]] = []
+        t, midx, cls, name, proto, flags = self._method(node)
+        parts: list[tuple[Sequence[int], str]]
         if name == "<clinit>":
-            out.extend((p, "class-init") for p in self._class_users(cls))
-            out.extend((p, "reflection") for p in self._reflective_users(_java_name(cls), CLASS))
+            parts = [
+                (self._class_users(cls), "class-init"),
+                (self._reflective_users(_java_name(cls), CLASS), "reflection"),
+            ]
         else:
             if name == "<init>" or flags & ACC_PRIVATE:
-                owners = {cls}
+                kind = _OWN_CLASS
             elif flags & ACC_STATIC:
-                owners = {cls} | self.descendants(cls)
+                kind = _OWN_DOWN
             else:
-                owners = {cls} | self.ancestors(cls) | self.descendants(cls)
-            out.extend((p, "call") for p in self._callers(owners, name, proto, ref))
-            callback = self._is_callback(ref, cls, name)
+                kind = _OWN_ALL
+            parts = [(self._callers(t, midx, cls, name, proto, kind), "call")]
+            callback = self._is_callback(cls, name, flags)
             if callback:
-                users = self._instantiators({cls} | self.descendants(cls))
-                out.extend((p, "new-instance") for p in users)
+                parts.append((self._instantiators(cls), "new-instance"))
             if name == "<init>" or callback:
-                refl = self._reflective_users(_java_name(cls), CLASS)
-                out.extend((p, "reflection") for p in refl)
+                parts.append((self._reflective_users(_java_name(cls), CLASS), "reflection"))
             else:
-                out.extend((p, "reflection") for p in self._reflective_users(name, MEMBER))
-        seen: set[MethodRef] = set()
-        uniq = []
-        for p, via in out:
-            if p not in seen:
-                seen.add(p)
-                uniq.append((p, via))
-        self._preds[ref] = uniq
-        return uniq
-
-    @cached_property
-    def _dex_tables(self) -> list[dict]:
-        """Per dex: invoke rows sorted by method index, and method ids sorted by
-        (name, proto) so that all method_ids with one name+proto form a slice."""
-        out = []
-        for d in self.index.dexes:
-            _pos, _op, arg, owner = d.operand_sites("invoke")
-            order = np.argsort(arg, kind="stable")
-            stride = len(d.protos) + 1
-            key = d.method_ids["name"].astype(np.int64) * stride + d.method_ids["proto"]
-            by_sig = np.argsort(key, kind="stable")
-            out.append(
-                {
-                    "arg": arg[order],
-                    "owner": owner[order],
-                    "sig_keys": key[by_sig],
-                    "sig_ids": by_sig,
-                    "stride": stride,
-                    "protos": {},
-                }
-            )
+                parts.append((self._reflective_users(name, MEMBER), "reflection"))
+        # Each part lists distinct nodes already; drop what an earlier part has.
+        out = [(nodes, via) for nodes, via in parts if nodes]
+        if len(out) > 1:
+            seen = set(out[0][0])
+            for k in range(1, len(out)):
+                nodes, via = out[k]
+                fresh = [p for p in nodes if p not in seen]
+                seen.update(fresh)
+                out[k] = (fresh, via)
+        self._preds[node] = out
         return out
 
-    def _methods_with_sig(self, di: int, name_idx: int, proto_idx: int) -> np.ndarray:
-        t = self._dex_tables[di]
-        k = name_idx * t["stride"] + proto_idx
-        lo, hi = np.searchsorted(t["sig_keys"], [k, k + 1])
-        return t["sig_ids"][lo:hi]
+    def _callers(
+        self,
+        home: _DexTables,
+        midx: int,
+        cls: str,
+        name: str,
+        proto: str | None,
+        kind: int,
+    ) -> list[int] | tuple[int, ...]:
+        """Methods with an invoke that may dispatch to the method (see the module docstring):
+        per dex, the method_ids of one of ``owners`` with the method's name and proto."""
+        owners = self._owners(cls, kind)
+        out: list[int] | tuple[int, ...] = []
+        for t in self._tables:
+            if t is home:
+                # protos are unique within a dex: reuse the method's own indices
+                run = t.sig_run(midx)
+            else:
+                if proto is None:
+                    proto = home.dex.proto_string(home.name_proto(midx)[1])
+                run = self._foreign_run(t, name, proto)
+                if run < 0:
+                    continue
+            groups = t.sig_groups(run)
+            w = t.select(run, groups, owners)
+            if not w:
+                continue
+            if len(w) == 1:
+                got = t.callers(w[0])
+            else:
+                merged: set[int] = set()
+                for m in w:
+                    merged.update(t.callers(m))
+                got = sorted(merged)
+            if not out:
+                out = got
+            else:
+                out = [*out, *got]
+        return out
+
+    def _foreign_run(self, t: _DexTables, name: str, proto: str) -> int:
+        """Run of ``name`` + ``proto`` in another dex's method_ids (-1 if none)."""
+        key = (t.base >> _SHIFT, name, proto)
+        hit = self._foreign.get(key)
+        if hit is None:
+            hit = -1
+            names = t.method_names
+            # else find_string(name) is -1 or an index that no method_id names
+            if names is None or name in names:
+                n = t.find_string(name)
+                p = self._proto_index(key[0], proto) if n >= 0 else -1
+                if p >= 0:
+                    hit = t.find_sig_run(n, p)
+            self._foreign[key] = hit
+        return hit
+
+    @cached_property
+    def _proto_cache(self) -> list[dict[str, int]]:
+        return [{} for _ in self.index.dexes]
 
     def _proto_index(self, di: int, proto: str) -> int:
         """proto_ids index of ``(params)ret`` in dex ``di`` (-1 if absent), found by
         matching return and parameter type indices instead of decoding every proto."""
-        t = self._dex_tables[di]
-        cache = t["protos"]
+        cache = self._proto_cache[di]
         hit = cache.get(proto)
         if hit is not None:
             return hit
-        d = self.index.dexes[di]
+        t = self._tables[di]
+        d = t.dex
         params, ret = split_proto(proto)
-        r = d.find_type(ret)
-        want = tuple(d.find_type(x) for x in params)
+        r = t.find_type(ret)
+        want = tuple(t.find_type(x) for x in params)
         shorty = "".join("L" if x[0] in "L[" else x for x in [ret, *params])
-        sh = d.find_string(shorty)
+        sh = t.find_string(shorty)
         found = -1
         if r >= 0 and sh >= 0 and -1 not in want:
             cand = np.nonzero((d.protos["ret"] == r) & (d.protos["shorty"] == sh))[0]
@@ -463,115 +883,90 @@ class Reachability:
         cache[proto] = found
         return found
 
-    def _refs(self, di: int, rows: np.ndarray) -> Iterator[MethodRef]:
-        refs = self._ref_objects[di]
-        for o in unique(rows).tolist():
-            if o >= 0:
-                r = refs.get(o)
-                if r is None:
-                    r = refs[o] = MethodRef(di, o)
-                yield r
-
-    @cached_property
-    def _ref_objects(self) -> list[dict[int, MethodRef]]:
-        return [{} for _ in self.index.dexes]
-
-    def _callers(
-        self, owners: set[str], name: str, proto: str, home: MethodRef | None = None
-    ) -> list[MethodRef]:
-        out: list[MethodRef] = []
-        for di, d in enumerate(self.index.dexes):
-            if home is not None and home.dex == di:
-                # protos are unique within a dex: reuse the method's own indices
-                mid = d.method_ids[d.methods[home.method].method_idx]
-                n, p = int(mid["name"]), int(mid["proto"])
-            else:
-                n = d.find_string(name)
-                p = self._proto_index(di, proto) if n >= 0 else -1
-            if p < 0:
-                continue
-            t = self._dex_tables[di]
-            mids = self._methods_with_sig(di, n, p)
-            types = {d.find_type(c) for c in owners}
-            types.discard(-1)
-            if not mids.size or not types:
-                continue
-            w = mids[np.isin(d.method_ids["cls"][mids], np.fromiter(types, np.int64))]
-            if not w.size:
-                continue
-            arg = t["arg"]
-            lo = np.searchsorted(arg, w, side="left")
-            hi = np.searchsorted(arg, w, side="right")
-            rows = [t["owner"][a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-            if rows:
-                out.extend(self._refs(di, np.concatenate(rows)))
-        return out
-
-    def _reflective_users(self, value: str, kind: str) -> list[MethodRef]:
+    def _reflective_users(self, value: str, kind: str) -> list[int]:
         """Methods that load the const-string ``value`` and call a reflective lookup of
         ``kind`` (CLASS: Class.forName / ClassLoader.loadClass; MEMBER: getMethod /
         getDeclaredMethod). A name-based over-approximation of reflective calls."""
-        out: list[MethodRef] = []
-        for di, d in enumerate(self.index.dexes):
-            sarg, sowner = self._reflective_strings(di, kind)
-            if not sarg.size:
+        hit = self._refl.get((value, kind))
+        if hit is not None:
+            return hit
+        out: list[int] = []
+        for di, t in enumerate(self._tables):
+            sarg, sowner, values = self._reflective_strings(di, kind)
+            # find_string(value), when not -1, is an index whose string is value: only
+            # a value among the loaded strings can select anything.
+            if value not in values:
                 continue
-            sidx = d.find_string(value)
+            sidx = t.find_string(value)
             if sidx < 0:
                 continue
-            out.extend(self._refs(di, sowner[sarg == sidx]))
+            out.extend(t.nodes(sowner[sarg == sidx]))
+        self._refl[(value, kind)] = out
         return out
 
-    def _reflective_strings(self, di: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """(string index, owner) of the const-strings in methods that call a lookup of
-        ``kind``; usually tiny, so per-method queries stay cheap."""
+    def _reflective_strings(
+        self, di: int, kind: str
+    ) -> tuple[np.ndarray, np.ndarray, frozenset[str]]:
+        """(string index, owner, decoded strings) of the const-strings in methods that
+        call a lookup of ``kind``; usually tiny, so per-method queries stay cheap."""
         key = (di, kind)
         hit = self._lookup_strings.get(key)
         if hit is None:
             d = self.index.dexes[di]
             mids = [m for desc in REFLECTIVE_LOOKUPS[kind] for m in d.find_methods(desc)]
             empty = np.zeros(0, dtype=np.int64)
-            hit = (empty, empty)
+            hit = (empty, empty, frozenset())
             if mids:
                 _p, _o, arg, owner = d.operand_sites("invoke")
                 lookups = unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
                 if lookups.size:
                     _p, _o, sarg, sowner = d.operand_sites("string")
                     keep = np.isin(sowner, lookups)
-                    hit = (sarg[keep], sowner[keep])
+                    sarg, sowner = sarg[keep], sowner[keep]
+                    values = frozenset(d.string(s) for s in unique(sarg).tolist())
+                    hit = (sarg, sowner, values)
             self._lookup_strings[key] = hit
         return hit
 
     @cached_property
-    def _lookup_strings(self) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
+    def _lookup_strings(
+        self,
+    ) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray, frozenset[str]]]:
         return {}
 
-    def _instantiators(self, classes: set[str]) -> list[MethodRef]:
-        """Methods creating an instance of one of ``classes`` or reading a static field
-        of such a class whose type is one of them (singleton / lambda instance)."""
-        out: list[MethodRef] = []
-        for di, d in enumerate(self.index.dexes):
-            types = {d.find_type(c) for c in classes}
+    def _instantiators(self, cls: str) -> list[int]:
+        """Methods creating an instance of ``cls`` or of an app subclass, or reading a
+        static field of such a class whose type is one of them (singleton / lambda
+        instance)."""
+        hit = self._inst.get(cls)
+        if hit is not None:
+            return hit
+        classes = {cls} | self._descendants(cls)
+        out: list[int] = []
+        for di, tab in enumerate(self._tables):
+            types = {tab.find_type(c) for c in classes}
             types.discard(-1)
             if not types:
                 continue
-            tarr = np.fromiter(types, dtype=np.int64)
-            t = self._instance_tables[di]
-            new_t, new_owner = t["new"]
-            lo = np.searchsorted(new_t, tarr, side="left")
-            hi = np.searchsorted(new_t, tarr, side="right")
-            rows = [new_owner[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-            fcls, ftype, fowner = t["static"]
-            if fcls.size:
-                rows.append(fowner[np.isin(fcls, tarr) & np.isin(ftype, tarr)])
-            if rows:
-                out.extend(self._refs(di, np.concatenate(rows)))
+            new_t, new_owner, static = self._instance_tables[di]
+            owners: set[int] = set()
+            for t in types:
+                owners.update(new_owner[bisect_left(new_t, t) : bisect_right(new_t, t)])
+                for ftype, o in static.get(t, ()):
+                    if ftype in types:
+                        owners.add(o)
+            base = di << _SHIFT
+            out.extend(base | o for o in sorted(owners) if o >= 0)
+        self._inst[cls] = out
         return out
 
     @cached_property
-    def _instance_tables(self) -> list[dict]:
-        """Per dex: new-instance (type, owner) sorted by type, and static field accesses
-        (field class, field type, owner) whose field type is defined by the app."""
+    def _instance_tables(
+        self,
+    ) -> list[tuple[list[int], list[int], dict[int, list[tuple[int, int]]]]]:
+        """Per dex: new-instance types (sorted) and their owners, and the static field
+        accesses whose field type is defined by the app: field class -> [(field type,
+        owner)]."""
         out = []
         for d in self.index.dexes:
             _p, _o, narg, nowner = d.operand_sites("new")
@@ -584,27 +979,23 @@ class Reachability:
             ]
             keep = static & np.isin(ftype, np.asarray(own, dtype=np.int64))
             fcls = d.fields["cls"][farg[keep]].astype(np.int64)
-            out.append(
-                {"new": (narg[order], nowner[order]), "static": (fcls, ftype[keep], fowner[keep])}
-            )
+            by_cls: dict[int, list[tuple[int, int]]] = {}
+            for c, t, o in zip(
+                fcls.tolist(), ftype[keep].tolist(), fowner[keep].tolist(), strict=True
+            ):
+                by_cls.setdefault(c, []).append((t, o))
+            out.append((narg[order].tolist(), nowner[order].tolist(), by_cls))
         return out
 
-    def _class_users(self, cls: str) -> list[MethodRef]:
+    def _class_users(self, cls: str) -> list[int]:
         """Methods that trigger initialisation of ``cls``."""
-        out: list[MethodRef] = []
-        for di, d in enumerate(self.index.dexes):
-            t = d.find_type(cls)
-            if t < 0:
-                continue
-            _p, _o, narg, nowner = d.operand_sites("new")
-            rows = [nowner[narg == t]]
-            _p, iop, iarg, iowner = d.operand_sites("invoke")
-            mids = np.nonzero(d.method_ids["cls"] == t)[0]
-            if mids.size:
-                rows.append(iowner[np.isin(iarg, mids) & np.isin(iop, (0x71, 0x77))])
-            _p, fop, farg, fowner = d.operand_sites("field")
-            fids = np.nonzero(d.fields["cls"] == t)[0]
-            if fids.size:
-                rows.append(fowner[np.isin(farg, fids) & np.isin(fop, opcodes.STATIC_FIELD_OPS)])
-            out.extend(self._refs(di, np.concatenate(rows)))
+        hit = self._cls_users.get(cls)
+        if hit is not None:
+            return hit
+        out: list[int] = []
+        for t in self._tables:
+            c = t.find_type(cls)
+            if c >= 0:
+                out.extend(t.class_users(c))
+        self._cls_users[cls] = out
         return out
