@@ -44,7 +44,7 @@ import re
 import struct
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -207,13 +207,11 @@ _LOW = (1 << _SHIFT) - 1
 _OWN_CLASS, _OWN_DOWN, _OWN_ALL = 0, 1, 2
 
 _NO_CALLERS: tuple[int, ...] = ()
+_NO_NODES: list[int] = []
 
 #: Largest number of distinct method names decoded to rule out a name in another dex
 #: without a string-table lookup (small secondary dex files).
 _NAME_SET_LIMIT = 4000
-
-#: Classes of one name+proto checked one by one (more are indexed by name first).
-_SMALL_GROUP = 8
 
 
 def _stable_order(*keys: np.ndarray) -> np.ndarray:
@@ -241,16 +239,11 @@ class _DexTables:
     def __init__(self, dex: DexFile, position: int) -> None:
         self.dex = dex
         self.base = position << _SHIFT
-        mt = dex.method_table
-        self.m_idx: list[int] = mt.method_idx.tolist()
-        self.m_flags: list[int] = mt.access_flags.tolist()
-        self.m_cdef: list[int] = mt.class_def.tolist()
+        self.methods = dex.methods
         self.id_name = dex.method_ids["name"]
         self.id_proto = dex.method_ids["proto"]
         self.cdef_names: dict[int, str] = {}
         self._type_names: dict[int, str] = {}
-        self._groups: dict[int, dict[int, list[int]]] = {}
-        self._group_names: dict[int, dict[str, list[int]]] = {}
         self._callers: dict[int, tuple[int, ...]] = {}
         self._strings: dict[str, int] = {}
         self._types: dict[str, int] = {}
@@ -273,10 +266,11 @@ class _DexTables:
     def class_methods(self, cdef: int) -> list[int]:
         """Positions in ``methods`` of class_def ``cdef``'s methods, ascending (the
         order of DexIndex.class_methods)."""
-        cd = self.m_cdef
+        cd = self.dex.method_table.class_def
         if self._cdef_sorted:
-            return list(range(bisect_left(cd, cdef), bisect_right(cd, cdef)))
-        return [k for k, c in enumerate(cd) if c == cdef]
+            lo, hi = np.searchsorted(cd, (cdef, cdef + 1)).tolist()
+            return list(range(lo, hi))
+        return np.flatnonzero(cd == cdef).tolist()
 
     @cached_property
     def _cdef_sorted(self) -> bool:
@@ -342,91 +336,109 @@ class _DexTables:
             return None
         return frozenset(self.dex.string(i) for i in idx)
 
+    @cached_property
+    def interface_lists(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Interfaces of every class_def as type indices: (row starts per class_def,
+        items), read together; None when a list is not one DexFile.type_list reads
+        without a problem (then use DexFile.interfaces, which records it)."""
+        d = self.dex
+        offs = d.class_defs["ifaces"].astype(np.int64)
+        n = len(d.data)
+        order = _stable_order(offs)
+        new = np.ones(offs.size, dtype=bool)
+        np.not_equal(offs[order][1:], offs[order][:-1], out=new[1:])
+        lists = offs[order][new]
+        which = np.empty(offs.size, dtype=np.int64)
+        which[order] = np.cumsum(new) - 1
+        real = lists != 0
+        at = lists[real]
+        if np.any(at % 4) or np.any(at + 4 > n):
+            return None
+        raw = np.frombuffer(d.data, dtype=np.uint8)
+        size = np.zeros(lists.size, dtype=np.int64)
+        size[real] = (
+            raw[at].astype(np.int64)
+            | raw[at + 1].astype(np.int64) << 8
+            | raw[at + 2].astype(np.int64) << 16
+            | raw[at + 3].astype(np.int64) << 24
+        )
+        if np.any(lists[real] + 4 + 2 * size[real] > n) or int(size.sum()) > 4 * n:
+            return None
+        first = np.cumsum(size) - size
+        pos = np.repeat(lists + 4 - 2 * first, size) + 2 * np.arange(int(size.sum()))
+        items = raw[pos].astype(np.int64) | raw[pos + 1].astype(np.int64) << 8
+        if items.size and int(items.max()) >= len(d.type_desc):
+            return None
+        count = size[which]
+        ptr = np.zeros(offs.size + 1, dtype=np.int64)
+        np.cumsum(count, out=ptr[1:])
+        gather = np.repeat(first[which] - ptr[:-1], count) + np.arange(int(count.sum()))
+        return ptr, items[gather]
+
     # ------------------------------------------------------ name+proto groups
     @cached_property
-    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """method_ids sorted by (name, proto), stable: (keys in that order, the order,
-        first position of each run of one key (+ the end), run of each method_id,
-        classes)."""
+    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
+        """method_ids sorted by (name, proto, class), stable. (keys of name+proto in that
+        order, run of each method_id; as lists: the order, the class of each, the first
+        position of each run of one name+proto, and the end)."""
         name = self.id_name.astype(np.int64)
         proto = self.id_proto.astype(np.int64)
-        order = _stable_order(name, proto)
+        cls = self.dex.method_ids["cls"].astype(np.int64)
+        order = _stable_order(name, proto, cls)
         keys = (name * (len(self.dex.protos) + 1) + proto)[order]
         first = np.ones(keys.size, dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
         starts = np.append(np.flatnonzero(first), keys.size)
         run_of = np.empty(keys.size, dtype=np.int64)
         run_of[order] = np.cumsum(first) - 1
-        return keys, order, starts, run_of, self.dex.method_ids["cls"].astype(np.int64)
+        return keys, run_of, order.tolist(), cls[order].tolist(), starts.tolist()
 
     def sig_run(self, midx: int) -> int:
         """Run (see _sig_index) of method_id ``midx``'s name and proto."""
-        return int(self._sig_index[3][midx])
+        return int(self._sig_index[1][midx])
 
     def find_sig_run(self, name_idx: int, proto_idx: int) -> int:
         """Run of this name and proto, -1 if no method_id has them."""
-        keys, _order, _starts, run_of, _cls = self._sig_index
+        keys, run_of, order, _cls, _starts = self._sig_index
         k = name_idx * (len(self.dex.protos) + 1) + proto_idx
         i = int(np.searchsorted(keys, k))
         if i < keys.size and int(keys[i]) == k:
-            return int(run_of[int(self._sig_index[1][i])])
+            return int(run_of[order[i]])
         return -1
 
-    def sig_groups(self, run: int) -> dict[int, list[int]]:
-        """type index -> ascending method_ids of that class in one name+proto run."""
-        hit = self._groups.get(run)
-        if hit is None:
-            _keys, order, starts, _run_of, cls = self._sig_index
-            mids = order[starts[run] : starts[run + 1]]
-            hit = {}
-            for m, t in zip(mids.tolist(), cls[mids].tolist(), strict=True):
-                hit.setdefault(t, []).append(m)
-            self._groups[run] = hit
-        return hit
-
-    def select(self, run: int, groups: dict[int, list[int]], owners: frozenset[str]) -> list[int]:
-        """The method_ids in ``groups`` whose class is ``find_type(c)`` for a ``c`` in
-        ``owners``. A type found for ``c`` is named ``c``, so only owners naming a
-        class of the group need the lookup."""
+    def select(self, run: int, owners: frozenset[str]) -> list[int]:
+        """The method_ids of a name+proto run whose class is ``find_type(c)`` for a
+        ``c`` in ``owners``. A type found for ``c`` is named ``c``: either side can be
+        walked, owners through find_type or the run's classes by name."""
+        _keys, _run_of, order, cls, starts = self._sig_index
+        lo, hi = starts[run], starts[run + 1]
         find_type = self.find_type
-        w: list[int] = []
-        if len(owners) == 1:
-            for c in owners:
-                ms = groups.get(find_type(c))
-                if ms:
-                    w.extend(ms)
-            return w
-        if len(groups) <= _SMALL_GROUP:
+        if hi - lo < len(owners):
             type_name = self.type_name
-            for t, ms in groups.items():
+            w = []
+            for pos in range(lo, hi):
+                t = cls[pos]
                 c = type_name(t)
                 if c in owners and find_type(c) == t:
-                    w.extend(ms)
+                    w.append(order[pos])
             return w
-        names = self._group_names.get(run)
-        if names is None:
-            names = {}
-            for t in groups:
-                names.setdefault(self.type_name(t), []).append(t)
-            self._group_names[run] = names
-        if len(owners) <= len(names):
+        if hi - lo == 1:  # the method's own method_id, usually
             for c in owners:
-                ts = names.get(c)
-                if ts is not None:
-                    t = find_type(c)
-                    if t in ts:
-                        w.extend(groups[t])
-        else:
-            for c, ts in names.items():
-                if c in owners:
-                    t = find_type(c)
-                    if t in ts:
-                        w.extend(groups[t])
+                if find_type(c) == cls[lo]:
+                    return [order[lo]]
+            return []
+        w = []
+        for c in owners:
+            t = find_type(c)
+            if t >= 0:
+                a = bisect_left(cls, t, lo, hi)
+                if a < hi and cls[a] == t:
+                    w.extend(order[a : bisect_right(cls, t, a, hi)])
         return w
 
     # ------------------------------------------------------------- call sites
     @cached_property
-    def _invokes(self) -> tuple[np.ndarray, np.ndarray]:
+    def _invokes(self) -> tuple[list[int], np.ndarray]:
         """(row starts per method_id, invoke owners ordered by called method_id)."""
         _pos, _op, arg, owner = self.dex.operand_sites("invoke")
         n = len(self.dex.method_ids)
@@ -448,7 +460,7 @@ class _DexTables:
         return hit
 
     @cached_property
-    def _class_init(self) -> tuple[list[int], list[int]]:
+    def _class_init(self) -> tuple[np.ndarray, np.ndarray]:
         """Instructions that initialise a class, as (class type, owner) sorted by type:
         new-instance of it, invoke-static of its method_ids, static field access of its
         field_ids."""
@@ -467,12 +479,13 @@ class _DexTables:
         )
         owner = np.concatenate([nowner, iowner[si], fowner[sf]])
         order = _stable_order(cls)
-        return cls[order].tolist(), owner[order].tolist()
+        return cls[order], owner[order]
 
     def class_users(self, type_idx: int) -> list[int]:
         """Nodes of the methods initialising type ``type_idx``, ascending, distinct."""
         cls, owner = self._class_init
-        rows = owner[bisect_left(cls, type_idx) : bisect_right(cls, type_idx)]
+        lo, hi = np.searchsorted(cls, (type_idx, type_idx + 1)).tolist()
+        rows = owner[lo:hi].tolist()
         base = self.base
         return [base | o for o in sorted(set(rows)) if o >= 0]
 
@@ -509,6 +522,8 @@ class Reachability:
         self._cls_users: dict[str, list[int]] = {}
         self._refl: dict[tuple[str, str], list[int]] = {}
         self._foreign: dict[tuple[int, str, str], int] = {}
+        self._super_names: dict[str, tuple[str, ...]] = {}
+        self._reflective_kinds: dict[str, bool] = {}
 
     # -------------------------------------------------------------- public
     def is_reachable(self, method: MethodRef | str) -> bool | None:
@@ -551,7 +566,7 @@ class Reachability:
             t = self._tables[di]
             d = t.dex
             for k in t.class_methods(c):
-                midx = t.m_idx[k]
+                midx = t.methods[k].method_idx
                 if sig.startswith(d.string(t.name_proto(midx)[0])) and d.method_name(midx) == sig:
                     found = t.base | k
                     break
@@ -561,7 +576,7 @@ class Reachability:
     # ------------------------------------------------------------- search
     def _search(self, start: int, desc: str) -> ReachResult:
         known_of = self._known
-        is_entry = self._is_entry
+        is_entry = self._entry_test
         predecessors = self._predecessors
         parent: dict[int, tuple[int, str] | None] = {start: None}
         queue = deque([start])
@@ -623,57 +638,113 @@ class Reachability:
         proto is None when that is just the method_id's proto (decoded only if needed)."""
         t = self._tables[node >> _SHIFT]
         k = node & _LOW
-        midx = t.m_idx[k]
+        m = t.methods[k]
+        midx = m.method_idx
         d = t.dex
         name = d.string(t.name_proto(midx)[0])
         proto = None
         if "(" in name:  # not a legal member name; split like the signature would be
             name, _, rest = d.method_name(midx).partition("(")
             proto = "(" + rest
-        return t, midx, t.class_name(t.m_cdef[k]), name, proto, t.m_flags[k]
+        return t, midx, t.class_name(m.class_def), name, proto, m.access_flags
 
     # ------------------------------------------------------------ hierarchy
+    def _supers(self, cls: str) -> tuple[str, ...]:
+        """Direct supertypes (superclass, then interfaces) of an app class's first
+        definition; () for other names."""
+        hit = self._super_names.get(cls)
+        if hit is None:
+            loc = self.index._classes.get(cls)
+            if loc is None:
+                hit = ()
+            else:
+                di, c = loc
+                t = self._tables[di]
+                d = t.dex
+                s = int(d.class_defs["sup"][c])
+                name = None if s == NO_INDEX else t.type_name(s)
+                lists = t.interface_lists
+                if lists is None:
+                    ifaces = d.interfaces(c)
+                else:
+                    ptr, items = lists
+                    ifaces = tuple(t.type_name(x) for x in items[ptr[c] : ptr[c + 1]].tolist())
+                hit = ((name,) if name else ()) + ifaces
+            self._super_names[cls] = hit
+        return hit
+
     @cached_property
-    def _hierarchy(self) -> tuple[dict[str, tuple[str, ...]], dict[str, list[str]]]:
-        """(class -> direct supertypes, class -> direct app subtypes) for app classes."""
-        supers: dict[str, tuple[str, ...]] = {}
+    def _subs(self) -> dict[str, list[str]]:
+        """class -> direct app subtypes (of first definitions, as DexIndex._classes),
+        grouped per dex by supertype index, each supertype name decoded once."""
         subs: dict[str, list[str]] = {}
-        dexes = self.index.dexes
-        sup_cols = [d.class_defs["sup"].tolist() for d in dexes]
-        iface_cols = [d.class_defs["ifaces"].tolist() for d in dexes]
-        # (superclass type, interfaces offset) -> names: classes share a few of them
-        memo: list[dict[tuple[int, int], tuple[str, ...]]] = [{} for _ in dexes]
+        firsts: list[dict[int, str]] = [{} for _ in self.index.dexes]
         for name, (di, c) in self.index._classes.items():
-            key = (sup_cols[di][c], iface_cols[di][c])
-            parents = memo[di].get(key)
-            if parents is None:
-                d = dexes[di]
-                sup = None if key[0] == NO_INDEX else d.type_name(key[0])
-                parents = memo[di][key] = ((sup,) if sup else ()) + d.interfaces(c)
-            supers[name] = parents
-            for p in parents:
-                subs.setdefault(p, []).append(name)
-        return supers, subs
+            firsts[di][c] = name
+
+        def add(d_tables: _DexTables, parent: np.ndarray, child: np.ndarray,
+                names: np.ndarray, skip_empty: bool) -> None:
+            order = _stable_order(parent)
+            parent, child = parent[order], child[order]
+            first = np.ones(parent.size, dtype=bool)
+            np.not_equal(parent[1:], parent[:-1], out=first[1:])
+            starts = np.flatnonzero(first).tolist()
+            kids = names[child].tolist()
+            for lo, hi, t in zip(starts, [*starts[1:], parent.size],
+                                 parent[first].tolist(), strict=True):
+                p = d_tables.type_name(t)
+                if skip_empty and not p:
+                    continue
+                got = subs.get(p)
+                if got is None:
+                    subs[p] = kids[lo:hi]
+                else:
+                    got.extend(kids[lo:hi])
+
+        for di, t in enumerate(self._tables):
+            if not firsts[di]:
+                continue
+            d = t.dex
+            cs = np.fromiter(firsts[di], dtype=np.int64, count=len(firsts[di]))
+            names = np.empty(len(d.class_defs), dtype=object)
+            names[cs] = list(firsts[di].values())
+            sup = d.class_defs["sup"][cs].astype(np.int64)
+            has = sup != NO_INDEX
+            if has.any():
+                add(t, sup[has], cs[has], names, True)
+            lists = t.interface_lists
+            if lists is None:
+                for c in cs.tolist():
+                    for p in d.interfaces(c):
+                        subs.setdefault(p, []).append(names[c])
+                continue
+            ptr, items = lists
+            lens = ptr[cs + 1] - ptr[cs]
+            if lens.any():
+                child = np.repeat(cs, lens)
+                within = np.arange(child.size) - np.repeat(np.cumsum(lens) - lens, lens)
+                add(t, items[ptr[child] + within], child, names, False)
+        return subs
 
     def _ancestors(self, cls: str) -> frozenset[str]:
         hit = self._anc.get(cls)
         if hit is None:
-            supers = self._hierarchy[0]
+            supers = self._supers
             out: set[str] = set()
-            todo = list(supers.get(cls, ()))
+            todo = list(supers(cls))
             while todo:
                 c = todo.pop()
                 if c in out:
                     continue
                 out.add(c)
-                todo.extend(supers.get(c, ()))
+                todo.extend(supers(c))
             hit = self._anc[cls] = frozenset(out)
         return hit
 
     def _descendants(self, cls: str) -> frozenset[str]:
         hit = self._desc_cls.get(cls)
         if hit is None:
-            subs = self._hierarchy[1]
+            subs = self._subs
             out: set[str] = set()
             todo = list(subs.get(cls, ()))
             while todo:
@@ -731,6 +802,20 @@ class Reachability:
             return True
         return is_callback_name(name) and self._has_framework_ancestor(cls)
 
+    @cached_property
+    def _entry_test(self) -> Callable[[int], bool]:
+        """``_is_entry``, or membership in the set of entry methods when no class is
+        defined twice (then a class's methods are those of its first definition)."""
+        index = self.index
+        if sum(len(d.class_defs) for d in index.dexes) != len(index._classes):
+            return self._is_entry
+        nodes: set[int] = set()
+        for cls in self._entry_closure:
+            di, c = index._classes[cls]
+            t = self._tables[di]
+            nodes.update(t.base | k for k in t.class_methods(c) if self._is_entry(t.base | k))
+        return nodes.__contains__
+
     def _is_entry(self, node: int) -> bool:
         hit = self._entry.get(node)
         if hit is None:
@@ -740,7 +825,7 @@ class Reachability:
     def _compute_entry(self, node: int) -> bool:
         t = self._tables[node >> _SHIFT]
         k = node & _LOW
-        cls = t.class_name(t.m_cdef[k])
+        cls = t.class_name(t.methods[k].class_def)
         if cls not in self._entry_closure:
             return False
         _t, midx, _cls, name, _proto, flags = self._method(node)
@@ -818,8 +903,7 @@ class Reachability:
                 run = self._foreign_run(t, name, proto)
                 if run < 0:
                     continue
-            groups = t.sig_groups(run)
-            w = t.select(run, groups, owners)
+            w = t.select(run, owners)
             if not w:
                 continue
             if len(w) == 1:
@@ -890,6 +974,8 @@ class Reachability:
         hit = self._refl.get((value, kind))
         if hit is not None:
             return hit
+        if not self._reflects(kind):
+            return _NO_NODES
         out: list[int] = []
         for di, t in enumerate(self._tables):
             sarg, sowner, values = self._reflective_strings(di, kind)
@@ -903,6 +989,16 @@ class Reachability:
             out.extend(t.nodes(sowner[sarg == sidx]))
         self._refl[(value, kind)] = out
         return out
+
+    def _reflects(self, kind: str) -> bool:
+        """Whether some method loads a string and calls a lookup of ``kind``."""
+        hit = self._reflective_kinds.get(kind)
+        if hit is None:
+            n = len(self.index.dexes)
+            hit = self._reflective_kinds[kind] = any(
+                self._reflective_strings(di, kind)[0].size for di in range(n)
+            )
+        return hit
 
     def _reflective_strings(
         self, di: int, kind: str
@@ -952,9 +1048,10 @@ class Reachability:
             owners: set[int] = set()
             for t in types:
                 owners.update(new_owner[bisect_left(new_t, t) : bisect_right(new_t, t)])
-                for ftype, o in static.get(t, ()):
-                    if ftype in types:
-                        owners.add(o)
+            if static:
+                for t in types:
+                    for ft in types:
+                        owners.update(static.get((t, ft), ()))
             base = di << _SHIFT
             out.extend(base | o for o in sorted(owners) if o >= 0)
         self._inst[cls] = out
@@ -963,28 +1060,30 @@ class Reachability:
     @cached_property
     def _instance_tables(
         self,
-    ) -> list[tuple[list[int], list[int], dict[int, list[tuple[int, int]]]]]:
-        """Per dex: new-instance types (sorted) and their owners, and the static field
-        accesses whose field type is defined by the app: field class -> [(field type,
-        owner)]."""
+    ) -> list[tuple[list[int], list[int], dict[tuple[int, int], list[int]]]]:
+        """Per dex: new-instance types (sorted) and their owners; the owners of the
+        static field accesses whose field type is defined by the app, per (field
+        class, field type)."""
         out = []
         for d in self.index.dexes:
             _p, _o, narg, nowner = d.operand_sites("new")
-            order = np.argsort(narg, kind="stable")
+            order = _stable_order(narg)
             _p, fop, farg, fowner = d.operand_sites("field")
-            static = np.isin(fop, opcodes.STATIC_FIELD_OPS)
+            static = (fop >= opcodes.STATIC_FIELD_OPS[0]) & (fop <= opcodes.STATIC_FIELD_OPS[-1])
             ftype = d.fields["type"][farg].astype(np.int64)
-            own = [
-                t for t in unique(ftype[static]).tolist() if self.index.has_class(d.type_name(t))
-            ]
-            keep = static & np.isin(ftype, np.asarray(own, dtype=np.int64))
-            fcls = d.fields["cls"][farg[keep]].astype(np.int64)
-            by_cls: dict[int, list[tuple[int, int]]] = {}
-            for c, t, o in zip(
-                fcls.tolist(), ftype[keep].tolist(), fowner[keep].tolist(), strict=True
-            ):
-                by_cls.setdefault(c, []).append((t, o))
-            out.append((narg[order].tolist(), nowner[order].tolist(), by_cls))
+            own = np.zeros(len(d.type_desc), dtype=bool)
+            for t in unique(ftype[static]).tolist():
+                own[t] = self.index.has_class(d.type_name(t))
+            keep = static & own[ftype]
+            fcls = d.fields["cls"][farg[keep]].tolist()
+            static_rows: dict[tuple[int, int], list[int]] = {}
+            for key in zip(fcls, ftype[keep].tolist(), fowner[keep].tolist(), strict=True):
+                got = static_rows.get(key[:2])
+                if got is None:
+                    static_rows[key[:2]] = [key[2]]
+                else:
+                    got.append(key[2])
+            out.append((narg[order].tolist(), nowner[order].tolist(), static_rows))
         return out
 
     def _class_users(self, cls: str) -> list[int]:
