@@ -236,8 +236,9 @@ def _stable_order(*keys: np.ndarray) -> np.ndarray:
 class _DexTables:
     """Lookup tables of one dex for the search, each built on first use."""
 
-    def __init__(self, dex: DexFile, position: int) -> None:
+    def __init__(self, dex: DexFile, position: int, others: bool = False) -> None:
         self.dex = dex
+        self.others = others
         self.base = position << _SHIFT
         self.methods = dex.methods
         self.id_name = dex.method_ids["name"]
@@ -310,7 +311,10 @@ class _DexTables:
         hit = self._types.get(descriptor)
         if hit is None:
             by_string = self._type_of_string
-            if by_string is None:
+            few = self._few_type_names
+            if few is not None and descriptor not in few:
+                hit = -1  # a type found for descriptor is named descriptor
+            elif by_string is None:
                 hit = self.dex.find_type(descriptor)
             else:
                 s = self.find_string(descriptor)
@@ -326,6 +330,15 @@ class _DexTables:
         if td.size > 1 and not bool(np.all(td[1:] > td[:-1])):
             return None
         return dict(zip(td.tolist(), range(td.size), strict=True))
+
+    @cached_property
+    def _few_type_names(self) -> frozenset[str] | None:
+        """Descriptors of all types, in a dex with few enough to decode them all and
+        other dex files to look classes up for (each lookup would be a search)."""
+        n = len(self.dex.type_desc)
+        if n > _NAME_SET_LIMIT or not self.others:
+            return None
+        return frozenset(self.type_name(t) for t in range(n))
 
     @cached_property
     def method_names(self) -> frozenset[str] | None:
@@ -630,7 +643,8 @@ class Reachability:
 
     @cached_property
     def _tables(self) -> list[_DexTables]:
-        return [_DexTables(d, di) for di, d in enumerate(self.index.dexes)]
+        multi = len(self.index.dexes) > 1
+        return [_DexTables(d, di, multi) for di, d in enumerate(self.index.dexes)]
 
     def _method(self, node: int) -> tuple[_DexTables, int, str, str, str | None, int]:
         """(tables, method_idx, class, name, proto or None, flags) of a node. The name and
@@ -898,6 +912,9 @@ class Reachability:
                 # protos are unique within a dex: reuse the method's own indices
                 run = t.sig_run(midx)
             else:
+                names = t.method_names
+                if names is not None and name not in names:
+                    continue  # find_string(name) is -1 or no method_id's name
                 if proto is None:
                     proto = home.dex.proto_string(home.name_proto(midx)[1])
                 run = self._foreign_run(t, name, proto)
