@@ -50,6 +50,7 @@ from functools import cached_property
 
 import numpy as np
 
+from scanner.callgraph.tables import LOW, SHIFT, DexTables, stable_order
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.arrays import unique
 from scanner.ingest.dex.index import (
@@ -60,7 +61,7 @@ from scanner.ingest.dex.index import (
     DexIndex,
     MethodRef,
 )
-from scanner.ingest.dex.reader import NO_INDEX, DexFile
+from scanner.ingest.dex.reader import NO_INDEX
 
 log = logging.getLogger(__name__)
 
@@ -198,314 +199,10 @@ class ReachResult:
     reason: str = ""
 
 
-#: A method is a node ``dex << _SHIFT | position in DexFile.methods``: one int is much
-#: cheaper to hash and compare than a MethodRef, and the search handles thousands.
-_SHIFT = 32
-_LOW = (1 << _SHIFT) - 1
-
 #: Owner sets of a method's call edges (see _predecessors).
 _OWN_CLASS, _OWN_DOWN, _OWN_ALL = 0, 1, 2
 
-_NO_CALLERS: tuple[int, ...] = ()
 _NO_NODES: list[int] = []
-
-#: Largest number of distinct method names decoded to rule out a name in another dex
-#: without a string-table lookup (small secondary dex files).
-_NAME_SET_LIMIT = 4000
-
-
-def _stable_order(*keys: np.ndarray) -> np.ndarray:
-    """Indices that sort by ``keys[0]``, then ``keys[1]`` ..., ties in index order (a
-    stable sort). Non-negative integer keys are sorted 16 bits at a time, least
-    significant first, so that numpy uses its radix sort."""
-    n = keys[0].size
-    order = np.arange(n, dtype=np.int64)
-    for key in reversed(keys):
-        key = np.asarray(key, dtype=np.int64)
-        top = int(key.max()) if n else 0
-        shift = 0
-        while True:
-            digit = ((key[order] >> shift) & 0xFFFF).astype(np.uint16)
-            order = order[np.argsort(digit, kind="stable")]
-            shift += 16
-            if top >> shift == 0:
-                break
-    return order
-
-
-class _DexTables:
-    """Lookup tables of one dex for the search, each built on first use."""
-
-    def __init__(self, dex: DexFile, position: int, others: bool = False) -> None:
-        self.dex = dex
-        self.others = others
-        self.base = position << _SHIFT
-        self.methods = dex.methods
-        self.id_name = dex.method_ids["name"]
-        self.id_proto = dex.method_ids["proto"]
-        self.cdef_names: dict[int, str] = {}
-        self._type_names: dict[int, str] = {}
-        self._callers: dict[int, tuple[int, ...]] = {}
-        self._strings: dict[str, int] = {}
-        self._types: dict[str, int] = {}
-
-    def class_name(self, cdef: int) -> str:
-        hit = self.cdef_names.get(cdef)
-        if hit is None:
-            hit = self.cdef_names[cdef] = self.dex.class_name(cdef)
-        return hit
-
-    def type_name(self, t: int) -> str:
-        hit = self._type_names.get(t)
-        if hit is None:
-            hit = self._type_names[t] = self.dex.type_name(t)
-        return hit
-
-    def name_proto(self, midx: int) -> tuple[int, int]:
-        return int(self.id_name[midx]), int(self.id_proto[midx])
-
-    def class_methods(self, cdef: int) -> list[int]:
-        """Positions in ``methods`` of class_def ``cdef``'s methods, ascending (the
-        order of DexIndex.class_methods)."""
-        cd = self.dex.method_table.class_def
-        if self._cdef_sorted:
-            lo, hi = np.searchsorted(cd, (cdef, cdef + 1)).tolist()
-            return list(range(lo, hi))
-        return np.flatnonzero(cd == cdef).tolist()
-
-    @cached_property
-    def _cdef_sorted(self) -> bool:
-        c = self.dex.method_table.class_def
-        return bool(np.all(c[1:] >= c[:-1]))
-
-    # ------------------------------------------------------- string lookups
-    def find_string(self, value: str) -> int:
-        """``DexFile.find_string(value)``: the same binary search over the same
-        strings (so the same answer, even on a damaged table), with the probed
-        strings kept in a list instead of behind two calls each."""
-        hit = self._strings.get(value)
-        if hit is None:
-            probe = self._probe
-            string = self.dex.string
-            lo, hi = 0, len(probe)
-            while lo < hi:  # bisect.bisect_left, as DexFile._string_lower_bound
-                mid = (lo + hi) // 2
-                s = probe[mid]
-                if s is None:
-                    s = probe[mid] = string(mid)
-                if s < value:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            hit = lo if lo < len(probe) and string(lo) == value else -1
-            self._strings[value] = hit
-        return hit
-
-    @cached_property
-    def _probe(self) -> list[str | None]:
-        return [None] * len(self.dex.string_offs)
-
-    def find_type(self, descriptor: str) -> int:
-        """``DexFile.find_type(descriptor)``: the type whose descriptor string is
-        find_string(descriptor) (the first one if the type table repeats it)."""
-        hit = self._types.get(descriptor)
-        if hit is None:
-            by_string = self._type_of_string
-            few = self._few_type_names
-            if few is not None and descriptor not in few:
-                hit = -1  # a type found for descriptor is named descriptor
-            elif by_string is None:
-                hit = self.dex.find_type(descriptor)
-            else:
-                s = self.find_string(descriptor)
-                hit = by_string.get(s, -1) if s >= 0 else -1
-            self._types[descriptor] = hit
-        return hit
-
-    @cached_property
-    def _type_of_string(self) -> dict[int, int] | None:
-        """string index -> type index when type_ids are strictly increasing (as the
-        format requires), where DexFile.find_type's search finds the only match."""
-        td = self.dex.type_desc
-        if td.size > 1 and not bool(np.all(td[1:] > td[:-1])):
-            return None
-        return dict(zip(td.tolist(), range(td.size), strict=True))
-
-    @cached_property
-    def _few_type_names(self) -> frozenset[str] | None:
-        """Descriptors of all types, in a dex with few enough to decode them all and
-        other dex files to look classes up for (each lookup would be a search)."""
-        n = len(self.dex.type_desc)
-        if n > _NAME_SET_LIMIT or not self.others:
-            return None
-        return frozenset(self.type_name(t) for t in range(n))
-
-    @cached_property
-    def method_names(self) -> frozenset[str] | None:
-        """Names of this dex's method_ids, when there are few enough to decode them
-        all (None otherwise)."""
-        idx = unique(self.id_name.astype(np.int64)).tolist()
-        if len(idx) > _NAME_SET_LIMIT:
-            return None
-        return frozenset(self.dex.string(i) for i in idx)
-
-    @cached_property
-    def interface_lists(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Interfaces of every class_def as type indices: (row starts per class_def,
-        items), read together; None when a list is not one DexFile.type_list reads
-        without a problem (then use DexFile.interfaces, which records it)."""
-        d = self.dex
-        offs = d.class_defs["ifaces"].astype(np.int64)
-        n = len(d.data)
-        order = _stable_order(offs)
-        new = np.ones(offs.size, dtype=bool)
-        np.not_equal(offs[order][1:], offs[order][:-1], out=new[1:])
-        lists = offs[order][new]
-        which = np.empty(offs.size, dtype=np.int64)
-        which[order] = np.cumsum(new) - 1
-        real = lists != 0
-        at = lists[real]
-        if np.any(at % 4) or np.any(at + 4 > n):
-            return None
-        raw = np.frombuffer(d.data, dtype=np.uint8)
-        size = np.zeros(lists.size, dtype=np.int64)
-        size[real] = (
-            raw[at].astype(np.int64)
-            | raw[at + 1].astype(np.int64) << 8
-            | raw[at + 2].astype(np.int64) << 16
-            | raw[at + 3].astype(np.int64) << 24
-        )
-        if np.any(lists[real] + 4 + 2 * size[real] > n) or int(size.sum()) > 4 * n:
-            return None
-        first = np.cumsum(size) - size
-        pos = np.repeat(lists + 4 - 2 * first, size) + 2 * np.arange(int(size.sum()))
-        items = raw[pos].astype(np.int64) | raw[pos + 1].astype(np.int64) << 8
-        if items.size and int(items.max()) >= len(d.type_desc):
-            return None
-        count = size[which]
-        ptr = np.zeros(offs.size + 1, dtype=np.int64)
-        np.cumsum(count, out=ptr[1:])
-        gather = np.repeat(first[which] - ptr[:-1], count) + np.arange(int(count.sum()))
-        return ptr, items[gather]
-
-    # ------------------------------------------------------ name+proto groups
-    @cached_property
-    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
-        """method_ids sorted by (name, proto, class), stable. (keys of name+proto in that
-        order, run of each method_id; as lists: the order, the class of each, the first
-        position of each run of one name+proto, and the end)."""
-        name = self.id_name.astype(np.int64)
-        proto = self.id_proto.astype(np.int64)
-        cls = self.dex.method_ids["cls"].astype(np.int64)
-        order = _stable_order(name, proto, cls)
-        keys = (name * (len(self.dex.protos) + 1) + proto)[order]
-        first = np.ones(keys.size, dtype=bool)
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
-        starts = np.append(np.flatnonzero(first), keys.size)
-        run_of = np.empty(keys.size, dtype=np.int64)
-        run_of[order] = np.cumsum(first) - 1
-        return keys, run_of, order.tolist(), cls[order].tolist(), starts.tolist()
-
-    def sig_run(self, midx: int) -> int:
-        """Run (see _sig_index) of method_id ``midx``'s name and proto."""
-        return int(self._sig_index[1][midx])
-
-    def find_sig_run(self, name_idx: int, proto_idx: int) -> int:
-        """Run of this name and proto, -1 if no method_id has them."""
-        keys, run_of, order, _cls, _starts = self._sig_index
-        k = name_idx * (len(self.dex.protos) + 1) + proto_idx
-        i = int(np.searchsorted(keys, k))
-        if i < keys.size and int(keys[i]) == k:
-            return int(run_of[order[i]])
-        return -1
-
-    def select(self, run: int, owners: frozenset[str]) -> list[int]:
-        """The method_ids of a name+proto run whose class is ``find_type(c)`` for a
-        ``c`` in ``owners``. A type found for ``c`` is named ``c``: either side can be
-        walked, owners through find_type or the run's classes by name."""
-        _keys, _run_of, order, cls, starts = self._sig_index
-        lo, hi = starts[run], starts[run + 1]
-        find_type = self.find_type
-        if hi - lo < len(owners):
-            type_name = self.type_name
-            w = []
-            for pos in range(lo, hi):
-                t = cls[pos]
-                c = type_name(t)
-                if c in owners and find_type(c) == t:
-                    w.append(order[pos])
-            return w
-        if hi - lo == 1:  # the method's own method_id, usually
-            for c in owners:
-                if find_type(c) == cls[lo]:
-                    return [order[lo]]
-            return []
-        w = []
-        for c in owners:
-            t = find_type(c)
-            if t >= 0:
-                a = bisect_left(cls, t, lo, hi)
-                if a < hi and cls[a] == t:
-                    w.extend(order[a : bisect_right(cls, t, a, hi)])
-        return w
-
-    # ------------------------------------------------------------- call sites
-    @cached_property
-    def _invokes(self) -> tuple[list[int], np.ndarray]:
-        """(row starts per method_id, invoke owners ordered by called method_id)."""
-        _pos, _op, arg, owner = self.dex.operand_sites("invoke")
-        n = len(self.dex.method_ids)
-        small = arg.astype(np.uint16) if n <= 0x10000 else arg
-        order = np.argsort(small, kind="stable")
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
-        return ptr, owner[order]
-
-    def callers(self, midx: int) -> tuple[int, ...]:
-        """Nodes of the methods invoking method_id ``midx``, ascending, distinct."""
-        hit = self._callers.get(midx)
-        if hit is None:
-            ptr, owner = self._invokes
-            rows = owner[ptr[midx] : ptr[midx + 1]].tolist()
-            base = self.base
-            hit = tuple(base | o for o in sorted(set(rows)) if o >= 0) if rows else _NO_CALLERS
-            self._callers[midx] = hit
-        return hit
-
-    @cached_property
-    def _class_init(self) -> tuple[np.ndarray, np.ndarray]:
-        """Instructions that initialise a class, as (class type, owner) sorted by type:
-        new-instance of it, invoke-static of its method_ids, static field access of its
-        field_ids."""
-        d = self.dex
-        _p, _o, narg, nowner = d.operand_sites("new")
-        _p, iop, iarg, iowner = d.operand_sites("invoke")
-        _p, fop, farg, fowner = d.operand_sites("field")
-        si = (iop == 0x71) | (iop == 0x77)
-        sf = (fop >= opcodes.STATIC_FIELD_OPS[0]) & (fop <= opcodes.STATIC_FIELD_OPS[-1])
-        cls = np.concatenate(
-            [
-                narg,
-                d.method_ids["cls"][iarg[si]].astype(np.int64),
-                d.fields["cls"][farg[sf]].astype(np.int64),
-            ]
-        )
-        owner = np.concatenate([nowner, iowner[si], fowner[sf]])
-        order = _stable_order(cls)
-        return cls[order], owner[order]
-
-    def class_users(self, type_idx: int) -> list[int]:
-        """Nodes of the methods initialising type ``type_idx``, ascending, distinct."""
-        cls, owner = self._class_init
-        lo, hi = np.searchsorted(cls, (type_idx, type_idx + 1)).tolist()
-        rows = owner[lo:hi].tolist()
-        base = self.base
-        return [base | o for o in sorted(set(rows)) if o >= 0]
-
-    def nodes(self, rows: np.ndarray) -> list[int]:
-        """Nodes of the distinct non-negative method positions in ``rows``, ascending."""
-        base = self.base
-        return [base | o for o in unique(rows).tolist() if o >= 0]
 
 
 class Reachability:
@@ -558,7 +255,7 @@ class Reachability:
             if node is None:
                 return ReachResult(method, None, reason="method not defined in the app")
         else:
-            node = (method.dex << _SHIFT) | method.method
+            node = (method.dex << SHIFT) | method.method
         desc = self._desc(node)
         known = self._known.get(node)
         if known is False:
@@ -637,21 +334,21 @@ class Reachability:
     def _desc(self, node: int) -> str:
         hit = self._descs.get(node)
         if hit is None:
-            ref = MethodRef(node >> _SHIFT, node & _LOW)
+            ref = MethodRef(node >> SHIFT, node & LOW)
             hit = self._descs[node] = self.index.method_descriptor(ref)
         return hit
 
     @cached_property
-    def _tables(self) -> list[_DexTables]:
+    def _tables(self) -> list[DexTables]:
         multi = len(self.index.dexes) > 1
-        return [_DexTables(d, di, multi) for di, d in enumerate(self.index.dexes)]
+        return [DexTables(d, di, multi) for di, d in enumerate(self.index.dexes)]
 
-    def _method(self, node: int) -> tuple[_DexTables, int, str, str, str | None, int]:
+    def _method(self, node: int) -> tuple[DexTables, int, str, str, str | None, int]:
         """(tables, method_idx, class, name, proto or None, flags) of a node. The name and
         proto split ``name(params)ret`` at its first "(" (DexIndex.method_signature); the
         proto is None when that is just the method_id's proto (decoded only if needed)."""
-        t = self._tables[node >> _SHIFT]
-        k = node & _LOW
+        t = self._tables[node >> SHIFT]
+        k = node & LOW
         m = t.methods[k]
         midx = m.method_idx
         d = t.dex
@@ -696,9 +393,9 @@ class Reachability:
         for name, (di, c) in self.index._classes.items():
             firsts[di][c] = name
 
-        def add(d_tables: _DexTables, parent: np.ndarray, child: np.ndarray,
+        def add(d_tables: DexTables, parent: np.ndarray, child: np.ndarray,
                 names: np.ndarray, skip_empty: bool) -> None:
-            order = _stable_order(parent)
+            order = stable_order(parent)
             parent, child = parent[order], child[order]
             first = np.ones(parent.size, dtype=bool)
             np.not_equal(parent[1:], parent[:-1], out=first[1:])
@@ -837,8 +534,8 @@ class Reachability:
         return hit
 
     def _compute_entry(self, node: int) -> bool:
-        t = self._tables[node >> _SHIFT]
-        k = node & _LOW
+        t = self._tables[node >> SHIFT]
+        k = node & LOW
         cls = t.class_name(t.methods[k].class_def)
         if cls not in self._entry_closure:
             return False
@@ -896,7 +593,7 @@ class Reachability:
 
     def _callers(
         self,
-        home: _DexTables,
+        home: DexTables,
         midx: int,
         cls: str,
         name: str,
@@ -936,9 +633,9 @@ class Reachability:
                 out = [*out, *got]
         return out
 
-    def _foreign_run(self, t: _DexTables, name: str, proto: str) -> int:
+    def _foreign_run(self, t: DexTables, name: str, proto: str) -> int:
         """Run of ``name`` + ``proto`` in another dex's method_ids (-1 if none)."""
-        key = (t.base >> _SHIFT, name, proto)
+        key = (t.base >> SHIFT, name, proto)
         hit = self._foreign.get(key)
         if hit is None:
             hit = -1
@@ -1069,7 +766,7 @@ class Reachability:
                 for t in types:
                     for ft in types:
                         owners.update(static.get((t, ft), ()))
-            base = di << _SHIFT
+            base = di << SHIFT
             out.extend(base | o for o in sorted(owners) if o >= 0)
         self._inst[cls] = out
         return out
@@ -1084,7 +781,7 @@ class Reachability:
         out = []
         for d in self.index.dexes:
             _p, _o, narg, nowner = d.operand_sites("new")
-            order = _stable_order(narg)
+            order = stable_order(narg)
             _p, fop, farg, fowner = d.operand_sites("field")
             static = (fop >= opcodes.STATIC_FIELD_OPS[0]) & (fop <= opcodes.STATIC_FIELD_OPS[-1])
             ftype = d.fields["type"][farg].astype(np.int64)

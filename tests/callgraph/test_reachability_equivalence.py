@@ -279,10 +279,10 @@ def test_unsorted_tables_same_answers(table: int, perm) -> None:
         pytest.skip("permuted dex unreadable")
     assert n > 0
     # the search's own string and type lookups agree with the reader's
-    from scanner.callgraph.reachability import _DexTables
+    from scanner.callgraph.tables import DexTables
 
     ref = DexIndex.from_dex_files([("classes.dex", data)]).dexes[0]
-    tables = _DexTables(DexIndex.from_dex_files([("classes.dex", data)]).dexes[0], 0)
+    tables = DexTables(DexIndex.from_dex_files([("classes.dex", data)]).dexes[0], 0)
     values = [ref.string(i) for i in range(len(ref.string_offs))]
     values += [v + "x" for v in values] + ["", "A", "Lzzz;", "\uffff", "\U0001f600"]
     for v in values:
