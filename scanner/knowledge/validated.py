@@ -154,16 +154,9 @@ def current(folder: Path | None = None) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from scanner.generated import write_or_check
+
     folder = rulesets_dir()
-    want = current(folder)
-    text = json.dumps(want, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    path = folder / STAMP_FILE
-    if "--check" in argv:
-        ok = path.is_file() and path.read_text("utf-8") == text
-        if not ok:
-            print(f"{path} is out of date: run python -m scanner.knowledge")
-        return 0 if ok else 1
-    path.write_text(text, "utf-8")
-    print(f"wrote {path}")
-    return 0
+    text = json.dumps(current(folder), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    return write_or_check(folder / STAMP_FILE, text, "python -m scanner.knowledge",
+                          sys.argv[1:] if argv is None else argv)

@@ -60,18 +60,11 @@ def load(env: jinja2.Environment) -> jinja2.Template:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from scanner.generated import write_or_check
     from scanner.report.html import _env
 
-    argv = sys.argv[1:] if argv is None else argv
-    text = generate(_env())
-    if "--check" in argv:
-        current = TARGET.is_file() and TARGET.read_text("utf-8") == text
-        if not current:
-            print(f"{TARGET} is out of date: run python -m scanner.report.precompile")
-        return 0 if current else 1
-    TARGET.write_text(text, "utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, generate(_env()), "python -m scanner.report.precompile",
+                          sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":
