@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -123,6 +123,11 @@ class MethodRef:
 
     dex: int  # position in DexIndex.dexes
     method: int  # position in DexFile.methods
+
+
+def _targets(lookup: Callable[[str], list[int]], descriptors: Iterable[str]) -> dict[int, str]:
+    """Index in one dex -> descriptor, for the descriptors ``lookup`` finds there."""
+    return {i: desc for desc in descriptors for i in lookup(desc)}
 
 
 def _dex_order(name: str) -> tuple[int, str]:
@@ -294,10 +299,7 @@ class DexIndex:
         descs = set(descriptors)
         out: list[CallSite] = []
         for di, d in enumerate(self.dexes):
-            targets: dict[int, str] = {}
-            for desc in descs:
-                for i in d.find_methods(desc):
-                    targets[i] = desc
+            targets = _targets(d.find_methods, descs)
             if not targets:
                 continue
             pos, op, arg, owner = d.operand_sites("invoke")
@@ -320,10 +322,7 @@ class DexIndex:
         descs = set(descriptors)
         out: list[FieldSite] = []
         for d in self.dexes:
-            targets: dict[int, str] = {}
-            for desc in descs:
-                for i in d.find_fields(desc):
-                    targets[i] = desc
+            targets = _targets(d.find_fields, descs)
             if not targets:
                 continue
             pos, op, arg, owner = d.operand_sites("field")
@@ -381,10 +380,7 @@ class DexIndex:
         out: list[ReflectiveSite] = []
         apis = tuple(apis)
         for di, d in enumerate(self.dexes):
-            targets: dict[int, str] = {}
-            for desc in apis:
-                for i in d.find_methods(desc):
-                    targets[i] = desc
+            targets = _targets(d.find_methods, apis)
             if not targets:
                 continue
             ipos, _op, iarg, iowner = d.operand_sites("invoke")
