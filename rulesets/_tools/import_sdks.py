@@ -26,6 +26,24 @@ Conversion rules (facts are kept, wording is ours):
   hand-curated ``china.yaml``, are dropped (those SDKs are already described better); an
   entry left without code prefixes is dropped.
 
+Native libraries (``native_signature`` exact file names, ``native_regex`` full-match
+regexes) come from LibChecker's ``native_lib`` rules and android-libraries' ``solib``
+signatures, attached after the four files above are built (see :func:`attach_native`):
+
+* LibChecker rows are grouped by label; a label goes to the curated entry named in
+  ``LIBCHECKER_NATIVE_CURATED`` or whose name/name_zh equals it (nothing is written then:
+  curated native names are listed by hand in ``china.yaml``), else to the Exodus,
+  android-libraries or LibChecker entry of that name, else to a new ``lc_`` entry.
+* android-libraries ``solib`` alternations are split into exact names and regexes; a
+  library goes to its own android-libraries entry, else to the Exodus entry of its
+  ``exodus_id``, else to the entry that already owns one of its exact names, else to a
+  new ``lib_`` entry.
+* A name or regex already listed by a higher-precedence file is dropped (curated 100 >
+  exodus 50 > libchecker 20 > android-libraries 10), as are names too generic to identify
+  anything (``GENERIC_NATIVE``) and LibChecker names that are not ``*.so`` files. An
+  entry that receives native signatures from another list gets ``+libchecker`` /
+  ``+android-libraries`` appended to its source name.
+
 Usage: python rulesets/_tools/import_sdks.py [--signatures DIR] [--out DIR] [--check]
 (``--check`` exits 1 if the generated files differ from the ones on disk).
 """
@@ -220,8 +238,11 @@ def _plausible_root(prefix: str) -> bool:
 
 
 def import_android_libraries(
-    path: Path, exodus_prefixes: set[str], curated_prefixes: set[str], exodus_ids: set[int]
+    path: Path, exodus_prefixes: set[str], curated_prefixes: set[str], exodus_ids: set[int],
+    index: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """android-libraries entries Exodus does not cover; ``index`` (if given) receives
+    android-libraries id -> generated entry."""
     libs = json.loads(path.read_text(encoding="utf-8"))
     taken: set[str] = set()
     seen_prefixes: set[str] = set()
@@ -276,6 +297,8 @@ def import_android_libraries(
         if lib.get("website"):
             entry["website"] = lib["website"]
         sdks.append(entry)
+        if index is not None:
+            index[lib["id"]] = entry
     return {
         "version": 1,
         "precedence": 10,
@@ -416,6 +439,239 @@ def import_libchecker(path: Path, claimed: set[str], known_names: set[str]) -> d
     }
 
 
+# LibChecker native_lib labels -> curated china.yaml id (whose native_signature lists them)
+LIBCHECKER_NATIVE_CURATED = {
+    "MSA SDK": "msa_oaid", "Bugly": "tencent_bugly", "极光推送": "jiguang_core",
+    "极光认证 SDK": "jverification", "个推": "getui", "腾讯移动分析": "tencent_mta",
+    "腾讯灯塔 SDK": "tencent_beacon", "Qimei SDK": "tencent_qimei",
+    "腾讯地图 SDK": "tencent_map", "信鸽推送": "tencent_tpns", "腾讯移动推送": "tencent_tpns",
+    "腾讯云通信 SDK": "tencent_im", "米大师": "tencent_midas",
+    "腾讯云短视频 SDK": "tencent_liteav", "腾讯云直播 SDK": "tencent_liteav",
+    "腾讯云实时音视频 SDK": "tencent_liteav", "TRTC SDK": "tencent_liteav",
+    "MMKV": "tencent_mmkv", "Pangle SDK": "pangle", "高德地图 SDK": "amap_maps",
+    "高德 SDK": "amap_location", "百度地图 SDK": "baidu_map", "百度云推送": "baidu_push",
+    "Sofire": "baidu_sofire", "阿里聚安全": "alibaba_security_guard",
+    "实人认证 SDK": "alibaba_real_identity", "金融级实人认证 SDK": "alibaba_real_identity",
+    "阿里云号码认证 SDK": "aliyun_phone_auth", "号码认证服务": "aliyun_phone_auth",
+    "mPaaS": "alipay_mpaas", "百川 SDK": "alibaba_baichuan", "U-App SDK": "umeng_analytics",
+    "网易易盾": "netease_yidun", "网易云信": "netease_nim", "数美 SDK": "shumei",
+    "同盾设备指纹": "tongdun", "数字联盟可信 ID SDK": "shuzilm", "闪验 SDK": "shanyan",
+    "智齿客服 SDK": "sobot", "融云 IM": "rongcloud", "融云 IM SDK": "rongcloud",
+    "环信 IM": "easemob", "讯飞 SDK": "iflytek", "Agora RTC SDK": "agora",
+    "微博 SDK": "weibo_sdk", "银联 SDK": "unionpay",
+}
+# names that many unrelated apps use for their own code, and the NDK's C++ runtimes (part
+# of the toolchain, not a third party): evidence of nothing
+GENERIC_NATIVE = {"libutility.so", "libmain.so", "libapp.so", "libengine.so", "libstub.so",
+                  "libcompatible.so", "libexec.so", "libdu.so", "libcore.so", "libnative.so",
+                  "libc++_shared.so", "libgnustl_shared.so", "libstlport_shared.so"}
+_NATIVE_NAME = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_.+\-]*\.so")
+_ESCAPED_NATIVE = re.compile(r"(?:[A-Za-z0-9_\-]|\\\.|\\\+)+\\\.so")
+
+
+def _split_top(alternation: str) -> list[str]:
+    """Split a regex on the ``|`` that are not inside parentheses or brackets."""
+    parts, depth, cur, i = [], 0, "", 0
+    while i < len(alternation):
+        ch = alternation[i]
+        if ch == "\\" and i + 1 < len(alternation):
+            cur += alternation[i:i + 2]
+            i += 2
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "|" and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    parts.append(cur)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def convert_solib(signature: str) -> tuple[list[str], list[str]]:
+    """android-libraries ``solib`` regex alternation -> (exact file names, full-match regexes)."""
+    names: list[str] = []
+    regexes: list[str] = []
+    for part in _split_top(signature):
+        if _ESCAPED_NATIVE.fullmatch(part):
+            name = part.replace("\\.", ".").replace("\\+", "+")
+            if _NATIVE_NAME.fullmatch(name) and name not in names:
+                names.append(name)
+            continue
+        try:
+            re.compile(part)
+        except re.error:
+            continue
+        if part not in regexes:
+            regexes.append(part)
+    return names, regexes
+
+
+def _libchecker_native(path: Path) -> dict[str, dict[str, Any]]:
+    """LibChecker native_lib rows grouped by label: {label: {names, regexes, row}}."""
+    import csv
+
+    out: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["match_kind"] != "native_lib":
+                continue
+            slot = out.setdefault(row["label"], {"names": [], "regexes": [], "row": row})
+            pattern = row["pattern"].strip()
+            if row["is_regex"] == "1":
+                try:
+                    re.compile(pattern)
+                except re.error:
+                    continue
+                slot["regexes"].append(pattern)
+            elif _NATIVE_NAME.fullmatch(pattern):
+                slot["names"].append(pattern)
+            if row["team"] and not slot["row"]["team"]:
+                slot["row"] = row
+    return out
+
+
+_NATIVE_KEYS_BEFORE = ("version_hint", "exodus_id", "source", "website")
+
+
+def _add_native(entry: dict[str, Any], names: list[str], regexes: list[str],
+                source: str) -> bool:
+    """Add native signatures to an entry (keys placed before its exodus_id/source), and
+    name the list they came from in its source. False when nothing was new."""
+    new_names = [n for n in names if n not in entry.get("native_signature", [])]
+    new_rx = [r for r in regexes if r not in entry.get("native_regex", [])]
+    if not (new_names or new_rx):
+        return False
+    head = {k: v for k, v in entry.items() if k not in _NATIVE_KEYS_BEFORE
+            and k not in ("native_signature", "native_regex")}
+    tail = {k: entry[k] for k in _NATIVE_KEYS_BEFORE if k in entry}
+    natives = sorted({*entry.get("native_signature", []), *new_names})
+    rxs = sorted({*entry.get("native_regex", []), *new_rx})
+    entry.clear()
+    entry.update(head)
+    if natives:
+        entry["native_signature"] = natives
+    if rxs:
+        entry["native_regex"] = rxs
+    entry.update(tail)
+    src = entry.get("source")
+    if isinstance(src, dict) and source not in src["name"].split("+"):
+        src["name"] = f"{src['name']}+{source}"
+    return True
+
+
+def attach_native(signatures: Path, curated: dict[str, Any], exodus: dict[str, Any],
+                  libs: dict[str, Any], libchecker: dict[str, Any],
+                  lib_entries: dict[str, dict[str, Any]]) -> None:
+    """Attach LibChecker native_lib rules and android-libraries solib signatures to the
+    entries of the generated documents (in place); see the module doc for the rules."""
+    cur_names: dict[str, str] = {}
+    for e in curated["sdks"]:
+        cur_names[e["name"].lower()] = e["id"]
+        if e.get("name_zh"):
+            cur_names[e["name_zh"].lower()] = e["id"]
+    claimed = {n for e in curated["sdks"] for n in e.get("native_signature", [])}
+    claimed_rx = {r for e in curated["sdks"] for r in e.get("native_regex", [])}
+    curated_exodus = {x for e in curated["sdks"]
+                      for x in (e["exodus_id"] if isinstance(e.get("exodus_id"), list)
+                                else [e["exodus_id"]] if "exodus_id" in e else [])}
+    by_name: dict[str, dict[str, Any]] = {}
+    for doc in (libchecker, libs, exodus):  # later wins: exodus over libs over libchecker
+        for e in doc["sdks"]:
+            by_name[e["name"].lower()] = e
+    owner: dict[str, dict[str, Any]] = {}  # native name -> generated entry holding it
+
+    def give(entry: dict[str, Any], names: list[str], rxs: list[str], source: str) -> None:
+        names = [n for n in names if n not in claimed and n not in GENERIC_NATIVE]
+        rxs = [r for r in rxs if r not in claimed_rx]
+        if _add_native(entry, names, rxs, source):
+            claimed.update(names)
+            claimed_rx.update(rxs)
+            for n in names:
+                owner.setdefault(n, entry)
+
+    # 1. LibChecker (precedence 20 over android-libraries' 10)
+    taken = {e["id"] for e in libchecker["sdks"]}
+    for label, slot in sorted(_libchecker_native(signatures / "libchecker_rules.csv").items()):
+        if label in LIBCHECKER_NATIVE_CURATED or label.lower() in cur_names:
+            continue  # curated: listed by hand in china.yaml
+        entry = by_name.get(label.lower())
+        if entry is not None and entry.get("exodus_id") in curated_exodus:
+            continue
+        if entry is None:
+            row = slot["row"]
+            first = (slot["names"] or slot["regexes"])[0]
+            category = _libchecker_category(label)
+            entry = {
+                "id": _unique_id("lc_" + slug(label if label.isascii() else
+                                              f"{row['team']} {first}"), taken),
+                "name": label,
+            }
+            if not label.isascii():
+                entry["name_zh"] = label
+            if row["team"]:
+                entry["vendor"] = row["team"]
+            entry["categories"] = [category]
+            if category in ("development", "unclassified"):
+                entry["tracker"] = False
+            entry["source"] = {"name": "libchecker",
+                               "url": row["url"] or "https://github.com/LibChecker/LibChecker-Rules"}
+            before = len(claimed) + len(claimed_rx)
+            give(entry, slot["names"], slot["regexes"], "libchecker")
+            if len(claimed) + len(claimed_rx) > before:
+                libchecker["sdks"].append(entry)
+                by_name[label.lower()] = entry
+            continue
+        give(entry, slot["names"], slot["regexes"], "libchecker")
+
+    # 2. android-libraries solib
+    exodus_by_id = {e["exodus_id"]: e for e in exodus["sdks"]}
+    taken = {e["id"] for e in libs["sdks"]}
+    raw = json.loads((signatures / "android_libraries_libs.json").read_text(encoding="utf-8"))
+    for lib in sorted(raw, key=lambda x: x["id"]):
+        solib = (lib.get("signatures") or {}).get("solib")
+        if not solib:
+            continue
+        names, rxs = convert_solib(solib)
+        ex = lib.get("exodus_id")
+        entry = lib_entries.get(lib["id"])
+        if entry is None and ex is not None:
+            if int(ex) in curated_exodus:
+                continue
+            entry = exodus_by_id.get(int(ex))
+        if entry is None:
+            if any(n in claimed and n not in owner for n in names):
+                continue  # a curated entry owns it
+            entry = next((owner[n] for n in names if n in owner), None)
+        if entry is None:
+            if (lib.get("label") or lib["id"]).lower() in cur_names:
+                continue
+            category, tracker = LIB_TYPES.get(lib.get("type", ""), ("development", False))
+            features = set(lib.get("anti_features") or [])
+            if features & TRACKING_FEATURES:
+                tracker = True
+                if category == "development":
+                    category = "advertising" if "Ads" in features else "utility"
+            entry = {"id": _unique_id("lib_" + slug(lib["id"]), taken),
+                     "name": lib.get("label") or lib["id"], "categories": [category]}
+            if not tracker:
+                entry["tracker"] = False
+            entry["source"] = {"name": "android-libraries",
+                               "url": "https://github.com/MuntashirAkon/android-libraries"}
+            if lib.get("website"):
+                entry["website"] = lib["website"]
+            before = len(claimed) + len(claimed_rx)
+            give(entry, names, rxs, "android-libraries")
+            if len(claimed) + len(claimed_rx) > before:
+                libs["sdks"].append(entry)
+            continue
+        give(entry, names, rxs, "android-libraries")
+
+
 XRAY_COUNTRY = {"uk": "GB"}
 
 
@@ -487,9 +743,10 @@ def main(argv: list[str] | None = None) -> int:
     exodus = import_exodus(args.signatures / "exodus_trackers.json")
     exodus_prefixes = {p for e in exodus["sdks"] for p in e.get("code_signature", [])}
     exodus_ids = {e["exodus_id"] for e in exodus["sdks"]}
+    lib_entries: dict[str, dict[str, Any]] = {}
     libs = import_android_libraries(
         args.signatures / "android_libraries_libs.json", exodus_prefixes, curated_prefixes,
-        exodus_ids,
+        exodus_ids, lib_entries,
     )
     claimed = curated_prefixes | exodus_prefixes | {
         p for e in libs["sdks"] for p in e.get("code_signature", [])
@@ -500,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     libchecker = import_libchecker(
         args.signatures / "libchecker_rules.csv", claimed, known_names
     )
+    attach_native(args.signatures, curated, exodus, libs, libchecker, lib_entries)
     xray = import_xray(args.signatures / "trackercontrol" / "xray-blacklist.json")
     outputs = {
         "exodus.json": dump(exodus, "exodus_trackers.json"),

@@ -1,7 +1,9 @@
-"""Third-party SDKs in the code: class names of every dex matched against rulesets/sdks.
+"""Third-party SDKs in the code: class names of every dex and the native libraries
+(``lib/<abi>/*.so``) of the APK matched against rulesets/sdks.
 
-Each SDK comes with the class evidence behind it and, where its signature names a
-version constant, the version read from the dex's static values.
+Each SDK comes with the class evidence behind it (``packages``, ``classes``,
+``class_count``) and/or the native library entry paths (``native_libs``) and, where its
+signature names a version constant, the version read from the dex's static values.
 """
 
 from __future__ import annotations
@@ -34,20 +36,41 @@ class SdkDetector(Detector):
 
     def apk(self, ctx: ScanContext) -> Iterable[Item]:
         index = ctx.cache.get("dex_index")
-        if index is None:
-            return
-        for m in sdk_matches(index):
-            sig = m.sdk
-            packages = sorted(set(m.matched_by))
-            yield SdkUse(
-                id=sig.id, name=sig.name, vendor=sig.vendor or "", categories=sig.categories,
-                evidence={"packages": packages, "classes": list(m.classes),
-                          "class_count": m.class_count},
-                name_zh=sig.name_zh, country=sig.country, version=m.version,
-                tracker=sig.tracker,
-            )
-            yield Fact("apk.sdk", {
-                "id": sig.id, "name": sig.name, "vendor": sig.vendor, "country": sig.country,
-                "categories": list(sig.categories), "tracker": sig.tracker,
-                "class_count": m.class_count, "version": m.version,
-            }, tuple(Locator("code", **{"class": c}) for c in m.classes[:5]))
+        code = sdk_matches(index) if index is not None else []
+        native = {}
+        if ctx.apk is not None:
+            native = {m.id: m for m in default_catalog().match_native(ctx.apk.entry_names)}
+        for m in code:
+            yield from self._items(m, native.pop(m.id, None))
+        for m in native.values():  # found by their native libraries only
+            yield from self._items(None, m)
+
+    @staticmethod
+    def _items(m, n) -> Iterable[Item]:
+        """SdkUse and apk.sdk fact of one SDK from its code match ``m`` and/or native match
+        ``n`` (either may be None)."""
+        sig = (m or n).sdk
+        evidence: dict = {}
+        locators: list[Locator] = []
+        if m is not None:
+            evidence = {"packages": sorted(set(m.matched_by)), "classes": list(m.classes),
+                        "class_count": m.class_count}
+            locators = [Locator("code", **{"class": c}) for c in m.classes[:5]]
+        libs = list(n.native_libs) if n is not None else []
+        if libs:
+            evidence["native_libs"] = libs
+            locators += [Locator("zip", entry=p) for p in libs[:5]]
+        version = m.version if m is not None else None
+        yield SdkUse(
+            id=sig.id, name=sig.name, vendor=sig.vendor or "", categories=sig.categories,
+            evidence=evidence, name_zh=sig.name_zh, country=sig.country, version=version,
+            tracker=sig.tracker,
+        )
+        fact = {
+            "id": sig.id, "name": sig.name, "vendor": sig.vendor, "country": sig.country,
+            "categories": list(sig.categories), "tracker": sig.tracker,
+            "class_count": m.class_count if m is not None else 0, "version": version,
+        }
+        if libs:
+            fact["native_libs"] = libs
+        yield Fact("apk.sdk", fact, tuple(locators))

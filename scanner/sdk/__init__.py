@@ -7,6 +7,7 @@ Public API::
     cat.match_classes(["Lcom/umeng/analytics/MobclickAgent;", ...])  # -> [SdkMatch]
     cat.sdk_for_class("Lcom/qq/e/ads/a;")         # -> SdkSignature | None
     cat.sdk_for_host("alog.umeng.com")            # -> SdkSignature | None
+    cat.match_native(apk.entry_names)             # lib/<abi>/*.so -> [SdkMatch]
 
 See :mod:`scanner.sdk.catalog` for matching and overlap rules.
 """
@@ -17,6 +18,7 @@ from scanner.sdk.catalog import (
     Overlap,
     SdkCatalog,
     default_catalog,
+    native_libraries,
     normalize_class_name,
     normalize_host,
     rulesets_dir,
@@ -29,6 +31,7 @@ __all__ = [
     "SdkMatch",
     "SdkSignature",
     "default_catalog",
+    "native_libraries",
     "normalize_class_name",
     "normalize_host",
     "rulesets_dir",

@@ -12,13 +12,17 @@ Contract
   prefix; code regexes are consulted only when no prefix matches.
 * Hosts match host suffixes on a dot boundary (``umeng.com`` matches ``alog.umeng.com`` but
   not ``notumeng.com``); the longest suffix wins; host regexes (full match) are a fallback.
+* Native libraries: of an APK's entry names only ``lib/<abi>/<name>.so`` (exactly one
+  folder under ``lib/``, the layout Android installs) count; ``<name>.so`` is looked up in
+  the exact names, then the native regexes (full match, in precedence order) are tried.
 
 Overlaps are resolved once, at load time, deterministically:
 
 1. An entry that declares ``exodus_id: X`` replaces every entry of *lower* precedence that
    declares the same Exodus id (the curated Umeng entry replaces the imported Exodus one).
-2. When two entries list the identical prefix or host, the higher file ``precedence`` wins
-   (curated 100 > exodus 50 > android-libraries 10); on a tie, the smaller id.
+2. When two entries list the identical prefix, host or native library name, the higher
+   file ``precedence`` wins (curated 100 > exodus 50 > android-libraries 10); on a tie,
+   the smaller id.
 3. Otherwise the more specific (longer) prefix/host wins at match time, whichever file it
    comes from.
 
@@ -44,12 +48,34 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
 from scanner.errors import RulesetError
-from scanner.sdk.loader import catalogue_files, load_files
+from scanner.sdk.loader import MAX_NATIVE_NAME, catalogue_files, load_files
 from scanner.sdk.model import SdkMatch, SdkSignature
 
 _PKG = Path(__file__).resolve().parent.parent  # the scanner package folder
 
 DEFAULT_SAMPLE = 20
+# distinct native library names looked at per APK; real apps ship at most a few hundred
+MAX_NATIVE_NAMES = 4096
+
+
+def native_libraries(entry_names: Iterable[str]) -> dict[str, list[str]]:
+    """``{file name: [entry paths]}`` of the native libraries among an APK's entry names.
+
+    Only ``lib/<abi>/<name>.so`` counts (a deeper path is not Android's layout and is never
+    installed); names longer than 255 characters are ignored, and at most
+    ``MAX_NATIVE_NAMES`` distinct names (the first in sorted order) are kept, so hostile
+    entry lists cost bounded work.
+    """
+    out: dict[str, list[str]] = {}
+    for entry in entry_names:
+        if not (entry.startswith("lib/") and entry.endswith(".so")) or entry.count("/") != 2:
+            continue
+        _, abi, name = entry.split("/")
+        if abi and len(name) > 3 and len(name) <= MAX_NATIVE_NAME:
+            out.setdefault(name, []).append(entry)
+    if len(out) > MAX_NATIVE_NAMES:
+        out = {n: out[n] for n in sorted(out)[:MAX_NATIVE_NAMES]}
+    return out
 
 
 def rulesets_dir() -> Path:
@@ -119,7 +145,7 @@ def _required_literal(pattern: str) -> str | None:
 class Overlap:
     """Two entries listed the same prefix/host; ``winner`` keeps it (see module doc)."""
 
-    kind: str  # "code" or "host"
+    kind: str  # "code", "host" or "native"
     signature: str
     winner: str
     loser: str
@@ -174,6 +200,7 @@ class SdkCatalog:
         self._prefix: dict[str, int] = {}
         self._prefix_text: dict[str, str] = {}
         self._hosts: dict[str, int] = {}
+        self._native: dict[str, int] = {}
         for rank, s in enumerate(self._sdks):
             for p in s.code_prefixes:
                 k = _key(p)
@@ -189,6 +216,13 @@ class SdkCatalog:
                         overlaps.append(Overlap("host", h, self._sdks[self._hosts[h]].id, s.id))
                     continue
                 self._hosts[h] = rank
+            for n in s.native_names:
+                if n in self._native:
+                    if self._native[n] != rank:
+                        overlaps.append(
+                            Overlap("native", n, self._sdks[self._native[n]].id, s.id))
+                    continue
+                self._native[n] = rank
         self.overlaps: tuple[Overlap, ...] = tuple(overlaps)
         self._depth = max((k.count(".") + 1 for k in self._prefix), default=0)
 
@@ -199,6 +233,12 @@ class SdkCatalog:
             for rank, s in enumerate(self._sdks)
             for rx in s.code_regexes
         ]
+        # native regexes are compiled on first use (most start-ups never match a .so)
+        self._native_rx_src = [
+            (rank, rx) for rank, s in enumerate(self._sdks) for rx in s.native_regexes
+        ]
+        self._native_rx_compiled: list[tuple[int, re.Pattern[str], str | None, str]] | None
+        self._native_rx_compiled = None
         self._host_rx = [
             (rank, re.compile(rx, re.IGNORECASE))
             for rank, s in enumerate(self._sdks)
@@ -339,6 +379,56 @@ class SdkCatalog:
             )
         out.sort(key=lambda m: m.sdk.id)
         return out
+
+    # ------------------------------------------------------------------ native libraries
+    @property
+    def _native_rx(self) -> list[tuple[int, re.Pattern[str], str | None, str]]:
+        if self._native_rx_compiled is None:
+            self._native_rx_compiled = [
+                (rank, re.compile(rx), _required_literal(rx), rx)
+                for rank, rx in self._native_rx_src
+            ]
+        return self._native_rx_compiled
+
+    def sdk_for_native(self, name: str) -> tuple[SdkSignature, str] | None:
+        """(SDK, what matched: the name or ``regex:<pattern>``) of a native library file
+        name such as ``libjcore220.so``; exact names first, then regexes; None if unknown."""
+        rank = self._native.get(name)
+        if rank is not None:
+            return self._sdks[rank], name
+        if len(name) > MAX_NATIVE_NAME:
+            return None
+        for rank, rx, literal, text in self._native_rx:
+            if literal and literal not in name:
+                continue
+            if rx.fullmatch(name):
+                return self._sdks[rank], "regex:" + text
+        return None
+
+    def match_native(self, entry_names: Iterable[str]) -> list[SdkMatch]:
+        """SDKs whose native libraries are among an APK's entry names, sorted by id.
+
+        Each match has no classes; ``native_libs`` holds the sorted entry paths
+        (``lib/arm64-v8a/libjcore220.so``, ...) and ``matched_by`` the exact names or
+        ``regex:<pattern>`` that attributed them. See :func:`native_libraries` for which
+        entries count.
+        """
+        hits: dict[str, list[str]] = {}
+        via: dict[str, set[str]] = {}
+        sdks: dict[str, SdkSignature] = {}
+        for name, paths in native_libraries(entry_names).items():
+            found = self.sdk_for_native(name)
+            if found is None:
+                continue
+            sdk, by = found
+            sdks[sdk.id] = sdk
+            hits.setdefault(sdk.id, []).extend(paths)
+            via.setdefault(sdk.id, set()).add(by)
+        return [
+            SdkMatch(sdk=sdks[i], classes=(), class_count=0, matched_by=tuple(sorted(via[i])),
+                     native_libs=tuple(sorted(hits[i])))
+            for i in sorted(hits)
+        ]
 
     # ------------------------------------------------------------------ network
     def sdk_for_host(self, host: str) -> SdkSignature | None:

@@ -2,9 +2,9 @@
 
 Contract: :func:`load_files` returns every entry of every file, in file-name order then
 file order, or raises :class:`scanner.errors.RulesetError` naming the file and entry at
-the first problem (unknown key, bad id, duplicate id, malformed prefix/host, regex that
-does not compile, entry with no signature at all). It does not resolve overlaps; that is
-:mod:`scanner.sdk.catalog`'s job.
+the first problem (unknown key, bad id, duplicate id, malformed prefix/host/native library
+name, regex that does not compile, entry with no signature at all). It does not resolve
+overlaps; that is :mod:`scanner.sdk.catalog`'s job.
 
 File format (see rulesets/sdks/README.md)::
 
@@ -35,11 +35,14 @@ _ID = re.compile(r"[a-z][a-z0-9_]*")
 _PREFIX = re.compile(r"[A-Za-z0-9_$\-]+(?:\.[A-Za-z0-9_$\-]+)*\.")
 _HOST = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+# a native library file name as Android installs it from lib/<abi>/ (no folder part)
+_NATIVE = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_.+\-]*\.so")
+MAX_NATIVE_NAME = 255  # NAME_MAX: longer names cannot be installed
 
 _ENTRY_KEYS = {
     "id", "name", "name_zh", "vendor", "country", "categories", "code_signature",
-    "code_regex", "network_signature", "network_regex", "version_hint", "exodus_id",
-    "source", "tracker", "website",
+    "code_regex", "network_signature", "network_regex", "native_signature", "native_regex",
+    "version_hint", "exodus_id", "source", "tracker", "website",
 }
 _FILE_KEYS = {"version", "precedence", "source", "sdks", "generated"}
 
@@ -119,8 +122,13 @@ def parse_entry(entry: Any, where: str, precedence: int, file: str) -> SdkSignat
             raise _fail(where, f"network_signature {h!r} must be a lower-case host suffix")
     code_rx = _regexes(entry.get("code_regex"), where, "code_regex")
     host_rx = _regexes(entry.get("network_regex"), where, "network_regex")
-    if not (prefixes or hosts or code_rx or host_rx):
-        raise _fail(where, "entry has no code or network signature")
+    natives = _str_list(entry.get("native_signature"), where, "native_signature")
+    for n in natives:
+        if not _NATIVE.fullmatch(n) or len(n) > MAX_NATIVE_NAME:
+            raise _fail(where, f"native_signature {n!r} must be a file name ending in '.so'")
+    native_rx = _regexes(entry.get("native_regex"), where, "native_regex")
+    if not (prefixes or hosts or code_rx or host_rx or natives or native_rx):
+        raise _fail(where, "entry has no code or network signature, nor a native one")
     country = _opt_str(entry, "country", where)
     if country is not None and not _COUNTRY.fullmatch(country):
         raise _fail(where, f"country {country!r} must be an ISO 3166 alpha-2 code")
@@ -185,6 +193,8 @@ def _build(entry: dict[str, Any], precedence: int, file: str) -> SdkSignature:
         code_regexes=_tuple(entry.get("code_regex")),
         hosts=_tuple(entry.get("network_signature")),
         host_regexes=_tuple(entry.get("network_regex")),
+        native_names=_tuple(entry.get("native_signature")),
+        native_regexes=_tuple(entry.get("native_regex")),
         version_hint=tuple(sorted(hint.items())),
         source=source,
         source_url=str(source_url) if source_url else None,

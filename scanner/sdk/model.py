@@ -19,6 +19,8 @@ class SdkSignature:
     ``com.umeng.`` matches ``com.umeng.a.b`` but not ``com.umengx.A``). ``hosts`` are host
     suffixes matched on a dot boundary; ``code_regexes`` / ``host_regexes`` are fallbacks
     (searched in dotted class names / matched against the whole lower-case host).
+    ``native_names`` are exact file names of native libraries (``libjcore.so``) shipped in
+    ``lib/<abi>/``; ``native_regexes`` must match a whole such file name (fallback).
     """
 
     id: str
@@ -31,6 +33,8 @@ class SdkSignature:
     code_regexes: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     host_regexes: tuple[str, ...] = ()
+    native_names: tuple[str, ...] = ()
+    native_regexes: tuple[str, ...] = ()
     version_hint: tuple[tuple[str, str], ...] = ()
     source: str = ""
     source_url: str | None = None
@@ -52,6 +56,8 @@ class SdkMatch:
     ``classes`` is a sorted sample (at most the ``sample`` size asked for) of the class
     names attributed to the SDK, as given by the caller; ``class_count`` is the full count.
     ``version`` is set only when the caller supplied the value of the SDK's version field.
+    ``native_libs`` (from :meth:`SdkCatalog.match_native`) are the sorted APK entry paths
+    (``lib/<abi>/<name>.so``) of the native libraries attributed to the SDK.
     """
 
     sdk: SdkSignature
@@ -59,6 +65,7 @@ class SdkMatch:
     class_count: int
     version: str | None = None
     matched_by: tuple[str, ...] = field(default=())
+    native_libs: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
