@@ -8,7 +8,10 @@ Contract:
                                       with the committed APKs; exit 1 and name the stale ones
 
 Each app folder holds AndroidManifest.xml, smali/ (-> classes.dex), optional smali_classes2/,
-smali_classes3/ ... (-> classes2.dex, classes3.dex ...), optional res/ and assets/.
+smali_classes3/ ... (-> classes2.dex, classes3.dex ...), optional res/ and assets/, and an
+optional native_libs.txt listing zip entry paths (``lib/<abi>/libfoo.so``, one a line, ``#``
+comments) that the build fills with a tiny deterministic ELF shared-object header for the
+ABI (no code: only the names matter to the scanner), stored uncompressed.
 
 Steps per app: `smali assemble` each smali folder; `aapt package` the manifest, res/ and assets/
 against Debian's framework-res.apk; rewrite the zip with fixed timestamps and the dex files
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -80,6 +84,40 @@ def _dex_sources(app: Path) -> list[tuple[str, Path]]:
     return out
 
 
+# ABI folder -> (ELF class 1=32/2=64-bit, e_machine)
+ELF_ABIS = {"armeabi-v7a": (1, 40), "arm64-v8a": (2, 183), "x86": (1, 3), "x86_64": (2, 62)}
+
+
+def elf_stub(abi: str) -> bytes:
+    """A bare ELF header (ET_DYN, little-endian) for an Android ABI; nothing else."""
+    if abi not in ELF_ABIS:
+        raise BuildError(f"unknown ABI folder {abi!r}: one of {sorted(ELF_ABIS)}")
+    cls, machine = ELF_ABIS[abi]
+    ident = b"\x7fELF" + bytes([cls, 1, 1, 0]) + bytes(8)
+    if cls == 1:
+        return ident + struct.pack("<HHIIIIIHHHHHH", 3, machine, 1, 0, 0, 0, 0, 52, 0, 0,
+                                   40, 0, 0)
+    return ident + struct.pack("<HHIQQQIHHHHHH", 3, machine, 1, 0, 0, 0, 0, 64, 0, 0, 64,
+                               0, 0)
+
+
+def _native_libs(app: Path) -> list[tuple[str, bytes]]:
+    """(zip entry, ELF stub) for each line of the app's native_libs.txt."""
+    listing = app / "native_libs.txt"
+    if not listing.is_file():
+        return []
+    out = []
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        parts = entry.split("/")
+        if len(parts) < 3 or parts[0] != "lib" or not entry.endswith(".so"):
+            raise BuildError(f"{app.name}: native_libs.txt: {entry!r} is not lib/<abi>/...so")
+        out.append((entry, elf_stub(parts[1])))
+    return out
+
+
 def build_app(app: Path, out_apk: Path) -> Path:
     """Build one app folder into a signed APK at out_apk and return out_apk."""
     manifest = app / "AndroidManifest.xml"
@@ -103,7 +141,7 @@ def build_app(app: Path, out_apk: Path) -> Path:
             cmd += ["-A", str(app / "assets")]
         _run(cmd)
         unsigned = tmp / "unsigned.apk"
-        _rezip(res_apk, dexes, unsigned)
+        _rezip(res_apk, dexes, unsigned, _native_libs(app))
         aligned = tmp / "aligned.apk"
         _run(["zipalign", "-f", "-p", "4", str(unsigned), str(aligned)])
         signed = tmp / "signed.apk"
@@ -115,11 +153,14 @@ def build_app(app: Path, out_apk: Path) -> Path:
     return out_apk
 
 
-def _rezip(res_apk: Path, dexes: list[tuple[str, Path]], dest: Path) -> None:
-    """Copy aapt's entries, then the dex files, with fixed timestamps and attributes."""
+def _rezip(res_apk: Path, dexes: list[tuple[str, Path]], dest: Path,
+           natives: list[tuple[str, bytes]] = ()) -> None:
+    """Copy aapt's entries, then the dex files, then the native libraries (stored), with
+    fixed timestamps and attributes."""
     with zipfile.ZipFile(res_apk) as src, zipfile.ZipFile(dest, "w") as out:
         entries = [(i.filename, i.compress_type, src.read(i)) for i in src.infolist()]
         entries += [(name, zipfile.ZIP_DEFLATED, path.read_bytes()) for name, path in dexes]
+        entries += [(name, zipfile.ZIP_STORED, data) for name, data in natives]
         for name, ctype, data in entries:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = ctype

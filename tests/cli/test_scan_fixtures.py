@@ -16,7 +16,7 @@ from scanner.cli import cli
 from tests.conftest import FIXTURE_APKS, groundtruth
 
 CATEGORY = {"privacy_heavy": "news", "clean": "utilities", "multidex_sdk": "online_shopping",
-            "exported_flags": None}
+            "exported_flags": None, "china_sdks": None}
 
 
 @pytest.fixture(scope="module")

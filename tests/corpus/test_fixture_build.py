@@ -36,6 +36,7 @@ EXPECTED = {
     "exported_flags": ("com.appaudit.fixture.exported", ["classes.dex"]),
     "multidex_sdk": ("com.appaudit.fixture.shop",
                      ["classes.dex", "classes2.dex", "classes3.dex"]),
+    "china_sdks": ("com.appaudit.fixture.chinasdk", ["classes.dex"]),
 }
 PI_TYPES = {
     "device_id", "imsi", "iccid", "android_id", "oaid", "ad_id", "mac_address", "serial",
@@ -43,7 +44,8 @@ PI_TYPES = {
     "sms", "calendar", "installed_apps", "clipboard", "camera", "microphone", "accounts",
     "photos_media", "body_sensors", "id_card_number", "bank_card_number", "real_name",
 }
-SDK_IDS = {"umeng_analytics", "tencent_gdt", "jpush", "getui", "sensors_data", "alipay"}
+SDK_IDS = {"umeng_analytics", "tencent_gdt", "jpush", "getui", "sensors_data", "alipay",
+           "jiguang_core", "msa_oaid"}
 GT_KEYS = {
     "package": str, "label": str, "version_name": str, "version_code": int, "min_sdk": int,
     "target_sdk": int, "permissions": list, "components": list, "flags": dict,

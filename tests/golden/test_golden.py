@@ -76,7 +76,7 @@ def renders(doc: dict) -> dict[str, bytes]:
 
 
 def test_fixtures_present():
-    assert FIXTURES == ["clean", "exported_flags", "multidex_sdk", "privacy_heavy"]
+    assert FIXTURES == ["china_sdks", "clean", "exported_flags", "multidex_sdk", "privacy_heavy"]
 
 
 @pytest.mark.parametrize("name", FIXTURES)
