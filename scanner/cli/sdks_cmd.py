@@ -12,6 +12,7 @@ from scanner.errors import InputError
 from scanner.ingest.apk import ApkReader
 from scanner.ingest.dex import DexIndex
 from scanner.model.serial import to_jsonable
+from scanner.sdk.catalog import default_catalog
 
 
 @click.command("sdks")
@@ -19,26 +20,44 @@ from scanner.model.serial import to_jsonable
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def sdks(apk: Path, as_json: bool, lang: str) -> None:
-    """List the SDKs found in APK's code, with class evidence and versions."""
+    """List the SDKs found in APK's code and native libraries, with their evidence and
+    versions."""
     ev = ApkReader(apk).read()
-    if not ev.dex_files:
-        raise InputError(f"{apk.name}: the APK has no dex files")
-    index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
-    matches = sdk_matches(index, sample=10)
+    code = []
+    if ev.dex_files:
+        index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
+        code = sdk_matches(index, sample=10)
+    native = {m.id: m for m in default_catalog().match_native(ev.entry_names)}
+    if not code and not native and not ev.dex_files:
+        raise InputError(f"{apk.name}: the APK has no dex files and no known native library")
+    rows = [(m, native.pop(m.id, None)) for m in code]
+    rows += [(None, n) for n in native.values()]
+    rows.sort(key=lambda r: (r[0] or r[1]).id)
     if as_json:
-        click.echo(json.dumps([{
-            "id": m.sdk.id, "name": m.sdk.name, "name_zh": m.sdk.name_zh, "vendor": m.sdk.vendor,
-            "country": m.sdk.country, "categories": list(m.sdk.categories),
-            "version": m.version, "class_count": m.class_count,
-            "packages": list(m.matched_by), "classes": list(m.classes),
-        } for m in matches], ensure_ascii=False, indent=2, default=to_jsonable))
+        click.echo(json.dumps([_row(m, n) for m, n in rows], ensure_ascii=False, indent=2,
+                              default=to_jsonable))
         return
-    click.echo(f"{ev.package}: {len(matches)} SDK(s)")
-    for m in matches:
-        name = (m.sdk.name_zh or m.sdk.name) if lang == "zh" else m.sdk.name
-        click.echo(f"  {m.sdk.id:<28} {name:<24} {m.version or '':<10} "
-                   f"{','.join(m.sdk.categories):<24} {m.class_count:>5} classes  "
-                   f"{' '.join(m.matched_by)}")
+    click.echo(f"{ev.package}: {len(rows)} SDK(s)")
+    for m, n in rows:
+        sig = (m or n).sdk
+        name = (sig.name_zh or sig.name) if lang == "zh" else sig.name
+        version = m.version if m else None
+        classes = m.class_count if m else 0
+        libs = f"  {len(n.native_libs)} .so" if n else ""
+        click.echo(f"  {sig.id:<28} {name:<24} {version or '':<10} "
+                   f"{','.join(sig.categories):<24} {classes:>5} classes{libs}  "
+                   f"{' '.join((m.matched_by if m else ()) + (n.matched_by if n else ()))}")
+
+
+def _row(m, n) -> dict:
+    sig = (m or n).sdk
+    return {
+        "id": sig.id, "name": sig.name, "name_zh": sig.name_zh, "vendor": sig.vendor,
+        "country": sig.country, "categories": list(sig.categories),
+        "version": m.version if m else None, "class_count": m.class_count if m else 0,
+        "packages": list(m.matched_by) if m else [], "classes": list(m.classes) if m else [],
+        "native_libs": list(n.native_libs) if n else [],
+    }
 
 
 COMMANDS = [sdks]

@@ -43,3 +43,15 @@ def test_non_sdk_libraries_are_not_evidence(doc):
     listed = {p for s in doc["sdks"] for p in s["evidence"].get("native_libs", [])}
     for entry in groundtruth("china_sdks")["planted"]["not_sdks"]:
         assert entry not in listed
+
+
+def test_sdks_command_lists_native_evidence():
+    """`appaudit sdks --json` gives the same SDKs and .so evidence as the scan."""
+    res = CliRunner().invoke(cli, ["sdks", str(FIXTURE_APKS / "china_sdks.apk"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in json.loads(res.output)}
+    planted = groundtruth("china_sdks")["planted"]
+    assert sorted(rows) == sorted(groundtruth("china_sdks")["sdks"])
+    assert {k: r["native_libs"] for k, r in rows.items() if r["native_libs"]} \
+        == planted["sdk_native_libs"]
+    assert rows["msa_oaid"]["class_count"] == 0
