@@ -27,7 +27,8 @@ TX_COLS = ["time", "flow", "host", "url", "method", "pi_type", "encoding", "wher
            "party", "sdk", "before_consent", "cleartext", "confidence", "matched", "excerpt",
            "source"]
 SDK_COLS = ["id", "name", "name_zh", "vendor", "country", "version", "categories", "packages",
-            "hosts", "pi_types_read", "n_api_uses", "pi_types_sent", "n_transmissions"]
+            "hosts", "pi_types_read", "n_api_uses", "pi_types_sent", "n_transmissions",
+            "native_libs"]
 INPUT_COLS = ["kind", "path", "bytes", "sha256", "sm3"]
 COMPARISON_COLS = ["baseline", "treatment", "n_items", "n_higher", "n_lower", "median_rel_diff",
                    "max_rel_diff", "p_value", "ci_low", "ci_high", "control_noise", "direction",

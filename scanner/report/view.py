@@ -54,6 +54,7 @@ def sdk_rows(doc: dict[str, Any]) -> list[dict]:
         for t in sent:
             sent_counts[t["pi_type"]] = sent_counts.get(t["pi_type"], 0) + 1
         rows.append({**s, "packages": ev.get("packages") or [], "hosts": ev.get("hosts") or [],
+                     "native_libs": ev.get("native_libs") or [],
                      "pi_types_read": sorted(read_counts), "read_counts": read_counts,
                      "n_api_uses": len(uses),
                      "pi_types_sent": sorted(sent_counts), "sent_counts": sent_counts,

@@ -147,7 +147,7 @@ def test_csv_tables():
                      "vendor": "Umeng", "country": "", "version": "",
                      "categories": "analytics", "packages": "com.umeng.analytics",
                      "hosts": "alog.umeng.com", "pi_types_read": "device_id", "n_api_uses": "1",
-                     "pi_types_sent": "device_id", "n_transmissions": "1"}]
+                     "pi_types_sent": "device_id", "n_transmissions": "1", "native_libs": ""}]
     tx = _csv_rows(files, "transmissions.csv")
     assert tx[0]["host"] == "alog.umeng.com" and tx[0]["before_consent"] == "True"
 
