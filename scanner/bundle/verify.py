@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 
 from scanner.bundle.bundle import MANIFEST, SIGNATURE
 from scanner.bundle.keys import fingerprint, public_key_from_hex
-from scanner.errors import InputError
+from scanner.errors import InputError, UsageError
 from scanner.hashing import new_sm3
 
 MAX_BUNDLE_BYTES = 4 * 1024 ** 3
@@ -154,8 +154,11 @@ def _valid_file_entry(f: Any) -> bool:
             and isinstance(f.get("sha256"), str) and isinstance(f.get("sm3"), str))
 
 
-def verify_bundle(path: Path, trusted_key: str | None = None) -> VerifyReport:
-    """Check every hash and the signature of a case bundle."""
+def verify_bundle(path: Path, trusted_key: str | None = None,
+                  trusted_fingerprint: str | None = None) -> VerifyReport:
+    """Check every hash and the signature of a case bundle. The signer is checked against
+    ``trusted_key`` (hex public key) or ``trusted_fingerprint`` (the key's SHA-256, as
+    ``appaudit keys`` prints it and a case file can record) when one is given."""
     report = VerifyReport(path=path)
     with _open(path) as zf:
         infos = zf.infolist()
@@ -172,7 +175,7 @@ def verify_bundle(path: Path, trusted_key: str | None = None) -> VerifyReport:
         manifest_bytes = _manifest_bytes(zf, entries, report)
         if manifest_bytes is None:
             return report
-        _check_signature(zf, entries, manifest_bytes, report, trusted_key)
+        _check_signature(zf, entries, manifest_bytes, report, trusted_key, trusted_fingerprint)
         files = report.manifest.get("files")
         if not isinstance(files, list) or not all(_valid_file_entry(f) for f in files):
             report.add("manifest", MANIFEST, "files[] is missing or malformed")
@@ -213,8 +216,18 @@ def _manifest_bytes(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo],
     return data
 
 
+def normalize_fingerprint(text: str) -> str:
+    """A key fingerprint as 64 lower-case hex digits (colons and spaces allowed in the
+    input); :class:`UsageError` for anything else: a shorter prefix would be forgeable."""
+    fp = re.sub(r"[\s:]", "", text).lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", fp):
+        raise UsageError(f"a key fingerprint is the 64 hex digits of its SHA-256, not {text!r}")
+    return fp
+
+
 def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], mbytes: bytes,
-                     report: VerifyReport, trusted_key: str | None) -> None:
+                     report: VerifyReport, trusted_key: str | None,
+                     trusted_fingerprint: str | None = None) -> None:
     sig_info = entries.get(SIGNATURE)
     if sig_info is None:
         report.add("signature", SIGNATURE, "missing")
@@ -239,12 +252,14 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
                    "signature does not match: manifest.json or manifest.sig was changed")
         return
     report.signature_ok = True
-    if trusted_key is not None:
-        report.trusted = trusted_key.strip().lower() == pub_hex.lower()
+    expected = (fingerprint(trusted_key.strip()) if trusted_key is not None
+                else normalize_fingerprint(trusted_fingerprint) if trusted_fingerprint else None)
+    if expected is not None:
+        report.trusted = report.key_fingerprint == expected
         if not report.trusted:
             report.add("signature", SIGNATURE,
                        f"signed by key {report.key_fingerprint[:16]}…, not by the trusted key "
-                       f"{fingerprint(trusted_key)[:16]}…")
+                       f"{expected[:16]}…")
 
 
 def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts: Counter,

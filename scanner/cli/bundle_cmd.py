@@ -15,6 +15,8 @@ import click
 from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verify_bundle
 from scanner.bundle.bundle import MAX_INPUT_BYTES
 from scanner.bundle.keys import read_public_key_file
+from scanner.bundle.verify import normalize_fingerprint
+from scanner.errors import UsageError
 
 
 def _default_analyst() -> str:
@@ -51,10 +53,16 @@ def bundle(result: Path, case_id: str | None, analyst: str | None, include_input
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Trusted public key file (.pub); the signer must match it.")
-def verify(case: Path, key_file: Path | None) -> None:
+@click.option("--fingerprint", "key_fingerprint", default=None, metavar="SHA256",
+              help="The trusted key's fingerprint (64 hex digits, as `appaudit keys list` "
+                   "prints it), e.g. from the case file; the signer must match it.")
+def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> None:
     """Check every hash and the signature of CASE.zip; name what changed."""
+    if key_file and key_fingerprint:
+        raise UsageError("give --key or --fingerprint, not both")
     trusted = read_public_key_file(key_file) if key_file else None
-    report = verify_bundle(case, trusted_key=trusted)
+    expected = normalize_fingerprint(key_fingerprint) if key_fingerprint else None
+    report = verify_bundle(case, trusted_key=trusted, trusted_fingerprint=expected)
     m = report.manifest
     if m:
         click.echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
@@ -63,7 +71,8 @@ def verify(case: Path, key_file: Path | None) -> None:
         click.echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
                    f"{rs.get('version')} ({str(rs.get('sha256'))[:16]}…)")
     if report.key_fingerprint:
-        trust = {None: "not checked against a trusted key (use --key)", True: "trusted key",
+        trust = {None: "not checked against a trusted key (use --key or --fingerprint)",
+                 True: "trusted key",
                  False: "NOT the trusted key"}[report.trusted]
         click.echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
     for p in report.problems:

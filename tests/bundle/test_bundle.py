@@ -395,3 +395,29 @@ def test_entry_count_checked_before_parsing(tmp_path, monkeypatch):
         verify_bundle(many)
     assert parsed == []
     assert v._central_directory(many, many.stat().st_size)[0] == 30
+
+
+def test_cli_verify_against_a_fingerprint(tmp_path, result_file, monkeypatch):
+    """A fingerprint given out of band (a case file, a letter) stands for the trusted key."""
+    from scanner.bundle import list_keys
+
+    monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "k"))
+    r = CliRunner()
+    assert r.invoke(cli, ["keys", "generate", "--analyst", "a1"]).exit_code == 0
+    assert r.invoke(cli, ["keys", "generate", "--analyst", "a2"]).exit_code == 0
+    fps = {k.analyst: k.fingerprint for k in list_keys()}
+    out = tmp_path / "case.zip"
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    spaced = ":".join(fps["a1"][i:i + 4] for i in range(0, 64, 4)).upper()
+    res = r.invoke(cli, ["verify", str(out), "--fingerprint", spaced])
+    assert res.exit_code == 0, res.output
+    assert "(trusted key)" in res.output
+    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a2"]])
+    assert res.exit_code == 1
+    assert "not by the trusted key" in res.output and fps["a2"][:16] in res.output
+    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a1"][:16]])
+    assert res.exit_code == 2 and "64 hex digits" in res.output
+    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a1"],
+                         "--key", str(tmp_path / "k" / "a1.pub")])
+    assert res.exit_code == 2
