@@ -1,8 +1,10 @@
 """Per-analyst Ed25519 signing keys for case bundles.
 
 Keys live in ``$APPAUDIT_KEYS_DIR`` or ``~/.config/appaudit/keys/``: ``<analyst>.key``
-(PKCS#8 PEM private key, mode 0600) and ``<analyst>.pub`` (raw public key, hex). The
-analyst name is kept as given in the bundle; the file name is a filesystem-safe form.
+(PKCS#8 PEM private key, mode 0600; encrypted with a passphrase when one is given at
+generation) and ``<analyst>.pub`` (raw public key, hex). The analyst name is kept as given
+in the bundle; the file name is a filesystem-safe form. The passphrase of an encrypted key
+is read from ``$APPAUDIT_KEY_PASSPHRASE`` when it is not passed in.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from scanner.errors import InputError, UsageError
 
 ALGORITHM = "Ed25519"
+PASSPHRASE_ENV = "APPAUDIT_KEY_PASSPHRASE"
+
+
+def env_passphrase() -> bytes | None:
+    """The passphrase in ``$APPAUDIT_KEY_PASSPHRASE`` (None when unset or empty)."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    return value.encode("utf-8") if value else None
 
 
 def keys_dir() -> Path:
@@ -80,16 +89,20 @@ def _paths(analyst: str, folder: Path | None) -> tuple[Path, Path]:
     return base.with_name(base.name + ".key"), base.with_name(base.name + ".pub")
 
 
-def generate_key(analyst: str, folder: Path | None = None, force: bool = False) -> KeyInfo:
-    """Create a key pair for ``analyst``; refuses to overwrite unless ``force``."""
+def generate_key(analyst: str, folder: Path | None = None, force: bool = False,
+                 passphrase: bytes | None = None) -> KeyInfo:
+    """Create a key pair for ``analyst``, the private key encrypted when ``passphrase`` is
+    given; refuses to overwrite unless ``force``."""
     priv_path, pub_path = _paths(analyst, folder)
     if priv_path.exists() and not force:
         raise UsageError(f"{priv_path} exists; use --force to replace it "
                          "(bundles signed with the old key then need the old public key)")
     priv_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
+    encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
+                  else serialization.NoEncryption())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+                            encryption)
     tmp = priv_path.with_name(priv_path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -100,16 +113,24 @@ def generate_key(analyst: str, folder: Path | None = None, force: bool = False) 
     return KeyInfo(analyst, priv_path, pub_path, pub)
 
 
-def load_private_key(analyst: str, folder: Path | None = None) -> tuple[Ed25519PrivateKey,
-                                                                         KeyInfo]:
-    """The private key of ``analyst`` (UsageError telling how to create it when missing)."""
+def load_private_key(analyst: str, folder: Path | None = None,
+                     passphrase: bytes | None = None) -> tuple[Ed25519PrivateKey, KeyInfo]:
+    """The private key of ``analyst`` (UsageError telling how to create it when missing, or
+    how to give the passphrase of an encrypted one)."""
     priv_path, pub_path = _paths(analyst, folder)
     if not priv_path.is_file():
         raise UsageError(f"no signing key for analyst {analyst!r} in {priv_path.parent}; "
                          f"create one with: appaudit keys generate --analyst {analyst!r}")
+    data = priv_path.read_bytes()
+    encrypted = data.lstrip().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    password = (passphrase or env_passphrase()) if encrypted else None
+    if encrypted and not password:
+        raise UsageError(f"{priv_path} is protected by a passphrase; set {PASSPHRASE_ENV}")
     try:
-        key = serialization.load_pem_private_key(priv_path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError) as e:
+        if encrypted:
+            raise UsageError(f"{priv_path}: wrong passphrase ({PASSPHRASE_ENV})") from e
         raise InputError(f"{priv_path}: not a readable private key ({e})") from e
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError(f"{priv_path}: not an Ed25519 private key")

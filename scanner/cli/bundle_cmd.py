@@ -14,7 +14,7 @@ import click
 
 from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verify_bundle
 from scanner.bundle.bundle import MAX_INPUT_BYTES
-from scanner.bundle.keys import read_public_key_file
+from scanner.bundle.keys import env_passphrase, read_public_key_file
 from scanner.bundle.verify import normalize_fingerprint
 from scanner.errors import UsageError
 
@@ -92,9 +92,18 @@ def keys() -> None:
 @keys.command("generate")
 @click.option("--analyst", required=True, help="Analyst name the key belongs to.")
 @click.option("--force", is_flag=True, help="Replace an existing key.")
-def keys_generate(analyst: str, force: bool) -> None:
+@click.option("--passphrase", "protect", is_flag=True,
+              help="Encrypt the private key with a passphrase ($APPAUDIT_KEY_PASSPHRASE, else "
+                   "asked for); `bundle` then reads it from $APPAUDIT_KEY_PASSPHRASE.")
+def keys_generate(analyst: str, force: bool, protect: bool) -> None:
     """Create an Ed25519 key pair for an analyst."""
-    info = generate_key(analyst, force=force)
+    passphrase = None
+    if protect:
+        passphrase = env_passphrase() or click.prompt(
+            "passphrase", hide_input=True, confirmation_prompt=True).encode("utf-8")
+        if not passphrase:
+            raise UsageError("an empty passphrase protects nothing")
+    info = generate_key(analyst, force=force, passphrase=passphrase)
     click.echo(f"private   {info.private_path}")
     click.echo(f"public    {info.public_path}")
     click.echo(f"key       Ed25519 {info.fingerprint}")

@@ -421,3 +421,29 @@ def test_cli_verify_against_a_fingerprint(tmp_path, result_file, monkeypatch):
     res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a1"],
                          "--key", str(tmp_path / "k" / "a1.pub")])
     assert res.exit_code == 2
+
+
+def test_passphrase_protected_key(tmp_path, result_file, monkeypatch):
+    """A key generated with --passphrase is encrypted at rest; bundle needs the passphrase."""
+    monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "k"))
+    monkeypatch.setenv("APPAUDIT_KEY_PASSPHRASE", "correct horse")
+    r = CliRunner()
+    res = r.invoke(cli, ["keys", "generate", "--analyst", "a1", "--passphrase"])
+    assert res.exit_code == 0, res.output
+    pem = (tmp_path / "k" / "a1.key").read_bytes()
+    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    out = tmp_path / "case.zip"
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    res = r.invoke(cli, ["verify", str(out), "--key", str(tmp_path / "k" / "a1.pub")])
+    assert res.exit_code == 0 and "(trusted key)" in res.output
+    monkeypatch.setenv("APPAUDIT_KEY_PASSPHRASE", "wrong")
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    assert res.exit_code == 2 and "wrong passphrase" in res.output
+    monkeypatch.delenv("APPAUDIT_KEY_PASSPHRASE")
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    assert res.exit_code == 2 and "APPAUDIT_KEY_PASSPHRASE" in res.output
+    res = r.invoke(cli, ["keys", "generate", "--analyst", "a2", "--passphrase"],
+                   input="s3cret\ns3cret\n")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "k" / "a2.key").read_bytes().startswith(b"-----BEGIN ENCRYPTED")
