@@ -720,8 +720,9 @@ class _MethodSeq:
 #: Bytes decoded past the last class_data offset (the last item); a longer last item
 #: is read byte-wise.
 _CLASS_DATA_TAIL = 1 << 16
-#: Largest span of class_data decoded at once (64k methods need well under 2 MiB).
-_CLASS_DATA_MAX = 8 << 20
+#: Largest span of class_data decoded at once (64k methods need well under 2 MiB); about
+#: 20 bytes of temporary arrays per byte of span.
+_CLASS_DATA_MAX = 4 << 20
 
 
 def _class_data_arrays(dex: DexFile, offs: np.ndarray, use: np.ndarray
@@ -757,10 +758,12 @@ def _class_data_arrays(dex: DexFile, offs: np.ndarray, use: np.ndarray
     ulen = term - ustart + 1
     # value = sum of 7-bit groups; groups past the 5th only occur in over-long values,
     # which are excluded below, so their contribution is zeroed to avoid overflow.
-    body = raw[: term[-1] + 1].astype(np.int64) & 0x7F
-    k = np.arange(body.size, dtype=np.int64) - np.repeat(ustart, ulen)
-    body = np.where(k < 5, body << np.minimum(7 * k, 28), 0)
-    vals = np.add.reduceat(body, ustart) & 0xFFFFFFFF
+    # uint32 arithmetic wraps exactly like the byte-wise reader's final 32-bit mask (the
+    # 7-bit groups do not overlap, so their sum is their OR); half the memory of int64.
+    body = raw[: term[-1] + 1].astype(np.uint32) & 0x7F
+    k = np.arange(body.size, dtype=np.int32) - np.repeat(ustart.astype(np.int32), ulen)
+    body = np.where(k < 5, body << np.minimum(7 * k, 28).astype(np.uint32), np.uint32(0))
+    vals = np.add.reduceat(body, ustart, dtype=np.uint32).astype(np.int64)
     longs = np.concatenate(([0], np.cumsum(ulen > 5)))  # over-long values before u
 
     cls = np.nonzero(use)[0]

@@ -121,6 +121,23 @@ def test_over_long_leb128_is_read_bytewise(cls: int) -> None:
     assert bytewise(bytes(buf))[0] != bytewise(MANY)[0]
 
 
+def test_five_byte_leb128_wraps_to_32_bits(monkeypatch) -> None:
+    """Every LEB128 of the file written with 5 bytes whose last byte also sets bits 32-34:
+    the byte-wise reader masks those bits off, and so must the vector decoding (a 64-bit
+    sum would give e.g. access flags 0x700000001 instead of 1)."""
+    from tests.ingest.dex import dexbuild
+
+    def long_uleb(v: int) -> bytes:
+        groups = [(v >> (7 * i)) & 0x7F for i in range(5)]
+        return bytes(g | 0x80 for g in groups[:4]) + bytes([(groups[4] & 0x0F) | 0x70])
+
+    monkeypatch.setattr(dexbuild, "uleb", long_uleb)
+    data = build_dex(_classes(12))
+    assert assert_same(data) > 12
+    d = DexFile("classes.dex", data)
+    assert {m.access_flags for m in d.methods} <= {0x1, 0x9, 0x10001}
+
+
 def test_shared_class_data_matches_bytewise() -> None:
     import struct
 
