@@ -356,6 +356,30 @@ def _parent_of_claimed(prefix: str, claimed: set[str]) -> bool:
     return any(c != prefix and c.startswith(prefix) for c in claimed)
 
 
+def _libchecker_entry(label: str, row: dict[str, str], first_signature: str,
+                      taken: set[str]) -> dict[str, Any]:
+    """A new catalogue entry for a LibChecker label (id, names, vendor, category, tracker)."""
+    category = _libchecker_category(label)
+    entry: dict[str, Any] = {
+        "id": _unique_id("lc_" + slug(label if label.isascii() else
+                                      f"{row['team']} {first_signature}"), taken),
+        "name": label,
+    }
+    if not label.isascii():
+        entry["name_zh"] = label
+    if row["team"]:
+        entry["vendor"] = row["team"]
+    entry["categories"] = [category]
+    if category in ("development", "unclassified"):
+        entry["tracker"] = False  # LibChecker lists libraries, not trackers, by default
+    return entry
+
+
+def _libchecker_source(row: dict[str, str]) -> dict[str, str]:
+    return {"name": "libchecker",
+            "url": row["url"] or "https://github.com/LibChecker/LibChecker-Rules"}
+
+
 def import_libchecker(path: Path, claimed: set[str], known_names: set[str]) -> dict[str, Any]:
     """LibChecker component/package rules -> one entry per label not yet covered.
 
@@ -406,25 +430,9 @@ def import_libchecker(path: Path, claimed: set[str], known_names: set[str]) -> d
         )
         if not kept:
             continue
-        row = slot["row"]
-        category = _libchecker_category(label)
-        entry: dict[str, Any] = {
-            "id": _unique_id("lc_" + slug(label if label.isascii() else
-                                          f"{row['team']} {kept[0]}"), taken),
-            "name": label,
-        }
-        if not label.isascii():
-            entry["name_zh"] = label
-        if row["team"]:
-            entry["vendor"] = row["team"]
-        entry["categories"] = [category]
-        if category in ("development", "unclassified"):
-            entry["tracker"] = False  # LibChecker lists libraries, not trackers, by default
+        entry = _libchecker_entry(label, slot["row"], kept[0], taken)
         entry["code_signature"] = kept
-        entry["source"] = {
-            "name": "libchecker",
-            "url": row["url"] or "https://github.com/LibChecker/LibChecker-Rules",
-        }
+        entry["source"] = _libchecker_source(slot["row"])
         sdks.append(entry)
     return {
         "version": 1,
@@ -603,23 +611,9 @@ def attach_native(signatures: Path, curated: dict[str, Any], exodus: dict[str, A
         if entry is not None and entry.get("exodus_id") in curated_exodus:
             continue
         if entry is None:
-            row = slot["row"]
             first = (slot["names"] or slot["regexes"])[0]
-            category = _libchecker_category(label)
-            entry = {
-                "id": _unique_id("lc_" + slug(label if label.isascii() else
-                                              f"{row['team']} {first}"), taken),
-                "name": label,
-            }
-            if not label.isascii():
-                entry["name_zh"] = label
-            if row["team"]:
-                entry["vendor"] = row["team"]
-            entry["categories"] = [category]
-            if category in ("development", "unclassified"):
-                entry["tracker"] = False
-            entry["source"] = {"name": "libchecker",
-                               "url": row["url"] or "https://github.com/LibChecker/LibChecker-Rules"}
+            entry = _libchecker_entry(label, slot["row"], first, taken)
+            entry["source"] = _libchecker_source(slot["row"])
             before = len(claimed) + len(claimed_rx)
             give(entry, slot["names"], slot["regexes"], "libchecker")
             if len(claimed) + len(claimed_rx) > before:
