@@ -114,7 +114,7 @@ def _yaml_files(folder: Path) -> dict[str, dict]:
     from scanner.paths import reports_dir
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out: dict[str, str] = {}
+    out: dict[str, dict] = {}
     for root in (folder, reports_dir()):
         for path in sorted(root.rglob("*.yaml")):
             if "_tools" in path.relative_to(root).parts:
