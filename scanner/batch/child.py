@@ -22,6 +22,7 @@ The child asks the kernel to kill it if its parent dies (Linux PR_SET_PDEATHSIG)
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -130,6 +131,7 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
 
             category = packages.get(ApkReader(apk).read().package)
         meta["category"] = category
+        gc.disable()  # one APK, then the process exits: see scanner.cli.main
         result = run(ScanRequest(apk=apk, category=category, command="scan"), rules)
         doc = result_document(result)
         meta["row"] = summary_row(doc)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import scanner.cli as pkg
 from scanner.cli import COMMAND_MODULES, cli
 
@@ -46,3 +48,24 @@ def test_apk_scan_to_json_loads_only_what_it_uses(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert (tmp_path / "result.json").is_file()
     assert out.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+@pytest.mark.parametrize(("args", "collector"), [
+    (["scan", "APK", "--out", "OUT", "--format", "json"], False),
+    (["--debug", "sdks", "APK"], False),
+    (["scan", "APK", "--out", "OUT", "--flows", "F.mitm"], True),
+    (["traffic", "F.mitm", "--out", "OUT"], True),
+    (["rules", "list"], True),
+])
+def test_cyclic_collector_off_only_for_one_apk(tmp_path, args, collector):
+    """The console entry point turns the cyclic GC off for a one-APK audit only."""
+    apk = Path(__file__).resolve().parents[2] / "corpus" / "apk" / "clean.apk"
+    argv = [str(apk) if a == "APK" else str(tmp_path / "o") if a == "OUT"
+            else str(tmp_path / "f.mitm") if a == "F.mitm" else a for a in args]
+    code = ("import gc, sys\nfrom scanner.cli import main\n"
+            f"sys.argv = ['appaudit', *{argv!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('GC', gc.isenabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == f"GC {collector}"
