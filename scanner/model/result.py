@@ -56,6 +56,9 @@ class CategoryInfo:
     necessary_pi: tuple[str, ...] = ()
     necessary_pi_text: tuple[str, ...] = ()
     suggested: tuple[dict[str, Any], ...] = ()
+    #: whether the category's row was checked against the regulation's text: True,
+    #: "partial" or False (rulesets/app-categories.yaml); None when no category is declared
+    verified: bool | str | None = None
 
 
 @dataclass(frozen=True)

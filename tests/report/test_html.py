@@ -167,3 +167,22 @@ def test_pricing_profiles_as_objects_with_control():
     assert "-5.00%" in row and "190.00" in row
     row1 = re.search(r"<tr><td class=\"mono\">hotel-001</td>.*?</tr>", html, re.S).group(0)
     assert '<span class="">+10.00%</span>' in row1  # not beyond noise: not marked
+
+
+def test_unchecked_legal_rows_are_marked():
+    """A citation or necessary-PI row not checked against the official text says so where
+    the finding cites it; a checked one carries no mark."""
+    doc = sample_doc()
+    marks = {"zh": ("[未经原文核对]", "[部分经原文核对]", "仅部分经原文核对"),
+             "en": ("[not checked against the official text]",
+                    "[partly checked against the official text]", "only partly checked")}
+    for lang, (unchecked, partly, category) in marks.items():
+        assert unchecked not in render(doc, lang) and category not in render(doc, lang)
+        marked = copy.deepcopy(doc)
+        lbs = [lb for f in marked["findings"] for lb in f["legal_basis"]]
+        assert len(lbs) >= 3
+        lbs[0]["verified"], lbs[1]["verified"], lbs[2]["verified"] = False, "partial", True
+        marked["category"]["verified"] = "partial"
+        html = render(marked, lang)
+        assert html.count(unchecked) == 1 and html.count(partly) == 1
+        assert html.count(category) == 1
