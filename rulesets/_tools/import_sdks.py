@@ -237,6 +237,18 @@ def _plausible_root(prefix: str) -> bool:
     return prefix not in APP_OWNED_PACKAGES and not prefix[:1].isupper()
 
 
+def _lib_category(lib: dict[str, Any]) -> tuple[str, bool]:
+    """(category, tracker) of an android-libraries entry: its type, upgraded when its
+    anti-features say it tracks."""
+    category, tracker = LIB_TYPES.get(lib.get("type", ""), ("development", False))
+    features = set(lib.get("anti_features") or [])
+    if features & TRACKING_FEATURES:
+        tracker = True
+        if category == "development":
+            category = "advertising" if "Ads" in features else "utility"
+    return category, tracker
+
+
 def import_android_libraries(
     path: Path, exodus_prefixes: set[str], curated_prefixes: set[str], exodus_ids: set[int],
     index: dict[str, dict[str, Any]] | None = None,
@@ -272,12 +284,7 @@ def import_android_libraries(
             continue
         seen_prefixes.update(kept)
         hosts, host_rx = convert_hosts(sig.get("network") or "")
-        category, tracker = LIB_TYPES.get(lib.get("type", ""), ("development", False))
-        features = set(lib.get("anti_features") or [])
-        if features & TRACKING_FEATURES:
-            tracker = True
-            if category == "development":
-                category = "advertising" if "Ads" in features else "utility"
+        category, tracker = _lib_category(lib)
         entry: dict[str, Any] = {
             "id": _unique_id("lib_" + slug(lib["id"]), taken),
             "name": lib.get("label") or lib["id"],
@@ -644,12 +651,7 @@ def attach_native(signatures: Path, curated: dict[str, Any], exodus: dict[str, A
         if entry is None:
             if (lib.get("label") or lib["id"]).lower() in cur_names:
                 continue
-            category, tracker = LIB_TYPES.get(lib.get("type", ""), ("development", False))
-            features = set(lib.get("anti_features") or [])
-            if features & TRACKING_FEATURES:
-                tracker = True
-                if category == "development":
-                    category = "advertising" if "Ads" in features else "utility"
+            category, tracker = _lib_category(lib)
             entry = {"id": _unique_id("lib_" + slug(lib["id"]), taken),
                      "name": lib.get("label") or lib["id"], "categories": [category]}
             if not tracker:

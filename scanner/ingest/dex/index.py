@@ -321,7 +321,7 @@ class DexIndex:
         """Every iget*/sget* of a field whose ``Lcls;->name:Ltype;`` is in ``descriptors``."""
         descs = set(descriptors)
         out: list[FieldSite] = []
-        for d in self.dexes:
+        for di, d in enumerate(self.dexes):
             targets = _targets(d.find_fields, descs)
             if not targets:
                 continue
@@ -329,12 +329,12 @@ class DexIndex:
             reads = np.isin(op, opcodes.FIELD_READ_OPS)
             sel = np.nonzero(reads & np.isin(arg, list(targets)) & (owner >= 0))[0]
             for r in sel:
-                m = d.methods[int(owner[r])]
+                cls, meth = self._caller(di, int(owner[r]))
                 out.append(
                     FieldSite(
                         d.name,
-                        d.class_name(m.class_def),
-                        d.method_name(m.method_idx),
+                        cls,
+                        meth,
                         targets[int(arg[r])],
                         "sget" if int(op[r]) >= 0x60 else "iget",
                         int(pos[r]) * 2,
@@ -350,7 +350,7 @@ class DexIndex:
         exact = set(exact)
         prefixes = tuple(prefixes)
         out: list[StringSite] = []
-        for d in self.dexes:
+        for di, d in enumerate(self.dexes):
             wanted: set[int] = set()
             for s in exact:
                 i = d.find_string(s)
@@ -363,12 +363,12 @@ class DexIndex:
             pos, _op, arg, owner = d.operand_sites("string")
             sel = np.nonzero(np.isin(arg, list(wanted)) & (owner >= 0))[0]
             for r in sel:
-                m = d.methods[int(owner[r])]
+                cls, meth = self._caller(di, int(owner[r]))
                 out.append(
                     StringSite(
                         d.name,
-                        d.class_name(m.class_def),
-                        d.method_name(m.method_idx),
+                        cls,
+                        meth,
                         d.string(int(arg[r])),
                         int(pos[r]) * 2,
                     )
