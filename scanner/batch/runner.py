@@ -68,20 +68,41 @@ class BatchInterrupted(KeyboardInterrupt):
     """SIGTERM, turned into the same clean stop as Ctrl-C."""
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _StopSignals:
+    """SIGINT and SIGTERM as a clean stop that never falls between storing an outcome and
+    counting it: inside :meth:`atomic` the stop is held back and raised once the step is done."""
 
-    def handler(signum, frame):
+    def __init__(self) -> None:
+        self._holding = False
+        self._pending = False
+
+    def _handler(self, signum, frame):
+        if self._holding:
+            self._pending = True
+            return
         raise BatchInterrupted()
 
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        old = {s: signal.signal(s, self._handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        if self._pending:
+            raise BatchInterrupted()
 
 
 def run_batch(source: Path, db: Path, options: BatchOptions | None = None,
@@ -119,12 +140,14 @@ def run_batch(source: Path, db: Path, options: BatchOptions | None = None,
                                     categories.packages, options.send_bytes)
         else:
             outcomes = execute_local(todo, options.limits, options.jobs, categories.packages)
+        stops = _StopSignals()
         try:
-            with _sigterm_as_interrupt():
+            with stops.installed():
                 for outcome in outcomes:
-                    store.record(outcome, size.get(outcome.sha256), run_id)
-                    stats.scanned += 1
-                    stats.by_status[outcome.status] += 1
+                    with stops.atomic():
+                        store.record(outcome, size.get(outcome.sha256), run_id)
+                        stats.scanned += 1
+                        stats.by_status[outcome.status] += 1
                     if bar:
                         bar.advance(name.get(outcome.sha256, outcome.sha256[:12]),
                                     outcome.status)

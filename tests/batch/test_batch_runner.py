@@ -148,3 +148,25 @@ def test_interrupted_batch_resumes_without_rescanning(tmp_path, sig):
         assert runs[-1]["scanned"] == total - done_before
         if sig == signal.SIGTERM:
             assert runs[0]["interrupted"] == 1 and runs[0]["scanned"] == done_before
+
+
+def test_stop_signal_never_falls_between_storing_and_counting():
+    """A SIGTERM (or SIGINT) that arrives while an outcome is being stored is held back until
+    the outcome is counted, so the run's ``scanned`` always equals the rows it stored (this
+    race once left a run row one short of its stored APKs under load)."""
+    from scanner.batch.runner import BatchInterrupted, _StopSignals
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        stops = _StopSignals()
+        steps = []
+        with pytest.raises(BatchInterrupted), stops.installed():
+            with stops.atomic():
+                os.kill(os.getpid(), sig)
+                steps.append("stored")
+                steps.append("counted")
+            steps.append("next outcome")  # never reached: the stop is raised after the step
+        assert steps == ["stored", "counted"]
+        with pytest.raises(BatchInterrupted), stops.installed():
+            os.kill(os.getpid(), sig)  # outside a step the stop is immediate
+            time.sleep(1)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
