@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import TOOL_NAME, __version__
 from scanner.detectors import all_detectors
@@ -27,9 +27,14 @@ from scanner.model.result import (
     SdkUse,
     Skipped,
     ToolInfo,
+    TrafficLink,
     Transmission,
 )
+from scanner.model.serial import to_jsonable
 from scanner.rules.loader import RuleSet, load_rules
+
+if TYPE_CHECKING:
+    from scanner.ingest.traffic import TrafficEvidence
 
 
 def now_iso() -> str:
@@ -63,6 +68,15 @@ def check_category(knowledge: Knowledge, category: str | None) -> None:
         raise UsageError(f"unknown category {category!r}; valid ids: {ids}")
 
 
+def traffic_evidence(request: ScanRequest) -> TrafficEvidence:
+    """The capture files of a request, checked and digested (see ``open_traffic``)."""
+    from scanner.ingest.traffic import BODY_LIMIT, open_traffic
+
+    limit = int((request.options or {}).get("body_limit") or BODY_LIMIT)
+    return open_traffic(tuple(request.flows), request.device_facts, request.consent_at,
+                        tuple(request.first_party or ()), limit)
+
+
 def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
     """Run the whole pipeline for one app (APK and/or flows)."""
     rules = rules or load_rules()
@@ -78,9 +92,7 @@ def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
         ctx.apk = ApkReader(request.apk).read()
         inputs.append(ctx.apk.input)
     if request.flows:
-        from scanner.ingest.traffic import read_traffic  # type: ignore[import-not-found]
-
-        ctx.traffic = read_traffic(request, ctx)
+        ctx.traffic = traffic_evidence(request)
         inputs.extend(ctx.traffic.inputs)
     detectors = all_detectors()
     for det in detectors:
@@ -122,8 +134,14 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         started=started,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [])},
-        extra=dict(ctx.cache.get("result_extra", {})),
+        extra=_extra(items),
     )
+
+
+def _extra(items: Iterable[Item]) -> dict[str, Any]:
+    """Result sections kept in ``extra`` (listed at result.json's top level)."""
+    links = [to_jsonable(x) for x in items if isinstance(x, TrafficLink)]
+    return {"traffic_links": links} if links else {}
 
 
 def _merge_sdks(uses: Iterable[SdkUse]) -> tuple[SdkUse, ...]:

@@ -14,7 +14,7 @@ rulesets/api-map.yaml:
 - ``reflection``: ``getMethod("getImei")`` and the like, in a method that looks the
   class up by name, reported as the API reached (``reflective: true``).
 
-The index is left in ``ctx.cache["dex_index"]`` for later detectors.
+The index is ``ctx.dex_index`` (built on first use, shared with later detectors).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Iterable
 
 from scanner.callgraph import Reachability
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.errors import InputError
 from scanner.ingest.dex import DexIndex
 from scanner.knowledge import ApiInfo
 from scanner.model.facts import Fact
@@ -49,25 +48,16 @@ class CodeDetector(Detector):
         ev = ctx.apk
         if ev is None:
             return
-        if not ev.dex_files:
-            ctx.cache["code_analysed"] = False
-            yield Skipped("code", "the APK has no dex files")
+        index = ctx.dex_index
+        if index is None:
+            yield Skipped("code", ctx.dex_problem or "no dex index")
             return
-        try:
-            index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
-        except InputError as e:
-            ctx.cache["code_analysed"] = False
-            yield Skipped("code", f"dex unreadable: {e}")
-            return
-        ctx.cache["dex_index"] = index
-        ctx.cache["code_analysed"] = True
         for problem in index.problems[:20]:
             yield Skipped("code", f"partly unreadable: {problem}")
         entries = [dotted_to_desc(c.name) for c in ev.components if c.name]
         if ev.application_class:
             entries.append(dotted_to_desc(ev.application_class))
         reach = Reachability(index, entries)
-        ctx.cache["reachability"] = reach
         yield from _api_uses(index, reach, ctx.knowledge.apis, ctx.knowledge.uri_sinks,
                              ctx.knowledge.reflective)
         yield from _permission_calls(index, reach, ctx.knowledge.apis)

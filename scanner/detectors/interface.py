@@ -3,41 +3,68 @@
 A detector implements only the hooks it needs, as mitmproxy addons do:
 ``apk(ctx)`` runs when an APK was ingested, ``traffic(ctx)`` when flows were.
 Each hook yields :class:`~scanner.model.facts.Fact` objects and/or result
-items (:class:`ApiUse`, :class:`SdkUse`, :class:`Transmission`, :class:`Skipped`);
-the engine sorts them into the result. Detectors run in ``ALL_DETECTORS``
-order and may read what earlier ones yielded through ``ctx.collected``.
-Detectors give no verdicts: that is the rules' job.
+items (:class:`ApiUse`, :class:`SdkUse`, :class:`Transmission`, :class:`TrafficLink`,
+:class:`Skipped`); the engine sorts them into the result. Detectors run in
+``ALL_DETECTORS`` order and may read what earlier ones yielded through
+``ctx.collected``. Detectors give no verdicts: that is the rules' job.
+
+Shared evidence is a named, typed member of :class:`ScanContext`, never a
+string-keyed side channel: expensive structures (the DEX index) are built
+lazily on first use by whichever detector asks first, so no detector depends on
+another having run before it to find them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scanner.errors import InputError
 from scanner.knowledge import Knowledge
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
-from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
+from scanner.model.result import ApiUse, SdkUse, Skipped, TrafficLink, Transmission
 
-Item = Fact | ApiUse | SdkUse | Transmission | Skipped
+if TYPE_CHECKING:
+    from scanner.ingest.dex import DexIndex
+    from scanner.ingest.traffic import TrafficEvidence
+
+Item = Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped
 
 
 @dataclass
 class ScanContext:
     """What detectors may read: the evidence, the knowledge, the options, earlier output.
 
-    ``cache`` holds expensive shared structures built lazily by one detector and
-    reused by another (e.g. the DEX index).
+    ``dex_index`` (a property) is the APK's DEX index, built on first use; when it
+    cannot be built, it is None and ``dex_problem`` says why.
     """
 
     knowledge: Knowledge
     apk: ApkEvidence | None = None
     category: str | None = None
-    traffic: Any = None  # scanner.model.traffic evidence, when flows were given
+    traffic: TrafficEvidence | None = None  # scanner.ingest.traffic, when flows were given
     options: dict[str, Any] = field(default_factory=dict)
     collected: list[Item] = field(default_factory=list)
-    cache: dict[str, Any] = field(default_factory=dict)
+    _dex: DexIndex | None = field(default=None, init=False, repr=False)
+    _dex_problem: str | None = field(default=None, init=False, repr=False)
+    _dex_built: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def dex_index(self) -> DexIndex | None:
+        """The DEX index of the APK's dex files (built once, on first use); None without an
+        APK, when it has no dex files or when they are unreadable (see ``dex_problem``)."""
+        if not self._dex_built:
+            self._dex_built = True
+            self._dex, self._dex_problem = _build_dex_index(self.apk)
+        return self._dex
+
+    @property
+    def dex_problem(self) -> str | None:
+        """Why there is no DEX index (None when there is one, or when there is no APK)."""
+        _ = self.dex_index
+        return self._dex_problem
 
     def of_type(self, cls: type) -> Iterator[Any]:
         """Items of one type yielded so far."""
@@ -46,6 +73,19 @@ class ScanContext:
     def facts(self, kind: str) -> Iterator[Fact]:
         """Facts of one kind yielded so far."""
         return (x for x in self.collected if isinstance(x, Fact) and x.kind == kind)
+
+
+def _build_dex_index(apk: ApkEvidence | None) -> tuple[DexIndex | None, str | None]:
+    if apk is None:
+        return None, None
+    if not apk.dex_files:
+        return None, "the APK has no dex files"
+    from scanner.ingest.dex import DexIndex
+
+    try:
+        return DexIndex.from_dex_files([(d.name, d.data) for d in apk.dex_files]), None
+    except InputError as e:
+        return None, f"dex unreadable: {e}"
 
 
 class Detector:

@@ -49,7 +49,7 @@ class PermissionsDetector(Detector):
         ev = ctx.apk
         if ev is None:
             return
-        code_done = bool(ctx.cache.get("code_analysed"))
+        code_done = ctx.dex_index is not None
         assessable = ctx.knowledge.assessable_permissions
         uses = list(ctx.of_type(ApiUse))
         by_perm: dict[str, list[ApiUse]] = defaultdict(list)

@@ -23,7 +23,7 @@ class PrivacyPolicyDetector(Detector):
         if ev is None:
             return
         urls: list[str] = []
-        index = ctx.cache.get("dex_index")
+        index = ctx.dex_index
         if index is not None:
             sites = index.find_strings(prefixes=("http://", "https://"))
             urls = sorted({s.value for s in sites if POLICY_URL.match(s.value)})[:20]

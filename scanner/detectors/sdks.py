@@ -35,7 +35,7 @@ class SdkDetector(Detector):
     name = "sdks"
 
     def apk(self, ctx: ScanContext) -> Iterable[Item]:
-        index = ctx.cache.get("dex_index")
+        index = ctx.dex_index
         code = sdk_matches(index) if index is not None else []
         native = {}
         if ctx.apk is not None:

@@ -8,7 +8,7 @@ Contract
   (``com.example.app`` → ``example.com``; ``cn.gov.x.app`` → ``x.gov.cn``).
 * :func:`code_domains` collects the registrable domains of ``http(s)://`` URL strings loaded
   by the app's own classes (classes under its package that no SDK signature claims), from
-  the DEX index the code detector leaves in ``ctx.cache["dex_index"]``.
+  the APK's DEX index (``ScanContext.dex_index``).
 * :class:`PartyResolver` calls a host ``first`` party when its eTLD+1 equals the eTLD+1 of
   a first-party domain (``--first-party``, the APK's package and code strings, the
   capture's labelled package) and the host is not a known SDK host; otherwise ``third``.

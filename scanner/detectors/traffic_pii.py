@@ -28,17 +28,17 @@ the capture.
 
 ``finish(ctx)`` joins code and traffic: for each (sdk, pi_type) seen on the wire and read
 by that SDK's code (``ApiUse`` items with the same ``sdk`` and ``pi_type``), a
-``traffic.code_link`` fact with the flow and code locators, also listed in result.json as
-``traffic_links``.
+``traffic.code_link`` fact with the flow and code locators, and a :class:`TrafficLink`
+(listed in result.json as ``traffic_links``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
@@ -46,10 +46,13 @@ from scanner.errors import RulesetError
 from scanner.knowledge import read_yaml
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
-from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
+from scanner.model.result import ApiUse, CallSite, SdkUse, Skipped, TrafficLink, Transmission
 from scanner.paths import rulesets_dir
+from scanner.sdk.catalog import default_catalog
+from scanner.sdk.model import SdkSignature
 
 if TYPE_CHECKING:
+    from scanner.ingest.traffic import TrafficEvidence
     from scanner.model.traffic import Exchange
 
 CONSENT_HOST = "appaudit.consent"
@@ -123,6 +126,134 @@ def _marker_kind(ex: Exchange, cfg: TrafficConfig) -> str | None:
     return None
 
 
+class _Row(NamedTuple):
+    """One PI match of one request, kept until the consent moment is known (a named tuple
+    holds a third of a Transmission's memory)."""
+
+    flow: str
+    time: float | None
+    host: str
+    url: str
+    pi_type: str
+    encoding: str
+    where: str
+    party: str
+    sdk: str | None
+    cleartext: bool
+    key: str | None
+    method: str
+    confidence: str
+    matched: str
+    excerpt: str | None
+    source: str
+    background: bool
+    etld1: str
+
+
+@dataclass
+class _Labels:
+    """What the capture addon's labels say as the capture streams: the consent moment, the
+    app's state (background or not) and the app's package (a first-party domain)."""
+
+    resolver: PartyResolver
+    cfg: TrafficConfig
+    consent_at: float | None = None
+    background: bool = False
+    packages: set[str] = field(default_factory=set)
+
+    def read(self, ex: Exchange) -> bool:
+        """Take in the labels of ``ex``; True when ``ex`` is a marker, not app traffic."""
+        kind = _marker_kind(ex, self.cfg)
+        meta = ex.marker or {}
+        pkg = meta.get("appaudit_package")
+        if isinstance(pkg, str) and pkg not in self.packages:
+            self.packages.add(pkg)
+            d = package_domain(pkg)
+            if d:
+                self.resolver.add_first_party(d)
+        if self.consent_at is None and isinstance(meta.get("appaudit_consent_at"),
+                                                  (int, float)):
+            self.consent_at = float(meta["appaudit_consent_at"])
+        if kind is not None:
+            if kind == "consent" and self.consent_at is None:
+                self.consent_at = ex.time
+            elif kind == "state":
+                self.background = (meta.get("appaudit_state") == "background"
+                                   or "background" in ex.path.lower())
+            return True
+        if meta.get("appaudit_state") in ("background", "foreground"):
+            self.background = meta["appaudit_state"] == "background"
+        return False
+
+
+class _Sends:
+    """Times of the sends of each (pi_type, host), one per flow and PI type, for the
+    ``traffic.frequency`` facts."""
+
+    def __init__(self) -> None:
+        self.times: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
+        self.background: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, pi_type: str, ex: Exchange, url: str, background: bool) -> None:
+        assert ex.time is not None
+        self.times[(pi_type, ex.host)].append((ex.time, ex.flow_id, url))
+        self.background[(pi_type, ex.host)] += background
+
+    def facts(self, cfg: TrafficConfig) -> Iterator[Fact]:
+        for (pi, host), sends in sorted(self.times.items()):
+            sends.sort()
+            ts = [t for t, _f, _u in sends]
+            mx, lo = densest_window(ts, cfg.window_seconds)
+            cited = sends[lo:lo + min(mx, 10)]  # the sends of the densest window
+            yield Fact("traffic.frequency", {
+                "pi_type": pi, "host": host, "count": len(ts),
+                "window_seconds": cfg.window_seconds, "max_in_window": mx,
+                "threshold": cfg.max_per_window, "exceeds": mx > cfg.max_per_window,
+                "first": ts[0], "last": ts[-1],
+                "background_count": self.background.get((pi, host), 0)},
+                tuple(Locator("flow", flow=f, time=t, host=host, url=u) for t, f, u in cited))
+
+
+class _BodyDamage:
+    """Request bodies not (fully) analysed: undecodable or cut at the size limit."""
+
+    def __init__(self, max_listed: int) -> None:
+        self.max_listed = max_listed
+        self.listed: list[Skipped] = []
+        self.count = 0
+
+    def check(self, ex: Exchange, body_limit: int) -> None:
+        # only the request side is analysed: response damage does not make a result partial
+        req_error = ex.decode_error if ex.decode_error and not ex.decode_error.startswith(
+            "response:") else None
+        if req_error or len(ex.request_body) >= body_limit:
+            self.count += 1
+            if len(self.listed) < self.max_listed:
+                why = req_error or "request body cut at the size limit"
+                self.listed.append(Skipped(f"{ex.source} flow {ex.flow_id} body",
+                                           f"{why}; the rest of the body was not analysed"))
+
+    def items(self) -> Iterator[Skipped]:
+        yield from self.listed
+        if self.count > len(self.listed):
+            yield Skipped("bodies", f"{self.count - len(self.listed)} more bodies could not "
+                                    "be decoded or were cut at the size limit")
+
+
+def _party_resolver(ctx: ScanContext, tr: TrafficEvidence) -> PartyResolver:
+    """First-party domains: ``--first-party``, the APK's package and its own classes' URLs."""
+    resolver = PartyResolver(default_catalog(), tr.first_party)
+    if ctx.apk is not None:
+        d = package_domain(ctx.apk.package)
+        if d:
+            resolver.add_first_party(d)
+        index = ctx.dex_index
+        if index is not None:
+            for dom in sorted(code_domains(index, ctx.apk.package, resolver.catalog)):
+                resolver.add_first_party(dom)
+    return resolver
+
+
 class TrafficPiiDetector(Detector):
     """PI in captured requests, with party, SDK, consent, frequency and cleartext."""
 
@@ -133,67 +264,27 @@ class TrafficPiiDetector(Detector):
         from scanner.pii import KnownValueMatcher, scan_exchange  # traffic scans only
 
         tr = ctx.traffic
+        if tr is None:
+            return
         cfg = load_config(str(ctx.knowledge.folder) if ctx.knowledge else None)
-        from scanner.sdk.catalog import default_catalog
-
-        resolver = PartyResolver(default_catalog(), tr.first_party)
-        if ctx.apk is not None:
-            d = package_domain(ctx.apk.package)
-            if d:
-                resolver.add_first_party(d)
-            index = ctx.cache.get("dex_index")
-            if index is not None:
-                for dom in sorted(code_domains(index, ctx.apk.package, resolver.catalog)):
-                    resolver.add_first_party(dom)
+        resolver = _party_resolver(ctx, tr)
         skip_pkgs = (ctx.apk.package,) if ctx.apk is not None else ()
         matcher = KnownValueMatcher(tr.device_facts, skip_pkgs) if tr.device_facts else None
         necessary = None
         if ctx.category and ctx.category in ctx.knowledge.categories:
             necessary = set(ctx.knowledge.categories[ctx.category].necessary_pi)
 
-        consent = tr.consent_at
-        marker_consent: float | None = None
-        background = False
-        pending: list[tuple] = []  # see _emit for the fields
+        labels = _Labels(resolver, cfg)
+        rows: list[_Row | None] = []
+        sends = _Sends()
+        damage = _BodyDamage(cfg.max_listed_body_errors)
         sdk_hosts: dict[str, set[str]] = defaultdict(set)
-        sdk_sigs: dict[str, Any] = {}
-        times: dict[tuple[str, str], list[tuple[float, str, str]]] = defaultdict(list)
-        bg_sends: dict[tuple[str, str], int] = defaultdict(int)
-        body_errors: list[Skipped] = []
-        n_body_errors = 0
-        packages_seen: set[str] = set()
+        sdk_sigs: dict[str, SdkSignature] = {}
         reported: set[tuple] = set()
-
         for ex in tr.exchanges():
-            kind = _marker_kind(ex, cfg)
-            meta = ex.marker or {}
-            pkg = meta.get("appaudit_package")
-            if isinstance(pkg, str) and pkg not in packages_seen:
-                packages_seen.add(pkg)
-                d = package_domain(pkg)
-                if d:
-                    resolver.add_first_party(d)
-            if marker_consent is None and isinstance(meta.get("appaudit_consent_at"),
-                                                     (int, float)):
-                marker_consent = float(meta["appaudit_consent_at"])
-            if kind is not None:
-                if kind == "consent" and marker_consent is None:
-                    marker_consent = ex.time
-                elif kind == "state":
-                    background = (meta.get("appaudit_state") == "background"
-                                  or "background" in ex.path.lower())
+            if labels.read(ex):
                 continue
-            if meta.get("appaudit_state") in ("background", "foreground"):
-                background = meta["appaudit_state"] == "background"
-            # only the request side is analysed: response damage does not make a result partial
-            req_error = ex.decode_error if ex.decode_error and not ex.decode_error.startswith(
-                "response:") else None
-            if req_error or len(ex.request_body) >= tr.body_limit:
-                n_body_errors += 1
-                if len(body_errors) < cfg.max_listed_body_errors:
-                    why = req_error or "request body cut at the size limit"
-                    body_errors.append(Skipped(f"{ex.source} flow {ex.flow_id} body",
-                                               f"{why}; the rest of the body was not analysed"))
+            damage.check(ex, tr.body_limit)
             etld, party, sdk = resolver.resolve(ex.host)
             if sdk is not None:
                 sdk_hosts[sdk.id].add(ex.host)
@@ -202,39 +293,21 @@ class TrafficPiiDetector(Detector):
             url = ex.url if matches else ""
             seen_types: set[str] = set()
             for m in matches:
-                ident = (ex.flow_id, m.pi_type, m.where, m.key)
-                if ident in reported:  # e.g. several WebSocket messages of one flow
-                    if m.pi_type not in seen_types and ex.time is not None:
-                        seen_types.add(m.pi_type)
-                        times[(m.pi_type, ex.host)].append((ex.time, ex.flow_id, url))
-                        bg_sends[(m.pi_type, ex.host)] += background
-                    continue
-                reported.add(ident)
-                # a plain tuple until consent is known (a third of a Transmission's memory)
-                pending.append((ex.flow_id, ex.time, ex.host, url, m.pi_type, m.encoding,
-                                m.where, party, sdk.id if sdk else None, ex.cleartext, m.key,
-                                ex.method, m.confidence, m.matched, m.excerpt, ex.source,
-                                background, etld))
                 if m.pi_type not in seen_types and ex.time is not None:
                     seen_types.add(m.pi_type)
-                    times[(m.pi_type, ex.host)].append((ex.time, ex.flow_id, url))
-                    bg_sends[(m.pi_type, ex.host)] += background
+                    sends.add(m.pi_type, ex, url, labels.background)
+                ident = (ex.flow_id, m.pi_type, m.where, m.key)
+                if ident in reported:  # e.g. several WebSocket messages of one flow
+                    continue
+                reported.add(ident)
+                rows.append(_Row(ex.flow_id, ex.time, ex.host, url, m.pi_type, m.encoding,
+                                 m.where, party, sdk.id if sdk else None, ex.cleartext, m.key,
+                                 ex.method, m.confidence, m.matched, m.excerpt, ex.source,
+                                 labels.background, etld))
 
-        if consent is None:
-            consent = marker_consent
-        yield from self._emit(ctx, pending, consent, necessary)
-        for (pi, host), sends in sorted(times.items()):
-            sends.sort()
-            ts = [t for t, _f, _u in sends]
-            mx, lo = densest_window(ts, cfg.window_seconds)
-            cited = sends[lo:lo + min(mx, 10)]  # the sends of the densest window
-            yield Fact("traffic.frequency", {
-                "pi_type": pi, "host": host, "count": len(ts),
-                "window_seconds": cfg.window_seconds, "max_in_window": mx,
-                "threshold": cfg.max_per_window, "exceeds": mx > cfg.max_per_window,
-                "first": ts[0], "last": ts[-1],
-                "background_count": bg_sends.get((pi, host), 0)},
-                tuple(Locator("flow", flow=f, time=t, host=host, url=u) for t, f, u in cited))
+        consent = tr.consent_at if tr.consent_at is not None else labels.consent_at
+        yield from self._emit(rows, consent, necessary)
+        yield from sends.facts(cfg)
         for sid in sorted(sdk_hosts):
             s = sdk_sigs[sid]
             yield SdkUse(id=s.id, name=s.name, vendor=s.vendor or "", categories=s.categories,
@@ -242,35 +315,33 @@ class TrafficPiiDetector(Detector):
                          country=s.country)
         for path, msg in sorted(tr.damage.items()):
             yield Skipped(path, msg)
-        yield from body_errors
-        if n_body_errors > len(body_errors):
-            yield Skipped("bodies", f"{n_body_errors - len(body_errors)} more bodies could not "
-                                    "be decoded or were cut at the size limit")
-        ctx.cache["traffic_consent_at"] = consent
+        yield from damage.items()
 
-    def _emit(self, ctx: ScanContext, pending: list[tuple], consent: float | None,
+    @staticmethod
+    def _emit(rows: list[_Row | None], consent: float | None,
               necessary: set[str] | None) -> Iterator[Item]:
-        for i, row in enumerate(pending):
-            pending[i] = ()  # release as we go
-            (flow, time, host, url, pi_type, encoding, where, party, sdk, cleartext, key,
-             method, confidence, matched, excerpt, source, bg, etld) = row
+        """A Transmission and a ``traffic.transmission`` fact per row."""
+        for i, r in enumerate(rows):
+            rows[i] = None  # release as we go
+            assert r is not None
             before = None
-            if consent is not None and time is not None:
-                before = time < consent
-            t = Transmission(
-                flow=flow, time=time, host=host, url=url, pi_type=pi_type, encoding=encoding,
-                where=where, party=party, sdk=sdk, before_consent=before, cleartext=cleartext,
-                key=key, method=method, confidence=confidence, matched=matched,
-                excerpt=excerpt, source=source)
-            yield t
+            if consent is not None and r.time is not None:
+                before = r.time < consent
+            yield Transmission(
+                flow=r.flow, time=r.time, host=r.host, url=r.url, pi_type=r.pi_type,
+                encoding=r.encoding, where=r.where, party=r.party, sdk=r.sdk,
+                before_consent=before, cleartext=r.cleartext, key=r.key, method=r.method,
+                confidence=r.confidence, matched=r.matched, excerpt=r.excerpt,
+                source=r.source)
             yield Fact("traffic.transmission", {
-                "pi_type": pi_type, "host": host, "etld1": etld, "party": party, "sdk": sdk,
-                "encoding": encoding, "where": where, "key": key, "before_consent": before,
-                "cleartext": cleartext, "confidence": confidence, "matched": matched,
-                "necessary": (pi_type in necessary) if necessary is not None else None,
-                "category_known": necessary is not None, "background": bg,
-            }, (Locator("flow", flow=flow, time=time, host=host, url=url, where=where,
-                        key=key, excerpt=excerpt),))
+                "pi_type": r.pi_type, "host": r.host, "etld1": r.etld1, "party": r.party,
+                "sdk": r.sdk, "encoding": r.encoding, "where": r.where, "key": r.key,
+                "before_consent": before, "cleartext": r.cleartext,
+                "confidence": r.confidence, "matched": r.matched,
+                "necessary": (r.pi_type in necessary) if necessary is not None else None,
+                "category_known": necessary is not None, "background": r.background,
+            }, (Locator("flow", flow=r.flow, time=r.time, host=r.host, url=r.url,
+                        where=r.where, key=r.key, excerpt=r.excerpt),))
 
     def finish(self, ctx: ScanContext) -> Iterable[Item]:
         """Link transmissions to the call sites of the same SDK reading the same PI."""
@@ -286,7 +357,6 @@ class TrafficPiiDetector(Detector):
         for t in ctx.of_type(Transmission):
             if t.sdk and (t.sdk, t.pi_type) in uses:
                 txs[(t.sdk, t.pi_type)].append(t)
-        links = []
         for (sdk, pi), ts in sorted(txs.items()):
             sites = uses[(sdk, pi)]
             flows = [Locator("flow", flow=t.flow, time=t.time, host=t.host, url=t.url,
@@ -295,13 +365,11 @@ class TrafficPiiDetector(Detector):
                             **dict(zip(("class", "method"), _split_caller(u.caller),
                                        strict=True)))
                     for u in sites[:10]]
+            hosts = sorted({t.host for t in ts})
             yield Fact("traffic.code_link", {
-                "sdk": sdk, "pi_type": pi, "hosts": sorted({t.host for t in ts}),
+                "sdk": sdk, "pi_type": pi, "hosts": hosts,
                 "transmissions": len(ts), "call_sites": len(sites)}, tuple(flows + code))
-            links.append({
-                "sdk": sdk, "pi_type": pi, "hosts": sorted({t.host for t in ts}),
-                "flows": sorted({t.flow for t in ts}),
-                "call_sites": [{"api": u.api, "caller": u.caller, "dex": u.dex,
-                                "offset": u.offset} for u in sites]})
-        if links:
-            ctx.cache.setdefault("result_extra", {})["traffic_links"] = links
+            yield TrafficLink(sdk=sdk, pi_type=pi, hosts=tuple(hosts),
+                              flows=tuple(sorted({t.flow for t in ts})),
+                              call_sites=tuple(CallSite(u.api, u.caller, u.dex, u.offset)
+                                               for u in sites))

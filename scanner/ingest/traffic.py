@@ -3,12 +3,13 @@ lazily re-readable exchange streams, with the device facts and the consent momen
 
 Contract
 --------
-``read_traffic(request, ctx)`` (called by the engine when ``request.flows`` is set):
+``open_traffic(paths, device_facts, consent_at, first_party, body_limit)`` (called by the
+engine when flows are given):
 
 * checks every input exists and is a flow dump or a HAR (first bytes), digests it
   (:func:`scanner.hashing.digest_file`) and raises :class:`InputError` with one line
   naming the file otherwise (missing file, empty file, neither format);
-* loads ``request.device_facts`` (:mod:`scanner.ingest.device_facts`), or else the facts
+* loads ``device_facts`` (:mod:`scanner.ingest.device_facts`), or else the facts
   the capture addon stored in the capture's first flows (``appaudit_device_facts``);
 * returns :class:`TrafficEvidence` whose :meth:`~TrafficEvidence.exchanges` re-reads the
   files each time it is called (nothing is held in memory) and records damage found while
@@ -135,10 +136,3 @@ def _check_har_start(path: Path) -> None:
         next(gen, None)
     finally:
         gen.close()
-
-
-def read_traffic(request: Any, ctx: Any = None) -> TrafficEvidence:
-    """Engine entry point: :func:`open_traffic` with the request's options."""
-    limit = int((request.options or {}).get("body_limit") or BODY_LIMIT)
-    return open_traffic(tuple(request.flows), request.device_facts, request.consent_at,
-                        tuple(request.first_party or ()), limit)

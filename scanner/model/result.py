@@ -117,6 +117,29 @@ class Transmission:
 
 
 @dataclass(frozen=True)
+class CallSite:
+    """One call site named by a :class:`TrafficLink`."""
+
+    api: str
+    caller: str
+    dex: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class TrafficLink:
+    """An SDK seen sending a PI type on the wire whose code also reads that PI type.
+
+    Listed in result.json as ``traffic_links`` (the engine puts them in ``extra``)."""
+
+    sdk: str
+    pi_type: str
+    hosts: tuple[str, ...]
+    flows: tuple[str, ...]
+    call_sites: tuple[CallSite, ...]
+
+
+@dataclass(frozen=True)
 class Skipped:
     """Something that could not be analysed, and why (a partial result is flagged)."""
 

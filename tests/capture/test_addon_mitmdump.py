@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine import ScanRequest, run
+from scanner.engine import ScanRequest, run, traffic_evidence
 from scanner.model.facts import Fact
 
 REPO = Path(__file__).resolve().parents[2]
@@ -189,12 +189,11 @@ def test_background_label_reaches_facts(capture):
     out, plan = capture
     from scanner.detectors.interface import ScanContext
     from scanner.detectors.traffic_pii import TrafficPiiDetector
-    from scanner.ingest.traffic import read_traffic
     from scanner.knowledge import load_knowledge
 
     req = ScanRequest(flows=(out,))
     ctx = ScanContext(knowledge=load_knowledge())
-    ctx.traffic = read_traffic(req, ctx)
+    ctx.traffic = traffic_evidence(req)
     facts = [x for x in TrafficPiiDetector().traffic(ctx)
              if isinstance(x, Fact) and x.kind == "traffic.transmission"]
     bg = {pi[0] for step in plan if step.get("background") for pi in step["pi"]}

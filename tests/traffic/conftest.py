@@ -39,8 +39,7 @@ def detector_items():
     """Run only the traffic ingest + detector (no rules) and return the yielded items."""
     from scanner.detectors.interface import ScanContext
     from scanner.detectors.traffic_pii import TrafficPiiDetector
-    from scanner.engine import ScanRequest
-    from scanner.ingest.traffic import read_traffic
+    from scanner.engine import ScanRequest, traffic_evidence
     from scanner.knowledge import load_knowledge
 
     knowledge = load_knowledge()
@@ -48,7 +47,7 @@ def detector_items():
     def items(path: Path, facts: Path | None = None, **kw) -> list:
         req = ScanRequest(flows=(path,), device_facts=facts, **kw)
         ctx = ScanContext(knowledge=knowledge, category=req.category)
-        ctx.traffic = read_traffic(req, ctx)
+        ctx.traffic = traffic_evidence(req)
         det = TrafficPiiDetector()
         ctx.collected.extend(det.traffic(ctx))
         ctx.collected.extend(det.finish(ctx))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.engine import ScanRequest, run
+from scanner.engine import ScanRequest, run, traffic_evidence
 from scanner.model.facts import Fact
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,13 +72,12 @@ def test_sdk_call_sites_linked_to_its_traffic(tmp_path):
 def test_finish_without_code_yields_no_links(tmp_path):
     from scanner.detectors.interface import ScanContext
     from scanner.detectors.traffic_pii import TrafficPiiDetector
-    from scanner.ingest.traffic import read_traffic
     from scanner.knowledge import load_knowledge
     from scanner.model.result import ApiUse
 
     ctx = ScanContext(knowledge=load_knowledge())
-    ctx.traffic = read_traffic(ScanRequest(flows=(TRAFFIC / "session.mitm",),
-                                           device_facts=TRAFFIC / "device-facts.json"), ctx)
+    ctx.traffic = traffic_evidence(ScanRequest(flows=(TRAFFIC / "session.mitm",),
+                                           device_facts=TRAFFIC / "device-facts.json"))
     det = TrafficPiiDetector()
     ctx.collected.extend(det.traffic(ctx))
     assert list(det.finish(ctx)) == []
