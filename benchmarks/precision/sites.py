@@ -58,13 +58,14 @@ def site_key(apk_sha: str, use: dict) -> tuple[str, str, str, str, int]:
     return (apk_sha, use["dex"], use["caller"], use["api"], int(use["offset"]))
 
 
-def scan(apk: Path, out: Path, extra_env: dict | None = None) -> dict:
-    """result.json of ``appaudit scan APK`` run from this checkout."""
+def scan(apk: Path, out: Path, category: str | None = None) -> dict:
+    """result.json of ``appaudit scan APK [--category C]`` run from this checkout."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    env.update(extra_env or {})
-    r = subprocess.run([sys.executable, "-m", "scanner", "scan", str(apk), "--out", str(out),
-                        "--format", "json"], cwd=REPO, env=env, capture_output=True,
-                       text=True, timeout=600)
+    cmd = [sys.executable, "-m", "scanner", "scan", str(apk), "--out", str(out),
+           "--format", "json"]
+    if category:
+        cmd += ["--category", category]
+    r = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     if r.returncode not in (0, 1):
         raise RuntimeError(f"scan of {apk} exited {r.returncode}: {r.stderr[-500:]}")
     return json.loads((out / "result.json").read_text("utf-8"))
