@@ -6,6 +6,7 @@ Usage (from the repository root)::
     python benchmarks/static_vs_androguard.py                 # largest corpus APKs
     python benchmarks/static_vs_androguard.py --top 4 --no-scan
     python benchmarks/static_vs_androguard.py --apk some.apk --json out.json
+    python benchmarks/static_vs_androguard.py --large --top 0 --repeat 1   # the 30 MB-dex APK
 
 Per APK, three child processes (wall time measured by the parent from spawn to exit,
 so interpreter start-up and imports count; peak RSS = ``ru_maxrss`` of that child from
@@ -23,6 +24,11 @@ so interpreter start-up and imports count; peak RSS = ``ru_maxrss`` of that chil
     is missing): the whole product scan.
 
 Each cell is the median of ``--repeat`` runs (default 3; ``--stat best`` for the fastest).
+
+``--large`` adds a row for the multidex APK of about 30 MB of dex that
+benchmarks/make_large_apk.py assembles from the corpus's distinct dex files (built into the
+temp directory when missing; AnalyzeAPK needs about 100 s and 2.6 GiB on it). ``--top 0``
+with ``--large`` benchmarks only that APK (and the ALWAYS ones unless ``--no-always``).
 
 The API list is rulesets/api-map.yaml's ``apis`` when present, else the built-in list of
 tests/ingest/dex/sensitive_apis.py. The shared corpus is ../shared/corpus (beside the
@@ -141,7 +147,8 @@ def _measure_once(cmd: list[str], cwd: Path) -> dict:
         err.seek(0)
         lines = out.read().decode("utf-8", "replace").strip().splitlines()
         tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-    res = {"wall_s": round(wall, 3), "rss_mib": round(ru.ru_maxrss / 1024, 1), "rc": p.returncode}
+    res = {"wall_s": round(wall, 3), "rss_mib": round(ru.ru_maxrss / 1024, 1), "rc": p.returncode,
+           "cpu_s": round(ru.ru_utime + ru.ru_stime, 3)}
     if lines:
         try:
             res.update(json.loads(lines[-1]))
@@ -189,13 +196,27 @@ def _dex_size(apk: Path) -> int:
         return 0
 
 
-def pick_apks(top: int) -> list[Path]:
+def pick_apks(top: int, always: bool = True) -> list[Path]:
     """The ``top`` APKs with the most dex bytes, plus the ALWAYS ones."""
     every = sorted(CORPUS.rglob("*.apk"))
     sized = sorted(((s, p) for p in every if (s := _dex_size(p)) > 0), reverse=True)
     chosen = [p for _s, p in sized[:top]]
-    chosen += [p for _s, p in sized if p.name in ALWAYS and p not in chosen]
+    if always:
+        chosen += [p for _s, p in sized if p.name in ALWAYS and p not in chosen]
     return chosen
+
+
+def large_apk() -> Path:
+    """The ~30 MB-dex APK of benchmarks/make_large_apk.py, built when missing."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import make_large_apk
+
+    out = make_large_apk.DEFAULT_OUT
+    if not out.is_file():
+        info = make_large_apk.build(out)
+        print(f"built {out}: {info['dex_files']} dex files, {info['dex_bytes'] / 1e6:.1f} MB",
+              file=sys.stderr)
+    return out
 
 
 def _has_scan_cli() -> bool:
@@ -213,6 +234,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--top", type=int, default=8, help="largest N corpus APKs (default 8)")
     ap.add_argument("--apk", action="append", type=Path, help="benchmark these APKs instead")
     ap.add_argument("--no-scan", action="store_true", help="skip the whole-scan column")
+    ap.add_argument("--large", action="store_true",
+                    help="add the ~30 MB-dex APK of benchmarks/make_large_apk.py")
+    ap.add_argument("--no-always", action="store_true",
+                    help="do not add InsecureBankv2, blooddonation and branch_testbed")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     ap.add_argument("--stat", choices=("median", "best"), default="median",
@@ -220,7 +245,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--scan-format", default="json,html",
                     help="--format of the scan column (default json,html: the CLI default)")
     args = ap.parse_args(argv)
-    apks = args.apk or pick_apks(args.top)
+    apks = args.apk or pick_apks(args.top, not args.no_always)
+    if args.large:
+        apks = [*apks, large_apk()]
     if not apks:
         print(f"no APKs (is {CORPUS} present?)", file=sys.stderr)
         return 2
@@ -304,6 +331,11 @@ def _print_table(rows: list[dict], scan: bool) -> None:
             mean = sum(r["scan"]["wall_s"] / r["androguard"]["wall_s"] for r in rows) / n
             memr = sum(r["scan"]["rss_mib"] / r["androguard"]["rss_mib"] for r in rows) / n
             print(f"mean ratio scan/androguard: time {mean:.3f}, peak memory {memr:.3f}")
+        # CPU seconds (user + sys of the child) move less than wall time on a busy machine.
+        print("CPU s (user+sys): " + "; ".join(
+            f"{r['apk'][:24]} AG {r['androguard'].get('cpu_s', 0):.2f}"
+            f" ours {r['ours'].get('cpu_s', 0):.2f}"
+            + (f" scan {r['scan'].get('cpu_s', 0):.2f}" if scan else "") for r in rows))
 
 
 if __name__ == "__main__":
