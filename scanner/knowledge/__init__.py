@@ -109,6 +109,9 @@ class Knowledge:
     reflective: tuple[dict, ...]
     categories: dict[str, Category]
     citations: dict[str, dict]
+    #: notice problem categories (rulesets/notice-categories.yaml): id -> {zh, en, in_notices,
+    #: cite, source, verified}
+    notice_categories: dict[str, dict] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -234,6 +237,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
 
     cit_doc = read_yaml(folder / "_catalog" / "citations.yaml")
     citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
+    notice_categories = _notice_categories(folder, citations)
 
     return Knowledge(
         folder=folder,
@@ -246,4 +250,36 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
         reflective=tuple(_tuple(api_doc.get("reflective_names"))),
         categories=categories,
         citations=citations,
+        notice_categories=notice_categories,
     )
+
+
+NOTICE_FILE = "notice-categories.yaml"
+
+
+def _notice_categories(folder: Path, citations: dict) -> dict[str, dict]:
+    """The notice problem categories, checked: every entry has zh, en, in_notices and a
+    cite key present in the citations catalogue. A rulesets folder without the file has
+    none (its rules then cannot name one)."""
+    path = folder / NOTICE_FILE
+    if not path.is_file():
+        return {}
+    doc = read_yaml(path)
+    cats = _req(doc, "categories", NOTICE_FILE)
+    if not isinstance(cats, dict):
+        raise RulesetError(f"{NOTICE_FILE}: categories must be a mapping id -> entry")
+    out = {}
+    for cid, c in cats.items():
+        where = f"{NOTICE_FILE}: {cid}"
+        if not isinstance(c, dict):
+            raise RulesetError(f"{where}: entry must be a mapping")
+        for key in ("zh", "en", "in_notices", "cite", "source", "verified"):
+            if key not in c:
+                raise RulesetError(f"{where}: missing key {key!r}")
+        if not (isinstance(c["zh"], str) and c["zh"] and isinstance(c["en"], str) and c["en"]):
+            raise RulesetError(f"{where}: zh and en must be non-empty strings")
+        if c["cite"] not in citations:
+            raise RulesetError(f"{where}: cites {c['cite']!r}, which is not in "
+                               "_catalog/citations.yaml")
+        out[str(cid)] = dict(c)
+    return out

@@ -77,3 +77,7 @@ class Finding:
     evidence: tuple[EvidenceItem, ...]
     subject: dict[str, Any]
     remediation: Text | None = None
+    #: the problem category in the vocabulary of MIIT's notices (its Chinese term, as the
+    #: notices print it) and its id in rulesets/notice-categories.yaml
+    notice_category: str | None = None
+    notice_category_id: str | None = None

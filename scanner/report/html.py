@@ -26,11 +26,13 @@ from scanner.report.view import (
     dalvik_class,
     finding_key,
     fmt_time,
+    notice_label,
     pi_label,
     pi_rows,
     pick,
     profile_names,
     profile_roles,
+    rectification_list,
     sdk_rows,
     sev_rank,
     sorted_findings,
@@ -181,5 +183,6 @@ class HtmlFormat(ReportFormat):
             plot=pricing_plot(doc, ylabel=m["pricing_plot_ylabel"])
             if pricing else None,
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
+            notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
         )
         return html.encode("utf-8")

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pandas is imported only when a table is made: scans never pay for it
     import pandas as pd
 
-from scanner.report.view import pick, profile_names, sdk_rows, sorted_findings
+from scanner.report.view import notice_label, pick, profile_names, sdk_rows, sorted_findings
 
 FINDING_COLS = ["id", "rule", "severity", "confidence", "status", "title", "pi_types",
-                "legal_basis", "n_evidence", "description", "remediation"]
+                "legal_basis", "n_evidence", "description", "remediation", "notice_category"]
 EVIDENCE_COLS = ["finding", "rule", "fact", "kind", "dex", "class", "method", "offset", "api",
                  "flow", "time", "host", "url", "where", "key", "excerpt", "file", "element",
                  "name", "entry", "profile", "item", "price", "source", "path"]
@@ -57,6 +57,7 @@ def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
             **f, "title": pick(f.get("title"), lang), "description": pick(f.get("description"),
                                                                           lang),
             "remediation": pick(f.get("remediation"), lang),
+            "notice_category": notice_label(f, lang),
             "legal_basis": [f"{pick(lb.get('instrument'), lang)} {pick(lb.get('article'), lang)}"
                             for lb in f.get("legal_basis") or ()],
             "n_evidence": len(f.get("evidence") or ()),

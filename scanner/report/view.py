@@ -96,6 +96,47 @@ def pi_label(pi: str, lang: str) -> str:
     return (pi_names().get(pi) or {}).get(lang) or pi
 
 
+@functools.cache
+def notice_names() -> dict[str, dict[str, str]]:
+    """Notice problem categories by id from rulesets/notice-categories.yaml ({} when
+    unreadable): {zh, en, in_notices}."""
+    try:
+        doc = read_yaml(rulesets_dir() / "notice-categories.yaml") or {}
+        return {k: {"zh": str(v.get("zh", k)), "en": str(v.get("en", k)),
+                    "in_notices": bool(v.get("in_notices", True))}
+                for k, v in (doc.get("categories") or {}).items() if isinstance(v, dict)}
+    except (OSError, RulesetError, AttributeError):
+        return {}
+
+
+def notice_label(f: dict[str, Any], lang: str) -> str:
+    """A finding's notice problem category in ``lang`` ("" when it has none): the Chinese
+    term as the notices print it, or its English rendering."""
+    term = f.get("notice_category") or ""
+    if lang == "zh" or not term:
+        return str(term)
+    return (notice_names().get(f.get("notice_category_id") or "") or {}).get("en") or str(term)
+
+
+def rectification_list(doc: dict[str, Any], lang: str) -> list[dict]:
+    """What the operator must change: one row per distinct remediation text, most severe
+    first, with the notice category and the findings it answers (ids, titles)."""
+    rows: dict[tuple, dict] = {}
+    for f in sorted_findings(doc):
+        text = pick(f.get("remediation"), lang)
+        if not text:
+            continue
+        key = (f["rule"], text)
+        row = rows.setdefault(key, {"rule": f["rule"], "remediation": text,
+                                    "severity": f["severity"],
+                                    "notice_category": notice_label(f, lang),
+                                    "findings": []})
+        row["findings"].append({"id": f["id"], "title": pick(f.get("title"), lang),
+                                "severity": f["severity"]})
+    return sorted(rows.values(), key=lambda r: (sev_rank(r["severity"]), r["rule"],
+                                                r["remediation"]))
+
+
 def fmt_time(value: Any) -> str:
     """Unix seconds → ``YYYY-MM-DD HH:MM:SS.mmm UTC``; strings pass through."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -42,6 +42,8 @@ class Rule:
     group_by: tuple[str, ...]
     pi_types_from: str | None
     doc: dict[str, Any]
+    notice_category: str | None = None  # id in rulesets/notice-categories.yaml
+    notice_term: str | None = None  # its Chinese term
 
     def evaluate(self, facts: Sequence[Fact],
                  pi_names: dict[str, dict] | None = None) -> list[Finding]:
@@ -72,6 +74,9 @@ class Rule:
                 title = Text(_safe_format(message["zh"], _fmt_values(subject, pi_names, "zh")),
                              _safe_format(message["en"], _fmt_values(subject, pi_names, "en")))
             rem = self.doc.get("remediation")
+            if rem:
+                rem = {lang: _safe_format(rem[lang], _fmt_values(subject, pi_names, lang))
+                       for lang in ("zh", "en")}
             findings.append(Finding(
                 id=finding_id(self.id, subject),
                 rule=self.id,
@@ -85,6 +90,8 @@ class Rule:
                 evidence=evidence,
                 subject=subject,
                 remediation=Text(rem["zh"], rem["en"]) if rem else None,
+                notice_category=self.notice_term,
+                notice_category_id=self.notice_category,
             ))
         return findings
 
@@ -135,13 +142,21 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True
     cites = tuple(resolve_citation(knowledge, lb["cite"], lb.get("note"), where)
                   for lb in doc["legal_basis"])
     _check_placeholders(doc, where)
+    notice = doc.get("notice_category")
+    term = None
+    if notice is not None:
+        entry = knowledge.notice_categories.get(notice)
+        if entry is None:
+            raise RulesetError(f"{where}: notice_category {notice!r} is not in "
+                               "notice-categories.yaml")
+        term = str(entry["zh"])
     return Rule(
         id=doc["id"], path=path, title=Text(**doc["title"]),
         description=Text(**doc["description"]), severity=Severity(doc["severity"]),
         confidence=doc["confidence"], status=doc["status"],
         applies_to=tuple(doc["applies_to"]), legal_basis=cites, match=doc["match"],
         group_by=tuple(doc.get("group_by") or ()), pi_types_from=doc.get("pi_types_from"),
-        doc=doc,
+        doc=doc, notice_category=notice, notice_term=term,
     )
 
 
@@ -151,12 +166,13 @@ def _check_placeholders(doc: dict, where: str) -> None:
     literal ``{field}`` in every report."""
     keys = set(doc.get("group_by") or ())
     allowed = keys | {f"{k}_name" for k in keys}
-    for lang, template in (doc.get("message") or {}).items():
-        for name in _PLACEHOLDER.findall(template):
-            if name not in allowed:
-                raise RulesetError(
-                    f"{where}: message.{lang} names {{{name}}}, which is not a group_by field "
-                    f"({', '.join(sorted(keys)) or 'none'})")
+    for part in ("message", "remediation"):
+        for lang, template in (doc.get(part) or {}).items():
+            for name in _PLACEHOLDER.findall(template):
+                if name not in allowed:
+                    raise RulesetError(
+                        f"{where}: {part}.{lang} names {{{name}}}, which is not a group_by "
+                        f"field ({', '.join(sorted(keys)) or 'none'})")
 
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}")

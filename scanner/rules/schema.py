@@ -22,7 +22,8 @@ _where = {"type": "object"}
 RULE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "title", "status", "severity", "confidence", "description",
-                 "applies_to", "legal_basis", "match", "tests"],
+                 "applies_to", "legal_basis", "notice_category", "remediation", "match",
+                 "tests"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": RULE_ID.pattern},
@@ -30,6 +31,7 @@ RULE_SCHEMA: dict[str, Any] = {
         "description": _text,
         "message": _text,
         "remediation": _text,
+        "notice_category": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
         "status": {"enum": ["experimental", "test", "stable", "deprecated"]},
         "severity": {"enum": list(SEVERITIES)},
         "confidence": {"enum": ["low", "medium", "high"]},
