@@ -30,6 +30,7 @@ COMMAND_MODULES = {
     "batch": "batch_cmd",
     "batch-report": "batch_cmd",
     "report": "report_cmd",
+    "diff": "diff_cmd",
     "bundle": "bundle_cmd",
     "verify": "bundle_cmd",
     "keys": "bundle_cmd",

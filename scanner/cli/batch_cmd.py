@@ -94,17 +94,35 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
 @click.command("batch-report")
 @click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("overview.html"), show_default=True, help="HTML file to write.")
+              default=None, help="File to write (default overview.html; with --notice "
+                                 "notice-list.xlsx; a .docx name writes a Word document).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--export", "export_", default=None,
               help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
-def batch_report(db: Path, output: Path, lang: str, export_: str | None) -> None:
-    """Render the HTML overview (charts, tables) of a batch database."""
+@click.option("--notice", is_flag=True,
+              help="Write the notice list (序号, 应用名称, 应用开发者, 应用来源, 应用版本, "
+                   "所涉问题) as .xlsx or .docx instead of the overview.")
+@click.option("--min-severity", type=click.Choice(SEVERITIES[::-1]), default="medium",
+              show_default=True, help="With --notice: list apps with problems at or above "
+                                      "this severity.")
+@click.option("--category-map", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --notice: a category map whose 'source' column gives 应用来源.")
+@click.option("--title", default=None, help="With --notice: the list's title.")
+def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, notice: bool,
+                 min_severity: str, category_map: Path | None, title: str | None) -> None:
+    """Render the HTML overview (charts, tables) of a batch database, or its notice list."""
     from scanner.batch.overview import render_overview
 
     formats = parse_export(export_)
     if not db.is_file():
         raise InputError(f"{db}: no such batch database")
+    if notice:
+        _notice_list(db, output or Path("notice-list.xlsx"), lang, min_severity, category_map,
+                     title)
+        return
+    if category_map is not None:
+        raise UsageError("--category-map needs --notice")
+    output = output or Path("overview.html")
     with Store(db) as store:
         rows = store.rows()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +130,24 @@ def batch_report(db: Path, output: Path, lang: str, export_: str | None) -> None
     click.echo(f"wrote     {output}")
     for p in export(rows, formats, db.with_suffix("")):
         click.echo(f"wrote     {p}")
+
+
+def _notice_list(db: Path, output: Path, lang: str, min_severity: str,
+                 category_map: Path | None, title: str | None) -> None:
+    from scanner.batch.notice import load_sources, notice_rows
+    from scanner.engine import now_iso
+    from scanner.report.notice_list import render_notice
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "docx"):
+        raise UsageError(f"{output}: the notice list is written as .xlsx or .docx")
+    sources = load_sources(category_map) if category_map is not None else None
+    with Store(db) as store:
+        rows = notice_rows(store, min_severity, sources)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(render_notice(rows, fmt, lang, title, now_iso()))
+    click.echo(f"notice    {len(rows)} app versions with problems at or above {min_severity}")
+    click.echo(f"wrote     {output}")
 
 
 COMMANDS = [batch, batch_report]

@@ -15,7 +15,8 @@ from scanner.report.json import dumps, result_document
 
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
 OUTPUT_NAMES = {"json": "result.json", "html": "report.html", "sarif": "report.sarif",
-                "csv": "csv", "xlsx": "report.xlsx", "pdf": "report.pdf"}
+                "csv": "csv", "xlsx": "report.xlsx", "pdf": "report.pdf",
+                "docx": "report.docx"}
 
 
 def parse_formats(value: str) -> list[str]:

@@ -19,6 +19,7 @@ FORMATS: dict[str, str] = {
     "csv": "scanner.report.csv:CsvFormat",
     "xlsx": "scanner.report.xlsx:XlsxFormat",
     "pdf": "scanner.report.pdf:PdfFormat",
+    "docx": "scanner.report.docx:DocxFormat",
 }
 
 

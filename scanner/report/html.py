@@ -162,6 +162,26 @@ def _loc_text(loc: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in loc.items() if k != "kind")
 
 
+RECHECK_SECTIONS = ("fixed", "remaining", "new", "not_rechecked")
+
+
+def recheck_sections(m: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(key in diff, heading, explanation) of the re-check lists, in report order."""
+    return [(k, m[f"recheck_{k}_h"], m[f"recheck_{k}_note"]) for k in RECHECK_SECTIONS]
+
+
+def render_recheck(doc: dict[str, Any], lang: str) -> str:
+    """The re-check report (整改复检) of an ``appaudit diff`` result."""
+    m = messages(lang)
+    d = doc["diff"]
+    sections = [s for s in recheck_sections(m) if s[0] != "not_rechecked" or d.get(s[0])]
+    return _env().get_template("recheck.html.j2").render(
+        doc=doc, d={**d, "not_rechecked": d.get("not_rechecked") or []}, lang=lang, m=m,
+        old=d["versions"]["old"], new=d["versions"]["new"], sections=sections,
+        pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang),
+        notice=lambda e: notice_label(e, lang))
+
+
 class HtmlFormat(ReportFormat):
     """Self-contained HTML report for people."""
 
@@ -169,6 +189,8 @@ class HtmlFormat(ReportFormat):
     suffix = ".html"
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
+        if doc.get("diff") is not None:
+            return render_recheck(doc, lang).encode("utf-8")
         m = messages(lang)
         findings = sorted_findings(doc)
         pricing = bool(doc.get("items") or doc.get("comparisons"))

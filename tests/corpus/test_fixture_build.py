@@ -37,6 +37,8 @@ EXPECTED = {
     "multidex_sdk": ("com.appaudit.fixture.shop",
                      ["classes.dex", "classes2.dex", "classes3.dex"]),
     "china_sdks": ("com.appaudit.fixture.chinasdk", ["classes.dex"]),
+    "recheck_v1": ("com.appaudit.fixture.recheck", ["classes.dex"]),
+    "recheck_v2": ("com.appaudit.fixture.recheck", ["classes.dex"]),
 }
 PI_TYPES = {
     "device_id", "imsi", "iccid", "android_id", "oaid", "ad_id", "mac_address", "serial",
@@ -375,7 +377,7 @@ def test_zip_bomb_declares_and_really_inflates_past_2_gib(hostile):
     assert crc == info.CRC
 
 
-@pytest.mark.parametrize("name", ["privacy_heavy", "multidex_sdk"])
+@pytest.mark.parametrize("name", ["privacy_heavy", "multidex_sdk", "recheck_v1", "recheck_v2"])
 def test_reachable_flags_agree_with_an_independent_call_graph(name):
     """Over-approximate reachability with androguard: start from every method of the
     Application class and the manifest components; calling a class's constructor makes all its
@@ -390,7 +392,9 @@ def test_reachable_flags_agree_with_an_independent_call_graph(name):
     gt = _gt(name)
     _, _, dx = misc.AnalyzeAPK(str(APK_DIR / f"{name}.apk"))
     app_class = {"privacy_heavy": "com.appaudit.fixture.privacy.App",
-                 "multidex_sdk": "com.appaudit.fixture.shop.ShopApplication"}[name]
+                 "multidex_sdk": "com.appaudit.fixture.shop.ShopApplication",
+                 "recheck_v1": "com.appaudit.fixture.recheck.App",
+                 "recheck_v2": "com.appaudit.fixture.recheck.App"}[name]
     entry_classes = [app_class] + [c["name"] for c in gt["components"]]
     todo = []
     for cls in entry_classes:

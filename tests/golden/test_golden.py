@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent
 APKS = REPO / "corpus" / "apk"
 GROUND = REPO / "corpus" / "apps"
-CATEGORY = {"privacy_heavy": "news", "multidex_sdk": "online_shopping"}
+CATEGORY = {"privacy_heavy": "news", "multidex_sdk": "online_shopping", "recheck_v1": "news",
+            "recheck_v2": "news"}
 FIXTURES = sorted(p.stem for p in APKS.glob("*.apk"))
 CSV_TABLES = ("findings", "evidence", "api_uses", "sdks", "transmissions")
 REGEN = os.environ.get("SCANNER_REGEN_GOLDEN") == "1"
@@ -76,7 +77,8 @@ def renders(doc: dict) -> dict[str, bytes]:
 
 
 def test_fixtures_present():
-    assert FIXTURES == ["china_sdks", "clean", "exported_flags", "multidex_sdk", "privacy_heavy"]
+    assert FIXTURES == ["china_sdks", "clean", "exported_flags", "multidex_sdk", "privacy_heavy",
+                        "recheck_v1", "recheck_v2"]
 
 
 @pytest.mark.parametrize("name", FIXTURES)

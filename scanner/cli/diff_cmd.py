@@ -1,0 +1,75 @@
+"""``appaudit diff``: the rectification re-check (整改复检) of a new version against an old one.
+
+Exit codes: 0 nothing remains, is new or went unchecked at or above ``--fail-on`` (or
+``--fail-on`` not given); 1 something does; 2 usage; 3 the inputs are not two scan results of
+one app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.cli.common import (
+    SEVERITY_CHOICES,
+    default_out,
+    parse_formats,
+    write_outputs,
+)
+from scanner.cli.report_cmd import load_result
+
+
+def _echo_list(name: str, rows: list[dict]) -> None:
+    click.echo(f"{name:<10}{len(rows)}")
+    for e in rows:
+        title = (e.get("title") or {}).get("zh") or e["rule"]
+        click.echo(f"  {e.get('severity') or '':<8} {e['rule']:<15} {title}")
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default ./appaudit-out/<package>-recheck/).")
+@click.option("--format", "formats", default="json,html", show_default=True,
+              help="Comma-separated output formats: json, html, docx, … .")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Report language.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
+              help="Exit 1 when a remaining, new or unchecked problem is at or above this "
+                   "severity; also the verdict's threshold (default low).")
+def diff(old: Path, new: Path, out: Path | None, formats: str, lang: str,
+         fail_on: str | None) -> None:
+    """Re-check: compare OLD_RESULT.json with NEW_RESULT.json (fixed, remaining, new)."""
+    from scanner.engine import now_iso
+    from scanner.recheck import compare
+    from scanner.report.json import NOTICE, summarize
+
+    names = parse_formats(formats)
+    started = now_iso()
+    old_doc, new_doc = load_result(old), load_result(new)
+    doc = compare(old_doc, new_doc, str(old), str(new), threshold=fail_on or "low")
+    doc["started"], doc["finished"] = started, now_iso()
+    doc["partial"] = bool(new_doc.get("partial"))
+    doc["summary"] = summarize(doc)
+    doc["notice"] = NOTICE
+    d = doc["diff"]
+    target = out or default_out(f"{d['versions']['new']['package']}-recheck")
+    written = write_outputs(doc, target, names, lang)
+    o, n = d["versions"]["old"], d["versions"]["new"]
+    click.echo(f"app       {n['package']}  {n.get('label') or ''}  "
+               f"v{o.get('version_name') or '?'} -> v{n.get('version_name') or '?'}")
+    _echo_list("fixed", d["fixed"])
+    _echo_list("remaining", d["remaining"])
+    _echo_list("new", d["new"])
+    if d["not_rechecked"]:
+        _echo_list("unchecked", d["not_rechecked"])
+    click.echo(f"verdict   {d['verdict_text']['zh']} ({d['verdict']}, threshold {d['threshold']})")
+    for p in written:
+        click.echo(f"wrote     {p}")
+    failing = fail_on and d["verdict"] == "not_rectified"
+    raise SystemExit(1 if failing else 0)
+
+
+COMMANDS = [diff]
