@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "verify": "bundle_cmd",
     "keys": "bundle_cmd",
     "rules": "rules_cmd",
+    "serve": "serve_cmd",
 }
 
 

@@ -1,0 +1,91 @@
+"""``appaudit serve``: the local web workbench (see scanner.serve).
+
+Exit codes: 0 after a clean stop (Ctrl-C); 2 usage (bad port, data folder unusable);
+3 when ``--db`` is not a batch database.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from scanner.errors import UsageError
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; anything else is reachable "
+                   "from the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8750, show_default=True)
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("appaudit-data"), show_default=True,
+              help="Folder for the database, uploads and the workbench signing key.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Open this batch database instead of DATA/audit.sqlite.")
+@click.option("--token", default=None, envvar="APPAUDIT_TOKEN",
+              help="Access token (default: a new random one, printed at start).")
+@click.option("--max-upload", type=click.IntRange(1, 4096), default=200, show_default=True,
+              help="Largest request body in MB (413 above).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Scans run at a time.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Wall-clock seconds per scan.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
+              help="Address-space limit per scan process in MB (0 = none).")
+@click.option("--analyst", default="workbench", show_default=True,
+              help="Name of the key that signs case bundles (created in DATA/keys).")
+def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
+          max_upload: int, jobs: int, timeout: float, max_memory: int, analyst: str) -> None:
+    """Run the web workbench: upload apps, follow scans, read reports, REST API."""
+    import uvicorn
+
+    from scanner.batch.isolate import Limits
+    from scanner.batch.store import Store
+    from scanner.serve.app import ServeConfig, create_app
+    from scanner.serve.security import new_token
+
+    if token is not None and len(token) < 16:
+        raise UsageError("--token must be at least 16 characters")
+    os.umask(0o077)  # the database, uploads and keys are case evidence: owner only
+    try:
+        for sub in ("", "uploads", "tmp", "keys"):
+            (data / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise UsageError(f"cannot use {data} as the data folder: {e.strerror or e}") from e
+    data = data.resolve()
+    db = (db or data / "audit.sqlite").resolve()
+    with Store(db):  # InputError (exit 3) when it is not a batch database
+        pass
+    # Form uploads spool to temporary files: keep them inside the data folder.
+    tempfile.tempdir = str(data / "tmp")
+    os.environ["TMPDIR"] = str(data / "tmp")
+    generated = token is None
+    token = token or new_token()
+    config = ServeConfig(data=data, db=db, token=token, max_upload_mb=max_upload, jobs=jobs,
+                         limits=Limits(timeout, max_memory), analyst=analyst)
+    app = create_app(config)
+    url_host = f"[{host}]" if ":" in host else host
+    click.echo(f"appaudit workbench: http://{url_host}:{port}/  (data {data}, db {db})")
+    if generated:
+        click.echo(f"access token (log in with it; API: Authorization: Bearer …): {token}")
+    if not _loopback(host):
+        click.echo(f"warning: listening on {host}: reachable from the network; the workbench "
+                   "holds case evidence, keep the token secret", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                server_header=False, date_header=False)
+
+
+COMMANDS = [serve]
