@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APKS, TOKEN
+from serve_helpers import APKS, TOKEN
 
 from scanner.report.browser import find_chromium
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APKS, REPO, TOKEN, Server
+from serve_helpers import APKS, REPO, TOKEN, Server, multipart
 
 CATEGORY = "news"
 
@@ -183,7 +183,7 @@ def test_session_forms_need_csrf(server):
     session = cookie.split(";", 1)[0]
     status, _, page = server.request("/", headers={"Cookie": session}, token=False)
     assert status == 200 and b'name="csrf"' in page
-    body, ctype = __import__("conftest").multipart(
+    body, ctype = multipart(
         [("apk", "clean.apk", (APKS / "clean.apk").read_bytes())], {})
     status, _, _ = server.request("/upload", data=body, method="POST", token=False,
                                   headers={"Cookie": session, "Content-Type": ctype})

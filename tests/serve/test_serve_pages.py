@@ -27,13 +27,13 @@ def _context(lang: str) -> dict:
     finding = pages.finding_view({"rule": "PRIV-CODE-0001", "severity": "high",
                                   "title": {"zh": "代码读取非必要个人信息", "en": "Code reads PI"},
                                   "pi_types": ["device_id", "contacts"]}, lang)
-    return dict(jobs=[view], job=view, counts={"queued": 1, "running": 0, "done": 2,
+    return {"jobs": [view], "job": view, "counts": {"queued": 1, "running": 0, "done": 2,
                                                "failed": 1},
-                categories=sorted(cats.values(), key=lambda c: c.number), error=None,
-                max_mb=200, findings=[finding], rows=[dict(finding, app="x", sdk_text="")],
-                total=1, limit=1000, filters=[("rule", "r", [("a", "a")])],
-                selected={"rule": ""}, failed=True, policy_kept=True, fingerprint="f" * 64,
-                message="")
+                "categories": sorted(cats.values(), key=lambda c: c.number), "error": None,
+                "max_mb": 200, "findings": [finding], "rows": [dict(finding, app="x", sdk_text="")],
+                "total": 1, "limit": 1000, "filters": [("rule", "r", [("a", "a")])],
+                "selected": {"rule": ""}, "failed": True, "policy_kept": True,
+            "fingerprint": "f" * 64, "message": ""}
 
 
 @pytest.mark.parametrize("name", ["login", "jobs", "upload", "job", "findings", "message"])
