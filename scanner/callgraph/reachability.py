@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import re
 import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -669,10 +670,12 @@ class Reachability:
         sh = t.find_string(shorty)
         found = -1
         if r >= 0 and sh >= 0 and -1 not in want:
-            cand = np.nonzero((d.protos["ret"] == r) & (d.protos["shorty"] == sh))[0]
+            keys, order, params = self._proto_groups[di]
+            key = (r << 32) | sh
+            lo, hi = np.searchsorted(keys, (key, key + 1)).tolist()
+            cand, offs = order[lo:hi].tolist(), params[lo:hi].tolist()
             pattern = struct.pack(f"<I{len(want)}H", len(want), *want)
-            offs = d.protos["params"][cand].tolist()
-            for i, off in zip(cand.tolist(), offs, strict=True):
+            for i, off in zip(cand, offs, strict=True):
                 if (not want and off == 0) or (
                     want and d.data[off : off + len(pattern)] == pattern
                 ):
@@ -680,6 +683,20 @@ class Reachability:
                     break
         cache[proto] = found
         return found
+
+    @cached_property
+    def _proto_groups(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per dex, the proto_ids sorted by (return type << 32 | shorty), stable: (sorted
+        keys, proto indices, their parameter-list offsets). _proto_index takes its
+        candidates from the run of one key instead of comparing the whole proto table on
+        every lookup (that took 0.1-0.2 s of a 30 MB-dex scan)."""
+        out = []
+        for d in self.index.dexes:
+            protos = d.protos
+            keys = (protos["ret"].astype(np.int64) << 32) | protos["shorty"].astype(np.int64)
+            order = np.argsort(keys, kind="stable")  # ascending indices within a key
+            out.append((keys[order], order, protos["params"][order]))
+        return out
 
     def _reflective_users(self, value: str, kind: str) -> list[int]:
         """Methods that load the const-string ``value`` and call a reflective lookup of
@@ -774,7 +791,7 @@ class Reachability:
     @cached_property
     def _instance_tables(
         self,
-    ) -> list[tuple[list[int], list[int], dict[tuple[int, int], list[int]]]]:
+    ) -> list[tuple[array, array, dict[tuple[int, int], list[int]]]]:
         """Per dex: new-instance types (sorted) and their owners; the owners of the
         static field accesses whose field type is defined by the app, per (field
         class, field type)."""
@@ -797,7 +814,10 @@ class Reachability:
                     static_rows[key[:2]] = [key[2]]
                 else:
                     got.append(key[2])
-            out.append((narg[order].tolist(), nowner[order].tolist(), static_rows))
+            # array("q"), not lists: bisect and slices work alike, without an int object
+            # per instruction (about 5 MiB on a 30 MB-dex scan)
+            out.append((array("q", narg[order].astype(np.int64).tobytes()),
+                        array("q", nowner[order].astype(np.int64).tobytes()), static_rows))
         return out
 
     def _class_users(self, cls: str) -> list[int]:

@@ -8,6 +8,7 @@ of the app is a node, one int: ``dex position << SHIFT | position in DexFile.met
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from functools import cached_property
 
@@ -133,18 +134,24 @@ class DexTables:
                 hit = self.dex.find_type(descriptor)
             else:
                 s = self.find_string(descriptor)
-                hit = by_string.get(s, -1) if s >= 0 else -1
+                hit = -1
+                if s >= 0:
+                    i = bisect_left(by_string, s)
+                    if i < len(by_string) and by_string[i] == s:
+                        hit = i
             self._types[descriptor] = hit
         return hit
 
     @cached_property
-    def _type_of_string(self) -> dict[int, int] | None:
-        """string index -> type index when type_ids are strictly increasing (as the
-        format requires), where DexFile.find_type's search finds the only match."""
+    def _type_of_string(self) -> array | None:
+        """The type_ids' string indices when strictly increasing (as the format requires),
+        where DexFile.find_type's search finds the only match: the type of a string index
+        is its position, found by bisection (an array, not a dict: 3 MiB less on a 30
+        MB-dex scan)."""
         td = self.dex.type_desc
         if td.size > 1 and not bool(np.all(td[1:] > td[:-1])):
             return None
-        return dict(zip(td.tolist(), range(td.size), strict=True))
+        return array("q", td.astype(np.int64).tobytes())
 
     @cached_property
     def _few_type_names(self) -> frozenset[str] | None:
@@ -205,7 +212,7 @@ class DexTables:
 
     # ------------------------------------------------------ name+proto groups
     @cached_property
-    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, list[int], list[int], list[int]]:
+    def _sig_index(self) -> tuple[np.ndarray, np.ndarray, array, array, array]:
         """method_ids sorted by (name, proto, class), stable. (keys of name+proto in that
         order, run of each method_id; as lists: the order, the class of each, the first
         position of each run of one name+proto, and the end)."""
@@ -219,7 +226,12 @@ class DexTables:
         starts = np.append(np.flatnonzero(first), keys.size)
         run_of = np.empty(keys.size, dtype=np.int64)
         run_of[order] = np.cumsum(first) - 1
-        return keys, run_of, order.tolist(), cls[order].tolist(), starts.tolist()
+        # Machine-integer arrays, not lists: a 30 MB-dex scan had 520k int objects here
+        # (20 MiB); indexing, slicing and bisect work the same on array("q").
+        def q(a: np.ndarray) -> array:
+            return array("q", a.astype(np.int64).tobytes())
+
+        return keys, run_of, q(order), q(cls[order]), q(starts)
 
     def sig_run(self, midx: int) -> int:
         """Run (see _sig_index) of method_id ``midx``'s name and proto."""
