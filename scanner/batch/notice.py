@@ -11,7 +11,9 @@ Contract:
     notice_rows(store, min_severity="medium", sources=None, vocabulary=None) -> list[dict]
         One row per app version (package, version name and code) whose stored result has a
         finding at or above ``min_severity`` in a notice problem category printed in
-        published notices (``in_notices: true`` in rulesets/notice-categories.yaml). Each
+        published notices (``in_notices: true`` in rulesets/notice-categories.yaml; a
+        result stored before findings carried ``notice_category_id`` is read with the
+        current rules' categories of its rule ids). Each
         row: ``no, name, developer, developer_basis (policy|certificate|none), source,
         version, problems[] (category ids, deduplicated, in the vocabulary's order),
         package, sha256[]``. 应用开发者 is the privacy policy's operator identity when the
@@ -131,6 +133,17 @@ def _folder_source(paths: list[str], roots: list[str]) -> str | None:
     return None
 
 
+def _rule_category(rule_id: Any) -> str | None:
+    """The notice category of a rule in the current rules, for results stored before
+    findings carried ``notice_category_id``."""
+    from scanner.rules.loader import load_rules
+
+    for r in load_rules().rules:
+        if r.id == rule_id:
+            return r.notice_category
+    return None
+
+
 def notice_rows(store: Any, min_severity: str = "medium", sources: Sources | None = None,
                 vocabulary: dict[str, dict] | None = None) -> list[dict[str, Any]]:
     """The rows of the notice list (see module docstring)."""
@@ -151,7 +164,7 @@ def notice_rows(store: Any, min_severity: str = "medium", sources: Sources | Non
         doc = store.result(row["sha256"]) or {}
         problems = set()
         for f in doc.get("findings") or ():
-            cid = f.get("notice_category_id")
+            cid = f.get("notice_category_id") or _rule_category(f.get("rule"))
             if (cid in vocabulary and vocabulary[cid].get("in_notices")
                     and f.get("severity") in SEVERITIES
                     and SEVERITIES.index(f["severity"]) >= threshold):

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.errors import AppauditError
 from scanner.report.interface import ReportFormat
-from scanner.report.view import pick, sorted_findings
+from scanner.report.view import notice_label, pick, sorted_findings
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -131,7 +131,8 @@ def _location(loc: dict[str, Any], arts: _Artifacts) -> dict[str, Any] | None:
     return out
 
 
-def _rule(f: dict[str, Any], installed: dict[str, Any], lang: str) -> dict[str, Any]:
+def _rule(f: dict[str, Any], installed: dict[str, Any], lang: str,
+          rem_text: str | None = None) -> dict[str, Any]:
     r = installed.get(f["rule"])
     title = r.title.get(lang) if r else pick(f.get("title"), lang)
     desc = r.description.get(lang) if r else pick(f.get("description"), lang)
@@ -139,7 +140,9 @@ def _rule(f: dict[str, Any], installed: dict[str, Any], lang: str) -> dict[str, 
               "article": pick(lb.get("article"), lang), "summary": pick(lb.get("summary"), lang)}
              for lb in f.get("legal_basis") or ()]
     basis_text = "; ".join(f"{b['instrument']} {b['article']}" for b in basis)
-    rem = pick(f.get("remediation"), lang)
+    # the rule's help gives the remediation only when every finding of the rule has the same
+    # one; one filled in per finding ("remove CAMERA") is in its result's properties
+    rem = rem_text or ""
     help_text = desc + (f"\n{basis_text}" if basis_text else "") + (f"\n{rem}" if rem else "")
     md = f"{desc}\n\n" + "".join(f"- {b['instrument']} {b['article']}: {b['summary']}\n"
                                  for b in basis) + (f"\n{rem}\n" if rem else "")
@@ -162,10 +165,14 @@ def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     rule_index: dict[str, int] = {}
     results = []
+    remediations: dict[str, set[str]] = {}
+    for f in doc.get("findings") or ():
+        remediations.setdefault(f["rule"], set()).add(pick(f.get("remediation"), lang))
     for f in sorted_findings(doc):
         if f["rule"] not in rule_index:
             rule_index[f["rule"]] = len(rules)
-            rules.append(_rule(f, installed, lang))
+            same = remediations.get(f["rule"]) or set()
+            rules.append(_rule(f, installed, lang, next(iter(same)) if len(same) == 1 else None))
         locs = []
         for ev in f.get("evidence") or ():
             for loc in ev.get("locators") or ():
@@ -181,7 +188,9 @@ def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             "partialFingerprints": {"appauditFindingId/v1": f["id"]},
             "properties": {"severity": f["severity"], "confidence": f.get("confidence"),
                            "pi_types": list(f.get("pi_types") or ()),
-                           "n_evidence": len(f.get("evidence") or ())},
+                           "n_evidence": len(f.get("evidence") or ()),
+                           "notice_category": notice_label(f, lang) or None,
+                           "remediation": pick(f.get("remediation"), lang) or None},
         }
         if locs:
             result["locations"] = locs[:1]

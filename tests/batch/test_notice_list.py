@@ -113,3 +113,31 @@ def test_english_notice_list(batch_db, tmp_path):
     assert [c.value for c in ws[2]] == ["No.", "App name", "Developer", "Source", "Version",
                                         "Problems found"]
     assert "Collection of personal information beyond the necessary scope" in ws.cell(3, 6).value
+
+
+def test_results_stored_without_notice_fields_use_the_rules_categories(tmp_path):
+    """A database filled before findings carried notice_category_id: the categories come from
+    the current rules of the stored findings' rule ids (same list as with the fields)."""
+    import json
+    import zlib
+
+    from scanner.batch.isolate import Outcome
+    from scanner.batch.notice import notice_rows
+    from scanner.batch.store import Store
+
+    doc = json.loads((REPO / "tests" / "golden" / "privacy_heavy.json").read_text("utf-8"))
+    old = json.loads(json.dumps(doc))
+    for f in old["findings"]:
+        f.pop("notice_category", None)
+        f.pop("notice_category_id", None)
+    with Store(tmp_path / "a.sqlite") as store:
+        run = store.begin_run(str(tmp_path), {})
+        for sha, d in (("a" * 64, doc), ("b" * 64, old)):
+            d = {**d, "app": {**d["app"], "version_name": sha[:1]}}
+            store.record(Outcome(sha, "ok", None, 0.1, None,
+                                 result_z=zlib.compress(json.dumps(d).encode()),
+                                 row={"package": d["app"]["package"]}), 1, run)
+        rows = notice_rows(store, "medium")
+    assert [r["version"] for r in rows] == ["a", "b"]
+    assert rows[0]["problems"] == rows[1]["problems"] == \
+        ["illegal_collection", "over_scope_collection", "permission_abuse"]

@@ -42,3 +42,22 @@ def test_html_shows_category_under_findings_and_the_list_at_the_end():
         assert term in html[:at] and term in html[at:]
         for f in doc["findings"]:
             assert f'href="#{f["id"]}"' in html[at:]
+
+
+def test_sarif_results_carry_their_own_remediation_and_category():
+    """Each result has its finding's filled-in remediation; a rule's help repeats a
+    remediation only when all its findings share it (PRIV-CODE-0006 has one finding,
+    PRIV-PERM-0002 names a different permission in each)."""
+    from scanner.report.sarif import sarif_document
+
+    doc = _doc()
+    run = sarif_document(doc, "zh")["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    by_id = {f["id"]: f for f in doc["findings"]}
+    for res in run["results"]:
+        f = by_id[res["partialFingerprints"]["appauditFindingId/v1"]]
+        assert res["properties"]["remediation"] == f["remediation"]["zh"]
+        assert res["properties"]["notice_category"] == f["notice_category"]
+    policy = next(f for f in doc["findings"] if f["rule"] == "PRIV-CODE-0006")
+    assert policy["remediation"]["zh"] in rules["PRIV-CODE-0006"]["help"]["text"]
+    assert "android.permission" not in rules["PRIV-PERM-0002"]["help"]["text"]
