@@ -105,7 +105,7 @@ def score_apk(apk: Path, res: dict, labels: dict[tuple, dict]) -> dict:
         "tp": defaultdict(int), "fp": defaultdict(int), "unlabelled": defaultdict(int),
         "true_reads": defaultdict(int), "kept": defaultdict(int), "missed": [],
         "false_kinds": defaultdict(int), "origin_ok": 0, "origin_n": 0,
-        "findings": [], "contradictions": 0, "unlabelled_sites": [],
+        "findings": [], "contradictions": 0, "unlabelled_sites": [], "wrong_sites": [],
     }
     reported: dict[tuple, dict] = {}
     for u in res.get("api_uses", []):
@@ -126,6 +126,9 @@ def score_apk(apk: Path, res: dict, labels: dict[tuple, dict]) -> dict:
         else:
             out["fp"][pi] += 1
             out["false_kinds"][lab["error_kind"]] += 1
+            out["wrong_sites"].append(
+                f"{apk.name} {u['caller']} {u['api']} @{u['offset']} reported {pi}, label "
+                f"{lab['actual_pi']} ({lab['error_kind']}: {lab.get('reason', '')})")
         out["origin_n"] += 1
         out["origin_ok"] += (lab["origin"] == "app") == _is_app(u)
     for key, lab in mine.items():
@@ -177,7 +180,7 @@ def merge(per_apk: list[dict]) -> dict:
     tot: dict = {"tp": defaultdict(int), "fp": defaultdict(int), "unlabelled": defaultdict(int),
                  "true_reads": defaultdict(int), "kept": defaultdict(int),
                  "false_kinds": defaultdict(int), "rules": {}, "missed": [],
-                 "unlabelled_sites": []}
+                 "unlabelled_sites": [], "wrong_sites": []}
     for k in ("reported", "effective", "origin_ok", "origin_n", "contradictions"):
         tot[k] = sum(a[k] for a in per_apk)
     rules: dict[str, dict] = defaultdict(lambda: defaultdict(int))
@@ -187,6 +190,7 @@ def merge(per_apk: list[dict]) -> dict:
             for pi, n in a[k].items():
                 tot[k][pi] += n
         tot["missed"] += a["missed"]
+        tot["wrong_sites"] += a["wrong_sites"]
         tot["unlabelled_sites"] += [f"{a['apk']} {s}" for s in a["unlabelled_sites"]]
         for f in a["findings"]:
             r = rules[f["rule"]]
@@ -334,7 +338,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--min-recall", type=float,
                     help="exit 1 if the recall of labelled true reads is below this")
     ap.add_argument("--show", action="store_true",
-                    help="list missed true reads and unlabelled effective sites")
+                    help="list missed true reads, unlabelled effective sites and effective "
+                         "sites that are not reads of the type reported")
     args = ap.parse_args(argv)
     apks = [sites.CORPUS / a for a in sites.APKS]
     if args.apk:
@@ -365,6 +370,8 @@ def main(argv: list[str]) -> int:
             print(f"missed true read: {s}")
         for s in tot["unlabelled_sites"]:
             print(f"unlabelled effective site: {s}")
+        for s in tot["wrong_sites"]:
+            print(f"effective, not a read of that type: {s}")
     if args.json:
         args.json.write_text(json.dumps(now, indent=2, sort_keys=True), "utf-8")
     if args.save_baseline:
