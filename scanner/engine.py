@@ -80,9 +80,15 @@ def traffic_evidence(request: ScanRequest) -> TrafficEvidence:
 def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
     """Run the whole pipeline for one app (APK and/or flows)."""
     rules = rules or load_rules()
-    knowledge = rules.knowledge
-    check_category(knowledge, request.category)
     started = now_iso()
+    ctx, inputs = detect(request, rules.knowledge)
+    return assemble(ctx, rules, request, inputs, started)
+
+
+def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, list[InputFile]]:
+    """Ingest the request's inputs and run every detector: the context with everything
+    they yielded (``ctx.collected``), and the input files read."""
+    check_category(knowledge, request.category)
     ctx = ScanContext(knowledge=knowledge, category=request.category,
                       options=dict(request.options))
     inputs: list[InputFile] = []
@@ -102,7 +108,7 @@ def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
             ctx.collected.extend(det.traffic(ctx))
     for det in detectors:
         ctx.collected.extend(det.finish(ctx))
-    return assemble(ctx, rules, request, inputs, started)
+    return ctx, inputs
 
 
 def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,

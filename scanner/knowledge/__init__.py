@@ -1,4 +1,5 @@
-"""Knowledge loaded from rulesets/: PI taxonomy, permissions, API map, app categories, citations.
+"""Knowledge loaded from rulesets/: PI taxonomy, permissions, API map, app categories, citations,
+the fact schema.
 
 This is data edited by policy experts; the loader validates shapes and cross
 references and raises :class:`RulesetError` with the file and key at fault.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import RulesetError
+from scanner.knowledge.facts import FactSchema, parse_fact_schema
 from scanner.knowledge.validated import parsed_yaml
 from scanner.paths import rulesets_dir
 
@@ -112,6 +114,7 @@ class Knowledge:
     #: notice problem categories (rulesets/notice-categories.yaml): id -> {zh, en, in_notices,
     #: cite, source, verified}
     notice_categories: dict[str, dict] = field(default_factory=dict)
+    facts: FactSchema = field(default_factory=lambda: FactSchema({}))
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -239,6 +242,8 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
     citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
     notice_categories = _notice_categories(folder, citations)
 
+    facts = parse_fact_schema(read_yaml(folder / "facts.yaml"), "facts.yaml")
+
     return Knowledge(
         folder=folder,
         version=str(meta.get("version", "0")),
@@ -251,6 +256,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
         categories=categories,
         citations=citations,
         notice_categories=notice_categories,
+        facts=facts,
     )
 
 

@@ -150,6 +150,7 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True
             raise RulesetError(f"{where}: notice_category {notice!r} is not in "
                                "notice-categories.yaml")
         term = str(entry["zh"])
+    _check_facts(doc, knowledge, where)
     return Rule(
         id=doc["id"], path=path, title=Text(**doc["title"]),
         description=Text(**doc["description"]), severity=Severity(doc["severity"]),
@@ -158,6 +159,35 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True
         group_by=tuple(doc.get("group_by") or ()), pi_types_from=doc.get("pi_types_from"),
         doc=doc, notice_category=notice, notice_term=term,
     )
+
+
+def _check_facts(doc: dict, knowledge: Knowledge, where: str) -> None:
+    """The fact kind and every field a rule names, and the facts of its test cases, must be
+    in the fact schema (rulesets/facts.yaml): otherwise the rule would silently never fire,
+    or its tests would pass on facts no detector emits."""
+    schema = knowledge.facts
+    match = doc["match"]
+    kind = match["fact"]
+    named = [(f"match.{part}", key.partition("|")[0])
+             for part in ("where", "any", "none")
+             for block in ([match.get(part)] if part == "where" else match.get(part) or [])
+             for key in (block or {})]
+    named += [("group_by", g) for g in doc.get("group_by") or ()]
+    if doc.get("pi_types_from"):
+        named.append(("pi_types_from", doc["pi_types_from"]))
+    if kind not in schema.kinds:
+        raise RulesetError(f"{where}: match.fact: unknown fact kind {kind!r} "
+                           "(rulesets/facts.yaml lists the kinds)")
+    for place, name in named:
+        problem = schema.field_problem(kind, name)
+        if problem:
+            raise RulesetError(f"{where}: {place}: {problem}")
+    for case in doc.get("tests") or ():
+        for item in case.get("facts") or ():
+            attrs = {k: v for k, v in item.items() if k != "kind"}
+            problems = schema.fact_problems(str(item.get("kind")), attrs)
+            if problems:
+                raise RulesetError(f"{where}: test {case.get('name')!r}: {problems[0]}")
 
 
 def _check_placeholders(doc: dict, where: str) -> None:
