@@ -6,17 +6,15 @@ detectors conclude, rules judge, formats render.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import TOOL_NAME, __version__
 from scanner.detectors import all_detectors
 from scanner.detectors.interface import Item, ScanContext
 from scanner.errors import UsageError
-from scanner.knowledge import Knowledge
+from scanner.knowledge import Knowledge, tool_info
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
 from scanner.model.result import (
@@ -26,25 +24,15 @@ from scanner.model.result import (
     ScanResult,
     SdkUse,
     Skipped,
-    ToolInfo,
     TrafficLink,
     Transmission,
 )
 from scanner.model.serial import to_jsonable
 from scanner.rules.loader import RuleSet, load_rules
+from scanner.timeparse import now_iso
 
 if TYPE_CHECKING:
     from scanner.ingest.traffic import TrafficEvidence
-
-
-def now_iso() -> str:
-    """Current UTC time, ISO 8601 with seconds."""
-    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-
-
-def tool_info(knowledge: Knowledge) -> ToolInfo:
-    """The tool section of a result."""
-    return ToolInfo(TOOL_NAME, __version__, knowledge.version, knowledge.sha256)
 
 
 @dataclass

@@ -1,10 +1,16 @@
-"""Parsing the TIME arguments of the CLI: ISO 8601 or a Unix timestamp."""
+"""Times: parsing the TIME arguments of the CLI (ISO 8601 or a Unix timestamp), and the
+timestamps results carry."""
 
 from __future__ import annotations
 
 import datetime as _dt
 
 from scanner.errors import UsageError
+
+
+def now_iso() -> str:
+    """Current UTC time, ISO 8601 with seconds."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def parse_time(value: str) -> float:

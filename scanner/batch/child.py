@@ -96,17 +96,6 @@ def warm_main(request_path: str) -> None:
     execute(req, warm.RULES, warm.ERROR, t0)
 
 
-def _load():
-    """The rule set, or None and a one-line ruleset error."""
-    from scanner.errors import RulesetError
-    from scanner.rules.loader import load_rules
-
-    try:
-        return load_rules(), None
-    except RulesetError as e:
-        return None, _one_line(f"ruleset error: {e}")
-
-
 def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
     """Run one request with loaded rules; always ends by writing the meta file."""
     meta: dict = {"status": "crash", "error": None, "category": req.get("category")}

@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS paths_sha ON paths(sha256);
 
 
 def _now() -> str:
-    from scanner.engine import now_iso
+    from scanner.timeparse import now_iso
 
     return now_iso()
 

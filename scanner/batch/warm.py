@@ -11,12 +11,22 @@ from __future__ import annotations
 import scanner.engine  # noqa: F401  (preload the pipeline modules)
 import scanner.ingest.apk  # noqa: F401
 import scanner.report.json  # noqa: F401
-from scanner.batch.child import _load
+from scanner.errors import RulesetError
+from scanner.rules.loader import load_rules
 
 try:
     import scanner.ingest.dex  # noqa: F401
 except ImportError:
     pass
+
+
+def _load():
+    """The rule set, or None and a one-line ruleset error."""
+    try:
+        return load_rules(), None
+    except RulesetError as e:
+        return None, " ".join(f"ruleset error: {e}".split())[:300]
+
 
 try:
     RULES, ERROR = _load()

@@ -11,8 +11,9 @@ only its matches are kept) and yields, after the stream ends:
   match (pi_type, host, etld1, party, sdk, encoding, where, key, before_consent, cleartext,
   confidence, matched, necessary, category_known, background) and a ``flow`` locator;
 * one ``traffic.frequency`` fact per (pi_type, host): count, window_seconds,
-  max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``), first,
-  last, and background_count (sends while the capture labelled the app as background);
+  max_in_window, threshold, exceeds (parameters from ``rulesets/traffic.yaml``, as
+  ``Knowledge.traffic``), first, last, and background_count (sends while the capture
+  labelled the app as background);
 * one :class:`SdkUse` per SDK whose hosts were contacted (evidence ``{"hosts": [...]}``);
 * :class:`Skipped` items for damaged files and for request bodies that could not be decoded
   or were cut at the size limit (responses are not analysed, so their damage is not).
@@ -37,17 +38,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
-from scanner.errors import RulesetError
-from scanner.knowledge import read_yaml
+from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, CallSite, SdkUse, Skipped, TrafficLink, Transmission
-from scanner.paths import rulesets_dir
 from scanner.sdk.catalog import default_catalog
 from scanner.sdk.model import SdkSignature
 
@@ -55,43 +53,6 @@ if TYPE_CHECKING:
     from scanner.ingest.traffic import TrafficEvidence
     from scanner.model.traffic import Exchange
 
-CONSENT_HOST = "appaudit.consent"
-STATE_HOST = "appaudit.state"
-
-
-@dataclass(frozen=True)
-class TrafficConfig:
-    """Parameters from rulesets/traffic.yaml."""
-
-    window_seconds: float = 60.0
-    max_per_window: int = 2
-    marker_hosts: tuple[str, ...] = (CONSENT_HOST, STATE_HOST)
-    max_listed_body_errors: int = 20
-
-
-@lru_cache(maxsize=4)
-def load_config(folder: str | None = None) -> TrafficConfig:
-    """Read ``traffic.yaml`` of the rulesets folder (defaults when absent)."""
-    from pathlib import Path
-
-    path = Path(folder) / "traffic.yaml" if folder else rulesets_dir() / "traffic.yaml"
-    if not path.is_file():
-        return TrafficConfig()
-    doc = read_yaml(path) or {}
-    try:
-        freq = doc.get("frequency") or {}
-        cfg = TrafficConfig(
-            window_seconds=float(freq.get("window_seconds", 60)),
-            max_per_window=int(freq.get("max_per_window", 2)),
-            marker_hosts=tuple(str(h) for h in doc.get("marker_hosts")
-                               or (CONSENT_HOST, STATE_HOST)),
-            max_listed_body_errors=int(doc.get("max_listed_body_errors", 20)),
-        )
-    except (AttributeError, TypeError, ValueError) as e:
-        raise RulesetError(f"{path}: invalid traffic settings ({e})") from e
-    if cfg.window_seconds <= 0 or cfg.max_per_window < 1:
-        raise RulesetError(f"{path}: frequency window and threshold must be positive")
-    return cfg
 
 
 def densest_window(times: list[float], window: float) -> tuple[int, int]:
@@ -266,7 +227,7 @@ class TrafficPiiDetector(Detector):
         tr = ctx.traffic
         if tr is None:
             return
-        cfg = load_config(str(ctx.knowledge.folder) if ctx.knowledge else None)
+        cfg = ctx.knowledge.traffic
         resolver = _party_resolver(ctx, tr)
         skip_pkgs = (ctx.apk.package,) if ctx.apk is not None else ()
         matcher = KnownValueMatcher(tr.device_facts, skip_pkgs) if tr.device_facts else None

@@ -22,11 +22,13 @@ raises :class:`InputError`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.model.device import DeviceFacts
+
+__all__ = ["DeviceFacts", "facts_from_mapping", "load_device_facts"]
 
 _ALIASES = {
     "imei": "device_id", "meid": "device_id", "device_id": "device_id", "imei2": "device_id",
@@ -43,23 +45,6 @@ _ALIASES = {
     "bank_card_number": "bank_card_number", "real_name": "real_name", "name": "real_name",
     "contacts": "contacts",
 }
-
-
-@dataclass(frozen=True)
-class DeviceFacts:
-    """Known values of the test phone, as (pi_type, value) pairs."""
-
-    seeds: tuple[tuple[str, str], ...] = ()
-    location: tuple[float, float] | None = None
-    unknown_keys: tuple[str, ...] = ()
-    path: str | None = None
-
-    def types(self) -> set[str]:
-        """PI types with at least one known value."""
-        out = {t for t, _ in self.seeds}
-        if self.location:
-            out.add("precise_location")
-        return out
 
 
 def _scalars(v: Any) -> list[str]:

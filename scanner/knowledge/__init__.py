@@ -14,44 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
-from scanner.knowledge.validated import parsed_yaml
+from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
+from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
+from scanner.model.result import ToolInfo
 from scanner.paths import rulesets_dir
-
-
-def load_yaml(raw: bytes) -> Any:
-    """PyYAML's safe loader, libyaml's when PyYAML was built with it (five times faster);
-    imported on first use, since shipped files usually come pre-parsed."""
-    import yaml
-
-    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse one YAML file, turning parse errors into :class:`RulesetError`."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError as e:
-        raise RulesetError(f"{path}: missing ruleset file") from e
-    return parse_yaml(raw, path)
-
-
-def parse_yaml(raw: bytes, where: str | Path) -> Any:
-    """Parse YAML bytes, turning parse errors into :class:`RulesetError`.
-
-    Shipped files whose exact bytes were parsed by ``python -m scanner.knowledge.validated``
-    are taken from its JSON rendering (ten times faster than YAML); see that module.
-    """
-    known = parsed_yaml(raw)
-    if known is not None:
-        return known
-    import yaml
-
-    try:
-        return load_yaml(raw)
-    except yaml.YAMLError as e:
-        raise RulesetError(f"{where}: invalid YAML ({e})".replace("\n", " ")) from e
 
 
 @dataclass(frozen=True)
@@ -115,6 +84,7 @@ class Knowledge:
     #: cite, source, verified}
     notice_categories: dict[str, dict] = field(default_factory=dict)
     facts: FactSchema = field(default_factory=lambda: FactSchema({}))
+    traffic: TrafficConfig = field(default_factory=TrafficConfig)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -126,6 +96,14 @@ class Knowledge:
         """Display name of a PI type id."""
         info = self.pi_types.get(pi_type) or {}
         return str(info.get(lang) or info.get("en") or pi_type)
+
+
+__all__ = ["Knowledge", "load_knowledge", "load_yaml", "parse_yaml", "read_yaml", "tool_info"]
+
+
+def tool_info(knowledge: Knowledge) -> ToolInfo:
+    """The tool section of a result: this program and the rulesets it used."""
+    return ToolInfo(TOOL_NAME, __version__, knowledge.version, knowledge.sha256)
 
 
 def ruleset_digest(folder: Path) -> str:
@@ -257,6 +235,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
         citations=citations,
         notice_categories=notice_categories,
         facts=facts,
+        traffic=load_traffic_config(folder),
     )
 
 

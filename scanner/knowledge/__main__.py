@@ -1,8 +1,8 @@
 """``python -m scanner.knowledge [--check]``: validate the shipped rulesets and write (or
-check) their stamps; see :mod:`scanner.knowledge.validated`."""
+check) their stamps; see :mod:`scanner.stamps`."""
 
 import sys
 
-from scanner.knowledge.validated import main
+from scanner.stamps import main
 
 sys.exit(main())

@@ -81,3 +81,6 @@ class Finding:
     #: notices print it) and its id in rulesets/notice-categories.yaml
     notice_category: str | None = None
     notice_category_id: str | None = None
+    #: the rule's own title (``title`` is the rule's message for this subject, when it has
+    #: one): formats that describe rules, such as SARIF, need nothing but the result
+    rule_title: Text | None = None

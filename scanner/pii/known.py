@@ -26,7 +26,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from scanner.ingest.device_facts import DeviceFacts
+from scanner.model.device import DeviceFacts
 
 MIN_LEN = 6
 HASHES = ("md5", "sha1", "sha256")

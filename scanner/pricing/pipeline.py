@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.engine import now_iso, tool_info
 from scanner.errors import InputError, UsageError
+from scanner.knowledge import tool_info
 from scanner.model.evidence import InputFile
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -38,6 +38,7 @@ from scanner.pricing.config import PricingConfig, load_pricing_config
 from scanner.pricing.extract import PriceObservation, extract_prices
 from scanner.pricing.stats import Comparison, NoiseFloor, compare_all, noise_floor, rel_diff
 from scanner.rules.loader import RuleSet, load_rules
+from scanner.timeparse import now_iso
 
 CONTROL_SUFFIX = "-control"
 MAX_EVIDENCE_ITEMS = 50

@@ -19,13 +19,13 @@ from markupsafe import Markup, escape
 
 from scanner.knowledge import read_yaml
 from scanner.paths import reports_dir
+from scanner.report.environment import environment
 from scanner.report.interface import ReportFormat
 from scanner.report.plot import pricing_plot, relative_differences
 from scanner.report.view import (
     SEVERITY_ORDER,
     dalvik_class,
     finding_key,
-    fmt_time,
     notice_label,
     pi_label,
     pi_rows,
@@ -54,23 +54,12 @@ def messages(lang: str) -> dict[str, str]:
     return base
 
 
-@functools.cache
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(reports_dir() / "templates")),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    env.filters["ts"] = fmt_time
-    env.filters["cls"] = dalvik_class
-    return env
-
 
 @functools.cache
 def _template() -> jinja2.Template:
     from scanner.report.precompile import load
 
-    return load(_env())
+    return load(environment())
 
 
 def group_by_basis(findings: list[dict], lang: str) -> list[dict]:
@@ -175,7 +164,7 @@ def render_recheck(doc: dict[str, Any], lang: str) -> str:
     m = messages(lang)
     d = doc["diff"]
     sections = [s for s in recheck_sections(m) if s[0] != "not_rechecked" or d.get(s[0])]
-    return _env().get_template("recheck.html.j2").render(
+    return environment().get_template("recheck.html.j2").render(
         doc=doc, d={**d, "not_rechecked": d.get("not_rechecked") or []}, lang=lang, m=m,
         old=d["versions"]["old"], new=d["versions"]["new"], sections=sections,
         pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang),

@@ -61,9 +61,9 @@ def load(env: jinja2.Environment) -> jinja2.Template:
 
 def main(argv: list[str] | None = None) -> int:
     from scanner.generated import write_or_check
-    from scanner.report.html import _env
+    from scanner.report.environment import environment
 
-    return write_or_check(TARGET, generate(_env()), "python -m scanner.report.precompile",
+    return write_or_check(TARGET, generate(environment()), "python -m scanner.report.precompile",
                           sys.argv[1:] if argv is None else argv)
 
 

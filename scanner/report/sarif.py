@@ -10,17 +10,15 @@
   flow file as artifact when it is known; manifest elements as logical ``element`` locations.
 - ``partialFingerprints`` carry the finding id, which is stable across rescans.
 
-Rule metadata comes from the findings themselves; when the installed rulesets are the
-ones the result was made with (same sha256), the rule's own title and description are used.
+Rule metadata comes from the findings themselves (``rule_title``, ``description``): the
+SARIF log is rendered from result.json alone, whichever rulesets are installed.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
-from scanner.errors import AppauditError
 from scanner.report.interface import ReportFormat
 from scanner.report.view import notice_label, pick, sorted_findings
 
@@ -33,20 +31,6 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
                      "info": "1.0"}
 MAX_LOCATIONS = 20
 TRAFFIC_KINDS = ("flows", "har")
-
-
-@functools.cache
-def _installed_rules(sha256: str) -> dict[str, Any]:
-    """Rules of the installed rulesets when their sha256 matches, else {}."""
-    try:
-        from scanner.rules.loader import load_rules
-
-        rules = load_rules()
-    except (AppauditError, OSError):
-        return {}
-    if rules.knowledge.sha256 != sha256:
-        return {}
-    return {r.id: r for r in rules.rules}
 
 
 class _Artifacts:
@@ -131,11 +115,9 @@ def _location(loc: dict[str, Any], arts: _Artifacts) -> dict[str, Any] | None:
     return out
 
 
-def _rule(f: dict[str, Any], installed: dict[str, Any], lang: str,
-          rem_text: str | None = None) -> dict[str, Any]:
-    r = installed.get(f["rule"])
-    title = r.title.get(lang) if r else pick(f.get("title"), lang)
-    desc = r.description.get(lang) if r else pick(f.get("description"), lang)
+def _rule(f: dict[str, Any], lang: str, rem_text: str | None = None) -> dict[str, Any]:
+    title = pick(f.get("rule_title") or f.get("title"), lang)
+    desc = pick(f.get("description"), lang)
     basis = [{"cite": lb["cite"], "instrument": pick(lb.get("instrument"), lang),
               "article": pick(lb.get("article"), lang), "summary": pick(lb.get("summary"), lang)}
              for lb in f.get("legal_basis") or ()]
@@ -160,7 +142,6 @@ def _rule(f: dict[str, Any], installed: dict[str, Any], lang: str,
 def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     """The SARIF log (a dict) of a result document."""
     tool = doc.get("tool") or {}
-    installed = _installed_rules(tool.get("ruleset_sha256", ""))
     arts = _Artifacts(doc)
     rules: list[dict[str, Any]] = []
     rule_index: dict[str, int] = {}
@@ -172,7 +153,7 @@ def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
         if f["rule"] not in rule_index:
             rule_index[f["rule"]] = len(rules)
             same = remediations.get(f["rule"]) or set()
-            rules.append(_rule(f, installed, lang, next(iter(same)) if len(same) == 1 else None))
+            rules.append(_rule(f, lang, next(iter(same)) if len(same) == 1 else None))
         locs = []
         for ev in f.get("evidence") or ():
             for loc in ev.get("locators") or ():

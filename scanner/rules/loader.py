@@ -16,7 +16,7 @@ from typing import Any
 
 from scanner.errors import RulesetError, UsageError
 from scanner.knowledge import Knowledge, load_knowledge, parse_yaml
-from scanner.knowledge.validated import digest, is_validated
+from scanner.knowledge.validated import canonical, digest, is_validated
 from scanner.model.facts import Fact
 from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
 from scanner.rules.match import fact_matches, finding_id, group_facts
@@ -92,6 +92,7 @@ class Rule:
                 remediation=Text(rem["zh"], rem["en"]) if rem else None,
                 notice_category=self.notice_term,
                 notice_category_id=self.notice_category,
+                rule_title=self.title,
             ))
         return findings
 
@@ -258,14 +259,15 @@ def load_rules_from(folder: Path | None = None, trust: bool = True) -> RuleSet:
     """Load every rule file below ``<rulesets>/rules``; with ``trust``, a ruleset whose
     digest equals its validation stamp skips the schema check (same rules either way)."""
     knowledge = load_knowledge(folder)
-    files = rule_files(knowledge.folder)
-    value = digest("rules", files)
+    docs = [(rel, parse_yaml(raw, knowledge.folder / rel))
+            for rel, raw in rule_files(knowledge.folder)]
+    value = digest("rules", [(rel, canonical(doc)) for rel, doc in docs])
     validate = not (trust and is_validated(knowledge.folder, "rules", value))
     rules = []
     seen: dict[str, Path] = {}
-    for rel, raw in files:
+    for rel, doc in docs:
         path = knowledge.folder / rel
-        rule = parse_rule(parse_yaml(raw, path), path, knowledge, validate=validate)
+        rule = parse_rule(doc, path, knowledge, validate=validate)
         if rule.id in seen:
             raise RulesetError(f"{path}: rule id {rule.id} already used by {seen[rule.id]}")
         seen[rule.id] = path

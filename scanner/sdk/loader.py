@@ -26,7 +26,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge import parse_yaml
-from scanner.knowledge.validated import digest, is_validated
+from scanner.knowledge.validated import canonical, digest, is_validated
 from scanner.sdk.model import SdkSignature
 
 FORMAT_VERSION = 1
@@ -250,22 +250,25 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
             raws.append((path, path.read_bytes()))
         except OSError as e:
             raise RulesetError(f"{path}: cannot read: {e}") from e
-    stamp = digest("sdks", [(p.name, raw) for p, raw in raws])
-    folders = {p.parent for p in ordered}
-    validate = not (trust and len(folders) == 1
-                    and is_validated(ordered[0].parent.parent, "sdks", stamp))
+    docs: list[tuple[Path, Any, bytes]] = []  # (path, document, what the stamp covers)
     files_digest = hashlib.sha256()
-    sigs: list[SdkSignature] = []
-    seen: dict[str, str] = {}
     for path, raw in raws:
         files_digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             if path.suffix == ".json":  # generated catalogues: JSON loads far faster
-                doc = json.loads(raw)
+                docs.append((path, json.loads(raw), raw))
             else:  # pre-parsed when shipped (scanner.knowledge.validated)
                 doc = parse_yaml(raw, path.name)
+                docs.append((path, doc, canonical(doc)))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise RulesetError(f"{path.name}: invalid {path.suffix[1:].upper()}: {e}") from e
+    stamp = digest("sdks", [(p.name, content) for p, _, content in docs])
+    folders = {p.parent for p in ordered}
+    validate = not (trust and len(folders) == 1
+                    and is_validated(ordered[0].parent.parent, "sdks", stamp))
+    sigs: list[SdkSignature] = []
+    seen: dict[str, str] = {}
+    for path, doc, _ in docs:
         for sig in parse_document(doc, path.name, validate):
             if sig.id in seen:
                 raise RulesetError(

@@ -9,7 +9,8 @@ import jinja2
 import pytest
 
 from scanner.report import precompile
-from scanner.report.html import HtmlFormat, _env
+from scanner.report.environment import environment
+from scanner.report.html import HtmlFormat
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "privacy_heavy.json"
 
@@ -40,7 +41,7 @@ def test_precompiled_and_source_render_the_same(monkeypatch):
 
 
 def test_stale_module_is_not_used(monkeypatch):
-    env = _env()
+    env = environment()
     monkeypatch.setattr(precompile, "_source_digest", lambda: "0" * 64)
     t = precompile.load(env)
     assert t.filename and t.filename.endswith(precompile.TEMPLATE)  # compiled from source

@@ -65,14 +65,16 @@ def test_code_domains_only_from_own_classes():
 def test_traffic_settings(tmp_path):
     import pytest
 
-    from scanner.detectors.traffic_pii import load_config, max_in_window
+    from scanner.detectors.traffic_pii import max_in_window
     from scanner.errors import RulesetError
+    from scanner.knowledge import load_knowledge
+    from scanner.knowledge.traffic import load_traffic_config
 
-    cfg = load_config()
+    cfg = load_knowledge().traffic
     assert (cfg.window_seconds, cfg.max_per_window) == (60.0, 2)  # rulesets/traffic.yaml
     (tmp_path / "traffic.yaml").write_text("frequency: {window_seconds: -1}\n", "utf-8")
     with pytest.raises(RulesetError):
-        load_config(str(tmp_path))
+        load_traffic_config(tmp_path)
     # every 30 s for two minutes: 3 sends within some 60 s window (ends included)
     assert max_in_window([0, 30, 60, 90, 120], 60) == 3
     assert max_in_window([0, 61, 122], 60) == 1

@@ -1,0 +1,44 @@
+"""Reading the YAML of rulesets/ and reports/: libyaml when available, pre-parsed content
+for shipped files (:mod:`scanner.knowledge.validated`), parse errors as RulesetError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RulesetError
+from scanner.knowledge.validated import parsed_yaml
+
+
+def load_yaml(raw: bytes) -> Any:
+    """PyYAML's safe loader, libyaml's when PyYAML was built with it (five times faster);
+    imported on first use, since shipped files usually come pre-parsed."""
+    import yaml
+
+    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning parse errors into :class:`RulesetError`."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError as e:
+        raise RulesetError(f"{path}: missing ruleset file") from e
+    return parse_yaml(raw, path)
+
+
+def parse_yaml(raw: bytes, where: str | Path) -> Any:
+    """Parse YAML bytes, turning parse errors into :class:`RulesetError`.
+
+    Shipped files whose exact bytes were parsed by ``python -m scanner.knowledge.validated``
+    are taken from its JSON rendering (ten times faster than YAML); see that module.
+    """
+    known = parsed_yaml(raw)
+    if known is not None:
+        return known
+    import yaml
+
+    try:
+        return load_yaml(raw)
+    except yaml.YAMLError as e:
+        raise RulesetError(f"{where}: invalid YAML ({e})".replace("\n", " ")) from e
