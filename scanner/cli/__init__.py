@@ -3,7 +3,8 @@
 Commands parse options, call the library, write outputs and map typed
 errors to exit codes (the only place that exits):
 0 ran, nothing at or above ``--fail-on``; 1 findings at or above ``--fail-on``;
-2 usage; 3 bad input; 4 ruleset error.
+2 usage; 3 bad input; 4 ruleset error; 5 internal error (a bug in appaudit, never the
+user's input: one line, the traceback with ``--debug``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import click
 from scanner import __version__
 from scanner.errors import AppauditError, InputError, RulesetError, UsageError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_RULESET = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_RULESET, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+INTERNAL_ERROR = "internal error: a bug — please report it"
 
 
 # command name -> module of scanner/cli that defines it (in its COMMANDS list). Modules are
@@ -72,11 +74,13 @@ class AppauditGroup(click.Group):
             raise
         except RecursionError:
             _fail("input nests too deeply to analyse", EXIT_INPUT)
-        except Exception as e:  # a bug met on odd input: still one line, exit 3
-            if ctx.obj and ctx.obj.get("debug"):
+        except Exception as e:  # a bug, never blamed on the input: exit 5
+            debug = bool(ctx.obj and ctx.obj.get("debug"))
+            if debug:
                 traceback.print_exc()
-            _fail(f"could not analyse the input: internal error {type(e).__name__}: "
-                  f"{str(e)[:200]}", EXIT_INPUT)
+            hint = "" if debug else " (rerun with --debug for the traceback)"
+            _fail(f"{INTERNAL_ERROR}{hint}: {type(e).__name__}: {str(e)[:200]}",
+                  EXIT_INTERNAL)
 
 
 def _fail(message: str, code: int) -> None:

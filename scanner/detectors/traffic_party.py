@@ -92,11 +92,7 @@ def code_domains(index, package: str, catalog: SdkCatalog) -> set[str]:
 
     own = "L" + package.replace(".", "/") + "/"
     out: set[str] = set()
-    try:
-        sites = index.find_strings(prefixes=("http://", "https://"))
-    except Exception:  # a damaged index only loses this hint
-        return out
-    for site in sites:
+    for site in index.find_strings(prefixes=("http://", "https://")):
         if not site.caller_class.startswith(own) or catalog.sdk_for_class(site.caller_class):
             continue
         try:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
+from scanner.errors import InputError
 from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -201,8 +202,10 @@ class _BodyDamage:
                                     "be decoded or were cut at the size limit")
 
 
-def _party_resolver(ctx: ScanContext, tr: TrafficEvidence) -> PartyResolver:
-    """First-party domains: ``--first-party``, the APK's package and its own classes' URLs."""
+def _party_resolver(ctx: ScanContext, tr: TrafficEvidence,
+                    skipped: list[Skipped]) -> PartyResolver:
+    """First-party domains: ``--first-party``, the APK's package and its own classes' URLs
+    (when the dex strings cannot be read, a Skipped item says so in ``skipped``)."""
     resolver = PartyResolver(default_catalog(), tr.first_party)
     if ctx.apk is not None:
         d = package_domain(ctx.apk.package)
@@ -210,7 +213,13 @@ def _party_resolver(ctx: ScanContext, tr: TrafficEvidence) -> PartyResolver:
             resolver.add_first_party(d)
         index = ctx.dex_index
         if index is not None:
-            for dom in sorted(code_domains(index, ctx.apk.package, resolver.catalog)):
+            try:
+                domains = code_domains(index, ctx.apk.package, resolver.catalog)
+            except InputError as e:
+                skipped.append(Skipped("code", f"URL strings of the app's classes not read "
+                                               f"(first-party domains from code): {e}"))
+                domains = set()
+            for dom in sorted(domains):
                 resolver.add_first_party(dom)
     return resolver
 
@@ -228,7 +237,8 @@ class TrafficPiiDetector(Detector):
         if tr is None:
             return
         cfg = ctx.knowledge.traffic
-        resolver = _party_resolver(ctx, tr)
+        skipped: list[Skipped] = []
+        resolver = _party_resolver(ctx, tr, skipped)
         skip_pkgs = (ctx.apk.package,) if ctx.apk is not None else ()
         matcher = KnownValueMatcher(tr.device_facts, skip_pkgs) if tr.device_facts else None
         necessary = None
@@ -277,6 +287,7 @@ class TrafficPiiDetector(Detector):
         for path, msg in sorted(tr.damage.items()):
             yield Skipped(path, msg)
         yield from damage.items()
+        yield from skipped
 
     @staticmethod
     def _emit(rows: list[_Row | None], consent: float | None,

@@ -110,3 +110,23 @@ def test_report_rerenders_stored_result(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert runner.invoke(cli, ["report", str(bad), "--format", "html"]).exit_code == 3
+
+
+def test_a_bug_exits_5_not_3(tmp_path, monkeypatch):
+    """An unexpected exception is a bug of ours, not bad input: exit 5, one line, the
+    traceback only with --debug. (The bug is injected: no real one is known.)"""
+    import scanner.engine
+
+    def broken(*_a, **_k):
+        raise KeyError("no_such_key")
+
+    monkeypatch.setattr(scanner.engine, "detect", broken)
+    args = ["scan", str(FIXTURE_APKS / "clean.apk"), "--out", str(tmp_path / "o")]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 5
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    assert lines[0].startswith("appaudit: error: internal error: a bug — please report it")
+    assert "KeyError" in lines[0] and "--debug" in lines[0]
+    res = CliRunner().invoke(cli, ["--debug", *args])
+    assert res.exit_code == 5 and "Traceback" in res.stderr and "no_such_key" in res.stderr
