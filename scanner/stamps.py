@@ -23,7 +23,7 @@ from scanner.paths import reports_dir, rulesets_dir
 _PKG = Path(__file__).resolve().parent
 #: What validates each kind: a change to this code (beyond comments) makes its stamp stale.
 VALIDATORS = {
-    "rules": ("rules/schema.py", "rules/loader.py", "knowledge/facts.py"),
+    "rules": ("rules/schema.py", "rules/match.py", "rules/loader.py", "knowledge/facts.py"),
     "sdks": ("sdk/loader.py", "sdk/model.py"),
 }
 

@@ -33,6 +33,8 @@ import time
 import zlib
 from pathlib import Path
 
+from scanner.batch.status import BatchStatus
+
 
 def _die_with_parent() -> None:
     try:
@@ -76,7 +78,7 @@ def main(argv: list[str]) -> int:
 
         rules, error = warm.RULES, warm.ERROR
     except MemoryError:
-        return _finish(req, {"status": "memory", "error": "out of memory while starting",
+        return _finish(req, {"status": BatchStatus.MEMORY, "error": "out of memory while starting",
                              "category": req.get("category")}, t0)
     return execute(req, rules, error, t0)
 
@@ -98,9 +100,9 @@ def warm_main(request_path: str) -> None:
 
 def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
     """Run one request with loaded rules; always ends by writing the meta file."""
-    meta: dict = {"status": "crash", "error": None, "category": req.get("category")}
+    meta: dict = {"status": BatchStatus.CRASH, "error": None, "category": req.get("category")}
     if rules is None:
-        meta.update(status="ruleset_error", error=rules_error or "ruleset error")
+        meta.update(status=BatchStatus.RULESET_ERROR, error=rules_error or "ruleset error")
         return _finish(req, meta, t0)
     from scanner.batch.summary import summary_row
     from scanner.engine import ScanRequest, run
@@ -134,19 +136,19 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
         del text
         with open(req["result"], "wb") as fh:
             fh.write(blob)
-        meta.update(status="ok")
+        meta.update(status=BatchStatus.OK)
     except MemoryError:
-        meta.update(status="memory", error=f"out of memory (limit {limit} MB)")
+        meta.update(status=BatchStatus.MEMORY, error=f"out of memory (limit {limit} MB)")
     except InputError as e:
-        meta.update(status="input_error", error=_one_line(str(e)))
+        meta.update(status=BatchStatus.INPUT_ERROR, error=_one_line(str(e)))
     except RecursionError:
-        meta.update(status="input_error", error="input nests too deeply to analyse")
+        meta.update(status=BatchStatus.INPUT_ERROR, error="input nests too deeply to analyse")
     except Exception as e:  # a bug met on odd input: recorded, the batch goes on
         if _out_of_memory(e):  # e.g. a lazy import that could not map its library
-            meta.update(status="memory", error=_one_line(
+            meta.update(status=BatchStatus.MEMORY, error=_one_line(
                 f"out of memory (limit {limit} MB): {type(e).__name__}: {e}"))
         else:
-            meta.update(status="crash",
+            meta.update(status=BatchStatus.CRASH,
                         error=_one_line(f"internal error {type(e).__name__}: {e}"))
     return _finish(req, meta, t0)
 

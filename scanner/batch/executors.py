@@ -39,6 +39,7 @@ from scanner.batch.isolate import (
     note_rulesets,
     scan_isolated,
 )
+from scanner.batch.status import BatchStatus
 from scanner.errors import InputError
 
 
@@ -139,7 +140,7 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
             try:
                 outcome = fut.result()
             except Exception as e:  # the task itself failed on the cluster
-                outcome = Outcome(job.sha256, "crash",
+                outcome = Outcome(job.sha256, BatchStatus.CRASH,
                                   f"dask task failed: {type(e).__name__}: {str(e)[:200]}",
                                   0.0, None, job.category, worker="dask")
             fut.release()

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("ok", "input_error", "ruleset_error", "timeout", "memory", "crash")
+from scanner.batch.status import BatchStatus
+
+STATUSES = tuple(s.value for s in BatchStatus)
 
 _live: set[subprocess.Popen] = set()
 _live_lock = threading.Lock()
@@ -114,7 +116,7 @@ def _classify_exit(returncode: int, stderr_tail: str, limits: Limits) -> tuple[s
     """Status and message of a child that died without writing its meta file."""
     if "MemoryError" in stderr_tail or "Cannot allocate memory" in stderr_tail \
             or "std::bad_alloc" in stderr_tail:
-        return "memory", f"out of memory (limit {limits.max_memory_mb} MB): {stderr_tail}"
+        return BatchStatus.MEMORY, f"out of memory (limit {limits.max_memory_mb} MB): {stderr_tail}"
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -123,7 +125,7 @@ def _classify_exit(returncode: int, stderr_tail: str, limits: Limits) -> tuple[s
         msg = f"worker killed by {name}"
     else:
         msg = f"worker exited with code {returncode}"
-    return "crash", msg + (f": {stderr_tail}" if stderr_tail else "")
+    return BatchStatus.CRASH, msg + (f": {stderr_tail}" if stderr_tail else "")
 
 
 SERVER_START_TIMEOUT = 600.0  # loading the rules on a very busy machine
@@ -292,8 +294,8 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         request = tmp / "request.json"
         request.write_text(json.dumps(req), encoding="utf-8")
         if _stopping.is_set():
-            return Outcome(sha256, "crash", "batch interrupted before the scan started", 0.0,
-                           None, category, worker=worker)
+            return Outcome(sha256, BatchStatus.CRASH, "batch interrupted before the scan started",
+                           0.0, None, category, worker=worker)
         if warm and warm_available():
             worker = f"{worker or 'local'}/warm"
             timed_out, returncode = _run_warm(request, limits.timeout)
@@ -303,7 +305,8 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         seconds = round(time.monotonic() - t0, 3)
         meta_path = tmp / "meta.json"
         if timed_out:
-            return Outcome(sha256, "timeout", f"killed after {limits.timeout:g} s wall clock",
+            return Outcome(sha256, BatchStatus.TIMEOUT,
+                           f"killed after {limits.timeout:g} s wall clock",
                            seconds, None, category, worker=worker)
         if not meta_path.exists():
             status, msg = _classify_exit(returncode, _last_line(log), limits)
@@ -311,7 +314,7 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         blob = None
         row: dict[str, Any] = {}
-        if meta["status"] == "ok":
+        if meta["status"] == BatchStatus.OK:
             blob = (tmp / "result.json.z").read_bytes()
             row = meta.get("row") or {}
         return Outcome(sha256, meta["status"], meta.get("error"), seconds,

@@ -17,6 +17,7 @@ import html
 import io
 from typing import Any
 
+from scanner.batch.status import BatchStatus
 from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import apk_table, pi_table, rule_table, sdk_table, status_table
 from scanner.report.json import NOTICE
@@ -97,7 +98,7 @@ def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | N
     """The overview page as HTML text (see module docstring)."""
     t = TEXT[lang]
     cols = t["col"]
-    ok = [r for r in rows if r["status"] == "ok"]
+    ok = [r for r in rows if r["status"] == BatchStatus.OK]
     sev = {s: sum(int(r.get(s) or 0) for r in ok) for s in SEVERITIES}
     sections = []
     st = status_table(rows)

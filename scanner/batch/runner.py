@@ -29,6 +29,7 @@ from scanner.batch.executors import execute_dask, execute_local
 from scanner.batch.inputs import CategoryMap, discover, group_by_hash
 from scanner.batch.isolate import Limits
 from scanner.batch.progress import Progress
+from scanner.batch.status import BatchStatus
 from scanner.batch.store import Store
 
 
@@ -123,7 +124,7 @@ def run_batch(source: Path, db: Path, options: BatchOptions | None = None,
         stats.run_id = run_id = store.begin_run(str(source), args)
         for p, err in unreadable.items():
             store.add_unreadable(p, err, run_id)
-        done = store.done() if not options.retry_errors else store.done(("ok",))
+        done = store.done() if not options.retry_errors else store.done((BatchStatus.OK,))
         todo = []
         for job in jobs:
             store.add_paths(job, run_id)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+from scanner.model.findings import SEVERITY_NAMES_DESC
+
+SEVERITIES = SEVERITY_NAMES_DESC
 # The rules whose findings mean "collects PI not necessary for the app's type" (static and
 # dynamic); see rulesets/rules/code/PRIV-CODE-0001-* and rulesets/rules/traffic/PRIV-NET-0001-*.
 OVER_SCOPE_RULES = frozenset({"PRIV-CODE-0001", "PRIV-NET-0001"})

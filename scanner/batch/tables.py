@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from scanner.batch.status import BatchStatus
 from scanner.batch.summary import SEVERITIES
 from scanner.errors import UsageError
 
@@ -37,7 +38,7 @@ _INT_COLUMNS = ["sdk_count", "pi_count", "over_scope_count", "findings", *SEVERI
 
 
 def _ok(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if r["status"] == "ok"]
+    return [r for r in rows if r["status"] == BatchStatus.OK]
 
 
 def apk_table(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -9,14 +9,12 @@ from typing import Any
 import click
 
 from scanner.errors import UsageError
+from scanner.model.findings import SEVERITY_NAMES
 from scanner.model.result import ScanResult
 from scanner.report import FORMATS, get_format
 from scanner.report.json import dumps, result_document
 
-SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical")
-OUTPUT_NAMES = {"json": "result.json", "html": "report.html", "sarif": "report.sarif",
-                "csv": "csv", "xlsx": "report.xlsx", "pdf": "report.pdf",
-                "docx": "report.docx"}
+SEVERITY_CHOICES = SEVERITY_NAMES
 
 
 def parse_formats(value: str) -> list[str]:
@@ -50,7 +48,7 @@ def default_out(name: str) -> Path:
 
 def output_path(out: Path, fmt: str) -> Path:
     """Where a format is written inside the output folder."""
-    return out / OUTPUT_NAMES.get(fmt, f"report.{fmt}")
+    return out / get_format(fmt).output_name
 
 
 def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str) -> list[Path]:

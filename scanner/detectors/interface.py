@@ -29,6 +29,7 @@ from scanner.model.result import ApiUse, SdkUse, Skipped, TrafficLink, Transmiss
 if TYPE_CHECKING:
     from scanner.ingest.dex import DexIndex
     from scanner.ingest.traffic import TrafficEvidence
+    from scanner.sdk.catalog import SdkCatalog
 
 Item = Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped
 
@@ -65,6 +66,13 @@ class ScanContext:
         """Why there is no DEX index (None when there is one, or when there is no APK)."""
         _ = self.dex_index
         return self._dex_problem
+
+    @property
+    def sdk_catalog(self) -> SdkCatalog:
+        """The SDK signature catalogue of the rulesets folder the knowledge came from."""
+        from scanner.sdk.catalog import catalog_for
+
+        return catalog_for(self.knowledge.folder)
 
     def of_type(self, cls: type) -> Iterator[Any]:
         """Items of one type yielded so far."""

@@ -36,10 +36,11 @@ class SdkDetector(Detector):
 
     def apk(self, ctx: ScanContext) -> Iterable[Item]:
         index = ctx.dex_index
-        code = sdk_matches(index) if index is not None else []
+        catalog = ctx.sdk_catalog
+        code = sdk_matches(index, catalog) if index is not None else []
         native = {}
         if ctx.apk is not None:
-            native = {m.id: m for m in default_catalog().match_native(ctx.apk.entry_names)}
+            native = {m.id: m for m in catalog.match_native(ctx.apk.entry_names)}
         for m in code:
             yield from self._items(m, native.pop(m.id, None))
         for m in native.values():  # found by their native libraries only

@@ -47,7 +47,6 @@ from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, CallSite, SdkUse, Skipped, TrafficLink, Transmission
-from scanner.sdk.catalog import default_catalog
 from scanner.sdk.model import SdkSignature
 
 if TYPE_CHECKING:
@@ -206,7 +205,7 @@ def _party_resolver(ctx: ScanContext, tr: TrafficEvidence,
                     skipped: list[Skipped]) -> PartyResolver:
     """First-party domains: ``--first-party``, the APK's package and its own classes' URLs
     (when the dex strings cannot be read, a Skipped item says so in ``skipped``)."""
-    resolver = PartyResolver(default_catalog(), tr.first_party)
+    resolver = PartyResolver(ctx.sdk_catalog, tr.first_party)
     if ctx.apk is not None:
         d = package_domain(ctx.apk.package)
         if d:

@@ -27,6 +27,12 @@ class Severity(enum.StrEnum):
         return list(Severity).index(self)
 
 
+#: severity names, least severe first, and most severe first: the one list every table,
+#: option and count uses (derived from :class:`Severity`, never re-declared)
+SEVERITY_NAMES: tuple[str, ...] = tuple(s.value for s in Severity)
+SEVERITY_NAMES_DESC: tuple[str, ...] = SEVERITY_NAMES[::-1]
+
+
 @dataclass(frozen=True)
 class Text:
     """A bilingual text; Chinese is the default language."""

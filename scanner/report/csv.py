@@ -14,6 +14,7 @@ class CsvFormat(ReportFormat):
 
     name = "csv"
     suffix = ""
+    output_name = "csv"  # a folder of one CSV file per table
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> dict[str, bytes]:  # type: ignore[override]
         return {f"{name}.csv": frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scanner.model.findings import SEVERITY_NAMES_DESC
 from scanner.model.result import ScanResult
 from scanner.model.serial import to_jsonable
 from scanner.report.interface import ReportFormat
@@ -31,7 +32,7 @@ def result_document(result: ScanResult) -> dict[str, Any]:
 
 def summarize(doc: dict[str, Any]) -> dict[str, Any]:
     """Counts shown at the top of every report."""
-    sev = dict.fromkeys(("critical", "high", "medium", "low", "info"), 0)
+    sev = dict.fromkeys(SEVERITY_NAMES_DESC, 0)
     for f in doc.get("findings") or ():
         sev[f["severity"]] = sev.get(f["severity"], 0) + 1
     pi_code = sorted({u["pi_type"] for u in doc.get("api_uses") or ()})
@@ -52,6 +53,7 @@ class JsonFormat(ReportFormat):
 
     name = "json"
     suffix = ".json"
+    output_name = "result.json"
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> bytes:
         return dumps(doc).encode("utf-8")

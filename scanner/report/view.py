@@ -11,9 +11,10 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge import read_yaml
+from scanner.model.findings import SEVERITY_NAMES_DESC
 from scanner.paths import rulesets_dir
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+SEVERITY_ORDER = SEVERITY_NAMES_DESC
 
 
 def pick(value: Any, lang: str) -> str:

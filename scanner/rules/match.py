@@ -9,47 +9,55 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from scanner.model.facts import Fact
 
 
+def _contains(value: Any, expected: Any) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return expected in value
+    return isinstance(value, str) and str(expected) in value
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """An order comparison that is false for a missing value, a boolean or mixed types."""
+    def holds(value: Any, expected: Any) -> bool:
+        if value is None or isinstance(value, bool):
+            return False
+        try:
+            return compare(value, expected)
+        except TypeError:
+            return False
+    return holds
+
+
+#: Every condition modifier (``field|modifier: value``) and what it means: the one table
+#: the matcher evaluates and the rule loader checks rules against. No modifier is ``eq``.
+MODIFIERS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda v, e: v == e,
+    "ne": lambda v, e: v != e,
+    "in": lambda v, e: v in (e or ()),
+    "not_in": lambda v, e: v not in (e or ()),
+    "gt": _ordered(lambda v, e: v > e),
+    "gte": _ordered(lambda v, e: v >= e),
+    "lt": _ordered(lambda v, e: v < e),
+    "lte": _ordered(lambda v, e: v <= e),
+    "contains": _contains,
+    "startswith": lambda v, e: isinstance(v, str) and v.startswith(str(e)),
+    "endswith": lambda v, e: isinstance(v, str) and v.endswith(str(e)),
+    "re": lambda v, e: isinstance(v, str) and re.search(str(e), v) is not None,
+    "exists": lambda v, e: (v is not None) == bool(e),
+}
+
+
 def _holds(value: Any, mod: str, expected: Any) -> bool:
-    if mod in ("", "eq"):
-        return value == expected
-    if mod == "ne":
-        return value != expected
-    if mod == "in":
-        return value in (expected or ())
-    if mod == "not_in":
-        return value not in (expected or ())
-    if mod == "exists":
-        return (value is not None) == bool(expected)
-    if mod == "contains":
-        if isinstance(value, (list, tuple, set, frozenset)):
-            return expected in value
-        return isinstance(value, str) and str(expected) in value
-    if mod == "startswith":
-        return isinstance(value, str) and value.startswith(str(expected))
-    if mod == "endswith":
-        return isinstance(value, str) and value.endswith(str(expected))
-    if mod == "re":
-        return isinstance(value, str) and re.search(str(expected), value) is not None
-    if value is None or isinstance(value, bool):
-        return False
     try:
-        if mod == "gt":
-            return value > expected
-        if mod == "gte":
-            return value >= expected
-        if mod == "lt":
-            return value < expected
-        if mod == "lte":
-            return value <= expected
-    except TypeError:
-        return False
-    raise ValueError(f"unknown modifier {mod!r}")
+        test = MODIFIERS[mod or "eq"]
+    except KeyError:
+        raise ValueError(f"unknown modifier {mod!r}") from None
+    return test(value, expected)
 
 
 def where_holds(fact: Fact, where: Mapping[str, Any] | None) -> bool:

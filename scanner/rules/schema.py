@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 from scanner.errors import RulesetError
+from scanner.model.findings import SEVERITY_NAMES
+from scanner.rules.match import MODIFIERS
 
 RULE_ID = re.compile(r"^(PRIV|ALGO)-[A-Z]{2,5}-\d{4}$")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-MODIFIERS = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "startswith",
-             "endswith", "re", "exists")
+SEVERITIES = SEVERITY_NAMES
 
 _text = {"type": "object", "required": ["zh", "en"],
          "properties": {"zh": {"type": "string", "minLength": 1},

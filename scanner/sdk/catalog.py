@@ -33,7 +33,6 @@ few thousand signatures take milliseconds.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,10 +47,9 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse
 
 from scanner.errors import RulesetError
+from scanner.paths import rulesets_dir
 from scanner.sdk.loader import MAX_NATIVE_NAME, catalogue_files, load_files
 from scanner.sdk.model import SdkMatch, SdkSignature
-
-_PKG = Path(__file__).resolve().parent.parent  # the scanner package folder
 
 DEFAULT_SAMPLE = 20
 # distinct native library names looked at per APK; real apps ship at most a few hundred
@@ -76,21 +74,6 @@ def native_libraries(entry_names: Iterable[str]) -> dict[str, list[str]]:
     if len(out) > MAX_NATIVE_NAMES:
         out = {n: out[n] for n in sorted(out)[:MAX_NATIVE_NAMES]}
     return out
-
-
-def rulesets_dir() -> Path:
-    """The shipped rulesets folder.
-
-    ``APPAUDIT_RULESETS_DIR`` overrides; otherwise a source checkout's ``rulesets/`` beside
-    the ``scanner`` package, then a wheel's ``scanner/_data/rulesets``.
-    """
-    env = os.environ.get("APPAUDIT_RULESETS_DIR")
-    if env:
-        return Path(env)
-    checkout = _PKG.parent / "rulesets"
-    if checkout.is_dir():
-        return checkout
-    return _PKG / "_data" / "rulesets"
 
 
 def normalize_class_name(name: str) -> str:
@@ -447,7 +430,13 @@ class SdkCatalog:
         return None
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def catalog_for(rulesets: Path) -> SdkCatalog:
+    """The catalogue of a rulesets folder (its ``sdks/``), loaded once per process."""
+    return SdkCatalog.load(Path(rulesets) / "sdks")
+
+
 def default_catalog() -> SdkCatalog:
-    """The shipped catalogue, loaded once per process."""
-    return SdkCatalog.load()
+    """The catalogue of the shipped (or ``APPAUDIT_RULESETS_DIR``) rulesets folder; detectors
+    use ``ScanContext.sdk_catalog``, the catalogue of the knowledge they scan with."""
+    return catalog_for(rulesets_dir())
