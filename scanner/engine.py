@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scanner.detectors import all_detectors
 from scanner.detectors.interface import Item, ScanContext
 from scanner.errors import UsageError
-from scanner.knowledge import Knowledge, tool_info
+from scanner.knowledge import Knowledge, pi_type_names, tool_info
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
 from scanner.model.result import (
@@ -128,6 +128,7 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         started=started,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [])},
+        pi_type_names=pi_type_names(ctx.knowledge),
         extra=_extra(items),
     )
 

@@ -98,12 +98,19 @@ class Knowledge:
         return str(info.get(lang) or info.get("en") or pi_type)
 
 
-__all__ = ["Knowledge", "load_knowledge", "load_yaml", "parse_yaml", "read_yaml", "tool_info"]
+__all__ = ["Knowledge", "load_knowledge", "load_yaml", "parse_yaml", "pi_type_names",
+           "read_yaml", "tool_info"]
 
 
 def tool_info(knowledge: Knowledge) -> ToolInfo:
     """The tool section of a result: this program and the rulesets it used."""
     return ToolInfo(TOOL_NAME, __version__, knowledge.version, knowledge.sha256)
+
+
+def pi_type_names(knowledge: Knowledge) -> dict[str, dict[str, str]]:
+    """Display names of every PI type id ({id: {zh, en}}), for a result to carry."""
+    return {k: {"zh": str(v.get("zh") or k), "en": str(v.get("en") or k)}
+            for k, v in knowledge.pi_types.items() if isinstance(v, dict)}
 
 
 def ruleset_digest(folder: Path) -> str:

@@ -164,6 +164,9 @@ class ScanResult:
     started: str = ""
     finished: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    #: display names of the PI type ids ({id: {zh, en}}), so that reports need nothing
+    #: but the result to name them
+    pi_type_names: dict[str, dict[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. pricing sections
     schema_version: str = SCHEMA_VERSION
 

@@ -185,7 +185,7 @@ class HtmlFormat(ReportFormat):
         pricing = bool(doc.get("items") or doc.get("comparisons"))
         html = _template().render(
             doc=doc, lang=lang, m=m, pick=lambda v: pick(v, lang),
-            pi=lambda p: pi_label(p, lang), severities=SEVERITY_ORDER,
+            pi=lambda p: pi_label(p, lang, doc), severities=SEVERITY_ORDER,
             groups=group_by_basis(findings, lang), evidence=evidence_view,
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,

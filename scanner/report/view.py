@@ -92,9 +92,12 @@ def pi_names() -> dict[str, dict[str, str]]:
         return {}
 
 
-def pi_label(pi: str, lang: str) -> str:
-    """A PI type's display name in ``lang``, or its id."""
-    return (pi_names().get(pi) or {}).get(lang) or pi
+def pi_label(pi: str, lang: str, doc: dict[str, Any] | None = None) -> str:
+    """A PI type's display name in ``lang`` as the result document names it
+    (``pi_type_names``), or its id. Documents written before results carried the names
+    fall back to the installed rulesets' names."""
+    names = (doc or {}).get("pi_type_names") or pi_names()
+    return (names.get(pi) or {}).get(lang) or pi
 
 
 @functools.cache
