@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"pii", "callgraph"},
     {"detectors", "rules"},
     {"engine", "pricing"},
-    {"report"},
+    {"report", "recheck"},
     {"batch", "bundle", "capture"},
     {"cli", "stamps"},
 ]

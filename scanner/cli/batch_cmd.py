@@ -135,8 +135,8 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
 def _notice_list(db: Path, output: Path, lang: str, min_severity: str,
                  category_map: Path | None, title: str | None) -> None:
     from scanner.batch.notice import load_sources, notice_rows
-    from scanner.engine import now_iso
     from scanner.report.notice_list import render_notice
+    from scanner.timeparse import now_iso
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "docx"):

@@ -42,9 +42,9 @@ def _echo_list(name: str, rows: list[dict]) -> None:
 def diff(old: Path, new: Path, out: Path | None, formats: str, lang: str,
          fail_on: str | None) -> None:
     """Re-check: compare OLD_RESULT.json with NEW_RESULT.json (fixed, remaining, new)."""
-    from scanner.engine import now_iso
     from scanner.recheck import compare
     from scanner.report.json import NOTICE, summarize
+    from scanner.timeparse import now_iso
 
     names = parse_formats(formats)
     started = now_iso()
