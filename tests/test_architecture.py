@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"engine", "pricing"},
     {"report", "recheck"},
     {"batch", "bundle", "capture"},
+    {"serve"},
     {"cli", "stamps"},
 ]
 # Entry points (``python -m ...``) may import anything: they are the commands.
