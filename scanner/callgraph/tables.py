@@ -49,6 +49,14 @@ def stable_order(*keys: np.ndarray) -> np.ndarray:
     return order
 
 
+def _narrow(a: np.ndarray) -> np.ndarray:
+    """``a`` as int32 when its values fit (method and type indices, positions in a
+    method table, -1): half the memory of the int64 arrays they come in."""
+    if a.size and (int(a.min()) < -(2**31) or int(a.max()) >= 2**31):
+        return a
+    return a.astype(np.int32)
+
+
 class DexTables:
     """Lookup tables of one dex for the search, each built on first use."""
 
@@ -224,7 +232,7 @@ class DexTables:
         first = np.ones(keys.size, dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
         starts = np.append(np.flatnonzero(first), keys.size)
-        run_of = np.empty(keys.size, dtype=np.int64)
+        run_of = np.empty(keys.size, dtype=np.int32)  # at most one run per method_id
         run_of[order] = np.cumsum(first) - 1
         # Machine-integer arrays, not lists: a 30 MB-dex scan had 520k int objects here
         # (20 MiB); indexing, slicing and bisect work the same on array("q").
@@ -286,7 +294,7 @@ class DexTables:
         order = np.argsort(small, kind="stable")
         ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
-        return ptr, owner[order]
+        return ptr, _narrow(owner[order])
 
     def callers(self, midx: int) -> tuple[int, ...]:
         """Nodes of the methods invoking method_id ``midx``, ascending, distinct."""
@@ -319,7 +327,7 @@ class DexTables:
         )
         owner = np.concatenate([nowner, iowner[si], fowner[sf]])
         order = stable_order(cls)
-        return cls[order], owner[order]
+        return _narrow(cls[order]), _narrow(owner[order])
 
     def class_users(self, type_idx: int) -> list[int]:
         """Nodes of the methods initialising type ``type_idx``, ascending, distinct."""
