@@ -27,6 +27,7 @@ from scanner.model.result import (
     TrafficLink,
     Transmission,
 )
+from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 from scanner.model.serial import to_jsonable
 from scanner.rules.loader import RuleSet, load_rules
 from scanner.timeparse import now_iso
@@ -44,6 +45,7 @@ class ScanRequest:
     category: str | None = None
     device_facts: Path | None = None
     consent_at: float | None = None
+    runtime: Sequence[Path] = ()
     first_party: Sequence[str] = ()
     command: str = "scan"
     options: dict[str, Any] = field(default_factory=dict)
@@ -88,12 +90,19 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
     if request.flows:
         ctx.traffic = traffic_evidence(request)
         inputs.extend(ctx.traffic.inputs)
+    if request.runtime:
+        from scanner.ingest.runtime_log import RuntimeLog
+
+        ctx.runtime = RuntimeLog(tuple(request.runtime), consent_at=request.consent_at)
+        inputs.extend(ctx.runtime.inputs)
     detectors = all_detectors()
     for det in detectors:
         if ctx.apk is not None:
             ctx.collected.extend(det.apk(ctx))
         if ctx.traffic is not None:
             ctx.collected.extend(det.traffic(ctx))
+        if ctx.runtime is not None:
+            ctx.collected.extend(det.runtime(ctx))
     for det in detectors:
         ctx.collected.extend(det.finish(ctx))
     return ctx, inputs
@@ -107,6 +116,8 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
     applies = {"apk"} if ctx.apk is not None else set()
     if ctx.traffic is not None:
         applies.add("traffic")
+    if ctx.runtime is not None:
+        applies.add("runtime")
     findings = rules.evaluate(facts, applies_to=applies or None)
     api_uses = tuple(sorted((x for x in items if isinstance(x, ApiUse)),
                             key=lambda u: (u.dex, u.offset, u.api, u.caller)))
@@ -135,8 +146,16 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
 
 def _extra(items: Iterable[Item]) -> dict[str, Any]:
     """Result sections kept in ``extra`` (listed at result.json's top level)."""
+    out: dict[str, Any] = {}
     links = [to_jsonable(x) for x in items if isinstance(x, TrafficLink)]
-    return {"traffic_links": links} if links else {}
+    if links:
+        out["traffic_links"] = links
+    for name, cls in (("runtime_calls", RuntimeCall), ("permission_requests", PermissionRequest),
+                      ("app_starts", AppStart)):
+        found = [to_jsonable(x) for x in items if isinstance(x, cls)]
+        if found:
+            out[name] = found
+    return out
 
 
 def _merge_sdks(uses: Iterable[SdkUse]) -> tuple[SdkUse, ...]:

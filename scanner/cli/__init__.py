@@ -38,6 +38,8 @@ COMMAND_MODULES = {
     "keys": "bundle_cmd",
     "rules": "rules_cmd",
     "serve": "serve_cmd",
+    "runtime": "runtime_cmd",
+    "hooks": "runtime_cmd",
 }
 
 

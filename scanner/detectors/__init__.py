@@ -13,6 +13,7 @@ from scanner.detectors.interface import Detector, ScanContext
 from scanner.detectors.manifest import ManifestDetector
 from scanner.detectors.permissions import PermissionsDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
+from scanner.detectors.runtime import RuntimeDetector
 from scanner.detectors.sdks import SdkDetector
 from scanner.detectors.traffic_pii import TrafficPiiDetector
 
@@ -31,6 +32,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     PermissionsDetector,
     PrivacyPolicyDetector,
     TrafficPiiDetector,
+    RuntimeDetector,
 ]
 
 __all__ = ["ALL_DETECTORS", "Detector", "ScanContext", "all_detectors"]

@@ -25,13 +25,16 @@ from scanner.knowledge import Knowledge
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
 from scanner.model.result import ApiUse, SdkUse, Skipped, TrafficLink, Transmission
+from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 
 if TYPE_CHECKING:
     from scanner.ingest.dex import DexIndex
+    from scanner.ingest.runtime_log import RuntimeLog
     from scanner.ingest.traffic import TrafficEvidence
     from scanner.sdk.catalog import SdkCatalog
 
-Item = Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped
+Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped | RuntimeCall
+        | PermissionRequest | AppStart)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class ScanContext:
     apk: ApkEvidence | None = None
     category: str | None = None
     traffic: TrafficEvidence | None = None  # scanner.ingest.traffic, when flows were given
+    runtime: RuntimeLog | None = None  # scanner.ingest.runtime_log, when hook logs were given
     options: dict[str, Any] = field(default_factory=dict)
     collected: list[Item] = field(default_factory=list)
     _dex: DexIndex | None = field(default=None, init=False, repr=False)
@@ -107,6 +111,10 @@ class Detector:
 
     def traffic(self, ctx: ScanContext) -> Iterable[Item]:
         """Hook for ingested flows."""
+        return ()
+
+    def runtime(self, ctx: ScanContext) -> Iterable[Item]:
+        """Hook for runtime hook logs."""
         return ()
 
     def finish(self, ctx: ScanContext) -> Iterable[Item]:

@@ -35,7 +35,7 @@ RULE_SCHEMA: dict[str, Any] = {
         "status": {"enum": ["experimental", "test", "stable", "deprecated"]},
         "severity": {"enum": list(SEVERITIES)},
         "confidence": {"enum": ["low", "medium", "high"]},
-        "applies_to": {"type": "array", "items": {"enum": ["apk", "traffic", "pricing"]},
+        "applies_to": {"type": "array", "items": {"enum": ["apk", "traffic", "runtime", "pricing"]},
                        "minItems": 1},
         "legal_basis": {
             "type": "array", "minItems": 1,

@@ -1,0 +1,57 @@
+"""``appaudit runtime`` (read hook logs) and ``appaudit hooks`` (write the Frida script).
+
+``runtime`` reads JSON Lines hook logs (PRODUCT.md "Runtime evidence"), optionally with the
+APK (package, SDK attribution of the app's own code) and the consent moment, and writes
+result.json plus the asked formats with ``runtime_calls[]``, ``permission_requests[]``,
+``app_starts[]`` and the PRIV-RT-* findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scanner.cli.common import default_out, finish, output_options, parse_formats
+from scanner.engine import ScanRequest, run
+from scanner.timeparse import parse_time
+
+
+@click.command("runtime")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--apk", type=click.Path(path_type=Path), default=None,
+              help="The app's APK: its package and static analysis beside the log.")
+@click.option("--consent-at", default=None,
+              help="Consent moment: ISO 8601 or Unix time (else the log's consent event).")
+@click.option("--category", default=None, help="App type id (see `appaudit rules categories`).")
+@output_options
+def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
+            category: str | None, out: Path | None, formats: str, lang: str,
+            fail_on: str | None) -> None:
+    """Analyse runtime hook logs (written by the `appaudit hooks` Frida script)."""
+    fmts = parse_formats(formats)
+    request = ScanRequest(
+        apk=apk, runtime=logs, category=category,
+        consent_at=parse_time(consent_at) if consent_at else None, command="runtime",
+        options={"category": category, "runtime": [str(x) for x in logs],
+                 "apk": str(apk) if apk else None, "consent_at": consent_at})
+    result = run(request)
+    finish(result, out or default_out((apk or logs[0]).stem), fmts, lang, fail_on)
+
+
+@click.command("hooks")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("hooks.js"), show_default=True, help="Where to write the script.")
+def hooks(output: Path) -> None:
+    """Write the Frida hook script (every API of the API map, permission prompts, starts)."""
+    from scanner.capture.hooks import hook_targets, render_script
+    from scanner.knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    output.write_text(render_script(knowledge), encoding="utf-8")
+    click.echo(f"wrote {output}: {len(hook_targets(knowledge))} API hooks, permission "
+               "prompts, starts of other apps, foreground/background; mark consent with "
+               "consent() in the Frida REPL")
+
+
+COMMANDS = [runtime, hooks]

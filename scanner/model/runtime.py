@@ -1,0 +1,54 @@
+"""Runtime evidence items: what a hook log shows the app did on a real phone.
+
+Each item aggregates the events of one kind with the same subject, so a log of millions of
+reads gives a bounded result: ``count`` events, first at ``ts``, last at ``last_ts``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuntimeCall:
+    """A mapped API called at run time (``runtime_calls[]``)."""
+
+    ts: float
+    api: str
+    pi_type: str
+    sdk: str | None
+    before_consent: bool | None
+    background: bool | None
+    count: int = 1
+    last_ts: float | None = None
+    caller: str | None = None  # innermost stack frame outside the framework
+    source: str | None = None  # which log file
+
+
+@dataclass(frozen=True)
+class PermissionRequest:
+    """A runtime permission prompt (``permission_requests[]``)."""
+
+    ts: float
+    permissions: tuple[str, ...]
+    result: dict
+    before_consent: bool | None
+    after_denial: bool
+    sdk: str | None = None
+    caller: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class AppStart:
+    """The app starting itself without the user (self) or starting another app (associated)
+    (``app_starts[]``)."""
+
+    ts: float
+    kind: str  # self | associated
+    via: str
+    target: str | None
+    sdk: str | None
+    count: int = 1
+    caller: str | None = None
+    source: str | None = None

@@ -1,0 +1,97 @@
+"""The generated Frida script, run in node against a fake Java bridge (harness.js): every API
+of the API map gets a hook with the right overload, and every hook logs a valid event line
+(no device is available here, so this is how the script is proven)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.capture.hooks import parse_descriptor
+from scanner.cli import cli
+from scanner.knowledge import read_yaml
+from scanner.paths import rulesets_dir
+
+HERE = Path(__file__).resolve().parent
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+def test_descriptor_parsing_by_hand():
+    assert parse_descriptor("Landroid/telephony/TelephonyManager;->getDeviceId(I)"
+                            "Ljava/lang/String;") == ("android.telephony.TelephonyManager",
+                                                      "getDeviceId", ("int",))
+    assert parse_descriptor("Landroid/content/ContentResolver;->query(Landroid/net/Uri;"
+                            "[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;"
+                            "Ljava/lang/String;)Landroid/database/Cursor;") == (
+        "android.content.ContentResolver", "query",
+        ("android.net.Uri", "[Ljava.lang.String;", "java.lang.String", "[Ljava.lang.String;",
+         "java.lang.String"))
+    assert parse_descriptor("La/B;->m(JZ[[I)V") == ("a.B", "m", ("long", "boolean", "[[I"))
+
+
+def test_every_mapped_api_hooks_and_logs(tmp_path):
+    script = tmp_path / "hooks.js"
+    r = CliRunner().invoke(cli, ["hooks", "-o", str(script)])
+    assert r.exit_code == 0, r.output
+    subprocess.run([NODE, "--check", str(script)], check=True)
+    run = subprocess.run([NODE, str(HERE / "harness.js"), str(script)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    # expected: every method entry of the API map with a PI type, read from the YAML itself
+    doc = read_yaml(rulesets_dir() / "api-map.yaml")
+    expected = {e["api"] for e in doc["apis"] if e.get("pi_type")}
+    hooked = {}
+    for call in out["calls"]:
+        assert call["error"] is None, call
+        apis = [json.loads(x) for x in call["lines"]]
+        if call["cls"] in ("android.app.Activity", "androidx.core.app.ActivityCompat",
+                           "android.content.ContextWrapper"):
+            continue  # permission, start and lifecycle hooks: checked below
+        assert len(apis) == 1, call
+        ev = apis[0]
+        assert ev["event"] == "api" and isinstance(ev["ts"], float)
+        assert ev["stack"] and all(isinstance(f, str) and not f.startswith("at ")
+                                   for f in ev["stack"])
+        assert parse_descriptor(ev["api"])[1] == call["method"]
+        assert tuple(call["args"]) == parse_descriptor(ev["api"])[2]
+        hooked[ev["api"]] = ev["pi_type"]
+    assert set(hooked) == expected
+    events = [json.loads(x) for x in out["lines"]]
+    assert events[0]["event"] == "meta" and events[0]["package"] == "com.example.app"
+    assert events[-1]["event"] == "consent"
+    assert not [e for e in events if e["event"] == "hook_error"]
+    kinds = {c["cls"] + "." + c["method"] for c in out["calls"]}
+    for needed in ("android.app.Activity.requestPermissions",
+                   "androidx.core.app.ActivityCompat.requestPermissions",
+                   "android.app.Activity.onRequestPermissionsResult",
+                   "android.content.ContextWrapper.startService",
+                   "android.content.ContextWrapper.bindService",
+                   "android.content.ContextWrapper.sendBroadcast",
+                   "android.app.Activity.onResume", "android.app.Activity.onStop"):
+        assert needed in kinds, needed
+
+
+def test_the_script_log_reads_back(tmp_path):
+    """What the script writes is what `appaudit runtime` reads (the harness's lines)."""
+    script = tmp_path / "hooks.js"
+    CliRunner().invoke(cli, ["hooks", "-o", str(script)])
+    run = subprocess.run([NODE, str(HERE / "harness.js"), str(script)], capture_output=True,
+                         text=True, timeout=120, check=True)
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.loads(run.stdout)["lines"]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["runtime", str(log), "--out", str(out), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert not doc.get("skipped")  # every line the script writes is well-formed
+    # the harness calls every API before its final consent() call, from a umeng stack
+    assert doc["runtime_calls"] and all(c["before_consent"] is True and
+                                        c["sdk"] == "umeng_analytics"
+                                        for c in doc["runtime_calls"])
