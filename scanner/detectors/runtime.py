@@ -83,12 +83,10 @@ class RuntimeDetector(Detector):
 
 class _Analysis:
     def __init__(self, ctx: ScanContext, log) -> None:
-        from scanner.sdk.catalog import default_catalog
-
         self.ctx = ctx
         self.log = log
         self.cfg = settings(ctx.knowledge.folder)
-        self.catalog = default_catalog()
+        self.catalog = ctx.sdk_catalog
         self.pi_of = {a.key: a.pi_type for a in ctx.knowledge.apis
                       if a.access == "invoke" and a.pi_type}
         self.framework = tuple(self.cfg["framework_prefixes"])

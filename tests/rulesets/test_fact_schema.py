@@ -60,6 +60,10 @@ NOT_IN_FIXTURE_SCANS = {
     "apk.anomaly": "tests/detectors/test_fact_conformance.py (hand-made evidence)",
     "traffic.code_link": "tests/detectors/test_fact_conformance.py (hand-made capture)",
     "code.permission_call": "not checked: no fixture app sends SMS or places calls",
+    "runtime.call": "tests/runtime/test_runtime_log.py (planted hook log)",
+    "runtime.frequency": "tests/runtime/test_runtime_log.py (planted hook log)",
+    "runtime.permission_request": "tests/runtime/test_runtime_log.py (planted hook log)",
+    "runtime.app_start": "tests/runtime/test_runtime_log.py (planted hook log)",
 }
 
 
@@ -140,4 +144,5 @@ def test_group_by_and_dotted_fields_are_checked(tmp_path):
 def test_shipped_schema_names_existing_emitters():
     for kind in load_knowledge().facts.kinds.values():
         assert (REPO / kind.emitted_by).is_file(), kind.name
-        assert kind.name.split(".")[0] in ("apk", "app", "code", "traffic", "pricing")
+        assert kind.name.split(".")[0] in ("apk", "app", "code", "traffic", "runtime",
+                                           "pricing")

@@ -153,3 +153,16 @@ def test_scan_with_runtime_joins_the_apk(tmp_path):
     doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert {i["kind"] for i in doc["inputs"]} == {"apk", "runtime"}
     assert "PRIV-RT-0001" in {f["rule"] for f in doc["findings"]}
+
+
+def test_runtime_facts_conform_to_the_fact_schema(tmp_path):
+    from scanner.engine import ScanRequest, detect
+    from scanner.knowledge import load_knowledge
+    from scanner.model.facts import Fact
+
+    kb = load_knowledge()
+    ctx, _ = detect(ScanRequest(runtime=(planted_log(tmp_path / "h.jsonl"),)), kb)
+    facts = [x for x in ctx.collected if isinstance(x, Fact)]
+    assert {f.kind for f in facts} == {"runtime.call", "runtime.frequency",
+                                       "runtime.permission_request", "runtime.app_start"}
+    assert [p for f in facts for p in kb.facts.fact_problems(f.kind, f.attrs)] == []
