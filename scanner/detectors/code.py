@@ -29,7 +29,7 @@ from scanner.knowledge import ApiInfo
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Skipped
-from scanner.sdk.catalog import default_catalog
+from scanner.sdk.catalog import SdkCatalog
 
 GET_METHOD = ("getMethod", "getDeclaredMethod", "getField", "getDeclaredField")
 
@@ -59,15 +59,14 @@ class CodeDetector(Detector):
             entries.append(dotted_to_desc(ev.application_class))
         reach = Reachability(index, entries)
         yield from _api_uses(index, reach, ctx.knowledge.apis, ctx.knowledge.uri_sinks,
-                             ctx.knowledge.reflective)
-        yield from _permission_calls(index, reach, ctx.knowledge.apis)
+                             ctx.knowledge.reflective, ctx.sdk_catalog)
+        yield from _permission_calls(index, reach, ctx.knowledge.apis, ctx.sdk_catalog)
 
 
-def _permission_calls(index: DexIndex, reach: Reachability,
-                      apis: tuple[ApiInfo, ...]) -> Iterable[Fact]:
+def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
+                      catalog: SdkCatalog) -> Iterable[Fact]:
     """``code.permission_call`` facts: calls that need a dangerous permission but read no
     PI (sending SMS, placing calls...), so that permission use is judged on all of them."""
-    catalog = default_catalog()
     invokes = {a.key: a for a in apis if a.access == "perm_invoke"}
     strings = [a for a in apis if a.access == "perm_string"]
     found: list[tuple[str, ApiInfo, str, str, str, int]] = [
@@ -88,8 +87,8 @@ def _permission_calls(index: DexIndex, reach: Reachability,
 
 
 def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
-              uri_sinks: tuple[str, ...], reflective: tuple[dict, ...]) -> Iterable[ApiUse]:
-    catalog = default_catalog()
+              uri_sinks: tuple[str, ...], reflective: tuple[dict, ...],
+              catalog: SdkCatalog) -> Iterable[ApiUse]:
     sdk_cache: dict[str, str | None] = {}
     reach_cache: dict[str, bool | None] = {}
 

@@ -50,3 +50,23 @@ def test_index_is_built_once_and_order_does_not_matter():
                                          SdkDetector()) if isinstance(x, SdkUse)]
     # the fixture's SDKs as its golden report lists them (tests/golden/china_sdks.sdks.csv)
     assert alone == after == ["jiguang_core", "jpush", "msa_oaid"]
+
+
+def test_sdks_come_from_the_knowledge_folder(tmp_path):
+    """A rulesets folder of one's own brings its own SDK catalogue: here a copy without the
+    JPush signature (with the shipped catalogue the fixture lists jpush, see above)."""
+    import shutil
+
+    import yaml
+
+    from scanner.detectors.interface import ScanContext as Ctx
+
+    folder = tmp_path / "rulesets"
+    shutil.copytree(apk_context("china_sdks").knowledge.folder, folder)
+    china = folder / "sdks" / "china.yaml"
+    doc = yaml.safe_load(china.read_text("utf-8"))
+    doc["sdks"] = [s for s in doc["sdks"] if s["id"] != "jpush"]
+    china.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    ctx = Ctx(knowledge=load_knowledge(folder), apk=apk_context("china_sdks").apk)
+    ids = [x.id for x in run_detectors(ctx, SdkDetector()) if isinstance(x, SdkUse)]
+    assert "jpush" not in ids and "msa_oaid" in ids
