@@ -17,6 +17,7 @@ from scanner.errors import UsageError
 from scanner.knowledge import Knowledge, pi_type_names, tool_info
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
+from scanner.model.policy import PolicyInfo
 from scanner.model.result import (
     ApiUse,
     AppInfo,
@@ -46,6 +47,7 @@ class ScanRequest:
     device_facts: Path | None = None
     consent_at: float | None = None
     runtime: Sequence[Path] = ()
+    policy: Sequence[Path] = ()
     first_party: Sequence[str] = ()
     command: str = "scan"
     options: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +97,11 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
 
         ctx.runtime = RuntimeLog(tuple(request.runtime), consent_at=request.consent_at)
         inputs.extend(ctx.runtime.inputs)
+    if request.policy:
+        from scanner.ingest.policy import read_policy_file
+
+        ctx.policy = [read_policy_file(p) for p in request.policy]
+        inputs.extend(d.input for d in ctx.policy if d.input is not None)
     detectors = all_detectors()
     for det in detectors:
         if ctx.apk is not None:
@@ -155,6 +162,9 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
         found = [to_jsonable(x) for x in items if isinstance(x, cls)]
         if found:
             out[name] = found
+    policy = [x for x in items if isinstance(x, PolicyInfo)]
+    if policy:
+        out["policy"] = to_jsonable(policy[-1])
     return out
 
 

@@ -40,6 +40,7 @@ COMMAND_MODULES = {
     "serve": "serve_cmd",
     "runtime": "runtime_cmd",
     "hooks": "runtime_cmd",
+    "policy": "policy_cmd",
 }
 
 

@@ -22,20 +22,24 @@ from scanner.timeparse import parse_time
 @click.option("--first-party", multiple=True, help="Domain of the app operator (repeatable).")
 @click.option("--runtime", "runtime_logs", multiple=True, type=click.Path(path_type=Path),
               help="Runtime hook log (JSON Lines from `appaudit hooks`; repeatable).")
+@click.option("--policy", multiple=True, type=click.Path(path_type=Path),
+              help="The app's privacy policy: HTML, plain text or PDF (repeatable).")
 @output_options
 def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,
          consent_at: str | None, first_party: tuple[str, ...], runtime_logs: tuple[Path, ...],
-         out: Path | None, formats: str, lang: str, fail_on: str | None) -> None:
+         policy: tuple[Path, ...], out: Path | None, formats: str, lang: str,
+         fail_on: str | None) -> None:
     """Audit an APK: manifest, permissions, code, SDKs (and traffic with --flows)."""
     fmts = parse_formats(formats)
     request = ScanRequest(
         apk=apk, flows=flows, category=category, device_facts=device_facts,
         consent_at=parse_time(consent_at) if consent_at else None,
-        first_party=first_party, runtime=runtime_logs, command="scan",
+        first_party=first_party, runtime=runtime_logs, policy=policy, command="scan",
         options={"category": category, "flows": [str(f) for f in flows],
                  "device_facts": str(device_facts) if device_facts else None,
                  "consent_at": consent_at, "first_party": list(first_party),
-                 "runtime": [str(x) for x in runtime_logs]},
+                 "runtime": [str(x) for x in runtime_logs],
+                 "policy": [str(x) for x in policy]},
     )
     result = run(request)
     finish(result, out or default_out(apk.stem), fmts, lang, fail_on)

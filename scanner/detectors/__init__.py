@@ -12,6 +12,7 @@ from scanner.detectors.code_facts import CodeFactsDetector
 from scanner.detectors.interface import Detector, ScanContext
 from scanner.detectors.manifest import ManifestDetector
 from scanner.detectors.permissions import PermissionsDetector
+from scanner.detectors.policy_text import PolicyTextDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
 from scanner.detectors.runtime import RuntimeDetector
 from scanner.detectors.sdks import SdkDetector
@@ -33,6 +34,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     PrivacyPolicyDetector,
     TrafficPiiDetector,
     RuntimeDetector,
+    PolicyTextDetector,
 ]
 
 __all__ = ["ALL_DETECTORS", "Detector", "ScanContext", "all_detectors"]

@@ -24,17 +24,19 @@ from scanner.errors import InputError
 from scanner.knowledge import Knowledge
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
+from scanner.model.policy import PolicyInfo
 from scanner.model.result import ApiUse, SdkUse, Skipped, TrafficLink, Transmission
 from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 
 if TYPE_CHECKING:
     from scanner.ingest.dex import DexIndex
+    from scanner.ingest.policy import PolicyDocument
     from scanner.ingest.runtime_log import RuntimeLog
     from scanner.ingest.traffic import TrafficEvidence
     from scanner.sdk.catalog import SdkCatalog
 
 Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped | RuntimeCall
-        | PermissionRequest | AppStart)
+        | PermissionRequest | AppStart | PolicyInfo)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class ScanContext:
     category: str | None = None
     traffic: TrafficEvidence | None = None  # scanner.ingest.traffic, when flows were given
     runtime: RuntimeLog | None = None  # scanner.ingest.runtime_log, when hook logs were given
+    policy: list[PolicyDocument] | None = None  # scanner.ingest.policy, --policy files
     options: dict[str, Any] = field(default_factory=dict)
     collected: list[Item] = field(default_factory=list)
     _dex: DexIndex | None = field(default=None, init=False, repr=False)

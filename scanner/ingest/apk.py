@@ -51,6 +51,9 @@ ANDROID_NS = "http://schemas.android.com/apk/res/android"
 MAX_APK_BYTES = 4 << 30
 ICON_MAX = 512 << 10
 COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+MAX_POLICY_DOCS = 5
+MAX_POLICY_BYTES = 4 << 20
+POLICY_SUFFIXES = (".html", ".htm", ".txt", ".xhtml", ".md")
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
 
 
@@ -175,6 +178,14 @@ class ApkReader:
         names = tuple(zf.names())
         policy_assets = tuple(n for n in names
                               if n.startswith(("assets/", "res/raw/")) and POLICY_NAME.search(n))
+        policy_docs = []
+        for n in policy_assets:
+            if len(policy_docs) >= MAX_POLICY_DOCS or not n.lower().endswith(POLICY_SUFFIXES):
+                continue
+            try:
+                policy_docs.append((n, zf.read(n, MAX_POLICY_BYTES)))
+            except InputError:  # too large or damaged: its name is still recorded
+                continue
         return ApkEvidence(
             input=InputFile("apk", str(path), digests.bytes, digests.sha256, digests.sm3),
             package=package,
@@ -194,6 +205,7 @@ class ApkReader:
             anomalies=tuple(zf.anomalies) + tuple(sign_anomalies),
             manifest_locator=Locator("manifest", file="AndroidManifest.xml"),
             privacy_policy_assets=policy_assets,
+            privacy_policy_documents=tuple(policy_docs),
             icon_png=icon,
         )
 

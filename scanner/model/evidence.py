@@ -128,5 +128,7 @@ class ApkEvidence:
     manifest_locator: Locator | None = None
     icon_png: bytes | None = field(default=None, repr=False, compare=False)
     privacy_policy_assets: tuple[str, ...] = ()
+    #: (entry name, bytes) of the policy assets that are text or HTML (a few, size-capped)
+    privacy_policy_documents: tuple[tuple[str, bytes], ...] = ()
 
     __json_omit__ = frozenset({"icon_png", "dex_files"})

@@ -1,0 +1,155 @@
+"""Privacy policy against behaviour, on policies written here for the purpose (plain text,
+HTML, PDF) and the fixture apps. Expected values follow from the policy texts below: which
+words each contains is visible in the text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+APKS = REPO / "corpus" / "apk"
+HERE = Path(__file__).resolve().parent
+
+# names the operator, contact, purposes, methods, retention and rights; declares location
+# and the device identifiers only through the generic word 设备标识符; names no SDK.
+POLICY = """示例科技有限公司隐私政策
+我们收集您的位置信息，用于向您推荐附近的新闻。收集方式为在您使用相关功能时读取。
+我们会收集设备标识符，用于安全风控。
+个人信息的保存期限为实现目的所必需的最短时间。
+您可以查阅、复制、更正、删除您的个人信息，或撤回同意。
+联系我们：privacy@example.com
+"""
+
+
+def _run(tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, [*args, "--out", str(out), "--format", "json"])
+    assert r.exit_code in (0, 1), r.output
+    doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    from scanner.report.schema import validate_result
+
+    validate_result(doc)
+    return doc
+
+
+def test_policy_against_the_code_of_a_fixture(tmp_path):
+    policy = tmp_path / "policy.txt"
+    policy.write_text(POLICY, encoding="utf-8")
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--category", "news",
+               "--policy", str(policy))
+    p = doc["policy"]
+    assert p["found"] and p["source"] == "option:policy.txt" and len(p["sha256"]) == 64
+    declared = {d["pi_type"]: d for d in p["declared_pi"]}
+    assert "precise_location" in declared and "位置信息" in declared["precise_location"]["quote"]
+    assert declared["device_id"].get("generic") is True  # only 设备标识符 covered it
+    assert "sms" not in declared and "clipboard" not in declared
+    assert all(p["elements"][e] for e in ("operator", "contact", "purpose", "method",
+                                          "retention", "rights"))
+    found = {(f["rule"], tuple(f["pi_types"])) for f in doc["findings"]
+             if f["rule"].startswith("PRIV-POL")}
+    used = {u["pi_type"] for u in doc["api_uses"] if u.get("effective", True) is not False}
+    expected_pi = {("PRIV-POL-0002", (pi,)) for pi in used - set(declared)}
+    assert {x for x in found if x[0] == "PRIV-POL-0002"} == expected_pi
+    assert ("PRIV-POL-0002", ("sms",)) in found  # the fixture reads SMS; the policy is silent
+    sdks = {s["id"] for s in doc["sdks"] if s.get("tracker", True)}
+    sdk_findings = [f for f in doc["findings"] if f["rule"] == "PRIV-POL-0003"]
+    assert len(sdk_findings) == len(sdks) > 0
+    assert not any(f["rule"] == "PRIV-POL-0004" for f in doc["findings"])
+    assert not any(f["rule"] == "PRIV-POL-0001" for f in doc["findings"])  # no capture
+
+
+def test_html_policy_naming_an_sdk_and_missing_elements(tmp_path):
+    policy = tmp_path / "policy.html"
+    policy.write_text("<html><head><style>.x{}</style><script>var IMEI=1</script></head>"
+                      "<body><h1>隐私政策</h1><p>我们接入了友盟统计 SDK，收集您的 IMEI。</p>"
+                      "</body></html>", encoding="utf-8")
+    doc = _run(tmp_path, "policy", str(policy), "--apk", str(APKS / "privacy_heavy.apk"))
+    p = doc["policy"]
+    assert {d["pi_type"] for d in p["declared_pi"]} == {"device_id"}  # script text ignored
+    missing = {f["title"]["en"] for f in doc["findings"] if f["rule"] == "PRIV-POL-0004"}
+    assert missing == {f"The privacy policy does not state {x}" for x in
+                       ("the processor's name", "contact details", "purposes", "methods",
+                        "retention period", "how users exercise their rights")}
+    named = {s["sdk"] for s in p["declared_sdks"]}
+    assert "umeng_analytics" in named
+    assert not any(f["rule"] == "PRIV-POL-0003" and "友盟" in f["title"]["zh"]
+                   for f in doc["findings"])
+
+
+def test_policy_pdf_is_read(tmp_path):
+    """A PDF printed by chromium from the text policy reads back with the same declarations."""
+    pytest.importorskip("pypdf")
+    from scanner.report.browser import find_chromium, html_to_pdf
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed")
+    body = "".join(f"<p>{line}</p>" for line in POLICY.splitlines())
+    pdf = tmp_path / "policy.pdf"
+    pdf.write_bytes(html_to_pdf(f"<html><meta charset='utf-8'><body>{body}</body></html>"
+                                .encode()))
+    doc = _run(tmp_path, "policy", str(pdf))
+    declared = {d["pi_type"] for d in doc["policy"]["declared_pi"]}
+    assert {"precise_location", "coarse_location", "device_id"} <= declared
+    assert doc["inputs"][0]["kind"] == "policy"
+    blank = tmp_path / "blank.pdf"
+    import pypdf
+
+    w = pypdf.PdfWriter()
+    w.add_blank_page(200, 200)
+    with open(blank, "wb") as fh:
+        w.write(fh)
+    r = CliRunner().invoke(cli, ["policy", str(blank), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 3 and "no readable text" in r.output
+
+
+def test_bad_policy_inputs_are_bad_input(tmp_path):
+    r = CliRunner().invoke(cli, ["policy", str(tmp_path / "none.txt"), "--out",
+                                 str(tmp_path / "o")])
+    assert r.exit_code == 3 and "no such policy file" in r.output
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 10)
+    r = CliRunner().invoke(cli, ["policy", str(bad), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 3 and "bad.pdf" in r.output
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"\xff\xfe\xfd" * 100)
+    r = CliRunner().invoke(cli, ["policy", str(binary), "--out", str(tmp_path / "o3")])
+    assert r.exit_code in (0, 3)
+
+
+def test_policy_facts_conform_to_the_fact_schema(tmp_path):
+    from scanner.engine import ScanRequest, detect
+    from scanner.knowledge import load_knowledge
+    from scanner.model.facts import Fact
+
+    policy = tmp_path / "p.txt"
+    policy.write_text("隐私政策：我们收集您的 IMEI。", encoding="utf-8")
+    kb = load_knowledge()
+    ctx, _ = detect(ScanRequest(apk=APKS / "privacy_heavy.apk", policy=(policy,)), kb)
+    facts = [x for x in ctx.collected if isinstance(x, Fact) and x.kind.startswith("policy.")]
+    assert {f.kind for f in facts} == {"policy.pi_undeclared", "policy.sdk_undeclared",
+                                       "policy.element_missing"}
+    assert [p for f in facts for p in kb.facts.fact_problems(f.kind, f.attrs)] == []
+
+
+def test_a_short_policy_stub_in_the_apk_is_not_judged(tmp_path):
+    """clean.apk ships a 3-line policy asset that links to an online version: nothing is
+    concluded from what it leaves out; the same text given with --policy is judged."""
+    doc = _run(tmp_path, "scan", str(APKS / "clean.apk"))
+    p = doc["policy"]
+    assert p["found"] and p["source"] == "apk:assets/privacy_policy.html"
+    assert p["judged"] is False and "--policy" in p["not_judged_reason"]
+    assert not [f for f in doc["findings"] if f["rule"].startswith("PRIV-POL")]
+    import zipfile
+
+    stub = tmp_path / "stub.html"
+    stub.write_bytes(zipfile.ZipFile(APKS / "clean.apk").read("assets/privacy_policy.html"))
+    doc = _run(tmp_path / "2", "scan", str(APKS / "clean.apk"), "--policy", str(stub))
+    assert doc["policy"]["judged"] is True
+    assert {f["rule"] for f in doc["findings"] if f["rule"].startswith("PRIV-POL")} == \
+        {"PRIV-POL-0004"}
