@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, capture start of every profile
@@ -99,6 +100,78 @@ def simulate_shop(rng: random.Random, n_items: int = 40, markup: float = 0.0,
     return shop
 
 
+@dataclass
+class Market:
+    """Ranked lists and deal terms per capture name, with how they were made."""
+
+    items: list[str]
+    price: dict[str, int]  # item -> price in cents (the same for every capture)
+    relevance: list[str]  # the non-personalised order
+    orders: dict[str, list[str]]  # capture -> items in the order shown
+    terms: dict[str, dict[str, dict[str, int]]]  # capture -> item -> term -> cents
+    promoted: list[str] = field(default_factory=list)  # items moved up for treated captures
+    worse_terms: dict[str, dict[str, int]] = field(default_factory=dict)  # item -> term -> +cents
+    noise: dict[str, dict[str, Any]] = field(default_factory=dict)  # capture -> what moved
+
+
+def simulate_market(rng: random.Random, n_items: int = 40, promote: int = 0,
+                    boost: float = 10.0, rank_sd: float = 0.6, p_pin: float = 0.1,
+                    price_order: bool = False, fee_share: float = 0.0,
+                    fee_delta: int = 150, term: str = "delivery_fee",
+                    p_term_noise: float = 0.08,
+                    captures: Sequence[str] = ("new", "new-control", "loyal", "loyal-control"),
+                    treated: Sequence[str] = ("loyal", "loyal-control"),
+                    prefix: str = "H", base_terms: dict[str, Sequence[int]] | None = None,
+                    noise_rng: random.Random | None = None) -> Market:
+    """A ranked list of items with prices and deal terms, as each capture sees it.
+
+    The non-personalised order is by relevance (random, or by price when
+    ``price_order``); every capture ranks by relevance position plus Gaussian noise
+    (``rank_sd`` positions: neighbours swap) and, with chance ``p_pin``, one random item
+    pinned to the top (an advert). Treated captures (the treatment and its control)
+    see the ``promote`` most expensive items moved up by ``boost`` positions and pay
+    ``fee_delta`` 分 more of ``term`` on a share ``fee_share`` of the items (for a
+    benefit such as a coupon the delta is taken off). Each capture's terms get their
+    own noise: with chance ``p_term_noise`` per item, a promotion changes one term.
+    Prices are the same in every capture.
+    """
+    noise_rng = noise_rng or rng
+    items = [f"{prefix}{i + 1:03d}" for i in range(n_items)]
+    price = {it: rng.randrange(15_000, 150_000) for it in items}
+    relevance = sorted(items, key=lambda i: price[i]) if price_order else rng.sample(items, n_items)
+    score = {it: i for i, it in enumerate(relevance)}
+    promoted = sorted(items, key=lambda i: -price[i])[:promote]
+    base_terms = base_terms or {"delivery_fee": (0, 100, 200, 300, 400, 500),
+                                "coupon": (0, 0, 300, 500, 800)}
+    terms0 = {it: {t: rng.choice(vals) for t, vals in base_terms.items()} for it in items}
+    benefit = term in ("coupon", "discount")
+    worse_items = rng.sample(items, round(n_items * fee_share)) if fee_share else []
+    market = Market(items, price, relevance, {}, {}, promoted,
+                    {it: {term: fee_delta} for it in sorted(worse_items)})
+    for cap in captures:
+        s = {it: score[it] - (boost if cap in treated and it in promoted else 0)
+             + noise_rng.gauss(0, rank_sd) for it in items}
+        moved: dict[str, Any] = {}
+        if noise_rng.random() < p_pin:
+            pin = noise_rng.choice(items)
+            s[pin] = -1e9
+            moved["pinned"] = pin
+        market.orders[cap] = sorted(items, key=lambda i: s[i])
+        terms = {}
+        for it in items:
+            t = dict(terms0[it])
+            if cap in treated and it in market.worse_terms:
+                t[term] = max(0, t[term] - fee_delta) if benefit else t[term] + fee_delta
+            if noise_rng.random() < p_term_noise:
+                which = noise_rng.choice(sorted(t))
+                t[which] = max(0, t[which] + noise_rng.choice((-200, -100, 100, 200)))
+                moved.setdefault("terms", {})[it] = which
+            terms[it] = t
+        market.terms[cap] = terms
+        market.noise[cap] = moved
+    return market
+
+
 # ------------------------------------------------------------------ responses
 
 
@@ -134,6 +207,35 @@ def _mall_pages(prices: dict[str, int], base: dict[str, int]) -> list[tuple[str,
     return out
 
 
+def _hotel_pages(m: Market, cap: str) -> list[tuple[str, dict]]:
+    order = m.orders[cap]
+    out = []
+    for page in range(0, len(order), 20):
+        hotels = [{"hotel_id": it, "name": f"酒店{it}", "price": f"¥{m.price[it] / 100:.2f}",
+                   "score": 4.0 + (int(it[1:]) % 10) / 10, "tags": ["含早"] if i % 3 else []}
+                  for i, it in enumerate(order[page:page + 20])]
+        out.append((f"/api/hotel/search?city=chengdu&checkin=2026-01-10&checkout=2026-01-11"
+                    f"&page={page // 20 + 1}&ts={int(T0) + page}",
+                    {"code": 0, "data": {"total": len(order), "hotels": hotels}}))
+    return out
+
+
+def _delivery_pages(m: Market, cap: str) -> list[tuple[str, dict]]:
+    order = m.orders[cap]
+    out = []
+    for page in range(0, len(order), 15):
+        shops = [{"shop_id": it, "name": f"店铺{it}",
+                  "delivery_fee": f"¥{m.terms[cap][it]['delivery_fee'] / 100:.1f}",
+                  "red_packet": [{"coupon_id": f"rp-{it}",
+                                  "amount": f"{m.terms[cap][it]['coupon'] / 100:.1f}元"}]
+                  if m.terms[cap][it]["coupon"] else [],
+                  "min_order_amount": 2000, "eta_minutes": 30}
+                 for it in order[page:page + 15]]
+        out.append((f"/api/shops/nearby?category=food&offset={page}",
+                    {"errno": 0, "data": {"shops": shops}}))
+    return out
+
+
 def _ride_answer(pay_cents: int, origin_cents: int) -> dict:
     coupon = max(0, origin_cents - pay_cents)
     return {"errno": 0, "data": {"origin_fare": f"¥{origin_cents / 100:.2f}",
@@ -159,8 +261,10 @@ def _flow_id(scenario: str, profile: str, i: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"appaudit-pricing/{scenario}/{profile}/{i}"))
 
 
-def write_mitm(path: Path, calls: list[Call], scenario: str, profile: str) -> None:
-    """A mitmproxy flow file of the calls (as ``mitmdump -w`` writes it)."""
+def write_mitm(path: Path, calls: list[Call], scenario: str, profile: str,
+               labels: dict[str, str] | None = None) -> None:
+    """A mitmproxy flow file of the calls (as ``mitmdump -w`` writes it); ``labels`` are
+    stored as flow metadata, as the capture addon does."""
     from mitmproxy import http, io  # noqa: TID251 (fixture generator, not the scanner)
     from mitmproxy.test import tflow  # noqa: TID251
 
@@ -183,11 +287,13 @@ def write_mitm(path: Path, calls: list[Call], scenario: str, profile: str) -> No
             f.client_conn.id = _flow_id(scenario, profile, i + 100_000)
             f.server_conn.id = _flow_id(scenario, profile, i + 200_000)
             f.timestamp_created = T0 + i
+            f.metadata.update(labels or {})
             writer.add(f)
 
 
-def write_har(path: Path, calls: list[Call], profile: str) -> None:
-    """A HAR 1.2 file of the calls."""
+def write_har(path: Path, calls: list[Call], profile: str,
+              labels: dict[str, str] | None = None) -> None:
+    """A HAR 1.2 file of the calls (``labels`` as each entry's ``_appaudit`` object)."""
     import datetime as dt
 
     entries = []
@@ -210,7 +316,8 @@ def write_har(path: Path, calls: list[Call], profile: str) -> None:
                          "bodySize": len(text.encode()),
                          "content": {"size": len(text.encode()),
                                      "mimeType": "application/json", "text": text}},
-            "cache": {}, "timings": {"send": 0, "wait": 100, "receive": 0}})
+            "cache": {}, "timings": {"send": 0, "wait": 100, "receive": 0},
+            **({"_appaudit": labels} if labels else {})})
     doc = {"log": {"version": "1.2", "creator": {"name": "appaudit-fixture", "version": "1"},
                    "entries": entries}}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -288,9 +395,74 @@ def ride_quote(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
     return captures, truth
 
 
+def _market_truth(m: Market, scenario: str, kind: str, off: dict[str, str]) -> dict:
+    return {
+        "scenario": scenario, "baseline": "new", "treatment": "loyal",
+        "controls": {"new": "new-control", "loyal": "loyal-control"},
+        "discriminating": bool(m.promoted or m.worse_terms), "kind": kind,
+        "promoted": m.promoted, "worse_terms": m.worse_terms,
+        "personalisation_off": off,
+        "prices_cents": m.price, "relevance_order": m.relevance, "orders": m.orders,
+        "terms_cents": m.terms, "noise": m.noise,
+    }
+
+
+OFF_CAPTURES = ("off-new", "off-loyal")
+
+
+def hotel_ranking(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """Hotel search: loyal sees the 10 most expensive hotels moved up 10 places; prices equal.
+
+    Two more profiles are captured with personalisation switched off (off-new,
+    off-loyal): they see the non-personalised order with noise only.
+    """
+    m = simulate_market(rng, promote=10, prefix="H", p_term_noise=0.0,
+                        captures=("new", "new-control", "loyal", "loyal-control",
+                                  *OFF_CAPTURES),
+                        noise_rng=random.Random(NOISE_SEED))
+    captures = {cap: [Call("GET", "hotel.example", p, body) for p, body in _hotel_pages(m, cap)]
+                for cap in m.orders}
+    truth = _market_truth(m, "hotel-ranking", "ranking", dict.fromkeys(OFF_CAPTURES, "honoured"))
+    return captures, truth
+
+
+def food_delivery(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """Food delivery: loyal pays 1.50 yuan more delivery fee at a third of the shops.
+
+    The off-loyal capture (personalisation switched off) still gets the loyal fees:
+    the switch is not honoured for fees.
+    """
+    m = simulate_market(rng, n_items=45, fee_share=1 / 3, fee_delta=150, prefix="S",
+                        captures=("new", "new-control", "loyal", "loyal-control",
+                                  *OFF_CAPTURES),
+                        treated=("loyal", "loyal-control", "off-loyal"),
+                        noise_rng=random.Random(NOISE_SEED))
+    captures = {cap: [Call("GET", "waimai.example", p, body)
+                      for p, body in _delivery_pages(m, cap)] for cap in m.orders}
+    truth = _market_truth(m, "food-delivery", "fees",
+                          {"off-new": "honoured", "off-loyal": "not honoured (loyal fees)"})
+    return captures, truth
+
+
+def delivery_fair(rng: random.Random) -> tuple[dict[str, list[Call]], dict]:
+    """Food delivery with the same noise as food-delivery, no discrimination anywhere."""
+    m = simulate_market(rng, n_items=45, prefix="S",
+                        captures=("new", "new-control", "loyal", "loyal-control",
+                                  *OFF_CAPTURES),
+                        noise_rng=random.Random(NOISE_SEED))
+    captures = {cap: [Call("GET", "waimai.example", p, body)
+                      for p, body in _delivery_pages(m, cap)] for cap in m.orders}
+    truth = _market_truth(m, "delivery-fair", "fair", dict.fromkeys(OFF_CAPTURES, "honoured"))
+    return captures, truth
+
+
 SCENARIOS = {"shop-discriminating": (shop_discriminating, 7),
              "shop-fair": (shop_fair, 11),
-             "ride-quote": (ride_quote, 13)}
+             "ride-quote": (ride_quote, 13),
+             "hotel-ranking": (hotel_ranking, 17),
+             "food-delivery": (food_delivery, 19),
+             "delivery-fair": (delivery_fair, 23)}
+OFF_LABELLED = {"off-new", "off-loyal"}  # captures the addon labelled personalisation=off
 
 
 def main(argv: Sequence[str]) -> int:
@@ -301,8 +473,10 @@ def main(argv: Sequence[str]) -> int:
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         for profile, calls in captures.items():
-            write_mitm(folder / f"{profile}.mitm", calls, name, profile)
-            write_har(folder / f"{profile}.har", calls, profile)
+            labels = ({"appaudit_profile": profile, "appaudit_personalisation": "off"}
+                      if profile in OFF_LABELLED else None)
+            write_mitm(folder / f"{profile}.mitm", calls, name, profile, labels)
+            write_har(folder / f"{profile}.har", calls, profile, labels)
         truth["files"] = {p: {"flows": f"{p}.mitm", "har": f"{p}.har"} for p in captures}
         (folder / "ground_truth.json").write_text(
             json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n",

@@ -9,8 +9,10 @@ Usage (see scanner/capture/README.md)::
 Contract
 --------
 * Every HTTP flow gets metadata (saved by ``-w`` with the flow): ``appaudit_profile``,
-  ``appaudit_package`` (when set), ``appaudit_device_facts`` (the parsed facts file, so the
-  capture carries the identifiers of the phone it was made with) and ``appaudit_state``
+  ``appaudit_package`` (when set), ``appaudit_personalisation`` (``on`` / ``off``, when set:
+  the app's personalised recommendation switch during the capture),
+  ``appaudit_device_facts`` (the parsed facts file, so the capture carries the
+  identifiers of the phone it was made with) and ``appaudit_state``
   (``foreground`` / ``background``).
 * The addon answers two reserved hosts itself; they never reach the network:
   ``http://appaudit.consent/`` records the consent moment (flow metadata
@@ -67,6 +69,9 @@ class AppauditCapture:
         loader.add_option("appaudit_device_facts", str, "",
                           "JSON/YAML file with the test phone's identifiers.")
         loader.add_option("appaudit_package", str, "", "Package name of the app under test.")
+        loader.add_option("appaudit_personalisation", str, "",
+                          "on|off: whether the app's personalised recommendation was switched "
+                          "off for this capture (appaudit pricing compares off profiles).")
 
     def configure(self, updated) -> None:
         """Read the device facts file when its option changes."""
@@ -80,6 +85,9 @@ class AppauditCapture:
             out["appaudit_profile"] = ctx.options.appaudit_profile
         if ctx.options.appaudit_package:
             out["appaudit_package"] = ctx.options.appaudit_package
+        pers = ctx.options.appaudit_personalisation.strip().lower()
+        if pers in ("on", "off"):
+            out["appaudit_personalisation"] = pers
         if self.facts is not None:
             out["appaudit_device_facts"] = self.facts
         return out

@@ -34,6 +34,23 @@ def print_pricing(result: ScanResult) -> None:
             f"{len(c['items_beyond_noise'])} beyond noise"
             + (f" ({c['direction']}, median {med:+.1%})" if med is not None else "")
             + f", p={p}, control noise {noise}: {verdict}")
+    for r in result.extra.get("rankings", []):
+        tau = "n/a" if r["kendall_tau"] is None else f"{r['kendall_tau']:.3f}"
+        ctau = ("n/a" if r.get("control_kendall_tau") is None
+                else f"{r['control_kendall_tau']:.3f}")
+        verdict = ("STEERING " + r["steering"] if r.get("steering") else
+                   "DIFFERS" if r["beyond_noise"] else "no finding")
+        click.echo(f"ranking   {r['treatment']} vs {r['baseline']}: {r['list']}: "
+                   f"{r['n_items']} items, tau {tau} (control {ctau}), "
+                   f"{r['n_items_beyond_noise']} moved beyond noise: {verdict}")
+    for t in result.extra.get("term_comparisons", []):
+        verdict = ("DISCRIMINATION" if t["discrimination"] else "no finding")
+        click.echo(f"term      {t['treatment']} vs {t['baseline']}: {t['term']}: "
+                   f"{t['n_items']} items, {t['n_worse']} worse / {t['n_better']} better, "
+                   f"{t['n_items_beyond_noise']} beyond noise: {verdict}")
+    for o in (result.extra.get("personalisation_off") or {}).get("comparisons", []):
+        click.echo(f"pers-off  {o['profile']} vs {o['reference']}: "
+                   + ("DIFFERS" if o["differs"] else "no difference beyond noise"))
 
 
 @click.command("pricing")
@@ -44,9 +61,14 @@ def print_pricing(result: ScanResult) -> None:
 @click.option("--control", "controls", multiple=True, metavar="NAME=FILE[,FILE]",
               help="A second capture of profile NAME, taken the same way: measures the noise "
                    "(repeatable).")
+@click.option("--personalisation-off", "personalisation_off", multiple=True, metavar="NAME",
+              help="Profile NAME was captured with personalised recommendation switched off "
+                   "(repeatable); off profiles are compared with each other. The capture "
+                   "addon's label appaudit_personalisation=off does the same.")
 @output_options
 def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
-            out: Path | None, formats: str, lang: str, fail_on: str | None) -> None:
+            personalisation_off: tuple[str, ...], out: Path | None, formats: str, lang: str,
+            fail_on: str | None) -> None:
     """Compare item prices across user profiles against the control's noise."""
     fmts = parse_formats(formats)
     profs = tuple(parse_assignment(v, "--profile") for v in profiles)
@@ -55,7 +77,9 @@ def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str
         profiles=profs, baseline=baseline, controls=ctrls,
         options={"profiles": {n: [str(f) for f in fs] for n, fs in profs},
                  "baseline": baseline,
-                 "controls": {n: [str(f) for f in fs] for n, fs in ctrls}},
+                 "controls": {n: [str(f) for f in fs] for n, fs in ctrls},
+                 "personalisation_off": list(personalisation_off)},
+        personalisation_off=tuple(personalisation_off),
     )
     result = run_pricing(request)
     print_pricing(result)

@@ -1,7 +1,8 @@
 """Pricing knowledge from rulesets/pricing/: extractors, discovery vocabulary, thresholds.
 
 Contract: :func:`load_pricing_config` reads and validates ``extractors.yaml``,
-``discovery.yaml`` and ``thresholds.yaml`` (in ``<rulesets>/pricing/``) into
+``discovery.yaml``, ``thresholds.yaml`` and (when present) ``fairness.yaml``, the
+ranked-list and deal-term vocabulary (in ``<rulesets>/pricing/``) into
 frozen dataclasses, raising :class:`scanner.errors.RulesetError` naming the
 file and key at fault. Regular expressions are compiled here, once.
 """
@@ -34,6 +35,8 @@ class Extractor:
     list_price: str | None
     unit: str
     description: str = ""
+    terms: tuple[tuple[str, str], ...] = ()  # (term id, path inside an item)
+    ranked: bool = True  # the order of ``items`` is a ranking
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,36 @@ class Thresholds:
     require_control: bool = True
     dense_noise_rate: float = 0.5
     drift_factor: float = 4.0
+    rank_min_items: int = 5
+    rbo_p: float = 0.9
+
+
+@dataclass(frozen=True)
+class Term:
+    """One kind of deal term (fee, coupon, discount, member price)."""
+
+    id: str
+    zh: str
+    en: str
+    kind: str  # cost (higher is worse for the user) | benefit (lower is worse)
+    keys: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Ranked-list discovery and deal-term vocabulary (rulesets/pricing/fairness.yaml)."""
+
+    min_list_items: int = 5
+    min_id_share: float = 0.8
+    max_lists_per_response: int = 20
+    list_params: frozenset[str] = frozenset()
+    page_params: frozenset[str] = frozenset()
+    terms: tuple[Term, ...] = ()
+
+    def term(self, term_id: str) -> Term | None:
+        """The term of that id, if defined."""
+        return next((t for t in self.terms if t.id == term_id), None)
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,7 @@ class PricingConfig:
     extractors: tuple[Extractor, ...]
     discovery: Discovery
     thresholds: Thresholds
+    fairness: Fairness = Fairness()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -98,8 +132,9 @@ def _regex(value: Any, where: str) -> re.Pattern[str]:
         raise RulesetError(f"{where}: bad regular expression: {e}") from e
 
 
-def parse_extractors(doc: Any, where: Path) -> tuple[Extractor, ...]:
-    """Validate the extractors document."""
+def parse_extractors(doc: Any, where: Path,
+                     term_ids: frozenset[str] | None = None) -> tuple[Extractor, ...]:
+    """Validate the extractors document (term ids checked against ``term_ids`` if given)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("extractors"), list):
         raise RulesetError(f"{where}: expected a mapping with an 'extractors' list")
     out = []
@@ -118,13 +153,23 @@ def parse_extractors(doc: Any, where: Path) -> tuple[Extractor, ...]:
         if unit not in UNITS:
             raise RulesetError(f"{at}: unit must be one of {', '.join(UNITS)}, not {unit!r}")
         extra = set(e) - {"id", "host", "path", "items", "item_id", "price", "list_price",
-                          "unit", "description"}
+                          "unit", "description", "terms", "ranked"}
         if extra:
             raise RulesetError(f"{at}: unknown key(s) {', '.join(sorted(extra))}")
+        terms = e.get("terms") or {}
+        if not isinstance(terms, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v for k, v in terms.items()):
+            raise RulesetError(f"{at}: terms: expected a mapping of term id to a JSON path")
+        if term_ids is not None and set(terms) - term_ids:
+            raise RulesetError(f"{at}: terms: unknown term id(s) "
+                               f"{', '.join(sorted(set(terms) - term_ids))}")
+        if not isinstance(e.get("ranked", True), bool):
+            raise RulesetError(f"{at}: ranked: expected true or false")
         out.append(Extractor(
             id=e["id"], host=_regex(e["host"], f"{at}.host"), path=_regex(e["path"], f"{at}.path"),
             items=e["items"], item_id=e["item_id"], price=e["price"],
             list_price=e.get("list_price"), unit=unit, description=str(e.get("description", "")),
+            terms=tuple(sorted(terms.items())), ranked=e.get("ranked", True),
         ))
     return tuple(out)
 
@@ -170,7 +215,54 @@ def parse_thresholds(doc: Any, where: Path) -> Thresholds:
         raise RulesetError(f"{where}: dense_noise_rate in (0, 1], drift_factor >= 1")
     if not 0 < th.bootstrap_level < 1 or th.bootstrap_resamples < 100:
         raise RulesetError(f"{where}: bootstrap_level in (0, 1), bootstrap_resamples >= 100")
+    if th.rank_min_items < 3 or not 0 < th.rbo_p < 1:
+        raise RulesetError(f"{where}: rank_min_items >= 3, rbo_p in (0, 1)")
     return th
+
+
+TERM_KINDS = ("cost", "benefit")
+
+
+def parse_fairness(doc: Any, where: Path) -> Fairness:
+    """Validate the ranked-list and deal-term vocabulary document."""
+    if not isinstance(doc, dict):
+        raise RulesetError(f"{where}: expected a mapping")
+    known = {"version", "min_list_items", "min_id_share", "max_lists_per_response",
+             "list_params", "page_params", "terms"}
+    if set(doc) - known:
+        raise RulesetError(f"{where}: unknown key(s) {', '.join(sorted(set(doc) - known))}")
+    terms_doc = doc.get("terms") or {}
+    if not isinstance(terms_doc, dict):
+        raise RulesetError(f"{where}: terms: expected a mapping of term id to its definition")
+    terms = []
+    for tid, t in terms_doc.items():
+        at = f"{where}: terms.{tid}"
+        if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", tid):
+            raise RulesetError(f"{at}: term ids are lower-case snake_case")
+        if not isinstance(t, dict) or set(t) - {"zh", "en", "kind", "keys", "exclude"}:
+            raise RulesetError(f"{at}: expected zh, en, kind, keys and optional exclude")
+        for key in ("zh", "en"):
+            if not isinstance(t.get(key), str) or not t[key]:
+                raise RulesetError(f"{at}: '{key}' is required (a string)")
+        if t.get("kind") not in TERM_KINDS:
+            raise RulesetError(f"{at}: kind must be one of {', '.join(TERM_KINDS)}")
+        exclude = _words(t, "exclude", Path(at)) if "exclude" in t else ()
+        terms.append(Term(tid, t["zh"], t["en"], t["kind"], _words(t, "keys", Path(at)),
+                          exclude))
+    min_items = doc.get("min_list_items", 5)
+    share = doc.get("min_id_share", 0.8)
+    most = doc.get("max_lists_per_response", 20)
+    if (not isinstance(min_items, int) or isinstance(min_items, bool) or min_items < 3
+            or not isinstance(share, (int, float)) or not 0 < share <= 1
+            or not isinstance(most, int) or isinstance(most, bool) or most < 1):
+        raise RulesetError(f"{where}: min_list_items >= 3, min_id_share in (0, 1], "
+                           f"max_lists_per_response >= 1")
+    return Fairness(
+        min_list_items=min_items, min_id_share=float(share), max_lists_per_response=most,
+        list_params=frozenset(_words(doc, "list_params", where)),
+        page_params=frozenset(_words(doc, "page_params", where)),
+        terms=tuple(terms),
+    )
 
 
 @functools.cache
@@ -180,8 +272,12 @@ def load_pricing_config(folder: Path | None = None) -> PricingConfig:
     ex = base / "extractors.yaml"
     di = base / "discovery.yaml"
     th = base / "thresholds.yaml"
+    fa = base / "fairness.yaml"
+    fairness = parse_fairness(read_yaml(fa), fa) if fa.is_file() else Fairness()
     return PricingConfig(
-        extractors=parse_extractors(read_yaml(ex), ex),
+        extractors=parse_extractors(read_yaml(ex), ex,
+                                    frozenset(t.id for t in fairness.terms)),
         discovery=parse_discovery(read_yaml(di), di),
         thresholds=parse_thresholds(read_yaml(th), th),
+        fairness=fairness,
     )

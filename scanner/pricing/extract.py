@@ -194,17 +194,35 @@ def endpoint_of(ex: Exchange) -> str:
     return ex.host + ex.path.split("?", 1)[0]
 
 
-def extract_prices(ex: Exchange, profile: str, config: PricingConfig) -> list[PriceObservation]:
-    """Prices of the items one response shows (declarative extractor, else discovery)."""
+def response_json(ex: Exchange) -> Any:
+    """The parsed JSON body of a successful response, or None."""
     if ex.status is not None and not 200 <= ex.status < 300:
-        return []
-    body = _json_of(ex.response_body)
-    if body is None:
-        return []
+        return None
+    return _json_of(ex.response_body)
+
+
+def extractor_for(ex: Exchange, config: PricingConfig) -> Extractor | None:
+    """The first declarative extractor whose host and path select this response."""
     path = ex.path.split("?", 1)[0]
     for extractor in config.extractors:
         if extractor.host.search(ex.host) and extractor.path.search(path):
-            return _declarative(ex, body, profile, extractor)
+            return extractor
+    return None
+
+
+def extract_prices(ex: Exchange, profile: str, config: PricingConfig,
+                   body: Any = None) -> list[PriceObservation]:
+    """Prices of the items one response shows (declarative extractor, else discovery).
+
+    ``body`` is the parsed response (:func:`response_json`) when the caller has it.
+    """
+    if body is None:
+        body = response_json(ex)
+    if body is None:
+        return []
+    extractor = extractor_for(ex, config)
+    if extractor is not None:
+        return _declarative(ex, body, profile, extractor)
     return _discover(ex, body, profile, config.discovery)
 
 

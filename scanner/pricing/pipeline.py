@@ -35,7 +35,9 @@ from scanner.model.result import ScanResult, Skipped
 from scanner.pricing.align import ItemRow, align
 from scanner.pricing.capture import Capture, open_capture
 from scanner.pricing.config import PricingConfig, load_pricing_config
-from scanner.pricing.extract import PriceObservation, extract_prices
+from scanner.pricing.extract import PriceObservation, extract_prices, response_json
+from scanner.pricing.fairness import analyse_fairness
+from scanner.pricing.lists import ListObservation, TermObservation, extract_lists, extract_terms
 from scanner.pricing.stats import Comparison, NoiseFloor, compare_all, noise_floor, rel_diff
 from scanner.rules.loader import RuleSet, load_rules
 from scanner.timeparse import now_iso
@@ -53,6 +55,7 @@ class PricingRequest:
     baseline: str | None = None
     controls: tuple[tuple[str, tuple[Path, ...]], ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    personalisation_off: tuple[str, ...] = ()  # profiles captured with personalisation off
 
 
 def control_column(profile: str) -> str:
@@ -71,6 +74,9 @@ class _Column:
     observations: int = 0
     extractors: set[str] = field(default_factory=set)
     labels: set[str] = field(default_factory=set)  # appaudit_profile set by the capture addon
+    personalisation: set[str] = field(default_factory=set)  # appaudit_personalisation labels
+    lists: int = 0
+    terms: int = 0
     first: float | None = None  # request time of the first and last exchange
     last: float | None = None
 
@@ -107,6 +113,10 @@ def _columns(request: PricingRequest) -> list[_Column]:
     for c in cols:
         if not c.files:
             raise UsageError(f"profile {c.name!r} has no capture file")
+    for p in request.personalisation_off:
+        if p not in names:
+            raise UsageError(f"--personalisation-off {p!r} is not one of the profiles "
+                             f"({', '.join(names)})")
     return cols
 
 
@@ -129,9 +139,17 @@ def _open(cols: Sequence[_Column]) -> dict[str, Capture]:
     return out
 
 
+@dataclass
+class _Observed:
+    prices: list[PriceObservation] = field(default_factory=list)
+    lists: list[ListObservation] = field(default_factory=list)
+    terms: list[TermObservation] = field(default_factory=list)
+
+
 def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: PricingConfig,
-             skipped: list[Skipped]) -> list[PriceObservation]:
-    obs: list[PriceObservation] = []
+             skipped: list[Skipped]) -> _Observed:
+    out = _Observed()
+    obs = out.prices
     for c in cols:
         for f in c.files:
             cap = captures[str(f)]
@@ -143,11 +161,23 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
                 label = (ex.marker or {}).get("appaudit_profile")
                 if isinstance(label, str) and label:
                     c.labels.add(label[:64])
+                pers = (ex.marker or {}).get("appaudit_personalisation")
+                if isinstance(pers, str) and pers:
+                    c.personalisation.add(pers.strip().lower()[:16])
                 if ex.truncated or ex.decode_error:
                     why = ex.decode_error or "body cut at the size limit"
                     skipped.append(Skipped(f"{f} flow {ex.flow_id}", f"response not read: {why}"))
                     continue
-                found = extract_prices(ex, c.name, config)
+                body = response_json(ex)
+                if body is None:
+                    continue
+                found = extract_prices(ex, c.name, config, body)
+                lists = extract_lists(ex, c.name, config, body)
+                terms = extract_terms(ex, c.name, config, body)
+                c.lists += len(lists)
+                c.terms += len(terms)
+                out.lists.extend(lists)
+                out.terms.extend(terms)
                 if found:
                     c.responses_with_prices += 1
                     c.observations += len(found)
@@ -155,10 +185,10 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
                     obs.extend(found)
             if cap.damage:  # prices from half a capture would compare unlike browsing
                 raise InputError(f"{f}: damaged capture, recapture it ({cap.damage})")
-        if not c.observations:
+        if not c.observations and not c.lists and not c.terms:
             skipped.append(Skipped(f"profile {c.name}",
                                    f"no prices found in {c.exchanges} exchange(s)"))
-    return obs
+    return out
 
 
 def _item_doc(row: ItemRow, baseline: str, treatments: Sequence[str],
@@ -219,7 +249,8 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
     captures = _open(cols)
     inputs: tuple[InputFile, ...] = tuple(c.input for c in captures.values())
     skipped: list[Skipped] = []
-    obs = _observe(cols, captures, config, skipped)
+    observed = _observe(cols, captures, config, skipped)
+    obs = observed.prices
     names = [c.name for c in cols]
     baseline = next(c.name for c in cols if c.role == "baseline")
     treatments = [c.name for c in cols if c.role == "treatment"]
@@ -231,6 +262,13 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
     comparisons = compare_all(table, baseline, treatments, noise, th)
     by_t = {c.treatment: c for c in comparisons}
     facts = [_fact(c, by_key) for c in comparisons]
+    off = _personalisation_off(request, cols)
+    price_of = {(r.host, r.item): r.prices[baseline] for r in rows
+                if r.comparable and baseline in r.prices}
+    fair = analyse_fairness([(c.name, c.profile, c.role) for c in cols], baseline, treatments,
+                            observed.lists, observed.terms, table, noise, price_of, config,
+                            off)
+    facts.extend(fair.facts)
     findings = rules.evaluate(facts, applies_to={"pricing"})
     skipped.extend(Skipped(f"item {r.key}", "profiles disagree on the price unit")
                    for r in rows if not r.comparable)
@@ -241,6 +279,10 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
                       "items": sum(1 for r in rows if c.name in r.prices),
                       "extractors": sorted(c.extractors),
                       "capture_labels": sorted(c.labels),
+                      "lists": c.lists, "terms": c.terms,
+                      "personalisation": ("off" if c.profile in off else
+                                          "on" if "on" in c.personalisation else None),
+                      "personalisation_labels": sorted(c.personalisation),
                       "time_start": c.first, "time_end": c.last,
                       "label_mismatch": bool(c.labels) and c.labels != {c.profile}}
                     for c in cols]
@@ -248,6 +290,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         "profiles": profile_docs,
         "items": [_item_doc(r, baseline, treatments, by_t, noise, config, names) for r in rows],
         "comparisons": [_cmp_doc(c) for c in comparisons],
+        **fair.sections,
         "pricing": {
             "baseline": baseline, "treatments": treatments,
             "start_spread_s": _spread(c.first for c in cols),
@@ -270,6 +313,16 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         options={k: v for k, v in request.options.items() if v not in (None, (), [], {})},
         extra=extra,
     )
+
+
+def _personalisation_off(request: PricingRequest, cols: Sequence[_Column]) -> list[str]:
+    """Profiles captured with personalisation off: named by the option, or every flow of the
+    profile's captures labelled off by the capture addon (appaudit_personalisation=off)."""
+    named = set(request.personalisation_off)
+    for c in cols:
+        if c.role != "control" and c.personalisation == {"off"}:
+            named.add(c.profile)
+    return [c.name for c in cols if c.role != "control" and c.name in named]
 
 
 def _spread(times) -> float | None:
