@@ -226,7 +226,8 @@ def analyse_fairness(columns: Sequence[tuple[str, str, str]], baseline: str,
         if c.n_items == 0:
             continue
         tcmp.append(c)
-        term_docs.append(_term_doc(c, by_key, is_off))
+        term_docs.append({**_term_doc(c, by_key, is_off),
+                          "label": {"zh": spec.zh if spec else t, "en": spec.en if spec else t}})
         facts.append(_term_fact(c, by_key, spec.zh if spec else t, spec.en if spec else t,
                                 is_off))
     beyond_t: dict[str, list[str]] = {}
@@ -241,6 +242,7 @@ def analyse_fairness(columns: Sequence[tuple[str, str, str]], baseline: str,
             "item": r.item, "term": r.term, "values": {k: _round(v) for k, v in r.values.items()},
             "key": r.key, "host": r.host, "endpoint": r.endpoint, "unit": r.unit,
             "kind": spec.kind if spec else None, "comparable": r.comparable,
+            "label": {"zh": spec.zh if spec else r.term, "en": spec.en if spec else r.term},
             "missing": [c for c in names if c not in r.values],
             "beyond_noise": beyond_t.get(r.key, []),
             "noisy_in_control": r.key in (tnoise.get(r.term).noisy_items

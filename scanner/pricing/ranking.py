@@ -187,7 +187,8 @@ def _wilcoxon_greater(d: np.ndarray) -> float:
         return float(0.5 ** len(nz))
     if np.all(nz < 0):
         return 1.0
-    return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="greater").pvalue)
+    return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="greater",
+                                    method="approx").pvalue)
 
 
 def _top_mean(order: Sequence[str], prices: Mapping[str, float], k: int) -> float | None:

@@ -170,7 +170,8 @@ def _wilcoxon(d: np.ndarray) -> float:
         return 1.0
     if np.all(nz > 0) or np.all(nz < 0):
         return float(min(1.0, 2 * 0.5 ** len(nz)))
-    return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="two-sided").pvalue)
+    return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="two-sided",
+                                    method="approx").pvalue)
 
 
 def compare_terms(term: str, kind: str, table: Mapping[str, Mapping[str, float]],

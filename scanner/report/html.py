@@ -21,7 +21,7 @@ from scanner.knowledge import read_yaml
 from scanner.paths import reports_dir
 from scanner.report.environment import environment
 from scanner.report.interface import ReportFormat
-from scanner.report.plot import pricing_plot, relative_differences
+from scanner.report.plot import pricing_plot, ranking_plot, relative_differences
 from scanner.report.view import (
     SEVERITY_ORDER,
     dalvik_class,
@@ -171,6 +171,28 @@ def render_recheck(doc: dict[str, Any], lang: str) -> str:
         notice=lambda e: notice_label(e, lang))
 
 
+MAX_RANK_PLOTS = 8
+
+
+def _rank_plots(doc: dict[str, Any], m: dict[str, str]) -> list[tuple[dict, str]]:
+    """(rankings[] entry, rank-vs-rank plot) for the first comparisons of each list."""
+    out = []
+    for r in (doc.get("rankings") or ())[:MAX_RANK_PLOTS]:
+        uri = ranking_plot(doc, r, xlabel=m["rank_axis"].format(p=r.get("baseline")),
+                           ylabel=m["rank_axis"].format(p=r.get("treatment")),
+                           noise_label=m["rank_noise_label"], price_label=m["price"])
+        if uri:
+            out.append((r, uri))
+    return out
+
+
+def _term_columns(doc: dict[str, Any]) -> list[str]:
+    """Capture columns that show a value in ``terms[]``, in profile order."""
+    seen = {c for t in doc.get("terms") or () for c in (t.get("values") or {})}
+    return [p for p in profile_names(doc) if p in seen] + sorted(
+        seen - set(profile_names(doc)))
+
+
 class HtmlFormat(ReportFormat):
     """Self-contained HTML report for people."""
 
@@ -182,7 +204,8 @@ class HtmlFormat(ReportFormat):
             return render_recheck(doc, lang).encode("utf-8")
         m = messages(lang)
         findings = sorted_findings(doc)
-        pricing = bool(doc.get("items") or doc.get("comparisons"))
+        pricing = bool(doc.get("items") or doc.get("comparisons") or doc.get("rankings")
+                       or doc.get("terms"))
         html = _template().render(
             doc=doc, lang=lang, m=m, pick=lambda v: pick(v, lang),
             pi=lambda p: pi_label(p, lang, doc), severities=SEVERITY_ORDER,
@@ -193,6 +216,8 @@ class HtmlFormat(ReportFormat):
             profiles=profile_names(doc), roles=profile_roles(doc),
             plot=pricing_plot(doc, ylabel=m["pricing_plot_ylabel"])
             if pricing else None,
+            rank_plots=_rank_plots(doc, m) if pricing else [],
+            term_cols=_term_columns(doc),
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
             notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
         )

@@ -80,3 +80,86 @@ def pricing_plot(doc: dict[str, Any], title: str = "", ylabel: str = "") -> str 
         finally:
             plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def ranking_plot(doc: dict[str, Any], ranking: dict[str, Any], xlabel: str = "",
+                 ylabel: str = "", noise_label: str = "", price_label: str = "") -> str | None:
+    """Rank-vs-rank plot of one ``rankings[]`` entry as a PNG ``data:`` URI (None: nothing).
+
+    Each item shown by both profiles is a dot at (rank for the baseline, rank for the
+    treatment), 1 = top, coloured by its price; items moved beyond the noise are ringed in
+    red. Grey crosses are the control pair's own ranks (profile vs its second capture): how
+    far identical captures scatter from the diagonal. Rendering only: the ranks are the
+    document's ``ranked_lists[].orders``.
+    """
+    lst = next((x for x in doc.get("ranked_lists") or () if x.get("list") == ranking.get("list")),
+               None)
+    if lst is None:
+        return None
+    orders = lst.get("orders") or {}
+    base, treat = orders.get(ranking.get("baseline")), orders.get(ranking.get("treatment"))
+    if not base or not treat:
+        return None
+
+    def ranks(order: list, keep: set) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for it in order:
+            if it in keep and it not in out:
+                out[it] = len(out) + 1
+        return out
+
+    common = set(base) & set(treat)
+    rb, rt = ranks(base, common), ranks(treat, common)
+    if len(rb) < 2:
+        return None
+    pair = ranking.get("control_pair") or []
+    ctrl = None
+    if len(pair) == 2 and orders.get(pair[0]) and orders.get(pair[1]):
+        cc = set(orders[pair[0]]) & set(orders[pair[1]])
+        ctrl = (ranks(orders[pair[0]], cc), ranks(orders[pair[1]], cc))
+    prices = lst.get("prices") or {}
+    beyond = set(ranking.get("items_beyond_noise") or ())
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": FONTS,
+                                "axes.unicode_minus": False}):
+        fig, ax = plt.subplots(figsize=(4.6, 4.2), dpi=110)
+        try:
+            n = max(len(rb), 2)
+            ax.plot([1, n], [1, n], color="#566573", linewidth=0.8, zorder=1)
+            if ctrl is not None:
+                keys = sorted(ctrl[0])
+                ax.scatter([ctrl[0][k] for k in keys], [ctrl[1][k] for k in keys], marker="x",
+                           s=16, color="#aab7b8", zorder=2,
+                           label=noise_label or f"{pair[1]} vs {pair[0]}")
+            keys = sorted(rb)
+            vals = [prices.get(k) for k in keys]
+            priced = [v for v in vals if _num(v)]
+            colour = ([(v if _num(v) else min(priced)) for v in vals] if priced else "#1f618d")
+            sc = ax.scatter([rb[k] for k in keys], [rt[k] for k in keys], c=colour,
+                            cmap="viridis", s=22, zorder=3)
+            hit = [k for k in keys if k in beyond]
+            if hit:
+                ax.scatter([rb[k] for k in hit], [rt[k] for k in hit], s=70,
+                           facecolors="none", edgecolors="#c0392b", linewidths=1.2, zorder=4)
+            if priced:
+                cb = fig.colorbar(sc, ax=ax, fraction=0.046, pad=0.03)
+                cb.set_label(price_label or "price", fontsize=8)
+                cb.ax.tick_params(labelsize=7)
+            ax.set_xlim(0, n + 1)
+            ax.set_ylim(n + 1, 0)  # rank 1 at the top
+            ax.set_xlabel(xlabel or f"rank for {ranking.get('baseline')}", fontsize=9)
+            ax.set_ylabel(ylabel or f"rank for {ranking.get('treatment')}", fontsize=9)
+            ax.tick_params(labelsize=8)
+            if ctrl is not None:
+                ax.legend(loc="lower left", fontsize=7, frameon=False)
+            ax.grid(linestyle=":", linewidth=0.5)
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", metadata={"Software": None})
+        finally:
+            plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -134,3 +134,22 @@ def test_single_off_profile_compares_nothing():
         profiles=(("new", (folder / "new.mitm",)), ("off-new", (folder / "off-new.mitm",))),
         controls=(("new", (folder / "new-control.mitm",)),)))
     assert res.extra["personalisation_off"] == {"profiles": ["off-new"], "comparisons": []}
+
+
+@pytest.mark.parametrize(("lang", "heading", "verdict"), [
+    ("zh", "排序与交易条件", "高价商品前移"), ("en", "Rankings and deal terms", "Pricier items moved up")])
+def test_html_report_has_rank_plots_and_term_tables(lang, heading, verdict):
+    from scanner.report.html import HtmlFormat
+
+    doc = result_document(run("hotel-ranking"))
+    html = HtmlFormat().render(doc, lang).decode("utf-8")
+    section = html[html.index('id="fairness"'):]
+    assert heading in section and verdict in section
+    # one rank-vs-rank plot per comparison of the list (loyal, off-new, off-loyal vs new;
+    # off-loyal vs off-new)
+    assert section.count('<img class="plot" src="data:image/png;base64,') == 4
+    doc = result_document(run("food-delivery"))
+    html = HtmlFormat().render(doc, lang).decode("utf-8")
+    section = html[html.index('id="fairness"'):]
+    assert ("配送费" if lang == "zh" else "Delivery fee") in section
+    assert ("仍有差异" if lang == "zh" else "Still differs") in section
