@@ -137,7 +137,8 @@ def test_single_off_profile_compares_nothing():
 
 
 @pytest.mark.parametrize(("lang", "heading", "verdict"), [
-    ("zh", "排序与交易条件", "高价商品前移"), ("en", "Rankings and deal terms", "Pricier items moved up")])
+    ("zh", "排序与交易条件", "高价商品前移"),
+    ("en", "Rankings and deal terms", "Pricier items moved up")])
 def test_html_report_has_rank_plots_and_term_tables(lang, heading, verdict):
     from scanner.report.html import HtmlFormat
 
