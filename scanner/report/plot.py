@@ -140,7 +140,7 @@ def ranking_plot(doc: dict[str, Any], ranking: dict[str, Any], xlabel: str = "",
             priced = [v for v in vals if _num(v)]
             colour = ([(v if _num(v) else min(priced)) for v in vals] if priced else "#1f618d")
             sc = ax.scatter([rb[k] for k in keys], [rt[k] for k in keys], c=colour,
-                            cmap="viridis", s=22, zorder=3)
+                            s=22, zorder=3, **({"cmap": "viridis"} if priced else {}))
             hit = [k for k in keys if k in beyond]
             if hit:
                 ax.scatter([rb[k] for k in hit], [rt[k] for k in hit], s=70,

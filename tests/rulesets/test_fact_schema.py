@@ -57,6 +57,9 @@ def test_every_emitted_fact_conforms(emitted):
 # kinds the fixture scans above do not produce, and where their conformance is checked
 NOT_IN_FIXTURE_SCANS = {
     "pricing.comparison": "test_pricing_facts_conform below",
+    "pricing.ranking": "test_fairness_facts_conform below",
+    "pricing.term": "test_fairness_facts_conform below",
+    "pricing.personalisation_off": "test_fairness_facts_conform below",
     "apk.anomaly": "tests/detectors/test_fact_conformance.py (hand-made evidence)",
     "traffic.code_link": "tests/detectors/test_fact_conformance.py (hand-made capture)",
     "code.permission_call": "not checked: no fixture app sends SMS or places calls",
@@ -85,6 +88,23 @@ def test_pricing_facts_conform():
                   ("loyal", (folder / "loyal-control.mitm",)))))
     facts = [Fact(e.fact, e.summary) for f in result.findings for e in f.evidence]
     assert facts and {f.kind for f in facts} == {"pricing.comparison"}
+    assert _problems(facts) == []
+
+
+def test_fairness_facts_conform():
+    from scanner.pricing.pipeline import PricingRequest, run_pricing
+
+    facts = []
+    for scenario in ("hotel-ranking", "food-delivery"):
+        folder = PRICING / scenario
+        result = run_pricing(PricingRequest(
+            profiles=tuple((n, (folder / f"{n}.mitm",))
+                           for n in ("new", "loyal", "off-new", "off-loyal")),
+            controls=(("new", (folder / "new-control.mitm",)),
+                      ("loyal", (folder / "loyal-control.mitm",)))))
+        facts += [Fact(e.fact, e.summary) for f in result.findings for e in f.evidence]
+    assert {f.kind for f in facts} == {"pricing.ranking", "pricing.term",
+                                       "pricing.personalisation_off"}
     assert _problems(facts) == []
 
 
