@@ -31,7 +31,12 @@ Contract (steering measurement of Hannak et al., IMC 2014, with item-level tests
   ``min_items_beyond_noise`` items are beyond noise, Kendall's tau is below the
   lowest of the control pairs' and ``displacement_p`` is below ``alpha / n_tests``;
   ``steering`` (``expensive_up`` | ``cheap_up``) is set when, in addition,
-  ``price_rank_p`` is below ``alpha / n_tests``.
+  ``steering_p`` is below ``alpha / n_tests``: twice the smaller of ``price_rank_p``
+  and ``movers_price_p``, a two-sided Mann-Whitney U test of the prices of the items
+  moved up beyond noise against those moved down beyond noise (the Spearman test misses
+  a list already ordered by price, where promoting the dearest pushes the next dearest
+  down; the movers test misses promotions past many small moves), the direction of the
+  smaller.
   ``reasons`` says which condition failed.
 
 Pure functions over ordered id lists; deterministic.
@@ -169,6 +174,8 @@ class RankComparison:
     displacement_p: float | None
     price_rank_rho: float | None
     price_rank_p: float | None
+    movers_price_p: float | None  # prices of items moved up vs down beyond noise
+    steering_p: float | None  # the smaller of the two price tests, times two
     n_priced: int
     top_k: int
     top_mean_price_baseline: float | None  # mean price of the top-k items of each list,
@@ -189,6 +196,20 @@ def _wilcoxon_greater(d: np.ndarray) -> float:
         return 1.0
     return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="greater",
                                     method="approx").pvalue)
+
+
+def _movers_test(beyond: Sequence[str], s: Mapping[str, int],
+                 prices: Mapping[str, float]) -> tuple[float | None, str | None]:
+    """Mann-Whitney U (two-sided) of the prices of the items beyond noise that moved up
+    against those that moved down; (p, expensive_up | cheap_up), or (None, None) with fewer
+    than two priced items on either side."""
+    up = [prices[k] for k in beyond if s[k] > 0 and k in prices and math.isfinite(prices[k])]
+    down = [prices[k] for k in beyond if s[k] < 0 and k in prices and math.isfinite(prices[k])]
+    if len(up) < 2 or len(down) < 2:
+        return None, None
+    res = sps.mannwhitneyu(up, down, alternative="two-sided")
+    direction = "expensive_up" if np.median(up) > np.median(down) else "cheap_up"
+    return float(res.pvalue), direction
 
 
 def _top_mean(order: Sequence[str], prices: Mapping[str, float], k: int) -> float | None:
@@ -253,8 +274,15 @@ def compare_ranking(name: str, lists: Mapping[str, Sequence[str]], baseline: str
         reasons.append("no control capture shows this list: nothing to test against")
     beyond_noise = not reasons
     steering = None
-    if beyond_noise and rho is not None and rho_p is not None and rho_p < alpha and rho != 0:
-        steering = "expensive_up" if rho > 0 else "cheap_up"
+    mover_p, mover_dir = _movers_test(beyond, s, prices)
+    tests = [(p, d) for p, d in ((rho_p, None if rho is None or rho == 0 else
+                                  ("expensive_up" if rho > 0 else "cheap_up")),
+                                 (mover_p, mover_dir)) if p is not None and d is not None]
+    steer_p = min((p for p, _ in tests), default=None)
+    if steer_p is not None:
+        steer_p = min(1.0, steer_p * 2)  # Bonferroni over the two price tests
+    if beyond_noise and steer_p is not None and steer_p < alpha:
+        steering = min(tests)[1]
     k = min(10, max(1, min(len(a), len(b)) // 2))
     return RankComparison(
         list=name, baseline=baseline, treatment=treatment, n_items=len(s),
@@ -265,7 +293,8 @@ def compare_ranking(name: str, lists: Mapping[str, Sequence[str]], baseline: str
         control_pair=pair, control_kendall_tau=noise.kendall_tau,
         control_noise=noise.noise, control_max_shift=noise.max_shift, shifts=s,
         items_beyond_noise=beyond, displacement_p=disp_p, price_rank_rho=rho,
-        price_rank_p=rho_p, n_priced=n_priced, top_k=k,
+        price_rank_p=rho_p, movers_price_p=mover_p, steering_p=steer_p, n_priced=n_priced,
+        top_k=k,
         top_mean_price_baseline=_top_mean(a, prices, k),
         top_mean_price_treatment=_top_mean(b, prices, k),
         beyond_noise=beyond_noise, steering=steering, alpha=alpha, reasons=tuple(reasons),

@@ -58,10 +58,10 @@ def test_items_missing_from_one_list_move_nobody():
     assert shifts(["a", "b", "c"], ["x", "a", "b", "c"]) == {"a": 0, "b": 0, "c": 0}
 
 
-def _lists(rng: random.Random, promote: int, n: int = 40):
+def _lists(rng: random.Random, promote: int, n: int = 40, price_order: bool = False):
     items = [f"H{i:03d}" for i in range(n)]
     price = {it: float(rng.randrange(200, 1500)) for it in items}
-    relevance = rng.sample(items, n)
+    relevance = sorted(items, key=lambda i: price[i]) if price_order else rng.sample(items, n)
     score = {it: i for i, it in enumerate(relevance)}
     top = set(sorted(items, key=lambda i: -price[i])[:promote])
     out = {}
@@ -86,6 +86,20 @@ def test_promoted_expensive_items_are_steering_and_noise_alone_is_not():
     lists, price = _lists(rng, promote=0)
     c = compare_ranking("L", lists, "new", "loyal", rank_noise("L", lists, pairs, TH), price, TH)
     assert not c.beyond_noise and c.steering is None and c.reasons
+
+
+def test_list_ordered_by_price_steering_found_by_the_movers_test():
+    # cheapest first: promoting the ten dearest 10 places pushes the next ten dearest down,
+    # so price and shift hardly correlate over all items; the items moved up beyond noise
+    # are all dearer than those moved down
+    pairs = [("new", "new-control"), ("loyal", "loyal-control")]
+    lists, price = _lists(random.Random(8), promote=10, price_order=True)
+    c = compare_ranking("L", lists, "new", "loyal", rank_noise("L", lists, pairs, TH), price, TH)
+    assert c.beyond_noise and c.steering == "expensive_up"
+    assert c.movers_price_p is not None and c.movers_price_p < 0.01
+    up = [price[k] for k in c.items_beyond_noise if c.shifts[k] > 0]
+    down = [price[k] for k in c.items_beyond_noise if c.shifts[k] < 0]
+    assert min(up) > max(down)
 
 
 def test_no_control_no_verdict():
