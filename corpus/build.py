@@ -11,7 +11,13 @@ Each app folder holds AndroidManifest.xml, smali/ (-> classes.dex), optional sma
 smali_classes3/ ... (-> classes2.dex, classes3.dex ...), optional res/ and assets/, and an
 optional native_libs.txt listing zip entry paths (``lib/<abi>/libfoo.so``, one a line, ``#``
 comments) that the build fills with a tiny deterministic ELF shared-object header for the
-ABI (no code: only the names matter to the scanner), stored uncompressed.
+ABI (no code: only the names matter to the scanner), stored uncompressed, and an optional
+payloads.txt for what packers and plugin SDKs put into an APK, one ``PATH KIND`` a line:
+``elf`` (an ELF header, for a .so outside lib/, e.g. a packer's assets/libjiagu.so),
+``noise:N`` (N deterministic pseudo-random bytes: an encrypted payload), ``dex:FOLDER`` (the
+app folder's FOLDER of smali assembled into a dex at PATH) or ``jar:FOLDER`` (the same dex
+as classes.dex inside a jar at PATH). Apps may sit one folder deeper (corpus/apps/packed/NAME
+-> corpus/apk/packed/NAME.apk).
 
 Steps per app: `smali assemble` each smali folder; `aapt package` the manifest, res/ and assets/
 against Debian's framework-res.apk; rewrite the zip with fixed timestamps and the dex files
@@ -24,6 +30,8 @@ it. Library-free: stdlib only. Raises BuildError (a RuntimeError) when a tool is
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import re
 import shutil
 import struct
@@ -85,7 +93,8 @@ def _dex_sources(app: Path) -> list[tuple[str, Path]]:
 
 
 # ABI folder -> (ELF class 1=32/2=64-bit, e_machine)
-ELF_ABIS = {"armeabi-v7a": (1, 40), "arm64-v8a": (2, 183), "x86": (1, 3), "x86_64": (2, 62)}
+ELF_ABIS = {"armeabi-v7a": (1, 40), "arm64-v8a": (2, 183), "x86": (1, 3), "x86_64": (2, 62),
+            "armeabi": (1, 40)}
 
 
 def elf_stub(abi: str) -> bytes:
@@ -118,6 +127,55 @@ def _native_libs(app: Path) -> list[tuple[str, bytes]]:
     return out
 
 
+def noise(path: str, size: int) -> bytes:
+    """``size`` pseudo-random bytes, the same for the same path (SHA-256 in counter mode)."""
+    out = bytearray()
+    n = 0
+    while len(out) < size:
+        out += hashlib.sha256(f"{path}#{n}".encode()).digest()
+        n += 1
+    return bytes(out[:size])
+
+
+def _payloads(app: Path, tmp: Path, api: int) -> list[tuple[str, bytes]]:
+    """(zip entry, bytes) for each line of the app's payloads.txt."""
+    listing = app / "payloads.txt"
+    if not listing.is_file():
+        return []
+    out = []
+    for n, line in enumerate(listing.read_text(encoding="utf-8").splitlines()):
+        spec = line.split("#", 1)[0].split()
+        if not spec:
+            continue
+        if len(spec) != 2:
+            raise BuildError(f"{app.name}: payloads.txt line {n + 1}: want PATH KIND")
+        path, kind = spec
+        if kind == "elf":
+            parts = path.split("/")
+            abi = parts[1] if parts[0] == "lib" and len(parts) > 2 else "armeabi-v7a"
+            out.append((path, elf_stub(abi if abi in ELF_ABIS else "armeabi-v7a")))
+        elif kind.startswith("noise:"):
+            out.append((path, noise(path, int(kind[6:]))))
+        elif kind.startswith(("dex:", "jar:")):
+            src = app / kind[4:]
+            if not src.is_dir():
+                raise BuildError(f"{app.name}: payloads.txt: no folder {kind[4:]!r}")
+            dex = tmp / f"payload{n}.dex"
+            _run(["smali", "assemble", "--api", str(api), "-j", "1", "-o", str(dex), str(src)])
+            data = dex.read_bytes()
+            if kind.startswith("jar:"):
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w") as jar:
+                    info = zipfile.ZipInfo("classes.dex", date_time=FIXED_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    jar.writestr(info, data, compresslevel=9)
+                data = buf.getvalue()
+            out.append((path, data))
+        else:
+            raise BuildError(f"{app.name}: payloads.txt: unknown kind {kind!r}")
+    return out
+
+
 def build_app(app: Path, out_apk: Path) -> Path:
     """Build one app folder into a signed APK at out_apk and return out_apk."""
     manifest = app / "AndroidManifest.xml"
@@ -141,7 +199,7 @@ def build_app(app: Path, out_apk: Path) -> Path:
             cmd += ["-A", str(app / "assets")]
         _run(cmd)
         unsigned = tmp / "unsigned.apk"
-        _rezip(res_apk, dexes, unsigned, _native_libs(app))
+        _rezip(res_apk, dexes, unsigned, _native_libs(app) + _payloads(app, tmp, api))
         aligned = tmp / "aligned.apk"
         _run(["zipalign", "-f", "-p", "4", str(unsigned), str(aligned)])
         signed = tmp / "signed.apk"
@@ -170,7 +228,13 @@ def _rezip(res_apk: Path, dexes: list[tuple[str, Path]], dest: Path,
 
 
 def app_names() -> list[str]:
-    return sorted(p.name for p in APPS.iterdir() if (p / "AndroidManifest.xml").is_file())
+    """Every app folder: corpus/apps/NAME, and one level deeper (packed/NAME)."""
+    names = [p.relative_to(APPS).as_posix() for p in APPS.iterdir()
+             if (p / "AndroidManifest.xml").is_file()]
+    names += [p.relative_to(APPS).as_posix() for g in APPS.iterdir() if g.is_dir()
+              and not (g / "AndroidManifest.xml").exists() for p in g.iterdir()
+              if (p / "AndroidManifest.xml").is_file()]
+    return sorted(names)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -205,7 +205,15 @@ def _app_info(ev: ApkEvidence, facts: list[Fact], category: str | None) -> AppIn
         category=category, permissions=tuple(perms), components=ev.components,
         flags=ev.flags, signers=ev.signers, application_class=ev.application_class,
         icon=_data_uri(ev.icon_png),
+        packer=_packer(facts),
     )
+
+
+def _packer(facts: list[Fact]) -> dict[str, Any] | None:
+    fact = next((f for f in facts if f.kind == "apk.packer"), None)
+    if fact is None:
+        return None
+    return {k: fact.get(k) for k in ("id", "name", "name_zh", "vendor", "evidence")}
 
 
 def _data_uri(image: bytes | None) -> str | None:

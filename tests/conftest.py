@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_APKS = REPO / "corpus" / "apk"
 FIXTURE_APPS = REPO / "corpus" / "apps"
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+# ../shared/corpus next to the checkout; APPAUDIT_SHARED_CORPUS points elsewhere (a worktree)
+SHARED_CORPUS = Path(os.environ.get("APPAUDIT_SHARED_CORPUS") or REPO.parent / "shared" / "corpus")
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

@@ -11,6 +11,7 @@ from scanner.detectors.code import CodeDetector
 from scanner.detectors.code_facts import CodeFactsDetector
 from scanner.detectors.interface import Detector, ScanContext
 from scanner.detectors.manifest import ManifestDetector
+from scanner.detectors.packer import PackerDetector
 from scanner.detectors.permissions import PermissionsDetector
 from scanner.detectors.policy_text import PolicyTextDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
@@ -28,6 +29,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     ManifestDetector,
     CategoryDetector,
     CodeDetector,
+    PackerDetector,
     SdkDetector,
     CodeFactsDetector,
     PermissionsDetector,

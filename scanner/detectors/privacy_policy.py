@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.detectors.packer import is_packed
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 
@@ -29,7 +30,10 @@ class PrivacyPolicyDetector(Detector):
             urls = sorted({s.value for s in sites if POLICY_URL.match(s.value)})[:20]
         assets = list(ev.privacy_policy_assets)
         locs = [Locator("zip", entry=a) for a in assets]
-        yield Fact("apk.privacy_policy", {
-            "present": bool(assets or urls), "assets": assets, "urls": urls,
-            "code_searched": index is not None,
-        }, tuple(locs))
+        attrs = {"present": bool(assets or urls), "assets": assets, "urls": urls,
+                 "code_searched": index is not None}
+        if is_packed(ctx):
+            # the app's own code (and its strings) is encrypted: a missing policy URL cannot
+            # be told from static analysis
+            attrs["packed"] = True
+        yield Fact("apk.privacy_policy", attrs, tuple(locs))

@@ -43,6 +43,9 @@ class AppInfo:
     signers: tuple[Signer, ...]
     application_class: str | None = None
     icon: str | None = None  # data: URI of the launcher icon, when the APK has a bitmap one
+    #: the packer (加固) whose stub the build is, {id, name, name_zh, vendor, evidence[]
+    #: {kind, value}}; None when the build is not recognised as packed
+    packer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
