@@ -27,6 +27,7 @@ from scanner.model.result import (
     Skipped,
     TrafficLink,
     Transmission,
+    evidence_strength,
 )
 from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 from scanner.model.serial import to_jsonable
@@ -183,7 +184,11 @@ def _merge_sdks(uses: Iterable[SdkUse]) -> tuple[SdkUse, ...]:
             else:
                 ev.setdefault(k, v)
         merged[u.id] = replace(prev, evidence=ev, version=prev.version or u.version)
-    return tuple(sorted(merged.values(), key=lambda s: s.id))
+    out = []
+    for s in sorted(merged.values(), key=lambda s: s.id):
+        kinds, confidence = evidence_strength(s.evidence)
+        out.append(replace(s, evidence_kinds=kinds, confidence=confidence))
+    return tuple(out)
 
 
 def _app_info(ev: ApkEvidence, facts: list[Fact], category: str | None) -> AppInfo:

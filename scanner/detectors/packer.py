@@ -83,6 +83,8 @@ class PackerDetector(Detector):
                 locators.append(Locator("zip", entry=value))
         yield Fact("apk.packer", info, tuple(locators))
         p = best.packer
-        yield Skipped("code", f"packed with {p.name} ({p.name_zh}): the app's own code is "
-                              "encrypted in the APK and decrypted at run time; code results "
+        yield Skipped("code", f"应用已加固（{p.name_zh}）：自身代码加密存放、运行时才解密，"
+                              "代码结论只覆盖壳代码和未加密代码 / "
+                              f"packed with {p.name}: the app's own code "
+                              "is encrypted in the APK and decrypted at run time; code results "
                               "cover the packer's stub and unencrypted code only")

@@ -54,6 +54,8 @@ COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider
 MAX_POLICY_DOCS = 5
 MAX_POLICY_BYTES = 4 << 20
 POLICY_SUFFIXES = (".html", ".htm", ".txt", ".xhtml", ".md")
+MAX_META_DATA = 2000  # <meta-data> elements kept per manifest
+MAX_META_VALUE = 256  # characters of a meta-data value kept
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
 
 
@@ -206,6 +208,7 @@ class ApkReader:
             manifest_locator=Locator("manifest", file="AndroidManifest.xml"),
             privacy_policy_assets=policy_assets,
             privacy_policy_documents=tuple(policy_docs),
+            meta_data=self._meta_data(app_el),
             icon_png=icon,
         )
 
@@ -260,6 +263,27 @@ class ApkReader:
         if data.startswith(b"\x89PNG") or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
             return data
         return None
+
+    @staticmethod
+    def _meta_data(app_el) -> tuple[tuple[str, str | None], ...]:
+        """(name, value) of every <meta-data> under <application> and its components."""
+        if app_el is None:
+            return ()
+        out = []
+        for el in app_el.iter():
+            if _local(el) != "meta-data":
+                continue
+            name = _attr(el, "name")
+            if not name:
+                continue
+            value = _attr(el, "value")
+            if value is None:
+                value = _attr(el, "resource")
+            out.append((name[:MAX_META_VALUE],
+                        value[:MAX_META_VALUE] if value is not None else None))
+            if len(out) >= MAX_META_DATA:
+                break
+        return tuple(out)
 
     @staticmethod
     def _flags(app_el, target_sdk: int) -> Flags:

@@ -130,5 +130,8 @@ class ApkEvidence:
     privacy_policy_assets: tuple[str, ...] = ()
     #: (entry name, bytes) of the policy assets that are text or HTML (a few, size-capped)
     privacy_policy_documents: tuple[tuple[str, bytes], ...] = ()
+    #: <meta-data> of the application and its components: (android:name, android:value or
+    #: android:resource, None when neither), in manifest order, bounded (see ingest.apk)
+    meta_data: tuple[tuple[str, str | None], ...] = ()
 
     __json_omit__ = frozenset({"icon_png", "dex_files"})

@@ -77,6 +77,30 @@ class SdkUse:
     country: str | None = None
     version: str | None = None
     tracker: bool = True  # False for development libraries (support libraries, okhttp...)
+    #: which kinds of evidence support the SDK (see :data:`EVIDENCE_KINDS`) and how strongly:
+    #: high (code, native library or traffic), medium (declared in the manifest or shipped
+    #: files only), low (only a leftover host string in the code)
+    evidence_kinds: tuple[str, ...] = ()
+    confidence: str | None = None
+
+
+#: SdkUse evidence key -> evidence kind, strongest first
+EVIDENCE_KINDS = {
+    "packages": "code", "native_libs": "native_lib", "hosts": "traffic",
+    "manifest_components": "manifest_component", "meta_data": "meta_data",
+    "permissions": "permission", "files": "file", "code_hosts": "code_string_host",
+}
+_HIGH = frozenset({"code", "native_lib", "traffic"})
+
+
+def evidence_strength(evidence: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """(evidence kinds, confidence) of an SDK's evidence map."""
+    kinds = tuple(k for key, k in EVIDENCE_KINDS.items() if evidence.get(key))
+    if not kinds:
+        return (), None
+    if _HIGH & set(kinds):
+        return kinds, "high"
+    return kinds, "low" if kinds == ("code_string_host",) else "medium"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ TX_COLS = ["time", "flow", "host", "url", "method", "pi_type", "encoding", "wher
            "source"]
 SDK_COLS = ["id", "name", "name_zh", "vendor", "country", "version", "categories", "packages",
             "hosts", "pi_types_read", "n_api_uses", "pi_types_sent", "n_transmissions",
-            "native_libs"]
+            "native_libs", "evidence_kinds", "confidence", "manifest_components", "meta_data",
+            "permissions", "files", "code_hosts"]
 INPUT_COLS = ["kind", "path", "bytes", "sha256", "sm3"]
 COMPARISON_COLS = ["baseline", "treatment", "n_items", "n_higher", "n_lower", "median_rel_diff",
                    "max_rel_diff", "p_value", "ci_low", "ci_high", "control_noise", "direction",

@@ -37,12 +37,17 @@ _HOST = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 # a native library file name as Android installs it from lib/<abi>/ (no folder part)
 _NATIVE = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_.+\-]*\.so")
+# a manifest <meta-data> name, or a prefix of one ending in "*" (BaiduMobAd_*)
+_META = re.compile(r"[A-Za-z0-9_.\-]+\*?")
+# a permission name, or a suffix of one starting with "." (<package>.permission.JPUSH_MESSAGE)
+_PERMISSION = re.compile(r"\.?[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 MAX_NATIVE_NAME = 255  # NAME_MAX: longer names cannot be installed
 
 _ENTRY_KEYS = {
     "id", "name", "name_zh", "vendor", "country", "categories", "code_signature",
     "code_regex", "network_signature", "network_regex", "native_signature", "native_regex",
     "version_hint", "exodus_id", "source", "tracker", "website",
+    "component_regex", "meta_data", "permission_signature", "file_signature",
 }
 _FILE_KEYS = {"version", "precedence", "source", "sdks", "generated"}
 
@@ -127,6 +132,19 @@ def parse_entry(entry: Any, where: str, precedence: int, file: str) -> SdkSignat
         if not _NATIVE.fullmatch(n) or len(n) > MAX_NATIVE_NAME:
             raise _fail(where, f"native_signature {n!r} must be a file name ending in '.so'")
     native_rx = _regexes(entry.get("native_regex"), where, "native_regex")
+    _regexes(entry.get("component_regex"), where, "component_regex")
+    for m in _str_list(entry.get("meta_data"), where, "meta_data"):
+        if not _META.fullmatch(m):
+            raise _fail(where, f"meta_data {m!r} must be a meta-data name, or a prefix ending "
+                               "in '*'")
+    for p in _str_list(entry.get("permission_signature"), where, "permission_signature"):
+        if not _PERMISSION.fullmatch(p):
+            raise _fail(where, f"permission_signature {p!r} must be a permission name, or a "
+                               "suffix starting with '.'")
+    for f in _str_list(entry.get("file_signature"), where, "file_signature"):
+        if f.startswith("/") or ".." in f.split("/") or f.startswith(("lib/", "res/")):
+            raise _fail(where, f"file_signature {f!r} must be a zip path (prefix) outside "
+                               "lib/ and res/")
     if not (prefixes or hosts or code_rx or host_rx or natives or native_rx):
         raise _fail(where, "entry has no code or network signature, nor a native one")
     country = _opt_str(entry, "country", where)
@@ -195,6 +213,10 @@ def _build(entry: dict[str, Any], precedence: int, file: str) -> SdkSignature:
         host_regexes=_tuple(entry.get("network_regex")),
         native_names=_tuple(entry.get("native_signature")),
         native_regexes=_tuple(entry.get("native_regex")),
+        component_regexes=_tuple(entry.get("component_regex")),
+        meta_data=_tuple(entry.get("meta_data")),
+        permissions=_tuple(entry.get("permission_signature")),
+        files=_tuple(entry.get("file_signature")),
         version_hint=tuple(sorted(hint.items())),
         source=source,
         source_url=str(source_url) if source_url else None,

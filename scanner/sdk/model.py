@@ -35,6 +35,13 @@ class SdkSignature:
     host_regexes: tuple[str, ...] = ()
     native_names: tuple[str, ...] = ()
     native_regexes: tuple[str, ...] = ()
+    #: evidence beyond class names (obfuscated and shrunk builds keep these): regexes over the
+    #: manifest's component class names, <meta-data> names (a trailing "*" is a prefix),
+    #: permission names (a leading "." is a suffix) and zip path prefixes (assets, config)
+    component_regexes: tuple[str, ...] = ()
+    meta_data: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
     version_hint: tuple[tuple[str, str], ...] = ()
     source: str = ""
     source_url: str | None = None

@@ -40,6 +40,9 @@ def test_legu_build_is_recognised_partial_and_claims_no_absence(tmp_path):
     assert any("Tencent Legu" in s["reason"] for s in doc["skipped"])
     rules = {f["rule"] for f in doc["findings"]}
     assert "PRIV-CODE-0007" in rules
+    # the packer's own libraries (listed as "SDKs" by some catalogues) are app.packer only
+    stub = {"lib/armeabi/libshella-2.9.0.2.so", "lib/armeabi/libshellx-2.9.0.2.so"}
+    assert not any(set(s["evidence"].get("native_libs", ())) & stub for s in doc["sdks"])
     assert not rules & ABSENCE_RULES
     # no permission is declared unused: visible use is true, anything else cannot be told
     assert all(p["used"] is not False for p in doc["app"]["permissions"])
