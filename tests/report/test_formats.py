@@ -147,7 +147,10 @@ def test_csv_tables():
                      "vendor": "Umeng", "country": "", "version": "",
                      "categories": "analytics", "packages": "com.umeng.analytics",
                      "hosts": "alog.umeng.com", "pi_types_read": "device_id", "n_api_uses": "1",
-                     "pi_types_sent": "device_id", "n_transmissions": "1", "native_libs": ""}]
+                     "pi_types_sent": "device_id", "n_transmissions": "1", "native_libs": "",
+                     # evidence beyond class names: none in this hand-made document
+                     "evidence_kinds": "", "confidence": "", "manifest_components": "",
+                     "meta_data": "", "permissions": "", "files": "", "code_hosts": ""}]
     tx = _csv_rows(files, "transmissions.csv")
     assert tx[0]["host"] == "alog.umeng.com" and tx[0]["before_consent"] == "True"
 
