@@ -211,6 +211,9 @@ def _app_info(ev: ApkEvidence, facts: list[Fact], category: str | None) -> AppIn
         flags=ev.flags, signers=ev.signers, application_class=ev.application_class,
         icon=_data_uri(ev.icon_png),
         packer=_packer(facts),
+        payloads=ev.payloads,
+        dynamic_loading=tuple(next((f.get("calls") for f in facts
+                                    if f.kind == "code.dynamic_loading"), None) or ()),
     )
 
 

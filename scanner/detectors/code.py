@@ -63,6 +63,12 @@ class CodeDetector(Detector):
         yield from _permission_calls(index, reach, ctx.knowledge.apis, ctx.sdk_catalog)
 
 
+def is_payload(dex: str) -> bool:
+    """Whether a dex is a payload (``assets/x.jar!classes.dex``), not a root classes*.dex: its
+    code runs only through a class loader, so reachability from the manifest cannot be told."""
+    return "/" in dex or "!" in dex
+
+
 def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
                       catalog: SdkCatalog) -> Iterable[Fact]:
     """``code.permission_call`` facts: calls that need a dangerous permission but read no
@@ -81,7 +87,8 @@ def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo,
         sig = catalog.sdk_for_class(cls)
         yield Fact("code.permission_call", {
             "api": api, "permissions": list(info.permissions), "caller": caller,
-            "sdk": sig.id if sig else None, "reachable": reach.is_reachable(caller),
+            "sdk": sig.id if sig else None,
+            "reachable": None if is_payload(dex) else reach.is_reachable(caller),
         }, (Locator("code", dex=dex, **{"class": cls}, method=method, offset=offset, api=api,
                     sdk=sig.id if sig else None),))
 
@@ -107,7 +114,8 @@ def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
             access: str, reflective_: bool = False) -> ApiUse:
         caller = f"{cls}->{method}"
         return ApiUse(api=api, pi_type=info.pi_type, caller=caller, sdk=sdk_of(cls),
-                      reachable=reachable(caller), reflective=reflective_, dex=dex,
+                      reachable=None if is_payload(dex) else reachable(caller),
+                      reflective=reflective_, dex=dex,
                       offset=offset, access=access, permissions=info.permissions)
 
     invokes = {a.key: a for a in apis if a.access == "invoke"}

@@ -15,7 +15,7 @@ import bisect
 from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.knowledge.packers import PackerMatch, load_packers, match_packers
+from scanner.knowledge.packers import PackerMatch, load_loaders, load_packers, match_packers
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import Skipped
@@ -24,6 +24,15 @@ from scanner.model.result import Skipped
 def is_packed(ctx: ScanContext) -> bool:
     """Whether an earlier detector found the build packed."""
     return next(ctx.facts("apk.packer"), None) is not None
+
+
+def code_incomplete(ctx: ScanContext) -> bool:
+    """Whether part of the app's code is hidden from static analysis: a packed build, or a
+    code payload that could not be analysed (encrypted, over a bound, unreadable). Absence
+    (no policy URL, permission unused, only an SDK uses it) cannot then be told."""
+    if is_packed(ctx):
+        return True
+    return ctx.apk is not None and any(p.status in UNANALYSED for p in ctx.apk.payloads)
 
 
 def _class_finder(index):
@@ -52,8 +61,19 @@ def packer_info(m: PackerMatch) -> dict:
             "evidence": [{"kind": k, "value": v} for k, v in m.evidence]}
 
 
+#: payload states whose code was not analysed (the result is then partial)
+UNANALYSED = {
+    "encrypted": "加密，无法分析 / encrypted, not analysed",
+    "too_large": "超出大小上限，未读取 / over the size bound, not read",
+    "unreadable": "无法读取 / unreadable",
+    "skipped": "超出数量上限，未读取 / over the count bound, not read",
+}
+
+
 class PackerDetector(Detector):
-    """Yields an ``apk.packer`` fact and a :class:`Skipped` record for a packed build."""
+    """Yields an ``apk.packer`` fact and a :class:`Skipped` record for a packed build, a
+    ``code.dynamic_loading`` fact for calls that load code at run time, and a
+    :class:`Skipped` record for each code payload that could not be analysed."""
 
     name = "packer"
 
@@ -62,6 +82,16 @@ class PackerDetector(Detector):
         if ev is None:
             return
         index = ctx.dex_index
+        yield from self._packer(ctx, ev, index)
+        for p in ev.payloads:
+            if p.status in UNANALYSED:
+                bits = f" ({p.entropy} bits/byte)" if p.entropy is not None else ""
+                yield Skipped("payload", f"{p.path}: {UNANALYSED[p.status]}{bits}")
+        if index is not None:
+            yield from _dynamic_loading(index, load_loaders(ctx.knowledge.folder))
+
+    @staticmethod
+    def _packer(ctx: ScanContext, ev, index) -> Iterable[Item]:
         matches = match_packers(ev.entry_names, ev.application_class, _class_finder(index),
                                 load_packers(ctx.knowledge.folder))
         if not matches:
@@ -88,3 +118,19 @@ class PackerDetector(Detector):
                               f"packed with {p.name}: the app's own code "
                               "is encrypted in the APK and decrypted at run time; code results "
                               "cover the packer's stub and unencrypted code only")
+
+
+MAX_LOADING_SITES = 50
+
+
+def _dynamic_loading(index, loaders: tuple[str, ...]) -> Iterable[Item]:
+    """One ``code.dynamic_loading`` fact listing the call sites of the loader APIs."""
+    sites = sorted(index.find_calls(set(loaders)), key=lambda s: (s.dex, s.offset))
+    if not sites:
+        return
+    calls = [{"api": s.callee, "caller": f"{s.caller_class}->{s.caller_method}",
+              "dex": s.dex, "offset": s.offset} for s in sites[:MAX_LOADING_SITES]]
+    yield Fact("code.dynamic_loading", {"calls": calls, "count": len(sites)},
+               tuple(Locator("code", dex=c["dex"], **{"class": c["caller"].split("->")[0]},
+                             method=c["caller"].split("->", 1)[1], offset=c["offset"],
+                             api=c["api"]) for c in calls[:20]))

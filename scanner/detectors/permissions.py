@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.detectors.packer import is_packed
+from scanner.detectors.packer import code_incomplete
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse
@@ -51,9 +51,9 @@ class PermissionsDetector(Detector):
         if ev is None:
             return
         code_done = ctx.dex_index is not None
-        # packed build: the app's own code is not visible, so a permission with no visible use
-        # is "cannot tell" (None), never "unused", and no SDK is its "only" user
-        packed = is_packed(ctx)
+        # packed build or encrypted payload: part of the code is not visible, so a permission
+        # with no visible use is "cannot tell" (None), never "unused", and no SDK its "only" user
+        packed = code_incomplete(ctx)
         assessable = ctx.knowledge.assessable_permissions
         uses = list(ctx.of_type(ApiUse))
         by_perm: dict[str, list[ApiUse]] = defaultdict(list)
@@ -88,7 +88,7 @@ class PermissionsDetector(Detector):
                 "used": used, "used_by_sdks": sdks, "sdk_only": sdk_only,
                 "dead_code_only": bool(needing) and not live,
                 "assessable": p.name in assessable,
-                "target_sdk": ev.target_sdk, **({"packed": True} if packed else {}),
+                "target_sdk": ev.target_sdk, **({"code_incomplete": True} if packed else {}),
             }, (Locator("manifest", file="AndroidManifest.xml", element="uses-permission",
                         name=p.name),) + tuple(api_locator(u) for u in live[:20]))
         missing: dict[tuple[str, str], list[ApiUse]] = defaultdict(list)

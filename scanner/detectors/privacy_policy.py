@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.detectors.packer import is_packed
+from scanner.detectors.packer import code_incomplete
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 
@@ -32,8 +32,8 @@ class PrivacyPolicyDetector(Detector):
         locs = [Locator("zip", entry=a) for a in assets]
         attrs = {"present": bool(assets or urls), "assets": assets, "urls": urls,
                  "code_searched": index is not None}
-        if is_packed(ctx):
-            # the app's own code (and its strings) is encrypted: a missing policy URL cannot
-            # be told from static analysis
-            attrs["packed"] = True
+        if code_incomplete(ctx):
+            # part of the code (and its strings) is encrypted: a missing policy URL cannot be
+            # told from static analysis
+            attrs["code_incomplete"] = True
         yield Fact("apk.privacy_policy", attrs, tuple(locs))

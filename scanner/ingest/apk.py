@@ -20,6 +20,7 @@ from lxml import etree
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
 from scanner.ingest.arsc import ResourceTable, ResourceTableError
+from scanner.ingest.payloads import find_payloads
 from scanner.ingest.safezip import (
     MAX_ARSC,
     MAX_DEX,
@@ -176,8 +177,15 @@ class ApkReader:
                 raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
             dex_files.append(DexFile(name=name, size=len(raw), data=raw))
 
-        signers, sign_anomalies = self._signers(data, zf)
         names = tuple(zf.names())
+        payloads, payload_dex = find_payloads(zf, list(names))
+        for d in payload_dex:
+            total += d.size
+            if total > MAX_TOTAL_DEX:
+                raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
+            dex_files.append(d)
+
+        signers, sign_anomalies = self._signers(data, zf)
         policy_assets = tuple(n for n in names
                               if n.startswith(("assets/", "res/raw/")) and POLICY_NAME.search(n))
         policy_docs = []
@@ -209,6 +217,7 @@ class ApkReader:
             privacy_policy_assets=policy_assets,
             privacy_policy_documents=tuple(policy_docs),
             meta_data=self._meta_data(app_el),
+            payloads=tuple(payloads),
             icon_png=icon,
         )
 

@@ -117,6 +117,27 @@ def parse_packers(doc: object, where: str = "packers.yaml") -> tuple[PackerSigna
     return tuple(out)
 
 
+_LOADER = re.compile(r"L[^;\s]+;->[^(\s]+\([^)\s]*\)\S+")
+
+
+def parse_loaders(doc: object, where: str = "packers.yaml") -> tuple[str, ...]:
+    """The ``loaders`` list: Dalvik descriptors of calls that load code at run time."""
+    value = doc.get("loaders") if isinstance(doc, dict) else None
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and _LOADER.fullmatch(v)
+                                              for v in value):
+        raise RulesetError(f"{where}: loaders must be a list of Dalvik method descriptors")
+    return tuple(value)
+
+
+@functools.cache
+def load_loaders(folder: Path | None = None) -> tuple[str, ...]:
+    """The dynamic-loading APIs of a rulesets folder (rulesets/packers.yaml ``loaders``)."""
+    folder = Path(folder) if folder else rulesets_dir()
+    return parse_loaders(read_yaml(folder / "packers.yaml"), "packers.yaml")
+
+
 @functools.cache
 def load_packers(folder: Path | None = None) -> tuple[PackerSignature, ...]:
     """The packer signatures of a rulesets folder (rulesets/packers.yaml)."""

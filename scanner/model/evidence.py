@@ -106,6 +106,25 @@ class DexFile:
 
 
 @dataclass(frozen=True)
+class Payload:
+    """A code payload inside the APK besides classes*.dex (scanner.ingest.payloads).
+
+    ``kind``: dex, jar, apk or zip (by name or content); ``status``: indexed (its dex files,
+    named in ``dex``, are analysed like classes*.dex), encrypted (unreadable, high byte
+    ``entropy``), not_code, no_code (an archive without classes*.dex), unreadable,
+    too_large or skipped (over a bound, not read).
+    """
+
+    path: str
+    size: int
+    kind: str
+    status: str
+    dex: tuple[str, ...] = ()
+    entropy: float | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class ApkEvidence:
     """Everything read from one APK container and its manifest."""
 
@@ -133,5 +152,7 @@ class ApkEvidence:
     #: <meta-data> of the application and its components: (android:name, android:value or
     #: android:resource, None when neither), in manifest order, bounded (see ingest.apk)
     meta_data: tuple[tuple[str, str | None], ...] = ()
+    #: dex/jar payloads besides classes*.dex (their readable dex files are in dex_files too)
+    payloads: tuple[Payload, ...] = ()
 
     __json_omit__ = frozenset({"icon_png", "dex_files"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.model.evidence import Component, Flags, InputFile, Permission, Signer
+from scanner.model.evidence import Component, Flags, InputFile, Payload, Permission, Signer
 from scanner.model.findings import Finding
 
 SCHEMA_VERSION = "1.0"
@@ -46,6 +46,10 @@ class AppInfo:
     #: the packer (加固) whose stub the build is, {id, name, name_zh, vendor, evidence[]
     #: {kind, value}}; None when the build is not recognised as packed
     packer: dict[str, Any] | None = None
+    #: code payloads besides classes*.dex (assets/ dex and jar files, packer payloads)
+    payloads: tuple[Payload, ...] = ()
+    #: call sites that load code at run time ({api, caller, dex, offset}; at most 50)
+    dynamic_loading: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -131,8 +131,9 @@ def _targets(lookup: Callable[[str], list[int]], descriptors: Iterable[str]) -> 
 
 
 def _dex_order(name: str) -> tuple[int, str]:
-    """Android's load order: classes.dex, classes2.dex, ... then anything else."""
-    m = re.fullmatch(r"classes(\d*)\.dex", name.rsplit("/", 1)[-1])
+    """Android's load order: classes.dex, classes2.dex, ... at the APK's root, then anything
+    else (payloads such as ``assets/plugin/classes.dex`` or ``assets/x.jar!classes.dex``)."""
+    m = re.fullmatch(r"classes(\d*)\.dex", name)
     if m:
         return (int(m.group(1) or 1), name)
     return (1 << 30, name)
