@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     apks = sorted({r["file"] for r in rows})
     report = []
     native_report: list[tuple[str, str, str | None, list[str]]] = []
+    weaker: list[tuple[str, str, str, tuple[str, ...], bool]] = []
     failures = []
     found_n = total_n = 0
     for apk in apks:
@@ -196,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         seconds = time.perf_counter() - t0
         sdks = {s.id: s for s in result.sdks}
+        weaker.extend((apk, s.id, s.confidence, s.evidence_kinds, s.tracker)
+                      for s in result.sdks if s.confidence in ("medium", "low"))
         for apk_, lib in natives:
             label = NATIVE.get(lib)
             if apk_ != apk or label == PACKER:
@@ -240,6 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     for apk, lib, label, owners in native_report:
         print(f"| {apk.split('__')[1]} | {lib} | {label} | {', '.join(owners) or '**no**'} |")
     native_ok = sum(bool(o) for *_, o in native_report)
+    print()
+    print("SDKs without code or native evidence (declared in the manifest/files, or only a host "
+          "string):")
+    print()
+    print("| build | SDK | confidence | evidence kinds | tracker |")
+    print("|---|---|---|---|---|")
+    for apk, sid, conf, kinds, tracker in weaker:
+        print(f"| {apk.split('__')[1]} | {sid} | {conf} | {', '.join(kinds)} | {tracker} |")
     print()
     print(f"native libraries attributed: {native_ok}/{len(native_report)}")
     print(f"families found: {found_n}/{total_n} ({100 * found_n / max(total_n, 1):.1f} %); "

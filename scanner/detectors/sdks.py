@@ -15,7 +15,7 @@ from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import SdkUse, evidence_strength
 from scanner.sdk.catalog import default_catalog
-from scanner.sdk.declared import declared_evidence, string_hosts
+from scanner.sdk.declared import declared_evidence, resolve_shared, string_hosts
 
 
 def sdk_matches(index, catalog=None, sample: int = 20) -> list:
@@ -48,6 +48,7 @@ class SdkDetector(Detector):
                                                               ev.declared_permissions]
             other = declared_evidence(catalog, (c.name for c in ev.components if c.name),
                                       ev.meta_data, permissions, ev.entry_names)
+        resolve_shared(other, set(code) | set(native))
         if index is not None:
             urls = (s.value for s in index.find_strings(prefixes=("http://", "https://")))
             for sid, kinds in string_hosts(catalog, urls).items():

@@ -92,8 +92,11 @@ def declared_evidence(catalog: SdkCatalog, components: Iterable[str],
     for name, value in meta_data:
         hits = list(idx.meta_exact.get(name, ()))
         hits += [sdk for prefix, sdk in idx.meta_prefix if name.startswith(prefix)]
+        # a key several SDKs share (one AMap key for map and location) only corroborates:
+        # see resolve_shared
+        kind = "meta_data" if len(hits) == 1 else "shared_meta_data"
         for sdk in hits:
-            _add(out, sdk, "meta_data", name if value is None else f"{name}={value}")
+            _add(out, sdk, kind, name if value is None else f"{name}={value}")
     for perm in permissions:
         hits = list(idx.perm_exact.get(perm, ()))
         hits += [sdk for suffix, sdk in idx.perm_suffix if perm.endswith(suffix)]
@@ -107,6 +110,31 @@ def declared_evidence(catalog: SdkCatalog, components: Iterable[str],
                 if path.startswith(prefix):
                     _add(out, sdk, "files", path)
     return out
+
+
+def resolve_shared(evidence: dict[str, dict[str, list[str]]], found: set[str]) -> None:
+    """Turn ``shared_meta_data`` into ``meta_data`` evidence, in place: a key several SDKs
+    share goes to those of them supported by other evidence (``found``: ids with code or
+    native evidence; or other declared evidence); when none of them is, to all of them (the
+    key is then their only trace)."""
+    support = {sid: sid in found or any(v for k, v in kinds.items() if k != "shared_meta_data")
+               for sid, kinds in evidence.items()}
+    sharers: dict[str, set[str]] = {}
+    for sid, kinds in evidence.items():
+        for v in kinds.get("shared_meta_data", ()):
+            sharers.setdefault(v, set()).add(sid)
+    for sid, kinds in list(evidence.items()):
+        for v in kinds.pop("shared_meta_data", ()):
+            if support[sid] or not any(support[s] for s in sharers[v]):
+                _add_value(kinds, "meta_data", v)
+        if not any(kinds.values()):
+            del evidence[sid]
+
+
+def _add_value(kinds: dict[str, list[str]], kind: str, value: str) -> None:
+    values = kinds.setdefault(kind, [])
+    if value not in values and len(values) < MAX_VALUES:
+        values.append(value)
 
 
 def url_host(value: str) -> str | None:

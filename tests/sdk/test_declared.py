@@ -18,7 +18,7 @@ from scanner.cli import cli
 from scanner.errors import RulesetError
 from scanner.model.result import evidence_strength
 from scanner.sdk.catalog import default_catalog
-from scanner.sdk.declared import declared_evidence, string_hosts, url_host
+from scanner.sdk.declared import declared_evidence, resolve_shared, string_hosts, url_host
 from scanner.sdk.loader import parse_entry
 from tests.conftest import FIXTURE_APKS, FIXTURE_APPS
 
@@ -39,9 +39,21 @@ def test_manifest_meta_data_permissions_and_files():
     assert got["wechat_opensdk"] == {"manifest_components": ["com.example.wxapi.WXEntryActivity"]}
     assert got["umeng_analytics"] == {"meta_data": ["UMENG_APPKEY=k1"]}
     assert got["baidu_mtj"] == {"meta_data": ["BaiduMobAd_STAT_ID=s"]}  # a "BaiduMobAd_*" prefix
-    assert got["amap_maps"]["meta_data"] == ["com.amap.api.v2.apikey"]
+    # one key for AMap's map and location SDKs: only corroborating (see resolve_shared)
+    assert got["amap_maps"] == {"shared_meta_data": ["com.amap.api.v2.apikey"]}
+    assert got["amap_location"] == {"shared_meta_data": ["com.amap.api.v2.apikey"]}
     assert got["mob_sharesdk"] == {"files": ["assets/ShareSDK.xml"]}
     assert not any("MY_KEY" in str(v) or "MainActivity" in str(v) for v in got.values())
+
+
+def test_shared_key_goes_to_the_sdk_with_other_evidence_else_to_all():
+    key = "com.baidu.lbsapi.API_KEY=k"
+    ev = {"baidu_location": {"shared_meta_data": [key]}, "baidu_map": {"shared_meta_data": [key]}}
+    resolve_shared(ev, found={"baidu_location"})  # location SDK code present, no map code
+    assert ev == {"baidu_location": {"meta_data": [key]}}
+    ev = {"baidu_location": {"shared_meta_data": [key]}, "baidu_map": {"shared_meta_data": [key]}}
+    resolve_shared(ev, found=set())  # the key is the only trace: both keep it
+    assert ev == {"baidu_location": {"meta_data": [key]}, "baidu_map": {"meta_data": [key]}}
 
 
 def test_string_hosts_only_curated_vendor_endpoints():
