@@ -235,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         found = ", ".join(f["id"] for f in e["found"]) or "**missing**"
         kinds = "; ".join(", ".join(f["kinds"]) for f in e["found"])
         conf = ", ".join(str(f["confidence"]) for f in e["found"])
-        print(f"| {e['apk'].split('__')[1]} | {e['family']} | {', '.join(e['prefixes'])} | "
+        shown = ", ".join(e["prefixes"][:3])
+        if len(e["prefixes"]) > 3:
+            shown += f", … (+{len(e['prefixes']) - 3})"
+        print(f"| {e['apk'].split('__')[1]} | {e['family']} | {shown} | "
               f"{found} | {kinds} | {conf} |")
     print()
     print("| build | native library | family | attributed to |")

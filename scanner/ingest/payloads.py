@@ -11,8 +11,8 @@ reads each candidate entry (a ``.dex`` outside the root, or a ``.jar``/``.apk``/
 - anything else: not readable code; with high byte entropy it is reported as encrypted.
 
 Bounds: at most :data:`MAX_PAYLOADS` candidates, each under the container's per-entry cap,
-all payload dex bytes together under :data:`MAX_PAYLOAD_DEX`; what is over a bound is
-reported (status ``too_large`` / ``skipped``), never read.
+all payload bytes read together (dex or not) under :data:`MAX_PAYLOAD_DEX`; what is over a
+bound is reported (status ``too_large`` / ``skipped``), never read.
 """
 
 from __future__ import annotations
@@ -76,12 +76,13 @@ def find_payloads(zf: SafeZip, names: list[str]) -> tuple[list[Payload], list[De
             payloads.append(Payload(name, size, kind, "too_large"))
             continue
         try:
-            data = zf.read(name, MAX_DEX)
+            # the remaining budget caps what is inflated, whatever the entry declares
+            data = zf.read(name, min(MAX_DEX, MAX_PAYLOAD_DEX - total))
         except InputError as e:
             payloads.append(Payload(name, size, kind, "unreadable", detail=str(e)[:200]))
             continue
+        total += len(data)
         if data.startswith(b"dex\n"):
-            total += len(data)
             dexes.append(DexFile(name=name, size=len(data), data=data))
             payloads.append(Payload(name, size, "dex", "indexed", dex=(name,)))
         elif data.startswith(b"PK\x03\x04"):
