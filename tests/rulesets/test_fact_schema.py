@@ -42,6 +42,9 @@ def emitted() -> list[Fact]:
                                 flows=(TRAFFIC / "session.mitm",),
                                 device_facts=TRAFFIC / "device-facts.json"))
     requests.append(ScanRequest(flows=(TRAFFIC / "session.har",)))  # patterns, no facts
+    # a packed build (apk.packer) and a plugin SDK loaded at run time (code.dynamic_loading)
+    requests.append(ScanRequest(apk=APKS / "packed" / "legu.apk"))
+    requests.append(ScanRequest(apk=APKS / "sdk_evidence" / "plugin.apk"))
     out: list[Fact] = []
     for req in requests:
         ctx, _ = detect(req, kb)
