@@ -3,8 +3,9 @@
 ``tables(doc, lang)`` returns name → DataFrame in a fixed order: findings, evidence
 (one row per evidence locator), api_uses, transmissions, sdks (joined with the API
 uses and transmissions attributed to each SDK), inputs, and for pricing results
-items and comparisons. Rows are sorted deterministically; lists are joined with
-``;``; bilingual texts are given in ``lang``. Empty sections still get their header.
+items and comparisons, plus rankings, terms and term_comparisons when the result has
+them. Rows are sorted deterministically; lists are joined with ``;``; bilingual texts
+are given in ``lang``. Empty sections still get their header.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ INPUT_COLS = ["kind", "path", "bytes", "sha256", "sm3"]
 COMPARISON_COLS = ["baseline", "treatment", "n_items", "n_higher", "n_lower", "median_rel_diff",
                    "max_rel_diff", "p_value", "ci_low", "ci_high", "control_noise", "direction",
                    "discrimination"]
+RANKING_COLS = ["list", "baseline", "treatment", "n_items", "kendall_tau", "rbo",
+                "control_kendall_tau", "control_noise", "n_items_beyond_noise",
+                "displacement_p", "price_rank_rho", "price_rank_p", "movers_price_p", "steering",
+                "beyond_noise", "personalisation_off", "items_beyond_noise"]
+TERM_COMPARISON_COLS = ["term", "kind", "baseline", "treatment", "n_items", "n_worse",
+                        "n_better", "median_diff_beyond_noise", "p_value", "excess_p",
+                        "control_noise", "direction", "discrimination", "personalisation_off",
+                        "items_beyond_noise"]
 
 
 def _join(value: Any) -> Any:
@@ -84,4 +93,17 @@ def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
                  for it in sorted(doc.get("items") or (), key=lambda it: it["item"])]
         out["items"] = _frame(items, ["item", *profiles])
         out["comparisons"] = _frame(list(doc.get("comparisons") or ()), COMPARISON_COLS)
+    if doc.get("rankings"):
+        out["rankings"] = _frame(list(doc["rankings"]), RANKING_COLS)
+    if doc.get("terms"):
+        cols = sorted({c for t in doc["terms"] for c in (t.get("values") or {})},
+                      key=lambda c: (c not in profile_names(doc), profile_names(doc).index(c)
+                                     if c in profile_names(doc) else 0, c))
+        rows = [{"item": t["item"], "term": t["term"], "kind": t.get("kind"),
+                 **{c: (t.get("values") or {}).get(c) for c in cols},
+                 "beyond_noise": t.get("beyond_noise")}
+                for t in sorted(doc["terms"], key=lambda t: (t["term"], t["item"]))]
+        out["terms"] = _frame(rows, ["item", "term", "kind", *cols, "beyond_noise"])
+        out["term_comparisons"] = _frame(list(doc.get("term_comparisons") or ()),
+                                         TERM_COMPARISON_COLS)
     return out

@@ -154,3 +154,23 @@ def test_html_report_has_rank_plots_and_term_tables(lang, heading, verdict):
     section = html[html.index('id="fairness"'):]
     assert ("配送费" if lang == "zh" else "Delivery fee") in section
     assert ("仍有差异" if lang == "zh" else "Still differs") in section
+
+
+def test_csv_has_rankings_terms_and_term_comparisons():
+    import csv
+    import io
+
+    from scanner.report import get_format
+
+    files = get_format("csv").render(result_document(run("food-delivery")), "en")
+    assert {"rankings.csv", "terms.csv", "term_comparisons.csv"} <= set(files)
+
+    def rows(name):
+        return list(csv.DictReader(io.StringIO(files[name].decode("utf-8-sig"))))
+
+    comps = {(r["treatment"], r["term"]): r for r in rows("term_comparisons.csv")}
+    assert comps[("loyal", "delivery_fee")]["discrimination"] == "True"
+    terms = rows("terms.csv")
+    assert len(terms) == len(result_document(run("food-delivery"))["terms"])
+    assert {"item", "term", "new", "loyal", "new-control"} <= set(terms[0])
+    assert rows("rankings.csv")[0]["list"].startswith("waimai.example/api/shops/nearby")
