@@ -153,9 +153,14 @@ def para(d: Any, text: str = "", bold: bool = False, size: float | None = None,
 def labelled(d: Any, label: str, text: str) -> Any:
     """``label：text`` with the label in bold."""
     p = d.add_paragraph()
-    p.add_run(f"{label}：").bold = True
+    p.add_run(f"{label}{_colon(label)}").bold = True
     p.add_run(text)
     return p
+
+
+def _colon(label: str) -> str:
+    """A full-width colon after a Chinese label, ": " after an English one."""
+    return "：" if any("\u4e00" <= ch <= "\u9fff" for ch in label) else ": "
 
 
 def _shade(cell: Any, fill: str = "E7E9EB") -> None:
@@ -351,7 +356,7 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
         if pick(f.get("description"), lang):
             para(d, pick(f.get("description"), lang))
         p = d.add_paragraph()
-        p.add_run(f"{m['legal_basis']}：").bold = True
+        p.add_run(f"{m['legal_basis']}{_colon(m['legal_basis'])}").bold = True
         for lb in f.get("legal_basis") or ():
             line = f"{pick(lb.get('instrument'), lang)} {pick(lb.get('article'), lang)}"
             if pick(lb.get("summary"), lang) and lb.get("cite") not in cited:
@@ -400,7 +405,8 @@ def render_recheck_report(doc: dict[str, Any], lang: str) -> bytes:
                                               new=new.get("version_name") or "?"),
          size=12, center=True)
     ok = dd["verdict"] == "rectified"
-    para(d, f"{m['recheck_verdict']}：{pick(dd['verdict_text'], lang)}", bold=True, size=16,
+    para(d, f"{m['recheck_verdict']}{_colon(m['recheck_verdict'])}"
+            f"{pick(dd['verdict_text'], lang)}", bold=True, size=16,
          center=True, color="1E8449" if ok else "C0392B")
     para(d, m["recheck_verdict_rule"].format(threshold=_sev(m, dd["threshold"])), size=9)
     counts = [len(dd["fixed"]), len(dd["remaining"]), len(dd["new"])]

@@ -71,6 +71,7 @@ def test_english_and_deterministic():
     text = _text(docx.Document(io.BytesIO(en)))
     assert "Rectification list" in text and "Illegal collection of personal information" in text
     assert "整改清单" not in text
+    assert "Remediation: " in text and "Remediation：" not in text
 
 
 def test_report_command_writes_docx(tmp_path):
