@@ -15,8 +15,10 @@ from scanner.detectors import all_detectors
 from scanner.detectors.interface import Item, ScanContext
 from scanner.errors import UsageError
 from scanner.knowledge import Knowledge, pi_type_names, tool_info
+from scanner.limits import MAX_FINDINGS_PER_RULE
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
+from scanner.model.findings import Finding
 from scanner.model.policy import PolicyInfo
 from scanner.model.result import (
     ApiUse,
@@ -126,12 +128,12 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         applies.add("traffic")
     if ctx.runtime is not None:
         applies.add("runtime")
-    findings = rules.evaluate(facts, applies_to=applies or None)
+    findings, capped = cap_findings(rules.evaluate(facts, applies_to=applies or None))
     api_uses = tuple(sorted((x for x in items if isinstance(x, ApiUse)),
                             key=lambda u: (u.dex, u.offset, u.api, u.caller)))
     sdks = _merge_sdks(x for x in items if isinstance(x, SdkUse))
     transmissions = tuple(x for x in items if isinstance(x, Transmission))
-    skipped = tuple(x for x in items if isinstance(x, Skipped))
+    skipped = tuple(x for x in items if isinstance(x, Skipped)) + capped
     app = _app_info(ctx.apk, facts, request.category) if ctx.apk else None
     return ScanResult(
         tool=tool_info(ctx.knowledge),
@@ -167,6 +169,24 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
     if policy:
         out["policy"] = to_jsonable(policy[-1])
     return out
+
+
+def cap_findings(findings: list[Finding], limit: int = MAX_FINDINGS_PER_RULE
+                 ) -> tuple[list[Finding], tuple[Skipped, ...]]:
+    """At most ``limit`` findings per rule (in the evaluation's order, most severe first);
+    one ``Skipped`` item per rule that had more, naming the limit. 50,000 exported
+    components would otherwise give 50,000 findings of one rule and a 200 MB result."""
+    counts: dict[str, int] = {}
+    kept = []
+    for f in findings:
+        n = counts.get(f.rule, 0) + 1
+        counts[f.rule] = n
+        if n <= limit:
+            kept.append(f)
+    capped = tuple(Skipped(f"rule {rule}", f"{n - limit} more findings not listed (limit "
+                                           f"{limit} per rule, MAX_FINDINGS_PER_RULE)")
+                   for rule, n in sorted(counts.items()) if n > limit)
+    return kept, capped
 
 
 def _merge_sdks(uses: Iterable[SdkUse]) -> tuple[SdkUse, ...]:

@@ -18,6 +18,12 @@ only its matches are kept) and yields, after the stream ends:
 * :class:`Skipped` items for damaged files and for request bodies that could not be decoded
   or were cut at the size limit (responses are not analysed, so their damage is not).
 
+Bounds (:mod:`scanner.limits`): a transmission stores the request URL cut to
+``MAX_STORED_URL`` characters (its ``where``/``key`` and the bounded excerpt locate the
+value; the whole URL is never copied into every match), and at most
+``MAX_MATCHES_PER_REQUEST`` matches are listed per request, the rest counted in a
+``Skipped`` item, so a request with N parameters costs O(N), not O(N²).
+
 Consent: ``ctx.traffic.consent_at`` (``--consent-at``) or the first consent marker the
 capture addon wrote (a request to ``http://appaudit.consent/``, or flow metadata
 ``appaudit_consent_at`` from its console command); ``before_consent`` is None when neither
@@ -35,6 +41,7 @@ by that SDK's code (``ApiUse`` items with the same ``sdk`` and ``pi_type``), a
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +51,7 @@ from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.traffic_party import PartyResolver, code_domains, package_domain
 from scanner.errors import InputError
 from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
+from scanner.limits import MAX_MATCHES_PER_REQUEST, MAX_STORED_URL
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, CallSite, SdkUse, Skipped, TrafficLink, Transmission
@@ -76,6 +84,22 @@ def _split_caller(caller: str) -> tuple[str, str]:
     """``Lcom/a/B;->m()V`` → (``Lcom/a/B;``, ``m()V``)."""
     cls, sep, meth = caller.partition("->")
     return (cls, meth) if sep else (caller, "")
+
+
+def short_url(url: str, limit: int = MAX_STORED_URL) -> str:
+    """The URL, cut to ``limit`` characters with a trailing "…" when longer."""
+    return url if len(url) <= limit else url[:limit - 1] + "…"
+
+
+def _finite_time(v: object) -> float | None:
+    """A capture label's time as a finite float (NaN, inf and huge numbers are ignored)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _marker_kind(ex: Exchange, cfg: TrafficConfig) -> str | None:
@@ -132,9 +156,8 @@ class _Labels:
             d = package_domain(pkg)
             if d:
                 self.resolver.add_first_party(d)
-        if self.consent_at is None and isinstance(meta.get("appaudit_consent_at"),
-                                                  (int, float)):
-            self.consent_at = float(meta["appaudit_consent_at"])
+        if self.consent_at is None:
+            self.consent_at = _finite_time(meta.get("appaudit_consent_at"))
         if kind is not None:
             if kind == "consent" and self.consent_at is None:
                 self.consent_at = ex.time
@@ -201,6 +224,32 @@ class _BodyDamage:
                                     "be decoded or were cut at the size limit")
 
 
+class _MatchCap:
+    """Requests with more than ``MAX_MATCHES_PER_REQUEST`` matches: the rest not listed."""
+
+    def __init__(self, max_listed: int) -> None:
+        self.max_listed = max_listed
+        self.listed: list[Skipped] = []
+        self.count = 0
+
+    def cap(self, ex: Exchange, matches: list) -> list:
+        if len(matches) <= MAX_MATCHES_PER_REQUEST:
+            return matches
+        self.count += 1
+        if len(self.listed) < self.max_listed:
+            self.listed.append(Skipped(
+                f"{ex.source} flow {ex.flow_id} matches",
+                f"{len(matches) - MAX_MATCHES_PER_REQUEST} more PI matches in this request not "
+                f"listed (limit {MAX_MATCHES_PER_REQUEST} per request, MAX_MATCHES_PER_REQUEST)"))
+        return matches[:MAX_MATCHES_PER_REQUEST]
+
+    def items(self) -> Iterator[Skipped]:
+        yield from self.listed
+        if self.count > len(self.listed):
+            yield Skipped("matches", f"{self.count - len(self.listed)} more requests had more "
+                                     f"than {MAX_MATCHES_PER_REQUEST} PI matches")
+
+
 def _party_resolver(ctx: ScanContext, tr: TrafficEvidence,
                     skipped: list[Skipped]) -> PartyResolver:
     """First-party domains: ``--first-party``, the APK's package and its own classes' URLs
@@ -248,6 +297,7 @@ class TrafficPiiDetector(Detector):
         rows: list[_Row | None] = []
         sends = _Sends()
         damage = _BodyDamage(cfg.max_listed_body_errors)
+        capped = _MatchCap(cfg.max_listed_body_errors)
         sdk_hosts: dict[str, set[str]] = defaultdict(set)
         sdk_sigs: dict[str, SdkSignature] = {}
         reported: set[tuple] = set()
@@ -259,8 +309,8 @@ class TrafficPiiDetector(Detector):
             if sdk is not None:
                 sdk_hosts[sdk.id].add(ex.host)
                 sdk_sigs[sdk.id] = sdk
-            matches = scan_exchange(ex, matcher)
-            url = ex.url if matches else ""
+            matches = capped.cap(ex, scan_exchange(ex, matcher))
+            url = short_url(ex.url) if matches else ""
             seen_types: set[str] = set()
             for m in matches:
                 if m.pi_type not in seen_types and ex.time is not None:
@@ -287,6 +337,7 @@ class TrafficPiiDetector(Detector):
             yield Skipped(path, msg)
         yield from damage.items()
         yield from skipped
+        yield from capped.items()
 
     @staticmethod
     def _emit(rows: list[_Row | None], consent: float | None,

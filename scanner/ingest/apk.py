@@ -17,9 +17,11 @@ from pathlib import Path
 from loguru import logger as _loguru
 from lxml import etree
 
+from scanner import limits
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
 from scanner.ingest.arsc import ResourceTable, ResourceTableError
+from scanner.ingest.axml import check_axml
 from scanner.ingest.payloads import find_payloads
 from scanner.ingest.safezip import (
     MAX_ARSC,
@@ -49,7 +51,7 @@ from androguard.core.apk import APK  # noqa: E402
 from androguard.core.axml import AXMLPrinter  # noqa: E402
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
-MAX_APK_BYTES = 4 << 30
+MAX_APK_BYTES = limits.MAX_APK_BYTES
 ICON_MAX = 512 << 10
 COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 MAX_POLICY_DOCS = 5
@@ -223,6 +225,7 @@ class ApkReader:
 
     @staticmethod
     def _parse_manifest(raw: bytes, label: str):
+        check_axml(raw, label)  # depth and element count, before androguard recurses
         try:
             printer = AXMLPrinter(raw)
             ok = printer.is_valid()

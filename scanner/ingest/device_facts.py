@@ -17,15 +17,24 @@ seeds using the product's PI type ids. Accepted keys (case-insensitive, aliases 
 Values may be strings, numbers or lists of them. Unknown keys are ignored but listed in
 ``unknown_keys``. A file that cannot be parsed, or whose top level is not a mapping,
 raises :class:`InputError`.
+
+Limits (:mod:`scanner.limits`), each refused with an :class:`InputError` naming it: the
+file's size (``MAX_FACTS_BYTES``), the number of known values (``MAX_FACT_SEEDS``, also
+for facts stored in a capture's labels), one value's length (``MAX_SEED_CHARS``), numbers
+of more than ``MAX_NUMBER_CHARS`` characters, YAML aliases and deep nesting
+(:mod:`scanner.safeyaml`), and coordinates that are not finite numbers within
+[-90, 90] / [-180, 180].
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError
+from scanner.limits import MAX_FACT_SEEDS, MAX_FACTS_BYTES, MAX_NUMBER_CHARS, MAX_SEED_CHARS
 from scanner.model.device import DeviceFacts
 
 __all__ = ["DeviceFacts", "facts_from_mapping", "load_device_facts"]
@@ -47,70 +56,130 @@ _ALIASES = {
 }
 
 
-def _scalars(v: Any) -> list[str]:
+class _Seeds:
+    """Known values collected with the count and length limits applied."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.items: dict[tuple[str, str], None] = {}
+        self.visited = 0
+
+    def add(self, pi: str, v: Any, depth: int = 0) -> None:
+        self.visited += 1
+        if self.visited > 4 * MAX_FACT_SEEDS or depth > 8:
+            raise InputError(f"{self.label}: device facts hold more than {MAX_FACT_SEEDS} "
+                             "values or nest too deeply (limit MAX_FACT_SEEDS)")
+        if v is None or isinstance(v, bool):
+            return
+        if isinstance(v, (list, tuple)):
+            for x in v:
+                self.add(pi, x, depth + 1)
+            return
+        if isinstance(v, dict):
+            for x in v.values():
+                self.add(pi, x, depth + 1)
+            return
+        if isinstance(v, float) and not math.isfinite(v):
+            return
+        text = str(v).strip()
+        if not text:
+            return
+        if len(text) > MAX_SEED_CHARS:
+            raise InputError(f"{self.label}: a {pi} value of {len(text)} characters, over the "
+                             f"limit of {MAX_SEED_CHARS} (MAX_SEED_CHARS)")
+        self.items[(pi, text)] = None
+        if len(self.items) > MAX_FACT_SEEDS:
+            raise InputError(f"{self.label}: device facts hold more than {MAX_FACT_SEEDS} "
+                             "known values (limit MAX_FACT_SEEDS)")
+
+
+def _coordinate(v: Any, axis: str, label: str) -> float | None:
+    """A finite latitude/longitude in range; None when absent; InputError when not a
+    usable coordinate (NaN, infinite, out of range)."""
     if v is None or isinstance(v, bool):
-        return []
-    if isinstance(v, (list, tuple)):
-        return [s for x in v for s in _scalars(x)]
-    if isinstance(v, dict):
-        return [s for x in v.values() for s in _scalars(x)]
-    text = str(v).strip()
-    return [text] if text else []
-
-
-def _float(v: Any) -> float | None:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
         return None
+    if isinstance(v, str) and len(v) > MAX_NUMBER_CHARS:
+        raise InputError(f"{label}: {axis} is not a coordinate ({len(v)} characters)")
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    bound = 90.0 if axis == "latitude" else 180.0
+    if not math.isfinite(f) or abs(f) > bound:
+        raise InputError(f"{label}: {axis} {str(v)[:40]} is not a finite number within "
+                         f"±{bound:g}")
+    return f
 
 
 def facts_from_mapping(doc: dict[str, Any], path: str | None = None) -> DeviceFacts:
     """Build :class:`DeviceFacts` from an already parsed mapping."""
-    seeds: list[tuple[str, str]] = []
+    label = path or "device facts"
+    seeds = _Seeds(label)
     unknown: list[str] = []
     location = None
     lat = lon = None
     for key, val in doc.items():
         k = str(key).strip().lower().replace("-", "_")
         if k in ("location", "gps", "precise_location") and isinstance(val, dict):
-            lat = _float(val.get("lat", val.get("latitude")))
-            lon = _float(val.get("lon", val.get("lng", val.get("longitude"))))
+            lat = _coordinate(val.get("lat", val.get("latitude")), "latitude", label)
+            lon = _coordinate(val.get("lon", val.get("lng", val.get("longitude"))),
+                              "longitude", label)
             continue
         if k in ("lat", "latitude"):
-            lat = _float(val)
+            lat = _coordinate(val, "latitude", label)
             continue
         if k in ("lon", "lng", "longitude"):
-            lon = _float(val)
+            lon = _coordinate(val, "longitude", label)
             continue
         pi = _ALIASES.get(k)
         if pi is None:
-            unknown.append(str(key))
+            if len(unknown) < 100:
+                unknown.append(str(key)[:100])
             continue
-        seeds.extend((pi, s) for s in _scalars(val))
+        seeds.add(pi, val)
     if lat is not None and lon is not None:
         location = (lat, lon)
-    dedup = tuple(dict.fromkeys(seeds))
-    return DeviceFacts(dedup, location, tuple(unknown), path)
+    return DeviceFacts(tuple(seeds.items), location, tuple(unknown), path)
+
+
+def _number_text(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters (limit {MAX_NUMBER_CHARS})")
+    return text
 
 
 def load_device_facts(path: Path) -> DeviceFacts:
     """Read a device facts file (JSON or YAML, told apart by content)."""
     try:
+        if not path.is_file():
+            raise InputError(f"{path}: device facts must be a regular file")
+        size = path.stat().st_size
+        if size > MAX_FACTS_BYTES:
+            raise InputError(f"{path}: device facts of {size} bytes, over the limit of "
+                             f"{MAX_FACTS_BYTES} (MAX_FACTS_BYTES)")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read device facts ({e})") from e
     doc: Any
     try:
-        doc = json.loads(text)
+        # numbers kept as their text: an IMEI written as a number keeps its digits, and a
+        # 5,000-digit number or 1e999 is refused instead of converted
+        doc = json.loads(text, parse_int=_number_text, parse_float=_number_text,
+                         parse_constant=_number_text)
     except json.JSONDecodeError:
         import yaml
 
+        from scanner.safeyaml import YamlLimitError, load
+
         try:
-            doc = yaml.safe_load(text)
+            doc = load(text)
         except yaml.YAMLError as e:
             first = str(e).splitlines()[0] if str(e) else "parse error"
             raise InputError(f"{path}: device facts are neither JSON nor YAML ({first})") from e
+        except YamlLimitError as e:
+            raise InputError(f"{path}: device facts {e}") from e
+    except (ValueError, RecursionError) as e:
+        raise InputError(f"{path}: device facts are not usable JSON ({str(e)[:120]})") from e
     if not isinstance(doc, dict):
         raise InputError(f"{path}: device facts must be a mapping of names to values")
     return facts_from_mapping(doc, str(path))

@@ -14,6 +14,12 @@ Contract
   the reverse order they were applied) and leftover chunked transfer coding, never producing
   more than ``limit`` bytes (decompression bombs are cut, the exchange is marked
   ``truncated``); a body that cannot be decoded is kept raw with ``decode_error`` set.
+  Decoding is streamed: zlib and zstd stop at ``limit + 1`` output bytes, brotli (whose
+  binding cannot cap its output) is fed ``_BR_STEP`` compressed bytes at a time, so one
+  step yields at most a few tens of MiB however hostile the stream.
+* A :class:`DecodeBudget` shared by the bodies of one capture file caps the decoded bytes
+  of the whole file (``MAX_DECODED_PER_FILE``): past it, encoded bodies are kept raw with
+  ``decode_error`` naming the limit, so 2,000 small brotli bombs cost as much as a few.
 """
 
 from __future__ import annotations
@@ -22,10 +28,29 @@ import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from scanner.limits import BODY_LIMIT, MAX_DECODED_PER_FILE
 from scanner.model.traffic import Exchange
 
-BODY_LIMIT = 8 * 1024 * 1024  # decoded bytes kept per body
-_BR_STEP = 64  # compressed bytes fed to brotli per step (its output cannot be capped)
+# compressed bytes fed to brotli per step (its output cannot be capped): one byte of a
+# brotli stream inflates to at most one meta-block (16 MiB), in practice 8 MiB for zeros
+_BR_STEP = 4
+
+
+class DecodeBudget:
+    """Decoded bytes left for the bodies of one capture file (``MAX_DECODED_PER_FILE``)."""
+
+    def __init__(self, total: int = MAX_DECODED_PER_FILE) -> None:
+        self.left = total
+        self.total = total
+
+
+# bytes a decoder produced beyond what it returned (brotli overshoots its limit by up to
+# _BR_STEP meta-blocks); read and reset by decode_body to charge the budget the real work
+_overshoot = [0]
+
+
+def _charge(produced: int) -> None:
+    _overshoot[0] += produced
 
 
 class BodyError(Exception):
@@ -71,9 +96,11 @@ def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
             parts.append(chunk)
             size += len(chunk)
             if size > limit:
+                _charge(size)
                 return b"".join(parts)[:limit], True
     except brotli.error as e:
         raise BodyError(f"br: {e}") from e
+    _charge(size)
     return b"".join(parts), False
 
 
@@ -121,8 +148,10 @@ def dechunk(data: bytes) -> bytes | None:
 
 
 def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
-                limit: int = BODY_LIMIT) -> tuple[bytes, bool, str | None]:
-    """(decoded body, truncated, error) for a body sent with ``headers``."""
+                limit: int = BODY_LIMIT, budget: DecodeBudget | None = None
+                ) -> tuple[bytes, bool, str | None]:
+    """(decoded body, truncated, error) for a body sent with ``headers``; ``budget`` is the
+    capture file's decoded-bytes budget (see module contract)."""
     if not raw:
         return b"", False, None
     hmap = {k.lower(): v for k, v in headers}
@@ -140,10 +169,17 @@ def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
         fn = _DECODERS.get(coding)
         if fn is None:
             return raw[:limit], len(raw) > limit, f"unknown content-encoding {coding!r}"
+        if budget is not None and budget.left <= 0:
+            return raw[:limit], len(raw) > limit, (
+                f"{coding} body not decoded: the capture's decoded bodies reached "
+                f"{budget.total} bytes (MAX_DECODED_PER_FILE)")
+        _overshoot[0] = 0
         try:
             data, cut = fn(data, limit)
         except BodyError as e:
             return raw[:limit], len(raw) > limit, str(e)
+        if budget is not None:
+            budget.left -= max(len(data), _overshoot[0])
         if cut:
             return data, True, f"{coding} body larger than {limit} bytes after decoding"
     if len(data) > limit:
@@ -155,7 +191,8 @@ def _headers(hdrs) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in hdrs.items(multi=True))
 
 
-def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT) -> Exchange | None:
+def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT,
+                     budget: DecodeBudget | None = None) -> Exchange | None:
     """One mitmproxy HTTPFlow as an Exchange (None for other flow types)."""
     from mitmproxy import http
 
@@ -163,14 +200,15 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT) -> 
         return None
     req = flow.request
     rh = _headers(req.headers)
-    body, trunc, err = decode_body(req.raw_content or b"", rh, limit)
+    body, trunc, err = decode_body(req.raw_content or b"", rh, limit, budget)
     status = None
     resp_h: tuple[tuple[str, str], ...] = ()
     resp_body = b""
     if flow.response is not None:
         status = flow.response.status_code
         resp_h = _headers(flow.response.headers)
-        resp_body, rtrunc, rerr = decode_body(flow.response.raw_content or b"", resp_h, limit)
+        resp_body, rtrunc, rerr = decode_body(flow.response.raw_content or b"", resp_h, limit,
+                                              budget)
         trunc = trunc or rtrunc
         err = err or (f"response: {rerr}" if rerr else None)
     meta = {k: v for k, v in (flow.metadata or {}).items()
@@ -217,6 +255,7 @@ def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
     from mitmproxy import exceptions, io
 
     index = 0
+    budget = DecodeBudget()
     with open(path, "rb") as fh:
         reader = io.FlowReader(fh)
         stream = reader.stream()
@@ -232,7 +271,7 @@ def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
                     on_damage(f"{path.name}: unreadable after flow #{index} "
                               f"(offset {fh.tell()}): {why}")
                 return
-            ex = flow_to_exchange(flow, str(path), index, limit)
+            ex = flow_to_exchange(flow, str(path), index, limit, budget)
             index += 1
             if ex is not None:
                 yield ex

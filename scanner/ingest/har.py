@@ -10,7 +10,13 @@ Contract
   (when nothing was read yet) — the caller sniffs the content first. Damage after some
   entries (truncation, garbage) stops the stream and calls ``on_damage(message)`` once;
   entries before it have been yielded.
-* Gzip-compressed HAR (``.zhar``) is read through :mod:`gzip` transparently.
+* Gzip- and zlib-compressed HAR (``.zhar``) is inflated as a stream, at most
+  ``MAX_INFLATED_CAPTURE`` bytes (:mod:`scanner.limits`); past that the file is damaged.
+  Blank space between values is skipped in bulk, not a character at a time, and a value
+  that is skipped (not ``log.entries``) is scanned with a regular expression.
+* Strings are cleaned of lone UTF-16 surrogates (``"\ud800"`` is valid JSON but not
+  text): they become U+FFFD in the method, URL, flow id, headers and capture labels.
+  Fields of the wrong JSON type (headers given as a number...) are ignored.
 * WebSocket messages (``_webSocketMessages`` of Chrome and mitmproxy exports) sent by the
   client become extra exchanges of the same entry, as for flow files.
 * Bodies: ``postData.text`` / ``content.text`` (base64 when ``encoding`` is ``base64``).
@@ -25,6 +31,8 @@ import binascii
 import datetime as _dt
 import gzip
 import json
+import math
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,11 +40,16 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from scanner.errors import InputError
-from scanner.ingest.flowfile import BODY_LIMIT, decode_body, websocket_exchanges
+from scanner.ingest.flowfile import BODY_LIMIT, DecodeBudget, decode_body, websocket_exchanges
+from scanner.limits import MAX_HAR_ENTRY, MAX_INFLATED_CAPTURE
 from scanner.model.traffic import Exchange
 
 CHUNK = 1 << 16
-MAX_ENTRY = 256 * 1024 * 1024
+MAX_ENTRY = MAX_HAR_ENTRY
+_BLANK = re.compile(r"[ \t\r\n]*")
+_SKIP_OUT = re.compile(r'["\[\]{}]')  # what matters outside strings while skipping
+_SKIP_IN = re.compile(r'["\\]')  # inside a string
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class HarDamage(Exception):
@@ -49,6 +62,29 @@ def is_zlib(head: bytes) -> bool:
             and (head[0] * 256 + head[1]) % 31 == 0)
 
 
+class _Capped:
+    """A reader of an inflated stream that fails past ``MAX_INFLATED_CAPTURE`` bytes."""
+
+    def __init__(self, inner: Any, path: Path) -> None:
+        self.inner = inner
+        self.path = path
+        self.total = 0
+
+    def read(self, n: int) -> bytes:
+        data = self.inner.read(n)
+        self.total += len(data)
+        if self.total > MAX_INFLATED_CAPTURE:
+            raise OSError(f"compressed HAR inflates past {MAX_INFLATED_CAPTURE} bytes "
+                          "(MAX_INFLATED_CAPTURE)")
+        return data
+
+    def __enter__(self) -> _Capped:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.close()
+
+
 class _ZlibReader:
     """Minimal streaming reader over a zlib-compressed file."""
 
@@ -56,6 +92,9 @@ class _ZlibReader:
         self.fh = open(path, "rb")
         self.d = zlib.decompressobj()
         self.done = False
+
+    def close(self) -> None:
+        self.fh.close()
 
     def read(self, n: int) -> bytes:
         out = b""
@@ -85,10 +124,10 @@ def _open(path: Path) -> Any:
     head = fh.read(2)
     if head == b"\x1f\x8b":
         fh.close()
-        return gzip.open(path, "rb")
+        return _Capped(gzip.open(path, "rb"), path)
     if is_zlib(head):
         fh.close()
-        return _ZlibReader(path)
+        return _Capped(_ZlibReader(path), path)
     fh.seek(0)
     return fh
 
@@ -110,7 +149,9 @@ class _Stream:
     def more(self) -> bool:
         if self.eof:
             return False
-        raw = self.fh.read(CHUNK)
+        # read as much as is buffered already: a long value costs linear, not quadratic,
+        # copying as the buffer grows
+        raw = self.fh.read(max(CHUNK, len(self.buf) - self.pos))
         text = self.dec.decode(raw, final=not raw)
         if not raw:
             self.eof = True
@@ -124,8 +165,7 @@ class _Stream:
     def peek(self) -> str:
         """Next non-blank character (not consumed), '' at end of file."""
         while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
-                self.pos += 1
+            self.pos = _BLANK.match(self.buf, self.pos).end()
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self.more():
@@ -174,25 +214,30 @@ def _skip_value(s: _Stream) -> None:
         _value(s)
         return
     depth = 0
-    in_str = esc = False
+    in_str = False
+    start = s.consumed + s.pos
     while True:
-        while s.pos >= len(s.buf):  # a refill may bring no character (split UTF-8)
+        m = (_SKIP_IN if in_str else _SKIP_OUT).search(s.buf, s.pos)
+        if m is None or (in_str and m.group() == "\\" and m.end() >= len(s.buf)):
+            # nothing decisive in the buffer (or an escape at its very end): read more
+            s.pos = len(s.buf) if m is None else m.start()
+            if s.consumed + s.pos - start > MAX_ENTRY:
+                raise HarDamage(f"a value longer than {MAX_ENTRY} characters (MAX_HAR_ENTRY)")
             if not s.more():
                 raise HarDamage("file ends inside a value")
-        ch = s.buf[s.pos]
-        s.pos += 1
+            continue
+        ch = m.group()
+        s.pos = m.end()
         if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
+            if ch == "\\":
+                s.pos += 1  # the escaped character
+            else:
                 in_str = False
         elif ch == '"':
             in_str = True
         elif ch in "[{":
             depth += 1
-        elif ch in "]}":
+        else:
             depth -= 1
             if depth == 0:
                 return
@@ -271,13 +316,35 @@ def _har_time(text: Any) -> float | None:
     return t.timestamp()
 
 
+def _clean(text: Any) -> str:
+    """``text`` as a string without lone surrogates (U+FFFD in their place)."""
+    t = text if isinstance(text, str) else str(text)
+    return _SURROGATE.sub("\ufffd", t) if _SURROGATE.search(t) else t
+
+
+def _clean_tree(obj: Any, depth: int = 0) -> Any:
+    """A capture label (small JSON tree) with every string cleaned; bounded depth."""
+    if depth > 20:
+        return None
+    if isinstance(obj, str):
+        return _clean(obj)
+    if isinstance(obj, dict):
+        return {_clean(k): _clean_tree(v, depth + 1) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean_tree(v, depth + 1) for v in obj]
+    return obj
+
+
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((str(h["name"]), str(h.get("value", "")))
-                 for h in items or () if isinstance(h, dict) and "name" in h)
+    if not isinstance(items, list):
+        return ()
+    return tuple((_clean(h["name"]), _clean(h.get("value", "")))
+                 for h in items if isinstance(h, dict) and isinstance(h.get("name"), str)
+                 and isinstance(h.get("value", ""), (str, int, float)))
 
 
-def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int
-          ) -> tuple[bytes, bool, str | None]:
+def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int,
+          budget: DecodeBudget | None = None) -> tuple[bytes, bool, str | None]:
     if not isinstance(obj, dict):
         return b"", False, None
     text = obj.get("text")
@@ -293,20 +360,21 @@ def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int
         if (("gzip" in enc and raw[:2] == b"\x1f\x8b") or ("zstd" in enc and raw[:4] ==
                                                           b"\x28\xb5\x2f\xfd")
                 or ("deflate" in enc and is_zlib(raw[:2]))):
-            return decode_body(raw, headers, limit)
+            return decode_body(raw, headers, limit, budget)
         return raw[:limit], len(raw) > limit, None
     raw = text.encode("utf-8", "surrogatepass")
     return raw[:limit], len(raw) > limit, None
 
 
 def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
-                      limit: int = BODY_LIMIT) -> Exchange | None:
+                      limit: int = BODY_LIMIT, budget: DecodeBudget | None = None
+                      ) -> Exchange | None:
     """One HAR entry as an Exchange (None when it has no usable request URL)."""
     req = entry.get("request")
     if not isinstance(req, dict) or not isinstance(req.get("url"), str):
         return None
     try:
-        u = urlsplit(req["url"])
+        u = urlsplit(_clean(req["url"]))
         port = u.port
     except ValueError:
         return None
@@ -324,14 +392,17 @@ def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
         st = resp.get("status")
         status = st if isinstance(st, int) and st > 0 else None
         rh = _pairs(resp.get("headers"))
-        rbody, rt, rerr = _body(resp.get("content"), rh, limit)
+        rbody, rt, rerr = _body(resp.get("content"), rh, limit, budget)
         trunc = trunc or rt
         err = err or (f"response: {rerr}" if rerr else None)
-    marker = entry.get("_appaudit") if isinstance(entry.get("_appaudit"), dict) else None
-    flow_id = entry.get("_flow_id") if isinstance(entry.get("_flow_id"), str) else None
+    marker = (_clean_tree(entry["_appaudit"]) if isinstance(entry.get("_appaudit"), dict)
+              else None)
+    flow_id = _clean(entry["_flow_id"]) if isinstance(entry.get("_flow_id"), str) else None
+    method = req.get("method")
     return Exchange(
         flow_id=flow_id or f"{Path(source).name}#{index}", source=source, index=index,
-        time=_har_time(entry.get("startedDateTime")), method=str(req.get("method") or "GET"),
+        time=_har_time(entry.get("startedDateTime")),
+        method=_clean(method) if isinstance(method, str) and method else "GET",
         scheme=scheme, host=(u.hostname or "").lower(),
         port=port or (443 if scheme == "https" else 80), path=path,
         request_headers=headers, request_body=body, status=status, response_headers=rh,
@@ -342,8 +413,9 @@ def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
 def iter_har_file(path: Path, on_damage: Callable[[str], None] | None = None,
                   limit: int = BODY_LIMIT) -> Iterator[Exchange]:
     """Stream the exchanges of a HAR file."""
+    budget = DecodeBudget()
     for i, entry in enumerate(iter_har_entries(path, on_damage)):
-        ex = entry_to_exchange(entry, str(path), i, limit)
+        ex = entry_to_exchange(entry, str(path), i, limit, budget)
         if ex is not None:
             yield ex
             msgs = entry.get("_webSocketMessages")
@@ -366,4 +438,15 @@ def _ws_messages(msgs: list) -> Iterator[tuple[bool, bytes, float | None]]:
         else:
             content = data.encode("utf-8", "surrogatepass")
         t = m.get("time")
-        yield m.get("type") == "send", content, float(t) if isinstance(t, (int, float)) else None
+        yield m.get("type") == "send", content, _finite(t)
+
+
+def _finite(t: Any) -> float | None:
+    """A finite float of a JSON number, else None (NaN, inf, a 400-digit integer)."""
+    if not isinstance(t, (int, float)) or isinstance(t, bool):
+        return None
+    try:
+        f = float(t)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None

@@ -17,18 +17,20 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
+from scanner import limits
 from scanner.errors import InputError
 from scanner.model.evidence import ZipAnomaly
 
-MAX_ENTRIES = 200_000
-MAX_MANIFEST = 16 << 20
-MAX_ARSC = 128 << 20
-MAX_DEX = 512 << 20
-MAX_TOTAL_DEX = 1 << 30
-MAX_SMALL = 16 << 20  # certificates, small assets
-MAX_DECLARED_TOTAL = 8 << 30
+# the limits live in scanner/limits.py (documented in the README); aliases for callers
+MAX_ENTRIES = limits.MAX_ZIP_ENTRIES
+MAX_MANIFEST = limits.MAX_MANIFEST
+MAX_ARSC = limits.MAX_ARSC
+MAX_DEX = limits.MAX_DEX
+MAX_TOTAL_DEX = limits.MAX_TOTAL_DEX
+MAX_SMALL = limits.MAX_SMALL  # certificates, small assets
+MAX_DECLARED_TOTAL = limits.MAX_DECLARED_TOTAL
 BIG_ENTRY_RATIO = 100  # an entry over MAX_DEX compressed this well is a bomb
-MAX_RATIO = 1000  # inflated / compressed, above which an entry is treated as a bomb
+MAX_RATIO = limits.MAX_RATIO  # inflated / compressed, above which an entry is a bomb
 _CHUNK = 1 << 20
 
 DEX_NAME = re.compile(r"^classes(\d*)\.dex$")

@@ -140,12 +140,32 @@ def _tuple(v: Any) -> tuple:
     return (v,)
 
 
+def _doc(folder: Path, name: str, optional: bool = False) -> dict:
+    """A knowledge file whose top level must be a mapping (RulesetError naming it)."""
+    doc = read_yaml(folder / name)
+    if doc is None and optional:
+        return {}
+    if not isinstance(doc, dict):
+        raise RulesetError(f"{folder / name}: the top level must be a mapping, not "
+                           f"{type(doc).__name__}")
+    return doc
+
+
 @functools.cache
 def load_knowledge(folder: Path | None = None) -> Knowledge:
     """Load and cross-check the knowledge files of a rulesets folder."""
     folder = Path(folder) if folder else rulesets_dir()
-    meta = read_yaml(folder / "ruleset.yaml") or {}
-    pi_doc = read_yaml(folder / "pi-types.yaml")
+    try:
+        return _load_knowledge(folder)
+    except (AttributeError, TypeError, ValueError, KeyError) as e:
+        # a value of the wrong type deeper in a file (a list where a mapping belongs...)
+        raise RulesetError(f"{folder}: a knowledge file has a value of the wrong type "
+                           f"({type(e).__name__}: {str(e)[:160]})") from e
+
+
+def _load_knowledge(folder: Path) -> Knowledge:
+    meta = _doc(folder, "ruleset.yaml", optional=True)
+    pi_doc = _doc(folder, "pi-types.yaml")
     pi_types = dict(_req(pi_doc, "pi_types", "pi-types.yaml"))
 
     def check_pi(pi: str, where: str) -> str:
@@ -153,7 +173,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
             raise RulesetError(f"{where}: unknown PI type {pi!r}")
         return pi
 
-    perm_doc = read_yaml(folder / "permissions.yaml")
+    perm_doc = _doc(folder, "permissions.yaml")
     permissions = {}
     for name, p in (_req(perm_doc, "permissions", "permissions.yaml") or {}).items():
         where = f"permissions.yaml: {name}"
@@ -166,7 +186,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
             en=str(p.get("en", "")),
         )
 
-    api_doc = read_yaml(folder / "api-map.yaml")
+    api_doc = _doc(folder, "api-map.yaml")
     apis: list[ApiInfo] = []
     for section, access, key in (("apis", "invoke", "api"), ("fields", "field", "field"),
                                  ("strings", "string", "value"),
@@ -202,7 +222,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
             with_api=tuple(_tuple(e.get("with_api"))), source=str(e.get("source", "")),
         ))
 
-    cat_doc = read_yaml(folder / "app-categories.yaml")
+    cat_doc = _doc(folder, "app-categories.yaml")
     categories = {}
     for n, c in enumerate(_req(cat_doc, "categories", "app-categories.yaml")):
         where = f"app-categories.yaml: categories[{n}]"
@@ -223,7 +243,7 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
             basic_service_en=str(basic.get("en", "")),
         )
 
-    cit_doc = read_yaml(folder / "_catalog" / "citations.yaml")
+    cit_doc = _doc(folder, "_catalog/citations.yaml")
     citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
     notice_categories = _notice_categories(folder, citations)
 

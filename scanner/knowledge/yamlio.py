@@ -10,12 +10,14 @@ from scanner.errors import RulesetError
 from scanner.knowledge.validated import parsed_yaml
 
 
-def load_yaml(raw: bytes) -> Any:
-    """PyYAML's safe loader, libyaml's when PyYAML was built with it (five times faster);
-    imported on first use, since shipped files usually come pre-parsed."""
-    import yaml
+def load_yaml(raw: bytes, aliases: bool = True) -> Any:
+    """PyYAML's safe loader, libyaml's when PyYAML was built with it (five times faster),
+    behind :mod:`scanner.safeyaml`'s checks (aliases counted as what they expand to, or
+    refused; nesting, node count and number size bounded); imported on first use, since
+    shipped files usually come pre-parsed."""
+    from scanner import safeyaml
 
-    return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return safeyaml.load(raw, aliases=aliases)
 
 
 def read_yaml(path: Path) -> Any:
@@ -27,8 +29,9 @@ def read_yaml(path: Path) -> Any:
     return parse_yaml(raw, path)
 
 
-def parse_yaml(raw: bytes, where: str | Path) -> Any:
-    """Parse YAML bytes, turning parse errors into :class:`RulesetError`.
+def parse_yaml(raw: bytes, where: str | Path, aliases: bool = True) -> Any:
+    """Parse YAML bytes, turning parse errors and limits (:mod:`scanner.safeyaml`) into
+    :class:`RulesetError`; ``aliases=False`` refuses YAML aliases (rule files).
 
     Shipped files whose exact bytes were parsed by ``python -m scanner.knowledge.validated``
     are taken from its JSON rendering (ten times faster than YAML); see that module.
@@ -38,7 +41,11 @@ def parse_yaml(raw: bytes, where: str | Path) -> Any:
         return known
     import yaml
 
+    from scanner.safeyaml import YamlLimitError
+
     try:
-        return load_yaml(raw)
+        return load_yaml(raw, aliases)
     except yaml.YAMLError as e:
         raise RulesetError(f"{where}: invalid YAML ({e})".replace("\n", " ")) from e
+    except YamlLimitError as e:
+        raise RulesetError(f"{where}: YAML {e}") from e

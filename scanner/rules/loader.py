@@ -259,7 +259,7 @@ def load_rules_from(folder: Path | None = None, trust: bool = True) -> RuleSet:
     """Load every rule file below ``<rulesets>/rules``; with ``trust``, a ruleset whose
     digest equals its validation stamp skips the schema check (same rules either way)."""
     knowledge = load_knowledge(folder)
-    docs = [(rel, parse_yaml(raw, knowledge.folder / rel))
+    docs = [(rel, parse_yaml(raw, knowledge.folder / rel, aliases=False))
             for rel, raw in rule_files(knowledge.folder)]
     value = digest("rules", [(rel, canonical(doc)) for rel, doc in docs])
     validate = not (trust and is_validated(knowledge.folder, "rules", value))
