@@ -13,6 +13,8 @@ Contract:
     export(store_path, formats, prefix) -> list[Path]
         csv: <prefix>.<table>.csv per table; parquet: <prefix>.<table>.parquet per table;
         xlsx: one workbook <prefix>.xlsx with a sheet per table.
+        CSV and XLSX text cells that a spreadsheet would evaluate as a formula (APK file
+        names, packages, labels...) are neutralised (:mod:`scanner.report.cells`).
 ``rows`` is ``Store.rows()``.
 """
 
@@ -28,6 +30,7 @@ import pandas as pd
 from scanner.batch.status import BatchStatus
 from scanner.batch.summary import SEVERITIES
 from scanner.errors import UsageError
+from scanner.report.cells import safe_frame
 
 EXPORT_FORMATS = ("csv", "parquet", "xlsx")
 APK_COLUMNS = ["sha256", "paths", "status", "error", "package", "label", "version_name",
@@ -141,13 +144,13 @@ def export(rows: list[dict[str, Any]], formats: Iterable[str], prefix: Path) -> 
             path = prefix.with_name(prefix.name + ".xlsx")
             with pd.ExcelWriter(path, engine="openpyxl") as xw:
                 for name, df in tabs.items():
-                    df.to_excel(xw, sheet_name=name, index=False)
+                    safe_frame(df).to_excel(xw, sheet_name=name, index=False)
             written.append(path)
             continue
         for name, df in tabs.items():
             path = prefix.with_name(f"{prefix.name}.{name}.{fmt}")
             if fmt == "csv":
-                df.to_csv(path, index=False, encoding="utf-8")
+                safe_frame(df, for_csv=True).to_csv(path, index=False, encoding="utf-8")
             elif fmt == "parquet":
                 df.to_parquet(path, index=False)
             else:

@@ -13,9 +13,18 @@ entry (never more than the manifest declares, plus one). It reports exactly what
   folder (absolute, ``..``, backslashes, drive letters, NUL);
 - ``signature``: manifest.sig missing, malformed, or not a valid Ed25519 signature of
   manifest.json by the key the manifest names (or not by the trusted key, when given);
-- ``manifest``: manifest.json missing, unreadable, or inconsistent with itself.
+- ``manifest``: manifest.json missing, unreadable, inconsistent with itself, or with a
+  field of the wrong type (``inputs`` not a list, ``tool`` not an object...: named);
+- ``container``: bytes before the first entry or after the zip's end record (a bundle
+  written by ``appaudit bundle`` has neither; a zip reader would silently skip them).
 
-A file that is not a zip at all raises :class:`InputError`.
+Once the signature does not hold, the members are not hashed (the manifest's hashes
+cannot be trusted, and a forged manifest could list gigabytes to hash):
+``VerifyReport.hashed`` is False and missing or added members are still named. Each
+member is hashed up to the size the manifest lists (at most ``MAX_BUNDLE_MEMBER``), a
+member whose zip header declares another size is reported changed without reading it,
+and at most ``MAX_BUNDLE_HASHED`` bytes are hashed in all (limits in
+:mod:`scanner.limits`).
 """
 
 from __future__ import annotations
@@ -33,17 +42,24 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
+from scanner import limits
 from scanner.bundle.bundle import MANIFEST, SIGNATURE
 from scanner.bundle.keys import fingerprint, public_key_from_hex
 from scanner.errors import InputError, UsageError
 from scanner.hashing import new_sm3
 
-MAX_BUNDLE_BYTES = 4 * 1024 ** 3
-MAX_ENTRIES = 20_000
-MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024
-MAX_MANIFEST_BYTES = 32 * 1024 * 1024
-MAX_SIG_BYTES = 1024
-MAX_ENTRY_BYTES = 1024 ** 3
+MAX_BUNDLE_BYTES = limits.MAX_BUNDLE_BYTES
+MAX_ENTRIES = limits.MAX_BUNDLE_ENTRIES
+MAX_CENTRAL_DIRECTORY = limits.MAX_BUNDLE_DIRECTORY
+MAX_MANIFEST_BYTES = limits.MAX_BUNDLE_MANIFEST
+MAX_SIG_BYTES = limits.MAX_BUNDLE_SIGNATURE
+MAX_ENTRY_BYTES = limits.MAX_BUNDLE_MEMBER
+# manifest fields and the JSON types the bundle writer gives them
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "files": (list,), "inputs": (list,), "tool": (dict,), "ruleset": (dict,),
+    "signature": (dict,), "case_id": (str, type(None)), "analyst": (str, type(None)),
+    "created": (str, type(None)), "command": (str, list, type(None)),
+}
 CHUNK = 1 << 20
 _UNSAFE = re.compile(r"(^[/\\])|(^[A-Za-z]:)|\\|\x00|(^|/)\.\.(/|$)|(^|/)\.(/|$)|//")
 
@@ -53,6 +69,7 @@ class Problem:
     """One way the bundle differs from what was signed."""
 
     kind: str  # changed | missing | added | duplicate | unsafe_name | signature | manifest
+    # | container
     path: str
     detail: str
 
@@ -71,6 +88,8 @@ class VerifyReport:
     signature_ok: bool = False
     key_fingerprint: str | None = None
     trusted: bool | None = None  # None: no trusted key given
+    #: False when the members were not hashed because the signature does not hold
+    hashed: bool = True
 
     @property
     def ok(self) -> bool:
@@ -105,6 +124,32 @@ def _hash_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[i
             sha.update(block)
             sm3.update(block)
     return size, sha.hexdigest(), sm3.hexdigest()
+
+
+def _container_problems(path: Path, size: int) -> list[tuple[str, str]]:
+    """Bytes before the first local header or after the end record, as (path, detail)."""
+    out = []
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        tail_len = min(size, 22 + 65535)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return out
+    _, _, _, _, _, cd_size, cd_offset, comment = struct.unpack("<4s4H2LH", tail[at:at + 22])
+    end = size - tail_len + at + 22 + comment
+    if end != size:
+        out.append(("(zip end)", f"{size - end} bytes after the zip's end record"))
+    eocd = size - tail_len + at
+    z64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
+    if not z64:
+        before = eocd - cd_size - cd_offset
+        if before > 0:
+            out.append(("(zip start)", f"{before} bytes before the first entry"))
+        elif cd_offset > 0 and head != b"PK\x03\x04":
+            out.append(("(zip start)", "the file does not start with a zip entry"))
+    return out
 
 
 def _central_directory(path: Path, size: int) -> tuple[int, int] | None:
@@ -160,7 +205,10 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
     ``trusted_key`` (hex public key) or ``trusted_fingerprint`` (the key's SHA-256, as
     ``appaudit keys`` prints it and a case file can record) when one is given."""
     report = VerifyReport(path=path)
-    with _open(path) as zf:
+    zf = _open(path)
+    for where, detail in _container_problems(path, path.stat().st_size):
+        report.add("container", where, detail)
+    with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
             raise InputError(f"{path}: {len(infos)} entries, more than {MAX_ENTRIES}")
@@ -176,6 +224,7 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
         if manifest_bytes is None:
             return report
         _check_signature(zf, entries, manifest_bytes, report, trusted_key, trusted_fingerprint)
+        _check_field_types(report)
         files = report.manifest.get("files")
         if not isinstance(files, list) or not all(_valid_file_entry(f) for f in files):
             report.add("manifest", MANIFEST, "files[] is missing or malformed")
@@ -185,8 +234,11 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
             if f["path"] in listed or f["path"] in (MANIFEST, SIGNATURE):
                 report.add("manifest", MANIFEST, f"lists {f['path']} more than once")
             listed[f["path"]] = f
+        report.hashed = report.signature_ok
+        budget = [limits.MAX_BUNDLE_HASHED]
         for name, f in sorted(listed.items()):
-            _check_file(zf, entries, counts, name, f, report)
+            _check_file(zf, entries, counts, name, f, report, hash_it=report.signature_ok,
+                        budget=budget)
         for name in sorted(counts):
             if name not in listed and name not in (MANIFEST, SIGNATURE):
                 report.add("added", name, "not listed in the manifest")
@@ -262,14 +314,53 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
                        f"{expected[:16]}…")
 
 
+def _check_field_types(report: VerifyReport) -> None:
+    """Name each manifest field whose JSON type is not the one the bundle writer gives it."""
+    m = report.manifest
+    for key, types in FIELD_TYPES.items():
+        if key in m and not isinstance(m[key], types):
+            want = " or ".join("null" if t is type(None) else
+                               {list: "a list", dict: "an object", str: "a string"}[t]
+                               for t in types)
+            report.add("manifest", MANIFEST, f"field {key!r} is {type(m[key]).__name__}, "
+                                             f"not {want}: the manifest was altered")
+    inputs = m.get("inputs")
+    if isinstance(inputs, list):
+        for n, inp in enumerate(inputs):
+            if not isinstance(inp, dict):
+                report.add("manifest", MANIFEST, f"inputs[{n}] is {type(inp).__name__}, not an "
+                                                 "object: the manifest was altered")
+
+
+def manifest_field(manifest: dict[str, Any], key: str) -> dict[str, Any]:
+    """A manifest field that should be an object, or {} when it is missing or of another
+    type (for display; :func:`verify_bundle` reports the wrong type)."""
+    v = manifest.get(key)
+    return v if isinstance(v, dict) else {}
+
+
 def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts: Counter,
-                name: str, f: dict, report: VerifyReport) -> None:
+                name: str, f: dict, report: VerifyReport, hash_it: bool = True,
+                budget: list[int] | None = None) -> None:
     info = entries.get(name)
     if info is None:
         if counts.get(name, 0) == 0:
             report.add("missing", name, "listed in the manifest, absent from the zip")
         return  # duplicates were reported already
+    if not hash_it:
+        return
     report.checked += 1
+    if info.file_size != f["bytes"]:
+        rel = "more" if info.file_size > f["bytes"] else "fewer"
+        report.add("changed", name, f"its zip header declares {info.file_size} bytes, {rel} "
+                                    f"than the {f['bytes']} the manifest lists (not read)")
+        return
+    if budget is not None:
+        if budget[0] < f["bytes"]:
+            report.add("changed", name, f"not hashed: over {limits.MAX_BUNDLE_HASHED} bytes "
+                                        "hashed in all (MAX_BUNDLE_HASHED)")
+            return
+        budget[0] -= f["bytes"]
     try:
         size, sha, sm3 = _hash_entry(zf, info, min(f["bytes"], MAX_ENTRY_BYTES))
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
@@ -288,13 +379,14 @@ def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts
 
 
 def _check_inputs(report: VerifyReport, listed: dict[str, dict]) -> None:
-    for inp in report.manifest.get("inputs") or ():
+    inputs = report.manifest.get("inputs")
+    for inp in inputs if isinstance(inputs, list) else ():
         if not isinstance(inp, dict) or not inp.get("included"):
             continue
         bp = inp.get("bundle_path")
         f = listed.get(bp) if isinstance(bp, str) else None
         if f is None:
             report.add("manifest", str(bp), "included input is not in files[]")
-        elif f["sha256"] != inp.get("sha256"):
+        elif f.get("sha256") != inp.get("sha256"):
             report.add("manifest", str(bp), "included input's sha256 differs from the scanned "
                                             "input's")

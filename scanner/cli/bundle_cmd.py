@@ -15,7 +15,7 @@ import click
 from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verify_bundle
 from scanner.bundle.bundle import MAX_INPUT_BYTES
 from scanner.bundle.keys import env_passphrase, read_public_key_file
-from scanner.bundle.verify import normalize_fingerprint
+from scanner.bundle.verify import manifest_field, normalize_fingerprint
 from scanner.errors import UsageError
 
 
@@ -67,7 +67,7 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> No
     if m:
         click.echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
                    f"created {m.get('created')}")
-        tool, rs = m.get("tool") or {}, m.get("ruleset") or {}
+        tool, rs = manifest_field(m, "tool"), manifest_field(m, "ruleset")
         click.echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
                    f"{rs.get('version')} ({str(rs.get('sha256'))[:16]}…)")
     if report.key_fingerprint:
@@ -77,6 +77,9 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> No
         click.echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
     for p in report.problems:
         click.echo(str(p))
+    if not report.hashed:
+        click.echo("members   not hashed: without a valid signature the manifest's hashes "
+                   "cannot be trusted")
     if report.ok:
         click.echo(f"OK        {report.checked} files match the signed manifest")
         raise SystemExit(0)

@@ -1,10 +1,12 @@
 """CSV format: a folder of UTF-8 CSV files (with BOM, so spreadsheet programs read Chinese),
-one per table of :func:`scanner.report.tables.tables` (findings.csv, evidence.csv, …)."""
+one per table of :func:`scanner.report.tables.tables` (findings.csv, evidence.csv, …);
+text cells a spreadsheet would evaluate are neutralised (:mod:`scanner.report.cells`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from scanner.report.cells import safe_frame
 from scanner.report.interface import ReportFormat
 from scanner.report.tables import tables
 
@@ -17,5 +19,6 @@ class CsvFormat(ReportFormat):
     output_name = "csv"  # a folder of one CSV file per table
 
     def render(self, doc: dict[str, Any], lang: str = "zh") -> dict[str, bytes]:  # type: ignore[override]
-        return {f"{name}.csv": frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+        return {f"{name}.csv": safe_frame(frame, for_csv=True)
+                .to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
                 for name, frame in tables(doc, lang).items()}

@@ -1,5 +1,8 @@
 """XLSX format: one workbook, one sheet per table of :func:`scanner.report.tables.tables`.
 
+Text cells a spreadsheet would evaluate as formulas are neutralised
+(:mod:`scanner.report.cells`): openpyxl writes any string starting with ``=`` as a formula.
+
 Workbook properties (creator, created/modified) and the zip entry times are taken from
 the document's ``finished`` time, not the clock, so the same result gives the same bytes.
 """
@@ -12,6 +15,7 @@ import re
 import zipfile
 from typing import Any
 
+from scanner.report.cells import safe_frame
 from scanner.report.interface import ReportFormat
 from scanner.report.tables import tables
 
@@ -37,7 +41,7 @@ class XlsxFormat(ReportFormat):
 
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             for name, frame in tables(doc, lang).items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
+                safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
                 sheet = writer.sheets[name[:31]]
                 sheet.freeze_panes = "A2"
                 for col in sheet.columns:
