@@ -27,16 +27,20 @@ Contract:
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from scanner import safeyaml
 from scanner.errors import InputError, UsageError
+from scanner.limits import MAX_BATCH_LIST_BYTES
 
 APK_SUFFIX = ".apk"
 NO_FILE = "-"  # sha256 column of a path that could not be read at all
@@ -94,6 +98,9 @@ def discover(source: Path) -> list[Path]:
         return [Path(os.path.abspath(source))]  # one APK given directly
     if source.is_file():
         try:
+            if source.stat().st_size > MAX_BATCH_LIST_BYTES:
+                raise InputError(f"{source}: a list of APKs larger than {MAX_BATCH_LIST_BYTES} "
+                                 "bytes (MAX_BATCH_LIST_BYTES)")
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{source}: cannot read the list of APKs: {e}") from e
@@ -109,11 +116,30 @@ def discover(source: Path) -> list[Path]:
     raise InputError(f"{source}: neither a folder nor a list file")
 
 
+def open_regular(path: Path) -> int:
+    """A read-only descriptor of ``path`` when it is a regular file; OSError otherwise.
+
+    Opened without blocking and checked on the descriptor itself, so a FIFO, socket or
+    device named in a list (or swapped in after a check) is refused instead of hanging."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, streamed."""
+    """SHA-256 hex digest and size of a regular file, streamed (OSError for anything else:
+    see :func:`open_regular`)."""
     h = hashlib.sha256()
     size = 0
-    with open(path, "rb") as fh:
+    with os.fdopen(open_regular(path), "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
             size += len(block)
@@ -161,9 +187,11 @@ def _pairs_from_csv(text: str, where: str) -> list[tuple[str, str]]:
 
 def _pairs_from_yaml(text: str, where: str) -> list[tuple[str, str]]:
     try:
-        doc = yaml.safe_load(text)
+        doc = safeyaml.load(text)
     except yaml.YAMLError as e:
         raise UsageError(f"{where}: not valid YAML: {str(e).splitlines()[0]}") from e
+    except safeyaml.YamlLimitError as e:
+        raise UsageError(f"{where}: YAML {e}") from e
     if doc is None:
         return []
     if isinstance(doc, Mapping):

@@ -14,14 +14,24 @@ Contract:
 Rows are keyed by the APK's SHA-256; ``scans`` counts how many times an APK was scanned into
 this database (a resumed batch leaves it at 1) and ``run_id`` names the run that scanned it.
 The result.json text is stored zlib-compressed in ``result_z``. Raises InputError when the
-file is not a usable database.
+file is not a usable database: not SQLite, failing SQLite's ``quick_check`` when opened (a
+flipped byte in a page the queries would not read is found too), or damaged in a way a
+query, a JSON column or a stored result meets later; every such error names the file.
+
+A run whose process was killed (``kill -9``, power loss) never reaches ``end_run``; the
+next ``begin_run`` marks every such run ``interrupted`` (unless its process, recorded in
+``runs.pid`` and ``runs.host``, is still running on this host).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import socket
 import sqlite3
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +53,7 @@ _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY, started TEXT, finished TEXT, source TEXT, args TEXT,
-  scanned INTEGER DEFAULT 0, interrupted INTEGER DEFAULT 0);
+  scanned INTEGER DEFAULT 0, interrupted INTEGER DEFAULT 0, pid INTEGER, host TEXT);
 CREATE TABLE IF NOT EXISTS apks (
   sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT,
   {", ".join(f"{c} {'INTEGER' if c in _INT else 'TEXT'}" for c in SUMMARY_COLUMNS)},
@@ -61,13 +71,71 @@ def _now() -> str:
     return now_iso()
 
 
+def _damage(method: Callable) -> Callable:
+    """Turn database, JSON and zlib errors met by a Store method into one InputError."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kw: Any) -> Any:
+        try:
+            return method(self, *args, **kw)
+        except (sqlite3.DatabaseError, ValueError, TypeError, zlib.error) as e:
+            raise InputError(f"{self.path}: the batch database is damaged "
+                             f"({type(e).__name__}: {str(e)[:160]})") from e
+    return wrapper
+
+
+_REAL = {"seconds", "cpu_seconds"}
+_JSON_TYPES = {"sdks": list, "pi_types": list, "over_scope_pi": list, "rules": dict}
+
+
+def _check_row(d: dict[str, Any]) -> None:
+    """TypeError when a stored value has a type the batch never writes (SQLite columns take
+    any type, so a damaged or edited database can hold a list where a count belongs)."""
+    for c, v in d.items():
+        if v is None:
+            continue
+        if c in _JSON_TYPES:
+            ok = isinstance(v, _JSON_TYPES[c])
+        elif c in _INT or c in ("size", "peak_rss_kb", "run_id", "scans"):
+            ok = isinstance(v, int)
+        elif c in _REAL:
+            ok = isinstance(v, (int, float))
+        else:
+            ok = isinstance(v, str)
+        if not ok:
+            raise TypeError(f"apks.{c} of {str(d.get('sha256'))[:16]} holds a "
+                            f"{type(v).__name__}")
+    if not isinstance(d.get("sha256"), str) or not isinstance(d.get("status"), str):
+        raise TypeError("an apks row without sha256 or status")
+
+
+def _alive(pid: Any, host: Any) -> bool:
+    """Whether process ``pid`` of ``host`` is still running (on this host only)."""
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
 class Store:
     """The SQLite batch store (see module docstring)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        existed = self.path.is_file() and self.path.stat().st_size > 0
         try:
             self.db = sqlite3.connect(str(self.path), timeout=30)
+            if existed:
+                bad = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+                if bad != ["ok"]:
+                    self.db.close()
+                    raise InputError(f"{self.path}: the batch database is damaged "
+                                     f"(SQLite quick_check: {'; '.join(map(str, bad))[:200]})")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
@@ -80,6 +148,10 @@ class Store:
 
     def _add_missing_columns(self) -> None:
         """A database made by an older version gains the newer summary columns (empty)."""
+        runs = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
+        for c, kind in (("pid", "INTEGER"), ("host", "TEXT")):
+            if c not in runs:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {c} {kind}")
         have = {r[1] for r in self.db.execute("PRAGMA table_info(apks)")}
         wanted = [(c, "INTEGER" if c in _INT else "TEXT") for c in SUMMARY_COLUMNS]
         wanted.append(("cpu_seconds", "REAL"))
@@ -97,19 +169,28 @@ class Store:
         """Close the connection."""
         self.db.close()
 
+    @_damage
     def begin_run(self, source: str, args: dict[str, Any]) -> int:
-        """Start a run; return its id."""
-        cur = self.db.execute("INSERT INTO runs(started, source, args) VALUES (?, ?, ?)",
-                              (_now(), source, json.dumps(args, sort_keys=True)))
+        """Start a run (marking runs killed before their end interrupted); return its id."""
+        for rid, pid, host in self.db.execute(
+                "SELECT id, pid, host FROM runs WHERE finished IS NULL").fetchall():
+            if not _alive(pid, host):
+                self.db.execute("UPDATE runs SET interrupted=1 WHERE id=?", (rid,))
+        cur = self.db.execute(
+            "INSERT INTO runs(started, source, args, pid, host) VALUES (?, ?, ?, ?, ?)",
+            (_now(), source, json.dumps(args, sort_keys=True), os.getpid(),
+             socket.gethostname()))
         self.db.commit()
         return int(cur.lastrowid)
 
+    @_damage
     def end_run(self, run_id: int, scanned: int, interrupted: bool) -> None:
         """Close a run with its counts."""
         self.db.execute("UPDATE runs SET finished=?, scanned=?, interrupted=? WHERE id=?",
                         (_now(), scanned, int(interrupted), run_id))
         self.db.commit()
 
+    @_damage
     def add_paths(self, job: Job, run_id: int) -> None:
         """Record every path that had the job's content."""
         self.db.executemany(
@@ -118,6 +199,7 @@ class Store:
             [(p, job.sha256, run_id) for p in job.paths])
         self.db.commit()
 
+    @_damage
     def add_unreadable(self, path: str, error: str, run_id: int) -> None:
         """Record a path that could not be read at all."""
         self.db.execute(
@@ -126,6 +208,7 @@ class Store:
             (path, error, run_id))
         self.db.commit()
 
+    @_damage
     def done(self, statuses: tuple[str, ...] | None = None) -> set[str]:
         """SHA-256 of every stored APK (optionally only those with one of ``statuses``)."""
         if statuses is None:
@@ -136,6 +219,7 @@ class Store:
                                   statuses)
         return {r[0] for r in cur}
 
+    @_damage
     def record(self, outcome: Outcome, size: int | None, run_id: int) -> None:
         """Store one outcome (replacing an earlier one of the same APK) and commit."""
         row = outcome.row or {}
@@ -160,6 +244,7 @@ class Store:
             [values[c] for c in cols])
         self.db.commit()
 
+    @_damage
     def rows(self) -> list[dict[str, Any]]:
         """Every APK row with JSON columns decoded, plus its paths; no result blob."""
         cols = ["sha256", "status", "error", *SUMMARY_COLUMNS, "size", "seconds",
@@ -174,12 +259,14 @@ class Store:
             for c in JSON_COLUMNS:
                 if d[c] is not None:
                     d[c] = json.loads(d[c])
+            _check_row(d)
             if d["partial"] is not None:
                 d["partial"] = bool(d["partial"])
             d["paths"] = paths.get(d["sha256"], [])
             out.append(d)
         return out
 
+    @_damage
     def result(self, sha256: str) -> dict[str, Any] | None:
         """The stored result.json document of one APK, or None."""
         r = self.db.execute("SELECT result_z FROM apks WHERE sha256=?", (sha256,)).fetchone()
@@ -187,13 +274,16 @@ class Store:
             return None
         return json.loads(zlib.decompress(r[0]).decode("utf-8"))
 
+    @_damage
     def paths(self) -> list[dict[str, Any]]:
         """Every path seen, with its hash (None when unreadable) and error."""
         return [{"path": p, "sha256": s, "error": e} for p, s, e in
                 self.db.execute("SELECT path, sha256, error FROM paths ORDER BY path")]
 
+    @_damage
     def runs(self) -> list[dict[str, Any]]:
         """Every run, oldest first."""
-        cols = ["id", "started", "finished", "source", "args", "scanned", "interrupted"]
+        cols = ["id", "started", "finished", "source", "args", "scanned", "interrupted", "pid",
+                "host"]
         return [dict(zip(cols, r, strict=True)) for r in
                 self.db.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]

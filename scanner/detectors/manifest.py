@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
+from scanner.model.result import Skipped
 
 LAUNCHER = ("android.intent.action.MAIN", "android.intent.category.LAUNCHER")
 
@@ -45,5 +46,8 @@ class ManifestDetector(Detector):
             "test_only": f.test_only, "target_sdk": ev.target_sdk, "min_sdk": ev.min_sdk,
         }, (Locator("manifest", file="AndroidManifest.xml", element="application"),))
         for a in ev.anomalies:
+            if a.kind == "container_damage":  # a damaged zip: the reading was partial
+                yield Skipped("APK container", f"{a.detail}; entries behind the damage may "
+                                               "not have been checked")
             yield Fact("apk.anomaly", {"type": a.kind, "entry": a.entry, "detail": a.detail},
                        (Locator("zip", entry=a.entry),))

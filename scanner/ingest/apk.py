@@ -4,14 +4,20 @@ androguard parses the binary XML and the signing blocks; :mod:`scanner.ingest.ar
 resolves the few resource ids needed (label, icon, version name) in resources.arsc.
 Everything they read has first passed :class:`SafeZip`'s checks.
 androguard's loguru logging is silenced here, since it logs every step at
-DEBUG by default and that doubles its run time.
+DEBUG by default and that doubles its run time. What the libraries log on Python's root
+logger while they read an APK (apkInspector's "Does not seem to be the start of a local
+header!" on a damaged zip, which would otherwise reach stderr as a stray
+``WARNING:root:`` line) is collected instead and recorded as a ``container_damage``
+anomaly of the APK, which the result lists as a skipped part.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from loguru import logger as _loguru
@@ -60,6 +66,34 @@ POLICY_SUFFIXES = (".html", ".htm", ".txt", ".xhtml", ".md")
 MAX_META_DATA = 2000  # <meta-data> elements kept per manifest
 MAX_META_VALUE = 256  # characters of a meta-data value kept
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
+
+
+class _Collect(logging.Handler):
+    """Keeps the messages libraries log while one APK is read."""
+
+    def __init__(self, out: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.out) < 20:
+            try:
+                self.out.append(record.getMessage()[:200])
+            except Exception:  # a library's bad format string: keep its template
+                self.out.append(str(record.msg)[:200])
+
+
+@contextmanager
+def library_log(out: list[str]) -> Iterator[None]:
+    """Collect root-logger warnings into ``out`` (and keep them off stderr): with a handler
+    on the root logger, ``logging.warning`` no longer configures a stderr handler itself."""
+    root = logging.getLogger()
+    handler = _Collect(out)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 class ManifestError(InputError):
@@ -227,9 +261,10 @@ class ApkReader:
     def _parse_manifest(raw: bytes, label: str):
         check_axml(raw, label)  # depth and element count, before androguard recurses
         try:
-            printer = AXMLPrinter(raw)
-            ok = printer.is_valid()
-            root = printer.get_xml_obj() if ok else None
+            with library_log([]):  # what it says of a broken manifest we say ourselves
+                printer = AXMLPrinter(raw)
+                ok = printer.is_valid()
+                root = printer.get_xml_obj() if ok else None
         except Exception as e:  # androguard raises many types on hostile AXML
             raise ManifestError(f"{label}: AndroidManifest.xml is not valid binary XML "
                                 f"({type(e).__name__})") from e
@@ -357,10 +392,20 @@ class ApkReader:
     @staticmethod
     def _signers(data: bytes, zf: SafeZip) -> tuple[list[Signer], list[ZipAnomaly]]:
         """Certificates of the v1/v2/v3 schemes, merged by certificate fingerprint."""
-        anomalies: list[ZipAnomaly] = []
         for name in zf.names():
             if name.startswith("META-INF/") and zf.entries[name].size > MAX_SMALL:
                 return [], [ZipAnomaly("signature_unreadable", name, "signature file too large")]
+        logged: list[str] = []
+        with library_log(logged):
+            signers, found = ApkReader._signer_list(data)
+        found = list(found) + [
+            ZipAnomaly("container_damage", "", f"the zip reader of the signature check: {m}")
+            for m in dict.fromkeys(logged)]
+        return signers, found
+
+    @staticmethod
+    def _signer_list(data: bytes) -> tuple[list[Signer], list[ZipAnomaly]]:
+        anomalies: list[ZipAnomaly] = []
         by_fp: dict[str, dict] = {}
         try:
             apk = APK(data, raw=True, skip_analysis=True)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ class _Seeds:
             return
         if isinstance(v, float) and not math.isfinite(v):
             return
-        text = str(v).strip()
+        text = _clean(str(v).strip())
         if not text:
             return
         if len(text) > MAX_SEED_CHARS:
@@ -91,6 +92,14 @@ class _Seeds:
         if len(self.items) > MAX_FACT_SEEDS:
             raise InputError(f"{self.label}: device facts hold more than {MAX_FACT_SEEDS} "
                              "known values (limit MAX_FACT_SEEDS)")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Lone UTF-16 surrogates (valid in JSON, not text) as U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def _coordinate(v: Any, axis: str, label: str) -> float | None:
@@ -134,7 +143,7 @@ def facts_from_mapping(doc: dict[str, Any], path: str | None = None) -> DeviceFa
         pi = _ALIASES.get(k)
         if pi is None:
             if len(unknown) < 100:
-                unknown.append(str(key)[:100])
+                unknown.append(_clean(str(key)[:100]))
             continue
         seeds.add(pi, val)
     if lat is not None and lon is not None:

@@ -36,6 +36,8 @@ from scanner.model.traffic import Exchange
 def sniff(path: Path) -> str:
     """"flows" or "har" from the first bytes; InputError for anything else."""
     try:
+        if Path(path).exists() and not Path(path).is_file():
+            raise InputError(f"{path}: not a regular file (a FIFO, device or folder)")
         with open(path, "rb") as fh:
             head = fh.read(64)
     except FileNotFoundError as e:

@@ -280,10 +280,11 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
             if path.suffix == ".json":  # generated catalogues: JSON loads far faster
                 docs.append((path, json.loads(raw), raw))
             else:  # pre-parsed when shipped (scanner.knowledge.validated)
-                doc = parse_yaml(raw, path.name)
+                doc = parse_yaml(raw, path)
                 docs.append((path, doc, canonical(doc)))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise RulesetError(f"{path.name}: invalid {path.suffix[1:].upper()}: {e}") from e
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            raise RulesetError(f"{path}: invalid {path.suffix[1:].upper()}: "
+                               f"{str(e)[:200]}") from e
     stamp = digest("sdks", [(p.name, content) for p, _, content in docs])
     folders = {p.parent for p in ordered}
     validate = not (trust and len(folders) == 1
@@ -291,10 +292,21 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
     sigs: list[SdkSignature] = []
     seen: dict[str, str] = {}
     for path, doc, _ in docs:
-        for sig in parse_document(doc, path.name, validate):
+        try:
+            parsed = list(parse_document(doc, path.name, validate))
+        except RulesetError as e:  # name the file by its path, not only its name
+            msg = str(e)
+            if msg.startswith(path.name) and not msg.startswith(str(path)):
+                msg = str(path) + msg[len(path.name):]
+            raise RulesetError(msg) from e
+        except (AttributeError, TypeError, ValueError, KeyError) as e:
+            # a value of a type the validator does not expect
+            raise RulesetError(f"{path}: invalid SDK catalogue ({type(e).__name__}: "
+                               f"{str(e)[:160]})") from e
+        for sig in parsed:
             if sig.id in seen:
                 raise RulesetError(
-                    f"{path.name}: duplicate SDK id {sig.id!r} (first in {seen[sig.id]})"
+                    f"{path}: duplicate SDK id {sig.id!r} (first in {seen[sig.id]})"
                 )
             seen[sig.id] = path.name
             sigs.append(sig)

@@ -148,6 +148,9 @@ def test_interrupted_batch_resumes_without_rescanning(tmp_path, sig):
         assert runs[-1]["scanned"] == total - done_before
         if sig == signal.SIGTERM:
             assert runs[0]["interrupted"] == 1 and runs[0]["scanned"] == done_before
+        else:  # killed before end_run: marked interrupted by the next run
+            assert runs[0]["interrupted"] == 1 and runs[0]["finished"] is None
+        assert runs[-1]["interrupted"] == 0
 
 
 def test_stop_signal_never_falls_between_storing_and_counting():

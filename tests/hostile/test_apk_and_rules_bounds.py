@@ -158,3 +158,45 @@ def test_knowledge_alias_expansion_bounded():
         f'x{i}: &a{i} [{",".join(["*a" + str(i - 1)] * 9)}]\n' for i in range(1, 8))
     with pytest.raises(RulesetError, match="nodes"):
         parse_yaml(bomb.encode(), "k.yaml")
+
+
+@pytest.mark.parametrize("text", ["version: 1\nsdks: 5\n", "- just\n- a list\n",
+                                  '{"version": 1, "sdks": [[1, 2]]}', "x: [\n"])
+def test_invalid_sdk_catalogue_named_by_its_path(tmp_path, text):
+    from scanner.errors import RulesetError
+    from scanner.sdk.loader import load_files
+
+    bad = tmp_path / "cat" / ("bad.json" if text.startswith("{") else "bad.yaml")
+    bad.parent.mkdir()
+    bad.write_text(text, "utf-8")
+    with pytest.raises(RulesetError) as e:
+        load_files([bad], trust=False)
+    assert str(e.value).startswith(str(bad)), str(e.value)
+
+
+def test_damaged_zip_gives_a_note_not_a_stray_log_line(tmp_path):
+    # the local header of an entry the scanner does not read is damaged: apkInspector (under
+    # androguard's signature check) logged "WARNING:root:Does not seem to be the start of a
+    # local header!" straight to stderr; now it is a skipped part of the result
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import FIXTURE_APKS, REPO
+
+    src = FIXTURE_APKS / "clean.apk"
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo("assets/privacy_policy.html")
+    data[info.header_offset:info.header_offset + 4] = b"XXXX"
+    apk = tmp_path / "damaged.apk"
+    apk.write_bytes(bytes(data))
+    proc = subprocess.run([sys.executable, "-m", "scanner", "scan", str(apk), "--out",
+                           str(tmp_path / "o"), "--format", "json"], cwd=tmp_path,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    doc = json.loads((tmp_path / "o" / "result.json").read_text("utf-8"))
+    assert doc["partial"] is True
+    (note,) = [s for s in doc["skipped"] if s["what"] == "APK container"]
+    assert "local header" in note["reason"]

@@ -340,3 +340,15 @@ def test_consent_at_accepted(value, expected):
     from scanner.timeparse import parse_time
 
     assert parse_time(value) == expected  # 1700000000 is 2023-11-14T22:13:20Z (date -d @…)
+
+
+def test_lone_surrogates_in_device_facts(tmp_path):
+    # found by the fuzz campaign (facts #5, seed 1): "\ud800" in a value and a key
+    f = tmp_path / "f.json"
+    f.write_text('{"imei": "\\ud800356938035643809", "\\udc00key": 1, "oaid": "\\ud800"}',
+                 "utf-8")
+    h = tmp_path / "h.har"
+    h.write_text(json.dumps(_har([_entry(f"http://a.example.com/?imei={IMEI}")])), "utf-8")
+    res, out = _traffic(tmp_path, h, f)
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "result.json").read_text("utf-8"))["transmissions"] == []
