@@ -200,3 +200,16 @@ def test_damaged_zip_gives_a_note_not_a_stray_log_line(tmp_path):
     assert doc["partial"] is True
     (note,) = [s for s in doc["skipped"] if s["what"] == "APK container"]
     assert "local header" in note["reason"]
+
+
+def test_every_limit_is_documented_in_the_readme():
+    import re
+
+    from tests.conftest import REPO
+
+    names = [n for n in dir(limits) if re.fullmatch(r"[A-Z][A-Z_]+", n)
+             and n not in ("KIB", "MIB", "GIB")]
+    readme = (REPO / "README.md").read_text("utf-8")
+    section = readme.split("## Limits on hostile input", 1)[1].split("\n## ", 1)[0]
+    missing = [n for n in names if f"`{n}`" not in section]
+    assert not missing, missing

@@ -352,3 +352,32 @@ def test_lone_surrogates_in_device_facts(tmp_path):
     res, out = _traffic(tmp_path, h, f)
     assert res.exit_code == 0, res.output
     assert json.loads((out / "result.json").read_text("utf-8"))["transmissions"] == []
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "zstd", "br"])
+def test_every_content_coding_is_capped_per_body_and_per_file(coding):
+    # 64 MiB of zeros in each coding; 1 MiB kept per body, a 16 MiB budget per file
+    import brotli
+    import zstandard
+
+    from scanner.ingest.flowfile import DecodeBudget, decode_body
+
+    zeros = bytes(64 << 20)
+    blob = {"gzip": lambda: gzip.compress(zeros, 6), "deflate": lambda: zlib.compress(zeros, 6),
+            "zstd": lambda: zstandard.ZstdCompressor().compress(zeros),
+            "br": lambda: brotli.compress(zeros, quality=5)}[coding]()
+    assert len(blob) < 1 << 20
+    budget = DecodeBudget(16 << 20)
+    outcomes = []
+    t0 = time.perf_counter()
+    for _ in range(40):
+        body, truncated, err = decode_body(blob, (("Content-Encoding", coding),), 1 << 20,
+                                           budget)
+        assert len(body) <= 1 << 20
+        outcomes.append((truncated, err))
+    assert time.perf_counter() - t0 < 20
+    assert outcomes[0] == (True, f"{coding} body larger than {1 << 20} bytes after decoding")
+    assert "MAX_DECODED_PER_FILE" in (outcomes[-1][1] or "")
+    # bodies decoded before the budget ran out: at most budget / per-body work (+1)
+    decoded = sum(1 for t, e in outcomes if e and "MAX_DECODED" not in e)
+    assert 1 <= decoded <= 17
