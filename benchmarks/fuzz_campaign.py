@@ -223,6 +223,14 @@ def _small(paths, limit: int) -> list[Path]:
     return sorted(p for p in paths if p.is_file() and p.stat().st_size <= limit)
 
 
+def _opens(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "AndroidManifest.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
 def build_seeds(work: Path, max_bytes: int) -> dict[str, object]:
     """Seed files of every parser (fixtures, shared corpus, and made here)."""
     apks = _small(list((REPO / "corpus" / "apk").glob("*.apk"))
@@ -234,6 +242,8 @@ def build_seeds(work: Path, max_bytes: int) -> dict[str, object]:
                    + list((SHARED / "traffic").rglob("*.flows")), max_bytes // 2)
     facts = [REPO / "corpus" / "traffic" / "device-facts.json"]
     seeds: dict[str, object] = {"apk": apks, "har": hars, "flows": flows, "facts": facts}
+    # member mutations need seeds the stdlib zip reader opens (the corpus has hostile ones)
+    seeds["zips"] = [p for p in apks if _opens(p)]
     # a signed bundle of the clean fixture's golden result
     from scanner.bundle import generate_key, make_bundle
 
@@ -289,7 +299,7 @@ def make_input(parser: str, rng: random.Random, seeds: dict, work: Path, n: int,
     d.mkdir(parents=True, exist_ok=True)
     restore = original = None
     if parser in ("apk", "axml", "arsc", "dex"):
-        seed = rng.choice(seeds["apk"]).read_bytes()
+        seed = rng.choice(seeds["apk" if parser == "apk" else "zips"]).read_bytes()
         member = {"axml": "AndroidManifest.xml", "arsc": "resources.arsc",
                   "dex": "classes.dex"}.get(parser)
         if parser == "apk":
