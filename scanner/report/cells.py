@@ -41,10 +41,12 @@ def csv_text(value: Any) -> Any:
 def safe_frame(frame: pd.DataFrame, for_csv: bool = False) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell (and column name) neutralised; for CSV
     also with carriage returns made line feeds (:func:`csv_text`)."""
+    import pandas as pd
+
     fn = csv_text if for_csv else neutralise
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(fn)
+        if out[col].dtype == object:  # kept object: Series.map would make ints floats
+            out[col] = pd.Series([fn(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [fn(c) for c in out.columns]
     return out

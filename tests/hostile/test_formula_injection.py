@@ -168,3 +168,14 @@ def test_scan_of_hostile_inputs_exports_no_formula(tmp_path, lang):
                     cell.startswith("'-")
     assert n_quoted >= 4
     _check_xlsx((out / "report.xlsx").read_bytes())
+
+
+def test_safe_frame_keeps_integers_and_blanks():
+    # Series.map on an object column of ints and None made them floats ("5004.0" in CSV)
+    import pandas as pd
+
+    from scanner.report.cells import safe_frame
+
+    frame = pd.DataFrame({"offset": [5004, None], "name": ["=x", None]}, dtype=object)
+    text = safe_frame(frame, for_csv=True).to_csv(index=False, lineterminator="\n")
+    assert text == "offset,name\n5004,'=x\n,\n"
