@@ -13,8 +13,8 @@ SCANNER = Path(__file__).resolve().parents[1] / "scanner"
 # its own package and any package of a LOWER layer, never one of its own layer or above.
 LAYERS: list[set[str]] = [
     {"", "errors"},  # "" = scanner/__init__ (version, tool name)
-    {"paths", "hashing", "timeparse", "generated"},
-    {"model"},
+    {"paths", "hashing", "timeparse", "generated", "limits"},
+    {"model", "safeyaml"},
     {"knowledge"},
     {"ingest", "sdk"},
     {"pii", "callgraph"},
