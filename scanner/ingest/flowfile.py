@@ -187,6 +187,16 @@ def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
     return data, truncated, None
 
 
+def _as_bytes(value: object) -> bytes:
+    """A body as bytes: a damaged dump can hold a string (or another type) where mitmproxy
+    writes bytes, and its reader passes it on."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return b""
+
+
 def _headers(hdrs) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in hdrs.items(multi=True))
 
@@ -200,15 +210,15 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT,
         return None
     req = flow.request
     rh = _headers(req.headers)
-    body, trunc, err = decode_body(req.raw_content or b"", rh, limit, budget)
+    body, trunc, err = decode_body(_as_bytes(req.raw_content), rh, limit, budget)
     status = None
     resp_h: tuple[tuple[str, str], ...] = ()
     resp_body = b""
     if flow.response is not None:
         status = flow.response.status_code
         resp_h = _headers(flow.response.headers)
-        resp_body, rtrunc, rerr = decode_body(flow.response.raw_content or b"", resp_h, limit,
-                                              budget)
+        resp_body, rtrunc, rerr = decode_body(_as_bytes(flow.response.raw_content), resp_h,
+                                              limit, budget)
         trunc = trunc or rtrunc
         err = err or (f"response: {rerr}" if rerr else None)
     meta = {k: v for k, v in (flow.metadata or {}).items()
@@ -278,4 +288,5 @@ def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
                 ws = getattr(flow, "websocket", None)
                 if ws is not None and ws.messages:
                     yield from websocket_exchanges(
-                        ex, ((m.from_client, m.content, m.timestamp) for m in ws.messages))
+                        ex, ((m.from_client, _as_bytes(m.content), m.timestamp)
+                             for m in ws.messages))

@@ -381,3 +381,22 @@ def test_every_content_coding_is_capped_per_body_and_per_file(coding):
     # bodies decoded before the budget ran out: at most budget / per-body work (+1)
     decoded = sum(1 for t, e in outcomes if e and "MAX_DECODED" not in e)
     assert 1 <= decoded <= 17
+
+
+def test_flow_dump_with_a_string_websocket_message(tmp_path, facts):
+    # found by the fuzz campaign (flows, seed 2026: 14 inputs): a damaged dump whose
+    # WebSocket message content is a string instead of bytes; mitmproxy's reader passes it
+    # on and the PI search met a str where bytes belong
+    from mitmproxy.io import tnetstring
+    from mitmproxy.test import tflow
+
+    state = tflow.twebsocketflow().get_state()
+    kind, from_client, _content, ts, *rest = state["websocket"]["messages"][0]
+    state["websocket"]["messages"][0] = (kind, True, f"imei={IMEI}", ts, *rest)
+    p = tmp_path / "str.mitm"
+    with p.open("wb") as fh:
+        tnetstring.dump(state, fh)
+    res, out = _traffic(tmp_path, p, facts)
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [(t["method"], t["key"]) for t in doc["transmissions"]] == [("WEBSOCKET", "imei")]
