@@ -88,6 +88,17 @@ _REAL = {"seconds", "cpu_seconds"}
 _JSON_TYPES = {"sdks": list, "pi_types": list, "over_scope_pi": list, "rules": dict}
 
 
+def _json_items_ok(column: str, value: Any) -> bool:
+    """The items of a JSON column have the types the batch writes: sdks [[id, name]...],
+    pi_types / over_scope_pi [str...], rules {str: int}."""
+    if column == "sdks":
+        return all(isinstance(x, list) and all(isinstance(y, str) for y in x) for x in value)
+    if column == "rules":
+        return all(isinstance(k, str) and isinstance(n, int) and not isinstance(n, bool)
+                   for k, n in value.items())
+    return all(isinstance(x, str) for x in value)
+
+
 def _check_row(d: dict[str, Any]) -> None:
     """TypeError when a stored value has a type the batch never writes (SQLite columns take
     any type, so a damaged or edited database can hold a list where a count belongs)."""
@@ -95,7 +106,7 @@ def _check_row(d: dict[str, Any]) -> None:
         if v is None:
             continue
         if c in _JSON_TYPES:
-            ok = isinstance(v, _JSON_TYPES[c])
+            ok = isinstance(v, _JSON_TYPES[c]) and _json_items_ok(c, v)
         elif c in _INT or c in ("size", "peak_rss_kb", "run_id", "scans"):
             ok = isinstance(v, int)
         elif c in _REAL:

@@ -189,7 +189,7 @@ def _open(path: Path) -> zipfile.ZipFile:
                          f"case bundle has ({MAX_ENTRIES} entries)")
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise InputError(f"{path}: not a readable zip file ({e})") from e
 
 
@@ -258,7 +258,7 @@ def _manifest_bytes(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo],
         data = _read_capped(zf, info, MAX_MANIFEST_BYTES)
         manifest = json.loads(data.decode("utf-8"))
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-            UnicodeDecodeError) as e:
+            UnicodeDecodeError, NotImplementedError, OSError, RecursionError) as e:
         report.add("manifest", MANIFEST, f"unreadable ({e})")
         return None
     if not isinstance(manifest, dict):
@@ -293,6 +293,7 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
         pub = public_key_from_hex(pub_hex)
         sig = bytes.fromhex(_read_capped(zf, sig_info, MAX_SIG_BYTES).decode("ascii").strip())
     except (InputError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError, OSError,
             RuntimeError) as e:
         report.add("signature", SIGNATURE, f"malformed ({e})")
         return
@@ -364,7 +365,7 @@ def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts
     try:
         size, sha, sm3 = _hash_entry(zf, info, min(f["bytes"], MAX_ENTRY_BYTES))
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-            NotImplementedError) as e:
+            NotImplementedError, OSError) as e:  # OSError: a local header offset out of range
         report.add("changed", name, f"cannot be read as listed ({e})")
         return
     diffs = []

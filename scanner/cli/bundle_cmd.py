@@ -49,6 +49,12 @@ def bundle(result: Path, case_id: str | None, analyst: str | None, include_input
         click.echo(f"formats   not rendered: {', '.join(info.skipped_formats)}")
 
 
+def _echo_text(text: str) -> None:
+    """One line of the verify report; lone surrogates (valid in the manifest's JSON, not
+    printable) shown as U+FFFD."""
+    click.echo(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+
+
 @click.command("verify")
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -63,27 +69,28 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> No
     trusted = read_public_key_file(key_file) if key_file else None
     expected = normalize_fingerprint(key_fingerprint) if key_fingerprint else None
     report = verify_bundle(case, trusted_key=trusted, trusted_fingerprint=expected)
+    echo = _echo_text
     m = report.manifest
     if m:
-        click.echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
+        echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
                    f"created {m.get('created')}")
         tool, rs = manifest_field(m, "tool"), manifest_field(m, "ruleset")
-        click.echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
+        echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
                    f"{rs.get('version')} ({str(rs.get('sha256'))[:16]}…)")
     if report.key_fingerprint:
         trust = {None: "not checked against a trusted key (use --key or --fingerprint)",
                  True: "trusted key",
                  False: "NOT the trusted key"}[report.trusted]
-        click.echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
+        echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
     for p in report.problems:
-        click.echo(str(p))
+        echo(str(p))
     if not report.hashed:
-        click.echo("members   not hashed: without a valid signature the manifest's hashes "
+        echo("members   not hashed: without a valid signature the manifest's hashes "
                    "cannot be trusted")
     if report.ok:
-        click.echo(f"OK        {report.checked} files match the signed manifest")
+        echo(f"OK        {report.checked} files match the signed manifest")
         raise SystemExit(0)
-    click.echo(f"TAMPERED  {len(report.problems)} problem(s)")
+    echo(f"TAMPERED  {len(report.problems)} problem(s)")
     raise SystemExit(1)
 
 
