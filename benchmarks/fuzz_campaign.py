@@ -459,6 +459,8 @@ def run_child(args: list[str], cwd: Path, env: dict[str, str], timeout: float,
             cpu = int(timeout) + 5
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
             os.environ.update(env)
+            if "APPAUDIT_RULESETS_DIR" in env:
+                _forget_rulesets()  # the parent's warm caches hold the shipped rulesets
             sys.argv = ["appaudit", *args]
             from scanner.cli import main
 
@@ -494,6 +496,15 @@ def run_child(args: list[str], cwd: Path, env: dict[str, str], timeout: float,
     return {"code": code, "seconds": seconds, "rss_mb": usage.ru_maxrss / 1024,
             "killed": killed, "stdout": out_path.read_text("utf-8", "replace"),
             "stderr": err_path.read_text("utf-8", "replace")}
+
+
+def _forget_rulesets() -> None:
+    """Clear the per-process caches of loaded rulesets, so a child reads the mutated copy."""
+    from scanner.knowledge import load_knowledge
+    from scanner.rules.loader import load_rules
+
+    for fn in (load_knowledge, load_rules):
+        fn.cache_clear()
 
 
 def classify(r: dict, timeout: float, memory_mb: int) -> str:
