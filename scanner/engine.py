@@ -24,6 +24,7 @@ from scanner.model.result import (
     ApiUse,
     AppInfo,
     CategoryInfo,
+    ConsentMoment,
     ScanResult,
     SdkUse,
     Skipped,
@@ -168,6 +169,9 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
     policy = [x for x in items if isinstance(x, PolicyInfo)]
     if policy:
         out["policy"] = to_jsonable(policy[-1])
+    consent = next((x for x in items if isinstance(x, ConsentMoment)), None)
+    if consent is not None:
+        out["consent"] = to_jsonable(consent)
     return out
 
 

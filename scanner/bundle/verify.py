@@ -213,6 +213,10 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
         if len(infos) > MAX_ENTRIES:
             raise InputError(f"{path}: {len(infos)} entries, more than {MAX_ENTRIES}")
         counts = Counter(i.filename for i in infos)
+        if MANIFEST not in counts and SIGNATURE not in counts:
+            # neither the manifest nor its signature: some other zip, not a damaged bundle
+            raise InputError(f"{path}: not an appaudit case bundle (no {MANIFEST} and no "
+                             f"{SIGNATURE})")
         for name, n in sorted(counts.items()):
             if n > 1:
                 report.add("duplicate", name, f"{n} entries with this name")

@@ -17,6 +17,7 @@ from scanner.batch.runner import BatchOptions, BatchStats, run_batch
 from scanner.batch.store import Store
 from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import export, parse_export
+from scanner.cli.common import InputPath
 from scanner.errors import InputError, UsageError
 
 EXIT_INTERRUPTED = 130
@@ -44,7 +45,7 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
 
 
 @click.command("batch")
-@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("source", type=InputPath("folder or list file", folder_ok=True))
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("audit.sqlite"), show_default=True, help="SQLite result database.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
@@ -54,7 +55,7 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
 @click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
               help="Address-space limit per scan process in MB (RLIMIT_AS, counting the "
                    "~0.5 GB the interpreter and rules take; 0 = none).")
-@click.option("--category-map", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--category-map", type=InputPath(),
               default=None, help="CSV or YAML: package or file name -> category id.")
 @click.option("--export", "export_", default=None,
               help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
@@ -92,7 +93,7 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
 
 
 @click.command("batch-report")
-@click.argument("db", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("db", type=InputPath("batch database"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="File to write (default overview.html; with --notice "
                                  "notice-list.xlsx; a .docx name writes a Word document).")

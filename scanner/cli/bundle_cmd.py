@@ -1,7 +1,8 @@
 """``appaudit bundle``, ``appaudit verify`` and ``appaudit keys``: signed case evidence.
 
 verify exits 0 when the bundle is intact, 1 when anything was changed, removed, added
-or the signature fails (each problem on its own line), 3 when the file is not a zip.
+or the signature fails (each problem on its own line), 3 when the file is not a zip or
+not a case bundle (neither manifest nor signature).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verif
 from scanner.bundle.bundle import MAX_INPUT_BYTES
 from scanner.bundle.keys import env_passphrase, read_public_key_file
 from scanner.bundle.verify import manifest_field, normalize_fingerprint
+from scanner.cli.common import InputPath
 from scanner.errors import UsageError
 
 
@@ -24,7 +26,7 @@ def _default_analyst() -> str:
 
 
 @click.command("bundle")
-@click.argument("result", type=click.Path(path_type=Path))
+@click.argument("result", type=InputPath())
 @click.option("--case-id", default=None, help="Case number recorded in the manifest.")
 @click.option("--analyst", default=None,
               help="Analyst whose key signs the bundle (default $APPAUDIT_ANALYST or the user).")
@@ -56,8 +58,8 @@ def _echo_text(text: str) -> None:
 
 
 @click.command("verify")
-@click.argument("case", type=click.Path(path_type=Path))
-@click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("case", type=InputPath())
+@click.option("--key", "key_file", type=InputPath(),
               default=None, help="Trusted public key file (.pub); the signer must match it.")
 @click.option("--fingerprint", "key_fingerprint", default=None, metavar="SHA256",
               help="The trusted key's fingerprint (64 hex digits, as `appaudit keys list` "

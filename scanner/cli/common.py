@@ -17,6 +17,45 @@ from scanner.report.json import dumps, result_document
 SEVERITY_CHOICES = SEVERITY_NAMES
 
 
+def check_input(path: Path, what: str = "file", folder_ok: bool = False) -> Path:
+    """Refuse an input that is missing, not a file (or folder when ``folder_ok``) or
+    unreadable, with one line naming it: an InputError (exit 3) whatever the other options."""
+    import os
+
+    from scanner.errors import InputError
+
+    if not path.exists():
+        raise InputError(f"{path}: no such {what}")
+    if path.is_dir():
+        if not folder_ok:
+            raise InputError(f"{path}: is a folder, not a {what}")
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise InputError(f"{path}: the folder cannot be read (permission denied)")
+        return path
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
+    return path
+
+
+class InputPath(click.ParamType):
+    """A file (or folder) the command reads: checked when the options are parsed, so a
+    missing or unreadable one is exit 3 even when nothing else would open it."""
+
+    name = "path"
+
+    def __init__(self, what: str = "file", folder_ok: bool = False) -> None:
+        self.what = what
+        self.folder_ok = folder_ok
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path:
+        return check_input(Path(value), self.what, self.folder_ok)
+
+
 def parse_formats(value: str) -> list[str]:
     """``json,html`` → ["json", "html"], refusing unknown names."""
     names = [v.strip() for v in value.split(",") if v.strip()]
@@ -73,26 +112,57 @@ def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str)
     return written
 
 
-def print_summary(doc: dict[str, Any], written: list[Path]) -> None:
-    """A short summary table on stdout."""
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else
+               0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` display columns (CJK counts two)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") -> None:
+    """A short summary table on stdout, in the report language."""
+    from scanner.report.i18n import messages
+    from scanner.report.view import pick
+
+    m = messages(lang)
     s = doc["summary"]
     app = doc.get("app") or {}
+    width = max(display_width(m[k]) for k in ("term_app", "term_findings", "term_evidence",
+                                               "term_partial", "term_wrote")) + 2
     if app:
-        click.echo(f"app       {app.get('package')}  {app.get('label') or ''}  "
-                   f"v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")
+        click.echo(f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
+                   f"  v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")
     sev = s["by_severity"]
-    click.echo("findings  " + "  ".join(f"{k} {sev[k]}" for k in SEVERITY_CHOICES[::-1]))
+    click.echo(pad(m["term_findings"], width)
+               + "  ".join(f"{m['sev_' + k]} {sev[k]}" for k in SEVERITY_CHOICES[::-1]))
     if doc.get("command") != "pricing":
-        click.echo(f"evidence  api_uses {s['api_uses']}  sdks {s['sdks']}  "
-                   f"transmissions {s['transmissions']}")
-    for f in (doc.get("findings") or [])[:15]:
-        click.echo(f"  {f['severity']:<8} {f['rule']:<15} {f['title']['zh']}")
-    if len(doc.get("findings") or []) > 15:
-        click.echo(f"  … {len(doc['findings']) - 15} more")
+        click.echo(f"{pad(m['term_evidence'], width)}{m['api_uses_short']} {s['api_uses']}  "
+                   f"{m['sdks']} {s['sdks']}  {m['transmissions_short']} {s['transmissions']}")
+    consent = doc.get("consent")
+    if isinstance(consent, dict):
+        if consent.get("at") is not None:
+            click.echo(f"{pad(m['consent_moment'], width)}{consent.get('at_local')}  "
+                       f"({m.get('consent_source_' + str(consent.get('source')), '')})")
+        else:
+            click.echo(f"{pad(m['consent_moment'], width)}{m['consent_none']}")
+    findings = doc.get("findings") or []
+    for f in findings[:15]:
+        click.echo(f"  {pad(m['sev_' + f['severity']], 6)} {f['rule']:<15} "
+                   f"{pick(f['title'], lang)}")
+    if len(findings) > 15:
+        click.echo("  " + m["more_rows"].format(n=len(findings) - 15))
     if doc.get("partial"):
-        click.echo("partial   " + "; ".join(f"{x['what']}: {x['reason']}" for x in doc["skipped"]))
+        click.echo(pad(m["term_partial"], width)
+                   + "; ".join(f"{x['what']}: {x['reason']}" for x in doc["skipped"]))
     for p in written:
-        click.echo(f"wrote     {p}")
+        click.echo(f"{pad(m['term_wrote'], width)}{p}")
 
 
 def exit_code_for(doc: dict[str, Any], fail_on: str | None) -> int:
@@ -110,5 +180,5 @@ def finish(result: ScanResult, out: Path, formats: list[str], lang: str,
     """Write outputs, print the summary and exit with the contract's code."""
     doc = result_document(result)
     written = write_outputs(doc, out, formats, lang)
-    print_summary(doc, written)
+    print_summary(doc, written, lang)
     raise SystemExit(exit_code_for(doc, fail_on))

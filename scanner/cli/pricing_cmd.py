@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scanner.cli.common import default_out, finish, output_options, parse_formats
+from scanner.cli.common import check_input, default_out, finish, output_options, parse_formats
 from scanner.errors import UsageError
 from scanner.model.result import ScanResult
 from scanner.pricing.pipeline import PricingRequest, run_pricing
@@ -21,19 +21,28 @@ def parse_assignment(value: str, option: str) -> tuple[str, tuple[Path, ...]]:
     return name.strip(), paths
 
 
-def print_pricing(result: ScanResult) -> None:
-    """One line per comparison, before the common summary."""
+def print_pricing(result: ScanResult, lang: str = "zh") -> None:
+    """The verdict, then one line per comparison, before the common summary."""
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
+    pricing = result.extra.get("pricing") or {}
+    verdict = pricing.get("verdict")
+    if verdict:
+        click.echo(f"{m['verdict']}: {m['verdict_' + verdict]}")
+        if verdict == "cannot_tell_no_control":
+            click.echo(f"  {m['verdict_cannot_tell_note']}")
     for c in result.extra.get("comparisons", []):
         med = c["median_rel_diff_beyond_noise"]
-        verdict = "DISCRIMINATION" if c["discrimination"] else "no finding"
-        noise = "n/a" if c["control_noise"] is None else f"{c['control_noise']:.0%}"
-        p = "n/a" if c["p_value"] is None else f"{c['p_value']:.3g}"
+        noise = "—" if c["control_noise"] is None else f"{c['control_noise']:.0%}"
+        p = "—" if c["p_value"] is None else f"{c['p_value']:.3g}"
         click.echo(
-            f"pricing   {c['treatment']} vs {c['baseline']}: {c['n_items']} items, "
-            f"{c['n_higher']} higher / {c['n_lower']} lower, "
-            f"{len(c['items_beyond_noise'])} beyond noise"
-            + (f" ({c['direction']}, median {med:+.1%})" if med is not None else "")
-            + f", p={p}, control noise {noise}: {verdict}")
+            f"  {c['treatment']} vs {c['baseline']}: {c['n_items']} {m['n_items']}, "
+            f"{m['n_higher']} {c['n_higher']} / {m['n_lower']} {c['n_lower']}, "
+            f"{m['beyond_noise']} {len(c['items_beyond_noise'])}"
+            + (f" ({m['dir_' + c['direction']]}, {m['median_rel_diff']} {med:+.1%})"
+               if med is not None and c.get("direction") else "")
+            + f", p={p}, {m['control_noise']} {noise}: {m['verdict_' + c['verdict']]}")
     for r in result.extra.get("rankings", []):
         tau = "n/a" if r["kendall_tau"] is None else f"{r['kendall_tau']:.3f}"
         ctau = ("n/a" if r.get("control_kendall_tau") is None
@@ -70,9 +79,12 @@ def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str
             personalisation_off: tuple[str, ...], out: Path | None, formats: str, lang: str,
             fail_on: str | None) -> None:
     """Compare item prices across user profiles against the control's noise."""
-    fmts = parse_formats(formats)
     profs = tuple(parse_assignment(v, "--profile") for v in profiles)
     ctrls = tuple(parse_assignment(v, "--control") for v in controls)
+    for _name, files in profs + ctrls:
+        for f in files:
+            check_input(f, "capture file")
+    fmts = parse_formats(formats)
     request = PricingRequest(
         profiles=profs, baseline=baseline, controls=ctrls,
         options={"profiles": {n: [str(f) for f in fs] for n, fs in profs},
@@ -82,7 +94,7 @@ def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str
         personalisation_off=tuple(personalisation_off),
     )
     result = run_pricing(request)
-    print_pricing(result)
+    print_pricing(result, lang)
     name = "pricing-" + "-".join(n for n, _ in profs)
     finish(result, out or default_out(name), fmts, lang, fail_on)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scanner.cli.common import InputPath
 from scanner.errors import InputError
 from scanner.report import FORMATS, get_format
 
@@ -31,7 +32,7 @@ def load_result(path: Path) -> dict:
 
 
 @click.command("report")
-@click.argument("result", type=click.Path(path_type=Path))
+@click.argument("result", type=InputPath())
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), required=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,

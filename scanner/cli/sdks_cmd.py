@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scanner.cli.common import InputPath
 from scanner.detectors.sdks import sdk_matches
 from scanner.errors import InputError
 from scanner.ingest.apk import ApkReader
@@ -16,7 +17,7 @@ from scanner.sdk.catalog import default_catalog
 
 
 @click.command("sdks")
-@click.argument("apk", type=click.Path(path_type=Path))
+@click.argument("apk", type=InputPath())
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def sdks(apk: Path, as_json: bool, lang: str) -> None:

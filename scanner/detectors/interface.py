@@ -25,7 +25,14 @@ from scanner.knowledge import Knowledge
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
-from scanner.model.result import ApiUse, SdkUse, Skipped, TrafficLink, Transmission
+from scanner.model.result import (
+    ApiUse,
+    ConsentMoment,
+    SdkUse,
+    Skipped,
+    TrafficLink,
+    Transmission,
+)
 from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 
 if TYPE_CHECKING:
@@ -35,8 +42,8 @@ if TYPE_CHECKING:
     from scanner.ingest.traffic import TrafficEvidence
     from scanner.sdk.catalog import SdkCatalog
 
-Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | Skipped | RuntimeCall
-        | PermissionRequest | AppStart | PolicyInfo)
+Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | ConsentMoment | Skipped
+        | RuntimeCall | PermissionRequest | AppStart | PolicyInfo)
 
 
 @dataclass

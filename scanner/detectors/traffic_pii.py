@@ -54,7 +54,15 @@ from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
 from scanner.limits import MAX_MATCHES_PER_REQUEST, MAX_STORED_URL
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
-from scanner.model.result import ApiUse, CallSite, SdkUse, Skipped, TrafficLink, Transmission
+from scanner.model.result import (
+    ApiUse,
+    CallSite,
+    ConsentMoment,
+    SdkUse,
+    Skipped,
+    TrafficLink,
+    Transmission,
+)
 from scanner.sdk.model import SdkSignature
 
 if TYPE_CHECKING:
@@ -338,6 +346,9 @@ class TrafficPiiDetector(Detector):
         yield from damage.items()
         yield from skipped
         yield from capped.items()
+        source = ("option" if tr.consent_at is not None
+                  else "capture_marker" if labels.consent_at is not None else None)
+        yield consent_record(consent, source, ctx.options)
 
     @staticmethod
     def _emit(rows: list[_Row | None], consent: float | None,
@@ -395,3 +406,20 @@ class TrafficPiiDetector(Detector):
                               flows=tuple(sorted({t.flow for t in ts})),
                               call_sites=tuple(CallSite(u.api, u.caller, u.dex, u.offset)
                                                for u in sites))
+
+
+def consent_record(at: float | None, source: str | None, options: dict) -> ConsentMoment:
+    """result.json ``consent{at, at_local, utc_offset, zone_source, source}``: the moment
+    before-consent checks used, in the zone the analyst gave (``--consent-at`` with its own
+    offset, else ``--tz``, else Beijing time), and where it came from: ``option``
+    (``--consent-at``), ``capture_marker`` (the capture addon's marker) or null (neither:
+    no before-consent check was possible)."""
+    from scanner.timeparse import display_zone, local_iso
+
+    given = options.get("consent_at") if source == "option" else None
+    zone, zone_source = display_zone(given, options.get("tz"))
+    if at is None:
+        return ConsentMoment(None, None, None, None, zone_source)
+    local = local_iso(at, zone)
+    offset = local[-6:] if local[-6] in "+-" else "+00:00"
+    return ConsentMoment(at, source, local, offset, zone_source)

@@ -158,6 +158,20 @@ class CallSite:
 
 
 @dataclass(frozen=True)
+class ConsentMoment:
+    """The consent moment a traffic analysis used (result.json ``consent``): Unix seconds,
+    where it came from (``option``, ``capture_marker`` or None: no before-consent check was
+    possible), the moment in the zone it was given in, that zone's UTC offset and where the
+    zone came from (``given``, ``tz_option``, ``default`` = Beijing time)."""
+
+    at: float | None
+    source: str | None
+    at_local: str | None
+    utc_offset: str | None
+    zone_source: str
+
+
+@dataclass(frozen=True)
 class TrafficLink:
     """An SDK seen sending a PI type on the wire whose code also reads that PI type.
 

@@ -293,6 +293,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         **fair.sections,
         "pricing": {
             "baseline": baseline, "treatments": treatments,
+            "verdict": overall_verdict([verdict_of(c) for c in comparisons]),
             "start_spread_s": _spread(c.first for c in cols),
             "controls": [{"profile": a, "capture": b} for a, b in pairs],
             "noise": None if noise is None else {
@@ -331,8 +332,32 @@ def _spread(times) -> float | None:
     return round(max(known) - min(known), 3) if len(known) > 1 else None
 
 
+def verdict_of(c: Comparison) -> str:
+    """``discrimination``, ``cannot_tell_no_control`` (no control capture: the noise is
+    unknown, so a difference cannot be judged), ``cannot_tell_no_items`` (no item priced by
+    both profiles) or ``no_finding``."""
+    if c.discrimination:
+        return "discrimination"
+    if c.n_items == 0:
+        return "cannot_tell_no_items"
+    if c.control_noise is None:
+        return "cannot_tell_no_control"
+    return "no_finding"
+
+
+def overall_verdict(verdicts: Sequence[str]) -> str | None:
+    """The verdict of a whole pricing run: discrimination if any comparison shows it, else
+    cannot tell if any comparison cannot be judged, else no finding (None: no comparison)."""
+    for v in ("discrimination", "cannot_tell_no_control", "cannot_tell_no_items",
+              "no_finding"):
+        if v in verdicts:
+            return v
+    return None
+
+
 def _cmp_doc(c: Comparison) -> dict[str, Any]:
     doc = dataclasses.asdict(c)
+    doc["verdict"] = verdict_of(c)
     doc["items_beyond_noise"] = list(c.items_beyond_noise)
     doc["n_items_beyond_noise"] = len(c.items_beyond_noise)
     doc["reasons"] = list(c.reasons)

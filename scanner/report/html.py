@@ -17,9 +17,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from scanner.knowledge import read_yaml
-from scanner.paths import reports_dir
 from scanner.report.environment import environment
+from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
 from scanner.report.plot import pricing_plot, ranking_plot, relative_differences
 from scanner.report.view import (
@@ -46,13 +45,6 @@ __all__ = ["SEVERITY_ORDER", "HtmlFormat", "group_by_basis", "messages", "pick"]
 
 
 @functools.cache
-def messages(lang: str) -> dict[str, str]:
-    """The message catalog of a language (zh is the default and the fallback)."""
-    base = read_yaml(reports_dir() / "i18n" / "zh.yaml")
-    if lang != "zh":
-        base.update(read_yaml(reports_dir() / "i18n" / f"{lang}.yaml"))
-    return base
-
 
 
 @functools.cache

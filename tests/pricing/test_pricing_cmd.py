@@ -26,7 +26,7 @@ def test_discriminating_shop(tmp_path):
             "--control", f"new={SHOP / 'new-control.har'}",
             "--out", tmp_path, "--format", "json", "--fail-on", "high")
     assert r.exit_code == 1, r.output  # a high finding and --fail-on high
-    assert "loyal vs new: 40 items" in r.output and "DISCRIMINATION" in r.output
+    assert "loyal vs new: 40 商品数" in r.output and "结论: 存在差别定价迹象" in r.output
     doc = json.loads((tmp_path / "result.json").read_text("utf-8"))
     assert doc["command"] == "pricing"
     assert [f["rule"] for f in doc["findings"]] == ["ALGO-PRICE-0001"]
@@ -54,7 +54,7 @@ def test_baseline_option(tmp_path):
     r = run("--profile", f"new={SHOP / 'new.mitm'}", "--profile", f"loyal={SHOP / 'loyal.mitm'}",
             "--baseline", "loyal", "--control", f"loyal={SHOP / 'loyal-control.mitm'}",
             "--control", f"new={SHOP / 'new-control.mitm'}", "--out", tmp_path,
-            "--format", "json")
+            "--format", "json", "--lang", "en")
     assert r.exit_code == 0
     assert "new vs loyal" in r.output and "lower" in r.output
 
@@ -87,3 +87,43 @@ def test_parse_assignment():
     assert parse_assignment("a=x, y", "--profile")[1][1].name == "y"
     with pytest.raises(UsageError):
         parse_assignment("=x", "--profile")
+
+
+def test_without_control_cannot_tell(tmp_path):
+    """No --control: the noise is unknown, so the verdict is "cannot tell" on the terminal,
+    in result.json and at the top of the report, in both languages; never "no finding"."""
+    args = ("--profile", f"new={SHOP / 'new.mitm'}", "--profile", f"loyal={SHOP / 'loyal.mitm'}",
+            "--format", "json,html")
+    r = run(*args, "--out", tmp_path / "zh")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == "结论: 无法判断（缺少对照采集）"
+    assert "未发现差别定价" not in r.output
+    doc = json.loads((tmp_path / "zh" / "result.json").read_text("utf-8"))
+    assert doc["pricing"]["verdict"] == "cannot_tell_no_control"
+    assert doc["comparisons"][0]["verdict"] == "cannot_tell_no_control"
+    html = (tmp_path / "zh" / "report.html").read_text("utf-8")
+    cover = html[:html.index('id="summary"')]
+    assert "无法判断（缺少对照采集）" in cover and "未发现差别定价" not in html
+    r = run(*args, "--out", tmp_path / "en", "--lang", "en")
+    assert r.output.splitlines()[0] == "Verdict: Cannot tell (no control capture)"
+    html = (tmp_path / "en" / "report.html").read_text("utf-8")
+    assert "Cannot tell (no control capture)" in html[:html.index('id="summary"')]
+    assert "No price discrimination found" not in html
+
+
+def test_with_control_fair_shop_says_no_finding(tmp_path):
+    r = run("--profile", f"new={FAIR / 'new.mitm'}", "--profile", f"loyal={FAIR / 'loyal.mitm'}",
+            "--control", f"loyal={FAIR / 'loyal-control.har'}", "--out", tmp_path,
+            "--format", "json")
+    assert r.output.splitlines()[0] == "结论: 未发现差别定价", r.output
+
+
+def test_zh_catalog_never_calls_the_compared_profile_control():
+    """对照 is the control capture; the compared profile is 比较画像."""
+    from scanner.report.html import messages
+
+    m = messages("zh")
+    assert m["treatment"] == "比较画像" and m["role_treatment"] == "比较"
+    for key in ("treatment", "role_treatment", "pricing_note", "baseline"):
+        assert "对照画像" not in m[key], key
+    assert "对照" in m["role_control"] and "对照" in m["control_noise"]
