@@ -268,5 +268,6 @@ def _category_info(ctx: ScanContext, facts: list[Fact]) -> CategoryInfo:
         return CategoryInfo(id=None, known=False, suggested=suggested)
     return CategoryInfo(id=cat.id, known=True, zh=cat.zh, en=cat.en,
                         necessary_pi=cat.necessary_pi, necessary_pi_text=cat.necessary_pi_text_zh,
+                        necessary_pi_text_en=cat.necessary_pi_text_en,
                         verified=cat.verified)
 

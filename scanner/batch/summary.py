@@ -4,8 +4,11 @@ Contract:
     summary_row(doc: dict) -> dict
         ``doc`` is a result.json document (scanner.report.json.result_document). Keys:
         package, label, version_name, version_code, target_sdk, category (declared id or None),
-        sdk_count, sdks (sorted [[id, name]]), pi_types (PI type ids whose APIs the code uses),
-        pi_count, over_scope_pi (PI type ids named by over-scope findings), over_scope_count,
+        sdk_count, sdks (sorted [[id, name]]: third-party SDKs only, not development libraries
+        such as Kotlin, Butter Knife or the support libraries), pi_types (PI type ids whose
+        APIs the code uses), pi_count, over_scope_pi (PI type ids named by over-scope
+        findings), over_scope_count (None when no category was known: over-scope
+        collection could not be judged),
         findings, critical, high, medium, low, info (counts by severity),
         rules ({rule id: hits}), partial (bool), skipped (count), ruleset_sha256 (the digest of
         the rulesets that judged it: a batch resumed after a ruleset change shows it).
@@ -19,6 +22,7 @@ from collections import Counter
 from typing import Any
 
 from scanner.model.findings import SEVERITY_NAMES_DESC
+from scanner.report.json import is_library
 
 SEVERITIES = SEVERITY_NAMES_DESC
 # The rules whose findings mean "collects PI not necessary for the app's type" (static and
@@ -35,7 +39,8 @@ def summary_row(doc: dict[str, Any]) -> dict[str, Any]:
     rules = Counter(f.get("rule") for f in findings)
     over = sorted({p for f in findings if f.get("rule") in OVER_SCOPE_RULES
                    for p in (f.get("pi_types") or ())})
-    sdks = sorted([s["id"], s.get("name") or s["id"]] for s in doc.get("sdks") or ())
+    sdks = sorted([s["id"], s.get("name") or s["id"]] for s in doc.get("sdks") or ()
+                  if not is_library(s))
     pi = sorted({u["pi_type"] for u in doc.get("api_uses") or ()})
     row: dict[str, Any] = {
         "package": app.get("package"),
@@ -49,7 +54,7 @@ def summary_row(doc: dict[str, Any]) -> dict[str, Any]:
         "pi_types": pi,
         "pi_count": len(pi),
         "over_scope_pi": over,
-        "over_scope_count": len(over),
+        "over_scope_count": len(over) if cat.get("known") else None,
         "findings": len(findings),
     }
     for s in SEVERITIES:

@@ -23,7 +23,11 @@ from scanner.errors import InputError, UsageError
 EXIT_INTERRUPTED = 130
 
 
-def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
+def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "zh") -> None:
+    from scanner.cli.common import pad
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
     click.echo(f"inputs    {stats.paths} paths, {stats.distinct} distinct APKs "
                f"({stats.duplicates} duplicate paths), {stats.unreadable} unreadable")
     click.echo(f"this run  scanned {stats.scanned}, already done {stats.already_done}, "
@@ -34,14 +38,21 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     ok = [r for r in rows if r["status"] == "ok"]
     click.echo(f"database  {db}: {len(rows)} APKs")
-    click.echo(f"  {'status':<14}{'APKs':>6}")
+    names = {s: f"{m.get('status_' + s, s)} ({s})" for s in by_status}
+    width = max([14, *(len(n) for n in names.values())]) + 2
+    click.echo(f"  {pad(m['ov_status_col'], width)}{pad(m['ov_apps'], 8, right=True)}")
     for s in sorted(by_status, key=lambda k: (k != "ok", k)):
-        click.echo(f"  {s:<14}{by_status[s]:>6}")
+        click.echo(f"  {pad(names[s], width)}{by_status[s]:>8}")
     sev = {s: sum(int(r.get(s) or 0) for r in ok) for s in SEVERITIES}
-    click.echo("findings  " + "  ".join(f"{s} {sev[s]}" for s in SEVERITIES))
-    over = sum(1 for r in ok if r.get("over_scope_count"))
+    click.echo(f"{m['term_findings']}  " + "  ".join(f"{m['sev_' + s]} {sev[s]}"
+                                                   for s in SEVERITIES))
+    judged = [r for r in ok if r.get("category") is not None]
+    over = sum(1 for r in judged if r.get("over_scope_count"))
+    click.echo(m["ov_over_scope_none_judged"] if ok and not judged else
+               m["ov_over_scope_line"].format(n=over, judged=len(judged),
+                                              unjudged=len(ok) - len(judged)))
     with_sdk = sum(1 for r in ok if r.get("sdk_count"))
-    click.echo(f"apps      {over} with over-scope PI, {with_sdk} with third-party SDKs")
+    click.echo(m["batch_with_sdks"].format(n=with_sdk, total=len(ok)))
 
 
 @click.command("batch")
@@ -65,9 +76,11 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path) -> None:
               help="Ship APK bytes to dask workers instead of sharing paths.")
 @click.option("--retry-errors", is_flag=True, help="Scan again APKs stored with an error.")
 @click.option("--no-progress", is_flag=True, help="No progress output on stderr.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the summary (and of --reports).")
 def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
           category_map: Path | None, export_: str | None, dask_address: str | None,
-          dask_send_bytes: bool, retry_errors: bool, no_progress: bool) -> None:
+          dask_send_bytes: bool, retry_errors: bool, no_progress: bool, lang: str) -> None:
     """Audit every APK of a folder (recursive, *.apk) or of a list file (one path a line)."""
     formats = parse_export(export_)
     if dask_send_bytes and not dask_address:
@@ -85,7 +98,7 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
     stats = run_batch(source, db, options, categories, progress=not no_progress)
     with Store(db) as store:
         rows = store.rows()
-    _print_summary(stats, rows, db)
+    _print_summary(stats, rows, db, lang)
     if formats:
         for p in export(rows, formats, db.with_suffix("")):
             click.echo(f"wrote     {p}")

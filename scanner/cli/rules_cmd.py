@@ -36,7 +36,8 @@ def show(rule_id: str) -> None:
                    f"{c.article.en}")
         click.echo(f"      {c.summary.zh}")
         if c.note:
-            click.echo(f"      note: {c.note}")
+            note = c.note if isinstance(c.note, str) else f"{c.note.zh} / {c.note.en}"
+            click.echo(f"      note: {note}")
     fps = r.doc.get("falsepositives") or []
     if fps:
         click.echo("  false positives: " + "; ".join(fps))

@@ -53,7 +53,7 @@ class Citation:
     instrument: Text
     article: Text
     summary: Text
-    note: str | None = None
+    note: Text | str | None = None  # a rule's remark on this citation, {zh, en}
     url: str | None = None
     verified: bool | str | None = None
 

@@ -61,7 +61,8 @@ class CategoryInfo:
     zh: str | None = None
     en: str | None = None
     necessary_pi: tuple[str, ...] = ()
-    necessary_pi_text: tuple[str, ...] = ()
+    necessary_pi_text: tuple[str, ...] = ()  # as the rules list it (zh)
+    necessary_pi_text_en: tuple[str, ...] = ()  # its English gloss, item for item
     suggested: tuple[dict[str, Any], ...] = ()
     #: whether the category's row was checked against the regulation's text: True,
     #: "partial" or False (rulesets/app-categories.yaml); None when no category is declared

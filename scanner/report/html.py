@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from scanner.errors import RulesetError
 from scanner.report.environment import environment
 from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
@@ -185,6 +186,46 @@ def _term_columns(doc: dict[str, Any]) -> list[str]:
         seen - set(profile_names(doc)))
 
 
+def label(m: dict[str, str], prefix: str, value: Any) -> str:
+    """The catalog's label of an id (``prefix + id``), or the id itself when the catalog has
+    none (a test renders every known id and fails on a missing label)."""
+    if value is None or value == "":
+        return ""
+    if f"{prefix}{value}" in m:
+        return m[f"{prefix}{value}"]
+    from scanner.names import vocabulary
+
+    name = vocabulary().get(str(value))
+    return name.get(m.get("_lang", "zh"), str(value)) if name else str(value)
+
+
+def necessary_text(cat: dict[str, Any], lang: str) -> str:
+    """The declared category's necessary-PI list as the rules word it (zh) or its English
+    gloss; a result written before ``necessary_pi_text_en`` existed takes the gloss from the
+    rulesets by the category id."""
+    if lang != "en":
+        return "；".join(cat.get("necessary_pi_text") or ())
+    items = cat.get("necessary_pi_text_en")
+    if not items and cat.get("id"):
+        try:
+            from scanner.knowledge import load_knowledge
+
+            known = load_knowledge().categories.get(cat["id"])
+            items = known.necessary_pi_text_en if known else None
+        except RulesetError:
+            items = None
+    return "; ".join(items or cat.get("necessary_pi_text") or ())
+
+
+def sdk_namer(doc: dict[str, Any], lang: str):
+    """SDK id → its display name in ``lang`` (from ``doc.sdks``; the id when not listed)."""
+    names = {}
+    for s in doc.get("sdks") or ():
+        if isinstance(s, dict) and s.get("id"):
+            names[s["id"]] = (s.get("name_zh") or s.get("name")) if lang == "zh" else s.get("name")
+    return lambda sid: "" if not sid else (names.get(sid) or sid)
+
+
 class HtmlFormat(ReportFormat):
     """Self-contained HTML report for people."""
 
@@ -201,6 +242,8 @@ class HtmlFormat(ReportFormat):
         html = _template().render(
             doc=doc, lang=lang, m=m, pick=lambda v: pick(v, lang),
             pi=lambda p: pi_label(p, lang, doc), severities=SEVERITY_ORDER,
+            label=lambda prefix, v: label(m, prefix, v), sdk_name=sdk_namer(doc, lang),
+            necessary_text=lambda cat: necessary_text(cat, lang),
             groups=group_by_basis(findings, lang), evidence=evidence_view,
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,

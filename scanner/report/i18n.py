@@ -19,4 +19,5 @@ def messages(lang: str) -> dict[str, str]:
     base = dict(read_yaml(reports_dir() / "i18n" / "zh.yaml"))
     if lang != "zh":
         base.update(read_yaml(reports_dir() / "i18n" / f"{lang}.yaml"))
+    base["_lang"] = lang
     return base

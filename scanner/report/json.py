@@ -17,6 +17,14 @@ NOTICE = {
 }
 
 
+def is_library(sdk: dict[str, Any]) -> bool:
+    """A development library (Kotlin, Butter Knife, the support libraries, OkHttp…): the
+    catalogue marks it ``tracker: false`` with the category ``development`` only. It is code
+    the developer builds with, not a third-party SDK that collects or receives PI."""
+    cats = set(sdk.get("categories") or ())
+    return sdk.get("tracker") is False and cats == {"development"}
+
+
 def result_document(result: ScanResult) -> dict[str, Any]:
     """The result as the JSON document users' scripts rely on."""
     doc = to_jsonable(result)
@@ -38,7 +46,9 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
     pi_code = sorted({u["pi_type"] for u in doc.get("api_uses") or ()})
     pi_sent = sorted({t["pi_type"] for t in doc.get("transmissions") or ()})
     return {"findings": sum(sev.values()), "by_severity": sev,
-            "sdks": len(doc.get("sdks") or ()), "api_uses": len(doc.get("api_uses") or ()),
+            "sdks": sum(1 for s in doc.get("sdks") or () if not is_library(s)),
+            "libraries": sum(1 for s in doc.get("sdks") or () if is_library(s)),
+            "api_uses": len(doc.get("api_uses") or ()),
             "transmissions": len(doc.get("transmissions") or ()),
             "pi_types_in_code": pi_code, "pi_types_sent": pi_sent}
 

@@ -73,6 +73,11 @@ class Rule:
             if message:
                 title = Text(_safe_format(message["zh"], _fmt_values(subject, pi_names, "zh")),
                              _safe_format(message["en"], _fmt_values(subject, pi_names, "en")))
+            description = self.description
+            if any("{" in t for t in (description.zh, description.en)):
+                description = Text(
+                    _safe_format(description.zh, _fmt_values(subject, pi_names, "zh")),
+                    _safe_format(description.en, _fmt_values(subject, pi_names, "en")))
             rem = self.doc.get("remediation")
             if rem:
                 rem = {lang: _safe_format(rem[lang], _fmt_values(subject, pi_names, lang))
@@ -84,7 +89,7 @@ class Rule:
                 confidence=self.confidence,
                 status=self.status,
                 title=title,
-                description=self.description,
+                description=description,
                 pi_types=tuple(sorted(pi_types)),
                 legal_basis=self.legal_basis,
                 evidence=evidence,
@@ -97,14 +102,29 @@ class Rule:
         return findings
 
 
+#: What a message says is done to an API: call a method, read a field.
+_VERBS = {"zh": ("调用", "读取"), "en": ("calls", "reads")}
+
+
 def _fmt_values(subject: dict, pi_names: dict[str, dict] | None, lang: str) -> dict:
-    """Subject values for message templates, plus ``<key>_name`` for PI type ids."""
+    """Subject values for message templates, plus for every key ``<key>_name`` (the display
+    name of a PI type id or of an id of rulesets/vocabulary.yaml, else the value),
+    ``<key>_readable`` (a Dalvik member as people write it: ``TelephonyManager.getDeviceId()``,
+    ``Build.SERIAL``) and ``<key>_verb`` (调用 / 读取, calls / reads: method or field)."""
+    from scanner.names import is_field, readable_member, vocabulary
+
+    vocab = vocabulary()
     values = {k: ("" if v is None else v) for k, v in subject.items()}
     for k, v in subject.items():
         if pi_names and isinstance(v, str) and v in pi_names:
             values[f"{k}_name"] = pi_names[v].get(lang) or v
+        elif isinstance(v, str) and v in vocab:
+            values[f"{k}_name"] = vocab[v].get(lang) or v
         else:
             values.setdefault(f"{k}_name", values[k])
+        if isinstance(v, str):
+            values[f"{k}_readable"] = readable_member(v)
+            values[f"{k}_verb"] = _VERBS[lang][1 if is_field(v) else 0]
     return values
 
 
@@ -115,7 +135,7 @@ def _safe_format(template: str, values: dict) -> str:
     return template.format_map(_Default(values))
 
 
-def resolve_citation(knowledge: Knowledge, cite: str, note: str | None, where: str) -> Citation:
+def resolve_citation(knowledge: Knowledge, cite: str, note: Any, where: str) -> Citation:
     """Look a citation key up in the catalogue."""
     entry = knowledge.citations.get(cite)
     if entry is None:
@@ -128,7 +148,9 @@ def resolve_citation(knowledge: Knowledge, cite: str, note: str | None, where: s
         return Text(str(v.get("zh", "")), str(v.get("en", "")))
 
     return Citation(cite=cite, instrument=text("instrument"), article=text("article"),
-                    summary=text("summary"), note=note, url=entry.get("url"),
+                    summary=text("summary"),
+                    note=Text(str(note.get("zh", "")), str(note.get("en", "")))
+                    if isinstance(note, dict) else note, url=entry.get("url"),
                     verified=entry.get("verified"))
 
 
@@ -196,8 +218,8 @@ def _check_placeholders(doc: dict, where: str) -> None:
     fields, or ``<field>_name`` for a PI type field); anything else would print as a
     literal ``{field}`` in every report."""
     keys = set(doc.get("group_by") or ())
-    allowed = keys | {f"{k}_name" for k in keys}
-    for part in ("message", "remediation"):
+    allowed = keys | {f"{k}_{s}" for k in keys for s in ("name", "readable", "verb")}
+    for part in ("message", "remediation", "description"):
         for lang, template in (doc.get(part) or {}).items():
             for name in _PLACEHOLDER.findall(template):
                 if name not in allowed:

@@ -40,7 +40,8 @@ RULE_SCHEMA: dict[str, Any] = {
         "legal_basis": {
             "type": "array", "minItems": 1,
             "items": {"type": "object", "required": ["cite"], "additionalProperties": False,
-                      "properties": {"cite": {"type": "string"}, "note": {"type": "string"}}},
+                      "properties": {"cite": {"type": "string"},
+                                     "note": _text}},
         },
         "match": {
             "type": "object", "required": ["fact"], "additionalProperties": False,

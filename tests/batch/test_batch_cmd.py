@@ -27,7 +27,7 @@ def test_batch_with_category_map_export_and_report(tmp_path, hostile_inputs):
                               "--category-map", str(cmap), "--export", "csv,xlsx"])
     assert res.exit_code == 0, res.output
     n = len(fixture_paths()) + 1  # the fixtures and empty.apk
-    assert f"scanned {n}" in res.output and "ok " in res.output and "input_error" in res.output
+    assert f"scanned {n}" in res.output and "(ok)" in res.output and "(input_error)" in res.output
     with Store(db) as s:
         rows = {r["paths"][0].rsplit("/", 1)[-1]: r for r in s.rows()}
         assert all(r["paths"][0].startswith(str(src)) for r in rows.values())  # names as seen
