@@ -57,11 +57,19 @@ class ScanRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def check_category(knowledge: Knowledge, category: str | None) -> None:
-    """Refuse an unknown category id, listing the valid ones."""
-    if category and category not in knowledge.categories:
+def check_category(knowledge: Knowledge, category: str | None) -> str | None:
+    """The id of the app type given as an id or a Chinese (新闻资讯类) or English name;
+    refuse an unknown one, pointing to the list."""
+    if not category:
+        return None
+    from scanner.knowledge import category_id
+
+    cid = category_id(knowledge.categories, category)
+    if cid is None:
         ids = ", ".join(sorted(knowledge.categories))
-        raise UsageError(f"unknown category {category!r}; valid ids: {ids}")
+        raise UsageError(f"unknown category {category!r}: give an id or the Chinese name "
+                         f"(`appaudit rules categories` lists both); valid ids: {ids}")
+    return cid
 
 
 def traffic_evidence(request: ScanRequest) -> TrafficEvidence:
@@ -76,6 +84,11 @@ def traffic_evidence(request: ScanRequest) -> TrafficEvidence:
 def run(request: ScanRequest, rules: RuleSet | None = None) -> ScanResult:
     """Run the whole pipeline for one app (APK and/or flows)."""
     rules = rules or load_rules()
+    knowledge = rules.knowledge
+    category = check_category(knowledge, request.category)
+    if category != request.category:
+        request = replace(request, category=category,
+                          options={**request.options, "category": category})
     started = now_iso()
     ctx, inputs = detect(request, rules.knowledge)
     return assemble(ctx, rules, request, inputs, started)
@@ -151,8 +164,20 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [])},
         pi_type_names=pi_type_names(ctx.knowledge),
-        extra=_extra(items),
+        extra={**_extra(items), **_duplicates(ctx)},
     )
+
+
+def _duplicates(ctx: ScanContext) -> dict[str, Any]:
+    """result.json ``duplicate_exchanges{count, inputs[]{input, same_as, exchanges}}`` when
+    an input repeats exchanges of an earlier one (each was analysed once)."""
+    dups = getattr(ctx.traffic, "duplicates", None) or {}
+    if not dups:
+        return {}
+    return {"duplicate_exchanges": {
+        "count": sum(dups.values()),
+        "inputs": [{"input": a, "same_as": b, "exchanges": n}
+                   for (a, b), n in sorted(dups.items())]}}
 
 
 def _extra(items: Iterable[Item]) -> dict[str, Any]:

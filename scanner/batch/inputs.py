@@ -211,12 +211,16 @@ def load_category_map(path: Path, valid_ids: Iterable[str]) -> CategoryMap:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{where}: cannot read the category map: {e}") from e
+        raise InputError(f"{where}: cannot read the category map: {e}") from e
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         pairs = _pairs_from_yaml(text, where)
     else:
         pairs = _pairs_from_csv(text, where)
+    from scanner.knowledge import category_id
+
     valid = set(valid_ids)
+    resolved = [(k, category_id(valid_ids, c) or c) for k, c in pairs]
+    pairs = resolved
     bad = sorted({c for _, c in pairs if c not in valid})
     if bad:
         raise UsageError(f"{where}: unknown category id(s) {', '.join(bad)}; valid ids: "

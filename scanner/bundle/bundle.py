@@ -101,9 +101,13 @@ def _input_name(i: int, path: str) -> str:
     return f"inputs/{i:02d}-{base}"
 
 
-def _locate_input(path: str, result_dir: Path) -> Path | None:
+def _locate_input(path: str, result_dir: Path, abs_path: str | None = None) -> Path | None:
+    """Where an input is now: its absolute path at scan time, else the path as given (from
+    the current folder, then beside result.json); the caller checks the hash."""
     p = Path(path)
-    for cand in ((p,) if p.is_absolute() else (Path.cwd() / p, result_dir / p)):
+    cands = [Path(abs_path)] if abs_path else []
+    cands += [p] if p.is_absolute() else [Path.cwd() / p, result_dir / p]
+    for cand in cands:
         if cand.is_file():
             return cand
     return None
@@ -170,9 +174,10 @@ def make_bundle(result_path: Path, out: Path, *, analyst: str, case_id: str | No
         elif inp["bytes"] > max_input_bytes:
             entry["reason"] = f"larger than {max_input_bytes >> 20} MiB: hashes only"
         else:
-            found = _locate_input(inp["path"], result_path.parent)
+            found = _locate_input(inp["path"], result_path.parent, inp.get("abs_path"))
             if found is None:
-                raise InputError(f"input {inp['path']} not found (looked beside "
+                where = f"at {inp['abs_path']}, " if inp.get("abs_path") else ""
+                raise InputError(f"input {inp['path']} not found (looked {where}beside "
                                  f"{result_path} and in the current folder)")
             data = found.read_bytes()
             dig = digest_bytes(data)

@@ -134,8 +134,9 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     m = messages(lang)
     s = doc["summary"]
     app = doc.get("app") or {}
-    width = max(display_width(m[k]) for k in ("term_app", "term_findings", "term_evidence",
-                                               "term_partial", "term_wrote")) + 2
+    width = max(display_width(m[k]) for k in (
+        "term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",
+        "consent_moment", "term_duplicates")) + 2
     if app:
         click.echo(f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
                    f"  v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")
@@ -152,6 +153,12 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
                        f"({m.get('consent_source_' + str(consent.get('source')), '')})")
         else:
             click.echo(f"{pad(m['consent_moment'], width)}{m['consent_none']}")
+    dups = doc.get("duplicate_exchanges")
+    if isinstance(dups, dict) and dups.get("count"):
+        click.echo(pad(m["term_duplicates"], width)
+                   + m["duplicates_title"].format(n=dups["count"]) + " "
+                   + "; ".join(f"{d['input']} {m['duplicates_same_as'].format(n=d['exchanges'])}"
+                               f" {d['same_as']}" for d in dups.get("inputs") or ()))
     findings = doc.get("findings") or []
     for f in findings[:15]:
         click.echo(f"  {pad(m['sev_' + f['severity']], 6)} {f['rule']:<15} "

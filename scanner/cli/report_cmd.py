@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import InputPath
-from scanner.errors import InputError
+from scanner.errors import InputError, UsageError
 from scanner.report import FORMATS, get_format
 
 
@@ -33,25 +33,45 @@ def load_result(path: Path) -> dict:
 
 @click.command("report")
 @click.argument("result", type=InputPath())
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), required=True)
+@click.option("--format", "fmt", required=True, metavar="FORMAT[,FORMAT]",
+              help=f"One or more of {', '.join(sorted(FORMATS))}, comma-separated.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file (default: beside RESULT.json).")
+              help="With one format: the file to write (csv: NAME.csv writes NAME.<table>.csv "
+                   "files, anything else is a folder). With several: the folder. Default: "
+                   "beside RESULT.json.")
 def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
-    """Render RESULT.json as html, sarif, csv, … ."""
-    doc = load_result(result)
-    data = get_format(fmt).render(doc, lang)
-    from scanner.cli.common import output_path
+    """Render RESULT.json as html, pdf, sarif, csv, xlsx (several at once with a,b)."""
+    from scanner.cli.common import output_path, parse_formats
 
-    target = output or output_path(result.parent, fmt)
-    if isinstance(data, dict):
-        target.mkdir(parents=True, exist_ok=True)
-        for name, blob in data.items():
-            (target / name).write_bytes(blob)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    click.echo(f"wrote {target}")
+    formats = [f for f in parse_formats(fmt) if f != "json"] or ["json"]
+    doc = load_result(result)
+    single = len(formats) == 1 and output is not None
+    if output is not None and not single and output.exists() and not output.is_dir():
+        raise UsageError(f"-o {output}: several formats need a folder, and this is a file")
+    folder = result.parent if output is None else output
+    for name in formats:
+        data = get_format(name).render(doc, lang)
+        if isinstance(data, dict):  # csv: several tables
+            if single and output.suffix.lower() == ".csv":
+                targets = {output.with_name(f"{output.stem}.{n}"): blob
+                           for n, blob in data.items()}
+            else:
+                base = output if single else output_path(folder, name)
+                targets = {base / n: blob for n, blob in data.items()}
+            for path, blob in targets.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(blob)
+            where = sorted(targets)
+        else:
+            target = output if single else output_path(folder, name)
+            if target.is_dir():
+                raise UsageError(f"-o {target}: a folder; give the file to write")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            where = [target]
+        for p in where:
+            click.echo(f"wrote {p.resolve()}")
 
 
 COMMANDS = [report]

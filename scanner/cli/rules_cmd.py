@@ -17,8 +17,13 @@ def rules() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def list_rules(lang: str) -> None:
     """Every rule: id, severity, status, title."""
+    from scanner.cli.common import pad
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
     for r in load_rules().rules:
-        click.echo(f"{r.id:<15} {r.severity.value:<8} {r.status:<12} {r.title.get(lang)}")
+        click.echo(f"{r.id:<15} {pad(m['sev_' + r.severity.value], 8)} {r.status:<12} "
+                   f"{r.title.get(lang)}")
 
 
 @rules.command("show")
@@ -56,12 +61,27 @@ def test() -> None:
 
 
 @rules.command("categories")
-def categories() -> None:
-    """The 39 app types and their necessary PI."""
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def categories(lang: str) -> None:
+    """The 39 app types: id and Chinese name (either is accepted by --category), English
+    name and necessary PI."""
+    from scanner.cli.common import display_width, pad
+    from scanner.report.i18n import messages
+    from scanner.report.view import pi_label
+
+    m = messages(lang)
     kb = load_rules().knowledge
-    for c in sorted(kb.categories.values(), key=lambda c: c.number):
-        pis = ", ".join(c.necessary_pi) or "—"
-        click.echo(f"{c.number:>2} {c.id:<24} {c.zh:<10} {pis}")
+    cats = sorted(kb.categories.values(), key=lambda c: c.number)
+    w_id = max(len(c.id) for c in cats) + 2
+    w_zh = max(display_width(x) for x in [m["cat_col_zh"], *(c.zh for c in cats)]) + 2
+    w_en = max(display_width(x) for x in [m["cat_col_en"], *(c.en for c in cats)]) + 2
+    click.echo(f"{'#':>2} {pad('id', w_id)}{pad(m['cat_col_zh'], w_zh)}"
+               f"{pad(m['cat_col_en'], w_en)}{m['necessary_for']}")
+    for c in cats:
+        pis = ", ".join(pi_label(p, lang) for p in c.necessary_pi) or (
+            m["no_pi_needed"] if c.no_pi_needed else "—")
+        click.echo(f"{c.number:>2} {pad(c.id, w_id)}{pad(c.zh, w_zh)}{pad(c.en, w_en)}{pis}")
+    click.echo(m["cat_hint"])
 
 
 COMMANDS = [rules]

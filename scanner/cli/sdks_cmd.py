@@ -38,6 +38,10 @@ def sdks(apk: Path, as_json: bool, lang: str) -> None:
         click.echo(json.dumps([_row(m, n) for m, n in rows], ensure_ascii=False, indent=2,
                               default=to_jsonable))
         return
+    from scanner.cli.common import pad
+    from scanner.report.i18n import messages
+
+    msg = messages(lang)
     click.echo(f"{ev.package}: {len(rows)} SDK(s)")
     for m, n in rows:
         sig = (m or n).sdk
@@ -45,8 +49,9 @@ def sdks(apk: Path, as_json: bool, lang: str) -> None:
         version = m.version if m else None
         classes = m.class_count if m else 0
         libs = f"  {len(n.native_libs)} .so" if n else ""
-        click.echo(f"  {sig.id:<28} {name:<24} {version or '':<10} "
-                   f"{','.join(sig.categories):<24} {classes:>5} classes{libs}  "
+        cats = ",".join(msg.get(f"sdkcat_{c}", c) for c in sig.categories)
+        click.echo(f"  {sig.id:<28} {pad(name, 24)} {version or '':<10} "
+                   f"{pad(cats, 24)} {classes:>5} classes{libs}  "
                    f"{' '.join((m.matched_by if m else ()) + (n.matched_by if n else ()))}")
 
 

@@ -69,6 +69,9 @@ class TrafficEvidence:
     first_party: tuple[str, ...] = ()
     body_limit: int = BODY_LIMIT
     damage: dict[str, str] = field(default_factory=dict)
+    #: (later input, earlier input) -> exchanges of the later one that repeat the earlier one
+    #: (the same session given twice, e.g. as .mitm and as .har): counted by the last pass
+    duplicates: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def _note(self, path: Path) -> Any:
         def note(message: str) -> None:
@@ -76,12 +79,46 @@ class TrafficEvidence:
         return note
 
     def exchanges(self) -> Iterator[Exchange]:
-        """Every HTTP exchange of every input, in file order (re-reads the files)."""
-        for path, kind in self.files:
-            if kind == "flows":
-                yield from iter_flow_file(path, self._note(path), self.body_limit)
-            else:
-                yield from iter_har_file(path, self._note(path), self.body_limit)
+        """Every HTTP exchange of every input, in file order (re-reads the files). An exchange
+        that repeats one of an earlier input (same method, URL, request body and start time
+        to the millisecond: the same session given twice, as a flow file and as a HAR, or the
+        same file twice) is skipped and counted in :attr:`duplicates`; repeats inside one
+        file are real requests and kept."""
+        seen: dict[bytes, int] = {}  # 16-byte key -> index of the input first holding it
+        self.duplicates = {}
+        for i, (path, kind) in enumerate(self.files):
+            reader = iter_flow_file if kind == "flows" else iter_har_file
+            mine: list[bytes] = []
+            for ex in reader(path, self._note(path), self.body_limit):
+                if ex.time is None:  # no start time: cannot tell a repeat from a new request
+                    yield ex
+                    continue
+                keys = _dedup_keys(ex)
+                first = next((seen[k] for k in keys if seen.get(k, i) != i), None)
+                if first is not None:
+                    pair = (str(path), str(self.files[first][0]))
+                    self.duplicates[pair] = self.duplicates.get(pair, 0) + 1
+                    continue
+                mine.append(keys[1])
+                yield ex
+            for k in mine:
+                seen.setdefault(k, i)
+
+
+def _dedup_keys(ex: Exchange) -> tuple[bytes, bytes, bytes]:
+    """Keys of an exchange for the start times one millisecond before, at and after its own
+    (flow files keep microseconds, HAR milliseconds, rounded either way)."""
+    import hashlib
+
+    ms = round(ex.time * 1000) if ex.time is not None else -1
+    body = hashlib.blake2b(ex.request_body, digest_size=16).digest()
+    out = []
+    for t in (ms - 1, ms, ms + 1):
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{ex.method}\0{ex.url}\0{t}\0".encode("utf-8", "surrogatepass"))
+        h.update(body)
+        out.append(h.digest())
+    return out[0], out[1], out[2]
 
 
 def open_traffic(paths: list[Path] | tuple[Path, ...], device_facts: Path | None = None,

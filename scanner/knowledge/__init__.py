@@ -113,6 +113,24 @@ def pi_type_names(knowledge: Knowledge) -> dict[str, dict[str, str]]:
             for k, v in knowledge.pi_types.items() if isinstance(v, dict)}
 
 
+def category_id(categories: Any, value: str) -> str | None:
+    """The id of an app type given by its id (``news``), its Chinese name as the 2021 rules
+    write it (``新闻资讯类``, also without the final 类) or its English name (any case);
+    None when nothing matches. ``categories`` maps ids to :class:`Category` (or is a plain
+    collection of ids)."""
+    text = (value or "").strip()
+    if text in categories:
+        return text
+    if not isinstance(categories, dict):
+        return None
+    for cid, c in categories.items():
+        zh = getattr(c, "zh", None) or ""
+        en = getattr(c, "en", None) or ""
+        if text and (text == zh or text + "类" == zh or text.casefold() == en.casefold()):
+            return cid
+    return None
+
+
 def ruleset_digest(folder: Path) -> str:
     """SHA-256 over every ruleset file's relative path and bytes, in sorted order."""
     h = hashlib.sha256()

@@ -16,10 +16,19 @@ class InputFile:
     """One input file, identified by its digests (result.json ``inputs[]``)."""
 
     kind: str  # apk | flows | har | device_facts | ...
-    path: str
+    path: str  # as given on the command line
     bytes: int
     sha256: str
     sm3: str
+    #: the absolute path when it was read (``path`` may be relative to a folder the case
+    #: file does not record); ``sha256`` confirms a file found there later is the same
+    abs_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.abs_path is None and self.path:
+            import os
+
+            object.__setattr__(self, "abs_path", os.path.abspath(self.path))
 
 
 @dataclass(frozen=True)

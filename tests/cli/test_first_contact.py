@@ -163,3 +163,160 @@ def test_no_consent_anywhere_says_checks_were_not_possible(tmp_path):
 def test_bad_tz_is_usage_error(tmp_path):
     res = invoke("traffic", TRAFFIC / "session.har", "--tz", "nowhere", "--out", tmp_path)
     assert res.exit_code == 2 and "time zone" in res.stderr
+
+
+# --- report: several formats, -o file vs folder, default beside RESULT.json -----------------
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stored")
+    res = invoke("scan", CLEAN, "--out", out, "--format", "json")
+    assert res.exit_code == 0, res.output
+    return out / "result.json"
+
+
+def test_report_one_format_o_is_the_file(stored, tmp_path):
+    res = invoke("report", stored, "--format", "html", "-o", tmp_path / "rep" / "ph.html")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "rep" / "ph.html").is_file()
+    assert res.output.strip() == f"wrote {(tmp_path / 'rep' / 'ph.html').resolve()}"
+
+
+def test_report_csv_o_named_csv_writes_files_not_a_folder(stored, tmp_path):
+    res = invoke("report", stored, "--format", "csv", "-o", tmp_path / "rep" / "ph.csv")
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "rep" / "ph.csv").exists()
+    assert (tmp_path / "rep" / "ph.findings.csv").is_file()
+    assert all(p.is_file() for p in (tmp_path / "rep").iterdir())
+
+
+def test_report_several_formats_o_is_a_folder(stored, tmp_path):
+    res = invoke("report", stored, "--format", "html,sarif,csv", "-o", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert (tmp_path / "out" / "report.sarif").is_file()
+    assert (tmp_path / "out" / "csv" / "findings.csv").is_file()
+
+
+def test_report_without_o_prints_where_it_wrote(stored):
+    res = invoke("report", stored, "--format", "sarif", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    target = (stored.parent / "report.sarif").resolve()
+    assert target.is_file() and str(target) in res.output
+
+
+def test_report_unknown_format_is_usage_error(stored):
+    res = invoke("report", stored, "--format", "html,docz")
+    assert res.exit_code == 2 and "docz" in res.stderr
+
+
+# --- --category by Chinese name; rules categories lists both, aligned ----------------------
+
+def test_category_accepts_chinese_name(tmp_path):
+    for value in ("新闻资讯类", "新闻资讯", "news"):
+        res = invoke("scan", CLEAN, "--category", value, "--out", tmp_path / value,
+                     "--format", "json")
+        assert res.exit_code == 0, res.output
+        doc = json.loads((tmp_path / value / "result.json").read_text("utf-8"))
+        assert doc["category"]["id"] == "news" and doc["category"]["known"] is True
+    res = invoke("scan", CLEAN, "--category", "不存在类", "--out", tmp_path / "x")
+    assert res.exit_code == 2 and "rules categories" in res.stderr
+
+
+def test_rules_categories_lists_ids_and_chinese_names_aligned():
+    from scanner.cli.common import display_width
+
+    res = invoke("rules", "categories")
+    assert res.exit_code == 0
+    lines = [x for x in res.output.splitlines() if x[:2].strip().isdigit()]
+    assert len(lines) == 39
+    news = next(x for x in lines if " news " in x)
+    assert "新闻资讯类" in news
+    # the English name starts in the same terminal column on every line (CJK = 2 columns)
+    cols = {display_width(x[:x.index(en)]) for x, en in
+            ((x, x.split("  ")[-1]) for x in lines) if en}
+    starts = set()
+    from scanner.knowledge import load_knowledge
+
+    for c in load_knowledge().categories.values():
+        line = next(x for x in lines if f" {c.id} " in x)
+        starts.add(display_width(line[:line.index(c.en)]))
+    assert len(starts) == 1, starts
+    assert cols  # every line has a last column
+
+
+def test_display_width_counts_cjk_as_two():
+    from scanner.cli.common import display_width, pad
+
+    assert display_width("新闻资讯类") == 10 and display_width("news") == 4
+    assert display_width(pad("新闻", 8)) == 8
+
+
+# --- the same session given twice (flow file and HAR) is counted once, and said -------------
+
+def test_duplicate_exchanges_across_inputs_counted_once_and_said(tmp_path):
+    facts = TRAFFIC / "device-facts.json"
+    one = invoke("traffic", TRAFFIC / "session.mitm", "--device-facts", facts,
+                 "--out", tmp_path / "one", "--format", "json")
+    two = invoke("traffic", TRAFFIC / "session.mitm", TRAFFIC / "session.har",
+                 "--device-facts", facts, "--out", tmp_path / "two", "--lang", "en")
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    d1 = json.loads((tmp_path / "one" / "result.json").read_text("utf-8"))
+    d2 = json.loads((tmp_path / "two" / "result.json").read_text("utf-8"))
+    assert len(d1["transmissions"]) > 0
+    key = [(t["pi_type"], t["host"], t["where"], t["time"]) for t in d1["transmissions"]]
+    assert [(t["pi_type"], t["host"], t["where"], t["time"]) for t in d2["transmissions"]] == key
+    dups = d2["duplicate_exchanges"]
+    # the HAR is the same session as the flow file (corpus/traffic/make_captures.py writes
+    # both from one list of requests): every HAR entry repeats a flow
+    har_entries = len(json.loads((TRAFFIC / "session.har").read_text("utf-8"))["log"]["entries"])
+    assert dups["count"] == har_entries
+    assert dups["inputs"] == [{"input": str(TRAFFIC / "session.har"),
+                               "same_as": str(TRAFFIC / "session.mitm"),
+                               "exchanges": har_entries}]
+    assert "counted once" in two.output
+    html = (tmp_path / "two" / "report.html").read_text("utf-8")
+    assert f"{har_entries} exchanges appear in more than one input" in html
+    assert "duplicate_exchanges" not in d1
+
+
+def test_same_request_twice_in_one_file_is_kept():
+    from scanner.ingest.traffic import open_traffic
+
+    ev = open_traffic([TRAFFIC / "session.mitm"])
+    n = sum(1 for _ in ev.exchanges())
+    ev2 = open_traffic([TRAFFIC / "session.mitm", TRAFFIC / "session.mitm"])
+    assert sum(1 for _ in ev2.exchanges()) == n and sum(ev2.duplicates.values()) == n
+
+
+# --- bundle --include-inputs from another folder ---------------------------------------------
+
+def test_bundle_include_inputs_from_another_folder(tmp_path, monkeypatch):
+    import shutil
+
+    work = tmp_path / "work"
+    (work / "apks").mkdir(parents=True)
+    shutil.copy(CLEAN, work / "apks" / "clean.apk")
+    monkeypatch.chdir(work)
+    res = invoke("scan", "apks/clean.apk", "--out", "out", "--format", "json")  # relative
+    assert res.exit_code == 0, res.output
+    doc = json.loads((work / "out" / "result.json").read_text("utf-8"))
+    inp = doc["inputs"][0]
+    assert inp["path"] == "apks/clean.apk"
+    assert inp["abs_path"] == str(work / "apks" / "clean.apk")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "keys"))
+    assert invoke("keys", "generate", "--analyst", "t").exit_code == 0
+    res = invoke("bundle", work / "out" / "result.json", "--analyst", "t", "--include-inputs",
+                 "-o", "case.zip")
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(elsewhere / "case.zip") as zf:
+        names = zf.namelist()
+        assert any(n.startswith("inputs/") and n.endswith("clean.apk") for n in names)
+    # the file at the recorded path changed: the hash refuses it
+    (work / "apks" / "clean.apk").write_bytes(b"PK\x03\x04 changed")
+    res = invoke("bundle", work / "out" / "result.json", "--analyst", "t", "--include-inputs",
+                 "-o", "case2.zip")
+    assert res.exit_code == 3 and "changed since the scan" in res.stderr

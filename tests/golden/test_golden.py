@@ -62,6 +62,8 @@ def streamline(doc: dict) -> dict:
     doc["started"] = doc["finished"] = "<time>"
     for inp in doc.get("inputs") or ():
         inp["path"] = Path(inp["path"]).name
+        if inp.get("abs_path"):
+            inp["abs_path"] = "<abs>/" + Path(inp["abs_path"]).name
     return doc
 
 
