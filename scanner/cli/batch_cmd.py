@@ -78,9 +78,13 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "z
 @click.option("--no-progress", is_flag=True, help="No progress output on stderr.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the summary (and of --reports).")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Also write each app's HTML report into this folder "
+                                 "(PACKAGE-SHA256PREFIX.html).")
 def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
           category_map: Path | None, export_: str | None, dask_address: str | None,
-          dask_send_bytes: bool, retry_errors: bool, no_progress: bool, lang: str) -> None:
+          dask_send_bytes: bool, retry_errors: bool, no_progress: bool, lang: str,
+          reports_dir: Path | None) -> None:
     """Audit every APK of a folder (recursive, *.apk) or of a list file (one path a line)."""
     formats = parse_export(export_)
     if dask_send_bytes and not dask_address:
@@ -99,15 +103,58 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
     with Store(db) as store:
         rows = store.rows()
     _print_summary(stats, rows, db, lang)
+    if reports_dir is not None:
+        with Store(db) as store:
+            written = write_app_reports(store, rows, reports_dir, lang)
+        click.echo(f"reports   {len(written)} → {reports_dir.resolve()}")
     if formats:
         for p in export(rows, formats, db.with_suffix("")):
             click.echo(f"wrote     {p}")
     raise SystemExit(EXIT_INTERRUPTED if stats.interrupted else 0)
 
 
+def _report_name(row: dict) -> str:
+    import re
+
+    pkg = re.sub(r"[^\w.\-]+", "_", str(row.get("package") or "app"))[:80]
+    return f"{pkg}-{row['sha256'][:12]}"
+
+
+def write_app_reports(store: Store, rows: list[dict], folder: Path, lang: str,
+                      fmt: str = "html") -> list[Path]:
+    """Each scanned app's report from the result stored in the database."""
+    from scanner.report import get_format
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for row in rows:
+        if row["status"] != "ok":
+            continue
+        doc = store.result(row["sha256"])
+        if doc is None:
+            continue
+        path = folder / f"{_report_name(row)}.{fmt}"
+        path.write_bytes(get_format(fmt).render(doc, lang))
+        written.append(path)
+    return written
+
+
+def _find_app(rows: list[dict], sha: str) -> dict:
+    key = sha.strip().lower()
+    if len(key) < 8:
+        raise UsageError(f"--app {sha}: give the APK's SHA-256 (at least its first 8 digits)")
+    hits = [r for r in rows if r["sha256"].startswith(key)]
+    if not hits:
+        raise UsageError(f"--app {sha}: no APK with this SHA-256 in the database")
+    if len(hits) > 1:
+        raise UsageError(f"--app {sha}: {len(hits)} APKs start with these digits; give more")
+    return hits[0]
+
+
 @click.command("batch-report")
 @click.argument("db", type=InputPath("batch database"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+<<<<<<< HEAD
               default=None, help="File to write (default overview.html; with --notice "
                                  "notice-list.xlsx; a .docx name writes a Word document).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
@@ -125,6 +172,19 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
 def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, notice: bool,
                  min_severity: str, category_map: Path | None, title: str | None) -> None:
     """Render the HTML overview (charts, tables) of a batch database, or its notice list."""
+=======
+              default=None, help="File to write (default overview.html; with --app "
+                                 "PACKAGE-SHA256PREFIX.html).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--export", "export_", default=None,
+              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
+@click.option("--app", "app_sha", default=None, metavar="SHA256",
+              help="Write this app's own report (html; -o NAME.pdf for PDF) instead of the "
+                   "overview: its SHA-256 as the overview lists it (8+ leading digits).")
+def batch_report(db: Path, output: Path | None, lang: str, export_: str | None,
+                 app_sha: str | None) -> None:
+    """Render the HTML overview (charts, tables) of a batch database, or one app's report."""
+>>>>>>> 4f2a830 (batch --reports DIR writes each app's HTML report, batch-report DB --app SHA256 one app's report (html or pdf) from the stored result; README: the first command needs only Python (python3 -m scanner, --category 新闻资讯类), chromium and the CJK font are optional extras with the one apt-get line; a Chinese PDF without a CJK font prints what to install; charts use the CJK font found after install (font cache refreshed) or English labels; README documents --tz, duplicates, pricing without control, report -o, batch per-app reports)
     from scanner.batch.overview import render_overview
 
     formats = parse_export(export_)
@@ -139,9 +199,24 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
     output = output or Path("overview.html")
     with Store(db) as store:
         rows = store.rows()
+        if app_sha is not None:
+            row = _find_app(rows, app_sha)
+            doc = store.result(row["sha256"])
+            if row["status"] != "ok" or doc is None:
+                raise InputError(f"{db}: APK {row['sha256']} has no result "
+                                 f"({row['status']}: {row.get('error') or 'not stored'})")
+            from scanner.report import get_format
+
+            target = output or Path(f"{_report_name(row)}.html")
+            fmt = "pdf" if target.suffix.lower() == ".pdf" else "html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(get_format(fmt).render(doc, lang))
+            click.echo(f"wrote     {target.resolve()}")
+            return
+    output = output or Path("overview.html")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_overview(rows, lang), encoding="utf-8")
-    click.echo(f"wrote     {output}")
+    click.echo(f"wrote     {output.resolve()}")
     for p in export(rows, formats, db.with_suffix("")):
         click.echo(f"wrote     {p}")
 

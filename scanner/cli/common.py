@@ -92,6 +92,7 @@ def output_path(out: Path, fmt: str) -> Path:
 
 def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str) -> list[Path]:
     """Write result.json (always) and each asked format into ``out``; return the paths."""
+    warn_missing_fonts(formats, lang)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     path = out / "result.json"
@@ -124,6 +125,16 @@ def pad(text: str, width: int, right: bool = False) -> str:
     """``text`` padded with spaces to ``width`` display columns (CJK counts two)."""
     fill = " " * max(0, width - display_width(text))
     return fill + text if right else text + fill
+
+
+def warn_missing_fonts(formats: list[str], lang: str) -> None:
+    """A Chinese PDF printed without a CJK font shows boxes: say what to install (stderr)."""
+    if "pdf" in formats and lang == "zh":
+        from scanner.report.fonts import INSTALL_HINT, system_has_cjk_font
+
+        if system_has_cjk_font() is False:
+            click.echo(f"appaudit: note: no Chinese font is installed, so the PDF's Chinese "
+                       f"text would print as boxes; install one: {INSTALL_HINT}", err=True)
 
 
 def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") -> None:

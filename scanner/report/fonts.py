@@ -61,3 +61,21 @@ def _save_cache(fm) -> None:
                      Path(matplotlib.get_cachedir()) / f"fontlist-v{version}.json")
     except (OSError, AttributeError, TypeError, ValueError):
         pass
+
+
+@functools.cache
+def system_has_cjk_font() -> bool | None:
+    """Whether fontconfig (which chromium prints the PDF with) knows a Chinese font; None
+    when fontconfig's ``fc-list`` is not there to ask."""
+    import shutil
+    import subprocess
+
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return None
+    try:
+        out = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True,
+                             timeout=20, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.strip())

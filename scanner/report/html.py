@@ -199,6 +199,15 @@ def label(m: dict[str, str], prefix: str, value: Any) -> str:
     return name.get(m.get("_lang", "zh"), str(value)) if name else str(value)
 
 
+def _plot_label(m: dict[str, str], lang: str) -> str:
+    """The plot's axis label: Chinese needs a CJK font in matplotlib, else English."""
+    from scanner.report.fonts import cjk_font
+
+    if lang == "zh" and cjk_font() is None:
+        return messages("en")["pricing_plot_ylabel"]
+    return m["pricing_plot_ylabel"]
+
+
 def necessary_text(cat: dict[str, Any], lang: str) -> str:
     """The declared category's necessary-PI list as the rules word it (zh) or its English
     gloss; a result written before ``necessary_pi_text_en`` existed takes the gloss from the
@@ -249,7 +258,7 @@ class HtmlFormat(ReportFormat):
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,
             rel=relative_differences(doc) if pricing else [],
             profiles=profile_names(doc), roles=profile_roles(doc),
-            plot=pricing_plot(doc, ylabel=m["pricing_plot_ylabel"])
+            plot=pricing_plot(doc, ylabel=_plot_label(m, lang))
             if pricing else None,
             rank_plots=_rank_plots(doc, m) if pricing else [],
             term_cols=_term_columns(doc),

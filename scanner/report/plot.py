@@ -56,7 +56,10 @@ def pricing_plot(doc: dict[str, Any], title: str = "", ylabel: str = "") -> str 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": FONTS,
+    from scanner.report.fonts import cjk_font
+
+    fonts = [f for f in (cjk_font(),) if f] + FONTS
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": fonts,
                                 "axes.unicode_minus": False, "svg.hashsalt": "appaudit"}):
         fig, ax = plt.subplots(figsize=(max(4.0, 1.6 * len(series) + 2), 3.6), dpi=110)
         try:

@@ -320,3 +320,93 @@ def test_bundle_include_inputs_from_another_folder(tmp_path, monkeypatch):
     res = invoke("bundle", work / "out" / "result.json", "--analyst", "t", "--include-inputs",
                  "-o", "case2.zip")
     assert res.exit_code == 3 and "changed since the scan" in res.stderr
+
+
+# --- batch: per-app reports ------------------------------------------------------------------
+
+def test_batch_reports_folder_and_batch_report_app(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("clean.apk", "privacy_heavy.apk"):
+        (src / name).symlink_to(FIXTURE_APKS / name)
+    db = tmp_path / "a.sqlite"
+    res = invoke("batch", src, "--db", db, "--reports", tmp_path / "reps", "--no-progress",
+                 "--lang", "en")
+    assert res.exit_code == 0, res.output
+    reps = sorted((tmp_path / "reps").glob("*.html"))
+    assert len(reps) == 2 and any(p.name.startswith("com.appaudit.fixture.privacy-")
+                                  for p in reps)
+    assert "Compliance Audit Report" in reps[0].read_text("utf-8")
+    # over-scope could not be judged: no category was given
+    assert "could not be judged" in res.output and "0 with over-scope" not in res.output
+    from scanner.batch import Store
+
+    with Store(db) as s:
+        sha = next(r["sha256"] for r in s.rows() if r["package"].endswith(".privacy"))
+    monkeypatch.chdir(tmp_path)
+    res = invoke("batch-report", db, "--app", sha[:12])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / f"com.appaudit.fixture.privacy-{sha[:12]}.html"
+    assert out.is_file() and str(out) in res.output
+    assert "隐私测试" in out.read_text("utf-8")
+    res = invoke("batch-report", db, "--app", "0000000000")
+    assert res.exit_code == 2 and "no APK" in res.stderr
+
+
+# --- README: the first command needs only Python ----------------------------------------------
+
+def test_readme_first_command_runs_with_only_python_on_the_path(tmp_path):
+    """The README's first command, run with a PATH holding nothing but the Python interpreter
+    (no chromium, no fontconfig): it must succeed and write the HTML report."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0].strip()
+    install, _, command = block.partition(" && ")
+    assert install == "python3 -m pip install ."
+    argv = shlex.split(command)
+    assert argv[:3] == ["python3", "-m", "scanner"]
+    out = tmp_path / "o"
+    argv = [sys.executable, *argv[1:argv.index("--out")], "--out", str(out)]
+    pybin = tmp_path / "bin"
+    pybin.mkdir()
+    (pybin / "python3").symlink_to(sys.executable)
+    env = {"PATH": str(pybin), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
+           "LANG": "C.UTF-8"}
+    res = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert (out / "report.html").is_file() and (out / "result.json").is_file()
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert doc["category"]["id"] == "news"
+    assert os.path.isfile(sys.executable)
+
+
+def test_pdf_without_chromium_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    from scanner.report import browser
+
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    res = invoke("scan", CLEAN, "--out", tmp_path / "o", "--format", "pdf")
+    assert res.exit_code != 0 and "apt-get install chromium" in res.output
+
+
+def test_cjk_font_found_again_after_the_cache_lost_it(monkeypatch):
+    """A font installed after matplotlib built its cache: cjk_font() looks at the system
+    fonts again instead of drawing boxes (here the cache is made to forget the CJK fonts)."""
+    from matplotlib import font_manager as fm
+
+    from scanner.report import fonts
+
+    if not any(fonts.CJK_FILE.search(p) for p in fm.findSystemFonts()):
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    kept = [f for f in fm.fontManager.ttflist if f.name not in fonts.CJK_FAMILIES]
+    monkeypatch.setattr(fm.fontManager, "ttflist", kept)
+    monkeypatch.setattr(fonts, "_save_cache", lambda _fm: None)
+    fonts.cjk_font.cache_clear()
+    try:
+        assert fonts.cjk_font() in fonts.CJK_FAMILIES
+    finally:
+        fonts.cjk_font.cache_clear()
