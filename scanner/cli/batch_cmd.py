@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130
 
 
 def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "zh") -> None:
-    from scanner.cli.common import pad
+    from scanner.cli.common import display_width, pad
     from scanner.report.i18n import messages
 
     m = messages(lang)
@@ -39,7 +39,7 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "z
     ok = [r for r in rows if r["status"] == "ok"]
     click.echo(f"database  {db}: {len(rows)} APKs")
     names = {s: f"{m.get('status_' + s, s)} ({s})" for s in by_status}
-    width = max([14, *(len(n) for n in names.values())]) + 2
+    width = max([14, *(display_width(n) for n in names.values())]) + 2
     click.echo(f"  {pad(m['ov_status_col'], width)}{pad(m['ov_apps'], 8, right=True)}")
     for s in sorted(by_status, key=lambda k: (k != "ok", k)):
         click.echo(f"  {pad(names[s], width)}{by_status[s]:>8}")

@@ -28,7 +28,8 @@ def _doc_core(doc, keep_paths=True):
     doc.pop("started"), doc.pop("finished")
     doc["tool"] = {k: v for k, v in doc["tool"].items() if k != "ruleset_sha256"}
     if not keep_paths:
-        doc["inputs"] = [{k: v for k, v in i.items() if k != "path"} for i in doc["inputs"]]
+        doc["inputs"] = [{k: v for k, v in i.items() if k not in ("path", "abs_path")}
+                         for i in doc["inputs"]]
     return doc
 
 

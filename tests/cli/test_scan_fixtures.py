@@ -112,7 +112,7 @@ PRIVACY_HEAVY = sorted(
        for p in ("CAMERA", "RECORD_AUDIO", "READ_CONTACTS")]
     + [_f("PRIV-PERM-0003", api="Landroid/content/ContentResolver;->query(Landroid/net/Uri;"
           "[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;)"
-          "Landroid/database/Cursor;", permissions="android.permission.READ_SMS"),
+          "Landroid/database/Cursor;", permissions="android.permission.READ_SMS", pi_type="sms"),
        _f("PRIV-MAN-0004")]
 )
 

@@ -66,9 +66,14 @@ def test_message_naming_a_field_outside_group_by_is_refused(tmp_path):
 
     rule = next(r for r in RULES if r.id == "PRIV-PERM-0003")
     doc = copy.deepcopy(rule.doc)
-    doc["group_by"] = ["api"]
+    doc["group_by"] = ["api", "pi_type"]
     path = tmp_path / rule.path.name
     with pytest.raises(RulesetError, match=r"names \{permissions\}"):
         parse_rule(doc, path, load_rules().knowledge)
-    doc["group_by"] = ["api", "permissions"]
+    doc["group_by"] = ["api", "permissions", "pi_type"]
     assert parse_rule(doc, path, load_rules().knowledge).id == "PRIV-PERM-0003"
+    # {api_readable} and {api_verb} are derived from a group_by field; a description may
+    # name them too, but not a field outside group_by
+    doc["description"] = {"zh": "{host}", "en": "x"}
+    with pytest.raises(RulesetError, match=r"description.zh names \{host\}"):
+        parse_rule(doc, path, load_rules().knowledge)
