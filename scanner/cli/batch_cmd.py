@@ -154,9 +154,9 @@ def _find_app(rows: list[dict], sha: str) -> dict:
 @click.command("batch-report")
 @click.argument("db", type=InputPath("batch database"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-<<<<<<< HEAD
               default=None, help="File to write (default overview.html; with --notice "
-                                 "notice-list.xlsx; a .docx name writes a Word document).")
+                                 "notice-list.xlsx, a .docx name writes a Word document; with "
+                                 "--app PACKAGE-SHA256PREFIX.html, a .pdf name writes a PDF).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--export", "export_", default=None,
               help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
@@ -166,25 +166,17 @@ def _find_app(rows: list[dict], sha: str) -> dict:
 @click.option("--min-severity", type=click.Choice(SEVERITIES[::-1]), default="medium",
               show_default=True, help="With --notice: list apps with problems at or above "
                                       "this severity.")
-@click.option("--category-map", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--category-map", type=InputPath(), default=None,
               help="With --notice: a category map whose 'source' column gives 应用来源.")
 @click.option("--title", default=None, help="With --notice: the list's title.")
-def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, notice: bool,
-                 min_severity: str, category_map: Path | None, title: str | None) -> None:
-    """Render the HTML overview (charts, tables) of a batch database, or its notice list."""
-=======
-              default=None, help="File to write (default overview.html; with --app "
-                                 "PACKAGE-SHA256PREFIX.html).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--export", "export_", default=None,
-              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
 @click.option("--app", "app_sha", default=None, metavar="SHA256",
               help="Write this app's own report (html; -o NAME.pdf for PDF) instead of the "
                    "overview: its SHA-256 as the overview lists it (8+ leading digits).")
-def batch_report(db: Path, output: Path | None, lang: str, export_: str | None,
+def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, notice: bool,
+                 min_severity: str, category_map: Path | None, title: str | None,
                  app_sha: str | None) -> None:
-    """Render the HTML overview (charts, tables) of a batch database, or one app's report."""
->>>>>>> 4f2a830 (batch --reports DIR writes each app's HTML report, batch-report DB --app SHA256 one app's report (html or pdf) from the stored result; README: the first command needs only Python (python3 -m scanner, --category 新闻资讯类), chromium and the CJK font are optional extras with the one apt-get line; a Chinese PDF without a CJK font prints what to install; charts use the CJK font found after install (font cache refreshed) or English labels; README documents --tz, duplicates, pricing without control, report -o, batch per-app reports)
+    """Render the HTML overview (charts, tables) of a batch database, its notice list, or
+    one app's report."""
     from scanner.batch.overview import render_overview
 
     formats = parse_export(export_)
@@ -196,7 +188,6 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None,
         return
     if category_map is not None:
         raise UsageError("--category-map needs --notice")
-    output = output or Path("overview.html")
     with Store(db) as store:
         rows = store.rows()
         if app_sha is not None:

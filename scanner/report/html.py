@@ -263,10 +263,7 @@ class HtmlFormat(ReportFormat):
             rank_plots=_rank_plots(doc, m) if pricing else [],
             term_cols=_term_columns(doc),
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
-<<<<<<< HEAD
             notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
-=======
             sorted_findings=findings,
->>>>>>> 7aa0859 (PDF: page 1 is a cover with the verdict (severity counts and the most severe findings) and the summary, findings start on page 2 set densely (legal bases inline, smaller tables, no page break per finding): privacy_heavy 21 findings in 8 pages instead of 17; pricing item cells do not wrap mid-token; goldens)
         )
         return html.encode("utf-8")
