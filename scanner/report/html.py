@@ -37,6 +37,7 @@ from scanner.report.view import (
     sev_rank,
     sorted_findings,
     split_caller,
+    vendor_label,
 )
 
 MAX_EVIDENCE_ROWS = 50
@@ -253,6 +254,7 @@ class HtmlFormat(ReportFormat):
             pi=lambda p: pi_label(p, lang, doc), severities=SEVERITY_ORDER,
             label=lambda prefix, v: label(m, prefix, v), sdk_name=sdk_namer(doc, lang),
             necessary_text=lambda cat: necessary_text(cat, lang),
+            vendor=lambda s: vendor_label(s, lang),
             groups=group_by_basis(findings, lang), evidence=evidence_view,
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,

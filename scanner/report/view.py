@@ -100,6 +100,30 @@ def pi_names() -> dict[str, dict[str, str]]:
         return {}
 
 
+@functools.cache
+def _vendor_prefixes() -> tuple[tuple[str, dict[str, str]], ...]:
+    """(package prefix, {zh, en}) from rulesets/sdk-vendors.yaml, longest prefix first."""
+    try:
+        doc = read_yaml(rulesets_dir() / "sdk-vendors.yaml") or {}
+        rows = [(str(v["prefix"]), {"zh": str(v.get("zh") or v["en"]), "en": str(v["en"])})
+                for v in doc.get("vendors") or () if isinstance(v, dict) and v.get("prefix")]
+    except (OSError, RulesetError, AttributeError, KeyError):
+        return ()
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+def vendor_label(sdk: dict[str, Any], lang: str) -> str:
+    """An SDK's vendor: the catalogue's, else the owner of the package namespace it was found
+    in (rulesets/sdk-vendors.yaml), else ""."""
+    if sdk.get("vendor"):
+        return str(sdk["vendor"])
+    packages = sdk.get("packages") or (sdk.get("evidence") or {}).get("packages") or ()
+    for prefix, names in _vendor_prefixes():
+        if any(str(p).startswith(prefix) for p in packages):
+            return names.get(lang) or names["en"]
+    return ""
+
+
 def pi_label(pi: str, lang: str, doc: dict[str, Any] | None = None) -> str:
     """A PI type's display name in ``lang`` as the result document names it
     (``pi_type_names``), or its id. Documents written before results carried the names

@@ -241,3 +241,26 @@ def test_every_id_has_a_label_in_both_catalogs():
     for pid, p in kb.pi_types.items():
         zh, en = (p.get("zh"), p.get("en")) if isinstance(p, dict) else (p.zh, p.en)
         assert CJK.search(zh) and not CJK.search(en), pid
+
+
+def test_vendor_column_names_google_and_facebook(doc):
+    """Exodus entries carry no vendor: the vendor of the package namespace is shown instead
+    of an empty cell, in the report's language; an unknown vendor says so."""
+    d = dict(doc)
+    d["sdks"] = [
+        {"id": "exodus_ga", "name": "Google Analytics", "vendor": "", "categories": ["analytics"],
+         "evidence": {"packages": ["com.google.android.gms.analytics."]}, "tracker": True},
+        {"id": "exodus_fb", "name": "Facebook Login", "vendor": "",
+         "categories": ["social_login"], "evidence": {"packages": ["com.facebook.login."]},
+         "tracker": True},
+        {"id": "x_unknown", "name": "Obscure", "vendor": "", "categories": ["analytics"],
+         "evidence": {"packages": ["org.obscure."]}, "tracker": True}]
+    for lang, want in (("zh", ("谷歌", "Meta（Facebook）", "未知")),
+                       ("en", ("Google", "Meta (Facebook)", "unknown"))):
+        root = lxml.html.fromstring(HtmlFormat().render(d, lang).decode("utf-8"))
+        rows = root.xpath('//h3[following-sibling::table][1]/following-sibling::table[1]//tr')
+        cells = {r.xpath("string(td[1]/b)"): r.xpath("string(td[2])").strip()
+                 for r in root.xpath("//table//tr[td/b]")}
+        assert rows is not None
+        assert cells["Google Analytics"] == want[0], cells
+        assert cells["Facebook Login"] == want[1] and cells["Obscure"] == want[2]
