@@ -13,6 +13,7 @@ import click
 
 from scanner.cli.common import (
     SEVERITY_CHOICES,
+    InputPath,
     default_out,
     parse_formats,
     write_outputs,
@@ -28,8 +29,8 @@ def _echo_list(name: str, rows: list[dict]) -> None:
 
 
 @click.command("diff")
-@click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
+@click.argument("old", type=InputPath())
+@click.argument("new", type=InputPath())
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default ./appaudit-out/<package>-recheck/).")
 @click.option("--format", "formats", default="json,html", show_default=True,

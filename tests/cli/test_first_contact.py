@@ -49,10 +49,11 @@ def _cases(tmp: Path) -> list[list]:
         ["batch", tmp / "none_dir", "--db", tmp / "b.sqlite"],
         ["batch", FIXTURE_APKS, "--category-map", tmp / "none.csv", "--db", tmp / "b.sqlite"],
         ["batch-report", tmp / "none.sqlite"],
+        ["diff", tmp / "none.json", tmp / "none2.json", "--out", out],
     ]
 
 
-@pytest.mark.parametrize("i", range(15))
+@pytest.mark.parametrize("i", range(16))
 def test_missing_input_is_exit_3_whatever_the_other_options(tmp_path, i):
     args = _cases(tmp_path)[i]
     res = invoke(*args)
