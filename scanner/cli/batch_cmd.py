@@ -28,16 +28,17 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "z
     from scanner.report.i18n import messages
 
     m = messages(lang)
-    click.echo(f"inputs    {stats.paths} paths, {stats.distinct} distinct APKs "
-               f"({stats.duplicates} duplicate paths), {stats.unreadable} unreadable")
-    click.echo(f"this run  scanned {stats.scanned}, already done {stats.already_done}, "
-               f"{stats.seconds:.1f} s, {stats.rate:.1f} APK/min"
-               + ("  [interrupted: rerun to resume]" if stats.interrupted else ""))
+    click.echo(m["batch_inputs"].format(paths=stats.paths, distinct=stats.distinct,
+                                        duplicates=stats.duplicates,
+                                        unreadable=stats.unreadable))
+    click.echo(m["batch_run"].format(scanned=stats.scanned, done=stats.already_done,
+                                     seconds=stats.seconds, rate=stats.rate)
+               + (m["batch_interrupted"] if stats.interrupted else ""))
     by_status: dict[str, int] = {}
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     ok = [r for r in rows if r["status"] == "ok"]
-    click.echo(f"database  {db}: {len(rows)} APKs")
+    click.echo(m["batch_database"].format(db=db, n=len(rows)))
     names = {s: f"{m.get('status_' + s, s)} ({s})" for s in by_status}
     width = max([14, *(display_width(n) for n in names.values())]) + 2
     click.echo(f"  {pad(m['ov_status_col'], width)}{pad(m['ov_apps'], 8, right=True)}")

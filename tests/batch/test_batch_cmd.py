@@ -24,7 +24,8 @@ def test_batch_with_category_map_export_and_report(tmp_path, hostile_inputs):
     db = tmp_path / "audit.sqlite"
     runner = CliRunner()
     res = runner.invoke(cli, ["batch", str(src), "--db", str(db), "--jobs", "2",
-                              "--category-map", str(cmap), "--export", "csv,xlsx"])
+                              "--category-map", str(cmap), "--export", "csv,xlsx",
+                              "--lang", "en"])
     assert res.exit_code == 0, res.output
     n = len(fixture_paths()) + 1  # the fixtures and empty.apk
     assert f"scanned {n}" in res.output and "(ok)" in res.output and "(input_error)" in res.output
@@ -39,7 +40,7 @@ def test_batch_with_category_map_export_and_report(tmp_path, hostile_inputs):
     assert len(apks) == n and (tmp_path / "audit.xlsx").is_file()
 
     res = runner.invoke(cli, ["batch", str(src), "--db", str(db), "--no-progress"])
-    assert res.exit_code == 0 and f"scanned 0, already done {n}" in res.output
+    assert res.exit_code == 0 and f"扫描 0 个，此前已完成 {n} 个" in res.output
 
     out = tmp_path / "overview.html"
     res = runner.invoke(cli, ["batch-report", str(db), "-o", str(out)])

@@ -84,7 +84,7 @@ def test_cli_dask_address(client, mixed_inputs, tmp_path):
     db = tmp_path / "cli.sqlite"
     address = client.scheduler.address
     res = CliRunner().invoke(cli, ["batch", str(src), "--db", str(db), "--dask", address,
-                                   "--dask-send-bytes", "--no-progress"])
+                                   "--dask-send-bytes", "--no-progress", "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "scanned 2" in res.output
     with Store(db) as s:
