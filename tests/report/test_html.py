@@ -141,7 +141,7 @@ def test_pricing_section():
     html = render(pricing_doc(), "en")
     assert "Price Discrimination Analysis Report" in html
     assert re.search(r'<img class="plot" src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)
-    row = re.search(r"<tr><td class=\"mono\">hotel-002</td>.*?</tr>", html, re.S).group(0)
+    row = re.search(r"<tr><td class=\"mono sku\">hotel-002</td>.*?</tr>", html, re.S).group(0)
     assert "200.00" in row and "230.00" in row and "+15.00%" in row
     assert "+10.00%" in html  # median relative difference of the comparison
     assert "[+0.00%, +15.00%]" in html
@@ -162,10 +162,10 @@ def test_pricing_profiles_as_objects_with_control():
     assert dict(series[1][2]) == {"hotel-001": 0.0, "hotel-002": -0.05, "hotel-003": 0.0}
     html = render(doc, "en")
     assert "new-control<br><span class=\"muted\">repeat capture (noise)</span>" in html
-    row = re.search(r"<tr><td class=\"mono\">hotel-002</td>.*?</tr>", html, re.S).group(0)
+    row = re.search(r"<tr><td class=\"mono sku\">hotel-002</td>.*?</tr>", html, re.S).group(0)
     assert '<span class="bad">+15.00%</span>' in row  # beyond noise: marked
     assert "-5.00%" in row and "190.00" in row
-    row1 = re.search(r"<tr><td class=\"mono\">hotel-001</td>.*?</tr>", html, re.S).group(0)
+    row1 = re.search(r"<tr><td class=\"mono sku\">hotel-001</td>.*?</tr>", html, re.S).group(0)
     assert '<span class="">+10.00%</span>' in row1  # not beyond noise: not marked
 
 
