@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"paths", "hashing", "timeparse", "generated", "limits"},
     {"model", "safeyaml"},
     {"knowledge"},
-    {"ingest", "sdk"},
+    {"ingest", "sdk", "names"},
     {"pii", "callgraph"},
     {"detectors", "rules"},
     {"engine", "pricing"},
