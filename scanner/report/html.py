@@ -47,9 +47,6 @@ __all__ = ["SEVERITY_ORDER", "HtmlFormat", "group_by_basis", "messages", "pick"]
 
 
 @functools.cache
-
-
-@functools.cache
 def _template() -> jinja2.Template:
     from scanner.report.precompile import load
 
