@@ -25,7 +25,7 @@ from scanner.timeparse import parse_time, parse_tz
               help="Zone of times given without an offset: +08:00, UTC, Asia/Shanghai… "
                    "(default UTC+08:00).")
 @click.option("--first-party", multiple=True, help="Domain of the app operator (repeatable).")
-@click.option("--runtime", "runtime_logs", multiple=True, type=click.Path(path_type=Path),
+@click.option("--runtime", "runtime_logs", multiple=True, type=InputPath("runtime log"),
               help="Runtime hook log (JSON Lines from `appaudit hooks`; repeatable).")
 @click.option("--policy", multiple=True, type=click.Path(path_type=Path),
               help="The app's privacy policy: HTML, plain text or PDF (repeatable).")

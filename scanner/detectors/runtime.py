@@ -143,6 +143,12 @@ class _Analysis:
             if h is not None:
                 h(ev)
         yield from self.results()
+        if self.ctx.traffic is None:  # a traffic analysis records the capture's own moment
+            from scanner.detectors.traffic_pii import consent_record
+
+            source = ("option" if self.log.consent_at is not None
+                      else "capture_marker" if self.consent_at is not None else None)
+            yield consent_record(self.consent_at, source, self.ctx.options)
 
     def on_meta(self, ev) -> None:
         pkg = ev.data.get("package")

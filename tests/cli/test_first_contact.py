@@ -50,10 +50,13 @@ def _cases(tmp: Path) -> list[list]:
         ["batch", FIXTURE_APKS, "--category-map", tmp / "none.csv", "--db", tmp / "b.sqlite"],
         ["batch-report", tmp / "none.sqlite"],
         ["diff", tmp / "none.json", tmp / "none2.json", "--out", out],
+        ["scan", CLEAN, "--runtime", tmp / "none.jsonl", "--out", out],
+        ["runtime", tmp / "none.jsonl", "--out", out],
+        ["runtime", ROOT / "README.md", "--apk", tmp / "none.apk", "--out", out],
     ]
 
 
-@pytest.mark.parametrize("i", range(16))
+@pytest.mark.parametrize("i", range(19))
 def test_missing_input_is_exit_3_whatever_the_other_options(tmp_path, i):
     args = _cases(tmp_path)[i]
     res = invoke(*args)
