@@ -27,7 +27,7 @@ from scanner.timeparse import parse_time, parse_tz
 @click.option("--first-party", multiple=True, help="Domain of the app operator (repeatable).")
 @click.option("--runtime", "runtime_logs", multiple=True, type=InputPath("runtime log"),
               help="Runtime hook log (JSON Lines from `appaudit hooks`; repeatable).")
-@click.option("--policy", multiple=True, type=click.Path(path_type=Path),
+@click.option("--policy", multiple=True, type=InputPath("policy file"),
               help="The app's privacy policy: HTML, plain text or PDF (repeatable).")
 @output_options
 def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,

@@ -53,10 +53,13 @@ def _cases(tmp: Path) -> list[list]:
         ["scan", CLEAN, "--runtime", tmp / "none.jsonl", "--out", out],
         ["runtime", tmp / "none.jsonl", "--out", out],
         ["runtime", ROOT / "README.md", "--apk", tmp / "none.apk", "--out", out],
+        ["scan", CLEAN, "--policy", tmp / "none.html", "--out", out],
+        ["policy", tmp / "none.html", "--out", out],
+        ["policy", ROOT / "README.md", "--device-facts", tmp / "none.json", "--out", out],
     ]
 
 
-@pytest.mark.parametrize("i", range(19))
+@pytest.mark.parametrize("i", range(22))
 def test_missing_input_is_exit_3_whatever_the_other_options(tmp_path, i):
     args = _cases(tmp_path)[i]
     res = invoke(*args)
