@@ -10,8 +10,8 @@ facts:
                              code (``sources`` has ``code``), sent in traffic or read at run
                              time (``observed``: seen on a real phone) that the policy names
                              nowhere
-``policy.sdk_undeclared``    {sdk, name, vendor}: a third-party SDK (not a development library)
-                             in the app that the policy names nowhere
+``policy.sdk_undeclared``    {sdk, name, name_zh, name_en, vendor}: a third-party SDK (not a
+                             development library) in the app that the policy names nowhere
 ``policy.element_missing``   {element, element_zh, element_en}: a required element of the
                              notice (PIPL Art. 17) not found
 No facts when no policy was found (absence is PRIV-CODE-0006's matter), nor from what a
@@ -129,7 +129,8 @@ class PolicyTextDetector(Detector):
                 sdks_declared.append({"name": s.name, "sdk": sid, "quote": hit[1]})
             elif judged:
                 out.append(Fact("policy.sdk_undeclared", {
-                    "sdk": sid, "name": s.name_zh or s.name, "vendor": s.vendor or ""}))
+                    "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
+                    "name_en": s.name, "vendor": s.vendor or ""}))
         elements = {}
         for name, el in (lex.get("elements") or {}).items():
             present = _find(text, folded, el.get("terms") or ()) is not None

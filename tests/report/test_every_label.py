@@ -30,9 +30,8 @@ from scanner.sdk.catalog import default_catalog
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
-# input data shown as it is: the app's label and its first letter (icon placeholder), and the
-# SDK name PRIV-POL-0003's own test fact carries (the policy detector names SDKs as found)
-DATA = ("隐私测试", "隐", "友盟统计")
+# input data shown as it is: the app's label and its first letter (icon placeholder)
+DATA = ("隐私测试", "隐")
 
 
 def _catalog_categories() -> list[str]:
