@@ -5,8 +5,9 @@ still in its own process).
 
 Contract: the parent (scanner.batch.isolate) writes a request JSON
 ``{"apk": path, "category": id|null, "packages": {package: id}, "max_memory_mb": int,
-"result": path, "meta": path}`` and optionally ``"flows": [path]`` (captured traffic scanned
-with the APK, as ``appaudit scan --flows``). The child loads the rules, sets RLIMIT_AS to
+"result": path, "meta": path}`` and optionally ``"flows"``, ``"policy"``, ``"runtime"``: [path]
+(analysed with the APK, as ``appaudit scan --flows/--policy/--runtime``). The child loads
+the rules, sets RLIMIT_AS to
 ``max_memory_mb`` (0 = none; set after the interpreter and the rules are loaded, so the limit
 is on the whole address space of the process at scan time), runs the normal pipeline
 (``scanner.engine.run`` + ``scanner.report.json.result_document``), writes the result.json
@@ -126,8 +127,10 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
         flows = tuple(Path(f) for f in req.get("flows") or ())
         if not flows:  # one APK, then the process exits (traffic keeps it): scanner.cli.main
             gc.disable()
-        result = run(ScanRequest(apk=apk, flows=flows, category=category, command="scan"),
-                     rules)
+        policy = tuple(Path(f) for f in req.get("policy") or ())
+        runtime = tuple(Path(f) for f in req.get("runtime") or ())
+        result = run(ScanRequest(apk=apk, flows=flows, policy=policy, runtime=runtime,
+                                 category=category, command="scan"), rules)
         doc = result_document(result)
         meta["row"] = summary_row(doc)
         text = dumps(doc)

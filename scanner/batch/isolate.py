@@ -2,7 +2,7 @@
 
 Contract:
     scan_isolated(path, limits, sha256="", category=None, packages=None, worker=None,
-                  warm=True, flows=()) -> Outcome
+                  warm=True, flows=(), policy=(), runtime=()) -> Outcome
         Scans in a process of its own: with ``warm`` (the default on POSIX) a process forked
         from an idle warm server (scanner.batch.server: a subprocess that has the
         pipeline, rules and SDK catalogue loaded once); otherwise a fresh
@@ -280,15 +280,17 @@ def _run_fresh(request: Path, log: Path, timeout: float) -> tuple[bool, int]:
 def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
                   category: str | None = None, packages: Mapping[str, str] | None = None,
                   worker: str | None = None, warm: bool = True,
-                  flows: tuple[str | Path, ...] = ()) -> Outcome:
-    """Scan ``path`` in a process of its own (see module docstring); ``flows`` are captured
-    traffic files analysed with the APK, as ``appaudit scan --flows``."""
+                  flows: tuple[str | Path, ...] = (), policy: tuple[str | Path, ...] = (),
+                  runtime: tuple[str | Path, ...] = ()) -> Outcome:
+    """Scan ``path`` in a process of its own (see module docstring); ``flows``, ``policy`` and
+    ``runtime`` are analysed with the APK, as ``appaudit scan --flows/--policy/--runtime``."""
     tmp = Path(tempfile.mkdtemp(prefix="appaudit-batch-"))
     t0 = time.monotonic()
     try:
         log = tmp / "stderr.log"
         req = {"apk": str(path), "category": category, "packages": dict(packages or {}),
-               "flows": [str(f) for f in flows],
+               "flows": [str(f) for f in flows], "policy": [str(f) for f in policy],
+               "runtime": [str(f) for f in runtime],
                "max_memory_mb": int(limits.max_memory_mb), "log": str(log),
                "result": str(tmp / "result.json.z"), "meta": str(tmp / "meta.json")}
         request = tmp / "request.json"

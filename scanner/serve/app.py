@@ -6,7 +6,7 @@ Contract:
         made from it at ``/login``; otherwise 401 (pages answer 401 with the login form).
         Forms carry a CSRF token bound to the session (SameSite=Strict, HttpOnly cookie too).
         Pages:   /  /upload  /scans/{id}  /scans/{id}/report.html  /findings  /overview
-        API:     POST /api/scans (multipart: apk, category, flows…, policy) -> 202 {"id"}
+        API:     POST /api/scans (multipart: apk, category, flows…, policy, runtime) -> 202 {"id"}
                  GET /api/scans -> {"scans": [...]};  GET /api/scans/{id}
                  GET /api/scans/{id}/result.json | report.html | bundle.zip
         (the page paths /scans/{id}/result.json and bundle.zip are the same downloads).
@@ -224,9 +224,11 @@ def create_app(config: ServeConfig) -> Any:
                      if isinstance(f, UploadFile) and f.filename]
             policy = form.get("policy")
             policy = policy if isinstance(policy, UploadFile) and policy.filename else None
+            runtime = form.get("runtime")
+            runtime = runtime if isinstance(runtime, UploadFile) and runtime.filename else None
             job_id = secrets.token_hex(8)
             folder = upload_dir(config.data, job_id)
-            await run_in_threadpool(_store_files, folder, apk, flows, policy)
+            await run_in_threadpool(_store_files, folder, apk, flows, policy, runtime)
             names = tuple(display_name(f.filename) for f in flows)
             with wb.jobs() as j:
                 j.add(job_id, display_name(apk.filename), category, names)
@@ -272,9 +274,8 @@ def create_app(config: ServeConfig) -> Any:
             from scanner.report.view import sorted_findings
 
             findings = [pages.finding_view(f, lang) for f in sorted_findings(doc)]
-        policy_kept = (upload_dir(config.data, job.id) / "policy").exists()
         return _html(request, "job", job=pages.job_view(job, lang, wb.categories),
-                     findings=findings, csrf=who.csrf, policy_kept=policy_kept,
+                     findings=findings, csrf=who.csrf,
                      fingerprint=wb.fingerprint,
                      refresh=2 if job.status in ("queued", "running") else None,
                      page_title=pages.text(lang)["job_title"].format(id=job.id))
@@ -289,10 +290,7 @@ def create_app(config: ServeConfig) -> Any:
         job = await run_in_threadpool(_get, request.path_params["id"])
         if job is None:
             return _json({"error": "no such scan"}, 404)
-        doc = job.api()
-        if (upload_dir(config.data, job.id) / "policy").exists():
-            doc["ignored_inputs"] = ["policy"]
-        return _json(doc)
+        return _json(job.api())
 
     async def _done_result(request: Request):
         job = await run_in_threadpool(_get, request.path_params["id"])
@@ -482,13 +480,15 @@ def create_app(config: ServeConfig) -> Any:
 
 
 def _store_files(folder: Path, apk: UploadFile, flows: list[UploadFile],
-                 policy: UploadFile | None) -> None:
+                 policy: UploadFile | None, runtime: UploadFile | None) -> None:
     folder.mkdir(parents=True, exist_ok=False)
     _copy(apk, folder / APK_NAME)
     for n, f in enumerate(flows):
         _copy(f, folder / f"flows-{n}")
     if policy is not None:
         _copy(policy, folder / "policy")
+    if runtime is not None:
+        _copy(runtime, folder / "runtime")
 
 
 def _copy(src: UploadFile, dest: Path) -> None:

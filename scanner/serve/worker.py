@@ -7,7 +7,8 @@ Contract:
                                    ``stop()`` kills running scans (their jobs stay queued for
                                    the next start) and joins the threads.
     upload_dir(data, job_id)       where a job's uploaded files live: ``data/uploads/<id>/``,
-                                   files named by role (``app.apk``, ``flows-<n>``), never by
+                                   files named by role (``app.apk``, ``flows-<n>``, ``policy``,
+                                   ``runtime``), never by
                                    the uploaded name.
 A scan whose process was killed from outside (status crash from a signal) is retried once;
 every other end (input error, timeout, memory) fails the job with its one-line reason.
@@ -99,8 +100,11 @@ class Workers:
             jobs.fail(job.id, f"uploaded file unreadable: {e.strerror or e}")
             return
         flows = tuple(folder / f"flows-{n}" for n in range(len(job.flows)))
+        policy = tuple(p for p in (folder / "policy",) if p.is_file())
+        runtime = tuple(p for p in (folder / "runtime",) if p.is_file())
         outcome: Outcome = isolate.scan_isolated(apk, self.limits, sha, job.category,
-                                                 worker="serve", warm=self.warm, flows=flows)
+                                                 worker="serve", warm=self.warm, flows=flows,
+                                                 policy=policy, runtime=runtime)
         if self._stop.is_set():
             return  # killed by stop(): the job stays 'running' and is requeued at next start
         if outcome.status == "crash" and job.attempts < MAX_ATTEMPTS:

@@ -266,3 +266,31 @@ def test_twenty_concurrent_uploads_and_a_responsive_ui(tmp_path):
         assert status == 200
     finally:
         s.stop()
+
+
+def test_policy_and_runtime_uploads_are_analysed(server, tmp_path):
+    sys.path.insert(0, str(REPO / "tests" / "runtime"))
+    from test_runtime_log import planted_log
+
+    log = planted_log(tmp_path / "hooks.jsonl")
+    policy = tmp_path / "policy.txt"
+    policy.write_text("示例科技有限公司隐私政策：我们收集您的位置信息，用于推荐附近的新闻。",
+                      encoding="utf-8")
+    apk = APKS / "privacy_heavy.apk"
+    files = [("apk", apk.name, apk.read_bytes()), ("policy", "policy.txt", policy.read_bytes()),
+             ("runtime", "hooks.jsonl", log.read_bytes())]
+    status, _, body = server.upload(files, {"category": CATEGORY})
+    assert status == 202, body
+    job = server.wait(json.loads(body)["id"])
+    assert job["status"] == "done", job
+    doc = json.loads(server.request(f"/api/scans/{job['id']}/result.json")[2])
+    assert {i["kind"] for i in doc["inputs"]} == {"apk", "policy", "runtime"}
+    assert doc["policy"]["found"] and doc["runtime_calls"]
+    out = tmp_path / "cli"
+    subprocess.run([sys.executable, "-m", "scanner", "scan", str(apk), "--category", CATEGORY,
+                    "--policy", str(policy), "--runtime", str(log), "--out", str(out),
+                    "--format", "json"], env=dict(os.environ, PYTHONPATH=str(REPO)),
+                   capture_output=True)
+    cli_doc = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert _key(doc) == _key(cli_doc)
+    assert {f["rule"] for f in doc["findings"]} >= {"PRIV-POL-0002", "PRIV-RT-0001"}

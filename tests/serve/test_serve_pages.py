@@ -32,7 +32,7 @@ def _context(lang: str) -> dict:
                 "categories": sorted(cats.values(), key=lambda c: c.number), "error": None,
                 "max_mb": 200, "findings": [finding], "rows": [dict(finding, app="x", sdk_text="")],
                 "total": 1, "limit": 1000, "filters": [("rule", "r", [("a", "a")])],
-                "selected": {"rule": ""}, "failed": True, "policy_kept": True,
+                "selected": {"rule": ""}, "failed": True,
             "fingerprint": "f" * 64, "message": ""}
 
 
