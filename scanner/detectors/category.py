@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.model.facts import Fact
 
-# keyword → category id; a suggestion only, shown as such
+# keywords → category id; a suggestion only, shown as such. Latin keywords match whole
+# words of the package name and label (``de.ecspride`` is not ride hailing; ``com.didi.x``
+# is); Chinese ones anywhere in the label (Chinese has no spaces between words).
 _HINTS = (
-    (r"map|navi|导航|地图", "map_navigation"),
+    (r"map|maps|navi|导航|地图", "map_navigation"),
     (r"taxi|didi|ride|打车|出行", "ride_hailing"),
-    (r"chat|im\b|messenger|微信|聊天", "instant_messaging"),
+    (r"chat|im|messenger|微信|聊天", "instant_messaging"),
     (r"shop|mall|store|buy|购物|商城|taobao|jd", "online_shopping"),
     (r"food|waimai|外卖|meituan|eleme", "food_delivery"),
     (r"news|资讯|新闻|toutiao", "news"),
@@ -59,6 +61,18 @@ def suggest(ctx: ScanContext) -> list[str]:
                                 (ctx.apk.label or "") if ctx.apk else "") if x).lower()
     out = []
     for pattern, cid in _HINTS:
-        if cid in ctx.knowledge.categories and re.search(pattern, text) and cid not in out:
+        if cid in ctx.knowledge.categories and _matches(pattern, text) and cid not in out:
             out.append(cid)
     return out
+
+
+def _matches(keywords: str, text: str) -> bool:
+    """Whether one of ``keywords`` (``a|b|中文``) occurs: Latin ones as whole words
+    (bounded by anything but a letter or digit), others anywhere."""
+    for kw in keywords.split("|"):
+        if kw.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(kw)}(?![a-z0-9])", text):
+                return True
+        elif kw in text:
+            return True
+    return False

@@ -22,10 +22,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 from scanner.callgraph import Reachability
+from scanner.detectors.api_semantics import (
+    ARGUMENTS_NO_PI,
+    AppFacts,
+    Verdict,
+    judge,
+    render_args,
+)
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
-from scanner.knowledge import ApiInfo
+from scanner.ingest.dex.values import ArgumentValues, param_registers
+from scanner.knowledge import ApiInfo, Knowledge
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Skipped
@@ -58,9 +68,9 @@ class CodeDetector(Detector):
         if ev.application_class:
             entries.append(dotted_to_desc(ev.application_class))
         reach = Reachability(index, entries)
-        yield from _api_uses(index, reach, ctx.knowledge.apis, ctx.knowledge.uri_sinks,
-                             ctx.knowledge.reflective, ctx.sdk_catalog)
-        yield from _permission_calls(index, reach, ctx.knowledge.apis, ctx.sdk_catalog)
+        yield from _api_uses(index, reach, ctx.knowledge, _app_facts(ctx), ctx.sdk_catalog)
+        yield from _permission_calls(index, reach, ctx.knowledge.apis, ctx.sdk_catalog,
+                                     ctx.knowledge.library_prefixes)
 
 
 def is_payload(dex: str) -> bool:
@@ -70,7 +80,8 @@ def is_payload(dex: str) -> bool:
 
 
 def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
-                      catalog: SdkCatalog) -> Iterable[Fact]:
+                      catalog: SdkCatalog,
+                      library_prefixes: tuple[str, ...] = ()) -> Iterable[Fact]:
     """``code.permission_call`` facts: calls that need a dangerous permission but read no
     PI (sending SMS, placing calls...), so that permission use is judged on all of them."""
     invokes = {a.key: a for a in apis if a.access == "perm_invoke"}
@@ -87,22 +98,71 @@ def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo,
         sig = catalog.sdk_for_class(cls)
         yield Fact("code.permission_call", {
             "api": api, "permissions": list(info.permissions), "caller": caller,
-            "sdk": sig.id if sig else None,
+            "sdk": sig.id if sig else None, "origin": _origin(sig, cls, library_prefixes),
             "reachable": None if is_payload(dex) else reach.is_reachable(caller),
         }, (Locator("code", dex=dex, **{"class": cls}, method=method, offset=offset, api=api,
                     sdk=sig.id if sig else None),))
 
 
-def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
-              uri_sinks: tuple[str, ...], reflective: tuple[dict, ...],
-              catalog: SdkCatalog) -> Iterable[ApiUse]:
-    sdk_cache: dict[str, str | None] = {}
-    reach_cache: dict[str, bool | None] = {}
+class _Sites:
+    """Argument values at call sites, through one :class:`ArgumentValues` per scan."""
 
-    def sdk_of(cls: str) -> str | None:
+    def __init__(self, index: DexIndex, kb: Knowledge) -> None:
+        self.index = index
+        self.values = ArgumentValues(index.dexes, kb.value_models)
+        self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
+
+    def prepare(self, sites: Iterable) -> None:
+        """Declare the call sites that will be asked about (one analysis per method)."""
+        by_dex: dict[int, list[int]] = defaultdict(list)
+        for s in sites:
+            di = self.dex_pos.get(s.dex)
+            if di is not None:
+                by_dex[di].append(s.offset // 2)
+        for di, ps in by_dex.items():
+            owners = self.index.dexes[di].owner_of(np.array(ps, dtype=np.int64)).tolist()
+            for p, own in zip(ps, owners, strict=True):
+                if own >= 0:
+                    self.values.prepare(di, own, (p,))
+
+    def registers(self, dex: str, offset: int, wanted=None) -> list | None:
+        """Register values of the invoke at byte ``offset`` of ``dex`` (None: unknown);
+        ``wanted``: the register-list positions whose value is needed."""
+        di = self.dex_pos.get(dex)
+        if di is None:
+            return None
+        d = self.index.dexes[di]
+        p = offset // 2
+        owner = int(d.owner_of(np.array([p], dtype=np.int64))[0])
+        if owner < 0:
+            return None
+        return self.values.arguments(di, owner, p, wanted)
+
+
+def _app_facts(ctx: ScanContext) -> AppFacts:
+    ev = ctx.apk
+    return AppFacts(package=ev.package or "", min_sdk=ev.min_sdk, target_sdk=ev.target_sdk,
+                    declared=frozenset(p.name for p in ev.permissions))
+
+
+def _origin(sig, cls: str, library_prefixes: tuple[str, ...]) -> str:
+    if sig is not None:
+        return "sdk" if sig.tracker else "library"
+    dotted = cls[1:-1].replace("/", ".") if cls.startswith("L") else cls
+    return "library" if any(dotted.startswith(p) for p in library_prefixes) else "app"
+
+
+def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
+              app: AppFacts, catalog: SdkCatalog) -> Iterable[ApiUse]:
+    apis = kb.apis
+    sdk_cache: dict[str, tuple[str | None, str]] = {}
+    reach_cache: dict[str, bool | None] = {}
+    sites = _Sites(index, kb)
+
+    def sdk_of(cls: str) -> tuple[str | None, str]:
         if cls not in sdk_cache:
             sig = catalog.sdk_for_class(cls)
-            sdk_cache[cls] = sig.id if sig else None
+            sdk_cache[cls] = (sig.id if sig else None, _origin(sig, cls, kb.library_prefixes))
         return sdk_cache[cls]
 
     def reachable(caller: str) -> bool | None:
@@ -111,44 +171,104 @@ def _api_uses(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo, ...],
         return reach_cache[caller]
 
     def use(api: str, info: ApiInfo, cls: str, method: str, dex: str, offset: int,
-            access: str, reflective_: bool = False) -> ApiUse:
+            access: str, reflective_: bool = False, args: dict | None = None,
+            absent: frozenset[str] = frozenset(), heuristic: bool = False,
+            verdict: Verdict | None = None) -> ApiUse | None:
+        verdict = verdict or judge(info, args or {}, absent, app, heuristic)
+        if verdict.skip:
+            return None
         caller = f"{cls}->{method}"
-        return ApiUse(api=api, pi_type=info.pi_type, caller=caller, sdk=sdk_of(cls),
+        sdk, origin = sdk_of(cls)
+        return ApiUse(api=api, pi_type=verdict.pi_type, caller=caller, sdk=sdk,
                       reachable=None if is_payload(dex) else reachable(caller),
                       reflective=reflective_, dex=dex,
-                      offset=offset, access=access, permissions=info.permissions)
+                      offset=offset, access=access, permissions=verdict.permissions,
+                      args=dict(args or {}), origin=origin, effective=verdict.effective,
+                      not_effective_reason=verdict.reason, reason_text=verdict.reason_text,
+                      confidence=verdict.confidence, api_levels=verdict.api_levels)
+
+    def call_args(info_args, callee: str, kind: str, dex: str, offset: int):
+        regs = param_registers(callee, kind == "static")
+        values = sites.registers(dex, offset, [regs[i] for _k, i in info_args if i < len(regs)])
+        return render_args(info_args, values, regs, kb.object_attrs, app)
 
     invokes = {a.key: a for a in apis if a.access == "invoke"}
-    for s in index.find_calls(invokes):
-        yield use(s.callee, invokes[s.callee], s.caller_class, s.caller_method, s.dex,
-                  s.offset, "invoke")
+    calls = index.find_calls(invokes)
+    sites.prepare(s for s in calls if invokes[s.callee].args)
+    for s in calls:
+        info = invokes[s.callee]
+        args, absent = (call_args(info.args, s.callee, s.kind, s.dex, s.offset)
+                        if info.args else ({}, frozenset()))
+        u = use(s.callee, info, s.caller_class, s.caller_method, s.dex, s.offset, "invoke",
+                args=args, absent=absent)
+        if u is not None:
+            yield u
     fields = {a.key: a for a in apis if a.access == "field"}
     for f in index.find_field_reads(fields):
-        yield use(f.field, fields[f.field], f.caller_class, f.caller_method, f.dex, f.offset,
-                  "field")
+        u = use(f.field, fields[f.field], f.caller_class, f.caller_method, f.dex, f.offset,
+                "field")
+        if u is not None:
+            yield u
+    yield from _selector_uses(index, kb, app, use, call_args, sites)
+    yield from _reflective_uses(index, apis, kb.reflective, use, sites)
 
-    # Selectors (strings, Uri constants) count where their method calls the selecting API.
-    strings = [a for a in apis if a.access == "string"]
-    uri_fields = {a.key: a for a in apis if a.access == "uri_field"}
-    calls_in = _calls_by_method(index, set(uri_sinks) | {w for a in strings for w in a.with_api})
-    seen: set[tuple] = set()
-    for info, st, site in _string_selections(index, strings, calls_in, uri_sinks):
-        key = (site.dex, site.offset, info.pi_type)
-        if key not in seen:
-            seen.add(key)
-            yield use(site.callee, info, st.caller_class, st.caller_method, st.dex,
-                      site.offset, "string")
+
+def _selector_uses(index: DexIndex, kb: Knowledge, app: AppFacts, use, call_args,
+                   sites: _Sites) -> Iterable[ApiUse]:
+    """Generic reads whose PI is chosen by an argument (a setting name, a content URI, a
+    file path): judged on the argument's value at the call; when it is unknown, by a
+    selector string or Uri constant loaded in the same method (low confidence)."""
+    strings = [a for a in kb.apis if a.access == "string"]
+    uri_fields = {a.key: a for a in kb.apis if a.access == "uri_field"}
+    uri_sinks = set(kb.uri_sinks)
+    sinks = {w for a in strings for w in a.with_api} | uri_sinks
+    by_sink: dict[str, list[ApiInfo]] = defaultdict(list)
+    for a in strings:
+        for w in a.with_api:
+            by_sink[w].append(a)
+    in_method: dict[tuple[str, str, str], list[ApiInfo]] = defaultdict(list)
+    exact = {a.key for a in strings if a.match == "exact"}
+    prefixes = tuple(a.key for a in strings if a.match == "prefix")
+    for st in index.find_strings(exact, prefixes):
+        for a in strings:
+            if st.value == a.key if a.match == "exact" else st.value.startswith(a.key):
+                in_method[(st.dex, st.caller_class, st.caller_method)].append(a)
     for f in index.find_field_reads(uri_fields):
-        info = uri_fields[f.field]
-        site = _selecting_call(calls_in[(f.dex, f.caller_class, f.caller_method)], set(),
-                               uri_sinks)
-        api, offset = (site.callee, site.offset) if site else (f.field, f.offset)
-        key = (f.dex, offset, info.pi_type)
-        if key not in seen:
-            seen.add(key)
-            yield use(api, info, f.caller_class, f.caller_method, f.dex, offset, "string")
-
-    yield from _reflective_uses(index, apis, reflective, use)
+        in_method[(f.dex, f.caller_class, f.caller_method)].append(uri_fields[f.field])
+    seen: set[tuple] = set()
+    sink_calls = index.find_calls(sinks)
+    sites.prepare(sink_calls)
+    for s in sink_calls:
+        applies = [a for a in in_method.get((s.dex, s.caller_class, s.caller_method), ())
+                   if s.callee in a.with_api or (a.access == "uri_field" and s.callee in uri_sinks)]
+        spec = kb.sink_args.get(s.callee)
+        args: dict = {}
+        if spec is not None:
+            args, _absent = call_args((spec,), s.callee, s.kind, s.dex, s.offset)
+        value = args.get(spec[0]) if spec else None
+        if isinstance(value, str):
+            hit = next((a for a in by_sink.get(s.callee, ())
+                        if (value == a.key if a.match == "exact" else value.startswith(a.key))),
+                       None)
+            if hit is not None:
+                out = [(hit, use(s.callee, hit, s.caller_class, s.caller_method, s.dex,
+                                 s.offset, "string", args=args))]
+            elif applies:
+                # the selector in the method feeds something else: ruled out, and shown
+                a = applies[0]
+                v = Verdict(a.pi_type, a.permissions, False, ARGUMENTS_NO_PI)
+                out = [(a, use(s.callee, a, s.caller_class, s.caller_method, s.dex, s.offset,
+                               "string", args=args, verdict=v))]
+            else:
+                out = []
+        else:
+            out = [(a, use(s.callee, a, s.caller_class, s.caller_method, s.dex, s.offset,
+                           "string", args=args, heuristic=True)) for a in applies]
+        for a, u in out:
+            key = (s.dex, s.offset, a.pi_type)
+            if u is not None and key not in seen:
+                seen.add(key)
+                yield u
 
 
 def _calls_by_method(index: DexIndex, descriptors: set[str]) -> dict[tuple[str, str, str], list]:
@@ -190,7 +310,12 @@ def _selecting_call(sites: list, with_api: set[str], uri_sinks: tuple[str, ...])
 
 
 def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tuple[dict, ...],
-                     use) -> Iterable[ApiUse]:
+                     use, sites: _Sites) -> Iterable[ApiUse]:
+    """``getMethod("getImei")`` and the like, reported as the API they reach.
+
+    The looked-up class is the value of the receiver register (``Class.forName`` of a
+    known name, a const-class, a name kept in a field); when that is unknown, a class
+    looked up by name in the same method stands in for it (low confidence)."""
     by_api = {a.key: a for a in apis if a.access == "invoke"}
     by_name: dict[str, list[dict]] = defaultdict(list)
     for r in reflective:
@@ -198,18 +323,48 @@ def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tup
             by_name[str(r["name"])].append(r)
     if not by_name:
         return
-    sites = index.find_reflective_calls()
-    classes_in: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for s in sites:
+    found = index.find_reflective_calls()
+    lookups = [s for s in found if s.api.split("->")[1].split("(")[0] in GET_METHOD]
+    wanted = [s for s in lookups if s.argument in by_name or s.argument is None]
+    sites.prepare(wanted)
+    class_sites: dict[tuple[str, str, str], list] = defaultdict(list)
+    for s in found:
         if "->forName(" in s.api or "->loadClass(" in s.api:
-            classes_in[(s.dex, s.caller_class, s.caller_method)].add(s.argument or "")
-    for s in sites:
-        member = s.api.split("->")[1].split("(")[0]
-        if member not in GET_METHOD or not s.argument:
+            class_sites[(s.dex, s.caller_class, s.caller_method)].append(s)
+
+    def classes_in(key: tuple[str, str, str]) -> set[str]:
+        out = set()
+        for c in class_sites.get(key, ()):
+            regs = sites.registers(c.dex, c.offset, (0,)) or []
+            name = regs[0] if regs and regs[0] is not None and regs[0][0] == "s" else None
+            out.add(name[1] if name else (c.argument or ""))
+        return out
+
+    for s in wanted:
+        regs = sites.registers(s.dex, s.offset, (0, 1)) or []
+        recv = regs[0] if regs else None
+        name_v = regs[1] if len(regs) > 1 else None
+        name = name_v[1] if name_v is not None and name_v[0] == "s" else None
+        heuristic = name is None
+        name = name or s.argument
+        if not name or name not in by_name:
             continue
-        looked_up = classes_in[(s.dex, s.caller_class, s.caller_method)]
-        for entry in by_name.get(s.argument, ()):
-            if entry.get("class") and entry["class"] not in looked_up:
+        cls_known = (recv[1][1:-1].replace("/", ".")
+                     if recv is not None and recv[0] == "c" else None)
+        looked_up = classes_in((s.dex, s.caller_class, s.caller_method)) if not cls_known else set()
+        for entry in by_name.get(name, ()):
+            want = entry.get("class")
+            weak = heuristic
+            if cls_known is not None:
+                if want and want != cls_known:
+                    continue
+            elif want and want not in looked_up:
                 continue
-            yield use(entry["api"], by_api[entry["api"]], s.caller_class, s.caller_method,
-                      s.dex, s.offset, "reflection", reflective_=True)
+            else:
+                weak = True
+            args = {"class": cls_known or want, "method": name} if not weak else {}
+            u = use(entry["api"], by_api[entry["api"]], s.caller_class, s.caller_method,
+                    s.dex, s.offset, "reflection", reflective_=True, args=args,
+                    heuristic=weak)
+            if u is not None:
+                yield u

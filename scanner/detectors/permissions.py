@@ -1,9 +1,13 @@
 """Permission facts: each declared permission, whether reachable code uses it, and
-sensitive APIs used without their permission declared.
+sensitive APIs called without their permission declared.
 
-"Used" means some call site that needs the permission is reachable (or of
-unknown reachability, which counts as used so that no excess-permission
-finding rests on a guess). Without code analysis ``used`` stays ``None``.
+"Used" means some effective call site that needs the permission is reachable (or of
+unknown reachability, which counts as used so that no excess-permission finding rests
+on a guess). Without code analysis ``used`` stays ``None``. ``sdk_only`` means every
+such site is in a named third-party SDK (development libraries are the app's own
+means). A call that needs an undeclared permission is the code analysis's verdict
+``not_effective_reason: permission_not_declared``: it collects nothing, and is
+reported once, as ``code.permission_missing``.
 """
 
 from __future__ import annotations
@@ -11,18 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from scanner.detectors.api_semantics import IMPLIED, PERMISSION_NOT_DECLARED
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.packer import code_incomplete
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse
 
-# Permissions that grant the same access: declaring the stronger one satisfies the weaker.
-IMPLIED = {
-    "android.permission.ACCESS_COARSE_LOCATION": ("android.permission.ACCESS_FINE_LOCATION",),
-    "android.permission.READ_EXTERNAL_STORAGE": ("android.permission.WRITE_EXTERNAL_STORAGE",),
-    "android.permission.READ_PHONE_STATE": ("android.permission.READ_PRIVILEGED_PHONE_STATE",),
-}
+__all__ = ["IMPLIED", "PermissionsDetector", "api_locator"]
 
 
 def api_locator(u: ApiUse) -> Locator:
@@ -38,7 +38,8 @@ def _as_use(fact: Fact) -> ApiUse:
     return ApiUse(api=fact.get("api"), pi_type="", caller=fact.get("caller"),
                   sdk=fact.get("sdk"), reachable=fact.get("reachable"), reflective=False,
                   dex=loc.get("dex", ""), offset=loc.get("offset", 0),
-                  permissions=tuple(fact.get("permissions") or ()))
+                  permissions=tuple(fact.get("permissions") or ()),
+                  origin=fact.get("origin") or ("sdk" if fact.get("sdk") else "app"))
 
 
 class PermissionsDetector(Detector):
@@ -58,6 +59,8 @@ class PermissionsDetector(Detector):
         uses = list(ctx.of_type(ApiUse))
         by_perm: dict[str, list[ApiUse]] = defaultdict(list)
         for u in uses:
+            if not u.effective:
+                continue
             for p in u.permissions:
                 by_perm[p].append(u)
         for f in ctx.facts("code.permission_call"):
@@ -72,13 +75,18 @@ class PermissionsDetector(Detector):
             for weaker, stronger in IMPLIED.items():
                 if p.name in stronger:
                     needing = needing + by_perm.get(weaker, [])
+                # the weaker one goes with the stronger (Android 12 asks for coarse
+                # location beside fine): a use of the stronger uses it too
+                if p.name == weaker:
+                    for s in stronger:
+                        needing = needing + by_perm.get(s, [])
             live = [u for u in needing if u.reachable is not False]
             # a permission no mapped API needs cannot be judged: unknown, never "unused"
             used = bool(live) if code_done and p.name in assessable else None
             if packed and not used:
                 used = None
-            sdks = sorted({u.sdk for u in live if u.sdk})
-            sdk_only = bool(live) and all(u.sdk for u in live) and not packed
+            sdks = sorted({u.sdk for u in live if u.sdk and u.origin == "sdk"})
+            sdk_only = bool(live) and all(u.origin == "sdk" for u in live) and not packed
             yield Fact("apk.permission", {
                 "name": p.name,
                 "dangerous": bool(info and info.dangerous),
@@ -93,13 +101,11 @@ class PermissionsDetector(Detector):
                         name=p.name),) + tuple(api_locator(u) for u in live[:20]))
         missing: dict[tuple[str, str], list[ApiUse]] = defaultdict(list)
         for u in uses:
-            if not u.permissions or u.reachable is False:
+            if u.not_effective_reason != PERMISSION_NOT_DECLARED or u.reachable is False:
                 continue
-            satisfied = any(
-                perm in declared or any(s in declared for s in IMPLIED.get(perm, ()))
-                for perm in u.permissions)
-            if not satisfied:
-                missing[(u.api, " | ".join(u.permissions))].append(u)
+            need = [p for p in u.permissions
+                    if p not in declared and not any(s in declared for s in IMPLIED.get(p, ()))]
+            missing[(u.api, " | ".join(need or u.permissions))].append(u)
         for (api, perms), sites in sorted(missing.items()):
             yield Fact("code.permission_missing", {
                 "api": api, "permissions": perms, "pi_type": sites[0].pi_type,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,19 @@ class ApiInfo:
     with_api: tuple[str, ...] = ()
     changes: tuple[dict, ...] = ()
     source: str = ""
+    #: (args key, declared parameter position) recovered at the call site
+    args: tuple[tuple[str, int], ...] = ()
+    #: argument conditions, first match decides: {if: {key: matcher}, pi_type, permissions,
+    #: limits, reason{zh,en}}; pi_type "none" means the call reads no PI
+    when: tuple[dict, ...] = ()
+    #: what a call whose arguments are known but match no condition means (None: keep)
+    otherwise: dict | None = None
+    #: "keep" (report with low confidence) or "skip" (not a PI read) when arguments are unknown
+    unknown: str = "keep"
+    #: Android levels where the read yields nothing: {from_api, target_min?, unless_permission?}
+    limits: tuple[dict, ...] = ()
+    #: permissions the call exercises when declared without needing them (QUERY_ALL_PACKAGES)
+    also_uses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,11 +100,32 @@ class Knowledge:
     facts: FactSchema = field(default_factory=lambda: FactSchema({}))
     traffic: TrafficConfig = field(default_factory=TrafficConfig)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: how call and field values are made (scanner.ingest.dex.values models)
+    value_models: dict[str, Any] = field(default_factory=dict)
+    #: selector sinks' argument: descriptor -> (args key, declared parameter position)
+    sink_args: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: attributes each modelled object kind can have (absent ones are known absent)
+    object_attrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: class-name prefixes of development/platform libraries (origin "library")
+    library_prefixes: tuple[str, ...] = ()
+
+    @property
+    def display_names(self) -> dict[str, dict]:
+        """Names of PI type ids and of call-site origins (app, sdk, library) for messages."""
+        return {**self.pi_types, **self.extra.get("origins", {})}
 
     @property
     def assessable_permissions(self) -> frozenset[str]:
         """Permissions that some API of the map needs: only their use can be judged."""
-        return frozenset(p for a in self.apis for p in a.permissions)
+        out = {p for a in self.apis for p in a.permissions + a.also_uses}
+        for a in self.apis:
+            for c in a.when + ((a.otherwise,) if a.otherwise else ()):
+                out.update(c.get("permissions") or ())
+                out.update(lim["unless_permission"] for lim in c.get("limits") or ()
+                           if lim.get("unless_permission"))
+            out.update(lim["unless_permission"] for lim in a.limits
+                       if lim.get("unless_permission"))
+        return frozenset(out)
 
     def pi_name(self, pi_type: str, lang: str = "zh") -> str:
         """Display name of a PI type id."""
@@ -224,6 +259,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
                 with_api=tuple(_tuple(e.get("with_api"))),
                 changes=tuple(_tuple(e.get("changes"))),
                 source=str(e.get("source", "")),
+                **_semantics(e, where, check_pi, permissions),
             ))
 
     for n, e in enumerate(api_doc.get("permission_apis") or ()):
@@ -239,6 +275,15 @@ def _load_knowledge(folder: Path) -> Knowledge:
             pi_type="", permissions=perms, match=str(e.get("match", "exact")),
             with_api=tuple(_tuple(e.get("with_api"))), source=str(e.get("source", "")),
         ))
+
+    values = api_doc.get("values") or {}
+    sink_args: dict[str, tuple[str, int]] = {}
+    for n, e in enumerate(api_doc.get("sink_args") or ()):
+        where = f"api-map.yaml: sink_args[{n}]"
+        for api in _tuple(_req(e, "apis", where)):
+            sink_args[str(api)] = (str(_req(e, "key", where)), int(_req(e, "param", where)))
+    for api in _tuple(api_doc.get("uri_sinks")):
+        sink_args.setdefault(str(api), ("uri", _first_param(str(api), "Landroid/net/Uri;")))
 
     cat_doc = _doc(folder, "app-categories.yaml")
     categories = {}
@@ -281,7 +326,77 @@ def _load_knowledge(folder: Path) -> Knowledge:
         notice_categories=notice_categories,
         facts=facts,
         traffic=load_traffic_config(folder),
+        value_models={
+            "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
+            "calls": dict(values.get("calls") or {}),
+        },
+        sink_args=sink_args,
+        object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
+        library_prefixes=tuple(str(x) for x in _tuple(api_doc.get("library_code"))),
+        extra={"origins": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
+                           for k, v in (api_doc.get("origins") or {}).items()}},
     )
+
+
+def _value(v: Any) -> tuple:
+    """A YAML constant as a value of scanner.ingest.dex.values (strings, ints)."""
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise RulesetError(f"api-map.yaml: values.fields: unsupported constant {v!r}")
+    return ("s", v) if isinstance(v, str) else ("i", v)
+
+
+def _first_param(api: str, type_desc: str) -> int:
+    """Declared position of the first parameter of type ``type_desc`` (0 if none)."""
+    inner = api[api.find("(") + 1 : api.rfind(")")]
+    params = re.findall(r"\[*(?:L[^;]+;|[ZBSCIJFDV])", inner)
+    return params.index(type_desc) if type_desc in params else 0
+
+
+_SEMANTIC_KEYS = ("pi_type", "permissions", "limits", "reason", "if", "skip")
+
+
+def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
+    """The argument conditions and Android-level limits of one api-map entry."""
+    out: dict[str, Any] = {}
+    if e.get("args"):
+        out["args"] = tuple((str(k), int(v)) for k, v in dict(e["args"]).items())
+    conds = []
+    tail = (e["otherwise"],) if e.get("otherwise") else ()
+    for k, c in enumerate(_tuple(e.get("when")) + tail):
+        w = f"{where}: when[{k}]"
+        if not isinstance(c, dict) or any(x not in _SEMANTIC_KEYS for x in c):
+            raise RulesetError(f"{w}: a condition has keys {', '.join(_SEMANTIC_KEYS)}")
+        if c.get("pi_type", "none") != "none":
+            check_pi(str(c["pi_type"]), w)
+        for perm in _tuple(c.get("permissions")):
+            if perm not in permissions:
+                raise RulesetError(f"{w}: permission {perm!r} not in permissions.yaml")
+        if c.get("if") and not e.get("args"):
+            raise RulesetError(f"{w}: a condition on arguments but the entry has no args")
+        conds.append(c)
+    if e.get("otherwise"):
+        out["otherwise"] = conds.pop()
+    out["when"] = tuple(conds)
+    unknown = str(e.get("unknown", "keep"))
+    if unknown not in ("keep", "skip"):
+        raise RulesetError(f"{where}: unknown must be keep or skip")
+    out["unknown"] = unknown
+    limits = []
+    for k, lim in enumerate(_tuple(e.get("limits"))):
+        w = f"{where}: limits[{k}]"
+        if not isinstance(lim, dict) or "from_api" not in lim:
+            raise RulesetError(f"{w}: a limit needs from_api")
+        perm = lim.get("unless_permission")
+        if perm and perm not in permissions:
+            raise RulesetError(f"{w}: permission {perm!r} not in permissions.yaml")
+        limits.append(lim)
+    out["limits"] = tuple(limits)
+    also = tuple(str(x) for x in _tuple(e.get("also_uses")))
+    for perm in also:
+        if perm not in permissions:
+            raise RulesetError(f"{where}: also_uses: {perm!r} not in permissions.yaml")
+    out["also_uses"] = also
+    return out
 
 
 NOTICE_FILE = "notice-categories.yaml"

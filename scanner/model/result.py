@@ -123,6 +123,17 @@ class ApiUse:
     access: str = "invoke"  # invoke | field | string | reflection
     permissions: tuple[str, ...] = ()
     path: tuple[str, ...] = ()
+    #: argument values recovered at the call site (a key is missing when unknown)
+    args: dict[str, Any] = field(default_factory=dict)
+    origin: str = "app"  # app | sdk | library
+    #: False when the call cannot yield the PI (then ``not_effective_reason`` says why)
+    effective: bool = True
+    not_effective_reason: str | None = None
+    #: the reason in the rulesets' words, when arguments decided ({zh, en})
+    reason_text: dict[str, str] | None = None
+    confidence: str = "high"  # high | low (arguments unknown, or tied by a heuristic)
+    #: Android API levels on which the read yields the PI for this app ({min, max|null})
+    api_levels: dict[str, int | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from scanner.report.plot import pricing_plot, ranking_plot, relative_differences
 from scanner.report.view import (
     SEVERITY_ORDER,
     dalvik_class,
+    effective_uses,
     finding_key,
     notice_label,
     pi_label,
@@ -33,6 +34,7 @@ from scanner.report.view import (
     profile_names,
     profile_roles,
     rectification_list,
+    ruled_out_uses,
     sdk_rows,
     sev_rank,
     sorted_findings,
@@ -255,6 +257,7 @@ class HtmlFormat(ReportFormat):
             groups=group_by_basis(findings, lang), evidence=evidence_view,
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,
+            uses=effective_uses(doc), ruled_out=ruled_out_uses(doc),
             rel=relative_differences(doc) if pricing else [],
             profiles=profile_names(doc), roles=profile_roles(doc),
             plot=pricing_plot(doc, ylabel=_plot_label(m, lang))

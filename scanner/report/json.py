@@ -43,7 +43,8 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
     sev = dict.fromkeys(SEVERITY_NAMES_DESC, 0)
     for f in doc.get("findings") or ():
         sev[f["severity"]] = sev.get(f["severity"], 0) + 1
-    pi_code = sorted({u["pi_type"] for u in doc.get("api_uses") or ()})
+    pi_code = sorted({u["pi_type"] for u in doc.get("api_uses") or ()
+                      if u.get("effective", True)})
     pi_sent = sorted({t["pi_type"] for t in doc.get("transmissions") or ()})
     return {"findings": sum(sev.values()), "by_severity": sev,
             "sdks": sum(1 for s in doc.get("sdks") or () if not is_library(s)),

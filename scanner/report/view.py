@@ -40,12 +40,22 @@ def sorted_findings(doc: dict[str, Any]) -> list[dict]:
     return sorted(doc.get("findings") or (), key=finding_key)
 
 
+def effective_uses(doc: dict[str, Any]) -> list[dict]:
+    """Call sites that can yield their PI (``effective`` absent in older results: True)."""
+    return [u for u in doc.get("api_uses") or () if u.get("effective", True)]
+
+
+def ruled_out_uses(doc: dict[str, Any]) -> list[dict]:
+    """Call sites judged unable to yield PI, with the reason (the report's ruled-out list)."""
+    return [u for u in doc.get("api_uses") or () if not u.get("effective", True)]
+
+
 def sdk_rows(doc: dict[str, Any]) -> list[dict]:
     """SDKs joined with what each reads (``api_uses[].sdk``) and sends
     (``transmissions[].sdk``): PI types, counts and destination hosts."""
     rows = []
     for s in sorted(doc.get("sdks") or (), key=lambda s: s["id"]):
-        uses = [u for u in doc.get("api_uses") or () if u.get("sdk") == s["id"]]
+        uses = [u for u in effective_uses(doc) if u.get("sdk") == s["id"]]
         sent = [t for t in doc.get("transmissions") or () if t.get("sdk") == s["id"]]
         ev = s.get("evidence") or {}
         read_counts: dict[str, int] = {}
@@ -77,7 +87,7 @@ def pi_rows(doc: dict[str, Any]) -> list[dict]:
     category = doc.get("category") or {}
     necessary = set(category.get("necessary_pi") or ()) if category.get("known") else None
     read: dict[str, int] = {}
-    for u in doc.get("api_uses") or ():
+    for u in effective_uses(doc):
         read[u["pi_type"]] = read.get(u["pi_type"], 0) + 1
     sent: dict[str, int] = {}
     for t in doc.get("transmissions") or ():

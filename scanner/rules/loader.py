@@ -255,7 +255,7 @@ class RuleSet:
         for rule in self.rules:
             if wanted is not None and not (wanted & set(rule.applies_to)):
                 continue
-            out.extend(rule.evaluate(facts, self.knowledge.pi_types))
+            out.extend(rule.evaluate(facts, self.knowledge.display_names))
         out.sort(key=lambda f: (-f.severity.rank, f.rule, f.id))
         return out
 

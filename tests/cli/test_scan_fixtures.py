@@ -97,14 +97,17 @@ def _f(rule, **subject):
 
 
 # privacy_heavy (news: no PI is necessary). Reachable PI reads, per the ground truth:
-# device_id (getDeviceId, reflective getImei), serial, sms, precise_location, clipboard,
-# imsi and android_id (Umeng), installed_apps (GDT), mac_address (JPush); phone_number
-# only in dead code. CAMERA, RECORD_AUDIO, READ_CONTACTS are declared and never used;
-# content://sms is queried without READ_SMS; no privacy policy; allowBackup absent.
+# device_id (getDeviceId, reflective getImei), serial, precise_location, clipboard,
+# imsi and android_id (Umeng), installed_apps (GDT), mac_address (JPush, minSdk 21 < 23);
+# phone_number only in dead code. CAMERA, RECORD_AUDIO, READ_CONTACTS are declared and
+# never used; content://sms is queried without READ_SMS, which Android refuses: that site
+# collects nothing, so it is PRIV-PERM-0003 only, never an sms read (PRIV-CODE-0001);
+# no privacy policy; allowBackup absent.
 PRIVACY_HEAVY = sorted(
-    [_f("PRIV-CODE-0001", pi_type=p) for p in (
-        "device_id", "serial", "sms", "precise_location", "clipboard", "imsi", "android_id",
-        "installed_apps", "mac_address")]
+    [_f("PRIV-CODE-0001", pi_type=p, origin="app") for p in (
+        "device_id", "serial", "precise_location", "clipboard")]
+    + [_f("PRIV-CODE-0001", pi_type=p, origin="sdk") for p in (
+        "imsi", "android_id", "installed_apps", "mac_address")]
     + [_f("PRIV-CODE-0003", party="third"), _f("PRIV-CODE-0004", party="first"),
        _f("PRIV-CODE-0006")]
     + [_f("PRIV-CODE-0005", pi_type=p) for p in ("device_id", "serial", "imsi", "mac_address")]
@@ -130,8 +133,8 @@ EXPORTED_FLAGS = sorted([
 # precise location and Getui reads the installed-app list, neither necessary; no policy;
 # allowBackup false; all declared dangerous permissions (location) are used.
 MULTIDEX_SDK = sorted([
-    _f("PRIV-CODE-0001", pi_type="precise_location"),
-    _f("PRIV-CODE-0001", pi_type="installed_apps"),
+    _f("PRIV-CODE-0001", pi_type="precise_location", origin="app"),
+    _f("PRIV-CODE-0001", pi_type="installed_apps", origin="sdk"),
     _f("PRIV-CODE-0003", party="third"),
     _f("PRIV-CODE-0006"),
 ])

@@ -1,0 +1,727 @@
+"""Argument values at call sites: intra-procedural constant propagation over registers.
+
+Contract
+--------
+:class:`ArgumentValues` answers, for an invoke instruction of an app method, what each
+argument register holds when the call is made, as far as the calling method alone
+shows it (plus the constant value of a field that every write in the app sets to the
+same constant). Values are plain tuples:
+
+* ``("s", str)`` a string (const-string; ``Uri.parse`` of a string keeps the string),
+* ``("i", int)`` an int (const, const/4, const/16, const/high16),
+* ``("c", "Lcls;")`` a class (const-class; ``Class.forName`` of a known name),
+* ``("own",)`` the app's own package name (``getPackageName()``),
+* ``("t", name)`` a value known by what it is (``Process.myUid()`` → ``own_uid``),
+* ``("o", kind, alloc, attrs)`` an object built by a modelled constructor or call
+  (an Intent, a ComponentName, a Sensor): ``attrs`` is a sorted tuple of
+  ``(name, value)``; ``("?",)`` as an attribute value means "set, value unknown";
+  ``categories`` holds a tuple of values.
+
+``None`` means unknown: the analysis never guesses. Where control flow merges, a
+register keeps a value only if every incoming path gives the same one; exception
+handlers start from what every instruction of their try range agrees on; code that no
+path reaches (dead code, handlers of an unreadable try table) gives unknown; an object
+passed to a call that is not modelled, or stored anywhere, becomes unknown (the callee
+may change it).
+
+What calls and fields make values is data (``models``), given by the caller (the
+knowledge layer reads it from rulesets/api-map.yaml), never decided here:
+
+* ``fields``: ``{field descriptor: value}`` for framework constants read with sget
+  (``ContactsContract$Contacts.CONTENT_URI`` → ``("s", "content://com.android.contacts/contacts")``);
+* ``calls``: ``{method descriptor or "*->name(proto)": model}`` where model is one of
+  ``{"returns": "own_package"}``, ``{"returns": "param", "param": i}``,
+  ``{"returns": "class", "param": i}`` (dotted name → descriptor),
+  ``{"returns": "join", "params": [i, j], "sep": "/"}``,
+  ``{"returns": "object", "object": kind, "attrs": {name: i}}``,
+  ``{"returns": "tag", "tag": name}`` (a value known only by what it is, e.g. ``own_uid``),
+  ``{"init": kind, "attrs": {name: i}}`` (a constructor of the receiver),
+  ``{"set": {name: i}}`` / ``{"add": {name: i}}`` (mutate the receiver object, return it),
+  ``{"set_from": {name: i}}`` (copy the attributes of an object argument, e.g. setComponent).
+
+Bounds: every read is checked against the method's code item; a method whose code
+cannot be walked (branch out of range, more than ``MAX_STEPS`` instruction visits)
+gives unknown for everything. Work is linear in the analysed methods' size times the
+(small) number of fixpoint rounds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.reader import DexFile, read_uleb128
+
+Value = tuple
+UNKNOWN_ATTR: Value = ("?",)
+#: Instruction visits allowed per method analysis (fixpoint rounds included).
+MAX_STEPS = 200_000
+#: Depth of field-value summaries (a field set from another field...).
+MAX_FIELD_DEPTH = 2
+#: Fields written in more places than this are not summarised.
+MAX_FIELD_WRITES = 32
+
+_PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
+
+
+def declared_params(descriptor: str) -> list[str]:
+    """Parameter type descriptors of a method descriptor or proto."""
+    inner = descriptor[descriptor.find("(") + 1 : descriptor.rfind(")")]
+    return _PARAM_RX.findall(inner)
+
+
+def param_registers(proto: str, is_static: bool) -> list[int]:
+    """Positions in an invoke's register list of each declared parameter (wide = 2 units)."""
+    inner = proto[proto.find("(") + 1 : proto.rfind(")")]
+    pos = 0 if is_static else 1
+    out = []
+    for p in _PARAM_RX.findall(inner):
+        out.append(pos)
+        pos += 2 if p in ("J", "D") else 1
+    return out
+
+
+def _s16(v: int) -> int:
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def _s32(v: int) -> int:
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+class _Code:
+    """One method's code item, bounds-checked."""
+
+    def __init__(self, d: DexFile, start: int, end: int, code_off: int) -> None:
+        self.words = d.words[start:end].tolist()
+        self.n = end - start
+        ins = d.instructions
+        lo = int(ins.searchsorted(start))
+        hi = int(ins.searchsorted(end))
+        self.ins = (ins[lo:hi] - start).tolist()
+        self.tries = _tries(d, code_off, self.n)
+
+
+def _tries(d: DexFile, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(start, end, handler addresses) of each try item; [] if unreadable (then handlers
+    are analysed from an unknown state, which is always safe)."""
+    data = d.data
+    try:
+        tries_size = int.from_bytes(data[code_off + 6 : code_off + 8], "little")
+        if not tries_size:
+            return []
+        pos = code_off + 16 + n_insns * 2
+        if n_insns % 2:
+            pos += 2
+        list_off = pos + tries_size * 8
+        if list_off > len(data):
+            return []
+        out = []
+        for k in range(min(tries_size, 4096)):
+            p = pos + k * 8
+            start = int.from_bytes(data[p : p + 4], "little")
+            count = int.from_bytes(data[p + 4 : p + 6], "little")
+            hoff = int.from_bytes(data[p + 6 : p + 8], "little")
+            hp = list_off + hoff
+            if hp >= len(data):
+                continue
+            size, hp = _sleb(data, hp)
+            addrs = []
+            for _ in range(min(abs(size), 256)):
+                _t, hp = read_uleb128(data, hp)
+                a, hp = read_uleb128(data, hp)
+                addrs.append(a)
+            if size <= 0:
+                a, hp = read_uleb128(data, hp)
+                addrs.append(a)
+            out.append((start, start + count, tuple(addrs)))
+        return out
+    except Exception:  # noqa: BLE001 - a damaged try table only costs precision
+        return []
+
+
+def _sleb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    for _ in range(5):
+        if pos >= len(data):
+            raise IndexError("sleb128 truncated")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            if b & 0x40:
+                result -= 1 << shift
+            return result, pos
+    raise ValueError("sleb128 too long")
+
+
+def _merge(a: dict | None, b: dict) -> dict:
+    if a is None:
+        return dict(b)
+    return {k: v for k, v in a.items() if b.get(k) == v}
+
+
+class ArgumentValues:
+    """Register values at invoke sites of one app (see module docstring)."""
+
+    def __init__(self, dexes: list[DexFile], models: dict | None = None) -> None:
+        self.dexes = dexes
+        models = models or {}
+        self.field_models: dict[str, Value] = dict(models.get("fields") or {})
+        calls = models.get("calls") or {}
+        self.call_models = {k: v for k, v in calls.items() if not k.startswith("*->")}
+        self.any_models = {k[3:]: v for k, v in calls.items() if k.startswith("*->")}
+        self._method_cache: dict[tuple[int, int], dict[int, list] | None] = {}
+        self._wanted: dict[tuple[int, int], set[int]] = {}
+        self._model_cache: list[dict[int, dict | None]] = [{} for _ in dexes]
+        self._field_model_cache: list[dict[int, Value | None]] = [{} for _ in dexes]
+        self._summaries: dict[tuple[int, int], Value | None] = {}
+        self._class_defs: list[dict[str, int]] | None = None
+        self._depth = 0
+
+    # ---------------------------------------------------------------- public
+    def arguments(self, di: int, owner: int, word_pos: int,
+                  wanted: Iterable[int] | None = None) -> list[Value | None] | None:
+        """Values of the argument registers of the invoke at ``word_pos`` (a dex word
+        index) in method ``owner`` (index into ``dexes[di].methods``), in register-list
+        order; None when the method could not be analysed. ``wanted``: the positions in
+        that list whose value is needed (the others may be left unresolved, None)."""
+        states = self._analyse(di, owner, want=word_pos)
+        if states is None:
+            return None
+        raw = states.get(word_pos)
+        if raw is None:
+            return None
+        keep = set(range(len(raw))) if wanted is None else set(wanted)
+        return [self._resolve(v) if k in keep else (None if v and v[0] == "f" else v)
+                for k, v in enumerate(raw)]
+
+    def prepare(self, di: int, owner: int, word_positions: Iterable[int]) -> None:
+        """Declare every site of a method that will be asked for, so that one analysis
+        records them all."""
+        self._wanted.setdefault((di, owner), set()).update(word_positions)
+
+    # ------------------------------------------------------------- analysis
+    def _analyse(self, di: int, owner: int, want: int | None = None) -> dict[int, list] | None:
+        key = (di, owner)
+        cached = self._method_cache.get(key)
+        if cached is not None and (want is None or want in cached):
+            return cached
+        d = self.dexes[di]
+        m = d.methods[owner]
+        if m.insn_start < 0 or m.insn_end <= m.insn_start:
+            return None
+        wanted = set(self._wanted.get(key, ()))
+        if want is not None:
+            wanted.add(want)
+        rel = {p - m.insn_start for p in wanted}
+        try:
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            out = self._run(di, code, rel)
+        except (IndexError, ValueError, RecursionError):
+            out = None
+        if out is None:
+            self._method_cache[key] = {p: [] for p in wanted}
+            return self._method_cache[key]
+        res = {p + m.insn_start: v for p, v in out.items()}
+        if cached:
+            res.update(cached)
+        self._method_cache[key] = res
+        return res
+
+    def _run(self, di: int, code: _Code, want: set[int], capture=None) -> dict | None:
+        capture = capture or self._invoke_args
+        ins, words, n = code.ins, code.words, code.n
+        if not ins or ins[0] != 0:
+            return {} if not ins else None
+        index_of = {p: k for k, p in enumerate(ins)}
+        # successors and block leaders
+        leaders = {0}
+        succ: dict[int, list[int]] = {}
+        for k, p in enumerate(ins):
+            w0 = words[p]
+            op = w0 & 0xFF
+            targets: list[int] | None = None
+            falls = True
+            if op == 0x28:
+                targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
+            elif op == 0x29:
+                targets, falls = [p + _s16(words[p + 1])], False
+            elif op == 0x2A:
+                targets, falls = [p + _s32(words[p + 1] | words[p + 2] << 16)], False
+            elif 0x32 <= op <= 0x3D:
+                targets = [p + _s16(words[p + 1])]
+            elif op in (0x2B, 0x2C):
+                targets = _switch_targets(words, p, n)
+                if targets is None:
+                    return None
+            elif 0x0E <= op <= 0x11 or op == 0x27:
+                targets, falls = [], False
+            if targets is None:
+                continue
+            for t in targets:
+                if t not in index_of:
+                    return None  # a branch into nothing: do not trust this method
+                leaders.add(t)
+            nxt = ins[k + 1] if k + 1 < len(ins) else None
+            if nxt is not None:
+                leaders.add(nxt)
+            succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+        handlers: dict[int, tuple[int, ...]] = {}
+        for start, end, addrs in code.tries:
+            good = tuple(a for a in addrs if a in index_of)
+            leaders.update(good)
+            if start in index_of:
+                leaders.add(start)
+            if end in index_of:
+                leaders.add(end)
+            for a in addrs:
+                if a not in index_of:
+                    return None
+            handlers[start] = good
+        try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
+        starts = sorted(leaders)
+        block_end: dict[int, int] = {}  # leader -> index in ins one past its last insn
+        for j, s in enumerate(starts):
+            e = starts[j + 1] if j + 1 < len(starts) else n
+            block_end[s] = int(_bisect(ins, e))
+        in_state: dict[int, dict | None] = dict.fromkeys(starts)
+        in_state[0] = {}
+        work = [0]
+        queued = {0}
+        steps = 0
+        found: dict[int, list] = {}
+        while work:
+            s = work.pop()
+            queued.discard(s)
+            state = dict(in_state[s])
+            k = index_of[s]
+            end = block_end[s]
+            written: set[int] = set()
+            last_p = s
+            while k < end:
+                p = ins[k]
+                steps += 1
+                if steps > MAX_STEPS:
+                    return None
+                if p in want:
+                    found[p] = capture(words, p, state)
+                written |= self._step(di, words, p, state)
+                last_p = p
+                k += 1
+            hs = _handlers_for(try_ranges, s)
+            if hs:
+                base = {r: v for r, v in in_state[s].items() if r not in written and r != -1}
+                for h in hs:
+                    new = _merge(in_state[h], base)
+                    if new != in_state[h]:
+                        in_state[h] = new
+                        if h not in queued:
+                            work.append(h)
+                            queued.add(h)
+            nexts = succ.get(last_p)
+            if nexts is None:  # falls through into the next block
+                nexts = [ins[end]] if end < len(ins) else []
+            for t in nexts:
+                new = _merge(in_state[t], state)
+                if new != in_state[t]:
+                    in_state[t] = new
+                    if t not in queued:
+                        work.append(t)
+                        queued.add(t)
+        return found
+
+    # ------------------------------------------------------------- transfer
+    @staticmethod
+    def _invoke_regs(words: list[int], p: int) -> list[int]:
+        w0 = words[p]
+        op = w0 & 0xFF
+        if op in (0x6E, 0x6F, 0x70, 0x71, 0x72, 0xFA, 0xFC):
+            a = w0 >> 12
+            w2 = words[p + 2]
+            regs = [w2 & 0xF, (w2 >> 4) & 0xF, (w2 >> 8) & 0xF, (w2 >> 12) & 0xF, (w0 >> 8) & 0xF]
+            return regs[: min(a, 5)]
+        if op in (0x74, 0x75, 0x76, 0x77, 0x78, 0xFB, 0xFD):
+            count = w0 >> 8
+            first = words[p + 2]
+            return list(range(first, first + count))
+        return []
+
+    def _invoke_args(self, words: list[int], p: int, state: dict) -> list:
+        return [state.get(r) for r in self._invoke_regs(words, p)]
+
+    def _field_ref(self, di: int, fidx: int, static: bool) -> Value | None:
+        """A framework constant's value, or a placeholder for an app field's value."""
+        d = self.dexes[di]
+        if fidx >= len(d.fields):
+            return None
+        cache = self._field_model_cache[di]
+        if fidx in cache:
+            v = cache[fidx]
+        else:
+            v = self.field_models.get(d.field_descriptor(fidx))
+            cache[fidx] = v
+        return v if v is not None else ("f", di, fidx, static)
+
+    def _resolve(self, v: Value | None) -> Value | None:
+        """The value itself; a field placeholder becomes the field's one constant or None."""
+        if v is None or v[0] != "f":
+            return v
+        key = (v[1], v[2])
+        if key in self._summaries:
+            return self._summaries[key]
+        d = self.dexes[v[1]]
+        out = self._field_summary(d.field_descriptor(v[2]), v[3])
+        if self._depth == 0:
+            self._summaries[key] = out
+        return out
+
+    def _step(self, di: int, words: list[int], p: int, state: dict) -> set[int]:
+        """Apply one instruction to ``state``; return the registers it writes."""
+        w0 = words[p]
+        op = w0 & 0xFF
+        result = state.pop(-1, None)
+        a8 = w0 >> 8
+        a4 = (w0 >> 8) & 0xF
+        if op in (0x01, 0x07):  # move vA, vB
+            return _put(state, a4, state.get(w0 >> 12))
+        if op in (0x02, 0x08):  # move/from16 vAA, vBBBB
+            return _put(state, a8, state.get(words[p + 1]))
+        if op in (0x03, 0x09):  # move/16
+            return _put(state, words[p + 1], state.get(words[p + 2]))
+        if op in (0x0A, 0x0C):  # move-result(-object)
+            return _put(state, a8, result)
+        if op == 0x12:  # const/4
+            v = w0 >> 12
+            return _put(state, a4, ("i", v - 16 if v & 8 else v))
+        if op == 0x13:
+            return _put(state, a8, ("i", _s16(words[p + 1])))
+        if op == 0x14:
+            return _put(state, a8, ("i", _s32(words[p + 1] | words[p + 2] << 16)))
+        if op == 0x15:
+            return _put(state, a8, ("i", _s32(words[p + 1] << 16)))
+        if op == opcodes.CONST_STRING:
+            return _put(state, a8, self._string(di, words[p + 1]))
+        if op == opcodes.CONST_STRING_JUMBO:
+            return _put(state, a8, self._string(di, words[p + 1] | words[p + 2] << 16))
+        if op == 0x1C:  # const-class
+            return _put(state, a8, self._type(di, words[p + 1]))
+        if op == 0x1F:  # check-cast keeps the value
+            return set()
+        if op == 0x22:  # new-instance
+            t = self._type(di, words[p + 1])
+            return _put(state, a8, ("n", t[1], p) if t else None)
+        if 0x60 <= op <= 0x66:  # sget*: a framework constant, or an app field resolved
+            if op == 0x61:  # only if the value is used (see _resolve)
+                return _kill(state, a8, 2)
+            return _put(state, a8, self._field_ref(di, words[p + 1], True))
+        if 0x52 <= op <= 0x58:  # iget*
+            if op == 0x53:
+                return _kill(state, a4, 2)
+            return _put(state, a4, self._field_ref(di, words[p + 1], False))
+        if 0x67 <= op <= 0x6D or 0x4B <= op <= 0x51:  # sput*, aput*: the object escapes
+            return _escape(state, state.get(a8))
+        if 0x59 <= op <= 0x5F:  # iput*
+            return _escape(state, state.get(a4))
+        if op in opcodes.INVOKE_KINDS or op in (0xFC, 0xFD):
+            return self._invoke(di, words, p, op, state)
+        return _kill(state, *_writes(op, w0, words, p))
+
+    def _invoke(self, di: int, words: list[int], p: int, op: int, state: dict) -> set[int]:
+        """Apply a call; return the registers whose value changed (objects it mutated)."""
+        regs = self._invoke_regs(words, p)
+        vals = [state.get(r) for r in regs]
+        model = self._model(di, words[p + 1]) if op not in (0xFC, 0xFD) else None
+        is_static = op in (0x71, 0x77)
+        changed: set[int] = set()
+        if model is None:
+            for v in vals:
+                changed |= _escape(state, v)
+            return changed
+        d = self.dexes[di]
+        proto = d.method_name(words[p + 1])
+        pr = param_registers(proto, is_static)
+
+        def param(i: int) -> Value | None:
+            if i >= len(pr) or pr[i] >= len(vals):
+                return None
+            return self._resolve(vals[pr[i]])
+
+        ret = model.get("returns")
+        if ret == "own_package":
+            state[-1] = ("own",)
+        elif ret == "tag":
+            state[-1] = ("t", str(model.get("tag")))
+        elif ret == "param":
+            v = param(int(model.get("param", 0)))
+            if v is not None and v[0] in ("s", "own"):
+                state[-1] = v
+        elif ret == "class":
+            v = param(int(model.get("param", 0)))
+            if v is not None and v[0] == "s":
+                state[-1] = ("c", "L" + v[1].replace(".", "/") + ";")
+        elif ret == "join":
+            parts = [param(int(i)) for i in model.get("params", ())]
+            if parts and all(x is not None and x[0] == "s" for x in parts):
+                state[-1] = ("s", str(model.get("sep", "")).join(x[1] for x in parts))
+        elif ret == "object":
+            attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
+            state[-1] = ("o", str(model.get("object")), p, tuple(sorted(attrs.items())))
+        recv = vals[0] if vals and not is_static else None
+        if "init" in model:
+            if recv is not None and recv[0] == "n":
+                attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
+                changed |= _replace(state, recv[2], ("o", str(model["init"]), recv[2],
+                                                     tuple(sorted(attrs.items()))))
+            else:
+                changed |= _escape(state, recv)
+        for how in ("set", "add", "set_from"):
+            if how not in model:
+                continue
+            if recv is None or recv[0] != "o":
+                changed |= _escape(state, recv)
+                break
+            attrs = dict(recv[3])
+            for k, i in model[how].items():
+                v = param(int(i))
+                if how == "set":
+                    attrs[k] = _attr(v)
+                elif how == "add":
+                    prev = attrs.get(k)
+                    if prev == UNKNOWN_ATTR:
+                        continue
+                    attrs[k] = UNKNOWN_ATTR if v is None else tuple(prev or ()) + (_attr(v),)
+                elif v is not None and v[0] == "o":
+                    attrs.update(dict(v[3]))
+                    attrs[k] = v
+                else:
+                    attrs[k] = UNKNOWN_ATTR
+            new = ("o", recv[1], recv[2], tuple(sorted(attrs.items())))
+            changed |= _replace(state, recv[2], new)
+            recv = new
+            if model.get("returns_self", True):
+                state[-1] = new
+        return changed
+
+    # --------------------------------------------------------------- lookups
+    def _string(self, di: int, idx: int) -> Value | None:
+        d = self.dexes[di]
+        if idx >= len(d.string_offs):
+            return None
+        try:
+            return ("s", d.string(idx))
+        except Exception:  # noqa: BLE001 - damaged string: unknown
+            return None
+
+    def _type(self, di: int, idx: int) -> Value | None:
+        d = self.dexes[di]
+        if idx >= len(d.type_desc):
+            return None
+        try:
+            return ("c", d.type_name(idx))
+        except Exception:  # noqa: BLE001
+            return None
+
+    def _model(self, di: int, midx: int) -> dict | None:
+        cache = self._model_cache[di]
+        if midx in cache:
+            return cache[midx]
+        d = self.dexes[di]
+        model = None
+        if midx < len(d.method_ids):
+            desc = d.method_descriptor(midx)
+            model = self.call_models.get(desc)
+            if model is None and self.any_models:
+                model = self.any_models.get(desc.partition("->")[2])
+        cache[midx] = model
+        return model
+
+    def _field_summary(self, desc: str, static: bool) -> Value | None:
+        """The one constant every write of an app field stores (and its static initial
+        value, if any); None when writes differ, are unknown, or there are none."""
+        if self._depth >= MAX_FIELD_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            seen: set = set()
+            cls = desc.partition("->")[0]
+            if not any(cls in m for m in self._app_classes()):
+                return None  # a framework or library field not in the app: unknown
+            for di, d in enumerate(self.dexes):
+                fids = d.find_fields(desc)
+                if not fids:
+                    continue
+                pos, op, arg, owner = d.operand_sites("field")
+                puts = (op >= 0x67) if static else ((op >= 0x59) & (op <= 0x5F))
+                sel = np.nonzero(puts & np.isin(arg, fids) & (owner >= 0))[0]
+                if sel.size > MAX_FIELD_WRITES:
+                    return None
+                for r in sel.tolist():
+                    p, own = int(pos[r]), int(owner[r])
+                    w0 = int(d.words[p])
+                    reg = (w0 >> 8) if static else ((w0 >> 8) & 0xF)
+                    val = self._value_before(di, own, p, reg)
+                    if val is None or val[0] not in ("s", "i", "c"):
+                        return None
+                    seen.add(val)
+                if static:
+                    init = self._static_initial(d, cls, fids)
+                    if init is not None:
+                        seen.add(init)
+            if len(seen) == 1:
+                return next(iter(seen))
+            return None
+        finally:
+            self._depth -= 1
+
+    def _value_before(self, di: int, owner: int, p: int, reg: int) -> Value | None:
+        d = self.dexes[di]
+        m = d.methods[owner]
+        if m.insn_start < 0:
+            return None
+        try:
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            out = self._run(di, code, {p - m.insn_start}, capture=_whole_state)
+        except (IndexError, ValueError, RecursionError):
+            return None
+        if out is None or (p - m.insn_start) not in out:
+            return None
+        return self._resolve(out[p - m.insn_start].get(reg))
+
+    def _app_classes(self) -> list[dict[str, int]]:
+        """Per dex: class descriptor -> class_def (built once)."""
+        if self._class_defs is None:
+            self._class_defs = []
+            for d in self.dexes:
+                m: dict[str, int] = {}
+                for c in range(len(d.class_defs)):
+                    try:
+                        m.setdefault(d.class_name(c), c)
+                    except Exception:  # noqa: BLE001 - a damaged class name: skipped
+                        continue
+                self._class_defs.append(m)
+        return self._class_defs
+
+    def _static_initial(self, d: DexFile, cls: str, fids: list[int]) -> Value | None:
+        cdef = self._app_classes()[self.dexes.index(d)].get(cls)
+        if cdef is None:
+            return None
+        statics = d.static_fields(cdef)
+        for k, (fidx, _flags) in enumerate(statics):
+            if fidx in fids:
+                vals = d.static_values(cdef, k + 1)
+                if len(vals) > k and isinstance(vals[k], str):
+                    return ("s", vals[k])
+                if len(vals) > k and isinstance(vals[k], int) and not isinstance(vals[k], bool):
+                    return ("i", vals[k])
+        return None
+
+
+def _whole_state(words: list[int], p: int, state: dict) -> dict:
+    return dict(state)
+
+
+def _bisect(seq: list[int], x: int) -> int:
+    lo, hi = 0, len(seq)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if seq[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _handlers_for(tries: list[tuple[int, int, tuple[int, ...]]], block: int) -> tuple[int, ...]:
+    for s, e, hs in tries:
+        if s <= block < e:
+            return hs
+    return ()
+
+
+def _switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
+    off = _s32(words[p + 1] | words[p + 2] << 16)
+    q = p + off
+    if q < 0 or q + 2 > n:
+        return None
+    ident, size = words[q], words[q + 1]
+    if ident == opcodes.PACKED_SWITCH_PAYLOAD:
+        base = q + 4
+    elif ident == opcodes.SPARSE_SWITCH_PAYLOAD:
+        base = q + 2 + size * 2
+    else:
+        return None
+    if base + size * 2 > n:
+        return None
+    return [p + _s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]
+
+
+def _attr(v: Value | None) -> Value:
+    return UNKNOWN_ATTR if v is None else v
+
+
+def _put(state: dict, reg: int, value: Value | None) -> set[int]:
+    if value is None:
+        state.pop(reg, None)
+    else:
+        state[reg] = value
+    return {reg}
+
+
+def _kill(state: dict, reg: int, n: int = 1) -> set[int]:
+    out = set()
+    for r in range(reg, reg + n):
+        state.pop(r, None)
+        out.add(r)
+    return out
+
+
+def _replace(state: dict, alloc: int, new: Value) -> set[int]:
+    out = set()
+    for r, v in list(state.items()):
+        if r >= 0 and v[0] in ("n", "o") and v[2] == alloc:
+            state[r] = new
+            out.add(r)
+    return out
+
+
+def _escape(state: dict, value: Value | None) -> set[int]:
+    """An object handed to unknown code: every register holding it becomes unknown."""
+    if value is None or value[0] not in ("n", "o"):
+        return set()
+    alloc = value[2]
+    out = set()
+    for r, v in list(state.items()):
+        if v[0] in ("n", "o") and v[2] == alloc:
+            del state[r]
+            out.add(r)
+    return out
+
+
+def _writes(op: int, w0: int, words: list[int], p: int) -> tuple[int, int]:
+    """(first register written, how many) by instructions not handled one by one;
+    wide results and unknown formats are over-approximated (never under)."""
+    a8, a4 = w0 >> 8, (w0 >> 8) & 0xF
+    if op in (0x04,):
+        return a4, 2
+    if op in (0x05,):
+        return a8, 2
+    if op in (0x06,):
+        return words[p + 1], 2
+    if op in (0x0B, 0x0D):
+        return a8, 2
+    if 0x16 <= op <= 0x19:
+        return a8, 2
+    if op in (0x20, 0x21, 0x23):
+        return a4, 1
+    if 0x2D <= op <= 0x31 or 0x44 <= op <= 0x4A or 0x90 <= op <= 0xAF or 0xD8 <= op <= 0xE2:
+        return a8, 2
+    if 0x7B <= op <= 0x8F or 0xB0 <= op <= 0xCF or 0xD0 <= op <= 0xD7:
+        return a4, 2
+    if op in (0xFE, 0xFF):
+        return a8, 1
+    return 0, 0

@@ -1,0 +1,107 @@
+"""Argument values at call sites (scanner.ingest.dex.values) on dex files built here.
+
+Each expected value follows from the bytecode the test writes (comments say how)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scanner.ingest.dex import DexIndex
+from scanner.ingest.dex.values import ArgumentValues, param_registers
+from tests.ingest.dex.dexbuild import ClassSpec, MethodSpec, build_dex, const_string, invoke
+
+CLS = "Lcom/t/A;"
+SINK = "Lcom/t/Sink;->use(Ljava/lang/String;)V"
+INT_SINK = "Lcom/t/Sink;->num(I)V"
+PARSE = "Landroid/net/Uri;->parse(Ljava/lang/String;)Landroid/net/Uri;"
+URI_SINK = "Lcom/t/Sink;->uri(Landroid/net/Uri;)V"
+FIELD = "Landroid/provider/CallLog$Calls;->CONTENT_URI:Landroid/net/Uri;"
+MODELS = {"fields": {FIELD: ("s", "content://call_log/calls")},
+          "calls": {PARSE: {"returns": "param", "param": 0}}}
+
+
+def _values(code, strings=("a", "b"), models=MODELS):
+    spec = ClassSpec(CLS, methods=[MethodSpec("m", "(Z)V", 0x9, code, registers=4)],
+                     refs_methods=(SINK, INT_SINK, PARSE, URI_SINK), refs_fields=(FIELD,),
+                     refs_strings=tuple(strings))
+    index = DexIndex.from_dex_files([("classes.dex", build_dex([spec]))])
+    calls = sorted(index.find_calls({SINK, INT_SINK, URI_SINK}), key=lambda s: s.offset)
+    d = index.dexes[0]
+    av = ArgumentValues(index.dexes, models)
+    out = []
+    for s in calls:
+        owner = int(d.owner_of(np.array([s.offset // 2]))[0])
+        out.append(av.arguments(0, owner, s.offset // 2))
+    return out
+
+
+def test_const_string_reaches_the_call():
+    # const-string v0 "a"; invoke-static {v0} use
+    vals = _values(lambda r: const_string(0, r.s("a")) + invoke(0x71, r.m(SINK), 0) + [0x0E])
+    assert vals == [[("s", "a")]]
+
+
+def test_branches_that_disagree_give_unknown_and_agree_keep():
+    # units: 0 const v1 "a"; 2 if-eqz v3 -> 8; 4 const v0 "a"; 6 goto -> 10; 7 nop;
+    # 8 const v0 "b"; 10 use(v0); 13 use(v1). v1 = "a" on both paths (set before the branch)
+    def code(r):
+        return (const_string(1, r.s("a"))
+                + [(3 << 8) | 0x38, 6]               # if-eqz v3, +6 -> const "b"
+                + const_string(0, r.s("a"))
+                + [(4 << 8) | 0x28]                  # goto +4 -> the first call
+                + [0x0000]                           # nop (never reached)
+                + const_string(0, r.s("b"))
+                + invoke(0x71, r.m(SINK), 0) + invoke(0x71, r.m(SINK), 1) + [0x0E])
+    vals = _values(code)
+    assert vals == [[None], [("s", "a")]]
+
+
+def test_loop_that_changes_a_register_makes_it_unknown():
+    # v0 = "a"; loop: use(v0); v0 = "b"; goto loop  -> v0 is "a" or "b" at the call
+    def code(r):
+        return (const_string(0, r.s("a"))
+                + invoke(0x71, r.m(SINK), 0)          # 3 units, at 2
+                + const_string(0, r.s("b"))           # at 5
+                + [((-5 & 0xFF) << 8) | 0x28])        # goto -5 -> the call
+    assert _values(code) == [[None]]
+
+
+def test_framework_constant_and_uri_parse():
+    # sget-object v0 CONTENT_URI; uri(v0); const-string v1 "content://sms"; parse; uri(result)
+    def code(r):
+        return ([(0 << 8) | 0x62, r.f(FIELD)] + invoke(0x71, r.m(URI_SINK), 0)
+                + const_string(1, r.s("content://sms")) + invoke(0x71, r.m(PARSE), 1)
+                + [(2 << 8) | 0x0C] + invoke(0x71, r.m(URI_SINK), 2) + [0x0E])
+    vals = _values(code, strings=("content://sms",))
+    assert vals == [[("s", "content://call_log/calls")], [("s", "content://sms")]]
+
+
+def test_ints_and_unmodelled_results():
+    # const/16 v0 21; num(v0); invoke use(v1) with v1 from an unmodelled call's result
+    def code(r):
+        return ([(0 << 8) | 0x13, 21] + invoke(0x71, r.m(INT_SINK), 0)
+                + invoke(0x71, r.m(SINK), 0) + [(1 << 8) | 0x0C]
+                + invoke(0x71, r.m(SINK), 1) + [0x0E])
+    vals = _values(code)
+    assert vals[0] == [("i", 21)]
+    assert vals[2] == [None]
+
+
+def test_branch_out_of_the_method_gives_unknown_not_an_error():
+    # goto/16 +0x7000: far outside the code item; the method is not trusted
+    def code(r):
+        return const_string(0, r.s("a")) + [0x0029, 0x7000] + invoke(0x71, r.m(SINK), 0) + [0x0E]
+    assert _values(code) == [[]]
+
+
+def test_truncated_switch_payload_gives_unknown():
+    # packed-switch v0, +0x4000 (payload outside the method)
+    def code(r):
+        return (const_string(0, r.s("a")) + [0x002B, 0x4000, 0x0000]
+                + invoke(0x71, r.m(SINK), 0) + [0x0E])
+    assert _values(code) == [[]]
+
+
+def test_param_registers_count_wide_types_twice():
+    assert param_registers("(JLjava/lang/String;I)V", is_static=False) == [1, 3, 4]
+    assert param_registers("(Landroid/net/Uri;[Ljava/lang/String;)V", is_static=True) == [0, 1]
