@@ -25,17 +25,17 @@ from collections.abc import Iterable
 import numpy as np
 
 from scanner.callgraph import Reachability
-from scanner.detectors.api_semantics import (
+from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.ingest.dex import DexIndex
+from scanner.ingest.dex.values import ArgumentValues, param_registers
+from scanner.knowledge import ApiInfo, Knowledge
+from scanner.knowledge.semantics import (
     ARGUMENTS_NO_PI,
     AppFacts,
     Verdict,
     judge,
     render_args,
 )
-from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.ingest.dex import DexIndex
-from scanner.ingest.dex.values import ArgumentValues, param_registers
-from scanner.knowledge import ApiInfo, Knowledge
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Skipped

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from scanner.detectors.api_semantics import IMPLIED, PERMISSION_NOT_DECLARED
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.detectors.packer import code_incomplete
+from scanner.knowledge.semantics import IMPLIED, PERMISSION_NOT_DECLARED
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse

@@ -1,11 +1,11 @@
-"""The generic call-site judgement (scanner.detectors.api_semantics) on hand-made entries.
+"""The generic call-site judgement (scanner.knowledge.semantics) on hand-made entries.
 
 Expected verdicts follow from the entry and app facts each test writes."""
 
 from __future__ import annotations
 
-from scanner.detectors.api_semantics import AppFacts, judge, render_args
 from scanner.knowledge import ApiInfo
+from scanner.knowledge.semantics import AppFacts, judge, render_args
 
 FINE = "android.permission.ACCESS_FINE_LOCATION"
 COARSE = "android.permission.ACCESS_COARSE_LOCATION"
