@@ -55,8 +55,11 @@ class ApiInfo:
     when: tuple[dict, ...] = ()
     #: what a call whose arguments are known but match no condition means (None: keep)
     otherwise: dict | None = None
-    #: "keep" (report with low confidence) or "skip" (not a PI read) when arguments are unknown
+    #: when arguments are unknown: "keep" (report with low confidence), "skip" (not a PI read)
+    #: or "rule_out" (recorded as not effective, with ``unknown_reason``: a single-target
+    #: query reads one item whatever the value, never the list the PI type names)
     unknown: str = "keep"
+    unknown_reason: dict | None = None
     #: Android levels where the read yields nothing: {from_api, target_min?, unless_permission?}
     limits: tuple[dict, ...] = ()
     #: permissions the call exercises when declared without needing them (QUERY_ALL_PACKAGES)
@@ -378,9 +381,14 @@ def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
         out["otherwise"] = conds.pop()
     out["when"] = tuple(conds)
     unknown = str(e.get("unknown", "keep"))
-    if unknown not in ("keep", "skip"):
-        raise RulesetError(f"{where}: unknown must be keep or skip")
+    if unknown not in ("keep", "skip", "rule_out"):
+        raise RulesetError(f"{where}: unknown must be keep, skip or rule_out")
     out["unknown"] = unknown
+    if unknown == "rule_out":
+        why = e.get("unknown_reason")
+        if not isinstance(why, dict) or not why.get("zh") or not why.get("en"):
+            raise RulesetError(f"{where}: unknown: rule_out needs unknown_reason {{zh, en}}")
+        out["unknown_reason"] = {"zh": str(why["zh"]), "en": str(why["en"])}
     limits = []
     for k, lim in enumerate(_tuple(e.get("limits"))):
         w = f"{where}: limits[{k}]"

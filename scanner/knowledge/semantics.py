@@ -189,6 +189,9 @@ def judge(info: ApiInfo, args: dict, absent: frozenset[str], app: AppFacts,
         if chosen is None:
             if info.unknown == "skip":
                 return Verdict(pi_type, perms, False, skip=True)
+            if info.unknown == "rule_out":
+                return Verdict(pi_type, perms, False, ARGUMENTS_NO_PI, info.unknown_reason,
+                               "low")
             confidence = "low"
     if chosen is not None and chosen.get("skip"):
         return Verdict(pi_type, perms, False, skip=True)

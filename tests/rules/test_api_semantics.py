@@ -36,6 +36,20 @@ def test_unknown_argument_keeps_the_entry_with_low_confidence():
     assert (v.pi_type, v.effective, v.confidence) == ("precise_location", True, "low")
 
 
+def test_unknown_argument_of_a_single_target_query_is_ruled_out_with_its_reason():
+    why = {"zh": "一次调用只查询一个应用", "en": "one call queries one app"}
+    one = ApiInfo(key="Lx;->info(Ljava/lang/String;)V", access="invoke",
+                  pi_type="installed_apps", permissions=(), args=(("package", 0),),
+                  when=({"if": {"package": {"own": True}}, "pi_type": "none"},),
+                  unknown="rule_out", unknown_reason=why)
+    v = judge(one, {}, frozenset(), app())
+    assert (v.pi_type, v.effective, v.reason, v.confidence) == (
+        "installed_apps", False, "arguments_no_pi", "low")
+    assert v.reason_text == why
+    # a known own-package argument still takes its condition's verdict
+    assert judge(one, {"package": "com.a"}, frozenset(), app()).reason == "arguments_no_pi"
+
+
 def test_known_argument_matching_nothing_keeps_the_entry_unless_otherwise_says():
     v = judge(LOC, {"provider": "fused"}, frozenset(), app(FINE))
     assert v.effective and v.confidence == "low"
