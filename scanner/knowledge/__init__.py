@@ -50,8 +50,9 @@ class ApiInfo:
     source: str = ""
     #: (args key, declared parameter position) recovered at the call site
     args: tuple[tuple[str, int], ...] = ()
-    #: argument conditions, first match decides: {if: {key: matcher}, pi_type, permissions,
-    #: limits, reason{zh,en}}; pi_type "none" means the call reads no PI
+    #: argument conditions, first match decides: {if: {key: matcher}, declared: [permission],
+    #: pi_type, permissions, limits, reason{zh,en}}; ``declared`` holds when the app declares
+    #: one of the permissions (or one implying it); pi_type "none" means the call reads no PI
     when: tuple[dict, ...] = ()
     #: what a call whose arguments are known but match no condition means (None: keep)
     otherwise: dict | None = None
@@ -355,7 +356,8 @@ def _first_param(api: str, type_desc: str) -> int:
     return params.index(type_desc) if type_desc in params else 0
 
 
-_SEMANTIC_KEYS = ("pi_type", "permissions", "limits", "reason", "if", "skip")
+_SEMANTIC_KEYS = ("pi_type", "permissions", "limits", "reason", "if", "declared", "at_source",
+                  "skip")
 
 
 def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
@@ -371,7 +373,7 @@ def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
             raise RulesetError(f"{w}: a condition has keys {', '.join(_SEMANTIC_KEYS)}")
         if c.get("pi_type", "none") != "none":
             check_pi(str(c["pi_type"]), w)
-        for perm in _tuple(c.get("permissions")):
+        for perm in _tuple(c.get("permissions")) + _tuple(c.get("declared")):
             if perm not in permissions:
                 raise RulesetError(f"{w}: permission {perm!r} not in permissions.yaml")
         if c.get("if") and not e.get("args"):

@@ -8,13 +8,18 @@ One generic engine for every entry of rulesets/api-map.yaml; nothing here names 
   attributes known to be absent (an Intent built in the method without a package).
 * :func:`judge` applies the entry's ``when`` conditions (first match decides; a
   condition on an unknown value stops the search: the entry's own PI type is kept with
-  low confidence, never a guess), its permissions (any-of, stronger ones imply weaker)
+  low confidence, never a guess; ``declared`` conditions ask whether the app declares a
+  permission, e.g. the precision of a location the app can have obtained), its permissions (any-of, stronger ones imply weaker)
   and its ``limits`` (Android levels on which the read yields nothing) against the app's
   declared permissions and min/target SDK.
 
 Not-effective reasons (``api_uses[].not_effective_reason``):
 ``arguments_no_pi`` (the arguments show the call reads no PI), ``permission_not_declared``
 (Android refuses the read without a permission the app does not declare),
+``source_permission_not_declared`` (the call reads an object, e.g. a Location, that only a
+call needing an undeclared permission can produce: entries or conditions with
+``at_source: true``; Android checks nothing at this call, so it is no "called without the
+permission" case),
 ``no_pi_on_supported_versions`` (the API returns a constant or nothing on every Android
 version the app supports).
 """
@@ -35,6 +40,7 @@ IMPLIED = {
 
 ARGUMENTS_NO_PI = "arguments_no_pi"
 PERMISSION_NOT_DECLARED = "permission_not_declared"
+SOURCE_PERMISSION_NOT_DECLARED = "source_permission_not_declared"
 NO_PI_ON_SUPPORTED_VERSIONS = "no_pi_on_supported_versions"
 
 #: Highest Android API level the engine reasons about ("no upper limit" is None).
@@ -155,6 +161,9 @@ def _match(matcher, key: str, args: dict, absent: frozenset[str], app: AppFacts)
 
 
 def _condition(cond: dict, args: dict, absent: frozenset[str], app: AppFacts) -> bool | None:
+    declared = cond.get("declared")
+    if declared and not any(app.has(p) for p in declared):
+        return False
     result: bool | None = True
     for key, matcher in (cond.get("if") or {}).items():
         m = _match(matcher, key, args, absent, app)
@@ -204,7 +213,10 @@ def judge(info: ApiInfo, args: dict, absent: frozenset[str], app: AppFacts,
             perms = tuple(chosen["permissions"])
         limits += list(chosen.get("limits") or ())
     if perms and not any(app.has(p) for p in perms):
-        return Verdict(pi_type, perms, False, PERMISSION_NOT_DECLARED, reason_text, confidence)
+        at_source = (chosen or {}).get("at_source")
+        return Verdict(pi_type, perms, False,
+                       SOURCE_PERMISSION_NOT_DECLARED if at_source else PERMISSION_NOT_DECLARED,
+                       reason_text, confidence)
     lo = max(app.min_sdk or 1, 1)
     hi: int | None = _NO_LIMIT
     cut_by_permission = False

@@ -99,3 +99,36 @@ def test_render_args_flattens_objects_and_keeps_only_known_values():
     assert absent == {"package", "component"}
     args, _ = render_args((("package", 0),), [None, ("own",)], [1], {}, app())
     assert args == {"package": "com.a"}
+
+
+def test_declared_conditions_choose_the_precision_of_an_obtained_location():
+    """A Location object's getters: FINE declared -> precise; only COARSE -> coarse;
+    neither -> no fix can exist, ruled out as 'the source needs a permission' (no call
+    Android refuses here, so not permission_not_declared)."""
+    getter = ApiInfo(
+        key="Lx;->lat()D", access="invoke", pi_type="precise_location",
+        permissions=(FINE, COARSE),
+        when=({"declared": [FINE], "pi_type": "precise_location", "permissions": [FINE]},
+              {"declared": [COARSE], "pi_type": "coarse_location", "permissions": [COARSE]}),
+        otherwise={"pi_type": "precise_location", "permissions": [FINE, COARSE],
+                   "at_source": True})
+    v = judge(getter, {}, frozenset(), app(FINE))
+    assert (v.pi_type, v.effective, v.confidence) == ("precise_location", True, "high")
+    v = judge(getter, {}, frozenset(), app(COARSE))
+    assert (v.pi_type, v.effective) == ("coarse_location", True)
+    v = judge(getter, {}, frozenset(), app())
+    assert (v.effective, v.reason) == (False, "source_permission_not_declared")
+    # without at_source the same entry is a call Android refuses
+    plain = ApiInfo(**{**getter.__dict__, "otherwise": {"pi_type": "precise_location",
+                                                         "permissions": [FINE, COARSE]}})
+    assert judge(plain, {}, frozenset(), app()).reason == "permission_not_declared"
+
+
+def test_declared_and_argument_conditions_combine():
+    passive = ApiInfo(**{**LOC.__dict__, "when": (
+        {"if": {"provider": "passive"}, "declared": [FINE], "pi_type": "precise_location",
+         "permissions": [FINE]},) + LOC.when})
+    assert judge(passive, {"provider": "passive"}, frozenset(), app(FINE)).pi_type == \
+        "precise_location"
+    assert judge(passive, {"provider": "passive"}, frozenset(), app(COARSE)).pi_type == \
+        "coarse_location"
