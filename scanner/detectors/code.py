@@ -27,7 +27,7 @@ import numpy as np
 from scanner.callgraph import Reachability
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
-from scanner.ingest.dex.values import ArgumentValues, param_registers
+from scanner.ingest.dex.values import ArgumentValues, declared_params, param_registers
 from scanner.knowledge import ApiInfo, Knowledge
 from scanner.knowledge.semantics import (
     ARGUMENTS_NO_PI,
@@ -138,6 +138,19 @@ class _Sites:
             return None
         return self.values.arguments(di, owner, p, wanted)
 
+    def alternatives(self, dex: str, offset: int, wanted: list[int]) -> list[list] | None:
+        """Register values of the invoke, one list per calling context (arguments that are
+        the caller's parameters followed to its callers; see ArgumentValues.alternatives)."""
+        di = self.dex_pos.get(dex)
+        if di is None:
+            return None
+        d = self.index.dexes[di]
+        p = offset // 2
+        owner = int(d.owner_of(np.array([p], dtype=np.int64))[0])
+        if owner < 0:
+            return None
+        return self.values.alternatives(di, owner, p, wanted)
+
 
 def _app_facts(ctx: ScanContext) -> AppFacts:
     ev = ctx.apk
@@ -192,15 +205,44 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         values = sites.registers(dex, offset, [regs[i] for _k, i in info_args if i < len(regs)])
         return render_args(info_args, values, regs, kb.object_attrs, app)
 
+    def judged(info: ApiInfo, callee: str, kind: str, dex: str, offset: int
+               ) -> tuple[dict, Verdict]:
+        """Arguments and verdict of a call site judged in each calling context: a read
+        if any context reads (the first such context's arguments are reported; where the
+        contexts read different PI types, one reading the entry's own type, the widest
+        meaning, e.g. a precise location where another caller asks for a coarse one). A
+        context passing null where the API needs an object reads nothing (the call
+        throws), so it is dropped unless every context does."""
+        regs = param_registers(callee, kind == "static")
+        types = declared_params(callee)
+        pos = [i for _k, i in info.args if i < len(regs)]
+        alts = sites.alternatives(dex, offset, [regs[i] for i in pos]) or [None]
+        refs = [regs[i] for i in pos if types[i][0] in "L["]
+        live = [a for a in alts
+                if a is None or not any(r < len(a) and a[r] == ("i", 0) for r in refs)]
+        best: tuple[dict, Verdict] | None = None
+        for a in live or alts:
+            present: set[str] = set()
+            args, absent = render_args(info.args, a, regs, kb.object_attrs, app, present)
+            v = judge(info, args, absent, app, False, frozenset(present))
+            if best is None or (v.effective and (
+                    not best[1].effective
+                    or (best[1].pi_type != info.pi_type and v.pi_type == info.pi_type))):
+                best = (args, v)
+            if v.effective and v.pi_type == info.pi_type:
+                break
+        assert best is not None
+        return best
+
     invokes = {a.key: a for a in apis if a.access == "invoke"}
     calls = index.find_calls(invokes)
     sites.prepare(s for s in calls if invokes[s.callee].args)
     for s in calls:
         info = invokes[s.callee]
-        args, absent = (call_args(info.args, s.callee, s.kind, s.dex, s.offset)
-                        if info.args else ({}, frozenset()))
+        args, verdict = (judged(info, s.callee, s.kind, s.dex, s.offset)
+                         if info.args else ({}, None))
         u = use(s.callee, info, s.caller_class, s.caller_method, s.dex, s.offset, "invoke",
-                args=args, absent=absent)
+                args=args, verdict=verdict)
         if u is not None:
             yield u
     fields = {a.key: a for a in apis if a.access == "field"}

@@ -9,9 +9,10 @@ One generic engine for every entry of rulesets/api-map.yaml; nothing here names 
 * :func:`judge` applies the entry's ``when`` conditions (first match decides; a
   condition on an unknown value stops the search: the entry's own PI type is kept with
   low confidence, never a guess; ``declared`` conditions ask whether the app declares a
-  permission, e.g. the precision of a location the app can have obtained), its permissions (any-of, stronger ones imply weaker)
-  and its ``limits`` (Android levels on which the read yields nothing) against the app's
-  declared permissions and min/target SDK.
+  permission, e.g. the precision of a location the app can have obtained), its
+  permissions (any-of, stronger ones imply weaker) and its ``limits`` (Android levels on
+  which the read yields nothing) against the app's declared permissions and min/target
+  SDK.
 
 Not-effective reasons (``api_uses[].not_effective_reason``):
 ``arguments_no_pi`` (the arguments show the call reads no PI), ``permission_not_declared``
@@ -96,12 +97,14 @@ def render_value(v: tuple, app: AppFacts):
 
 
 def render_args(spec: Iterable[tuple[str, int]], values: list | None, regs: list[int],
-                object_attrs: dict[str, tuple[str, ...]], app: AppFacts
-                ) -> tuple[dict, frozenset[str]]:
+                object_attrs: dict[str, tuple[str, ...]], app: AppFacts,
+                present: set[str] | None = None) -> tuple[dict, frozenset[str]]:
     """(args, attributes known absent) for the declared parameters ``spec`` names.
 
     ``values`` are the invoke's register values, ``regs`` the register position of each
-    declared parameter."""
+    declared parameter. ``present``, when given, receives the object attributes known to
+    be set whose value is not known (``setPackage(x)`` with x unknown: the Intent names
+    one package, whichever it is)."""
     args: dict = {}
     absent: set[str] = set()
     if not values:
@@ -118,7 +121,9 @@ def render_args(spec: Iterable[tuple[str, int]], values: list | None, regs: list
                 if name not in attrs:
                     absent.add(name)
             for name, av in attrs.items():
-                if av == ("?",):
+                if av == ("?",) or av[0] == "p":
+                    if present is not None and name != "categories":
+                        present.add(name)
                     continue
                 if name == "categories":
                     if all(x != ("?",) for x in av):
@@ -127,6 +132,8 @@ def render_args(spec: Iterable[tuple[str, int]], values: list | None, regs: list
                 r = render_value(av, app)
                 if r is not None:
                     args[name] = r
+                elif present is not None:
+                    present.add(name)
             continue
         r = render_value(v, app)
         if r is not None:
@@ -134,10 +141,11 @@ def render_args(spec: Iterable[tuple[str, int]], values: list | None, regs: list
     return args, frozenset(absent)
 
 
-def _match(matcher, key: str, args: dict, absent: frozenset[str], app: AppFacts) -> bool | None:
+def _match(matcher, key: str, args: dict, absent: frozenset[str], app: AppFacts,
+           present: frozenset[str] = frozenset()) -> bool | None:
     """True / False, or None when the value is unknown."""
     if isinstance(matcher, dict) and "present" in matcher:
-        if key in args:
+        if key in args or key in present:
             return bool(matcher["present"])
         if key in absent:
             return not matcher["present"]
@@ -160,13 +168,14 @@ def _match(matcher, key: str, args: dict, absent: frozenset[str], app: AppFacts)
     return value == matcher
 
 
-def _condition(cond: dict, args: dict, absent: frozenset[str], app: AppFacts) -> bool | None:
+def _condition(cond: dict, args: dict, absent: frozenset[str], app: AppFacts,
+               present: frozenset[str] = frozenset()) -> bool | None:
     declared = cond.get("declared")
     if declared and not any(app.has(p) for p in declared):
         return False
     result: bool | None = True
     for key, matcher in (cond.get("if") or {}).items():
-        m = _match(matcher, key, args, absent, app)
+        m = _match(matcher, key, args, absent, app, present)
         if m is False:
             return False
         if m is None:
@@ -175,7 +184,7 @@ def _condition(cond: dict, args: dict, absent: frozenset[str], app: AppFacts) ->
 
 
 def judge(info: ApiInfo, args: dict, absent: frozenset[str], app: AppFacts,
-          heuristic: bool = False) -> Verdict:
+          heuristic: bool = False, present: frozenset[str] = frozenset()) -> Verdict:
     """Apply ``info``'s conditions, permissions and limits to one call site.
 
     ``heuristic``: the site was tied to its PI by a weaker signal than its own arguments
@@ -187,7 +196,7 @@ def judge(info: ApiInfo, args: dict, absent: frozenset[str], app: AppFacts,
     chosen = None
     if info.when or info.otherwise:
         for cond in info.when:
-            m = _condition(cond, args, absent, app)
+            m = _condition(cond, args, absent, app, present)
             if m is None:
                 break
             if m:

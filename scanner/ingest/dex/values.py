@@ -16,6 +16,11 @@ same constant). Values are plain tuples:
   (an Intent, a ComponentName, a Sensor): ``attrs`` is a sorted tuple of
   ``(name, value)``; ``("?",)`` as an attribute value means "set, value unknown";
   ``categories`` holds a tuple of values.
+* ``("p", k, mutable)`` the calling method's own parameter ``k`` (its position in the
+  invoke register list that calls it, ``this`` first): what it holds is for the callers
+  to say (:meth:`ArgumentValues.alternatives`). ``mutable``: an object other code may
+  change (not a String, a boxed number or a Class), which an unmodelled call taking it
+  makes unknown.
 
 ``None`` means unknown: the analysis never guesses. Where control flow merges, a
 register keeps a value only if every incoming path gives the same one; exception
@@ -29,6 +34,9 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
 
 * ``fields``: ``{field descriptor: value}`` for framework constants read with sget
   (``ContactsContract$Contacts.CONTENT_URI`` → ``("s", "content://com.android.contacts/contacts")``);
+* ``keeps``: descriptor patterns (``fnmatch``) of calls that change none of the modelled
+  attributes of the objects they are given (``PackageManager`` queries reading an Intent,
+  an Intent's getters); an object passed to them keeps its value;
 * ``calls``: ``{method descriptor or "*->name(proto)": model}`` where model is one of
   ``{"returns": "own_package"}``, ``{"returns": "param", "param": i}``,
   ``{"returns": "class", "param": i}`` (dotted name → descriptor),
@@ -39,16 +47,31 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
   ``{"set": {name: i}}`` / ``{"add": {name: i}}`` (mutate the receiver object, return it),
   ``{"set_from": {name: i}}`` (copy the attributes of an object argument, e.g. setComponent).
 
+Across methods (bounded, summary-based): :meth:`ArgumentValues.alternatives` replaces a
+parameter placeholder at a call site by the values the callers pass, caller by caller
+(each caller's own parameters in turn, up to ``MAX_CALL_DEPTH`` methods up), and gives
+one argument list per calling context. Callers are the invokes of the method's
+descriptor in every dex; a virtual method is followed only when every supertype of its
+class is in the app (no framework code can call it) and its name is not one of
+``Object``'s, and then calls through its app supertypes and subclasses count too. More
+than ``MAX_CALLERS`` callers, more than ``MAX_CONTEXTS`` contexts, a recursion, or no
+caller at all leave the parameter unknown. A call of a small app method
+(``invoke-static``/``invoke-direct``, at most ``MAX_SUMMARY_UNITS`` code units) whose
+every ``return-object`` gives the same known value (a constant, or an object built there
+from constants, e.g. an Intent) gives that value (:meth:`ArgumentValues._return_value`).
+
 Bounds: every read is checked against the method's code item; a method whose code
 cannot be walked (branch out of range, more than ``MAX_STEPS`` instruction visits)
 gives unknown for everything. Work is linear in the analysed methods' size times the
-(small) number of fixpoint rounds.
+(small) number of fixpoint rounds; the callers index is one sort of each dex's invoke
+operands, built on first use.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from fnmatch import fnmatchcase
 
 import numpy as np
 
@@ -63,6 +86,21 @@ MAX_STEPS = 200_000
 MAX_FIELD_DEPTH = 2
 #: Fields written in more places than this are not summarised.
 MAX_FIELD_WRITES = 32
+#: Methods followed up the call graph to find what a parameter holds.
+MAX_CALL_DEPTH = 4
+#: A method with more callers than this leaves its parameters unknown.
+MAX_CALLERS = 16
+#: Calling contexts (argument lists) kept per call site.
+MAX_CONTEXTS = 32
+#: Largest app method (code units) whose return value is summarised, and summary depth.
+MAX_SUMMARY_UNITS = 400
+MAX_SUMMARY_DEPTH = 2
+#: Parameter types whose objects no callee can change.
+_IMMUTABLE = frozenset({"Ljava/lang/String;", "Ljava/lang/Class;", "Ljava/lang/Integer;",
+                        "Ljava/lang/Long;", "Ljava/lang/Boolean;", "Ljava/lang/Short;",
+                        "Ljava/lang/Byte;", "Ljava/lang/Character;", "Ljava/lang/Float;",
+                        "Ljava/lang/Double;"})
+_OBJECT_METHODS = frozenset({"toString", "equals", "hashCode", "finalize", "clone"})
 
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
@@ -98,6 +136,8 @@ class _Code:
     def __init__(self, d: DexFile, start: int, end: int, code_off: int) -> None:
         self.words = d.words[start:end].tolist()
         self.n = end - start
+        self.registers = int.from_bytes(d.data[code_off : code_off + 2], "little")
+        self.ins_size = int.from_bytes(d.data[code_off + 2 : code_off + 4], "little")
         ins = d.instructions
         lo = int(ins.searchsorted(start))
         hi = int(ins.searchsorted(end))
@@ -182,6 +222,13 @@ class ArgumentValues:
         self._summaries: dict[tuple[int, int], Value | None] = {}
         self._class_defs: list[dict[str, int]] | None = None
         self._depth = 0
+        self.keeps = tuple(str(x) for x in models.get("keeps") or ())
+        self._callers_cache: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
+        self._invoke_order: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._subclasses: dict[str, set[str]] | None = None
+        self._returns: dict[tuple[int, int], Value | None] = {}
+        self._defined_maps: dict[int, dict[int, int]] = {}
+        self._summary_depth = 0
 
     # ---------------------------------------------------------------- public
     def arguments(self, di: int, owner: int, word_pos: int,
@@ -200,10 +247,225 @@ class ArgumentValues:
         return [self._resolve(v) if k in keep else (None if v and v[0] == "f" else v)
                 for k, v in enumerate(raw)]
 
+    def alternatives(self, di: int, owner: int, word_pos: int,
+                     wanted: Iterable[int]) -> list[list[Value | None]] | None:
+        """Like :meth:`arguments`, one argument list per calling context: a wanted
+        argument that is the calling method's parameter takes, in turn, each value its
+        callers pass (see the module docstring for the bounds); left unknown (None) where
+        the callers cannot all be known. None when the method could not be analysed."""
+        wanted = list(wanted)
+        vals = self.arguments(di, owner, word_pos, wanted)
+        if vals is None:
+            return None
+        return self._expand(di, owner, vals, wanted, 0, frozenset())
+
     def prepare(self, di: int, owner: int, word_positions: Iterable[int]) -> None:
         """Declare every site of a method that will be asked for, so that one analysis
         records them all."""
         self._wanted.setdefault((di, owner), set()).update(word_positions)
+
+    # ------------------------------------------------------------ callers
+    def _expand(self, di: int, owner: int, vals: list, wanted: list[int], depth: int,
+                seen: frozenset) -> list[list]:
+        need = {k: vals[k][1] for k in wanted
+                if k < len(vals) and vals[k] is not None and vals[k][0] == "p"}
+        if not need:
+            return [vals]
+        unknown = [None if k in need else v for k, v in enumerate(vals)]
+        if depth >= MAX_CALL_DEPTH or (di, owner) in seen:
+            return [unknown]
+        callers = self._callers(di, owner)
+        if not callers:
+            return [unknown]
+        seen = seen | {(di, owner)}
+        pks = sorted(set(need.values()))
+        out: list[list] = []
+        for cdi, cowner, cpos in callers:
+            cvals = self.arguments(cdi, cowner, cpos, pks)
+            if cvals is None:
+                return [unknown]
+            for sub in self._expand(cdi, cowner, cvals, pks, depth + 1, seen):
+                new = list(vals)
+                for k, pk in need.items():
+                    new[k] = sub[pk] if pk < len(sub) else None
+                if new not in out:
+                    out.append(new)
+                if len(out) > MAX_CONTEXTS:
+                    return [unknown]
+        return out
+
+    def _callers(self, di: int, owner: int) -> list[tuple[int, int, int]] | None:
+        """(dex, method, word position) of every invoke that can reach method ``owner`` of
+        dex ``di``; None when callers outside the app are possible or there are too many."""
+        key = (di, owner)
+        if key in self._callers_cache:
+            return self._callers_cache[key]
+        self._callers_cache[key] = None
+        d = self.dexes[di]
+        m = d.methods[owner]
+        desc = d.method_descriptor(m.method_idx)
+        cls, _, sig = desc.partition("->")
+        classes: set[str] | None = {cls}
+        if not (m.access_flags & 0xA or sig.startswith("<init>")):
+            classes = self._dispatch_classes(cls, sig)
+        if classes is None:
+            return None
+        out: list[tuple[int, int, int]] = []
+        for cdi, cd in enumerate(self.dexes):
+            mids = sorted({i for c in classes for i in cd.find_methods(f"{c}->{sig}")})
+            if not mids:
+                continue
+            order, sorted_args = self._invokes_by_target(cdi)
+            pos, _op, _arg, own = cd.operand_sites("invoke")
+            for mid in mids:
+                lo = int(np.searchsorted(sorted_args, mid, "left"))
+                hi = int(np.searchsorted(sorted_args, mid, "right"))
+                if len(out) + hi - lo > MAX_CALLERS:
+                    return None
+                out.extend((cdi, int(own[r]), int(pos[r])) for r in order[lo:hi].tolist()
+                           if int(own[r]) >= 0)
+        self._callers_cache[key] = out
+        return out
+
+    def _invokes_by_target(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._invoke_order.get(di)
+        if hit is None:
+            _pos, _op, arg, _own = self.dexes[di].operand_sites("invoke")
+            order = np.argsort(arg, kind="stable")
+            hit = self._invoke_order[di] = (order, arg[order])
+        return hit
+
+    def _dispatch_classes(self, cls: str, sig: str) -> set[str] | None:
+        """The app classes through whose descriptor a virtual call can reach ``cls``'s
+        method ``sig``; None when framework code could call it (a supertype outside the
+        app, or a method of Object)."""
+        if sig.partition("(")[0] in _OBJECT_METHODS:
+            return None
+        classes = self._app_classes()
+        supers: set[str] = set()
+        todo = [cls]
+        while todo:
+            c = todo.pop()
+            where = next(((k, m[c]) for k, m in enumerate(classes) if c in m), None)
+            if where is None:
+                return None
+            k, cdef = where
+            d = self.dexes[k]
+            parents = list(d.interfaces(cdef))
+            sup = d.superclass(cdef)
+            if sup is not None and sup != "Ljava/lang/Object;":
+                parents.append(sup)
+            for p in parents:
+                if p not in supers:
+                    supers.add(p)
+                    todo.append(p)
+            if len(supers) > MAX_CALLERS:
+                return None
+        subs = self._subclass_map()
+        out = {cls} | supers
+        todo = [cls]
+        while todo:
+            for c in subs.get(todo.pop(), ()):
+                if c not in out:
+                    out.add(c)
+                    todo.append(c)
+            if len(out) > 4 * MAX_CALLERS:
+                return None
+        return out
+
+    def _subclass_map(self) -> dict[str, set[str]]:
+        if self._subclasses is None:
+            subs: dict[str, set[str]] = {}
+            for k, m in enumerate(self._app_classes()):
+                d = self.dexes[k]
+                for c, cdef in m.items():
+                    try:
+                        parents = (d.superclass(cdef),) + d.interfaces(cdef)
+                    except Exception:  # noqa: BLE001 - a damaged class: no edges
+                        continue
+                    for p in parents:
+                        if p is not None:
+                            subs.setdefault(p, set()).add(c)
+            self._subclasses = subs
+        return self._subclasses
+
+    def _return_value(self, di: int, midx: int, op: int) -> Value | None:
+        """The one value every ``return-object`` of the app method that a static or
+        direct invoke of ``midx`` calls gives (see the module docstring), else None."""
+        if op not in (0x70, 0x71, 0x76, 0x77) or self._summary_depth >= MAX_SUMMARY_DEPTH:
+            return None
+        key = (di, midx)
+        if key in self._returns:
+            return self._returns[key]
+        self._returns[key] = None
+        d = self.dexes[di]
+        desc = d.method_descriptor(midx)
+        cls, _, sig = desc.partition("->")
+        if sig[-1] != ";" or sig.startswith("<"):
+            return None  # only object results (an Intent, a String), never constructors
+        k = next((k for k, m in enumerate(self._app_classes()) if cls in m), None)
+        if k is None:
+            return None  # not an app method
+        mids = [midx] if k == di else self.dexes[k].find_methods(desc)
+        owner = next((self._defined(k).get(x) for x in mids if x in self._defined(k)), None)
+        if owner is None:
+            return None
+        m = self.dexes[k].methods[owner]
+        if m.insn_start < 0 or m.insn_end - m.insn_start > MAX_SUMMARY_UNITS:
+            return None
+        self._summary_depth += 1
+        try:
+            code = _Code(self.dexes[k], m.insn_start, m.insn_end, m.code_off)
+            rets = [p for p in code.ins if code.words[p] & 0xFF == 0x11]
+            if not rets:
+                return None
+            out = self._run(k, code, set(rets), capture=_whole_state,
+                            init=self._params(k, m, code))
+        except (IndexError, ValueError, RecursionError):
+            out = None
+        finally:
+            self._summary_depth -= 1
+        if not out or len(out) != len(rets):
+            return None
+        seen = set()
+        for p in rets:
+            v = self._resolve(out[p].get(code.words[p] >> 8))
+            if v is None or v[0] in ("p", "n") or _has_param(v):
+                return None
+            if v[0] == "o":  # an object made there: a value of its own, not an allocation
+                v = ("o", v[1], ("ret", k, owner), v[3])
+            seen.add(v)
+        value = next(iter(seen)) if len(seen) == 1 else None
+        self._returns[key] = value
+        return value
+
+    def _defined(self, di: int) -> dict[int, int]:
+        """method_ids index -> index into ``methods`` for the methods dex ``di`` defines."""
+        hit = self._defined_maps.get(di)
+        if hit is None:
+            t = self.dexes[di].method_table
+            hit = self._defined_maps[di] = dict(zip(t.method_idx.tolist(),
+                                                    range(len(t.method_idx)), strict=True))
+        return hit
+
+    def _params(self, di: int, m, code: _Code) -> dict[int, Value]:
+        """Initial state: each incoming register holds its parameter placeholder."""
+        ins, regs = code.ins_size, code.registers
+        if not 0 < ins <= regs:
+            return {}
+        d = self.dexes[di]
+        types = declared_params(d.method_name(m.method_idx))
+        if not m.access_flags & 0x8:
+            types = ["L"] + types
+        state: dict[int, Value] = {}
+        k = 0
+        for t in types:
+            if k >= ins:
+                break
+            mutable = t[0] in "L[" and t not in _IMMUTABLE and t != "L"
+            state[regs - ins + k] = ("p", k, mutable)
+            k += 2 if t in ("J", "D") else 1
+        return state
 
     # ------------------------------------------------------------- analysis
     def _analyse(self, di: int, owner: int, want: int | None = None) -> dict[int, list] | None:
@@ -221,7 +483,7 @@ class ArgumentValues:
         rel = {p - m.insn_start for p in wanted}
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
-            out = self._run(di, code, rel)
+            out = self._run(di, code, rel, init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
             out = None
         if out is None:
@@ -233,7 +495,8 @@ class ArgumentValues:
         self._method_cache[key] = res
         return res
 
-    def _run(self, di: int, code: _Code, want: set[int], capture=None) -> dict | None:
+    def _run(self, di: int, code: _Code, want: set[int], capture=None,
+             init: dict | None = None) -> dict | None:
         capture = capture or self._invoke_args
         ins, words, n = code.ins, code.words, code.n
         if not ins or ins[0] != 0:
@@ -290,7 +553,7 @@ class ArgumentValues:
             e = starts[j + 1] if j + 1 < len(starts) else n
             block_end[s] = int(_bisect(ins, e))
         in_state: dict[int, dict | None] = dict.fromkeys(starts)
-        in_state[0] = {}
+        in_state[0] = dict(init or {})
         work = [0]
         queued = {0}
         steps = 0
@@ -441,6 +704,9 @@ class ArgumentValues:
         if model is None:
             for v in vals:
                 changed |= _escape(state, v)
+            ret = self._return_value(di, words[p + 1], op)
+            if ret is not None:
+                state[-1] = ret
             return changed
         d = self.dexes[di]
         proto = d.method_name(words[p + 1])
@@ -537,6 +803,8 @@ class ArgumentValues:
             model = self.call_models.get(desc)
             if model is None and self.any_models:
                 model = self.any_models.get(desc.partition("->")[2])
+            if model is None and any(fnmatchcase(desc, k) for k in self.keeps):
+                model = {}  # changes nothing it is given; its result is unknown
         cache[midx] = model
         return model
 
@@ -690,16 +958,39 @@ def _replace(state: dict, alloc: int, new: Value) -> set[int]:
 
 
 def _escape(state: dict, value: Value | None) -> set[int]:
-    """An object handed to unknown code: every register holding it becomes unknown."""
-    if value is None or value[0] not in ("n", "o"):
+    """An object handed to unknown code: every register holding it becomes unknown (a
+    parameter too, unless no code can change it)."""
+    if value is None:
         return set()
-    alloc = value[2]
     out = set()
+    if value[0] == "p":
+        if not value[2]:
+            return out
+        for r, v in list(state.items()):
+            if v == value:
+                del state[r]
+                out.add(r)
+        return out
+    if value[0] not in ("n", "o"):
+        return out
+    alloc = value[2]
     for r, v in list(state.items()):
         if v[0] in ("n", "o") and v[2] == alloc:
             del state[r]
             out.add(r)
     return out
+
+
+def _has_param(v: Value) -> bool:
+    """Whether an object value's attributes hold a parameter placeholder (an attribute
+    is a value, or a tuple of values for ``categories``)."""
+    if v[0] != "o":
+        return False
+    for _name, a in v[3]:
+        items = a if a and isinstance(a[0], tuple) else (a,)
+        if any(x and x[0] == "p" for x in items):
+            return True
+    return False
 
 
 def _writes(op: int, w0: int, words: list[int], p: int) -> tuple[int, int]:
