@@ -132,3 +132,20 @@ def test_declared_and_argument_conditions_combine():
         "precise_location"
     assert judge(passive, {"provider": "passive"}, frozenset(), app(COARSE)).pi_type == \
         "coarse_location"
+
+
+def test_an_attribute_set_to_an_unknown_value_is_present():
+    """setPackage(x) with x unknown: the Intent names one package, whichever it is."""
+    q = ApiInfo(key="Lx;->q(Landroid/content/Intent;)V", access="invoke",
+                pi_type="installed_apps", permissions=(), args=(("intent", 0),),
+                when=({"if": {"package": {"present": True}}, "pi_type": "none"},))
+    intent = ("o", "intent", 4, (("action", ("s", "x.SERVICE")), ("package", ("?",))))
+    present: set[str] = set()
+    args, absent = render_args((("intent", 0),), [None, intent], [1],
+                               {"intent": ("action", "package", "component")}, app(), present)
+    assert args == {"action": "x.SERVICE"} and present == {"package"}
+    assert absent == {"component"}
+    v = judge(q, args, absent, app(), present=frozenset(present))
+    assert (v.effective, v.reason) == (False, "arguments_no_pi")
+    # without the presence, the package is unknown: kept with low confidence
+    assert judge(q, args, absent, app()).confidence == "low"

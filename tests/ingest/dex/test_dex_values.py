@@ -105,3 +105,111 @@ def test_truncated_switch_payload_gives_unknown():
 def test_param_registers_count_wide_types_twice():
     assert param_registers("(JLjava/lang/String;I)V", is_static=False) == [1, 3, 4]
     assert param_registers("(Landroid/net/Uri;[Ljava/lang/String;)V", is_static=True) == [0, 1]
+
+
+# ---------------------------------------------------------------- across methods
+HELPER = "Lcom/t/A;->helper(Ljava/lang/String;)V"
+OHELPER = "Lcom/t/A;->ohelper(Landroid/content/Intent;)V"
+OSINK = "Lcom/t/Sink;->obj(Landroid/content/Intent;)V"
+TOUCH = "Lcom/t/Other;->touch(Landroid/content/Intent;)V"
+KEEP = "Landroid/content/pm/PackageManager;->resolveActivity(Landroid/content/Intent;I)V"
+MAKE = "Lcom/t/A;->make()Ljava/lang/String;"
+
+
+def _index(classes):
+    index = DexIndex.from_dex_files([("classes.dex", build_dex(classes))])
+    return index, index.dexes[0]
+
+
+def _alternatives(index, sink, models=MODELS):
+    """alternatives() at every call of ``sink`` (wanted: its first argument)."""
+    d = index.dexes[0]
+    av = ArgumentValues(index.dexes, models)
+    out = []
+    for s in sorted(index.find_calls({sink}), key=lambda s: s.offset):
+        owner = int(d.owner_of(np.array([s.offset // 2]))[0])
+        out.append(av.alternatives(0, owner, s.offset // 2, [0]))
+    return out
+
+
+REFS = (SINK, HELPER, OHELPER, OSINK, TOUCH, KEEP, MAKE)
+
+
+def _caller(name, value):
+    # const-string v0 value; invoke-static {v0} helper
+    return MethodSpec(name, "()V", 0x9, lambda r: const_string(0, r.s(value))
+                      + invoke(0x71, r.m(HELPER), 0) + [0x0E], registers=1)
+
+
+def test_a_parameter_takes_each_value_its_callers_pass():
+    # helper(String p): use(p), p in v1 (2 registers, 1 in); m1 passes "a", m2 "b"
+    helper = MethodSpec("helper", "(Ljava/lang/String;)V", 0x9,
+                        lambda r: invoke(0x71, r.m(SINK), 1) + [0x0E], registers=2)
+    index, _d = _index([ClassSpec(CLS, methods=[helper, _caller("m1", "a"), _caller("m2", "b")],
+                                  refs_methods=REFS, refs_strings=("a", "b"))])
+    (alts,) = _alternatives(index, SINK)
+    assert sorted(alts) == [[("s", "a")], [("s", "b")]]
+    # arguments() alone (one method) says only "the caller's parameter 0"
+    d = index.dexes[0]
+    s = next(iter(index.find_calls({SINK})))
+    owner = int(d.owner_of(np.array([s.offset // 2]))[0])
+    assert ArgumentValues(index.dexes, MODELS).arguments(0, owner, s.offset // 2) == [
+        ("p", 0, False)]
+
+
+def test_a_parameter_without_callers_stays_unknown():
+    helper = MethodSpec("helper", "(Ljava/lang/String;)V", 0x9,
+                        lambda r: invoke(0x71, r.m(SINK), 1) + [0x0E], registers=2)
+    index, _d = _index([ClassSpec(CLS, methods=[helper], refs_methods=REFS)])
+    assert _alternatives(index, SINK) == [[[None]]]
+
+
+def _object_helper(between):
+    # ohelper(Intent p): <between(p)>; obj(p); p in v1; caller passes const-string "x"
+    helper = MethodSpec("ohelper", "(Landroid/content/Intent;)V", 0x9,
+                        lambda r: between(r) + invoke(0x71, r.m(OSINK), 1) + [0x0E], registers=2)
+    caller = MethodSpec("m", "()V", 0x9, lambda r: const_string(0, r.s("x"))
+                        + invoke(0x71, r.m(OHELPER), 0) + [0x0E], registers=1)
+    index, _d = _index([ClassSpec(CLS, methods=[helper, caller], refs_methods=REFS,
+                                  refs_strings=("x",))])
+    return index
+
+
+def test_an_object_parameter_handed_to_unknown_code_becomes_unknown():
+    index = _object_helper(lambda r: invoke(0x71, r.m(TOUCH), 1))
+    assert _alternatives(index, OSINK) == [[[None]]]
+
+
+def test_calls_that_keep_their_objects_leave_the_parameter_known():
+    # resolveActivity(p, 0) is in `keeps`: p keeps the caller's value
+    index = _object_helper(lambda r: [0x0012] + invoke(0x71, r.m(KEEP), 1, 0))
+    models = {**MODELS, "keeps": ("Landroid/content/pm/PackageManager;->resolve*",)}
+    assert _alternatives(index, OSINK, models) == [[[("s", "x")]]]
+    # without the keeps entry the same call makes it unknown
+    assert _alternatives(index, OSINK) == [[[None]]]
+
+
+def test_virtual_method_of_a_framework_subclass_is_not_followed():
+    # B extends android.app.Activity: framework code may call B.v(String) with anything
+    for sup, expect in (("Landroid/app/Activity;", [[None]]), ("Ljava/lang/Object;",
+                                                                [[("s", "a")]])):
+        b = "Lcom/t/B;"
+        v = f"{b}->v(Ljava/lang/String;)V"
+        meth = MethodSpec("v", "(Ljava/lang/String;)V", 0x1,
+                          lambda r: invoke(0x71, r.m(SINK), 2) + [0x0E], registers=3)
+        caller = MethodSpec("m", f"({b})V", 0x9, lambda r, v=v: const_string(0, r.s("a"))
+                            + invoke(0x6E, r.m(v), 1, 0) + [0x0E], registers=2)
+        index, _d = _index([ClassSpec(b, superclass=sup, methods=[meth, caller],
+                                      refs_methods=(SINK, v), refs_strings=("a",))])
+        assert _alternatives(index, SINK) == [expect], sup
+
+
+def test_return_value_of_a_small_static_method():
+    # make(): const-string v0 "r"; return-object v0.  m(): make(); move-result-object v0; use(v0)
+    make = MethodSpec("make", "()Ljava/lang/String;", 0x9,
+                      lambda r: const_string(0, r.s("r")) + [0x0011], registers=1)
+    m = MethodSpec("m", "()V", 0x9, lambda r: invoke(0x71, r.m(MAKE))
+                   + [0x000C] + invoke(0x71, r.m(SINK), 0) + [0x0E], registers=1)
+    index, _d = _index([ClassSpec(CLS, methods=[make, m], refs_methods=REFS,
+                                  refs_strings=("r",))])
+    assert _alternatives(index, SINK) == [[[("s", "r")]]]
