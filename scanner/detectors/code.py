@@ -36,6 +36,7 @@ from scanner.knowledge.semantics import (
     judge,
     render_args,
 )
+from scanner.model.damage import Damage
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Skipped
@@ -60,10 +61,10 @@ class CodeDetector(Detector):
             return
         index = ctx.dex_index
         if index is None:
-            yield Skipped("code", ctx.dex_problem or "no dex index")
+            yield Skipped.from_damage(ctx.dex_damage or Damage("code", "no dex index"))
             return
-        for problem in index.problems[:20]:
-            yield Skipped("code", f"partly unreadable: {problem}")
+        for damage in index.damage[:20]:
+            yield Skipped.from_damage(damage)
         entries = [dotted_to_desc(c.name) for c in ev.components if c.name]
         if ev.application_class:
             entries.append(dotted_to_desc(ev.application_class))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.errors import InputError
 from scanner.knowledge import Knowledge
+from scanner.model.damage import Damage
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
@@ -51,7 +52,7 @@ class ScanContext:
     """What detectors may read: the evidence, the knowledge, the options, earlier output.
 
     ``dex_index`` (a property) is the APK's DEX index, built on first use; when it
-    cannot be built, it is None and ``dex_problem`` says why.
+    cannot be built, it is None and ``dex_damage`` (a Damage record) says why.
     """
 
     knowledge: Knowledge
@@ -63,23 +64,24 @@ class ScanContext:
     options: dict[str, Any] = field(default_factory=dict)
     collected: list[Item] = field(default_factory=list)
     _dex: DexIndex | None = field(default=None, init=False, repr=False)
-    _dex_problem: str | None = field(default=None, init=False, repr=False)
+    _dex_damage: Damage | None = field(default=None, init=False, repr=False)
     _dex_built: bool = field(default=False, init=False, repr=False)
 
     @property
     def dex_index(self) -> DexIndex | None:
         """The DEX index of the APK's dex files (built once, on first use); None without an
-        APK, when it has no dex files or when they are unreadable (see ``dex_problem``)."""
+        APK, when it has no dex files or when they are unreadable (see ``dex_damage``)."""
         if not self._dex_built:
             self._dex_built = True
-            self._dex, self._dex_problem = _build_dex_index(self.apk)
+            self._dex, self._dex_damage = _build_dex_index(self.apk)
         return self._dex
 
     @property
-    def dex_problem(self) -> str | None:
-        """Why there is no DEX index (None when there is one, or when there is no APK)."""
+    def dex_damage(self) -> Damage | None:
+        """Why there is no DEX index, as damage of the ``code`` part (None when there is
+        one, or when there is no APK)."""
         _ = self.dex_index
-        return self._dex_problem
+        return self._dex_damage
 
     @property
     def sdk_catalog(self) -> SdkCatalog:
@@ -97,17 +99,19 @@ class ScanContext:
         return (x for x in self.collected if isinstance(x, Fact) and x.kind == kind)
 
 
-def _build_dex_index(apk: ApkEvidence | None) -> tuple[DexIndex | None, str | None]:
+def _build_dex_index(apk: ApkEvidence | None) -> tuple[DexIndex | None, Damage | None]:
     if apk is None:
         return None, None
+    from scanner.ingest.dex.reader import CODE
+
     if not apk.dex_files:
-        return None, "the APK has no dex files"
+        return None, Damage(CODE, "the APK has no dex files")
     from scanner.ingest.dex import DexIndex
 
     try:
         return DexIndex.from_dex_files([(d.name, d.data) for d in apk.dex_files]), None
     except InputError as e:
-        return None, f"dex unreadable: {e}"
+        return None, Damage(CODE, f"dex unreadable: {e}")
 
 
 class Detector:

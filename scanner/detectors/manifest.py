@@ -45,9 +45,8 @@ class ManifestDetector(Detector):
             "network_security_config": f.network_security_config,
             "test_only": f.test_only, "target_sdk": ev.target_sdk, "min_sdk": ev.min_sdk,
         }, (Locator("manifest", file="AndroidManifest.xml", element="application"),))
+        for d in ev.damage:  # a damaged zip: the reading was partial
+            yield Skipped.from_damage(d)
         for a in ev.anomalies:
-            if a.kind == "container_damage":  # a damaged zip: the reading was partial
-                yield Skipped("APK container", f"{a.detail}; entries behind the damage may "
-                                               "not have been checked")
             yield Fact("apk.anomaly", {"type": a.kind, "entry": a.entry, "detail": a.detail},
                        (Locator("zip", entry=a.entry),))

@@ -341,8 +341,8 @@ class TrafficPiiDetector(Detector):
             yield SdkUse(id=s.id, name=s.name, vendor=s.vendor or "", categories=s.categories,
                          evidence={"hosts": sorted(sdk_hosts[sid])}, name_zh=s.name_zh,
                          country=s.country)
-        for path, msg in sorted(tr.damage.items()):
-            yield Skipped(path, msg)
+        for d in sorted(tr.damage):
+            yield Skipped.from_damage(d)
         yield from damage.items()
         yield from skipped
         yield from capped.items()

@@ -7,8 +7,8 @@ androguard's loguru logging is silenced here, since it logs every step at
 DEBUG by default and that doubles its run time. What the libraries log on Python's root
 logger while they read an APK (apkInspector's "Does not seem to be the start of a local
 header!" on a damaged zip, which would otherwise reach stderr as a stray
-``WARNING:root:`` line) is collected instead and recorded as a ``container_damage``
-anomaly of the APK, which the result lists as a skipped part.
+``WARNING:root:`` line) is collected instead and recorded as damage of the APK container
+(``ApkEvidence.damage``, scanner.model.damage), which the result lists as a skipped part.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from scanner.ingest.safezip import (
     SafeZip,
     ZipBombError,
 )
+from scanner.model.damage import Damage, DamageLog
 from scanner.model.evidence import (
     ApkEvidence,
     Component,
@@ -65,6 +66,8 @@ MAX_POLICY_BYTES = 4 << 20
 POLICY_SUFFIXES = (".html", ".htm", ".txt", ".xhtml", ".md")
 MAX_META_DATA = 2000  # <meta-data> elements kept per manifest
 MAX_META_VALUE = 256  # characters of a meta-data value kept
+#: the part of the APK named by damage of its zip container (a skipped part of the result)
+CONTAINER = "APK container"
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
 
 
@@ -221,7 +224,7 @@ class ApkReader:
                 raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
             dex_files.append(d)
 
-        signers, sign_anomalies = self._signers(data, zf)
+        signers, sign_anomalies, damage = self._signers(data, zf)
         policy_assets = tuple(n for n in names
                               if n.startswith(("assets/", "res/raw/")) and POLICY_NAME.search(n))
         policy_docs = []
@@ -249,6 +252,7 @@ class ApkReader:
             dex_files=tuple(dex_files),
             entry_names=names,
             anomalies=tuple(zf.anomalies) + tuple(sign_anomalies),
+            damage=damage,
             manifest_locator=Locator("manifest", file="AndroidManifest.xml"),
             privacy_policy_assets=policy_assets,
             privacy_policy_documents=tuple(policy_docs),
@@ -390,18 +394,23 @@ class ApkReader:
             )
 
     @staticmethod
-    def _signers(data: bytes, zf: SafeZip) -> tuple[list[Signer], list[ZipAnomaly]]:
-        """Certificates of the v1/v2/v3 schemes, merged by certificate fingerprint."""
+    def _signers(data: bytes, zf: SafeZip) -> tuple[list[Signer], list[ZipAnomaly],
+                                                    tuple[Damage, ...]]:
+        """Certificates of the v1/v2/v3 schemes, merged by certificate fingerprint; the
+        anomalies of the signing blocks; damage of the container met on the way (what the
+        signature check's zip reader logged)."""
         for name in zf.names():
             if name.startswith("META-INF/") and zf.entries[name].size > MAX_SMALL:
-                return [], [ZipAnomaly("signature_unreadable", name, "signature file too large")]
+                big = ZipAnomaly("signature_unreadable", name, "signature file too large")
+                return [], [big], ()
         logged: list[str] = []
         with library_log(logged):
             signers, found = ApkReader._signer_list(data)
-        found = list(found) + [
-            ZipAnomaly("container_damage", "", f"the zip reader of the signature check: {m}")
-            for m in dict.fromkeys(logged)]
-        return signers, found
+        damage = DamageLog()
+        for m in dict.fromkeys(logged):
+            damage.add(CONTAINER, f"the zip reader of the signature check: {m}; entries behind "
+                                  "the damage may not have been checked")
+        return signers, found, damage.items
 
     @staticmethod
     def _signer_list(data: bytes) -> tuple[list[Signer], list[ZipAnomaly]]:

@@ -9,7 +9,8 @@ Contract
 * WebSocket flows also yield one exchange per client-to-server message
   (:func:`websocket_exchanges`), so PI sent over a WebSocket is searched like a body.
 * Damage does not raise: when the reader stops on a truncated or corrupt record, the
-  exchanges before it have been yielded and ``on_damage(message)`` is called once.
+  exchanges before it have been yielded and the damage is recorded once in ``damage`` (a
+  :class:`scanner.model.damage.DamageLog`, part = the file's path).
 * :func:`decode_body` undoes ``Content-Encoding`` (gzip, deflate, br, zstd, identity, in
   the reverse order they were applied) and leftover chunked transfer coding, never producing
   more than ``limit`` bytes (decompression bombs are cut, the exchange is marked
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner.limits import BODY_LIMIT, MAX_DECODED_PER_FILE
+from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
 # compressed bytes fed to brotli per step (its output cannot be capped): one byte of a
@@ -259,7 +261,7 @@ def is_flow_file(head: bytes) -> bool:
     return False
 
 
-def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
+def iter_flow_file(path: Path, damage: DamageLog | None = None,
                    limit: int = BODY_LIMIT) -> Iterator[Exchange]:
     """Stream the HTTP exchanges of a mitmproxy dump (see module contract)."""
     from mitmproxy import exceptions, io
@@ -276,10 +278,10 @@ def iter_flow_file(path: Path, on_damage: Callable[[str], None] | None = None,
                 return
             except (exceptions.FlowReadException, ValueError, TypeError, KeyError,
                     IndexError, AttributeError, UnicodeDecodeError) as e:
-                if on_damage is not None:
+                if damage is not None:
                     why = str(e).splitlines()[0] if str(e) else type(e).__name__
-                    on_damage(f"{path.name}: unreadable after flow #{index} "
-                              f"(offset {fh.tell()}): {why}")
+                    damage.add_once(str(path), f"{path.name}: unreadable after flow #{index} "
+                                               f"(offset {fh.tell()}): {why}")
                 return
             ex = flow_to_exchange(flow, str(path), index, limit, budget)
             index += 1

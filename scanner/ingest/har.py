@@ -8,8 +8,9 @@ Contract
   buffer. Memory is bounded by the largest single entry (capped at ``MAX_ENTRY`` bytes).
 * A file that is not JSON, or has no ``log.entries`` array, raises :class:`InputError`
   (when nothing was read yet) — the caller sniffs the content first. Damage after some
-  entries (truncation, garbage) stops the stream and calls ``on_damage(message)`` once;
-  entries before it have been yielded.
+  entries (truncation, garbage) stops the stream and is recorded once in ``damage`` (a
+  :class:`scanner.model.damage.DamageLog`, part = the file's path); entries before it have
+  been yielded.
 * Gzip- and zlib-compressed HAR (``.zhar``) is inflated as a stream, at most
   ``MAX_INFLATED_CAPTURE`` bytes (:mod:`scanner.limits`); past that the file is damaged.
   Blank space between values is skipped in bulk, not a character at a time, and a value
@@ -34,7 +35,7 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ from urllib.parse import urlsplit
 from scanner.errors import InputError
 from scanner.ingest.flowfile import BODY_LIMIT, DecodeBudget, decode_body, websocket_exchanges
 from scanner.limits import MAX_HAR_ENTRY, MAX_INFLATED_CAPTURE
+from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
 CHUNK = 1 << 16
@@ -268,7 +270,7 @@ def _find_key(s: _Stream, key: str) -> bool:
         _skip_value(s)
 
 
-def iter_har_entries(path: Path, on_damage: Callable[[str], None] | None = None
+def iter_har_entries(path: Path, damage: DamageLog | None = None
                      ) -> Iterator[dict[str, Any]]:
     """Stream ``log.entries`` of a HAR file as dicts (see module contract)."""
     count = 0
@@ -300,8 +302,8 @@ def iter_har_entries(path: Path, on_damage: Callable[[str], None] | None = None
                 count += 1
                 yield entry
         except (HarDamage, OSError, EOFError, IndexError, ValueError) as e:
-            if on_damage is not None:
-                on_damage(f"{path.name}: unreadable after HAR entry #{count}: {e}")
+            if damage is not None:
+                damage.add_once(str(path), f"{path.name}: unreadable after HAR entry #{count}: {e}")
 
 
 def _har_time(text: Any) -> float | None:
@@ -410,11 +412,11 @@ def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
     )
 
 
-def iter_har_file(path: Path, on_damage: Callable[[str], None] | None = None,
+def iter_har_file(path: Path, damage: DamageLog | None = None,
                   limit: int = BODY_LIMIT) -> Iterator[Exchange]:
-    """Stream the exchanges of a HAR file."""
+    """Stream the exchanges of a HAR file (damage recorded in ``damage``)."""
     budget = DecodeBudget()
-    for i, entry in enumerate(iter_har_entries(path, on_damage)):
+    for i, entry in enumerate(iter_har_entries(path, damage)):
         ex = entry_to_exchange(entry, str(path), i, limit, budget)
         if ex is not None:
             yield ex

@@ -13,8 +13,9 @@ engine when flows are given):
   the capture addon stored in the capture's first flows (``appaudit_device_facts``);
 * returns :class:`TrafficEvidence` whose :meth:`~TrafficEvidence.exchanges` re-reads the
   files each time it is called (nothing is held in memory) and records damage found while
-  reading in :attr:`~TrafficEvidence.damage` (one message per damaged file), which the
-  traffic detector reports as ``Skipped`` items.
+  reading in :attr:`~TrafficEvidence.damage` (a :class:`scanner.model.damage.DamageLog`,
+  one record per damaged file, part = its path), which the traffic detector reports as
+  ``Skipped`` items.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from scanner.errors import InputError
 from scanner.hashing import digest_file
 from scanner.ingest.device_facts import DeviceFacts, facts_from_mapping, load_device_facts
 from scanner.ingest.flowfile import BODY_LIMIT, is_flow_file, iter_flow_file
 from scanner.ingest.har import is_zlib, iter_har_file
+from scanner.model.damage import DamageLog
 from scanner.model.evidence import InputFile
 from scanner.model.traffic import Exchange
 
@@ -68,15 +69,10 @@ class TrafficEvidence:
     consent_at: float | None = None
     first_party: tuple[str, ...] = ()
     body_limit: int = BODY_LIMIT
-    damage: dict[str, str] = field(default_factory=dict)
+    damage: DamageLog = field(default_factory=DamageLog)
     #: (later input, earlier input) -> exchanges of the later one that repeat the earlier one
     #: (the same session given twice, e.g. as .mitm and as .har): counted by the last pass
     duplicates: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def _note(self, path: Path) -> Any:
-        def note(message: str) -> None:
-            self.damage.setdefault(str(path), message)
-        return note
 
     def exchanges(self) -> Iterator[Exchange]:
         """Every HTTP exchange of every input, in file order (re-reads the files). An exchange
@@ -89,7 +85,7 @@ class TrafficEvidence:
         for i, (path, kind) in enumerate(self.files):
             reader = iter_flow_file if kind == "flows" else iter_har_file
             mine: list[bytes] = []
-            for ex in reader(path, self._note(path), self.body_limit):
+            for ex in reader(path, self.damage, self.body_limit):
                 if ex.time is None:  # no start time: cannot tell a repeat from a new request
                     yield ex
                     continue
@@ -152,7 +148,7 @@ def facts_from_capture(ev: TrafficEvidence, look: int = 50) -> DeviceFacts | Non
     seen = 0
     for path, kind in ev.files:
         reader = iter_flow_file if kind == "flows" else iter_har_file
-        gen = reader(path, lambda _m: None, ev.body_limit)
+        gen = reader(path, DamageLog(), ev.body_limit)  # damage is recorded by exchanges()
         try:
             for ex in gen:
                 doc = (ex.marker or {}).get("appaudit_device_facts")
@@ -170,7 +166,7 @@ def _check_har_start(path: Path) -> None:
     """Raise InputError now when a HAR's header is unreadable (before any analysis)."""
     from scanner.ingest.har import iter_har_entries
 
-    gen = iter_har_entries(path, on_damage=lambda _m: None)
+    gen = iter_har_entries(path, DamageLog())  # damage after the header: found later
     try:
         next(gen, None)
     finally:

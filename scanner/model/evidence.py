@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scanner.model.damage import Damage
 from scanner.model.locator import Locator
 
 
@@ -153,6 +154,9 @@ class ApkEvidence:
     dex_files: tuple[DexFile, ...]
     entry_names: tuple[str, ...]
     anomalies: tuple[ZipAnomaly, ...] = ()
+    #: partial damage met while reading the container (scanner.model.damage): reported as
+    #: skipped parts; not anomalies of the app, which are facts for the rules
+    damage: tuple[Damage, ...] = ()
     manifest_locator: Locator | None = None
     icon_png: bytes | None = field(default=None, repr=False, compare=False)
     privacy_policy_assets: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.model.damage import Damage
 from scanner.model.evidence import Component, Flags, InputFile, Payload, Permission, Signer
 from scanner.model.findings import Finding
 
@@ -202,6 +203,11 @@ class Skipped:
 
     what: str
     reason: str
+
+    @classmethod
+    def from_damage(cls, damage: Damage) -> Skipped:
+        """The result's item for damage a reader recorded (scanner.model.damage)."""
+        return cls(damage.part, damage.detail)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class Capture:
     @property
     def damage(self) -> str | None:
         """What could not be read, once :meth:`exchanges` has run; None when intact."""
-        return self._evidence.damage.get(str(self.path))
+        return next((d.detail for d in self._evidence.damage if d.part == str(self.path)),
+                    None)
 
 
 def capture_kind(path: Path) -> str:

@@ -170,7 +170,7 @@ def app(main_calls_chain: bool) -> list[ClassSpec]:
 @pytest.fixture(scope="module")
 def idx() -> DexIndex:
     i = DexIndex.from_dex_files([("classes.dex", build_dex(app(main_calls_chain=False)))])
-    assert not i.partial, i.problems
+    assert not i.partial, i.damage
     return i
 
 

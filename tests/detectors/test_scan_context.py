@@ -11,20 +11,21 @@ from scanner.detectors.permissions import PermissionsDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
 from scanner.detectors.sdks import SdkDetector
 from scanner.knowledge import load_knowledge
+from scanner.model.damage import Damage
 from scanner.model.facts import Fact
 from scanner.model.result import SdkUse, Skipped
 
 
 def test_no_apk_no_index_no_problem():
     ctx = ScanContext(knowledge=load_knowledge())
-    assert ctx.dex_index is None and ctx.dex_problem is None
+    assert ctx.dex_index is None and ctx.dex_damage is None
 
 
 def test_apk_without_dex_is_explained_and_permissions_stay_unknown():
     perm = "android.permission.READ_PHONE_STATE"
     ctx = apk_context(apk_evidence(permissions=[perm]))
     assert ctx.dex_index is None
-    assert ctx.dex_problem == "the APK has no dex files"
+    assert ctx.dex_damage == Damage("code", "the APK has no dex files")
     items = run_detectors(ctx, CodeDetector(), PermissionsDetector())
     assert Skipped("code", "the APK has no dex files") in items
     (fact,) = [x for x in items if isinstance(x, Fact) and x.kind == "apk.permission"]

@@ -13,7 +13,7 @@ dex files as ``(name, bytes)`` pairs::
     idx.find_strings(exact={"android_id"}, prefixes=("content://sms",))     # [StringSite]
     idx.find_reflective_calls()            # [ReflectiveSite(api, argument=nearest const-string)]
     idx.static_string_value("Lcom/sdk/BuildConfig;->VERSION_NAME:Ljava/lang/String;")
-    idx.partial, idx.problems              # what could not be read
+    idx.partial, idx.damage                # what could not be read (Damage records)
 
 Semantics:
 
@@ -30,8 +30,8 @@ Semantics:
   or array payload data never produce sites.
 * Hostile input: a buffer whose header or id tables are unreadable raises
   :class:`DexFormatError` (an ``InputError``); if at least one dex of an app is
-  readable the others are listed in ``problems`` instead. Damage inside classes,
-  methods or strings is skipped and recorded in ``problems`` (``partial`` is True).
+  readable the others are listed in ``damage`` instead. Damage inside classes,
+  methods or strings is skipped and recorded in ``damage`` (``partial`` is True).
   No IndexError escapes; work and memory are linear in the input size.
 
 Reachability of a site's caller is computed by :mod:`scanner.callgraph`.

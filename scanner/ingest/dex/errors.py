@@ -9,5 +9,5 @@ class DexFormatError(InputError):
     """A dex buffer is not a readable dex file (bad magic, header or table bounds).
 
     Damage confined to single classes or methods does not raise; it is recorded in
-    ``DexIndex.problems`` and sets ``DexIndex.partial``.
+    ``DexIndex.damage`` and sets ``DexIndex.partial``.
     """

@@ -15,7 +15,8 @@ import numpy as np
 
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.errors import DexFormatError
-from scanner.ingest.dex.reader import DexFile
+from scanner.ingest.dex.reader import CODE, DexFile
+from scanner.model.damage import Damage
 
 log = logging.getLogger(__name__)
 
@@ -142,44 +143,45 @@ def _dex_order(name: str) -> tuple[int, str]:
 class DexIndex:
     """Index over the dex files of one app; build it with :meth:`from_dex_files`."""
 
-    def __init__(self, dexes: Sequence[DexFile], problems: Iterable[str] = ()) -> None:
+    def __init__(self, dexes: Sequence[DexFile], damage: Iterable[Damage] = ()) -> None:
         self.dexes = list(dexes)
-        self._load_problems = list(problems)
+        self._load_damage = tuple(damage)
 
     @classmethod
     def from_dex_files(cls, files: Iterable[tuple[str, bytes]]) -> DexIndex:
-        """Read each ``(name, bytes)`` dex; unreadable ones are recorded as problems.
+        """Read each ``(name, bytes)`` dex; unreadable ones are recorded as damage.
 
         Raises DexFormatError when no file is given or none of them is readable.
         """
         dexes: list[DexFile] = []
-        problems: list[str] = []
+        damage: list[Damage] = []
         errors: list[DexFormatError] = []
         for name, data in sorted(files, key=lambda f: _dex_order(f[0])):
             try:
                 dexes.append(DexFile(name, data))
             except DexFormatError as e:
                 errors.append(e)
-                problems.append(str(e))
+                damage.append(Damage(CODE, f"partly unreadable: {e}"))
         if not dexes:
             if errors:
                 raise errors[0]
             raise DexFormatError("no dex file given")
-        return cls(dexes, problems)
+        return cls(dexes, damage)
 
     # ------------------------------------------------------------- status
     @property
-    def problems(self) -> list[str]:
-        """Everything that could not be read (dex files, classes, methods, strings)."""
-        out = list(self._load_problems)
+    def damage(self) -> tuple[Damage, ...]:
+        """Everything that could not be read (dex files, classes, methods, strings), as
+        damage records of the ``code`` part (scanner.model.damage)."""
+        out = list(self._load_damage)
         for d in self.dexes:
-            out.extend(d.problems)
-        return out
+            out.extend(d.damage)
+        return tuple(out)
 
     @property
     def partial(self) -> bool:
         """True when some part of the input could not be read."""
-        return bool(self.problems)
+        return bool(self._load_damage) or any(d.damage for d in self.dexes)
 
     # ------------------------------------------------------------ classes
     @cached_property

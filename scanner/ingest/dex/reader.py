@@ -8,7 +8,7 @@ Instruction starts of all code items are found by :meth:`DexFile.instructions`.
 
 Hostile input: every offset, size and index is checked against the buffer. A damaged
 header or id table raises :class:`DexFormatError`; damage local to a class, a method
-or a string is recorded in ``DexFile.problems`` (the result is then partial) and the
+or a string is recorded in ``DexFile.damage`` (the result is then partial) and the
 damaged item is skipped. Work is linear in the buffer size: every walk advances at
 least one unit, shared items (type lists) are decoded once, a class_data item is read
 for one class only, and the instruction walk over (possibly overlapping) code items is
@@ -27,6 +27,7 @@ import numpy as np
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.arrays import positions_union, unique_first
 from scanner.ingest.dex.errors import DexFormatError
+from scanner.model.damage import DamageLog
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ _MAGICS = {b"dex\n%03d\x00" % v for v in range(35, 40)}
 # walked in plain Python, which is cheaper per instruction than a numpy round.
 _LOCKSTEP_MIN = 256
 _MAX_PROBLEMS = 200
+#: the part of the app named by damage of its dex files (a skipped part of the result)
+CODE = "code"
 _LENGTH32 = opcodes.LENGTH.astype(np.int32)
 
 
@@ -95,7 +98,9 @@ class DexFile:
     def __init__(self, name: str, data: bytes) -> None:
         self.name = name
         self.data = bytes(data)
-        self.problems: list[str] = []
+        #: damage local to a class, method or string (scanner.model.damage), bounded
+        self.damage = DamageLog(_MAX_PROBLEMS, more=f"partly unreadable: {name}: further "
+                                                    "problems not listed")
         self._parse_header()
         self._string_cache: dict[int, str] = {}
 
@@ -104,11 +109,8 @@ class DexFile:
         return DexFormatError(f"{self.name}: {msg}")
 
     def problem(self, msg: str) -> None:
-        """Record damage that makes the result partial (bounded list)."""
-        if len(self.problems) < _MAX_PROBLEMS:
-            self.problems.append(f"{self.name}: {msg}")
-        elif len(self.problems) == _MAX_PROBLEMS:
-            self.problems.append(f"{self.name}: further problems not listed")
+        """Record damage that makes the result partial (bounded)."""
+        self.damage.add(CODE, f"partly unreadable: {self.name}: {msg}")
 
     def _u4(self, off: int) -> int:
         return int.from_bytes(self.data[off : off + 4], "little")

@@ -50,12 +50,12 @@ def bytewise(data: bytes, name: str = "classes.dex") -> tuple[list[tuple], list[
         if off:
             seen.add(off)
         rows.extend(tuple(m) for m in d._class_data(c)[1])
-    return rows, d.problems
+    return rows, [x.detail for x in d.damage]
 
 
 def vectorised(data: bytes, name: str = "classes.dex") -> tuple[list[tuple], list[str]]:
     d = DexFile(name, data)
-    return [tuple(m) for m in d.methods], d.problems
+    return [tuple(m) for m in d.methods], [x.detail for x in d.damage]
 
 
 def assert_same(data: bytes, name: str = "classes.dex") -> int:
@@ -75,7 +75,7 @@ def test_built_dex_is_decoded_exactly() -> None:
     n = assert_same(MANY)
     assert n == sum(1 + i % 5 for i in range(40))
     d = DexFile("classes.dex", MANY)
-    assert not d.problems
+    assert not d.damage
     names = {d.method_name(m.method_idx) for m in d.methods}
     assert "m3()V" in names and "<init>()V" in names
 

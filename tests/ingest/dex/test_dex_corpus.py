@@ -41,7 +41,7 @@ def _fixture(name: str) -> tuple[DexIndex, dict]:
 @pytest.mark.parametrize("name", _fixture_apps)
 def test_fixture_api_uses(name: str) -> None:
     idx, gt = _fixture(name)
-    assert not idx.partial, idx.problems
+    assert not idx.partial, idx.damage
     for use in gt.get("api_uses", []):
         api = use["api"]
         cls, _, sig = use["caller"].partition("->")

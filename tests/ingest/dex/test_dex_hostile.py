@@ -122,7 +122,7 @@ def test_out_of_range_string_index_in_code_is_partial() -> None:
     )
     idx = exercise([("classes.dex", build_dex([cls]))])
     assert idx is not None and idx.partial
-    assert any("string instruction" in p for p in idx.problems)
+    assert any("string instruction" in p for p in (x.detail for x in idx.damage))
 
 
 def test_truncated_code_item_is_partial() -> None:
@@ -134,7 +134,7 @@ def test_truncated_code_item_is_partial() -> None:
     struct.pack_into("<I", buf, pos, 0x7FFFFFFF)
     idx = exercise([("classes.dex", bytes(buf))])
     assert idx is not None and idx.partial
-    assert any("truncated" in p or "past the end" in p for p in idx.problems)
+    assert any("truncated" in p or "past the end" in p for p in (x.detail for x in idx.damage))
 
 
 def test_instruction_running_past_code_end_is_dropped() -> None:
@@ -147,7 +147,7 @@ def test_instruction_running_past_code_end_is_dropped() -> None:
     idx = exercise([("classes.dex", build_dex([cls]))])
     assert idx is not None
     assert idx.find_calls({GET_DEVICE_ID}) == []
-    assert any("past the end" in p for p in idx.problems)
+    assert any("past the end" in p for p in (x.detail for x in idx.damage))
 
 
 def test_class_data_offset_outside_file_is_partial() -> None:
@@ -191,7 +191,7 @@ def test_classes_sharing_one_class_data_are_read_once() -> None:
     idx = exercise([("classes.dex", bytes(buf))])
     assert idx is not None and idx.partial
     assert len(idx.dexes[0].methods) == 1
-    assert sum("shares class_data" in p for p in idx.problems) >= 49
+    assert sum("shares class_data" in p for p in (x.detail for x in idx.damage)) >= 49
 
 
 def test_overlapping_code_items_are_bounded() -> None:
@@ -213,7 +213,7 @@ def test_overlapping_code_items_are_bounded() -> None:
     ins = d.instructions
     assert time.perf_counter() - t < 10
     assert len(ins) <= len(d.words)
-    assert any("overlap" in p for p in d.problems)
+    assert any("overlap" in p for p in (x.detail for x in d.damage))
 
 
 def _u4_at(buf: bytes | bytearray, off: int) -> int:

@@ -119,7 +119,7 @@ def idx(dex_bytes) -> DexIndex:
 
 
 def test_clean_build_is_not_partial(idx):
-    assert idx.partial is False, idx.problems
+    assert idx.partial is False, idx.damage
     assert idx.class_names() == [MAIN]
 
 
@@ -234,7 +234,7 @@ def test_unknown_descriptors_give_nothing(idx):
 def test_one_bad_dex_among_good_ones_is_partial(dex_bytes):
     idx = DexIndex.from_dex_files([("classes.dex", dex_bytes), ("classes2.dex", b"junk")])
     assert idx.partial
-    assert any("classes2.dex" in p for p in idx.problems)
+    assert any("classes2.dex" in p for p in (x.detail for x in idx.damage))
     with pytest.raises(DexFormatError):
         DexIndex.from_dex_files([("classes.dex", b"junk")])
     with pytest.raises(DexFormatError):
