@@ -106,7 +106,9 @@ class _Analysis:
     # ------------------------------------------------------------------ helpers
     def owner(self, stack: Any) -> tuple[str | None, str | None]:
         """(sdk id or None, caller class or None) of a stack trace."""
-        frames = tuple(stack[:64]) if isinstance(stack, list) else ()
+        # frames that are not strings (a hostile log's lists, objects) name no class
+        frames = tuple(f if isinstance(f, str) else None for f in stack[:64]) \
+            if isinstance(stack, list) else ()
         hit = self._owner_cache.get(frames)
         if hit is not None:
             return hit
@@ -232,7 +234,7 @@ class _Analysis:
 
     def on_launch(self, ev) -> None:
         cause = ev.data.get("cause")
-        if cause in self.cfg["self_start_causes"]:
+        if isinstance(cause, str) and cause in self.cfg["self_start_causes"]:
             self.add_start(("self", cause, self.package, None, None), ev)
 
     def add_start(self, key: tuple, ev) -> None:

@@ -12,13 +12,15 @@ Contract:
                                        ``log.malformed_lines``); unknown events and fields
                                        are passed through for the detector to ignore
 Lines longer than MAX_LINE_BYTES are skipped as malformed without being held in memory;
-memory does not grow with the log's length.
+memory does not grow with the log's length. Text is clean: bytes that are not UTF-8 and lone
+UTF-16 surrogates (``"\\ud800"``, valid JSON) are read as U+FFFD.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,30 @@ from scanner.model.evidence import InputFile
 MAX_LINE_BYTES = 1 << 20
 _decode = json.JSONDecoder().decode
 KEEP_LINE_NUMBERS = 20
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_tree(obj: Any) -> Any:
+    """A decoded line with lone UTF-16 surrogates replaced by U+FFFD in every string (keys
+    too); iterative, so a deeply nested line costs no recursion."""
+    def clean(v: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v
+
+    root = [clean(obj)]
+    todo = [(root, 0)]
+    while todo:
+        parent, key = todo.pop()
+        v = parent[key]
+        if isinstance(v, dict):
+            new = {clean(k): x for k, x in v.items()}
+            parent[key] = new
+            todo.extend((new, k) for k in new)
+        elif isinstance(v, list):
+            todo.extend((v, i) for i in range(len(v)))
+        else:
+            parent[key] = clean(v)
+    return root[0]
 
 
 @dataclass(frozen=True)
@@ -89,11 +115,14 @@ class RuntimeLog:
                 raw = raw.strip()
                 if not raw:
                     continue
+                text = raw.decode("utf-8", "replace")  # bytes that are not UTF-8: U+FFFD
                 try:
-                    doc = _decode(raw.decode("utf-8", "surrogateescape"))
+                    doc = _decode(text)
                 except (ValueError, RecursionError):
                     self._bad(path, n)
                     continue
+                if _ESCAPED_SURROGATE.search(text):  # "\ud800" is valid JSON, not text
+                    doc = _clean_tree(doc)
                 if not isinstance(doc, dict):
                     self._bad(path, n)
                     continue

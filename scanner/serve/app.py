@@ -28,6 +28,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -205,7 +206,10 @@ def create_app(config: ServeConfig) -> Any:
         """Store an upload as a queued job: (job id, error text, http status)."""
         lang = _lang(request)
         t = pages.text(lang)
-        form = await request.form(max_files=MAX_FLOWS + 2, max_fields=8)
+        try:
+            form = await request.form(max_files=MAX_FLOWS + 2, max_fields=8)
+        except HTTPException as e:  # the body is not a form we read (multipart errors)
+            return None, t["upload_unreadable"].format(detail=str(e.detail)[:200]), 400
         try:
             if not _csrf_ok(who, form):
                 return None, "CSRF token missing or wrong", 403

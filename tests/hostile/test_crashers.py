@@ -3,6 +3,7 @@ result or one line of our own, never "internal error"."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,78 @@ def test_batch_database_crasher(tmp_path):
     assert res.exit_code == 3, res.output
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "damaged" in lines[0] and "apks.pi_types" in lines[0], lines
+
+
+def test_runtime_log_with_a_list_as_a_stack_frame(tmp_path):
+    """Stack frames that are lists, objects or numbers (a list made the owner lookup's cache
+    key unhashable: TypeError) name no class; the first string frame is the caller; a launch
+    cause that is a list is no self start."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["runtime", str(HERE / "runtime-list-in-stack.jsonl"),
+                                   "--out", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    calls = doc["runtime_calls"]
+    assert [(c["pi_type"], c["caller"], c["sdk"]) for c in calls] == \
+        [("device_id", "com.example.app.Main", None)]
+    assert doc.get("app_starts", []) == []
+
+
+def test_runtime_log_that_is_not_utf8(tmp_path):
+    """A byte that is not UTF-8 (0xE9, 0xFF) and JSON escapes of lone surrogates (\\ud800,
+    \\udc00) were kept as lone surrogates and failed writing result.json
+    (UnicodeEncodeError); they are read as U+FFFD."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["runtime", str(HERE / "runtime-not-utf8.jsonl"),
+                                   "--out", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [c["caller"] for c in doc["runtime_calls"]] == ["com.example.app.M\ufffd"]
+
+
+def _post(app, raw: bytes) -> tuple[int, bytes]:
+    """POST a fixture (a JSON line of headers, then the body) to /api/scans through ASGI."""
+    import asyncio
+
+    head, _, body = raw.partition(b"\n")
+    headers = [(k.encode(), v.encode()) for k, v in json.loads(head).items()]
+    chunks = [body]
+    got: dict = {"body": b""}
+
+    async def receive():
+        if chunks:
+            return {"type": "http.request", "body": chunks.pop(), "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            got["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            got["body"] += message.get("body", b"")
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/scans", "raw_path": b"/api/scans",
+             "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8765)}
+    asyncio.run(app(scope, receive, send))
+    return got["status"], got["body"]
+
+
+@pytest.mark.parametrize("name,detail", [
+    ("upload-too-many-fields.http", "Too many fields"),
+    ("upload-no-boundary.http", "Missing boundary"),
+])
+def test_upload_that_is_not_a_readable_form(tmp_path, name, detail):
+    """A multipart body the form parser refuses was answered by the framework with a plain
+    text 400 (no JSON error, no upload form); it is one JSON error of ours, nothing stored."""
+    from scanner.serve.app import ServeConfig, create_app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    app = create_app(ServeConfig(data=data, db=data / "audit.sqlite",
+                                 token="fuzz-token-0123456789abcdef", warm=False))
+    status, body = _post(app, (HERE / name).read_bytes())
+    assert status == 400, body
+    error = json.loads(body)["error"]
+    assert error.startswith("无法读取上传内容：") and detail in error, error
+    assert not (data / "uploads").exists()
