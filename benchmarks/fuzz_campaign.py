@@ -1376,7 +1376,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.monotonic()
     seeds = build_seeds(work, max_bytes)
     warm()
-    prepare(seeds, parsers)
+    if a.per_parser >= 100:  # else each worker makes the few bombs it needs (the same bytes)
+        prepare(seeds, parsers)
     gc.collect()
     gc.freeze()  # the warm state is shared by the workers, not scanned by their collectors
     cfg = Config(a, work, seeds, crashers, max_bytes)
