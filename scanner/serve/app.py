@@ -17,6 +17,7 @@ Contract:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import shutil
@@ -140,6 +141,11 @@ def _csrf_ok(who: _Who, form) -> bool:
 
 def create_app(config: ServeConfig) -> Any:
     wb = Workbench(config)
+    # the multipart parser logs a warning for each malformed upload and then raises, which
+    # becomes our own 400 answer: its log line (on stderr, through logging's last resort)
+    # would only repeat it
+    for name in ("python_multipart", "multipart"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     def guarded(api: bool = False):
         def wrap(handler):
