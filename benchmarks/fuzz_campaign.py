@@ -154,7 +154,7 @@ def json_mutate(rng: random.Random, text: str) -> str:
     """Type confusion, hostile numbers and deep nesting in a JSON document."""
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth
         return text
     nodes: list[tuple[object, object]] = []
 
@@ -678,49 +678,61 @@ UPLOAD_LIMIT_MB = 2
 
 
 def _upload_input(rng: random.Random, seeds: dict) -> bytes:
-    """A POST /api/scans request: a first line of headers as JSON, then the body."""
-    boundary = rng.choice(("b0undary", "x" * 70, "a" * 300, "", "=?\"b\"", "ü-ß"))
+    """A POST /api/scans request: a first line of headers as JSON, then the body. Half are
+    well-formed requests (so the storing path runs) with hostile file names, field values
+    and contents; half are also broken in their framing (boundaries, headers, bytes)."""
+    sane = rng.random() < 0.5
+    boundary = "b0undary" if sane else rng.choice(("b0undary", "x" * 70, "a" * 300, "",
+                                                   "=?\"b\"", "ü-ß"))
     apk = _read(rng.choice(seeds["apk"][:6]))[: rng.choice((64, 4096, 1 << 20))]
     har = _read(seeds["har"][0])[:200_000]
-    names = ["app.apk", "../../../../tmp/evil.apk", "/etc/passwd", "a\x00b.apk", "",
-             "名字.apk", "x" * 5000, "..", "C:\\Windows\\x.apk", "\ud800.apk", "a\r\nb"]
+    # names a browser can send (traversal, absolute, Windows, formula, markup, long, CJK)
+    names = ["app.apk", "../../../../tmp/evil.apk", "/etc/passwd", "名字.apk", "x" * 300,
+             "..", "C:\\Windows\\x.apk", "=cmd|' /C calc'!A0", "<b>x</b>.apk", "."]
+    if not sane:  # and names no browser sends
+        names += ["a\x00b.apk", "x" * 5000, "\ud800.apk", "a\r\nb", ""]
     parts = []
     fields = [("apk", rng.choice(names), apk)]
-    fields += [("flows", rng.choice(names), har) for _ in range(rng.choice((0, 1, 2, 17, 40)))]
+    flows = rng.choice((0, 1, 2) if sane else (0, 1, 2, 17, 40))
+    fields += [("flows", rng.choice(names), har) for _ in range(flows)]
     if rng.random() < 0.5:
         fields.append(("policy", rng.choice(names), _read(rng.choice(seeds["policy"]))))
     if rng.random() < 0.5:
         fields.append(("runtime", rng.choice(names), _read(seeds["runtime"][0])))
-    values = [("category", rng.choice(("news", "新闻资讯类", "", "nope", "x" * 10000,
-                                       "\ud800", "=1+1", "NEWS")))]
-    values += [(rng.choice(("csrf", "x", "", "apk", "名")), rng.choice(("1", "")))
-               for _ in range(rng.choice((0, 1, 9, 50)))]
+    cats = ("news", "新闻资讯类", "") if sane else \
+        ("news", "新闻资讯类", "", "nope", "x" * 10000, "\ud800", "=1+1", "NEWS")
+    values = [("category", rng.choice(cats))]
+    values += [(rng.choice(("csrf", "x", "", "名")), rng.choice(("1", "")))
+               for _ in range(rng.choice((0, 1, 2) if sane else (0, 1, 9, 50)))]
     rng.shuffle(fields)
     for k, v in values:
         parts.append((f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'
                       f"{v}\r\n").encode("utf-8", "surrogatepass"))
     for k, name, blob in fields:
-        disp = rng.choice((f'form-data; name="{k}"; filename="{name}"',
-                           f"form-data; name={k}; filename*=UTF-8''{name}",
-                           f'form-data; name="{k}"', "form-data", f'attachment; name="{k}"'))
+        disp = f'form-data; name="{k}"; filename="{name}"' if sane else rng.choice((
+            f'form-data; name="{k}"; filename="{name}"',
+            f"form-data; name={k}; filename*=UTF-8''{name}",
+            f'form-data; name="{k}"', "form-data", f'attachment; name="{k}"'))
         parts.append((f"--{boundary}\r\nContent-Disposition: {disp}\r\n"
                       f"Content-Type: application/octet-stream\r\n\r\n"
                       ).encode("utf-8", "surrogatepass") + blob + b"\r\n")
-    body = b"".join(parts) + (f"--{boundary}--\r\n".encode() if rng.random() < 0.9 else b"")
-    if rng.random() < 0.4:
+    body = b"".join(parts) + (f"--{boundary}--\r\n".encode()
+                              if sane or rng.random() < 0.9 else b"")
+    if not sane and rng.random() < 0.4:
         body = byte_mutate(rng, body)
-    ctype = rng.choice((f"multipart/form-data; boundary={boundary}",
-                        f'multipart/form-data; boundary="{boundary}"', "multipart/form-data",
-                        "application/x-www-form-urlencoded", "text/plain", "",
-                        f"multipart/form-data; boundary={boundary}; charset=gb18030"))
+    ctype = f"multipart/form-data; boundary={boundary}" if sane else rng.choice((
+        f"multipart/form-data; boundary={boundary}",
+        f'multipart/form-data; boundary="{boundary}"', "multipart/form-data",
+        "application/x-www-form-urlencoded", "text/plain", "",
+        f"multipart/form-data; boundary={boundary}; charset=gb18030"))
     headers = {"content-type": ctype,
-               "authorization": rng.choice([f"Bearer {UPLOAD_TOKEN}"] * 8
-                                           + ["Bearer x", "", "Basic Zm9vOmJhcg=="])}
+               "authorization": f"Bearer {UPLOAD_TOKEN}" if sane else rng.choice(
+                   [f"Bearer {UPLOAD_TOKEN}"] * 8 + ["Bearer x", "", "Basic Zm9vOmJhcg=="])}
     r = rng.random()
-    if r < 0.1:
-        headers["content-length"] = rng.choice(("0", "-1", "1e9", "x", str(1 << 40)))
-    elif r < 0.6:
+    if sane or 0.1 <= r < 0.6:
         headers["content-length"] = str(len(body))
+    elif r < 0.1:
+        headers["content-length"] = rng.choice(("0", "-1", "1e9", "x", str(1 << 40)))
     return json.dumps(headers, ensure_ascii=False).encode("utf-8", "surrogatepass") + \
         b"\n" + body
 
@@ -1120,8 +1132,12 @@ def _worker(idx: int, conn, cfg: Config) -> None:
             shutil.copytree(rulesets, wdir / "rulesets")
             seeds["rules"] = [wdir / "rulesets" / q.relative_to(rulesets)
                               for q in cfg.seeds["rules"]]
-        path, args, restore, original = make_input(parser, input_rng(cfg.seed, parser, n),
-                                                   seeds, wdir, n, cfg.max_bytes)
+        try:
+            path, args, restore, original = make_input(
+                parser, input_rng(cfg.seed, parser, n), seeds, wdir, n, cfg.max_bytes)
+        except Exception as e:  # a bug of the campaign's own generator: reported, skipped
+            conn.send(("skip", n, f"{type(e).__name__}: {str(e)[:200]}"))
+            continue
         env = _env_for(parser, wdir / "rulesets", cfg.work / "keys")
         rules_file = str(restore.relative_to(wdir / "rulesets")) if restore else None
         cwd = wdir / "run"
@@ -1236,12 +1252,20 @@ def run_parser(parser: str, cfg: Config, slots: list[_Slot], per_parser: int,
     times: dict[int, float] = {}
     rss: dict[int, float] = {}
     reproduced = 0
+    generator_errors: list[tuple[int, str]] = []
     t_parser = time.monotonic()
 
     def record(slot: _Slot, n: int, outcome: str, seconds: float, rss_mb: float,
                tail: str) -> None:
         nonlocal reproduced
         outcomes[n], times[n], rss[n] = outcome, seconds, rss_mb
+        if not quiet and len(outcomes) % 250 == 0:  # progress, for runs stopped midway
+            seen = dict.fromkeys(OUTCOMES, 0)
+            for x in outcomes.values():
+                seen[x] += 1
+            print(f"  {parser}: {len(outcomes)} inputs so far, "
+                  f"{ {k: v for k, v in seen.items() if v} }, "
+                  f"{time.monotonic() - t_parser:.0f} s", file=sys.stderr, flush=True)
         if outcome in FAILURES:
             job = slot.job or {}
             same = _confirm(cfg, parser, n, outcome, job.get("args", []), job.get("env", {}),
@@ -1291,7 +1315,12 @@ def run_parser(parser: str, cfg: Config, slots: list[_Slot], per_parser: int,
                     record(slot, job["n"], outcome, r["seconds"], 0.0, r["stderr"][-300:])
                     slot.job = None
                     continue
-                if msg[0] == "start":
+                if msg[0] == "skip":  # the generator failed on this input
+                    generator_errors.append((msg[1], msg[2]))
+                    print(f"  {parser} #{msg[1]}: not made (generator error: {msg[2]})",
+                          file=sys.stderr)
+                    slot.job = None
+                elif msg[0] == "start":
                     _, n, path, args, env, rules_file = msg
                     slot.job.update(t0=now, path=path, args=args, env=env,
                                     rules_file=rules_file)
@@ -1317,6 +1346,7 @@ def run_parser(parser: str, cfg: Config, slots: list[_Slot], per_parser: int,
         counts[outcomes[n]] += 1
     failed = sum(counts[k] for k in FAILURES)
     return {"inputs": len(ran), **counts, "reproduced": f"{reproduced}/{failed}",
+            "generator_errors": len(generator_errors),
             "max_seconds": round(max(times.values(), default=0), 2),
             "mean_seconds": round(sum(times.values()) / max(len(times), 1), 3),
             "max_rss_mb": round(max(rss.values(), default=0)),
