@@ -18,8 +18,9 @@ lines. Facts:
 Consent: ``--consent-at`` (``RuntimeLog.consent_at``) or the first ``consent`` event; reads
 before it are ``before_consent: true``; with neither, ``before_consent`` is null (cannot
 tell). Owner: the innermost stack frame outside the framework prefixes of
-``rulesets/runtime.yaml``, attributed to an SDK by the SDK catalogue's packages; otherwise the
-app's own code. Background: the last ``state`` event (or the event's own ``state``).
+``rulesets/runtime.yaml`` (``Knowledge.runtime``), attributed to an SDK by the SDK
+catalogue's packages; otherwise the app's own code. Background: the last ``state`` event
+(or the event's own ``state``).
 """
 
 from __future__ import annotations
@@ -30,27 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
-from scanner.knowledge import read_yaml
 from scanner.model.facts import Fact
 from scanner.model.result import Skipped
 from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
 
 MAX_PROMPTS = 10_000
 MAX_WINDOW = 100_000
-DEFAULTS = {"frequency": {"window_seconds": 60, "max_per_window": 2, "per_pi_type": {}},
-            "rerequest_window_seconds": 172800,
-            "self_start_causes": {"boot": {"zh": "开机广播", "en": "the boot broadcast"}},
-            "framework_prefixes": ["android.", "androidx.", "java.", "javax.", "kotlin.",
-                                   "kotlinx.", "dalvik.", "com.android.", "libcore.", "sun.",
-                                   "org.apache.harmony.", "org.json."]}
-
-
-def settings(folder) -> dict[str, Any]:
-    path = folder / "runtime.yaml"
-    doc = read_yaml(path) if path.is_file() else {}
-    out = dict(DEFAULTS)
-    out.update({k: v for k, v in (doc or {}).items() if k in DEFAULTS})
-    return out
 
 
 def frame_class(frame: Any) -> str | None:
@@ -85,11 +71,11 @@ class _Analysis:
     def __init__(self, ctx: ScanContext, log) -> None:
         self.ctx = ctx
         self.log = log
-        self.cfg = settings(ctx.knowledge.folder)
+        self.cfg = ctx.knowledge.runtime
         self.catalog = ctx.sdk_catalog
         self.pi_of = {a.key: a.pi_type for a in ctx.knowledge.apis
                       if a.access == "invoke" and a.pi_type}
-        self.framework = tuple(self.cfg["framework_prefixes"])
+        self.framework = self.cfg.framework_prefixes
         self.package = ctx.apk.package if ctx.apk is not None else None
         self.consent_at = log.consent_at
         self.consent_seen = log.consent_at is not None
@@ -189,9 +175,7 @@ class _Analysis:
     def window(self, pi: str, sdk: str | None, ts: float) -> None:
         seconds = self.seconds.get(pi)
         if seconds is None:
-            freq = self.cfg["frequency"]
-            seconds = self.seconds[pi] = float((freq.get("per_pi_type") or {}).get(pi, {}).get(
-                "window_seconds", freq["window_seconds"]))
+            seconds = self.seconds[pi] = self.cfg.window_for(pi).seconds
         w = self.windows.get((pi, sdk))
         if w is None:
             w = self.windows[(pi, sdk)] = _Window()
@@ -207,7 +191,7 @@ class _Analysis:
         result = ev.data.get("result")
         result = {k: v for k, v in result.items() if isinstance(k, str) and
                   v in ("granted", "denied")} if isinstance(result, dict) else {}
-        window = float(self.cfg["rerequest_window_seconds"])
+        window = self.cfg.rerequest_window_seconds
         after = any(p in self.denied and ev.ts - self.denied[p] <= window for p in perms)
         for p, v in result.items():
             if v == "denied":
@@ -234,7 +218,7 @@ class _Analysis:
 
     def on_launch(self, ev) -> None:
         cause = ev.data.get("cause")
-        if isinstance(cause, str) and cause in self.cfg["self_start_causes"]:
+        if isinstance(cause, str) and cause in self.cfg.self_start_causes:
             self.add_start(("self", cause, self.package, None, None), ev)
 
     def add_start(self, key: tuple, ev) -> None:
@@ -250,7 +234,6 @@ class _Analysis:
         return "third" if sdk else "first"
 
     def results(self) -> Iterator[Item]:
-        freq = self.cfg["frequency"]
         for (api, pi, sdk, caller, phase, bg), (first, last, count, source) in sorted(
                 self.calls.items(), key=lambda kv: (kv[1][0], kv[0][0])):
             before = self.is_before(phase)
@@ -261,9 +244,8 @@ class _Analysis:
                 "count": count})
         for (pi, sdk), w in sorted(self.windows.items(), key=lambda kv: (kv[0][0],
                                                                       kv[0][1] or "")):
-            per = (freq.get("per_pi_type") or {}).get(pi, {})
-            threshold = int(per.get("max_per_window", freq["max_per_window"]))
-            seconds = float(per.get("window_seconds", freq["window_seconds"]))
+            win = self.cfg.window_for(pi)
+            threshold, seconds = win.max_per_window, win.seconds
             seconds = int(seconds) if seconds.is_integer() else seconds
             yield Fact("runtime.frequency", {
                 "pi_type": pi, "sdk": sdk, "owner": sdk or "app", "party": self.party(sdk),
@@ -279,7 +261,7 @@ class _Analysis:
         for (kind, via, target, sdk, caller), (ts, count, source) in sorted(
                 self.starts.items(), key=lambda kv: kv[1][0]):
             yield AppStart(ts, kind, via, target, sdk, count, caller, source)
-            label = (self.cfg["self_start_causes"].get(via) or {}) if kind == "self" else {}
+            label = (self.cfg.self_start_causes.get(via) or {}) if kind == "self" else {}
             yield Fact("runtime.app_start", {"start_kind": kind, "via": via, "target": target,
                                              "sdk": sdk, "count": count,
                                              "via_zh": label.get("zh", via),

@@ -18,6 +18,7 @@ from typing import Any
 from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
+from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
 from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
 from scanner.model.result import ToolInfo
@@ -103,6 +104,7 @@ class Knowledge:
     notice_categories: dict[str, dict] = field(default_factory=dict)
     facts: FactSchema = field(default_factory=lambda: FactSchema({}))
     traffic: TrafficConfig = field(default_factory=TrafficConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     #: how call and field values are made (scanner.ingest.dex.values models)
     value_models: dict[str, Any] = field(default_factory=dict)
@@ -330,6 +332,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         notice_categories=notice_categories,
         facts=facts,
         traffic=load_traffic_config(folder),
+        runtime=load_runtime_config(folder, pi_types),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

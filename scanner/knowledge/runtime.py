@@ -1,0 +1,134 @@
+"""Runtime (hook log) analysis parameters (rulesets/runtime.yaml), checked once at load.
+
+Loaded into ``Knowledge.runtime``; read by :mod:`scanner.detectors.runtime` and the hook
+script generator. A malformed file is a :class:`RulesetError` naming the file and key (the
+CLI exits 4), never a failure inside a detector.
+
+Keys (all optional; defaults below): ``frequency`` {window_seconds, max_per_window,
+per_pi_type: {pi_type: {window_seconds?, max_per_window?}}}, ``rerequest_window_seconds``,
+``self_start_causes`` {cause: {zh, en}}, ``framework_prefixes`` [dotted class prefixes],
+plus ``version`` and ``source`` (documentation). Any other top-level key is refused, so a
+misspelt one does not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RulesetError
+from scanner.knowledge.yamlio import read_yaml
+
+FILE = "runtime.yaml"
+
+_FRAMEWORK = ("android.", "androidx.", "java.", "javax.", "kotlin.", "kotlinx.", "dalvik.",
+              "com.android.", "libcore.", "sun.", "org.apache.harmony.", "org.json.")
+_KEYS = ("version", "source", "frequency", "rerequest_window_seconds", "self_start_causes",
+         "framework_prefixes")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A frequency window: more than ``max_per_window`` reads within ``seconds``."""
+
+    seconds: float
+    max_per_window: int
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Parameters from rulesets/runtime.yaml."""
+
+    window: Window = Window(60.0, 2)
+    #: PI type id -> its own window (others use ``window``)
+    per_pi_type: dict[str, Window] = field(default_factory=dict)
+    rerequest_window_seconds: float = 172800.0
+    #: ``launch`` causes that mean the app started without the user -> {zh, en}
+    self_start_causes: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"boot": {"zh": "开机广播", "en": "the boot broadcast"}})
+    #: stack frames under these dotted prefixes are the platform, not the code owner
+    framework_prefixes: tuple[str, ...] = _FRAMEWORK
+
+    def window_for(self, pi_type: str) -> Window:
+        return self.per_pi_type.get(pi_type, self.window)
+
+
+def _number(v: Any, where: str, integer: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+            or v <= 0 or (integer and int(v) != v):
+        kind = "a positive whole number" if integer else "a positive number"
+        raise RulesetError(f"{where} must be {kind}, not {v!r}")
+    return int(v) if integer else float(v)
+
+
+def _mapping(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise RulesetError(f"{where} must be a mapping, not {type(v).__name__}")
+    return v
+
+
+def _or_empty(v: Any) -> Any:
+    return {} if v is None else v
+
+
+def _window(doc: dict, where: str, default: Window) -> Window:
+    for k in doc:
+        if k not in ("window_seconds", "max_per_window", "per_pi_type"):
+            raise RulesetError(f"{where}: unknown key {k!r}")
+    seconds = doc.get("window_seconds", default.seconds)
+    limit = doc.get("max_per_window", default.max_per_window)
+    return Window(_number(seconds, f"{where}.window_seconds"),
+                  int(_number(limit, f"{where}.max_per_window", integer=True)))
+
+
+def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None
+                         ) -> RuntimeConfig:
+    """Check and convert the parsed runtime.yaml (``pi_types``: known PI type ids, to refuse
+    a per-type window for an unknown one)."""
+    if doc is None:
+        return RuntimeConfig()
+    doc = _mapping(doc, where)
+    for k in doc:
+        if k not in _KEYS:
+            raise RulesetError(f"{where}: unknown key {k!r} (known: {', '.join(_KEYS)})")
+    base = RuntimeConfig()
+    freq = _mapping(_or_empty(doc.get("frequency")), f"{where}: frequency")
+    window = _window(freq, f"{where}: frequency", base.window)
+    per = {}
+    for pi, w in _mapping(_or_empty(freq.get("per_pi_type")),
+                          f"{where}: frequency.per_pi_type").items():
+        w_where = f"{where}: frequency.per_pi_type.{pi}"
+        if pi_types is not None and pi not in pi_types:
+            raise RulesetError(f"{w_where}: unknown PI type {pi!r}")
+        if "per_pi_type" in _mapping(w, w_where):
+            raise RulesetError(f"{w_where}: unknown key 'per_pi_type'")
+        per[str(pi)] = _window(w, w_where, window)
+    causes = {}
+    raw_causes = doc.get("self_start_causes", base.self_start_causes)
+    for cause, label in _mapping(raw_causes, f"{where}: self_start_causes").items():
+        c_where = f"{where}: self_start_causes.{cause}"
+        label = _mapping(label, c_where)
+        if not all(isinstance(label.get(x), str) and label[x] for x in ("zh", "en")):
+            raise RulesetError(f"{c_where}: needs non-empty zh and en")
+        causes[str(cause)] = {"zh": label["zh"], "en": label["en"]}
+    prefixes = doc.get("framework_prefixes", base.framework_prefixes)
+    if not isinstance(prefixes, (list, tuple)) or not all(
+            isinstance(p, str) and p.endswith(".") and len(p) > 1 for p in prefixes):
+        raise RulesetError(f"{where}: framework_prefixes must be a list of dotted prefixes "
+                           "ending in '.'")
+    return RuntimeConfig(
+        window=window, per_pi_type=per,
+        rerequest_window_seconds=_number(doc.get("rerequest_window_seconds",
+                                                 base.rerequest_window_seconds),
+                                         f"{where}: rerequest_window_seconds"),
+        self_start_causes=causes, framework_prefixes=tuple(prefixes))
+
+
+def load_runtime_config(folder: Path, pi_types: dict | None = None) -> RuntimeConfig:
+    """Read ``runtime.yaml`` of a rulesets folder (defaults when absent)."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return RuntimeConfig()
+    return parse_runtime_config(read_yaml(path), FILE, pi_types)
