@@ -1,8 +1,15 @@
 """Runtime hook-log reading speed and memory: writes a synthetic log of the given size
-(reads by three SDKs and the app, permission prompts, starts, one consent event), runs
-`appaudit runtime` on it in a child process and prints events/s and peak RSS.
+(reads by three SDKs and the app, permission prompts, one consent event), runs
+`appaudit runtime` on it in a child process and prints events/s (wall clock, whole process
+from spawn to exit), the child's CPU seconds (user + system, all threads: the log's SHA-256
+and SM3 are computed in a second thread while it is parsed), peak RSS and the load average
+before and after (the machine is shared: compare runs at similar load).
 
-    python benchmarks/runtime_throughput.py [--mb 200]
+    python benchmarks/runtime_throughput.py [--mb 200] [--frames 1]
+
+``--frames N`` gives every event a stack of N frames like the hook script writes (it keeps at
+most 32): the platform's frames first, then the SDK's or app's; events are then larger, so
+the same megabytes hold fewer of them (MiB/s is printed too).
 """
 
 from __future__ import annotations
@@ -28,7 +35,31 @@ STACKS = [["com.umeng.commonsdk.statistics.common.DeviceConfig.getImei(DeviceCon
           ["com.example.app.MainActivity.onCreate(MainActivity.java:30)"]]
 
 
-def write_log(path: Path, mb: int) -> int:
+FRAMEWORK = ["dalvik.system.VMStack.getThreadStackTrace(Native Method)",
+             "java.lang.Thread.getStackTrace(Thread.java:1736)",
+             "android.telephony.TelephonyManager.getDeviceId(TelephonyManager.java:2110)"]
+TAIL = ["com.example.app.MainActivity.onCreate(MainActivity.java:30)",
+        "android.app.Activity.performCreate(Activity.java:8000)",
+        "android.app.Instrumentation.callActivityOnCreate(Instrumentation.java:1309)",
+        "android.app.ActivityThread.performLaunchActivity(ActivityThread.java:3422)",
+        "android.os.Handler.dispatchMessage(Handler.java:106)",
+        "android.os.Looper.loop(Looper.java:223)",
+        "com.android.internal.os.ZygoteInit.main(ZygoteInit.java:947)"]
+
+
+def stacks(frames: int) -> list[list[str]]:
+    """STACKS, each grown to ``frames`` frames: platform frames first, app/platform after."""
+    if frames <= 1:
+        return STACKS
+    out = []
+    for s in STACKS:
+        full = FRAMEWORK + s + TAIL * 8
+        out.append(full[:max(frames, len(FRAMEWORK) + 1)])
+    return out
+
+
+def write_log(path: Path, mb: int, frames: int = 1) -> int:
+    STACKS = stacks(frames)  # noqa: N806
     n = 0
     target = mb << 20
     with open(path, "w", encoding="utf-8") as fh:
@@ -56,22 +87,31 @@ def write_log(path: Path, mb: int) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=200)
+    ap.add_argument("--frames", type=int, default=1)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "hooks.jsonl"
-        events = write_log(log, args.mb)
+        events = write_log(log, args.mb, args.frames)
+        load0 = os.getloadavg()
         t0 = time.perf_counter()
         env = dict(os.environ, PYTHONPATH=str(REPO))
         proc = subprocess.run([sys.executable, "-m", "scanner", "runtime", str(log), "--out",
                                str(Path(tmp) / "out"), "--format", "json"], env=env,
                               capture_output=True, text=True)
         seconds = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        load1 = os.getloadavg()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rss = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         if proc.returncode not in (0, 1):
             print(proc.stderr)
             return 1
-        print(f"log {args.mb} MiB, {events} events: {seconds:.1f} s, "
-              f"{events / seconds:,.0f} events/s, peak RSS {rss:.0f} MiB")
+        size = log.stat().st_size / (1 << 20)
+        print(f"log {size:.0f} MiB, {events} events, {args.frames} frame(s) per stack: "
+              f"{seconds:.1f} s wall, {events / seconds:,.0f} events/s, "
+              f"{size / seconds:.0f} MiB/s; child CPU {cpu:.1f} s; peak RSS {rss:.0f} MiB; "
+              f"load average {load0[0]:.1f} before, {load1[0]:.1f} after (on "
+              f"{os.cpu_count()} CPUs)")
     return 0
 
 

@@ -32,7 +32,7 @@ from scanner.model.result import (
     Transmission,
     evidence_strength,
 )
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
+from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
 from scanner.model.serial import to_jsonable
 from scanner.rules.loader import RuleSet, load_rules
 from scanner.timeparse import now_iso
@@ -101,6 +101,7 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
     ctx = ScanContext(knowledge=knowledge, category=request.category,
                       options=dict(request.options))
     inputs: list[InputFile] = []
+    runtime_at = 0
     if request.apk is not None:
         from scanner.ingest.apk import ApkReader
 
@@ -113,7 +114,7 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
         from scanner.ingest.runtime_log import RuntimeLog
 
         ctx.runtime = RuntimeLog(tuple(request.runtime), consent_at=request.consent_at)
-        inputs.extend(ctx.runtime.inputs)
+        runtime_at = len(inputs)  # its digests are computed while the detectors read it
     if request.policy:
         from scanner.ingest.policy import read_policy_file
 
@@ -129,6 +130,8 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
             ctx.collected.extend(det.runtime(ctx))
     for det in detectors:
         ctx.collected.extend(det.finish(ctx))
+    if ctx.runtime is not None:
+        inputs[runtime_at:runtime_at] = ctx.runtime.inputs
     return ctx, inputs
 
 
@@ -187,7 +190,7 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
     if links:
         out["traffic_links"] = links
     for name, cls in (("runtime_calls", RuntimeCall), ("permission_requests", PermissionRequest),
-                      ("app_starts", AppStart)):
+                      ("app_starts", AppStart), ("runtime_excluded", RuntimeExcluded)):
         found = [to_jsonable(x) for x in items if isinstance(x, cls)]
         if found:
             out[name] = found

@@ -34,7 +34,7 @@ from scanner.model.result import (
     TrafficLink,
     Transmission,
 )
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
+from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
 
 if TYPE_CHECKING:
     from scanner.ingest.dex import DexIndex
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from scanner.sdk.catalog import SdkCatalog
 
 Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | ConsentMoment | Skipped
-        | RuntimeCall | PermissionRequest | AppStart | PolicyInfo)
+        | RuntimeCall | RuntimeExcluded | PermissionRequest | AppStart | PolicyInfo)
 
 
 @dataclass

@@ -25,15 +25,18 @@ catalogue's packages; otherwise the app's own code. Background: the last ``state
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.ingest.runtime_log import Event
+from scanner.knowledge import ApiInfo
+from scanner.knowledge.semantics import AppFacts, judge
 from scanner.model.facts import Fact
 from scanner.model.result import Skipped
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall
+from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
 
 MAX_PROMPTS = 10_000
 MAX_WINDOW = 100_000
@@ -51,12 +54,6 @@ def frame_class(frame: Any) -> str | None:
     return cls or None
 
 
-@dataclass
-class _Window:
-    times: deque = field(default_factory=deque)
-    best: int = 0
-
-
 class RuntimeDetector(Detector):
     name = "runtime"
 
@@ -67,49 +64,95 @@ class RuntimeDetector(Detector):
         return list(_Analysis(ctx, log).run())
 
 
+_PARAM = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
+_INT_PARAMS = frozenset("BSIJ")
+_MAX_ARG = 300  # characters kept of a logged argument value
+_SKIP = (None, None, False)  # owner-cache mark: a frame that names no class
+
+
+def declared_params(api: str) -> list[str]:
+    """The declared parameter type descriptors of a Dalvik method descriptor."""
+    return _PARAM.findall(api[api.find("(") + 1: api.rfind(")")])
+
+
+def _arg_value(v: Any) -> Any:
+    """A logged argument value as the api-map conditions compare it (None: unusable)."""
+    t = type(v)
+    if t is str:
+        return v[:_MAX_ARG]
+    if t is int:
+        return v
+    if t is list and all(type(x) is str for x in v):
+        return [x[:_MAX_ARG] for x in v[:32]]
+    return None
+
+
+def _freeze(args: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if type(v) is list else v) for k, v in args.items()))
+
+
 class _Analysis:
     def __init__(self, ctx: ScanContext, log) -> None:
         self.ctx = ctx
         self.log = log
         self.cfg = ctx.knowledge.runtime
         self.catalog = ctx.sdk_catalog
-        self.pi_of = {a.key: a.pi_type for a in ctx.knowledge.apis
-                      if a.access == "invoke" and a.pi_type}
+        #: api -> PI type for entries whose meaning never depends on the call; api -> entry
+        #: for those with argument conditions (judged per call, like a call site in the code)
+        self.plain: dict[str, str] = {}
+        self.judged: dict[str, tuple[ApiInfo, tuple]] = {}
+        for a in ctx.knowledge.apis:
+            if a.access != "invoke" or not a.pi_type or a.key in self.plain \
+                    or a.key in self.judged:
+                continue
+            if a.args or a.when or a.otherwise:
+                params = declared_params(a.key)
+                spec = tuple((k, params[i] if i < len(params) else "", i) for k, i in a.args)
+                self.judged[a.key] = (a, spec)
+            else:
+                self.plain[a.key] = a.pi_type
         self.framework = self.cfg.framework_prefixes
         self.package = ctx.apk.package if ctx.apk is not None else None
+        self._app: AppFacts | None = None
+        self._verdicts: dict[tuple, tuple] = {}
+        self._verdict_list: list = []
         self.consent_at = log.consent_at
         self.consent_seen = log.consent_at is not None
         self.background: bool | None = None
         self.calls: dict[tuple, list] = {}
-        self.windows: dict[tuple, _Window] = {}
-        self.seconds: dict[str, float] = {}
+        self.excluded: dict[tuple, list] = {}
+        self.windows: dict[tuple, list] = {}
         self.prompts: list[list] = []
         self.extra_prompts = 0
         self.denied: dict[str, float] = {}
         self.starts: dict[tuple, list] = {}
-        self._owner_cache: dict[tuple, tuple[str | None, str | None]] = {}
+        self._owner_cache: dict[str, tuple] = {}
 
     # ------------------------------------------------------------------ helpers
     def owner(self, stack: Any) -> tuple[str | None, str | None]:
-        """(sdk id or None, caller class or None) of a stack trace."""
-        # frames that are not strings (a hostile log's lists, objects) name no class
-        frames = tuple(f if isinstance(f, str) else None for f in stack[:64]) \
-            if isinstance(stack, list) else ()
-        hit = self._owner_cache.get(frames)
-        if hit is not None:
-            return hit
-        sdk, caller = None, None
-        for f in frames:
-            cls = frame_class(f)
-            if not cls or cls.startswith(self.framework):
+        """(sdk id or None, caller class or None) of a stack trace: its innermost frame
+        outside the framework prefixes (cached per frame text)."""
+        if type(stack) is not list:
+            return None, None
+        cache = self._owner_cache
+        for f in stack[:64]:
+            if type(f) is not str:
                 continue
-            sig = self.catalog.sdk_for_class("L" + cls.replace(".", "/") + ";")
-            caller = cls
-            sdk = sig.id if sig is not None else None
-            break
-        if len(self._owner_cache) < 50_000:
-            self._owner_cache[frames] = (sdk, caller)
-        return sdk, caller
+            hit = cache.get(f)
+            if hit is None:
+                hit = self._frame_owner(f)
+                if len(cache) < 50_000:
+                    cache[f] = hit
+            if hit[2]:
+                return hit[0], hit[1]
+        return None, None
+
+    def _frame_owner(self, frame: str) -> tuple:
+        cls = frame_class(frame)
+        if not cls or cls.startswith(self.framework):
+            return _SKIP
+        sig = self.catalog.sdk_for_class("L" + cls.replace(".", "/") + ";")
+        return (sig.id if sig is not None else None), cls, True
 
     def phase(self, ts: float) -> str:
         if self.consent_at is not None:
@@ -121,15 +164,103 @@ class _Analysis:
             return True if self.consent_seen else None
         return phase == "before"
 
+    def app_facts(self) -> AppFacts:
+        """What the api-map judgement knows of the app on the phone: its package, and every
+        permission counted as held. A logged call returned on that phone (one Android
+        refuses throws before the hook logs it), so neither the permissions nor the
+        Android-level limits of the entry, which say what a call in the code can yield on
+        the versions an app supports, decide a call that was seen; its arguments do."""
+        if self._app is None:
+            self._app = AppFacts(package=self.package or "", min_sdk=None, target_sdk=None,
+                                 declared=frozenset(self.ctx.knowledge.permissions))
+        return self._app
+
+    def call_args(self, spec: tuple, doc: dict) -> tuple[dict, frozenset[str]]:
+        """The api-map arguments of one call: the script's ``values`` (attributes of object
+        arguments included; null = known absent), else the positional ``args`` strings of
+        String and integer parameters."""
+        args: dict = {}
+        vals = doc.get("values")
+        if type(vals) is dict:
+            absent = []
+            for k, v in list(vals.items())[:32]:
+                if v is None:
+                    absent.append(k)
+                else:
+                    v = _arg_value(v)
+                    if v is not None:
+                        args[k] = v
+            return args, frozenset(absent)
+        raw = doc.get("args")
+        if type(raw) is not list:
+            return args, frozenset()
+        for key, desc, i in spec:
+            if i >= len(raw) or type(raw[i]) not in (str, int):
+                continue
+            v = raw[i]
+            if desc == "Ljava/lang/String;" and type(v) is str:
+                args[key] = v[:_MAX_ARG]
+            elif desc in _INT_PARAMS:
+                try:
+                    args[key] = int(v)
+                except ValueError:
+                    pass
+        return args, frozenset()
+
+    def verdict(self, api: str, doc: dict) -> tuple:
+        """(PI type or None when not a read, verdict number, args) of a call of a judged
+        API (``self._verdict_list[number]`` is the :class:`Verdict`)."""
+        info, spec = self.judged[api]
+        args, absent = self.call_args(spec, doc)
+        key = (api, _freeze(args), absent)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            v = judge(info, args, absent, self.app_facts())
+            self._verdict_list.append(v)
+            hit = ((v.pi_type if v.effective else None), len(self._verdict_list) - 1, args)
+            if len(self._verdicts) < 50_000:
+                self._verdicts[key] = hit
+        return hit
+
     # ------------------------------------------------------------------ events
     def run(self) -> Iterator[Item]:
-        handlers = {"api": self.on_api, "consent": self.on_consent, "state": self.on_state,
+        handlers = {"consent": self.on_consent, "state": self.on_state,
                     "permission_request": self.on_permission, "start": self.on_start,
                     "launch": self.on_launch, "meta": self.on_meta}
-        for ev in self.log.events():
-            h = handlers.get(ev.kind)
-            if h is not None:
-                h(ev)
+        plain, judged, calls, owner = self.plain, self.judged, self.calls, self.owner
+        for ts, kind, doc, source, line in self.log.records():
+            if kind != "api":
+                h = handlers.get(kind)
+                if h is not None:
+                    h(Event(ts, kind, doc, source, line))
+                continue
+            # the hot path: one mapped API call
+            api = doc.get("api")
+            if type(api) is not str:
+                continue
+            pi = plain.get(api)
+            verdict = args = None
+            if pi is None:
+                if api not in judged:
+                    continue
+                pi, verdict, args = self.verdict(api, doc)
+                if pi is None:
+                    self.exclude(api, verdict, args, doc, ts, source)
+                    continue
+            state = doc.get("state")
+            background = True if state == "background" else False if state == "foreground" \
+                else self.background
+            sdk, caller = owner(doc.get("stack"))
+            consent = self.consent_at
+            phase = "pre" if consent is None else "before" if ts < consent else "after"
+            key = (api, pi, sdk, caller, phase, background, verdict)
+            agg = calls.get(key)
+            if agg is None:
+                calls[key] = [ts, ts, 1, source, args]
+            else:
+                agg[1] = ts
+                agg[2] += 1
+            self.window(pi, sdk, ts)
         yield from self.results()
         if self.ctx.traffic is None:  # a traffic analysis records the capture's own moment
             from scanner.detectors.traffic_pii import consent_record
@@ -138,10 +269,25 @@ class _Analysis:
                       else "capture_marker" if self.consent_at is not None else None)
             yield consent_record(self.consent_at, source, self.ctx.options)
 
+    def exclude(self, api: str, verdict: int, args: dict, doc: dict, ts: float,
+                source: str) -> None:
+        """A judged call that reads no PI (its arguments, or the device's Android level)."""
+        sdk, caller = self.owner(doc.get("stack"))
+        key = (api, verdict, sdk, caller)
+        agg = self.excluded.get(key)
+        if agg is None:
+            if len(self.excluded) < MAX_PROMPTS:
+                self.excluded[key] = [ts, ts, 1, source, args]
+        else:
+            agg[1] = ts
+            agg[2] += 1
+
     def on_meta(self, ev) -> None:
         pkg = ev.data.get("package")
         if self.package is None and isinstance(pkg, str):
             self.package = pkg
+        self._app = None
+        self._verdicts.clear()  # judged again with this package
 
     def on_consent(self, ev) -> None:
         if self.consent_at is None:
@@ -153,38 +299,21 @@ class _Analysis:
         if state in ("foreground", "background"):
             self.background = state == "background"
 
-    def on_api(self, ev) -> None:
-        api = ev.data.get("api")
-        pi = self.pi_of.get(api) if isinstance(api, str) else None
-        if pi is None:
-            return
-        state = ev.data.get("state")
-        background = (state == "background") if state in ("foreground", "background") \
-            else self.background
-        sdk, caller = self.owner(ev.data.get("stack"))
-        phase = self.phase(ev.ts)
-        key = (api, pi, sdk, caller, phase, background)
-        agg = self.calls.get(key)
-        if agg is None:
-            self.calls[key] = [ev.ts, ev.ts, 1, ev.source]
-        else:
-            agg[1] = ev.ts
-            agg[2] += 1
-        self.window(pi, sdk, ev.ts)
-
     def window(self, pi: str, sdk: str | None, ts: float) -> None:
-        seconds = self.seconds.get(pi)
-        if seconds is None:
-            seconds = self.seconds[pi] = self.cfg.window_for(pi).seconds
         w = self.windows.get((pi, sdk))
         if w is None:
-            w = self.windows[(pi, sdk)] = _Window()
-        w.times.append(ts)
-        while w.times and w.times[0] < ts - seconds:
-            w.times.popleft()
-        if len(w.times) > MAX_WINDOW:
-            w.times.popleft()
-        w.best = max(w.best, len(w.times))
+            w = self.windows[(pi, sdk)] = [deque(), 0, self.cfg.window_for(pi).seconds]
+        times = w[0]
+        times.append(ts)
+        lo = ts - w[2]
+        while times[0] < lo:
+            times.popleft()
+        n = len(times)
+        if n > MAX_WINDOW:
+            times.popleft()
+            n -= 1
+        if n > w[1]:
+            w[1] = n
 
     def on_permission(self, ev) -> None:
         perms = [p for p in ev.data.get("permissions") or () if isinstance(p, str)][:64]
@@ -234,10 +363,13 @@ class _Analysis:
         return "third" if sdk else "first"
 
     def results(self) -> Iterator[Item]:
-        for (api, pi, sdk, caller, phase, bg), (first, last, count, source) in sorted(
-                self.calls.items(), key=lambda kv: (kv[1][0], kv[0][0])):
+        for (api, pi, sdk, caller, phase, bg, vid), (first, last, count, source, args) in \
+                sorted(self.calls.items(), key=lambda kv: (kv[1][0], kv[0][0])):
             before = self.is_before(phase)
-            yield RuntimeCall(first, api, pi, sdk, before, bg, count, last, caller, source)
+            v = self._verdict_list[vid] if vid is not None else None
+            yield RuntimeCall(first, api, pi, sdk, before, bg, count, last, caller, source,
+                              args=args, confidence=v.confidence if v else None,
+                              reason_text=v.reason_text if v else None)
             yield Fact("runtime.call", {
                 "api": api, "pi_type": pi, "sdk": sdk, "party": self.party(sdk),
                 "caller": caller, "before_consent": before, "background": bg,
@@ -249,8 +381,8 @@ class _Analysis:
             seconds = int(seconds) if seconds.is_integer() else seconds
             yield Fact("runtime.frequency", {
                 "pi_type": pi, "sdk": sdk, "owner": sdk or "app", "party": self.party(sdk),
-                "max_in_window": w.best, "threshold": threshold, "window_seconds": seconds,
-                "exceeds": w.best > threshold})
+                "max_in_window": w[1], "threshold": threshold, "window_seconds": seconds,
+                "exceeds": w[1] > threshold})
         for ts, perms, result, phase, after, sdk, caller, source in self.prompts:
             before = self.is_before(phase)
             yield PermissionRequest(ts, perms, result, before, after, sdk, caller, source)
@@ -266,6 +398,11 @@ class _Analysis:
                                              "sdk": sdk, "count": count,
                                              "via_zh": label.get("zh", via),
                                              "via_en": label.get("en", via)})
+        for (api, vid, sdk, caller), (first, last, count, source, args) in sorted(
+                self.excluded.items(), key=lambda kv: (kv[1][0], kv[0][0])):
+            v = self._verdict_list[vid]
+            yield RuntimeExcluded(first, api, v.pi_type, v.reason, v.reason_text, args, sdk,
+                                  count, last, caller, source)
         if self.log.malformed or self.extra_prompts:
             where = ", ".join(f"{n}:{line}" for n, line in self.log.malformed_lines)
             reason = (f"{self.log.malformed} malformed runtime log lines skipped"

@@ -7,6 +7,8 @@ CLI exits 4), never a failure inside a detector.
 Keys (all optional; defaults below): ``frequency`` {window_seconds, max_per_window,
 per_pi_type: {pi_type: {window_seconds?, max_per_window?}}}, ``rerequest_window_seconds``,
 ``self_start_causes`` {cause: {zh, en}}, ``framework_prefixes`` [dotted class prefixes],
+``arg_readers`` {Java class: {attribute: getter}}, ``int_markers`` {api-map argument key:
+{marker: [class, static method]}},
 plus ``version`` and ``source`` (documentation). Any other top-level key is refused, so a
 misspelt one does not silently fall back to a default.
 """
@@ -14,6 +16,7 @@ misspelt one does not silently fall back to a default.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,8 @@ FILE = "runtime.yaml"
 _FRAMEWORK = ("android.", "androidx.", "java.", "javax.", "kotlin.", "kotlinx.", "dalvik.",
               "com.android.", "libcore.", "sun.", "org.apache.harmony.", "org.json.")
 _KEYS = ("version", "source", "frequency", "rerequest_window_seconds", "self_start_causes",
-         "framework_prefixes")
+         "framework_prefixes", "arg_readers", "int_markers")
+_JAVA_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class RuntimeConfig:
         default_factory=lambda: {"boot": {"zh": "开机广播", "en": "the boot broadcast"}})
     #: stack frames under these dotted prefixes are the platform, not the code owner
     framework_prefixes: tuple[str, ...] = _FRAMEWORK
+    #: Java class of an argument -> {api-map attribute: getter method}: how the hook script
+    #: logs an object argument as the attributes the api-map conditions test
+    arg_readers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: api-map argument key -> {marker: (class, static method)}: an integer argument under
+    #: that key equal to what the method returns in the app's process is logged as the
+    #: marker (the api-map's '<own_uid>')
+    int_markers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     def window_for(self, pi_type: str) -> Window:
         return self.per_pi_type.get(pi_type, self.window)
@@ -118,8 +129,28 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None
             isinstance(p, str) and p.endswith(".") and len(p) > 1 for p in prefixes):
         raise RulesetError(f"{where}: framework_prefixes must be a list of dotted prefixes "
                            "ending in '.'")
+    readers = {}
+    for cls, attrs in _mapping(_or_empty(doc.get("arg_readers")), f"{where}: arg_readers"
+                               ).items():
+        r_where = f"{where}: arg_readers.{cls}"
+        if not _JAVA_NAME.match(str(cls)):
+            raise RulesetError(f"{r_where}: not a Java class name")
+        attrs = _mapping(attrs, r_where)
+        for attr, getter in attrs.items():
+            if not isinstance(getter, str) or not _JAVA_NAME.match(getter) or "." in getter:
+                raise RulesetError(f"{r_where}.{attr}: the getter must be a method name")
+        readers[str(cls)] = {str(a): g for a, g in attrs.items()}
+    markers: dict[str, dict[str, tuple[str, str]]] = {}
+    for key, entries in _mapping(_or_empty(doc.get("int_markers")),
+                                 f"{where}: int_markers").items():
+        for marker, target in _mapping(entries, f"{where}: int_markers.{key}").items():
+            m_where = f"{where}: int_markers.{key}.{marker}"
+            if not (isinstance(target, list) and len(target) == 2 and
+                    all(isinstance(x, str) and _JAVA_NAME.match(x) for x in target)):
+                raise RulesetError(f"{m_where}: must be [class, static method]")
+            markers.setdefault(str(key), {})[str(marker)] = (target[0], target[1])
     return RuntimeConfig(
-        window=window, per_pi_type=per,
+        window=window, per_pi_type=per, arg_readers=readers, int_markers=markers,
         rerequest_window_seconds=_number(doc.get("rerequest_window_seconds",
                                                  base.rerequest_window_seconds),
                                          f"{where}: rerequest_window_seconds"),

@@ -23,6 +23,33 @@ class RuntimeCall:
     last_ts: float | None = None
     caller: str | None = None  # innermost stack frame outside the framework
     source: str | None = None  # which log file
+    #: the api-map arguments of the first such call, for APIs whose meaning depends on them
+    #: (a location provider, an intent, a sensor type); None for the others
+    args: dict | None = None
+    #: "low" when the arguments needed to decide were not logged (the entry's own PI type
+    #: is kept); None for APIs judged by name alone
+    confidence: str | None = None
+    #: why these arguments give this PI type (the api-map condition's reason)
+    reason_text: dict | None = None
+
+
+@dataclass(frozen=True)
+class RuntimeExcluded:
+    """A mapped API called at run time that read no PI, judged with the api-map's argument
+    conditions and limits like a call site in the code (``runtime_excluded[]``): a query of
+    the app's own package, an accelerometer, the advertising-ID service not bound..."""
+
+    ts: float
+    api: str
+    pi_type: str  # what the API reads when it does read PI
+    reason: str | None  # arguments_no_pi | no_pi_on_supported_versions | None (skipped)
+    reason_text: dict | None
+    args: dict
+    sdk: str | None
+    count: int = 1
+    last_ts: float | None = None
+    caller: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ const fs = require('fs');
 const vm = require('vm');
 
 const installed = [];   // {cls, method, args}
+const OWN_UID = 10123;  // what android.os.Process.myUid() returns here
 const lines = [];
 const STACK = 'java.lang.Exception\n\tat dalvik.system.VMStack.getThreadStackTrace(Native Method)\n' +
   '\tat com.umeng.commonsdk.statistics.common.DeviceConfig.getImei(DeviceConfig.java:12)\n' +
@@ -54,6 +55,7 @@ function use(cls) {
     currentApplication: () => ({getPackageName: () => 'com.example.app',
                                 getSystemService: () => ({})}),
     SDK_INT: {value: 30}, MODEL: {value: 'Pixel'},
+    myUid: () => OWN_UID,
   };
   const proxy = new Proxy({}, {
     get(_, prop) {
@@ -76,14 +78,37 @@ sandbox.globalThis = sandbox;
 vm.createContext(sandbox);
 vm.runInContext(fs.readFileSync(process.argv[2], 'utf8'), sandbox, {filename: 'hooks.js'});
 
+// An object argument whose class the script reads attributes of (TARGETS[].vals) is a fake
+// with those getters: each returns 'v:' + the getter's name, except a getter returning a
+// collection (getCategories: toArray) and one returning null (getType on an Intent here is
+// not special: every getter named getDataString returns null, to show "known absent").
+function fakeObject(getters) {
+  const o = {};
+  for (const g of getters) {
+    if (g === 'getCategories') { o[g] = () => ({toArray: () => ['android.intent.category.LAUNCHER']}); }
+    else if (g === 'getDataString') { o[g] = () => null; }
+    else { o[g] = () => 'v:' + g; }
+  }
+  return o;
+}
 const hooks = installed.filter((o) => o.args && o.cls);
 const calls = [];
 for (const ov of hooks) {
-  const before = lines.length;
-  const fakeArgs = ov.args.map((t, i) => (t === 'int' ? i : (t.startsWith('[') ? ['android.permission.CAMERA'] : 'a' + i)));
-  let error = null;
-  try { ov._impl.apply({}, fakeArgs); } catch (e) { error = String(e); }
-  calls.push({cls: ov.cls, method: ov.method, args: ov.args, error, lines: lines.slice(before)});
+  const target = (sandbox.TARGETS || []).find((t) => t.cls === ov.cls && t.method === ov.method &&
+    t.args.join(',') === ov.args.join(','));
+  const readers = {};
+  for (const v of (target && target.vals) || []) { if (v[2]) { readers[v[1]] = Object.values(v[2]); } }
+  // a second call with every int argument equal to the app's own UID (the '<own_uid>' marker)
+  for (const intValue of target && target.vals ? [null, OWN_UID] : [null]) {
+    const before = lines.length;
+    const fakeArgs = ov.args.map((t, i) => (readers[i] ? fakeObject(readers[i])
+      : t === 'int' ? (intValue === null ? i : intValue)
+      : (t.startsWith('[') ? ['android.permission.CAMERA'] : 'a' + i)));
+    let error = null;
+    try { ov._impl.apply({}, fakeArgs); } catch (e) { error = String(e); }
+    calls.push({cls: ov.cls, method: ov.method, args: ov.args, error, lines: lines.slice(before),
+                own_uid_call: intValue !== null});
+  }
 }
 sandbox.rpc.exports.consent();
 process.stdout.write(JSON.stringify({installed: hooks.length, calls, lines}));

@@ -95,3 +95,44 @@ def test_the_script_log_reads_back(tmp_path):
     assert doc["runtime_calls"] and all(c["before_consent"] is True and
                                         c["sdk"] == "umeng_analytics"
                                         for c in doc["runtime_calls"])
+
+
+def test_argument_values_are_logged_for_the_api_map_conditions(tmp_path):
+    """Every api-map entry with ``args`` logs ``values{}``: an object argument's attributes
+    through the getters of rulesets/runtime.yaml (harness fakes: 'v:' + getter, getCategories
+    a one-item collection, getDataString null = known absent), a String its text ('a' +
+    position), an int its value (the harness passes the position, then the app's UID, which a
+    ``uid`` argument logs as '<own_uid>'); entries without ``args`` log no values."""
+    script = tmp_path / "hooks.js"
+    CliRunner().invoke(cli, ["hooks", "-o", str(script)])
+    run = subprocess.run([NODE, str(HERE / "harness.js"), str(script)], capture_output=True,
+                         text=True, timeout=120, check=True)
+    doc = read_yaml(rulesets_dir() / "api-map.yaml")
+    readers = read_yaml(rulesets_dir() / "runtime.yaml")["arg_readers"]
+    with_args = {e["api"]: e["args"] for e in doc["apis"] if e.get("pi_type") and e.get("args")}
+    assert len(with_args) >= 15  # providers, intents, packages, UIDs, sensors
+    seen = {}
+    for call in json.loads(run.stdout)["calls"]:
+        for line in call["lines"]:
+            e = json.loads(line)
+            if e["event"] != "api":
+                continue
+            if e["api"] not in with_args:
+                assert "values" not in e, e
+                continue
+            params = parse_descriptor(e["api"])[2]
+            want = {}
+            for key, pos in with_args[e["api"]].items():
+                if params[pos] in readers:
+                    for attr, getter in readers[params[pos]].items():
+                        want[attr] = (["android.intent.category.LAUNCHER"]
+                                      if getter == "getCategories" else None
+                                      if getter == "getDataString" else "v:" + getter)
+                elif params[pos] == "int":
+                    want[key] = ("<own_uid>" if key == "uid" else 10123) \
+                        if call["own_uid_call"] else pos
+                else:
+                    want[key] = "a" + str(pos)
+            assert e["values"] == want, (e["api"], call["own_uid_call"])
+            seen[e["api"]] = True
+    assert set(seen) == set(with_args)
