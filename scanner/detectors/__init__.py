@@ -17,6 +17,7 @@ from scanner.detectors.policy_text import PolicyTextDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
 from scanner.detectors.runtime import RuntimeDetector
 from scanner.detectors.sdks import SdkDetector
+from scanner.detectors.start_capability import StartCapabilityDetector
 from scanner.detectors.traffic_pii import TrafficPiiDetector
 
 
@@ -36,6 +37,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     PrivacyPolicyDetector,
     TrafficPiiDetector,
     RuntimeDetector,
+    StartCapabilityDetector,
     PolicyTextDetector,
 ]
 

@@ -332,7 +332,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         notice_categories=notice_categories,
         facts=facts,
         traffic=load_traffic_config(folder),
-        runtime=load_runtime_config(folder, pi_types),
+        runtime=load_runtime_config(folder, pi_types, permissions),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

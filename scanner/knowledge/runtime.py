@@ -8,7 +8,8 @@ Keys (all optional; defaults below): ``frequency`` {window_seconds, max_per_wind
 per_pi_type: {pi_type: {window_seconds?, max_per_window?}}}, ``rerequest_window_seconds``,
 ``self_start_causes`` {cause: {zh, en}}, ``framework_prefixes`` [dotted class prefixes],
 ``arg_readers`` {Java class: {attribute: getter}}, ``int_markers`` {api-map argument key:
-{marker: [class, static method]}},
+{marker: [class, static method]}}, ``wake_broadcasts`` {action: {cause, permission?,
+until_target?}}, ``start_sdk_categories`` [SDK-catalogue category],
 plus ``version`` and ``source`` (documentation). Any other top-level key is refused, so a
 misspelt one does not silently fall back to a default.
 """
@@ -29,7 +30,8 @@ FILE = "runtime.yaml"
 _FRAMEWORK = ("android.", "androidx.", "java.", "javax.", "kotlin.", "kotlinx.", "dalvik.",
               "com.android.", "libcore.", "sun.", "org.apache.harmony.", "org.json.")
 _KEYS = ("version", "source", "frequency", "rerequest_window_seconds", "self_start_causes",
-         "framework_prefixes", "arg_readers", "int_markers")
+         "framework_prefixes", "arg_readers", "int_markers", "wake_broadcasts",
+         "start_sdk_categories")
 _JAVA_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
@@ -61,6 +63,11 @@ class RuntimeConfig:
     #: that key equal to what the method returns in the app's process is logged as the
     #: marker (the api-map's '<own_uid>')
     int_markers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    #: broadcast action -> {cause, permission?, until_target?}: manifest receivers by which
+    #: Android starts the app without the user (static self-start capability)
+    wake_broadcasts: dict[str, dict] = field(default_factory=dict)
+    #: SDK-catalogue categories whose exported components other apps can start
+    start_sdk_categories: tuple[str, ...] = ()
 
     def window_for(self, pi_type: str) -> Window:
         return self.per_pi_type.get(pi_type, self.window)
@@ -94,10 +101,10 @@ def _window(doc: dict, where: str, default: Window) -> Window:
                   int(_number(limit, f"{where}.max_per_window", integer=True)))
 
 
-def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None
-                         ) -> RuntimeConfig:
-    """Check and convert the parsed runtime.yaml (``pi_types``: known PI type ids, to refuse
-    a per-type window for an unknown one)."""
+def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
+                         permissions: dict | None = None) -> RuntimeConfig:
+    """Check and convert the parsed runtime.yaml (``pi_types``, ``permissions``: the known
+    PI type ids and permissions, to refuse a name that is in neither)."""
     if doc is None:
         return RuntimeConfig()
     doc = _mapping(doc, where)
@@ -149,17 +156,39 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None
                     all(isinstance(x, str) and _JAVA_NAME.match(x) for x in target)):
                 raise RulesetError(f"{m_where}: must be [class, static method]")
             markers.setdefault(str(key), {})[str(marker)] = (target[0], target[1])
+    wake = {}
+    for action, w in _mapping(_or_empty(doc.get("wake_broadcasts")),
+                              f"{where}: wake_broadcasts").items():
+        w_where = f"{where}: wake_broadcasts.{action}"
+        w = _mapping(w, w_where)
+        for k in w:
+            if k not in ("cause", "permission", "until_target"):
+                raise RulesetError(f"{w_where}: unknown key {k!r}")
+        if w.get("cause") not in causes:
+            raise RulesetError(f"{w_where}: cause must be one of self_start_causes")
+        if "until_target" in w:
+            _number(w["until_target"], f"{w_where}.until_target", integer=True)
+        if "permission" in w and (not isinstance(w["permission"], str) or (
+                permissions is not None and w["permission"] not in permissions)):
+            raise RulesetError(f"{w_where}: permission {w['permission']!r} not in "
+                               "permissions.yaml")
+        wake[str(action)] = dict(w)
+    cats = _or_empty(doc.get("start_sdk_categories")) or []
+    if not isinstance(cats, list) or not all(isinstance(c, str) and c for c in cats):
+        raise RulesetError(f"{where}: start_sdk_categories must be a list of category names")
     return RuntimeConfig(
         window=window, per_pi_type=per, arg_readers=readers, int_markers=markers,
+        wake_broadcasts=wake, start_sdk_categories=tuple(cats),
         rerequest_window_seconds=_number(doc.get("rerequest_window_seconds",
                                                  base.rerequest_window_seconds),
                                          f"{where}: rerequest_window_seconds"),
         self_start_causes=causes, framework_prefixes=tuple(prefixes))
 
 
-def load_runtime_config(folder: Path, pi_types: dict | None = None) -> RuntimeConfig:
+def load_runtime_config(folder: Path, pi_types: dict | None = None,
+                        permissions: dict | None = None) -> RuntimeConfig:
     """Read ``runtime.yaml`` of a rulesets folder (defaults when absent)."""
     path = Path(folder) / FILE
     if not path.is_file():
         return RuntimeConfig()
-    return parse_runtime_config(read_yaml(path), FILE, pi_types)
+    return parse_runtime_config(read_yaml(path), FILE, pi_types, permissions)

@@ -22,6 +22,7 @@ from scanner.report.environment import environment
 from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
 from scanner.report.plot import pricing_plot, ranking_plot, relative_differences
+from scanner.report.timeline import runtime_timeline
 from scanner.report.view import (
     SEVERITY_ORDER,
     dalvik_class,
@@ -267,5 +268,7 @@ class HtmlFormat(ReportFormat):
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
             notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
             sorted_findings=findings,
+            timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
+                                      lambda p: pi_label(p, lang, doc)),
         )
         return html.encode("utf-8")

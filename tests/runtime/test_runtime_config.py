@@ -116,3 +116,20 @@ def test_an_edited_window_changes_the_finding(rules_copy, tmp_path):
         text.replace("max_per_window: 2", "max_per_window: 3"), "utf-8")
     _clear_caches()
     assert not frequency_rule()
+
+
+@pytest.mark.parametrize("doc, needle", [
+    ({"wake_broadcasts": {"a.B": {"cause": "reboot"}}}, "cause must be one of"),
+    ({"wake_broadcasts": {"a.B": {"cause": "boot", "until_target": 0}}}, "until_target"),
+    ({"wake_broadcasts": {"a.B": {"cause": "boot", "permision": "x"}}}, "unknown key"),
+    ({"wake_broadcasts": {"a.B": {"cause": "boot", "permission": "android.permission.NOPE"}}},
+     "not in permissions.yaml"),
+    ({"start_sdk_categories": "push"}, "start_sdk_categories"),
+    ({"arg_readers": {"android.content.Intent": {"action": "get Action"}}}, "method name"),
+    ({"int_markers": {"uid": {"<own_uid>": ["android.os.Process"]}}}, "[class, static method]"),
+])
+def test_malformed_start_and_argument_data(doc, needle):
+    perms = {"android.permission.RECEIVE_BOOT_COMPLETED": {}}
+    with pytest.raises(RulesetError, match="r.yaml") as e:
+        parse_runtime_config(doc, "r.yaml", PI, perms)
+    assert needle in str(e.value)
