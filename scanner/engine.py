@@ -32,7 +32,14 @@ from scanner.model.result import (
     Transmission,
     evidence_strength,
 )
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
+from scanner.model.runtime import (
+    AppStart,
+    PermissionRequest,
+    ReadSent,
+    RuntimeCall,
+    RuntimeExcluded,
+    RuntimeSummary,
+)
 from scanner.model.serial import to_jsonable
 from scanner.rules.loader import RuleSet, load_rules
 from scanner.timeparse import now_iso
@@ -190,13 +197,17 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
     if links:
         out["traffic_links"] = links
     for name, cls in (("runtime_calls", RuntimeCall), ("permission_requests", PermissionRequest),
-                      ("app_starts", AppStart), ("runtime_excluded", RuntimeExcluded)):
+                      ("app_starts", AppStart), ("runtime_excluded", RuntimeExcluded),
+                      ("read_sent", ReadSent)):
         found = [to_jsonable(x) for x in items if isinstance(x, cls)]
         if found:
             out[name] = found
     policy = [x for x in items if isinstance(x, PolicyInfo)]
     if policy:
         out["policy"] = to_jsonable(policy[-1])
+    summary = next((x for x in items if isinstance(x, RuntimeSummary)), None)
+    if summary is not None:
+        out["runtime"] = to_jsonable(summary)
     consent = next((x for x in items if isinstance(x, ConsentMoment)), None)
     if consent is not None:
         out["consent"] = to_jsonable(consent)

@@ -34,7 +34,14 @@ from scanner.model.result import (
     TrafficLink,
     Transmission,
 )
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
+from scanner.model.runtime import (
+    AppStart,
+    PermissionRequest,
+    ReadSent,
+    RuntimeCall,
+    RuntimeExcluded,
+    RuntimeSummary,
+)
 
 if TYPE_CHECKING:
     from scanner.ingest.dex import DexIndex
@@ -44,7 +51,8 @@ if TYPE_CHECKING:
     from scanner.sdk.catalog import SdkCatalog
 
 Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | ConsentMoment | Skipped
-        | RuntimeCall | RuntimeExcluded | PermissionRequest | AppStart | PolicyInfo)
+        | RuntimeCall | RuntimeExcluded | ReadSent | RuntimeSummary | PermissionRequest | AppStart
+        | PolicyInfo)
 
 
 @dataclass

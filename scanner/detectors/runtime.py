@@ -26,6 +26,7 @@ catalogue's packages; otherwise the app's own code. Background: the last ``state
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -35,11 +36,20 @@ from scanner.ingest.runtime_log import Event
 from scanner.knowledge import ApiInfo
 from scanner.knowledge.semantics import AppFacts, judge
 from scanner.model.facts import Fact
-from scanner.model.result import Skipped
-from scanner.model.runtime import AppStart, PermissionRequest, RuntimeCall, RuntimeExcluded
+from scanner.model.result import Skipped, Transmission
+from scanner.model.runtime import (
+    AppStart,
+    PermissionRequest,
+    ReadSent,
+    RuntimeCall,
+    RuntimeExcluded,
+    RuntimeSummary,
+)
 
 MAX_PROMPTS = 10_000
 MAX_WINDOW = 100_000
+MAX_JOIN = 64  # transmissions one read is joined with
+MAX_LINKS = 10_000  # read -> sent chains kept
 
 
 def frame_class(frame: Any) -> str | None:
@@ -87,6 +97,10 @@ def _arg_value(v: Any) -> Any:
     return None
 
 
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _freeze(args: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if type(v) is list else v) for k, v in args.items()))
 
@@ -127,6 +141,16 @@ class _Analysis:
         self.denied: dict[str, float] = {}
         self.starts: dict[tuple, list] = {}
         self._owner_cache: dict[str, tuple] = {}
+        # read -> sent join: the captured transmissions of each PI type, by time
+        self.tx_times: dict[str, list[float]] = {}
+        self.tx_items: dict[str, list] = {}
+        self.read_before: dict[tuple, tuple] = {}  # (pi, transmission index, sdk) -> read
+        if ctx.traffic is not None:
+            txs = sorted((t for t in ctx.of_type(Transmission) if _is_num(t.time)),
+                         key=lambda t: (t.time, t.flow))
+            for t in txs:
+                self.tx_times.setdefault(t.pi_type, []).append(t.time)
+                self.tx_items.setdefault(t.pi_type, []).append(t)
 
     # ------------------------------------------------------------------ helpers
     def owner(self, stack: Any) -> tuple[str | None, str | None]:
@@ -228,7 +252,9 @@ class _Analysis:
                     "permission_request": self.on_permission, "start": self.on_start,
                     "launch": self.on_launch, "meta": self.on_meta}
         plain, judged, calls, owner = self.plain, self.judged, self.calls, self.owner
+        events = 0
         for ts, kind, doc, source, line in self.log.records():
+            events += 1
             if kind != "api":
                 h = handlers.get(kind)
                 if h is not None:
@@ -261,7 +287,12 @@ class _Analysis:
                 agg[1] = ts
                 agg[2] += 1
             self.window(pi, sdk, ts)
+            if self.tx_times:
+                self.join(pi, sdk, caller, api, ts)
         yield from self.results()
+        yield RuntimeSummary(events, self.log.malformed, self.consent_at,
+                             "option" if self.log.consent_at is not None
+                             else "log" if self.consent_at is not None else None)
         if self.ctx.traffic is None:  # a traffic analysis records the capture's own moment
             from scanner.detectors.traffic_pii import consent_record
 
@@ -298,6 +329,23 @@ class _Analysis:
         state = ev.data.get("state")
         if state in ("foreground", "background"):
             self.background = state == "background"
+
+    def join(self, pi: str, sdk: str | None, caller: str | None, api: str, ts: float) -> None:
+        """Remember this read as the latest one of its owner before each transmission of
+        the same PI type sent within the window after it (at most MAX_JOIN per read)."""
+        times = self.tx_times.get(pi)
+        if times is None:
+            return
+        i = bisect_left(times, ts)
+        j = bisect_right(times, ts + self.cfg.read_sent_window_seconds)
+        best = self.read_before
+        for k in range(i, min(j, i + MAX_JOIN)):
+            key = (pi, k, sdk)
+            hit = best.get(key)
+            if hit is None or ts >= hit[0]:
+                if hit is None and len(best) >= MAX_LINKS:
+                    continue
+                best[key] = (ts, api, caller)
 
     def window(self, pi: str, sdk: str | None, ts: float) -> None:
         w = self.windows.get((pi, sdk))
@@ -398,6 +446,11 @@ class _Analysis:
                                              "sdk": sdk, "count": count,
                                              "via_zh": label.get("zh", via),
                                              "via_en": label.get("en", via)})
+        for (pi, k, sdk), (ts, api, caller) in sorted(
+                self.read_before.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[1][0])):
+            t = self.tx_items[pi][k]
+            yield ReadSent(pi, ts, api, sdk, caller, t.time, t.flow, t.host, t.sdk,
+                           round(t.time - ts, 3), sdk is not None and sdk == t.sdk)
         for (api, vid, sdk, caller), (first, last, count, source, args) in sorted(
                 self.excluded.items(), key=lambda kv: (kv[1][0], kv[0][0])):
             v = self._verdict_list[vid]

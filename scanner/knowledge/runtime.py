@@ -10,6 +10,7 @@ per_pi_type: {pi_type: {window_seconds?, max_per_window?}}}, ``rerequest_window_
 ``arg_readers`` {Java class: {attribute: getter}}, ``int_markers`` {api-map argument key:
 {marker: [class, static method]}}, ``wake_broadcasts`` {action: {cause, permission?,
 until_target?}}, ``start_sdk_categories`` [SDK-catalogue category],
+``read_sent_window_seconds``,
 plus ``version`` and ``source`` (documentation). Any other top-level key is refused, so a
 misspelt one does not silently fall back to a default.
 """
@@ -31,7 +32,7 @@ _FRAMEWORK = ("android.", "androidx.", "java.", "javax.", "kotlin.", "kotlinx.",
               "com.android.", "libcore.", "sun.", "org.apache.harmony.", "org.json.")
 _KEYS = ("version", "source", "frequency", "rerequest_window_seconds", "self_start_causes",
          "framework_prefixes", "arg_readers", "int_markers", "wake_broadcasts",
-         "start_sdk_categories")
+         "start_sdk_categories", "read_sent_window_seconds")
 _JAVA_NAME = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
@@ -68,6 +69,9 @@ class RuntimeConfig:
     wake_broadcasts: dict[str, dict] = field(default_factory=dict)
     #: SDK-catalogue categories whose exported components other apps can start
     start_sdk_categories: tuple[str, ...] = ()
+    #: a read followed by a transmission of the same PI type within this many seconds is
+    #: one read -> sent evidence chain
+    read_sent_window_seconds: float = 300.0
 
     def window_for(self, pi_type: str) -> Window:
         return self.per_pi_type.get(pi_type, self.window)
@@ -179,6 +183,9 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
     return RuntimeConfig(
         window=window, per_pi_type=per, arg_readers=readers, int_markers=markers,
         wake_broadcasts=wake, start_sdk_categories=tuple(cats),
+        read_sent_window_seconds=_number(doc.get("read_sent_window_seconds",
+                                                 base.read_sent_window_seconds),
+                                         f"{where}: read_sent_window_seconds"),
         rerequest_window_seconds=_number(doc.get("rerequest_window_seconds",
                                                  base.rerequest_window_seconds),
                                          f"{where}: rerequest_window_seconds"),

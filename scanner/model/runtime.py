@@ -79,3 +79,34 @@ class AppStart:
     count: int = 1
     caller: str | None = None
     source: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadSent:
+    """A runtime read of a PI type followed, within ``read_sent_window_seconds``
+    (rulesets/runtime.yaml), by a captured transmission of the same PI type: one evidence
+    chain read -> sent (``read_sent[]``). The read is the last one of that code owner before
+    the transmission; ``same_sdk``: the SDK that read it owns the receiving host."""
+
+    pi_type: str
+    read_ts: float
+    read_api: str
+    read_sdk: str | None
+    read_caller: str | None
+    sent_ts: float
+    flow: str
+    host: str
+    sent_sdk: str | None
+    seconds: float
+    same_sdk: bool
+
+
+@dataclass(frozen=True)
+class RuntimeSummary:
+    """What the runtime analysis read and the consent moment its before-consent checks used
+    (``runtime{}``): the capture's ``consent`` can differ when both are given."""
+
+    events: int
+    malformed: int
+    consent_at: float | None
+    consent_source: str | None  # option | log (the log's consent event) | None

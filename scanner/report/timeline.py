@@ -72,8 +72,11 @@ def runtime_timeline(doc: dict[str, Any], m: dict, sdk_name: Callable[[str], str
     starts = [s for s in doc.get("app_starts") or () if _num(s.get("ts"))]
     if not (calls or prompts or starts):
         return None
+    # the moment the runtime items were judged against (runtime{}), else the result's
+    summary = doc.get("runtime") if isinstance(doc.get("runtime"), dict) else {}
     consent = doc.get("consent") if isinstance(doc.get("consent"), dict) else {}
-    consent_at = consent.get("at") if _num(consent.get("at")) else None
+    consent_at = summary.get("consent_at") if _num(summary.get("consent_at")) else \
+        consent.get("at") if _num(consent.get("at")) else None
     times = [c["ts"] for c in calls] + [c["last_ts"] for c in calls if _num(c.get("last_ts"))]
     times += [p["ts"] for p in prompts] + [s["ts"] for s in starts]
     if consent_at is not None:
