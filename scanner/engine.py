@@ -119,8 +119,11 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
         inputs.extend(ctx.traffic.inputs)
     if request.runtime:
         from scanner.ingest.runtime_log import RuntimeLog
+        from scanner.timeparse import parse_tz
 
-        ctx.runtime = RuntimeLog(tuple(request.runtime), consent_at=request.consent_at)
+        tz = request.options.get("tz")
+        ctx.runtime = RuntimeLog(tuple(request.runtime), consent_at=request.consent_at,
+                                 apis=knowledge.apis, zone=parse_tz(tz) if tz else None)
         runtime_at = len(inputs)  # its digests are computed while the detectors read it
     if request.policy:
         from scanner.ingest.policy import read_policy_file

@@ -14,7 +14,9 @@ Contract:
                                        and a string ``event`` are skipped and counted in
                                        ``log.malformed`` (first line numbers in
                                        ``log.malformed_lines``); unknown events and fields
-                                       are passed through for the detector to ignore
+                                       are passed through for the detector to ignore;
+                                       a camille export (.xls) is read as such
+                                       (scanner.ingest.camille)
     log.records()                      the same as plain tuples (the detector's fast path)
 Lines longer than MAX_LINE_BYTES are skipped as malformed without being held in memory;
 memory does not grow with the log's length (one block of BLOCK bytes and at most one line
@@ -58,6 +60,10 @@ class Event(NamedTuple):
 class RuntimeLog:
     paths: tuple[Path, ...]
     consent_at: float | None = None  # --consent-at; else the log's first consent event
+    #: for camille exports (scanner.ingest.camille): the API map's method entries (the
+    #: knowledge's ``apis``) and the zone of their local times
+    apis: tuple = ()
+    zone: Any = None
     malformed: int = 0
     malformed_lines: list[tuple[str, int]] = field(default_factory=list)
 
@@ -103,7 +109,25 @@ class RuntimeLog:
     def records(self) -> Iterator[tuple[float, str, dict, str, int]]:
         """:meth:`events` as plain tuples (ts, kind, data, source, line): the fast path."""
         for p in self.paths:
-            yield from self._file(p)
+            from scanner.ingest.camille import is_xls
+
+            if is_xls(p):
+                yield from self._camille(p)
+            else:
+                yield from self._file(p)
+
+    def _camille(self, path: Path) -> Iterator[tuple[float, str, dict, str, int]]:
+        """A camille export (scanner.ingest.camille), rows without a time counted as
+        malformed."""
+        from scanner.ingest.camille import api_index, camille_records
+        from scanner.timeparse import BEIJING
+
+        index = api_index(self.apis)
+        for rec in camille_records(path, path.name, index, self.zone or BEIJING):
+            if rec[1] == "camille_bad":
+                self._bad(rec[3], rec[4])
+            else:
+                yield rec
 
     def _bad(self, name: str, n: int) -> None:
         self.malformed += 1
