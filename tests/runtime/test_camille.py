@@ -49,7 +49,8 @@ ROWS = [
     # 2023-2-15 is 15 March 2023 (month from 0), 10:00:00 at UTC+8 = 02:00:00 UTC
     ["同意隐私政策前", "2023-2-15 10:0:0", "友盟", "获取电话相关信息", "获取IMEI", "无参数", UMENG],
     ["同意隐私政策前", "2023-2-15 10:0:3", "APP本身", "申请权限", '申请具体权限看"参数1"',
-     '参数0："<instance: android.app.Activity>"\r\n参数1：["android.permission.CAMERA"]\r\n参数2：1',
+     '参数0："<instance: android.app.Activity>"\r\n'
+     '参数1：["android.permission.CAMERA"]\r\n参数2：1',
      PERM],
     # camille's agree detection: the first 后 row is the consent moment (10:00:20)
     ["同意隐私政策后", "2023-2-15 10:0:20", "APP本身", "获取位置信息", "获取位置信息",
