@@ -106,11 +106,16 @@ def camille_records(path: Path, name: str, api_index: dict[tuple[str, str], str]
     """The rows of a camille export as (ts, kind, data, source, row) records; rows without
     a readable time are skipped and counted by the caller through ``bad`` events (kind
     ``camille_bad``)."""
+    import os
+
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
-        sheet = book.sheet_by_index(0)
+        # the whole file at once (a .xls holds at most 65,536 rows), xlrd's warnings (it
+        # writes them to stdout otherwise) into the void
+        with open(os.devnull, "w") as quiet:
+            book = xlrd.open_workbook(str(path), logfile=quiet, verbosity=0)
+            sheet = book.sheet_by_index(0)
     except Exception as e:  # noqa: BLE001 - xlrd raises many untyped errors on damaged files
         raise CamilleError(f"{path}: not a readable camille export ({str(e)[:120]})") from e
     try:

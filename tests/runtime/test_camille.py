@@ -107,3 +107,32 @@ def test_not_a_camille_file(tmp_path):
     garbage.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     r = CliRunner().invoke(cli, ["runtime", str(garbage), "--out", str(tmp_path / "o2")])
     assert r.exit_code == 3 and "camille" in r.output and "Traceback" not in r.output
+
+
+def test_damaged_exports_give_a_typed_error_and_print_nothing(tmp_path, capfd):
+    """Random byte changes (seeded) in a camille export: reading ends normally or with an
+    InputError, and xlrd's own warnings never reach stdout/stderr."""
+    import random
+
+    from scanner.errors import InputError
+    from scanner.ingest.runtime_log import RuntimeLog
+    from scanner.knowledge import load_knowledge
+
+    apis = load_knowledge().apis
+    base = write_camille(tmp_path / "base.xls", ROWS).read_bytes()
+    rng = random.Random(7)
+    outcomes = set()
+    for i in range(60):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"m{i}.xls"
+        path.write_bytes(bytes(data))
+        try:
+            list(RuntimeLog((path,), apis=apis).records())
+            outcomes.add("read")
+        except InputError:
+            outcomes.add("error")
+    out = capfd.readouterr()
+    assert out.out == "" and out.err == ""
+    assert outcomes == {"read", "error"}  # both kinds of damage occur in these 60
