@@ -23,13 +23,18 @@ memory does not grow with the log's length (one block of BLOCK bytes and at most
 are held).
 
 Speed: blocks are split into lines in C and parsed with orjson (3-4 times faster than the
-standard library on these lines); an event is a plain named tuple. Invalid UTF-8, NaN,
-integers beyond 64 bits and nesting deeper than 1024 make a line malformed.
+standard library on these lines); an event is a plain named tuple. A line orjson refuses is
+read again by the standard library, so text is clean and nothing valid is lost: bytes that are
+not UTF-8 and lone UTF-16 surrogates (``"\\ud800"``, valid JSON) are read as U+FFFD; NaN and
+integers beyond 64 bits are accepted as the standard library reads them (a NaN ``ts`` is
+still malformed).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +51,42 @@ BLOCK = 1 << 20  # must not exceed MAX_LINE_BYTES
 KEEP_LINE_NUMBERS = 20
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
+_decode = json.JSONDecoder().decode
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_tree(obj: Any) -> Any:
+    """A decoded line with lone UTF-16 surrogates replaced by U+FFFD in every string (keys
+    too); iterative, so a deeply nested line costs no recursion."""
+    def clean(v: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v
+
+    root = [clean(obj)]
+    todo = [(root, 0)]
+    while todo:
+        parent, key = todo.pop()
+        v = parent[key]
+        if isinstance(v, dict):
+            new = {clean(k): x for k, x in v.items()}
+            parent[key] = new
+            todo.extend((new, k) for k in new)
+        elif isinstance(v, list):
+            todo.extend((v, i) for i in range(len(v)))
+        else:
+            parent[key] = clean(v)
+    return root[0]
+
+
+def _lenient(raw: bytes) -> Any:
+    """A line orjson refused, read by the standard library with bytes that are not UTF-8
+    and lone surrogates as U+FFFD; None when it is not JSON at all."""
+    text = raw.decode("utf-8", "replace")
+    try:
+        doc = _decode(text)
+    except (ValueError, RecursionError):
+        return None
+    return _clean_tree(doc) if _ESCAPED_SURROGATE.search(text) else doc
 
 
 class Event(NamedTuple):
@@ -166,9 +207,12 @@ class RuntimeLog:
                     try:
                         doc = loads(raw)
                     except JSONError:
-                        if raw.strip():
+                        if not raw.strip():
+                            continue
+                        doc = _lenient(raw.strip())
+                        if doc is None:
                             self._bad(name, n)
-                        continue
+                            continue
                     if type(doc) is not dict:
                         self._bad(name, n)
                         continue

@@ -1,7 +1,8 @@
 """The block-splitting hook-log reader against a plain line-by-line reference: lines across
 block boundaries, over-long lines spanning several blocks, a last line without a newline,
-blank lines and CRLF give the same events, malformed counts and line numbers. The reference
-is written here independently (readline + json.loads, the rules of the module docstring)."""
+blank lines, CRLF, a lone-surrogate escape, an infinite or NaN ts give the same events,
+malformed counts and line numbers. The reference is written here independently (split +
+json.loads, the rules of the module docstring)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from scanner.ingest.runtime_log import RuntimeLog
 
 
 def reference(data: bytes, max_line: int) -> tuple[list, int, list[int]]:
+    """Line by line with the standard library; the only lone surrogate the strategy below
+    writes is \\ud800, replaced by U+FFFD as the reader does."""
     events, bad = [], []
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -26,11 +29,12 @@ def reference(data: bytes, max_line: int) -> tuple[list, int, list[int]]:
             continue
         if not raw.strip():
             continue
-        try:
-            doc = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        try:  # bytes that are not UTF-8 and lone surrogates read as U+FFFD
+            doc = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
             bad.append(n)
             continue
+        doc = json.loads(json.dumps(doc).replace("\\ud800", "\\ufffd"))
         ok = isinstance(doc, dict) and type(doc.get("ts")) in (int, float) and \
             math.isfinite(doc["ts"]) and isinstance(doc.get("event"), str)
         if not ok:
@@ -46,6 +50,8 @@ LINE = st.one_of(
               st.sampled_from(["api", "consent", "state"]), st.integers(0, 90)),
     st.just(""), st.just("   "), st.just("not json"), st.just('{"ts": "1", "event": "x"}'),
     st.just("[1, 2]"), st.just('{"ts": 1, "event": "a"}\r'),
+    st.just('{"ts": 1, "event": "lone \\ud800 surrogate"}'),
+    st.just('{"ts": 1e400, "event": "x"}'), st.just('{"ts": NaN, "event": "x"}'),
     st.builds(lambda k: '{"ts": 2, "event": "long", "p": "' + "y" * k + '"}',
               st.integers(100, 400)),
 )
