@@ -19,7 +19,8 @@ Rates, with Wilson 95 % intervals:
   ``worse`` (rule ALGO-TERM-0001);
 - false positives over fair shops, per rule: ALGO-RANK-0001 (steering),
   ALGO-RANK-0002 (order beyond noise, not price-related), ALGO-TERM-0001 (any term),
-  and any of them.
+  any of them, and those of medium severity and up (ALGO-RANK-0001, ALGO-TERM-0001;
+  ALGO-RANK-0002 is an observation of severity info).
 
 Run: ``python benchmarks/fairness_power.py [--shops 1000] [--seed 1]``
 """
@@ -67,7 +68,8 @@ class Verdict:
 
 def judge(market, th: Thresholds, controls: str = "both") -> Verdict:
     """Run one simulated shop through the ranking and term statistics."""
-    caps = [c for c in market.orders if controls == "both" or c != "new-control"]
+    drop = {"both": None, "treatment": "new-control", "baseline": "loyal-control"}[controls]
+    caps = [c for c in market.orders if c != drop]
     pairs = [("new", "new-control"), ("loyal", "loyal-control")]
     pairs = [p for p in pairs if p[1] in caps]
     orders = {c: market.orders[c] for c in caps}
@@ -97,6 +99,7 @@ class Study:
     fp_order: Rate
     fp_terms: Rate
     fp_any: Rate
+    fp_medium: Rate  # ALGO-RANK-0001 (medium) or ALGO-TERM-0001 (high): medium severity and up
     seconds: float
 
 
@@ -110,7 +113,7 @@ def run_study(shops: int, seed: int = 1, boost: float = 10.0, promote: int = 10,
     rng = random.Random(seed)
     kw = {"rank_sd": rank_sd, "p_pin": p_pin, "price_order": price_order,
           "p_term_noise": p_term_noise}
-    st = fe = f_st = f_ord = f_t = f_any = 0
+    st = fe = f_st = f_ord = f_t = f_any = f_med = 0
     t0 = time.perf_counter()
     for _ in range(shops):
         v = judge(gen.simulate_market(rng, promote=promote, boost=boost, **kw), th, controls)
@@ -123,8 +126,10 @@ def run_study(shops: int, seed: int = 1, boost: float = 10.0, promote: int = 10,
         f_ord += v.beyond_noise and v.steering is None
         f_t += v.any_term
         f_any += v.beyond_noise or v.any_term
+        f_med += v.steering is not None or v.any_term
     return Study(Rate(st, shops), Rate(fe, shops), Rate(f_st, shops), Rate(f_ord, shops),
-                 Rate(f_t, shops), Rate(f_any, shops), time.perf_counter() - t0)
+                 Rate(f_t, shops), Rate(f_any, shops), Rate(f_med, shops),
+                 time.perf_counter() - t0)
 
 
 SETTINGS = [
@@ -135,6 +140,7 @@ SETTINGS = [
     ("weaker effects (up 5 places, fee +1.00 yuan)", {"boost": 5.0, "fee_delta": 100}),
     ("list ordered by price (cheapest first)", {"price_order": True}),
     ("noisier terms (promotions on 20 % of items per capture)", {"p_term_noise": 0.2}),
+    ("controls of the baseline profile only", {"controls": "baseline"}),
 ]
 
 
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  fair: ALGO-RANK-0002 (order only)    {s.fp_order}")
         print(f"  fair: ALGO-TERM-0001 (any term)      {s.fp_terms}")
         print(f"  fair: any of them                    {s.fp_any}")
+        print(f"  fair: medium severity and up         {s.fp_medium}")
     return 0
 
 

@@ -70,6 +70,7 @@ class Thresholds:
     drift_factor: float = 4.0
     rank_min_items: int = 5
     rbo_p: float = 0.9
+    rank_one_control_design_effect: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,8 @@ def parse_thresholds(doc: Any, where: Path) -> Thresholds:
         raise RulesetError(f"{where}: bootstrap_level in (0, 1), bootstrap_resamples >= 100")
     if th.rank_min_items < 3 or not 0 < th.rbo_p < 1:
         raise RulesetError(f"{where}: rank_min_items >= 3, rbo_p in (0, 1)")
+    if not 1 <= th.rank_one_control_design_effect <= 10:
+        raise RulesetError(f"{where}: rank_one_control_design_effect in [1, 10]")
     return th
 
 

@@ -21,6 +21,14 @@ Contract (steering measurement of Hannak et al., IMC 2014, with item-level tests
   treated alike the two are exchangeable), the largest p over every control pair
   measured on the list: an advert pinned in one capture moves every item above its place
   by one, which only the control pair of that same capture shows as well.
+  When a profile of the comparison has no control pair of its own on the list (one
+  control profile only), the noise model is conservative: per such *uncontrolled* profile
+  the item that moved most is left out of the gate (``left_out``; its capture may have
+  pinned it, which no control shows), and the displacement test counts its sample as
+  ``n / rank_one_control_design_effect`` independent items (z divided by the square root):
+  neighbouring swaps move items in pairs, and one control pair's noise level is a single
+  draw. The factor is calibrated by benchmarks/fairness_power.py (one-control false
+  positives 3.4 % -> 0.4 % over 1000 fair shops, steering detection 99.8 % -> 99.2 %).
   ``price_rank_p`` is Spearman's correlation (two-sided) between an item's price and the
   contrast ``shift - control shift`` (one control pair: the treatment's own if measured
   on this list, else the baseline's; the contrast's mean is zero for every item when the
@@ -28,8 +36,9 @@ Contract (steering measurement of Hannak et al., IMC 2014, with item-level tests
   meaning higher-priced items moved up.
 - ``beyond_noise`` is True only when a control pair was measured on the list
   (if required), at least ``rank_min_items`` items are shared, at least
-  ``min_items_beyond_noise`` items are beyond noise, Kendall's tau is below the
-  lowest of the control pairs' and ``displacement_p`` is below ``alpha / n_tests``;
+  ``min_items_beyond_noise`` items are beyond noise, Kendall's tau (without ``left_out``)
+  is below the lowest of the control pairs' and ``displacement_p`` is below
+  ``alpha / n_tests``;
   ``steering`` (``expensive_up`` | ``cheap_up``) is set when, in addition,
   ``steering_p`` is below ``alpha / n_tests``: twice the smaller of ``price_rank_p``
   and ``movers_price_p``, a two-sided Mann-Whitney U test of the prices of the items
@@ -184,18 +193,29 @@ class RankComparison:
     steering: str | None  # expensive_up | cheap_up when the price test is significant too
     alpha: float
     reasons: tuple[str, ...] = ()
+    #: profiles of the comparison whose own captures no control pair measured on this list
+    uncontrolled: tuple[str, ...] = ()
+    #: items left out of the noise gate, one per uncontrolled profile (the largest movers)
+    left_out: tuple[str, ...] = ()
+    design_effect: float = 1.0  # the displacement test's sample counted as n / design_effect
 
 
-def _wilcoxon_greater(d: np.ndarray) -> float:
+def _wilcoxon_greater(d: np.ndarray, design_effect: float = 1.0) -> float:
+    """One-sided Wilcoxon signed-rank p that ``d`` is centred above 0, with the sample
+    counted as ``len(d) / design_effect`` independent units: z divided by
+    sqrt(design_effect) (normal approximation, ties and zeros as scipy's "wilcox"), and
+    0.5 ** (n / design_effect) when every difference is positive."""
     nz = d[d != 0]
     if len(nz) == 0:
         return 1.0
     if np.all(nz > 0):
-        return float(0.5 ** len(nz))
+        return float(0.5 ** (len(nz) / design_effect))
     if np.all(nz < 0):
         return 1.0
-    return float(sps.wilcoxon(nz, zero_method="wilcox", alternative="greater",
-                                    method="approx").pvalue)
+    res = sps.wilcoxon(nz, zero_method="wilcox", alternative="greater", method="approx")
+    if design_effect == 1.0:
+        return float(res.pvalue)
+    return float(sps.norm.sf(float(res.zstatistic) / math.sqrt(design_effect)))
 
 
 def _movers_test(beyond: Sequence[str], s: Mapping[str, int],
@@ -234,17 +254,36 @@ def compare_ranking(name: str, lists: Mapping[str, Sequence[str]], baseline: str
     beyond: tuple[str, ...] = ()
     disp_p = rho = rho_p = None
     n_priced = 0
+    # captures of the two profiles that no control pair measured on this list: each may
+    # carry one item out of place (an advert pinned to the top) that no control shows, so
+    # the item that moved most per such capture is left out of the gate (see the contract)
+    unmeasured = tuple(x for x in (baseline, treatment)
+                       if pair is not None and not any(cp[0] == x for cp in noise.pairs))
+    left_out = tuple(sorted(s, key=lambda k: (-abs(s[k]), k))[:len(unmeasured)])
+    deff = th.rank_one_control_design_effect if unmeasured else 1.0
+    gate_tau = tau
     if pair is not None:
         limit = noise.shift_limit or 0
         beyond = tuple(k for k in sorted(s, key=lambda k: (-abs(s[k]), k))
                        if abs(s[k]) > limit
                        and all(abs(s[k]) > abs(c.get(k, 0)) for c in noise.shifts.values()))
+        gs, gctrl = s, noise.shifts
+        if left_out:
+            drop = set(left_out)
+            ka = [x for x in a if x not in drop]
+            kb = [x for x in b if x not in drop]
+            gs = shifts(ka, kb)
+            gate_tau, _ = kendall_tau(ka, kb)
+            gctrl = {cp: shifts([x for x in lists[cp[0]] if x not in drop],
+                                [x for x in lists[cp[1]] if x not in drop])
+                     for cp in noise.pairs}
         for cp in noise.pairs:  # the largest p over every control pair: see the contract
-            c = noise.shifts[cp]
-            common = [k for k in s if k in c]
+            c = gctrl[cp]
+            common = [k for k in gs if k in c]
             if not common:
                 continue
-            p = _wilcoxon_greater(np.array([abs(s[k]) - abs(c[k]) for k in common], dtype=float))
+            p = _wilcoxon_greater(np.array([abs(gs[k]) - abs(c[k]) for k in common],
+                                           dtype=float), deff)
             disp_p = p if disp_p is None else max(disp_p, p)
         priced = [k for k in both if k in prices and math.isfinite(prices[k])]
         n_priced = len(priced)
@@ -266,10 +305,11 @@ def compare_ranking(name: str, lists: Mapping[str, Sequence[str]], baseline: str
     if pair is not None and not (disp_p is not None and disp_p < alpha):
         reasons.append("items did not move further than between the control captures "
                        f"(p={'n/a' if disp_p is None else f'{disp_p:.3g}'} >= {alpha:.3g})")
-    if (pair is not None and tau is not None and noise.kendall_tau is not None
-            and not tau < noise.kendall_tau):
-        reasons.append(f"Kendall's tau {tau:.3f} not below the controls' "
-                       f"{noise.kendall_tau:.3f}")
+    if (pair is not None and gate_tau is not None and noise.kendall_tau is not None
+            and not gate_tau < noise.kendall_tau):
+        reasons.append(f"Kendall's tau {gate_tau:.3f} not below the controls' "
+                       f"{noise.kendall_tau:.3f}"
+                       + (f" (without {', '.join(left_out)})" if left_out else ""))
     if pair is None and not th.require_control:
         reasons.append("no control capture shows this list: nothing to test against")
     beyond_noise = not reasons
@@ -298,4 +338,5 @@ def compare_ranking(name: str, lists: Mapping[str, Sequence[str]], baseline: str
         top_mean_price_baseline=_top_mean(a, prices, k),
         top_mean_price_treatment=_top_mean(b, prices, k),
         beyond_noise=beyond_noise, steering=steering, alpha=alpha, reasons=tuple(reasons),
+        uncontrolled=unmeasured, left_out=left_out, design_effect=deff,
     )

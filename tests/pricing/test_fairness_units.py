@@ -102,6 +102,47 @@ def test_list_ordered_by_price_steering_found_by_the_movers_test():
     assert min(up) > max(down)
 
 
+def test_one_control_advert_pinned_in_the_uncontrolled_baseline_is_not_a_finding():
+    # Built by hand: 30 items; new, loyal and loyal-control share one order except for
+    # neighbour swaps (the same number in both pairs), and the new capture pins item
+    # P025 to the top (an advert). Only loyal has a control pair: the pin moves the 25
+    # items above P025's place down by one for loyal, which no control shows.
+    items = [f"P{i:03d}" for i in range(30)]
+    loyal = list(items)
+    control = list(items)
+    for i in (3, 11, 19):
+        control[i], control[i + 1] = control[i + 1], control[i]
+    new = list(items)
+    for i in (6, 14, 22):
+        new[i], new[i + 1] = new[i + 1], new[i]
+    new.remove("P025")
+    new.insert(0, "P025")
+    lists = {"new": new, "loyal": loyal, "loyal-control": control}
+    price = {it: float(100 + i) for i, it in enumerate(items)}
+    noise = rank_noise("L", lists, [("loyal", "loyal-control")], TH)
+    c = compare_ranking("L", lists, "new", "loyal", noise, price, TH)
+    assert c.uncontrolled == ("new",) and c.left_out == ("P025",)
+    assert c.design_effect == TH.rank_one_control_design_effect
+    # without P025 the two pairs differ by three swaps each: nothing beyond noise
+    assert not c.beyond_noise and c.steering is None
+    assert c.kendall_tau < c.control_kendall_tau  # the whole list does look less alike
+    # with both profiles controlled nothing is left out
+    lists["new-control"] = list(new)
+    both = rank_noise("L", lists, [("new", "new-control"), ("loyal", "loyal-control")], TH)
+    c2 = compare_ranking("L", lists, "new", "loyal", both, price, TH)
+    assert c2.uncontrolled == () and c2.left_out == () and c2.design_effect == 1.0
+
+
+def test_one_control_steering_still_found():
+    rng = random.Random(5)
+    lists, price = _lists(rng, promote=10)
+    del lists["new-control"]
+    noise = rank_noise("L", lists, [("loyal", "loyal-control")], TH)
+    c = compare_ranking("L", lists, "new", "loyal", noise, price, TH)
+    assert c.uncontrolled == ("new",) and len(c.left_out) == 1
+    assert c.beyond_noise and c.steering == "expensive_up"
+
+
 def test_no_control_no_verdict():
     lists, price = _lists(random.Random(2), promote=10)
     c = compare_ranking("L", lists, "new", "loyal", rank_noise("L", lists, [], TH), price, TH)
