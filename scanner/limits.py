@@ -27,6 +27,9 @@ MAX_TOTAL_DEX = 1 * GIB  # all dex files together
 MAX_SMALL = 16 * MIB  # certificates, icons, small assets
 MAX_DECLARED_TOTAL = 8 * GIB  # sum of the sizes the entries declare
 MAX_RATIO = 1000  # inflated / compressed above which a big entry is a bomb
+MAX_TEXT_FILES = 5_000  # compiled XML (res/xml, res/layout, res/menu) and text assets read
+MAX_TEXT_FILE = 1 * MIB  # one of them, inflated
+MAX_TEXT_TOTAL = 64 * MIB  # all of them together
 
 # --- binary XML manifest (scanner/ingest/axml.py), checked before androguard reads it ---
 MAX_XML_DEPTH = 64  # element nesting; real manifests nest 5-7 deep

@@ -19,6 +19,7 @@ from scanner.detectors.runtime import RuntimeDetector
 from scanner.detectors.sdks import SdkDetector
 from scanner.detectors.start_capability import StartCapabilityDetector
 from scanner.detectors.traffic_pii import TrafficPiiDetector
+from scanner.detectors.transparency import TransparencyDetector
 
 
 def all_detectors() -> list[Detector]:
@@ -35,6 +36,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     CodeFactsDetector,
     PermissionsDetector,
     PrivacyPolicyDetector,
+    TransparencyDetector,
     TrafficPiiDetector,
     RuntimeDetector,
     StartCapabilityDetector,

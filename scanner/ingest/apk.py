@@ -48,6 +48,7 @@ from scanner.model.evidence import (
     IntentFilter,
     Permission,
     Signer,
+    TextFile,
     ZipAnomaly,
 )
 from scanner.model.locator import Locator
@@ -68,6 +69,8 @@ MAX_META_DATA = 2000  # <meta-data> elements kept per manifest
 MAX_META_VALUE = 256  # characters of a meta-data value kept
 #: the part of the APK named by damage of its zip container (a skipped part of the result)
 CONTAINER = "APK container"
+TEXT_XML = re.compile(r"^res/(xml|layout|menu)(-[^/]+)?/[^/]+\.xml$")
+TEXT_ASSET = (".txt", ".json", ".html", ".htm", ".xml", ".properties", ".md")
 POLICY_NAME = re.compile(r"(privacy|policy|隐私|yinsi|agreement|protocol)", re.I)
 
 
@@ -175,7 +178,8 @@ class ApkReader:
         manifest_raw = zf.read("AndroidManifest.xml", MAX_MANIFEST)
         root = self._parse_manifest(manifest_raw, label)
         package = root.get("package") or ""
-        arsc = self._arsc(zf, label)
+        arsc_raw = zf.read("resources.arsc", MAX_ARSC) if zf.has("resources.arsc") else None
+        arsc = self._arsc(arsc_raw)
 
         uses_sdk = next((el for el in root if _local(el) == "uses-sdk"), None)
         min_sdk = _int(_attr(uses_sdk, "minSdkVersion")) if uses_sdk is not None else None
@@ -224,6 +228,7 @@ class ApkReader:
                 raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
             dex_files.append(d)
 
+        text_files, text_complete = self._text_files(zf, names, arsc_raw)
         signers, sign_anomalies, damage = self._signers(data, zf)
         policy_assets = tuple(n for n in names
                               if n.startswith(("assets/", "res/raw/")) and POLICY_NAME.search(n))
@@ -259,7 +264,39 @@ class ApkReader:
             meta_data=self._meta_data(app_el),
             payloads=tuple(payloads),
             icon_png=icon,
+            text_files=text_files,
+            text_complete=text_complete,
         )
+
+    @staticmethod
+    def _text_files(zf: SafeZip, names: tuple[str, ...],
+                    arsc: bytes | None) -> tuple[tuple[TextFile, ...], bool]:
+        """resources.arsc, compiled XML of res/xml, res/layout and res/menu (any qualifier)
+        and text assets, within limits.MAX_TEXT_*; (files, whether every candidate was
+        read). A damaged or oversized entry is left out (and the set marked incomplete)."""
+        out: list[TextFile] = []
+        complete = True
+        if arsc is not None:
+            out.append(TextFile("resources.arsc", "arsc", len(arsc), arsc))
+        total = 0
+        for n in names:
+            kind = ("xml" if TEXT_XML.match(n) else
+                    "asset" if n.startswith("assets/") and n.lower().endswith(TEXT_ASSET)
+                    else None)
+            if kind is None:
+                continue
+            if len(out) > limits.MAX_TEXT_FILES or zf.entries[n].size > limits.MAX_TEXT_FILE \
+                    or total + zf.entries[n].size > limits.MAX_TEXT_TOTAL:
+                complete = False
+                continue
+            try:
+                raw = zf.read(n, limits.MAX_TEXT_FILE)
+            except InputError:
+                complete = False
+                continue
+            total += len(raw)
+            out.append(TextFile(n, kind, len(raw), raw))
+        return tuple(out), complete
 
     @staticmethod
     def _parse_manifest(raw: bytes, label: str):
@@ -277,10 +314,9 @@ class ApkReader:
         return root
 
     @staticmethod
-    def _arsc(zf: SafeZip, label: str) -> ResourceTable | None:
-        if not zf.has("resources.arsc"):
+    def _arsc(raw: bytes | None) -> ResourceTable | None:
+        if raw is None:
             return None
-        raw = zf.read("resources.arsc", MAX_ARSC)
         try:
             return ResourceTable(raw)
         except ResourceTableError:  # a broken resource table only costs us the label

@@ -25,6 +25,12 @@ sits ``entry.size`` bytes after the entry, entry offsets start after the type ch
 declared header, ``TYPE_NULL`` and complex (bag) entries give no value and
 ``TYPE_DYNAMIC_REFERENCE`` is followed like a reference.
 
+:meth:`ResourceTable.strings_containing` and :meth:`ResourceTable.keys_containing` (and
+:func:`xml_strings_containing` for a compiled XML file) return the strings of the global
+pool, of the packages' key pools (resource entry names) or of an XML file's pool that hold
+a given substring: the pool's raw bytes are searched first and only the strings around a
+byte match are decoded (scanner.ingest.app_text).
+
 Hostile input: every read is bounds-checked against the chunk it belongs to and the
 buffer; a table whose header is unusable raises :class:`ResourceTableError` at
 construction; a lookup raises it for a malformed string, a reference cycle, a chain
@@ -39,10 +45,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+import numpy as np
+
 from scanner.errors import InputError
 
 RES_STRING_POOL_TYPE = 0x0001
 RES_TABLE_TYPE = 0x0002
+RES_XML_TYPE = 0x0003
 RES_TABLE_PACKAGE_TYPE = 0x0200
 RES_TABLE_TYPE_TYPE = 0x0201
 
@@ -208,6 +217,75 @@ class _StringPool:
         return n, pos + 1
 
 
+MAX_POOL_HITS = 2000  # strings one search returns from one pool
+
+
+def _needle_forms(needles: tuple[str, ...], utf8: bool) -> list[bytes]:
+    """How the needles are stored in a pool (UTF-8 or UTF-16LE); empty needles dropped."""
+    enc = "utf-8" if utf8 else "utf-16-le"
+    return [n.encode(enc) for n in needles if n]
+
+
+def pool_strings_containing(pool: _StringPool, needles: tuple[str, ...]) -> list[str]:
+    """Strings of ``pool`` containing one of ``needles`` (at most :data:`MAX_POOL_HITS`).
+
+    The pool's raw string data is searched for the needles' encoded bytes first; only the
+    strings around a byte match are decoded, so a pool without any needle costs one byte
+    search per needle. A malformed string near a match is skipped (it raises only when
+    every match is malformed: :class:`ResourceTableError`)."""
+    if pool.problem or not pool.count:
+        return []
+    buf, lo, hi = pool.buf, pool.data_start, pool.data_end
+    starts: np.ndarray | None = None
+    order: np.ndarray | None = None
+    wanted: set[int] = set()
+    for form in _needle_forms(needles, pool.utf8):
+        at = buf.find(form, lo, hi)
+        while at >= 0 and len(wanted) < MAX_POOL_HITS:
+            if starts is None:
+                raw = np.frombuffer(buf, dtype="<u4", count=pool.count, offset=pool.index_at)
+                order = np.argsort(raw, kind="stable")
+                starts = (raw[order].astype(np.int64) + lo)
+            k = int(np.searchsorted(starts, at, side="right")) - 1
+            if k >= 0:
+                wanted.add(int(order[k]))
+            at = buf.find(form, at + 1, hi)
+    out: list[str] = []
+    bad = 0
+    for idx in sorted(wanted):
+        try:
+            text = pool.get(idx)
+        except ResourceTableError:
+            bad += 1
+            continue
+        if any(n and n in text for n in needles):
+            out.append(text)
+    if bad and not out:
+        raise ResourceTableError("resources: every string matching the search is malformed")
+    return out
+
+
+def xml_strings_containing(data: bytes, needles: tuple[str, ...]) -> list[str]:
+    """Strings of a compiled (binary) XML file's string pool that contain a needle: element
+    and attribute names, attribute values written as text (``android:key``, literal
+    ``android:title``) and text nodes. [] when the file is not binary XML or has no pool;
+    :class:`ResourceTableError` when its pool is unusable."""
+    buf = bytes(data)
+    if len(buf) < 8 + POOL_HEADER_MIN:
+        return []
+    kind, hsize, size = _CHUNK.unpack_from(buf, 0)
+    if kind != RES_XML_TYPE or not 8 <= hsize <= len(buf) - 8:
+        return []
+    end = min(size, len(buf))
+    pkind, phsize, psize = _CHUNK.unpack_from(buf, hsize)
+    if pkind != RES_STRING_POOL_TYPE or phsize < 8 or hsize + psize > end:
+        return []
+    pool = _StringPool(buf, hsize, phsize, hsize + psize)
+    if pool.problem:
+        raise ResourceTableError(f"binary XML: {pool.problem}")
+    return pool_strings_containing(pool, needles)
+
+
 _COMPLEX = -1  # pseudo data type of a bag entry
 
 
@@ -235,12 +313,40 @@ class ResourceTable:
         self._types: dict[int, dict[int, list[tuple[int, int, int]]]] = {}
         self._memo: dict[int, tuple[tuple[ResConfig, str], ...]] = {}
         self._configs: dict[bytes, ResConfig] = {}
+        self._package_chunks: list[tuple[int, int, int]] = []
         for kind, start, hsize, end in self._chunks(header_size, size):
             if kind == RES_STRING_POOL_TYPE and self._pool is None:
                 self._pool = _StringPool(buf, start, hsize, end)
             elif kind == RES_TABLE_PACKAGE_TYPE and hsize >= PACKAGE_HEADER_MIN:
                 pkg_id = _U32.unpack_from(buf, start + 8)[0]
                 self._packages.setdefault(pkg_id, []).append((start + hsize, end))
+                self._package_chunks.append((start, hsize, end))
+
+    # ----------------------------------------------------------------- text search
+    def strings_containing(self, needles: tuple[str, ...]) -> list[str]:
+        """Values in the global string pool (every string resource, in every language, and
+        file paths) that contain one of ``needles``; see :func:`pool_strings_containing`."""
+        if self._pool is None:
+            return []
+        return pool_strings_containing(self._pool, needles)
+
+    def keys_containing(self, needles: tuple[str, ...]) -> list[str]:
+        """Resource entry names (``R.string.personalized_recommend``'s last part) of every
+        package's key pool that contain one of ``needles``."""
+        out: list[str] = []
+        buf = self._buf
+        for start, _hsize, end in self._package_chunks:
+            key_at = _U32.unpack_from(buf, start + 8 + 4 + 256 + 8)[0]  # keyStrings
+            at = start + key_at
+            if not key_at or at + 8 > end:
+                continue
+            kind, phsize, psize = _CHUNK.unpack_from(buf, at)
+            if kind != RES_STRING_POOL_TYPE or phsize < 8 or at + psize > end:
+                continue
+            pool = _StringPool(buf, at, phsize, at + psize)
+            if not pool.problem:
+                out.extend(pool_strings_containing(pool, needles))
+        return out
 
     # ----------------------------------------------------------------- lookups
     def resolve(self, rid: int) -> list[tuple[ResConfig, str]]:

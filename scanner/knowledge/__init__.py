@@ -20,6 +20,7 @@ from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
+from scanner.knowledge.transparency import TransparencyLexicon, load_transparency
 from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
 from scanner.model.result import ToolInfo
 from scanner.paths import rulesets_dir
@@ -105,6 +106,8 @@ class Knowledge:
     facts: FactSchema = field(default_factory=lambda: FactSchema({}))
     traffic: TrafficConfig = field(default_factory=TrafficConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    #: algorithm-recommendation transparency phrases and calls (rulesets/transparency.yaml)
+    transparency: TransparencyLexicon = field(default_factory=TransparencyLexicon)
     extra: dict[str, Any] = field(default_factory=dict)
     #: how call and field values are made (scanner.ingest.dex.values models)
     value_models: dict[str, Any] = field(default_factory=dict)
@@ -333,6 +336,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         facts=facts,
         traffic=load_traffic_config(folder),
         runtime=load_runtime_config(folder, pi_types, permissions),
+        transparency=load_transparency(folder),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

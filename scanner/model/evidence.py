@@ -116,6 +116,20 @@ class DexFile:
 
 
 @dataclass(frozen=True)
+class TextFile:
+    """A file of the APK whose strings people read: ``arsc`` (resources.arsc), ``xml``
+    (compiled XML of res/xml, res/layout, res/menu) or ``asset`` (a text asset); its bytes
+    are kept out of JSON output and searched by :mod:`scanner.ingest.app_text`."""
+
+    name: str
+    kind: str
+    size: int
+    data: bytes = field(repr=False, compare=False, default=b"")
+
+    __json_omit__ = frozenset({"data"})
+
+
+@dataclass(frozen=True)
 class Payload:
     """A code payload inside the APK besides classes*.dex (scanner.ingest.payloads).
 
@@ -167,5 +181,9 @@ class ApkEvidence:
     meta_data: tuple[tuple[str, str | None], ...] = ()
     #: dex/jar payloads besides classes*.dex (their readable dex files are in dex_files too)
     payloads: tuple[Payload, ...] = ()
+    #: files whose strings people read (resources.arsc, compiled XML, text assets), bounded by
+    #: limits.MAX_TEXT_*; ``text_complete`` is False when a bound left some unread
+    text_files: tuple[TextFile, ...] = ()
+    text_complete: bool = True
 
-    __json_omit__ = frozenset({"icon_png", "dex_files"})
+    __json_omit__ = frozenset({"icon_png", "dex_files", "text_files"})

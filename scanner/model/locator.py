@@ -5,7 +5,8 @@ A locator is a small frozen mapping; its ``kind`` tells which keys it has:
 - ``manifest``: file, element, name
 - ``code``: dex, class, method, offset (byte offset of the instruction in the dex), api
 - ``flow``: flow (id), time, host, url, where (query|header|cookie|body|path), key, excerpt
-- ``zip``: entry
+- ``zip``: entry (and ``text``: the string read there, for a resource or text asset)
+- ``string``: dex, text (a string of a dex file's string table)
 - ``pricing``: flow, path (JSON path), profile
 """
 

@@ -92,13 +92,19 @@ def highlight(text: Any, needle: Any) -> Markup:
 def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
     """A finding's evidence as rows per locator kind (code, flow, manifest, pricing, other)."""
     out: dict[str, list[dict]] = {"code": [], "flow": [], "manifest": [], "pricing": [],
-                                  "other": []}
+                                  "text": [], "other": []}
     for ev in f.get("evidence") or ():
         s = ev.get("summary") or {}
         locs = ev.get("locators") or [{}]
+        if any(_is_text(loc) for loc in locs):  # strings read in the APK: the fact once
+            out["other"].append({"fact": ev.get("fact"), "where": "",
+                                 "detail": _summary_text(s)})
         for loc in locs:
             kind = loc.get("kind")
-            if kind == "code":
+            if _is_text(loc):
+                out["text"].append({"file": loc.get("entry") or loc.get("dex"),
+                                    "text": loc.get("text")})
+            elif kind == "code":
                 out["code"].append({
                     "class": dalvik_class(str(loc.get("class", ""))),
                     "method": loc.get("method", ""), "api": loc.get("api") or s.get("api"),
@@ -124,6 +130,11 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
                 out["other"].append({"fact": ev.get("fact"), "where": _loc_text(loc),
                                      "detail": _summary_text(s)})
     return out
+
+
+def _is_text(loc: dict[str, Any]) -> bool:
+    """A string read in the APK: of a dex file's string table, or of a resource or asset."""
+    return loc.get("kind") == "string" or (loc.get("kind") == "zip" and "text" in loc)
 
 
 _SKIP_SUMMARY = ("caller", "category", "category_known", "target_sdk", "min_sdk")

@@ -378,6 +378,16 @@ class DexIndex:
                 )
         return out
 
+    def strings_containing(self, needles: Sequence[str],
+                           limit: int = 2000) -> list[tuple[str, str]]:
+        """``(dex name, string)`` of every string constant, name or descriptor in the dex
+        files that contains one of ``needles`` (substring, case-sensitive), at most
+        ``limit`` per dex. Whether code loads it is :meth:`find_strings` (exact)."""
+        out: list[tuple[str, str]] = []
+        for d in self.dexes:
+            out.extend((d.name, d.string(i)) for i in d.strings_containing(needles, limit))
+        return out
+
     def find_reflective_calls(self, apis: Iterable[str] = REFLECTIVE_APIS) -> list[ReflectiveSite]:
         """Reflective lookups, each with the last const-string loaded before it in its method."""
         out: list[ReflectiveSite] = []

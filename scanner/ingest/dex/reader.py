@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
+from collections.abc import Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -228,6 +230,34 @@ class DexFile:
 
     def _string_lower_bound(self, value: str) -> int:
         return bisect.bisect_left(_StringSeq(self), value)
+
+    def strings_containing(self, needles: Sequence[str], limit: int = 2000) -> list[int]:
+        """Indices of strings containing one of ``needles`` (at most ``limit``), sorted.
+
+        The string data region (from the first string's offset to the end of the last) is
+        scanned once for any needle's UTF-8 bytes (the same bytes as MUTF-8 for characters of
+        the Basic Multilingual Plane other than U+0000); a byte match is mapped to the string
+        whose data holds it, which is decoded and checked.
+        """
+        forms = sorted({n.encode("utf-8") for n in needles if n and "\x00" not in n},
+                       key=len, reverse=True)
+        if not forms or not len(self.string_offs):
+            return []
+        data = self.data
+        order = np.argsort(self.string_offs, kind="stable")
+        starts = self.string_offs[order].astype(np.int64)
+        lo = int(starts[0])
+        last = data.find(b"\x00", int(starts[-1]))
+        hi = len(data) if last < 0 else last + 1
+        pattern = re.compile(b"|".join(re.escape(f) for f in forms))
+        wanted: set[int] = set()
+        for m in pattern.finditer(data, lo, hi):
+            k = int(np.searchsorted(starts, m.start(), side="right")) - 1
+            if k >= 0:
+                wanted.add(int(order[k]))
+                if len(wanted) >= limit:
+                    break
+        return sorted(i for i in wanted if any(n and n in self.string(i) for n in needles))
 
     def strings_with_prefix(self, prefix: str) -> range:
         """Indices of strings starting with ``prefix`` (string_ids are sorted)."""
