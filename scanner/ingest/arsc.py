@@ -233,7 +233,7 @@ def pool_strings_containing(pool: _StringPool, needles: tuple[str, ...]) -> list
     strings around a byte match are decoded, so a pool without any needle costs one byte
     search per needle. A malformed string near a match is skipped (it raises only when
     every match is malformed: :class:`ResourceTableError`)."""
-    if pool.problem or not pool.count:
+    if pool.problem or pool.count <= 0 or pool.index_at + 4 * pool.count > len(pool.buf):
         return []
     buf, lo, hi = pool.buf, pool.data_start, pool.data_end
     starts: np.ndarray | None = None
@@ -278,7 +278,8 @@ def xml_strings_containing(data: bytes, needles: tuple[str, ...]) -> list[str]:
         return []
     end = min(size, len(buf))
     pkind, phsize, psize = _CHUNK.unpack_from(buf, hsize)
-    if pkind != RES_STRING_POOL_TYPE or phsize < 8 or hsize + psize > end:
+    if (pkind != RES_STRING_POOL_TYPE or not POOL_HEADER_MIN <= phsize <= psize
+            or hsize + psize > end):
         return []
     pool = _StringPool(buf, hsize, phsize, hsize + psize)
     if pool.problem:
@@ -341,7 +342,8 @@ class ResourceTable:
             if not key_at or at + 8 > end:
                 continue
             kind, phsize, psize = _CHUNK.unpack_from(buf, at)
-            if kind != RES_STRING_POOL_TYPE or phsize < 8 or at + psize > end:
+            if (kind != RES_STRING_POOL_TYPE or not POOL_HEADER_MIN <= phsize <= psize
+                    or at + psize > end):
                 continue
             pool = _StringPool(buf, at, phsize, at + psize)
             if not pool.problem:

@@ -127,3 +127,16 @@ def test_text_bounds_mark_the_set_incomplete(monkeypatch):
     monkeypatch.setattr(limits, "MAX_TEXT_FILES", 1)
     ev = ApkReader(FIXTURE_APKS / "transparency" / "feed_disclosed.apk").read()
     assert not ev.text_complete and len(ev.text_files) <= 2
+
+
+def test_crafted_pool_headers_give_nothing_or_a_problem():
+    import struct
+
+    pool = struct.pack("<HHI", 0x0001, 28, 20)  # a pool chunk shorter than its header
+    xml = struct.pack("<HHI", 0x0003, 8, 8 + 40) + pool + b"\x00" * 32
+    assert xml_strings_containing(xml, ("a",)) == []
+    big = struct.pack("<HHI", 0x0001, 28, 40) + struct.pack("<IIIII", 10**6, 0, 0, 28, 0)
+    xml = struct.pack("<HHI", 0x0003, 8, 8 + 40) + big + b"\x00" * 12
+    assert xml_strings_containing(xml, ("a",)) == []  # a string count past the chunk
+    for cut in range(0, len(xml)):
+        assert isinstance(xml_strings_containing(xml[:cut], ("a",)), list)
