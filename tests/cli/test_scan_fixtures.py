@@ -102,7 +102,8 @@ def _f(rule, **subject):
 # phone_number only in dead code. CAMERA, RECORD_AUDIO, READ_CONTACTS are declared and
 # never used; content://sms is queried without READ_SMS, which Android refuses: that site
 # collects nothing, so it is PRIV-PERM-0003 only, never an sms read (PRIV-CODE-0001);
-# no privacy policy; allowBackup absent.
+# no privacy policy; allowBackup absent. Tencent GDT (an ad network) is planted with code,
+# and nothing offers to switch personalised ads off: ALGO-TRANS-0002 (low, an observation).
 PRIVACY_HEAVY = sorted(
     [_f("PRIV-CODE-0001", pi_type=p, origin="app") for p in (
         "device_id", "serial", "precise_location", "clipboard")]
@@ -117,6 +118,8 @@ PRIVACY_HEAVY = sorted(
           "[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;)"
           "Landroid/database/Cursor;", permissions="android.permission.READ_SMS", pi_type="sms"),
        _f("PRIV-MAN-0004")]
+    + [_f("ALGO-TRANS-0002", ad_sdks_zh="腾讯广告 优量汇（广点通）",
+          ad_sdks_en="Tencent GDT / Youlianghui ad network")]
 )
 
 # exported_flags: debuggable, backup, explicit cleartext; DeepLinkActivity (implied by its
