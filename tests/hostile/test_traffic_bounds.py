@@ -233,9 +233,9 @@ def test_brotli_bodies_capped_per_file(tmp_path, facts):
     h = tmp_path / "br.har"
     h.write_text(json.dumps(_har(entries)), "utf-8")
     assert h.stat().st_size < 3 << 20
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU seconds (in-process CLI): the bound, not the machine's load
     res, out = _traffic(tmp_path, h, facts)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert res.exit_code == 0, res.output
     assert elapsed < 30, elapsed
     doc = json.loads((out / "result.json").read_text("utf-8"))
