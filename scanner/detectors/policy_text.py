@@ -2,14 +2,17 @@
 code, the traffic and the runtime log show (runs in ``finish``, after every other detector).
 
 The policy is the ``--policy`` files (``ctx.policy``) or else the text/HTML policy assets
-inside the APK. Declared PI types, SDKs and the notice's elements are found with the
-lexicon of ``rulesets/policy.yaml``. Yields a :class:`PolicyInfo` (result.json ``policy``) and
-facts:
+inside the APK. :func:`scanner.ingest.policy_read.read_policy` reads it with the lexicon of
+``Knowledge.policy`` (rulesets/policy.yaml): declared and denied PI types, permissions, the
+SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyInfo`
+(result.json ``policy``) and facts:
 
 ``policy.pi_undeclared``     {pi_type, observed, sources, sdks}: a PI type read by effective
                              code (``sources`` has ``code``), sent in traffic or read at run
                              time (``observed``: seen on a real phone) that the policy names
                              nowhere
+``policy.pi_contradicted``   {pi_type, observed, sources, sdks, quote}: a PI type the policy
+                             says is not collected ("我们不会收集…") that the app collects
 ``policy.sdk_undeclared``    {sdk, name, name_zh, name_en, vendor}: a third-party SDK (not a
                              development library) in the app that the policy names nowhere
 ``policy.element_missing``   {element, element_zh, element_en}: a required element of the
@@ -27,40 +30,64 @@ from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.errors import InputError
-from scanner.knowledge import read_yaml
+from scanner.ingest.policy_read import quote, read_policy
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
 from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
 from scanner.model.runtime import RuntimeCall
 
-QUOTE = 30
-
-
-def _quote(text: str, start: int, end: int) -> str:
-    a, b = max(0, start - QUOTE), min(len(text), end + QUOTE)
-    return ("…" if a else "") + " ".join(text[a:b].split()) + ("…" if b < len(text) else "")
-
 
 def _find(text: str, folded: str, terms: Iterable[str]) -> tuple[str, str] | None:
-    """(term, quote) of the first term found, case folded."""
+    """(term, quote) of the first term found in the folded text."""
     for term in terms:
-        t = str(term).casefold()
+        t = str(term).lower()
+        if len(t) < 2:
+            continue
         i = folded.find(t)
         if i >= 0:
-            return str(term), _quote(text, i, i + len(t))
+            return str(term), quote(text, i, i + len(t))
     return None
 
 
-def _sdk_names(s: SdkUse) -> list[str]:
+_TRAILING_SDK = re.compile(r"\s*(sdk|SDK|\+)\s*$")
+
+
+def _core(name: str) -> str:
+    return _TRAILING_SDK.sub("", name).strip()
+
+
+_NAMES: dict[tuple[int, int], tuple[object, object, tuple]] = {}
+
+
+def catalog_names(catalog, aliases: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(sdk id, names) of every catalogue SDK: its name, Chinese name (each also without a
+    trailing "SDK") and the lexicon's aliases; what the SDKs a policy lists are matched
+    against. Cached per catalogue and alias table."""
+    key = (id(catalog), id(aliases))
+    hit = _NAMES.get(key)
+    if hit is not None and hit[0] is catalog and hit[1] is aliases:
+        return hit[2]
+    out = []
+    for s in catalog.sdks:
+        names = [n for n in (s.name, s.name_zh) if n]
+        names += [c for c in map(_core, list(names)) if c and c not in names]
+        names += list(aliases.get(s.id, ()))
+        out.append((s.id, tuple(names)))
+    _NAMES.clear()
+    _NAMES[key] = (catalog, aliases, tuple(out))
+    return _NAMES[key][2]
+
+
+def _sdk_names(s: SdkUse, aliases: dict) -> list[str]:
     names = []
     for n in (s.name_zh, s.name):
         if not n:
             continue
         names.append(n)
-        core = re.sub(r"\s*(sdk|SDK|\+)\s*$", "", n).strip()
+        core = _core(n)
         if core and core != n and len(core) >= 2:
             names.append(core)
-    return names
+    return names + list(aliases.get(s.id, ()))
 
 
 class PolicyTextDetector(Detector):
@@ -74,27 +101,22 @@ class PolicyTextDetector(Detector):
                                           ctx.apk.privacy_policy_documents):
                 out.append(PolicyInfo(False, None, None))
             return out
-        source, sha, text = docs[0][0], docs[0][1], "\n".join(d[2] for d in docs)
-        lex = read_yaml(ctx.knowledge.folder / "policy.yaml")
-        folded = text.casefold()
+        source, sha = docs[0][0], docs[0][1]
+        text = "\n".join(d[2] for d in docs)
+        tables = tuple(t for d in docs for t in d[3])
+        lex = ctx.knowledge.policy
         judged, why = True, None
-        minimum = int(lex.get("min_chars_to_judge") or 0)
+        minimum = lex.min_chars_to_judge
         if ctx.policy is None and len(text.strip()) < minimum:
             judged = False
             why = (f"the policy found in the APK has {len(text.strip())} characters, fewer than "
                    f"{minimum}: probably a stub of an online policy; give the full policy "
                    "with --policy")
-        declared: dict[str, dict] = {}
-        for pi, terms in (lex.get("terms") or {}).items():
-            hit = _find(text, folded, terms)
-            if hit:
-                declared[pi] = {"pi_type": pi, "term": hit[0], "quote": hit[1]}
-        for group in lex.get("group_terms") or ():
-            hit = _find(text, folded, group.get("terms") or ())
-            if hit:
-                for pi in group.get("pi_types") or ():
-                    declared.setdefault(pi, {"pi_type": pi, "term": hit[0], "quote": hit[1],
-                                             "generic": True})
+        reading = read_policy(text, tables, lex,
+                              catalog_names(ctx.sdk_catalog, lex.aliases))
+        declared = {d["pi_type"]: d for d in reading.declared_pi}
+        denied = {d["pi_type"]: d for d in reading.denied_pi}
+        folded = reading.folded
         # behaviour: PI types read by effective code, sent, or read at run time
         seen: dict[str, dict[str, Any]] = {}
 
@@ -115,58 +137,61 @@ class PolicyTextDetector(Detector):
             if pi in declared:
                 continue
             e = seen[pi]
-            out.append(Fact("policy.pi_undeclared", {
-                "pi_type": pi, "observed": bool(e["sources"] & {"traffic", "runtime"}),
-                "sources": sorted(e["sources"]), "sdks": sorted(e["sdks"])}))
+            attrs = {"pi_type": pi, "observed": bool(e["sources"] & {"traffic", "runtime"}),
+                     "sources": sorted(e["sources"]), "sdks": sorted(e["sdks"])}
+            if pi in denied:
+                out.append(Fact("policy.pi_contradicted", {**attrs,
+                                                           "quote": denied[pi]["quote"]}))
+            else:
+                out.append(Fact("policy.pi_undeclared", attrs))
         sdks_declared = []
+        listed = {e["sdk"]: e for e in reading.sdk_list if e.get("sdk")}
         sdks = {s.id: s for s in ctx.of_type(SdkUse)}
         for sid in sorted(sdks):
             s = sdks[sid]
             if not s.tracker or "development" in s.categories:
                 continue
-            hit = _find(text, folded, _sdk_names(s))
+            entry = listed.get(sid)
+            hit = ((s.name, entry["quote"]) if entry is not None
+                   else _find(text, folded, _sdk_names(s, lex.aliases)))
             if hit:
                 sdks_declared.append({"name": s.name, "sdk": sid, "quote": hit[1]})
             elif judged:
                 out.append(Fact("policy.sdk_undeclared", {
                     "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
                     "name_en": s.name, "vendor": s.vendor or ""}))
-        elements = {}
-        for name, el in (lex.get("elements") or {}).items():
-            present = _find(text, folded, el.get("terms") or ()) is not None
-            elements[name] = present
-            if not present and el.get("required") and judged:
-                out.append(Fact("policy.element_missing", {
-                    "element": name, "element_zh": str(el.get("zh", name)),
-                    "element_en": str(el.get("en", name))}))
-        perms = sorted(set(re.findall(r"android\.permission\.[A-Z_]{3,60}", text)))[:100]
+        elements = dict(reading.elements)
+        out.extend(Fact("policy.element_missing", {
+            "element": el.name, "element_zh": el.zh, "element_en": el.en})
+            for el in lex.elements if not elements.get(el.name) and el.required and judged)
         out.append(PolicyInfo(
             True, source, sha,
-            declared_pi=tuple({k: v for k, v in d.items() if k != "term"}
-                              for _, d in sorted(declared.items())),
+            declared_pi=reading.declared_pi,
             declared_sdks=tuple(sdks_declared),
-            declared_permissions=tuple({"name": p, "quote": p} for p in perms),
-            elements=elements, chars=len(text), judged=judged, not_judged_reason=why))
+            declared_permissions=reading.permissions,
+            elements=elements, chars=len(text), judged=judged, not_judged_reason=why,
+            denied_pi=reading.denied_pi, sdk_list=reading.sdk_list,
+            operator=reading.operator))
         return out
 
 
-def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str]], list[str]]:
-    """[(source, sha256, text)] and problems."""
+def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:
+    """[(source, sha256, text, tables)] and problems."""
     if ctx.policy is not None:
-        return [(f"option:{d.name}", d.input.sha256 if d.input else None, d.text)
+        return [(f"option:{d.name}", d.input.sha256 if d.input else None, d.text, d.tables)
                 for d in ctx.policy], []
     if ctx.apk is None:
         return [], []
     from scanner.hashing import digest_bytes
-    from scanner.ingest.policy import policy_text
+    from scanner.ingest.policy import policy_parts
 
     docs, problems = [], []
     for name, raw in ctx.apk.privacy_policy_documents:
         try:
-            _, text = policy_text(raw, name)
+            _, text, tables = policy_parts(raw, name)
         except InputError as e:
             problems.append(f"policy asset {name}: {e}")
             continue
         if text.strip():
-            docs.append((f"apk:{name}", digest_bytes(raw).sha256, text))
+            docs.append((f"apk:{name}", digest_bytes(raw).sha256, text, tables))
     return docs, problems

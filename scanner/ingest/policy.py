@@ -1,10 +1,19 @@
 """Privacy-policy documents → plain text (HTML, plain text in UTF-8/GB18030, PDF).
 
 Contract:
-    policy_text(raw, name) -> str      the readable text of one document (InputError when it
-                                       is none of the three kinds or unreadable); bounded: at
-                                       most MAX_TEXT characters, PDFs at most MAX_PDF_PAGES
-    read_policy_file(path) -> PolicyDocument   a --policy file: its text, kind and InputFile
+    policy_text(raw, name) -> (kind, text)   the readable text of one document (InputError
+                                       when it is none of the three kinds or unreadable);
+                                       bounded: at most MAX_TEXT characters, PDFs at most
+                                       MAX_PDF_PAGES. HTML block elements end lines and table
+                                       cells are separated by tabs, so sentences and rows stay
+                                       apart.
+    policy_parts(raw, name) -> (kind, text, tables)   the same and the document's tables:
+                                       rows of cell texts, from HTML <table> elements or, in
+                                       plain text and PDF, from runs of lines whose cells are
+                                       separated by "|" or tabs (at most MAX_TABLES tables of
+                                       MAX_ROWS rows of MAX_CELLS cells)
+    read_policy_file(path) -> PolicyDocument   a --policy file: its text, kind, tables and
+                                       InputFile
 """
 
 from __future__ import annotations
@@ -21,6 +30,13 @@ from scanner.model.evidence import InputFile
 MAX_FILE_BYTES = 32 << 20
 MAX_TEXT = 2_000_000
 MAX_PDF_PAGES = 200
+MAX_TABLES = 200
+MAX_ROWS = 2000
+MAX_CELLS = 30
+MAX_CELL_CHARS = 4000
+_BLOCK = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+          "table", "ul", "ol", "dt", "dd", "header", "footer", "blockquote", "pre", "caption",
+          "thead", "tbody")
 _HTML = re.compile(rb"<\s*(html|body|p|div|h[1-6]|span|br|table)\b", re.I)
 
 
@@ -30,6 +46,8 @@ class PolicyDocument:
     kind: str  # html | text | pdf
     text: str
     input: InputFile | None = None
+    #: tables of the document: rows of cell texts
+    tables: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 def _kind(raw: bytes) -> str:
@@ -50,16 +68,74 @@ def _decode(raw: bytes, name: str) -> str:
     raise InputError(f"{name}: not text in UTF-8 or GB18030, not HTML and not a PDF")
 
 
-def _html_text(raw: bytes, name: str) -> str:
+Table = tuple[tuple[str, ...], ...]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split())[:MAX_CELL_CHARS]
+
+
+def _html_parts(raw: bytes, name: str) -> tuple[str, list[Table]]:
     import lxml.html
 
     try:
         root = lxml.html.fromstring(_decode(raw, name))
     except (ValueError, lxml.etree.ParserError) as e:
         raise InputError(f"{name}: unreadable HTML ({e})") from e
-    for bad in root.xpath("//script|//style|//noscript"):
+    for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
-    return root.text_content()
+    tables: list[Table] = []
+    for t in root.iter("table"):
+        if len(tables) >= MAX_TABLES:
+            break
+        rows = []
+        for tr in t.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")[:MAX_ROWS]:
+            cells = tuple(_cell(c.text_content()) for c in tr.xpath("./td|./th")[:MAX_CELLS])
+            if any(cells):
+                rows.append(cells)
+        if rows:
+            tables.append(tuple(rows))
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag == "br":
+            el.tail = "\n" + (el.tail or "")
+        elif tag in ("td", "th"):
+            el.tail = "\t" + (el.tail or "")
+        elif tag in _BLOCK:
+            el.tail = "\n" + (el.tail or "")
+    return root.text_content(), tables
+
+
+_SEPARATOR = re.compile(r"^[\s|:+\-=]*$")
+
+
+def text_tables(text: str) -> list[Table]:
+    """Runs of at least two lines whose cells are separated by "|" or tabs."""
+    tables: list[Table] = []
+    run: list[tuple[str, ...]] = []
+
+    def close() -> None:
+        if len(run) >= 2 and len(tables) < MAX_TABLES:
+            tables.append(tuple(run[:MAX_ROWS]))
+        run.clear()
+
+    for line in text.splitlines():
+        sep = "|" if line.count("|") >= 2 or (line.count("|") == 1 and "\t" not in line) \
+            else "\t"
+        if sep not in line:
+            close()
+            continue
+        if _SEPARATOR.match(line):
+            continue
+        cells = [_cell(c) for c in line.strip().strip("|").split(sep)][:MAX_CELLS]
+        if len([c for c in cells if c]) < 2:
+            close()
+            continue
+        run.append(tuple(cells))
+    close()
+    return tables
 
 
 def _pdf_text(raw: bytes, name: str) -> str:
@@ -81,17 +157,28 @@ def _pdf_text(raw: bytes, name: str) -> str:
         raise InputError(f"{name}: unreadable PDF ({type(e).__name__})") from e
 
 
-def policy_text(raw: bytes, name: str) -> tuple[str, str]:
-    """(kind, text) of one document."""
+def policy_parts(raw: bytes, name: str) -> tuple[str, str, tuple[Table, ...]]:
+    """(kind, text, tables) of one document."""
     kind = _kind(raw)
+    tables: list[Table] = []
     if kind == "pdf":
         text = _pdf_text(raw, name)
     elif kind == "html":
-        text = _html_text(raw, name)
+        text, tables = _html_parts(raw, name)
     else:
         text = _decode(raw, name)
-    text = re.sub(r"[ \t\u3000\xa0]+", " ", text)
-    return kind, text[:MAX_TEXT]
+    text = text[:MAX_TEXT]
+    if kind != "html":
+        tables = text_tables(text)
+    text = re.sub(r"[ \u3000\xa0]+", " ", text)
+    text = re.sub(r"\n\s*\n\s*\n+", "\n\n", text)
+    return kind, text, tuple(tables)
+
+
+def policy_text(raw: bytes, name: str) -> tuple[str, str]:
+    """(kind, text) of one document."""
+    kind, text, _ = policy_parts(raw, name)
+    return kind, text
 
 
 def read_policy_file(path: Path) -> PolicyDocument:
@@ -101,9 +188,9 @@ def read_policy_file(path: Path) -> PolicyDocument:
     if size > MAX_FILE_BYTES:
         raise InputError(f"{path}: {size} bytes, over the policy limit of {MAX_FILE_BYTES}")
     raw = path.read_bytes()
-    kind, text = policy_text(raw, str(path))
+    kind, text, tables = policy_parts(raw, str(path))
     if not text.strip():
         raise InputError(f"{path}: the policy has no readable text")
     d = digest_bytes(raw)
     return PolicyDocument(path.name, kind, text, InputFile("policy", str(path), d.bytes,
-                                                            d.sha256, d.sm3))
+                                                            d.sha256, d.sm3), tables)

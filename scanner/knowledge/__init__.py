@@ -18,6 +18,7 @@ from typing import Any
 from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
+from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
 from scanner.knowledge.transparency import TransparencyLexicon, load_transparency
@@ -108,6 +109,8 @@ class Knowledge:
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
     #: algorithm-recommendation transparency phrases and calls (rulesets/transparency.yaml)
     transparency: TransparencyLexicon = field(default_factory=TransparencyLexicon)
+    #: the privacy-policy lexicon (rulesets/policy.yaml)
+    policy: PolicyLexicon = field(default_factory=PolicyLexicon)
     extra: dict[str, Any] = field(default_factory=dict)
     #: how call and field values are made (scanner.ingest.dex.values models)
     value_models: dict[str, Any] = field(default_factory=dict)
@@ -337,6 +340,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         traffic=load_traffic_config(folder),
         runtime=load_runtime_config(folder, pi_types, permissions),
         transparency=load_transparency(folder),
+        policy=load_policy_lexicon(folder, pi_types, permissions),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

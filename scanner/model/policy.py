@@ -20,3 +20,10 @@ class PolicyInfo:
     #: False when nothing is concluded from what the text leaves out (a short in-APK stub)
     judged: bool = True
     not_judged_reason: str | None = None
+    #: PI types the policy says are not collected ({pi_type, quote})
+    denied_pi: tuple[dict, ...] = ()
+    #: the SDKs the policy lists in tables or "名称：值" lists ({name, vendor, purpose,
+    #: pi_types, link, from, quote, sdk})
+    sdk_list: tuple[dict, ...] = ()
+    #: who runs the app, as the policy says ({name, quote, emails, phones}); None if not found
+    operator: dict | None = None

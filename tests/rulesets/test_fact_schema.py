@@ -74,6 +74,7 @@ NOT_IN_FIXTURE_SCANS = {
     "policy.pi_undeclared": "tests/runtime/test_policy.py (written policies)",
     "policy.sdk_undeclared": "tests/runtime/test_policy.py (written policies)",
     "policy.element_missing": "tests/runtime/test_policy.py (written policies)",
+    "policy.pi_contradicted": "tests/runtime/test_policy.py (written policies)",
 }
 
 

@@ -131,12 +131,12 @@ def test_policy_facts_conform_to_the_fact_schema(tmp_path):
     from scanner.model.facts import Fact
 
     policy = tmp_path / "p.txt"
-    policy.write_text("隐私政策：我们收集您的 IMEI。", encoding="utf-8")
+    policy.write_text("隐私政策：我们收集您的 IMEI。我们不会读取您的剪切板。", encoding="utf-8")
     kb = load_knowledge()
     ctx, _ = detect(ScanRequest(apk=APKS / "privacy_heavy.apk", policy=(policy,)), kb)
     facts = [x for x in ctx.collected if isinstance(x, Fact) and x.kind.startswith("policy.")]
     assert {f.kind for f in facts} == {"policy.pi_undeclared", "policy.sdk_undeclared",
-                                       "policy.element_missing"}
+                                       "policy.element_missing", "policy.pi_contradicted"}
     assert [p for f in facts for p in kb.facts.fact_problems(f.kind, f.attrs)] == []
 
 
@@ -156,3 +156,30 @@ def test_a_short_policy_stub_in_the_apk_is_not_judged(tmp_path):
     assert doc["policy"]["judged"] is True
     assert {f["rule"] for f in doc["findings"] if f["rule"].startswith("PRIV-POL")} == \
         {"PRIV-POL-0004"}
+
+
+def test_a_denied_type_the_code_reads_is_a_contradiction(tmp_path):
+    """privacy_heavy reads the clipboard (see the first test). A policy that says it does
+    not read the clipboard gets PRIV-POL-0005 with its sentence quoted, not PRIV-POL-0002;
+    the same policy with a condition ("除非您…") declares it, so neither finding."""
+    policy = tmp_path / "p.txt"
+    policy.write_text(POLICY + "我们不会读取您的剪切板。\n", encoding="utf-8")
+    doc = _run(tmp_path, "policy", str(policy), "--apk", str(APKS / "privacy_heavy.apk"))
+    assert {d["pi_type"] for d in doc["policy"]["denied_pi"]} == {"clipboard"}
+    by_rule = {}
+    for f in doc["findings"]:
+        by_rule.setdefault(f["rule"], set()).update(f["pi_types"])
+    assert by_rule["PRIV-POL-0005"] == {"clipboard"}
+    assert "clipboard" not in by_rule.get("PRIV-POL-0002", set())
+    ev = [e for f in doc["findings"] if f["rule"] == "PRIV-POL-0005" for e in f["evidence"]]
+    assert any("我们不会读取您的剪切板" in str(e) for e in ev)
+    assert doc["policy"]["operator"]["name"] == "示例科技有限公司"
+    from scanner.batch.notice import developer
+
+    assert developer(doc) == ("示例科技有限公司", "policy")  # the notice list's 应用开发者
+    policy.write_text(POLICY + "除非您使用粘贴功能，我们不会读取您的剪切板。\n", encoding="utf-8")
+    doc = _run(tmp_path / "2", "policy", str(policy), "--apk",
+               str(APKS / "privacy_heavy.apk"))
+    assert not doc["policy"]["denied_pi"]
+    assert not [f for f in doc["findings"] if "clipboard" in f["pi_types"]
+                and f["rule"] in ("PRIV-POL-0002", "PRIV-POL-0005")]

@@ -1,0 +1,635 @@
+"""Reading a privacy policy's text with the lexicon of rulesets/policy.yaml (Knowledge.policy):
+which PI types it declares or denies, which permissions it names (with or without a stated
+purpose), which SDKs it lists (tables and "名称：值" lists), who runs the app and how to
+contact them, which required elements it contains. Generic code: every word comes from the
+lexicon.
+
+Contract:
+    read_policy(text, tables, lexicon, sdk_names=()) -> PolicyReading
+        ``tables`` as :func:`scanner.ingest.policy.policy_parts` gives them; ``sdk_names`` are
+        (sdk id, names) pairs (the catalogue's names and the lexicon's aliases) against which
+        the listed SDKs are matched. Linear in the text (one pass of one regular expression
+        over it, then work per mention, at most MAX_MENTIONS mentions looked at).
+
+How a mention is judged (see rulesets/policy.yaml's header for the words):
+    * in a sentence with a definition word ("是指"): ignored;
+    * a negation cue before it in its clause (or in the colon-ended clause that introduces
+      the list it is an item of), or after it with no collection verb before it: negated,
+      unless the sentence has a condition word (then a conditional declaration);
+    * otherwise declared (``conditional`` when the sentence has a condition word).
+    A PI type is declared when one mention declares it, denied when every mention negates it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.knowledge.policy import PolicyLexicon
+
+QUOTE = 30
+MAX_MENTIONS = 50_000
+MAX_SDKS = 500
+_SENTENCE = re.compile(r"[。！？!?；;\n\t]|\.(?=\s|$)")
+_CLAUSE = re.compile(r"[。！？!?；;\n\t，,]|\.(?=\s|$)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•·*●▪◦○■□]|\d{1,2}\s*[.、)）]|[（(]\s*\d{1,2}\s*[)）]|"
+                        r"[一二三四五六七八九十]{1,3}\s*[、.．]|[a-z]\s*[.)、])\s*")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+_PHONE = re.compile(r"(?<!\d)(?:[48]00[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}-\d{7,8}|1[3-9]\d{9})"
+                    r"(?!\d)")
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()·&]")
+_PERMISSION = re.compile(r"android\.permission\.[A-Z_]{3,60}")
+
+
+def quote(text: str, start: int, end: int) -> str:
+    """The words around ``text[start:end]`` on one line, with … where cut."""
+    a, b = max(0, start - QUOTE), min(len(text), end + QUOTE)
+    return ("…" if a else "") + " ".join(text[a:b].split()) + ("…" if b < len(text) else "")
+
+
+def _fold(text: str) -> str:
+    """Lower case, keeping every character's position."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _ascii_word(term: str) -> bool:
+    return term.isascii() and term[:1].isalnum() and term[-1:].isalnum()
+
+
+def _alternation(words) -> str:
+    parts = []
+    for w in sorted({w.lower() for w in words}, key=len, reverse=True):
+        e = re.escape(w)
+        parts.append(rf"(?<![a-z0-9]){e}(?![a-z0-9])" if _ascii_word(w) else e)
+    return "|".join(parts) or r"(?!x)x"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    terms: re.Pattern
+    #: folded term -> [("pi", type) | ("group", index) | ("perm", name)]
+    meaning: dict[str, list[tuple[str, object]]]
+    cues: re.Pattern | None
+    conditions: re.Pattern | None
+    breaks: re.Pattern | None
+    verbs: re.Pattern | None
+    definitions: re.Pattern | None
+    purpose: re.Pattern | None
+    masks: re.Pattern | None
+    roles: list[tuple[str, str]]  # (folded label word, role), longest first
+    label: re.Pattern | None
+
+
+_CACHE: dict[int, tuple[object, _Compiled]] = {}
+
+
+def _compile(lex: PolicyLexicon) -> _Compiled:
+    hit = _CACHE.get(id(lex))
+    if hit is not None and hit[0] is lex:
+        return hit[1]
+    meaning: dict[str, list[tuple[str, object]]] = {}
+    for pi, words in lex.terms:
+        for w in words:
+            meaning.setdefault(w.lower(), []).append(("pi", pi))
+    for n, (words, _) in enumerate(lex.group_terms):
+        for w in words:
+            meaning.setdefault(w.lower(), []).append(("group", n))
+    for perm, words in lex.permissions:
+        for w in words:
+            meaning.setdefault(w.lower(), []).append(("perm", perm))
+
+    def opt(words) -> re.Pattern | None:
+        return re.compile(_alternation(words)) if words else None
+
+    roles = sorted(((w.lower(), r) for r, ws in lex.sdk_roles.items() for w in ws),
+                   key=lambda x: len(x[0]), reverse=True)
+    label = None
+    if roles:
+        label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
+    c = _Compiled(re.compile(_alternation(meaning)), meaning, opt(lex.cues),
+                  opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
+                  opt(lex.purpose), opt(lex.masks), roles, label)
+    _CACHE[id(lex)] = (lex, c)
+    return c
+
+
+@dataclass(frozen=True)
+class PolicyReading:
+    """What one policy text says (result.json ``policy``'s reading fields)."""
+
+    declared_pi: tuple[dict, ...] = ()
+    denied_pi: tuple[dict, ...] = ()
+    permissions: tuple[dict, ...] = ()
+    sdk_list: tuple[dict, ...] = ()
+    operator: dict | None = None
+    elements: dict = field(default_factory=dict)
+    #: folded text (SDK names in prose are looked for in it)
+    folded: str = ""
+
+
+class _Text:
+    """Sentence, clause and line boundaries of a text, for mention judgement."""
+
+    def __init__(self, text: str, folded: str, c: _Compiled) -> None:
+        self.text, self.folded, self.c = text, folded, c
+        self.sent = [m.start() for m in _SENTENCE.finditer(text)]
+        self.clause = [m.start() for m in _CLAUSE.finditer(text)]
+        self.lines = [m.start() for m in re.finditer("\n", text)]
+
+    @staticmethod
+    def _span(bounds: list[int], i: int, n: int) -> tuple[int, int]:
+        k = bisect.bisect_right(bounds, i)
+        start = bounds[k - 1] + 1 if k else 0
+        end = bounds[k] if k < len(bounds) else n
+        return start, end
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        return self._span(self.sent, i, len(self.text))
+
+    def clause_of(self, i: int) -> tuple[int, int]:
+        return self._span(self.clause, i, len(self.text))
+
+    def line(self, i: int) -> tuple[int, int]:
+        return self._span(self.lines, i, len(self.text))
+
+    def _negates(self, start: int, end: int, i: int, j: int) -> bool:
+        """Whether a cue in folded[start:i] (before the mention) reaches it, or one in
+        folded[j:end] follows it with no collection verb before it."""
+        c, f = self.c, self.folded
+        if c.cues is None:
+            return False
+        last = None
+        for m in c.cues.finditer(f, start, i):
+            last = m
+        if last is not None and not (c.breaks and c.breaks.search(f, last.end(), i)):
+            return True
+        if c.cues.search(f, j, end) and not (c.verbs and c.verbs.search(f, start, i)):
+            return True
+        return False
+
+    def _list_negated(self, i: int) -> bool:
+        """An item of a list introduced by a negated clause ending with a colon."""
+        l0, l1 = self.line(i)
+        if not _LIST_ITEM.match(self.text[l0:l1]):
+            return False
+        k = bisect.bisect_right(self.lines, i) - 1  # index of the newline before the line
+        for _ in range(60):
+            if k < 0:
+                return False
+            p0 = self.lines[k - 1] + 1 if k else 0
+            p1 = self.lines[k]
+            head = self.text[p0:p1].rstrip()
+            if not head:
+                return False
+            if _LIST_ITEM.match(head) and not head.endswith((":", "：")):
+                k -= 1
+                continue
+            if not head.endswith((":", "：")):
+                return False
+            c0, _ = self.clause_of(p0 + len(head) - 1)
+            return self._negates(c0, p0 + len(head), p0 + len(head), p0 + len(head))
+        return False
+
+    def judge(self, i: int, j: int) -> str | None:
+        """'declared', 'conditional', 'denied' or None (a definition)."""
+        c, f = self.c, self.folded
+        s0, s1 = self.sentence(i)
+        if c.definitions and c.definitions.search(f, s0, s1):
+            return None
+        c0, c1 = self.clause_of(i)
+        negated = self._negates(c0, c1, i, j) or self._list_negated(i)
+        conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
+        if negated:
+            return "conditional" if conditional else "denied"
+        return "conditional" if conditional else "declared"
+
+    def has_purpose(self, i: int) -> bool:
+        if self.c.purpose is None:
+            return False
+        l0, l1 = self.line(i)
+        row = self.text[l0:l1]
+        a, b = (l0, l1) if ("\t" in row or "|" in row) else self.sentence(i)
+        return bool(self.c.purpose.search(self.folded, a, b))
+
+
+def _mentions(folded: str, c: _Compiled):
+    """(start, end, meanings) of every lexicon term, capped."""
+    for n, m in enumerate(c.terms.finditer(folded)):
+        if n >= MAX_MENTIONS:
+            return
+        yield m.start(), m.end(), c.meaning.get(m.group(0), ())
+
+
+def _paren_end(text: str, j: int, limit: int = 300) -> int | None:
+    """End of a parenthesis opening right after position j (within 2 characters)."""
+    k = j
+    while k < len(text) and k < j + 2 and text[k] in " \t":
+        k += 1
+    if k >= len(text) or text[k] not in "（(":
+        return None
+    depth = 0
+    for p in range(k, min(len(text), k + limit)):
+        if text[p] in "（(":
+            depth += 1
+        elif text[p] in "）)":
+            depth -= 1
+            if depth == 0:
+                return p
+    return None
+
+
+def _lists_specific(text: str, j: int, ms: list, starts: list[int]) -> bool:
+    """Whether a parenthesis right after position j names specific PI types (then a generic
+    word before it declares only those)."""
+    end = _paren_end(text, j)
+    if end is None:
+        return False
+    k = bisect.bisect_right(starts, j)
+    while k < len(ms) and ms[k][0] < end:
+        if any(kind == "pi" for kind, _ in ms[k][2]):
+            return True
+        k += 1
+    return False
+
+
+def _masked(folded: str, c: _Compiled) -> str:
+    if c.masks is None:
+        return folded
+    return c.masks.sub(lambda m: " " * len(m.group(0)), folded)
+
+
+def pi_types_in(text: str, lex: PolicyLexicon) -> tuple[list[str], list[str]]:
+    """(specific, generic-only) PI types named in a short text (a table cell), no negation."""
+    c = _compile(lex)
+    folded = _masked(_fold(text), c)
+    specific: set[str] = set()
+    generic: set[str] = set()
+    ms = list(_mentions(folded, c))
+    starts = [m[0] for m in ms]
+    for _i, j, means in ms:
+        for kind, v in means:
+            if kind == "pi":
+                specific.add(str(v))
+            elif kind == "group":
+                if _lists_specific(text, j, ms, starts):
+                    continue
+                generic.update(lex.group_terms[int(v)][1])  # type: ignore[arg-type]
+    return sorted(specific), sorted(generic - specific)
+
+
+def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
+                sdk_names=()) -> PolicyReading:
+    """Read one policy text (see the module docstring)."""
+    if lex is None:
+        raise ValueError("a policy lexicon is needed")
+    c = _compile(lex)
+    folded = _masked(_fold(text), c)
+    t = _Text(text, folded, c)
+    ms = list(_mentions(folded, c))
+    starts = [m[0] for m in ms]
+    pi_hits: dict[str, dict] = {}
+    pi_denied: dict[str, dict] = {}
+    perm_hits: dict[str, dict] = {}
+
+    def note(pi: str, how: str, i: int, j: int, generic: bool) -> None:
+        if how == "denied":
+            pi_denied.setdefault(pi, {"pi_type": pi, "quote": quote(text, i, j)})
+            return
+        old = pi_hits.get(pi)
+        entry = {"pi_type": pi, "quote": quote(text, i, j)}
+        if generic:
+            entry["generic"] = True
+        if how == "conditional":
+            entry["conditional"] = True
+        # a specific mention beats a generic one; an unconditional one a conditional one
+        if old is None or (old.get("generic") and not generic) or (
+                old.get("conditional") and how == "declared" and
+                bool(old.get("generic")) == generic):
+            pi_hits[pi] = entry
+
+    for i, j, means in ms:
+        how = None
+        for kind, v in means:
+            if how is None:
+                how = t.judge(i, j) or "ignored"
+            if how == "ignored":
+                break
+            if kind == "pi":
+                note(str(v), how, i, j, False)
+            elif kind == "group":
+                if _lists_specific(text, j, ms, starts):
+                    continue
+                for pi in lex.group_terms[int(v)][1]:  # type: ignore[arg-type]
+                    note(pi, how, i, j, True)
+            elif kind == "perm" and how != "denied":
+                name = str(v)
+                has = t.has_purpose(i)
+                old = perm_hits.get(name)
+                if old is None or (has and not old["purpose"]):
+                    perm_hits[name] = {"name": name, "quote": quote(text, i, j),
+                                       "purpose": has}
+    for m in _PERMISSION.finditer(text):
+        name = m.group(0)
+        if name not in perm_hits and len(perm_hits) < 200:
+            perm_hits[name] = {"name": name, "quote": quote(text, m.start(), m.end()),
+                               "purpose": t.has_purpose(m.start())}
+    denied = {k: v for k, v in pi_denied.items() if k not in pi_hits}
+    sdks, sdk_lines = _sdk_list(text, tables, lex, c, sdk_names)
+    operator = _operator(text, lex, sdk_lines)
+    elements = {}
+    for el in lex.elements:
+        present = any(_term_in(folded, w) for w in el.terms)
+        if el.name == "operator" and operator is not None:
+            present = True
+        elements[el.name] = present
+    return PolicyReading(
+        declared_pi=tuple(v for _, v in sorted(pi_hits.items())),
+        denied_pi=tuple(v for _, v in sorted(denied.items())),
+        permissions=tuple(v for _, v in sorted(perm_hits.items())),
+        sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded)
+
+
+def _term_in(folded: str, word: str) -> bool:
+    w = word.lower()
+    if not _ascii_word(word):
+        return w in folded
+    return re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", folded) is not None
+
+
+# ---- SDK lists -------------------------------------------------------------------------
+
+def _role(cell: str, c: _Compiled, strict: bool = False) -> str | None:
+    """The role of a header cell or label (longest label word it contains)."""
+    f = " ".join(cell.lower().split())
+    if not f or len(f) > 24:
+        return None
+    for w, r in c.roles:
+        if w in f and (not strict or len(f) <= len(w) + 6):
+            return r
+    return None
+
+
+def _norm(name: str) -> str:
+    f = re.sub(r"[\s\-_·.,，、/（）()【】\[\]:：\"“”'’+]", "", name.lower())
+    return f.replace("sdk", "")
+
+
+_INDEX: dict[int, tuple[object, list[tuple[str, str]]]] = {}
+
+
+def _sdk_index(sdk_names) -> list[tuple[str, str]]:
+    """(normalised name, sdk id), longest first, of the names given (cached per object)."""
+    hit = _INDEX.get(id(sdk_names))
+    if hit is not None and hit[0] is sdk_names:
+        return hit[1]
+    pairs = {}
+    for sid, names in sdk_names:
+        for alias in names:
+            a = _norm(alias)
+            if len(a) >= (3 if a.isascii() else 2):
+                pairs.setdefault(a, sid)
+    index = sorted(((a, sid) for a, sid in pairs.items()), key=lambda x: -len(x[0]))
+    if len(_INDEX) > 8:
+        _INDEX.clear()
+    _INDEX[id(sdk_names)] = (sdk_names, index)
+    return index
+
+
+def _match_sdk(name: str, sdk_names) -> str | None:
+    """The id of the SDK whose longest name is contained in ``name`` (normalised)."""
+    n = _norm(name)
+    if not n:
+        return None
+    for a, sid in _sdk_index(sdk_names):
+        if len(a) <= len(n) and a in n:
+            return sid
+    return None
+
+
+def _clean_name(name: str) -> str:
+    name = _LIST_ITEM.sub("", name, count=1) if _LIST_ITEM.match(name) else name
+    return " ".join(name.split()).strip("：:")
+
+
+def _entry(fields: dict[str, str], source: str, quote_text: str, lex: PolicyLexicon,
+           sdk_names) -> dict:
+    name = _clean_name(fields.get("name", ""))
+    specific, generic = pi_types_in(" ".join(fields.get(k, "") for k in ("pi", "purpose")), lex)
+    e = {"name": name, "vendor": " ".join(fields.get("vendor", "").split()) or None,
+         "purpose": " ".join(fields.get("purpose", "").split())[:300] or None,
+         "pi_types": specific, "link": (fields.get("link") or "").strip()[:300] or None,
+         "from": source, "quote": " ".join(quote_text.split())[:200]}
+    if generic:
+        e["pi_types_generic"] = generic
+    sid = _match_sdk(name, sdk_names)
+    e["sdk"] = sid
+    return e
+
+
+def _table_entries(table, c: _Compiled, lex, sdk_names) -> list[dict]:
+    out: list[dict] = []
+    header, start = None, 0
+    for n, row in enumerate(table[:3]):
+        roles = [_role(x, c) for x in row]
+        if "name" in roles and sum(r is not None for r in roles) >= 2:
+            header, start = roles, n + 1
+            break
+    if header is not None:
+        name_at = header.index("name")
+        cur: dict[str, str] | None = None
+        for row in table[start:]:
+            if len(row) < len(header) or not row[name_at].strip():
+                if cur is not None:  # a row spanned by the one above
+                    cur["pi"] = (cur.get("pi", "") + " " + " ".join(row)).strip()
+                continue
+            if cur is not None:
+                out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
+            cur = {"_q": " | ".join(row)}
+            for role, cell in zip(header, row, strict=False):
+                if role:
+                    cur[role] = (cur.get(role, "") + " " + cell).strip()
+        if cur is not None:
+            out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
+        return [e for e in out if e["name"]]
+    # key | value rows: one record per name row
+    keyed = [(_role(row[0], c, strict=True), row) for row in table if len(row) >= 2]
+    if sum(r == "name" for r, _ in keyed) < 1 or sum(r is not None for r, _ in keyed) < 2:
+        return []
+    cur = None
+    for role, row in keyed:
+        if role == "name":
+            if cur is not None:
+                out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
+            cur = {"name": row[1], "_q": " | ".join(row)}
+        elif role and cur is not None:
+            cur[role] = (cur.get(role, "") + " " + " ".join(row[1:])).strip()
+    if cur is not None:
+        out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
+    return [e for e in out if e["name"]]
+
+
+def _segments(line: str, c: _Compiled) -> list[tuple[str, str]] | None:
+    """[(role, value)] of a line made of "label：value" parts, None when it does not start
+    with a label."""
+    if c.label is None:
+        return None
+    body = _LIST_ITEM.sub("", line, count=1).strip()
+    found = []
+    for m in c.label.finditer(body.lower()):
+        role = _role(m.group(1), c, strict=True)
+        if role is None:
+            continue
+        # a label must start the line or follow a separator
+        if m.start() and body[m.start() - 1] not in " \t;；，,。|":
+            continue
+        found.append((m.start(), m.end(), role))
+    if not found or found[0][0] != 0:
+        return None
+    out = []
+    for k, (_a, b, role) in enumerate(found):
+        end = found[k + 1][0] if k + 1 < len(found) else len(body)
+        out.append((role, body[b:end].strip(" ;；，,。|")))
+    return out
+
+
+def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], set[int]]:
+    """SDK entries of "名称：值" lists and of titled blocks; the line numbers they use."""
+    lines = text.split("\n")
+    out: list[dict] = []
+    used: set[int] = set()
+    cur: dict[str, str] | None = None
+    cur_lines: list[int] = []
+    open_role: str | None = None
+
+    def close() -> None:
+        nonlocal cur, open_role
+        if cur is not None and cur.get("name") and len(set(cur) - {"name", "_q"}) >= 1:
+            out.append(_entry(cur, "list", cur["_q"], lex, sdk_names))
+            used.update(cur_lines)
+        cur, open_role = None, None
+        cur_lines.clear()
+
+    def is_title(k: int) -> bool:
+        s = _LIST_ITEM.sub("", lines[k], count=1).strip()
+        if not s or len(s) > lex.sdk_title_chars or "\t" in s or "|" in s:
+            return False
+        if s.endswith(("：", ":", "。")) or _segments(lines[k], c) is not None:
+            return False
+        if "sdk" not in s.lower() and _match_sdk(s, sdk_names) is None:
+            return False
+        for k2 in range(k + 1, min(len(lines), k + 4)):
+            if lines[k2].strip():
+                seg = _segments(lines[k2], c)
+                return seg is not None and seg[0][0] != "name"
+        return False
+
+    for k, line in enumerate(lines):
+        if len(out) >= MAX_SDKS:
+            break
+        if "\t" in line:
+            close()
+            continue
+        seg = _segments(line, c)
+        if seg is not None:
+            for role, value in seg:
+                if role == "name":
+                    close()
+                    cur = {"name": value, "_q": line}
+                    cur_lines.append(k)
+                    open_role = None
+                elif cur is not None:
+                    cur[role] = (cur.get(role, "") + " " + value).strip()
+                    cur_lines.append(k)
+                    open_role = role if not value else None
+            continue
+        if not line.strip():
+            continue
+        if is_title(k):
+            close()
+            cur = {"name": line.strip(), "_q": line}
+            cur_lines.append(k)
+            continue
+        if cur is not None and open_role is not None:
+            cur[open_role] = (cur.get(open_role, "") + " " + line.strip()).strip()
+            cur_lines.append(k)
+            continue
+        close()
+    close()
+    return out, used
+
+
+def _sdk_list(text: str, tables, lex, c: _Compiled, sdk_names) -> tuple[list[dict], set[int]]:
+    out: list[dict] = []
+    for table in tables:
+        out.extend(_table_entries(table, c, lex, sdk_names))
+    listed, used = _list_entries(text, c, lex, sdk_names)
+    seen = {_norm(e["name"]) for e in out}
+    out.extend(e for e in listed if _norm(e["name"]) not in seen)
+    return out[:MAX_SDKS], used
+
+
+# ---- operator ---------------------------------------------------------------------------
+
+def _operator(text: str, lex: PolicyLexicon, sdk_lines: set[int]) -> dict | None:
+    if not lex.operator_suffixes:
+        return None
+    suffix = re.compile("|".join(re.escape(s) for s in sorted(lex.operator_suffixes,
+                                                              key=len, reverse=True)))
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    best: tuple[int, int, str, int, int] | None = None
+    for n, m in enumerate(suffix.finditer(text)):
+        if n > 2000:
+            break
+        line_no = bisect.bisect_right(line_starts, m.start()) - 1
+        line = text[line_starts[line_no]:text.find("\n", m.start()) % (len(text) + 1)]
+        if line_no in sdk_lines or "\t" in line:
+            continue
+        # the run of name characters ending at the suffix
+        a = m.start()
+        while a > 0 and m.start() - a < 40 and _NAME_CHAR.match(text, a - 1):
+            a -= 1
+        after = text[m.end():m.end() + 160]
+        close = _paren_end(text, m.end(), 160)
+        afters = [after] + ([text[close + 1:close + 160]] if close is not None else [])
+        after_cue = any(p.search(x) for p in lex.operator_after for x in afters)
+        cut = None
+        for k in range(a, m.start() - 1):  # the longest name a cue stands right before
+            if any(p.search(text[max(0, k - 30):k]) for p in lex.operator_before):
+                cut = k
+                break
+        if cut is None and after_cue:
+            cut = a
+        if cut is None or m.start() - cut < 2:
+            continue
+        score = 2 * after_cue + (cut != a or any(p.search(text[max(0, a - 30):a])
+                                                for p in lex.operator_before))
+        if best is None or score > best[0]:
+            best = (score, m.start(), text[cut:m.end()].strip(), cut, m.end())
+        if best is not None and best[0] >= 3:
+            break
+    if best is None:
+        return None
+    _, _, name, k, end = best
+    emails, phones = _contacts(text, lex, sdk_lines, line_starts)
+    return {"name": name, "quote": quote(text, k, end), "emails": emails, "phones": phones}
+
+
+def _contacts(text: str, lex, sdk_lines: set[int], line_starts: list[int]):
+    emails: list[str] = []
+    phones: list[str] = []
+    for rx, out in ((_EMAIL, emails), (_PHONE, phones)):
+        for m in rx.finditer(text):
+            if bisect.bisect_right(line_starts, m.start()) - 1 in sdk_lines:
+                continue
+            v = m.group(0)
+            if v not in out:
+                out.append(v)
+            if len(out) >= 5:
+                break
+    return emails, phones

@@ -1,0 +1,181 @@
+"""The privacy-policy lexicon (rulesets/policy.yaml), checked and compiled into
+``Knowledge.policy``; applied by :mod:`scanner.ingest.policy_read`.
+
+Contract:
+    load_policy_lexicon(folder, pi_types, permissions) -> PolicyLexicon
+        an empty lexicon when the folder has no policy.yaml; RulesetError (exit 4) naming the
+        file and key when a value has the wrong shape, names an unknown PI type or
+        permission, or an operator pattern is not a regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RulesetError
+from scanner.knowledge.yamlio import read_yaml
+
+FILE = "policy.yaml"
+SDK_ROLES = ("name", "vendor", "purpose", "pi", "link")
+NEGATION_KEYS = ("cues", "conditions", "breaks", "verbs")
+
+
+@dataclass(frozen=True)
+class PolicyElement:
+    """A required (or recommended) element of the notice."""
+
+    name: str
+    required: bool
+    zh: str
+    en: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PolicyLexicon:
+    """What rulesets/policy.yaml says, checked (see that file's header for the meaning)."""
+
+    min_chars_to_judge: int = 0
+    #: (pi type, terms)
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: (terms, pi types) of generic words
+    group_terms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    masks: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    breaks: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    definitions: tuple[str, ...] = ()
+    #: (android permission, terms)
+    permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    purpose: tuple[str, ...] = ()
+    #: role (name|vendor|purpose|pi|link) -> label words
+    sdk_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sdk_title_chars: int = 40
+    #: sdk id -> names policies use for it
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    operator_suffixes: tuple[str, ...] = ()
+    operator_before: tuple[re.Pattern, ...] = ()
+    operator_after: tuple[re.Pattern, ...] = ()
+    contact_headings: tuple[str, ...] = ()
+    elements: tuple[PolicyElement, ...] = ()
+
+
+def _words(v: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
+    if v is None and allow_empty:
+        return ()
+    if not isinstance(v, list) or (not v and not allow_empty):
+        raise RulesetError(f"{FILE}: {where} must be a list of words")
+    for w in v:
+        if not isinstance(w, str) or not w.strip():
+            raise RulesetError(f"{FILE}: {where}: {w!r} is not a non-empty string")
+    return tuple(v)
+
+
+def _mapping(v: Any, where: str) -> dict:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise RulesetError(f"{FILE}: {where} must be a mapping")
+    return v
+
+
+def _patterns(v: Any, where: str) -> tuple[re.Pattern, ...]:
+    out = []
+    for n, p in enumerate(_words(v, where, allow_empty=True)):
+        try:
+            out.append(re.compile(p))
+        except re.error as e:
+            raise RulesetError(f"{FILE}: {where}[{n}]: not a regular expression ({e})") from e
+    return tuple(out)
+
+
+def load_policy_lexicon(folder: Path, pi_types: Collection[str],
+                        permissions: Collection[str]) -> PolicyLexicon:
+    """Read and check ``policy.yaml`` of a rulesets folder."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return PolicyLexicon()
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise RulesetError(f"{path}: the top level must be a mapping")
+
+    def pi(name: Any, where: str) -> str:
+        if name not in pi_types:
+            raise RulesetError(f"{FILE}: {where}: unknown PI type {name!r}")
+        return str(name)
+
+    minimum = doc.get("min_chars_to_judge", 0)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        raise RulesetError(f"{FILE}: min_chars_to_judge must be a whole number >= 0")
+    terms = tuple((pi(k, "terms"), _words(v, f"terms.{k}"))
+                  for k, v in _mapping(doc.get("terms"), "terms").items())
+    groups = []
+    for n, g in enumerate(doc.get("group_terms") or ()):
+        where = f"group_terms[{n}]"
+        g = _mapping(g, where)
+        groups.append((_words(g.get("terms"), f"{where}.terms"),
+                       tuple(pi(x, where) for x in _words(g.get("pi_types"),
+                                                          f"{where}.pi_types"))))
+    neg = _mapping(doc.get("negation"), "negation")
+    for k in neg:
+        if k not in NEGATION_KEYS:
+            raise RulesetError(f"{FILE}: negation.{k}: unknown key (known: "
+                               f"{', '.join(NEGATION_KEYS)})")
+    perms = []
+    for k, v in _mapping(doc.get("permissions"), "permissions").items():
+        if k not in permissions:
+            raise RulesetError(f"{FILE}: permissions: {k!r} is not in permissions.yaml")
+        perms.append((str(k), _words(v, f"permissions.{k}")))
+    sdk = _mapping(doc.get("sdk_list"), "sdk_list")
+    roles = {}
+    for k, v in sdk.items():
+        if k == "max_title_chars":
+            continue
+        if k not in SDK_ROLES:
+            raise RulesetError(f"{FILE}: sdk_list.{k}: unknown role (known: "
+                               f"{', '.join(SDK_ROLES)})")
+        roles[str(k)] = _words(v, f"sdk_list.{k}")
+    title = sdk.get("max_title_chars", 40)
+    if isinstance(title, bool) or not isinstance(title, int) or not 4 <= title <= 200:
+        raise RulesetError(f"{FILE}: sdk_list.max_title_chars must be a whole number 4..200")
+    aliases = {str(k): _words(v, f"aliases.{k}")
+               for k, v in _mapping(doc.get("aliases"), "aliases").items()}
+    op = _mapping(doc.get("operator"), "operator")
+    elements = []
+    for k, e in _mapping(doc.get("elements"), "elements").items():
+        where = f"elements.{k}"
+        e = _mapping(e, where)
+        if not isinstance(e.get("required", False), bool):
+            raise RulesetError(f"{FILE}: {where}.required must be true or false")
+        for lang in ("zh", "en"):
+            if not isinstance(e.get(lang), str) or not e[lang]:
+                raise RulesetError(f"{FILE}: {where}.{lang} must be a non-empty string")
+        elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
+                                      e["en"], _words(e.get("terms"), f"{where}.terms")))
+    return PolicyLexicon(
+        min_chars_to_judge=minimum,
+        terms=terms,
+        group_terms=tuple(groups),
+        masks=_words(doc.get("masks"), "masks", allow_empty=True),
+        cues=_words(neg.get("cues"), "negation.cues", allow_empty=True),
+        conditions=_words(neg.get("conditions"), "negation.conditions", allow_empty=True),
+        breaks=_words(neg.get("breaks"), "negation.breaks", allow_empty=True),
+        verbs=_words(neg.get("verbs"), "negation.verbs", allow_empty=True),
+        definitions=_words(doc.get("definitions"), "definitions", allow_empty=True),
+        permissions=tuple(perms),
+        purpose=_words(doc.get("purpose"), "purpose", allow_empty=True),
+        sdk_roles=roles,
+        sdk_title_chars=title,
+        aliases=aliases,
+        operator_suffixes=_words(op.get("suffixes"), "operator.suffixes", allow_empty=True),
+        operator_before=_patterns(op.get("before"), "operator.before"),
+        operator_after=_patterns(op.get("after"), "operator.after"),
+        contact_headings=_words(op.get("contact_headings"), "operator.contact_headings",
+                                allow_empty=True),
+        elements=tuple(elements),
+    )

@@ -1,0 +1,206 @@
+"""Reading policy texts with the shipped lexicon (Knowledge.policy). Every expected value
+follows from the short texts here, written for the purpose: which words each sentence holds,
+and whether a negation word comes before them in the same clause, is visible in the text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import RulesetError
+from scanner.ingest.policy import policy_parts
+from scanner.ingest.policy_read import read_policy
+from scanner.knowledge import load_knowledge
+from scanner.knowledge.policy import load_policy_lexicon
+
+REPO = Path(__file__).resolve().parents[2]
+LEX = load_knowledge().policy
+SDKS = (("umeng_analytics", ("Umeng Analytics", "友盟统计", "友盟+", "友盟")),
+        ("jpush", ("JPush", "极光推送")), ("tencent_bugly", ("Tencent Bugly", "Bugly")))
+
+
+def _read(text: str, tables=()):
+    return read_policy(text, tables, LEX, SDKS)
+
+
+def _declared(r) -> set[str]:
+    return {d["pi_type"] for d in r.declared_pi}
+
+
+def _denied(r) -> set[str]:
+    return {d["pi_type"] for d in r.denied_pi}
+
+
+def test_negation_in_the_same_clause_denies_every_listed_type():
+    r = _read("我们不会收集您的通讯录、短信和通话记录。我们会收集您的手机号码。")
+    assert _denied(r) == {"contacts", "sms", "call_log"}
+    assert _declared(r) == {"phone_number"}
+
+
+def test_a_comma_ends_the_negation_and_but_breaks_it():
+    r = _read("我们不会收集您的通讯录，我们会收集您的剪切板内容。")
+    assert _denied(r) == {"contacts"} and _declared(r) == {"clipboard"}
+    r = _read("我们不会在后台收集信息但会读取您的日历。")
+    assert _declared(r) == {"calendar"} and not _denied(r)
+
+
+def test_a_negated_colon_carries_over_its_list():
+    r = _read("我们不会收集以下信息：\n1. 剪切板内容\n2. 已安装应用列表\n我们会收集您的日历。")
+    assert _denied(r) == {"clipboard", "installed_apps"} and _declared(r) == {"calendar"}
+    # the same list after a positive colon is declared
+    r = _read("我们会收集以下信息：\n1. 剪切板内容\n2. 已安装应用列表")
+    assert _declared(r) == {"clipboard", "installed_apps"} and not _denied(r)
+
+
+def test_topicalised_negation_after_the_term():
+    r = _read("您的通讯录我们不会读取。")
+    assert _denied(r) == {"contacts"}
+    # a collection verb before the term: the later cue is about something else
+    r = _read("我们收集位置信息而不会收集您的短信。")
+    assert {"precise_location", "coarse_location"} <= _declared(r) and _denied(r) == {"sms"}
+
+
+def test_a_condition_turns_a_negation_into_a_conditional_declaration():
+    r = _read("未经您同意，我们不会收集您的位置信息。除非您主动授权，我们不会读取您的通讯录。")
+    assert not _denied(r)
+    d = {x["pi_type"]: x for x in r.declared_pi}
+    assert d["contacts"]["conditional"] is True and d["precise_location"]["conditional"] is True
+
+
+def test_definitions_and_masked_phrases_declare_nothing():
+    r = _read("个人敏感信息是指一旦泄露可能危害人身安全的信息，例如身份证件号码、银行卡号、通讯录。"
+              "登录时请输入短信验证码，并填写紧急联系人。")
+    assert not _declared(r) and not _denied(r)
+
+
+def test_generic_words_and_their_parenthesis():
+    r = _read("我们收集设备标识符，用于风控。")
+    d = {x["pi_type"]: x for x in r.declared_pi}
+    assert set(d) == {"device_id", "android_id", "oaid", "serial", "mac_address", "imsi",
+                      "iccid", "ad_id"} and all(x["generic"] for x in d.values())
+    r = _read("我们收集设备标识符（IMEI、OAID），用于风控。我们收集设备信息与网络信息。")
+    assert _declared(r) == {"device_id", "oaid"}
+    assert not any(x.get("generic") for x in r.declared_pi)
+
+
+def test_ascii_terms_stand_as_words():
+    r = _read("Memory allocation and SMSC settings are not personal data. macOS users too.")
+    assert not _declared(r)
+    r = _read("We collect your location and your contacts. We do not collect SMS messages.")
+    assert {"precise_location", "coarse_location", "contacts"} == _declared(r)
+    assert _denied(r) == {"sms"}
+
+
+def test_permissions_with_and_without_a_purpose():
+    r = _read("我们申请相机权限，用于扫描二维码。我们还会申请麦克风权限。")
+    p = {x["name"]: x["purpose"] for x in r.permissions}
+    assert p == {"android.permission.CAMERA": True, "android.permission.RECORD_AUDIO": False}
+
+
+HTML_TABLE = """<html><body><h2>第三方SDK目录</h2><table>
+<tr><th>SDK名称</th><th>公司名称</th><th>使用目的</th><th>收集的个人信息</th><th>隐私政策链接</th></tr>
+<tr><td>友盟+统计SDK</td><td>某某（北京）科技有限公司</td><td>统计分析</td>
+<td>设备标识符（IMEI、OAID）、MAC地址</td><td>https://example.com/a</td></tr>
+<tr><td>极光推送 SDK</td><td>某某信息技术有限公司</td><td>消息推送</td><td>设备信息、网络信息</td>
+<td>https://example.com/b</td></tr></table></body></html>"""
+
+
+def test_sdk_table_in_html():
+    kind, text, tables = policy_parts(HTML_TABLE.encode(), "p.html")
+    assert kind == "html" and len(tables) == 1 and len(tables[0]) == 3
+    r = _read(text, tables)
+    got = [(e["name"], e["vendor"], e["sdk"], e["pi_types"], e["from"]) for e in r.sdk_list]
+    assert got == [("友盟+统计SDK", "某某（北京）科技有限公司", "umeng_analytics",
+                    ["device_id", "mac_address", "oaid"], "table"),
+                   ("极光推送 SDK", "某某信息技术有限公司", "jpush", [], "table")]
+    # cells stay apart in the text: the table row is not one run-on sentence
+    assert "统计分析\t" in text
+
+
+def test_sdk_table_in_text_and_a_labelled_list():
+    text = ("SDK名称 | 提供方 | 用途 | 收集的个人信息\n"
+            "---|---|---|---\n"
+            "Bugly | 某某计算机系统有限公司 | 崩溃分析 | Android ID\n\n"
+            "第三方SDK列表\n"
+            "极光推送SDK\n"
+            "所属公司：某某信息技术有限公司\n"
+            "使用目的：消息推送\n"
+            "收集的个人信息：\n"
+            "设备标识符（Android ID、OAID）：用于识别设备\n"
+            "隐私政策链接：https://example.com/p\n"
+            "\n"
+            "SDK名称：友盟统计 使用目的：统计 收集个人信息：IMEI\n")
+    kind, text2, tables = policy_parts(text.encode(), "p.txt")
+    r = _read(text2, tables)
+    got = [(e["name"], e["sdk"], e["pi_types"], e["from"]) for e in r.sdk_list]
+    assert got == [("Bugly", "tencent_bugly", ["android_id"], "table"),
+                   ("极光推送SDK", "jpush", ["android_id", "oaid"], "list"),
+                   ("友盟统计", "umeng_analytics", ["device_id"], "list")]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("示例科技有限公司（以下简称“我们”）深知个人信息的重要性。", "示例科技有限公司"),
+    ("本产品是由某地某某网络科技有限公司研发和运营的应用。", "某地某某网络科技有限公司"),
+    ("运营者：某某（杭州）科技有限公司\n联系邮箱：a@b.cn", "某某（杭州）科技有限公司"),
+    ("某某数码工作室隐私政策\n我们收集您的手机号码。", "某某数码工作室"),
+])
+def test_operator(text, name):
+    r = _read(text)
+    assert r.operator is not None and r.operator["name"] == name
+    assert r.elements["operator"] is True
+
+
+def test_no_operator_from_an_sdk_list_vendor():
+    r = _read("SDK名称：极光推送\n运营方：某某信息技术有限公司\n使用目的：推送\n")
+    assert r.operator is None and r.elements["operator"] is False
+    r = _read("联系我们：privacy@example.cn，客服电话 400-123-4567。"
+              "示例科技有限公司（以下简称“我们”）")
+    assert r.operator["emails"] == ["privacy@example.cn"]
+    assert r.operator["phones"] == ["400-123-4567"]
+
+
+def _copy(tmp_path: Path, old: str, new: str) -> Path:
+    import shutil
+
+    folder = tmp_path / "rulesets"
+    shutil.copytree(REPO / "rulesets", folder)
+    path = folder / "policy.yaml"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  clipboard: [", "  clipbaord: [", "unknown PI type 'clipbaord'"),
+    ("  android.permission.CAMERA:", "  android.permission.CAMRA:", "CAMRA"),
+    ("min_chars_to_judge: 1500", "min_chars_to_judge: many", "min_chars_to_judge"),
+    ('  before: ["', '  before: ["(unclosed", "', "not a regular expression"),
+    ("negation:\n", "negation:\n  cuez: [x]\n", "negation.cuez"),
+])
+def test_a_malformed_lexicon_is_a_ruleset_error(tmp_path, old, new, message):
+    folder = _copy(tmp_path, old, new)
+    kb = load_knowledge()
+    with pytest.raises(RulesetError, match=message.replace("(", r"\(")):
+        load_policy_lexicon(folder, kb.pi_types, kb.permissions)
+    policy = tmp_path / "p.txt"
+    policy.write_text("我们收集您的手机号码。", "utf-8")
+    env = dict(os.environ, APPAUDIT_RULESETS_DIR=str(folder), PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "scanner", "policy", str(policy), "--out",
+                           str(tmp_path / "out")], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 4, proc.stderr
+    assert "policy.yaml" in proc.stderr
+    assert not (tmp_path / "out" / "result.json").exists()
+
+
+def test_no_code_reads_the_lexicon_file_itself():
+    """Only the knowledge loader opens rulesets/policy.yaml."""
+    hits = [p for p in (REPO / "scanner").rglob("*.py")
+            if "policy.yaml" in p.read_text("utf-8") and p.parent.name != "knowledge"
+            and "read_yaml" in p.read_text("utf-8")]
+    assert hits == []
