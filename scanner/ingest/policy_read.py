@@ -34,13 +34,17 @@ QUOTE = 30
 MAX_MENTIONS = 50_000
 MAX_SDKS = 500
 _SENTENCE = re.compile(r"[。！？!?；;\n\t]|\.(?=\s|$)")
-_CLAUSE = re.compile(r"[。！？!?；;\n\t，,]|\.(?=\s|$)")
+#: clause ends; an English comma followed by "(and|or) your/the…" continues a list
+_CLAUSE = re.compile(r"[。！？!?；;\n\t，]|,(?!\s*(?:and\s+|or\s+|nor\s+)?"
+                     r"(?:your|the|any|its|their|his|her)\b)|\.(?=\s|$)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•·*●▪◦○■□]|\d{1,2}\s*[.、)）]|[（(]\s*\d{1,2}\s*[)）]|"
                         r"[一二三四五六七八九十]{1,3}\s*[、.．]|[a-z]\s*[.)、])\s*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
 _PHONE = re.compile(r"(?<!\d)(?:[48]00[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}-\d{7,8}|1[3-9]\d{9})"
                     r"(?!\d)")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()·&]")
+_NAME_CHAR_EN = re.compile(r"[A-Za-z0-9 &.,'-]")
+_NOT_FIRST = set("为是由：:，, （(“\"的及和与")
 _PERMISSION = re.compile(r"android\.permission\.[A-Z_]{3,60}")
 
 
@@ -103,6 +107,13 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     for perm, words in lex.permissions:
         for w in words:
             meaning.setdefault(w.lower(), []).append(("perm", perm))
+    # a longer term hides the shorter ones inside it from the scan ("麦克风权限" holds
+    # "麦克风"): it carries their meanings too
+    pi_words = [(w.lower(), pi) for pi, words in lex.terms for w in words]
+    for term, means in meaning.items():
+        for w, pi in pi_words:
+            if w != term and w in term and ("pi", pi) not in means:
+                means.append(("pi", pi))
 
     def opt(words) -> re.Pattern | None:
         return re.compile(_alternation(words)) if words else None
@@ -196,6 +207,23 @@ class _Text:
             return self._negates(c0, p0 + len(head), p0 + len(head), p0 + len(head))
         return False
 
+    def _heading_negated(self, i: int, j: int) -> bool:
+        """A run-in heading ("Location. We do not collect…", "位置信息：我们不会…"): a short
+        segment without a verb, ending with a full stop or colon, followed on the same line by
+        the sentence it heads; it takes that sentence's first clause's negation."""
+        l0, l1 = self.line(i)
+        line = self.text[l0:l1]
+        m = re.match(r"\s*(?:\d+(?:\.\d+)*\s*)?([^.:：。]{1,40})[.:：]\s+(?=\S)|"
+                     r"\s*(?:\d+(?:\.\d+)*\s*)?([^.:：。]{1,40})[:：](?=\S)", line)
+        if not m or l0 + m.end() <= i:
+            return False
+        head = m.group(1) or m.group(2) or ""
+        if self.c.verbs and self.c.verbs.search(head.lower()):
+            return False
+        b0 = l0 + m.end()
+        _, b1 = self.clause_of(b0)
+        return self._negates(b0, b1, b1, b1)
+
     def judge(self, i: int, j: int) -> str | None:
         """'declared', 'conditional', 'denied' or None (a definition)."""
         c, f = self.c, self.folded
@@ -204,6 +232,8 @@ class _Text:
             return None
         c0, c1 = self.clause_of(i)
         negated = self._negates(c0, c1, i, j) or self._list_negated(i)
+        if not negated:
+            negated = self._heading_negated(i, j)
         conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         if negated:
             return "conditional" if conditional else "denied"
@@ -412,6 +442,10 @@ def _match_sdk(name: str, sdk_names) -> str | None:
     return None
 
 
+def _sdk_like(name: str, sdk_names) -> bool:
+    return "sdk" in name.lower() or _match_sdk(name, sdk_names) is not None
+
+
 def _clean_name(name: str) -> str:
     name = _LIST_ITEM.sub("", name, count=1) if _LIST_ITEM.match(name) else name
     return " ".join(name.split()).strip("：:")
@@ -437,7 +471,7 @@ def _table_entries(table, c: _Compiled, lex, sdk_names) -> list[dict]:
     header, start = None, 0
     for n, row in enumerate(table[:3]):
         roles = [_role(x, c) for x in row]
-        if "name" in roles and sum(r is not None for r in roles) >= 2:
+        if "name" in roles and len({r for r in roles if r}) >= 2:
             header, start = roles, n + 1
             break
     if header is not None:
@@ -456,7 +490,14 @@ def _table_entries(table, c: _Compiled, lex, sdk_names) -> list[dict]:
                     cur[role] = (cur.get(role, "") + " " + cell).strip()
         if cur is not None:
             out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
-        return [e for e in out if e["name"]]
+        out = [e for e in out if e["name"]]
+        # a table whose name column is not headed "SDK…" lists SDKs only when most of its
+        # names look like SDKs (a permission table has "权限名称" too)
+        head = table[start - 1][name_at].lower()
+        if "sdk" not in head and 2 * sum(_sdk_like(e["name"], sdk_names) for e in out) \
+                < len(out):
+            return []
+        return out
     # key | value rows: one record per name row
     keyed = [(_role(row[0], c, strict=True), row) for row in table if len(row) >= 2]
     if sum(r == "name" for r, _ in keyed) < 1 or sum(r is not None for r, _ in keyed) < 2:
@@ -489,9 +530,16 @@ def _segments(line: str, c: _Compiled) -> list[tuple[str, str]] | None:
         if m.start() and body[m.start() - 1] not in " \t;；，,。|":
             continue
         found.append((m.start(), m.end(), role))
-    if not found or found[0][0] != 0:
+    if not found:
         return None
-    out = []
+    lead = None
+    if found[0][0] != 0:
+        # "XX SDK，提供方：…": a leading name before the first label
+        lead = body[:found[0][0]].strip(" ;；，,。|")
+        if not lead or len(lead) > 40 or "sdk" not in lead.lower() or \
+                all(r == "name" for _, _, r in found):
+            return None
+    out = [("name", lead)] if lead else []
     for k, (_a, b, role) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else len(body)
         out.append((role, body[b:end].strip(" ;；，,。|")))
@@ -592,7 +640,10 @@ def _operator(text: str, lex: PolicyLexicon, sdk_lines: set[int]) -> dict | None
             continue
         # the run of name characters ending at the suffix
         a = m.start()
-        while a > 0 and m.start() - a < 40 and _NAME_CHAR.match(text, a - 1):
+        ascii_name = m.group(0).isascii()
+        chars = _NAME_CHAR_EN if ascii_name else _NAME_CHAR
+        while a > 0 and m.start() - a < (80 if ascii_name else 40) and \
+                chars.match(text, a - 1):
             a -= 1
         after = text[m.end():m.end() + 160]
         close = _paren_end(text, m.end(), 160)
@@ -600,6 +651,8 @@ def _operator(text: str, lex: PolicyLexicon, sdk_lines: set[int]) -> dict | None
         after_cue = any(p.search(x) for p in lex.operator_after for x in afters)
         cut = None
         for k in range(a, m.start() - 1):  # the longest name a cue stands right before
+            if text[k] in _NOT_FIRST or (ascii_name and (k > a and text[k - 1] != " ")):
+                continue
             if any(p.search(text[max(0, k - 30):k]) for p in lex.operator_before):
                 cut = k
                 break
