@@ -15,6 +15,9 @@ SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyIn
                              says is not collected ("我们不会收集…") that the app collects
 ``policy.sdk_undeclared``    {sdk, name, name_zh, name_en, vendor}: a third-party SDK (not a
                              development library) in the app that the policy names nowhere
+``policy.sdk_pi_undeclared`` {sdk, name_zh, name_en, pi_type, observed, sources, quote}: an
+                             SDK the policy lists with the PI it collects, seen collecting
+                             a type its entry does not name
 ``policy.element_missing``   {element, element_zh, element_en}: a required element of the
                              notice (PIPL Art. 17) not found
 No facts when no policy was found (absence is PRIV-CODE-0006's matter), nor from what a
@@ -107,7 +110,7 @@ class PolicyTextDetector(Detector):
         lex = ctx.knowledge.policy
         judged, why = True, None
         minimum = lex.min_chars_to_judge
-        if ctx.policy is None and len(text.strip()) < minimum:
+        if source.startswith("apk:") and len(text.strip()) < minimum:
             judged = False
             why = (f"the policy found in the APK has {len(text.strip())} characters, fewer than "
                    f"{minimum}: probably a stub of an online policy; give the full policy "
@@ -146,6 +149,10 @@ class PolicyTextDetector(Detector):
                 out.append(Fact("policy.pi_undeclared", attrs))
         sdks_declared = []
         listed = {e["sdk"]: e for e in reading.sdk_list if e.get("sdk")}
+        by_sdk: dict[str, dict[str, set]] = {}
+        for pi, e in seen.items():
+            for sdk in e["sdks"]:
+                by_sdk.setdefault(sdk, {}).setdefault(pi, set()).update(e["sources"])
         sdks = {s.id: s for s in ctx.of_type(SdkUse)}
         for sid in sorted(sdks):
             s = sdks[sid]
@@ -156,6 +163,15 @@ class PolicyTextDetector(Detector):
                    else _find(text, folded, _sdk_names(s, lex.aliases)))
             if hit:
                 sdks_declared.append({"name": s.name, "sdk": sid, "quote": hit[1]})
+                said = set(entry.get("pi_types") or ()) | set(
+                    entry.get("pi_types_generic") or ()) if entry is not None else set()
+                # an SDK entry that lists what it collects, and the SDK collects more
+                for pi in sorted(set(by_sdk.get(sid, {})) - said) if said and judged else ():
+                    how = by_sdk[sid][pi]
+                    out.append(Fact("policy.sdk_pi_undeclared", {
+                        "sdk": sid, "name_zh": s.name_zh or s.name, "name_en": s.name,
+                        "pi_type": pi, "observed": bool(how & {"traffic", "runtime"}),
+                        "sources": sorted(how), "quote": entry["quote"]}))
             elif judged:
                 out.append(Fact("policy.sdk_undeclared", {
                     "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
@@ -176,16 +192,22 @@ class PolicyTextDetector(Detector):
 
 
 def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:
-    """[(source, sha256, text, tables)] and problems."""
+    """[(source, sha256, text, tables)] and problems: the --policy files, else a policy page
+    in the captured traffic, else the policy assets of the APK."""
     if ctx.policy is not None:
         return [(f"option:{d.name}", d.input.sha256 if d.input else None, d.text, d.tables)
                 for d in ctx.policy], []
+    problems: list[str] = []
+    if ctx.traffic is not None:
+        found = _traffic_policy(ctx, problems)
+        if found:
+            return [found], problems
     if ctx.apk is None:
-        return [], []
+        return [], problems
     from scanner.hashing import digest_bytes
     from scanner.ingest.policy import policy_parts
 
-    docs, problems = [], []
+    docs = []
     for name, raw in ctx.apk.privacy_policy_documents:
         try:
             _, text, tables = policy_parts(raw, name)
@@ -195,3 +217,47 @@ def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple
         if text.strip():
             docs.append((f"apk:{name}", digest_bytes(raw).sha256, text, tables))
     return docs, problems
+
+
+_TEXTUAL = ("text/html", "text/plain", "application/xhtml")
+
+
+def _traffic_policy(ctx: ScanContext, problems: list[str]):
+    """(source, sha256, text, tables) of the longest captured response that is a privacy
+    policy page (see ``titles`` in rulesets/policy.yaml), or None."""
+    from urllib.parse import unquote, urlsplit
+
+    from scanner.hashing import digest_bytes
+    from scanner.ingest.policy import policy_parts
+
+    lex = ctx.knowledge.policy
+    if not lex.titles:
+        return None
+    titles = [w.lower() for w in lex.titles]
+    url_words = [w.lower() for w in lex.url_words]
+    code_urls = {u for f in ctx.facts("apk.privacy_policy") for u in f.attrs.get("urls") or ()}
+    best = None
+    for ex in ctx.traffic.exchanges():
+        if ex.status != 200 or len(ex.response_body) < 200:
+            continue
+        ctype = {k.lower(): v for k, v in ex.response_headers}.get("content-type", "")
+        head = ex.response_body[:512].lstrip().lower()
+        if not (any(t in ctype.lower() for t in _TEXTUAL) or head.startswith((b"<!doctype",
+                                                                              b"<html"))):
+            continue
+        try:
+            _, text, tables = policy_parts(ex.response_body, ex.url)
+        except InputError:
+            continue
+        if not any(t in text.lstrip()[:300].lower() for t in titles):
+            continue
+        path = unquote(urlsplit(ex.url).path).lower()
+        by_url = ex.url in code_urls or any(w in path for w in url_words)
+        if not (by_url or len(text.strip()) >= lex.min_chars_to_judge):
+            continue
+        if ex.truncated:
+            problems.append(f"policy page {ex.url}: the captured body was cut at the size "
+                            "limit; the policy was read in part")
+        if best is None or len(text) > len(best[2]):
+            best = (f"traffic:{ex.url}", digest_bytes(ex.response_body).sha256, text, tables)
+    return best

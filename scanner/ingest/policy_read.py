@@ -88,6 +88,8 @@ class _Compiled:
     masks: re.Pattern | None
     roles: list[tuple[str, str]]  # (folded label word, role), longest first
     label: re.Pattern | None
+    definition_heads: re.Pattern | None
+    permission_headers: tuple[str, ...]
 
 
 _CACHE: dict[int, tuple[object, _Compiled]] = {}
@@ -118,14 +120,18 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     def opt(words) -> re.Pattern | None:
         return re.compile(_alternation(words)) if words else None
 
+    # the longest label word decides; on a tie a more specific role than "name" ("SDK提供方"
+    # holds the name word "SDK" and the vendor word "提供方")
     roles = sorted(((w.lower(), r) for r, ws in lex.sdk_roles.items() for w in ws),
-                   key=lambda x: len(x[0]), reverse=True)
+                   key=lambda x: (-len(x[0]), x[1] == "name"))
     label = None
     if roles:
         label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
     c = _Compiled(re.compile(_alternation(meaning)), meaning, opt(lex.cues),
                   opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
-                  opt(lex.purpose), opt(lex.masks), roles, label)
+                  opt(lex.purpose), opt(lex.masks), roles, label,
+                  opt(lex.definition_headings),
+                  tuple(w.lower() for w in lex.permission_table_headers))
     _CACHE[id(lex)] = (lex, c)
     return c
 
@@ -152,6 +158,7 @@ class _Text:
         self.sent = [m.start() for m in _SENTENCE.finditer(text)]
         self.clause = [m.start() for m in _CLAUSE.finditer(text)]
         self.lines = [m.start() for m in re.finditer("\n", text)]
+        self.glossary = _glossary(text, c.definition_heads)
 
     @staticmethod
     def _span(bounds: list[int], i: int, n: int) -> tuple[int, int]:
@@ -230,6 +237,9 @@ class _Text:
         s0, s1 = self.sentence(i)
         if c.definitions and c.definitions.search(f, s0, s1):
             return None
+        k = bisect.bisect_right(self.glossary, (i, len(f) + 1)) - 1
+        if k >= 0 and self.glossary[k][0] <= i < self.glossary[k][1]:
+            return None
         c0, c1 = self.clause_of(i)
         negated = self._negates(c0, c1, i, j) or self._list_negated(i)
         if not negated:
@@ -246,6 +256,30 @@ class _Text:
         row = self.text[l0:l1]
         a, b = (l0, l1) if ("\t" in row or "|" in row) else self.sentence(i)
         return bool(self.c.purpose.search(self.folded, a, b))
+
+
+_HEADING_PUNCT = re.compile(r"[：:。，,；;]")
+
+
+def _glossary(text: str, heads: re.Pattern | None) -> list[tuple[int, int]]:
+    """(start, end) of glossary sections: from a short line holding a definition heading word
+    to the next short line without punctuation (the next heading)."""
+    if heads is None:
+        return []
+    out = []
+    pos, start = 0, None
+    for line in text.split("\n"):
+        s = line.strip()
+        short = 0 < len(s) <= 30 and not _HEADING_PUNCT.search(s)
+        if start is not None and short:
+            out.append((start, pos))
+            start = None
+        if start is None and short and len(s) <= 20 and heads.search(s.lower()):
+            start = pos + len(line) + 1
+        pos += len(line) + 1
+    if start is not None:
+        out.append((start, len(text)))
+    return out
 
 
 def _mentions(folded: str, c: _Compiled):
@@ -364,6 +398,10 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
                 if old is None or (has and not old["purpose"]):
                     perm_hits[name] = {"name": name, "quote": quote(text, i, j),
                                        "purpose": has}
+    for name, q, has in _permission_tables(tables, lex, c):
+        old = perm_hits.get(name)
+        if old is None or (has and not old["purpose"]):
+            perm_hits[name] = {"name": name, "quote": q, "purpose": has}
     for m in _PERMISSION.finditer(text):
         name = m.group(0)
         if name not in perm_hits and len(perm_hits) < 200:
@@ -373,8 +411,11 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     sdks, sdk_lines = _sdk_list(text, tables, lex, c, sdk_names)
     operator = _operator(text, lex, sdk_lines)
     elements = {}
+    body = folded  # what a glossary defines is not what the policy states
+    for g0, g1 in t.glossary:
+        body = body[:g0] + " " * (g1 - g0) + body[g1:]
     for el in lex.elements:
-        present = any(_term_in(folded, w) for w in el.terms)
+        present = any(_term_in(body, w) for w in el.terms)
         if el.name == "operator" and operator is not None:
             present = True
         elements[el.name] = present
@@ -390,6 +431,28 @@ def _term_in(folded: str, word: str) -> bool:
     if not _ascii_word(word):
         return w in folded
     return re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", folded) is not None
+
+
+def _permission_tables(tables, lex: PolicyLexicon, c: _Compiled):
+    """(permission, quote, purpose stated) from tables whose first header cell names
+    permissions ("权限名称", "权限"): the first column names them, with or without 权限."""
+    if not c.permission_headers:
+        return
+    words = [(w.lower(), perm) for perm, ws in lex.permissions for w in ws if not w.isascii()]
+    for table in tables:
+        head = [x.lower() for x in table[0]]
+        if len(table) < 2 or not head or not any(w in head[0] for w in c.permission_headers):
+            continue
+        purpose_at = [k for k, x in enumerate(table[0]) if k and _role(x, c) == "purpose"]
+        for row in table[1:]:
+            cell = " ".join(row[0].lower().split()) if row else ""
+            if not cell:
+                continue
+            names = {perm for w, perm in words if w in cell or w == cell + "权限"}
+            has = any(k < len(row) and row[k].strip() for k in purpose_at) or bool(
+                c.purpose and c.purpose.search(" ".join(row[1:]).lower()))
+            for perm in sorted(names):
+                yield perm, " | ".join(row)[:200], has
 
 
 # ---- SDK lists -------------------------------------------------------------------------

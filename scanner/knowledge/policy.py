@@ -50,6 +50,8 @@ class PolicyLexicon:
     breaks: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
     definitions: tuple[str, ...] = ()
+    definition_headings: tuple[str, ...] = ()
+    permission_table_headers: tuple[str, ...] = ()
     #: (android permission, terms)
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     purpose: tuple[str, ...] = ()
@@ -63,6 +65,9 @@ class PolicyLexicon:
     operator_after: tuple[re.Pattern, ...] = ()
     contact_headings: tuple[str, ...] = ()
     elements: tuple[PolicyElement, ...] = ()
+    #: words that title a policy page, and words of a policy page's URL (captured traffic)
+    titles: tuple[str, ...] = ()
+    url_words: tuple[str, ...] = ()
 
 
 def _words(v: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
@@ -167,6 +172,10 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         breaks=_words(neg.get("breaks"), "negation.breaks", allow_empty=True),
         verbs=_words(neg.get("verbs"), "negation.verbs", allow_empty=True),
         definitions=_words(doc.get("definitions"), "definitions", allow_empty=True),
+        definition_headings=_words(doc.get("definition_headings"), "definition_headings",
+                                   allow_empty=True),
+        permission_table_headers=_words(doc.get("permission_table_headers"),
+                                        "permission_table_headers", allow_empty=True),
         permissions=tuple(perms),
         purpose=_words(doc.get("purpose"), "purpose", allow_empty=True),
         sdk_roles=roles,
@@ -178,4 +187,6 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         contact_headings=_words(op.get("contact_headings"), "operator.contact_headings",
                                 allow_empty=True),
         elements=tuple(elements),
+        titles=_words(doc.get("titles"), "titles", allow_empty=True),
+        url_words=_words(doc.get("url_words"), "url_words", allow_empty=True),
     )

@@ -32,6 +32,7 @@ from scanner.report.view import (
     pi_label,
     pi_rows,
     pick,
+    policy_view,
     profile_names,
     profile_roles,
     rectification_list,
@@ -281,5 +282,6 @@ class HtmlFormat(ReportFormat):
             sorted_findings=findings,
             timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
                                       lambda p: pi_label(p, lang, doc)),
+            policy=policy_view(doc),
         )
         return html.encode("utf-8")

@@ -99,6 +99,82 @@ def pi_rows(doc: dict[str, Any]) -> list[dict]:
              "collected": p in read or p in sent} for p in ids]
 
 
+def policy_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The policy against behaviour, for the report: one row per PI type the policy speaks
+    of or the app collects, and one per SDK the app contains or the policy lists, with what
+    the policy says (and its quote), what was seen and by whom, and the finding's rule."""
+    pol = doc.get("policy")
+    if not isinstance(pol, dict) or not pol.get("found"):
+        return None
+    rules_by_pi: dict[str, list[str]] = {}
+    rules_by_sdk: dict[str, list[str]] = {}
+    for f in doc.get("findings") or ():
+        if not str(f.get("rule", "")).startswith("PRIV-POL"):
+            continue
+        for p in f.get("pi_types") or ():
+            rules_by_pi.setdefault(p, []).append(f["rule"])
+        for e in f.get("evidence") or ():
+            sdk = (e.get("summary") or {}).get("sdk") if isinstance(e, dict) else None
+            if sdk:
+                rules_by_sdk.setdefault(sdk, []).append(f["rule"])
+    seen: dict[str, dict[str, Any]] = {}
+
+    def note(pi: str, how: str, sdk: Any) -> None:
+        e = seen.setdefault(pi, {"code": 0, "traffic": 0, "runtime": 0, "by": set()})
+        e[how] += 1
+        e["by"].add(sdk or "")
+
+    for u in effective_uses(doc):
+        note(u["pi_type"], "code", u.get("sdk"))
+    for t in doc.get("transmissions") or ():
+        note(t["pi_type"], "traffic", t.get("sdk"))
+    for r in doc.get("runtime_calls") or ():
+        note(r["pi_type"], "runtime", r.get("sdk"))
+    declared = {d["pi_type"]: d for d in pol.get("declared_pi") or ()}
+    denied = {d["pi_type"]: d for d in pol.get("denied_pi") or ()}
+    pis = []
+    for p in sorted(set(declared) | set(denied) | set(seen),
+                    key=lambda p: (p not in seen, p not in denied, p)):
+        d = declared.get(p) or denied.get(p)
+        status = ("denied" if p in denied else "absent" if d is None else
+                  "generic" if d.get("generic") else
+                  "conditional" if d.get("conditional") else "declared")
+        e = seen.get(p)
+        verdict = (("contradiction" if status == "denied" else
+                    "undeclared" if status == "absent" else "consistent") if e else
+                   "not_seen")
+        pis.append({"pi_type": p, "status": status, "quote": (d or {}).get("quote", ""),
+                    "seen": e, "by": sorted((e or {}).get("by", ())), "verdict": verdict,
+                    "rules": sorted(set(rules_by_pi.get(p, [])))})
+    listed = {x["sdk"]: x for x in pol.get("sdk_list") or () if x.get("sdk")}
+    named = {x["sdk"]: x for x in pol.get("declared_sdks") or () if x.get("sdk")}
+    sdks = []
+    in_app = {s["id"]: s for s in doc.get("sdks") or () if s.get("tracker", True)
+              and "development" not in (s.get("categories") or ())}
+    read = {r["id"]: r for r in sdk_rows(doc)}
+    for sid in sorted(set(in_app) | set(listed)):
+        x = listed.get(sid)
+        st = "listed" if x else "named" if sid in named else "absent"
+        r = read.get(sid) or {}
+        said = set((x or {}).get("pi_types") or ()) | set((x or {}).get("pi_types_generic") or ())
+        got = set(r.get("pi_types_read") or ()) | set(r.get("pi_types_sent") or ())
+        sdks.append({"sdk": sid, "in_app": sid in in_app, "status": st,
+                     "beyond": sorted(got - said) if said else [],
+                     "policy_pi": (x or {}).get("pi_types") or [],
+                     "read": r.get("pi_types_read") or [], "sent": r.get("pi_types_sent") or [],
+                     "quote": (x or named.get(sid) or {}).get("quote", ""),
+                     "rules": sorted(set(rules_by_sdk.get(sid, [])))})
+    # listed SDKs the catalogue does not know
+    sdks.extend({"sdk": None, "name": x["name"], "in_app": None, "status": "listed",
+                 "beyond": [], "policy_pi": x.get("pi_types") or [], "read": [], "sent": [],
+                 "quote": x.get("quote", ""), "rules": []}
+                for x in pol.get("sdk_list") or () if not x.get("sdk"))
+    elements = pol.get("elements") or {}
+    return {"policy": pol, "pis": pis, "sdks": sdks,
+            "missing": [k for k, v in elements.items() if not v],
+            "present": [k for k, v in elements.items() if v]}
+
+
 @functools.cache
 def pi_names() -> dict[str, dict[str, str]]:
     """Display names of PI type ids from rulesets/pi-types.yaml ({} when unreadable)."""

@@ -204,3 +204,26 @@ def test_no_code_reads_the_lexicon_file_itself():
             if "policy.yaml" in p.read_text("utf-8") and p.parent.name != "knowledge"
             and "read_yaml" in p.read_text("utf-8")]
     assert hits == []
+
+
+def test_a_glossary_section_declares_nothing():
+    text = ("第一部分 定义\n1. 敏感个人信息：包括金融账户、行踪轨迹等信息。\n"
+            "2. 儿童：不满十四周岁的未成年人。\n\n第二部分 正文\n我们会收集您的手机号码。")
+    r = _read(text)
+    assert _declared(r) == {"phone_number"}
+    assert r.elements["minors"] is False  # only the glossary mentions minors
+    # the same sentence outside a glossary declares
+    assert "precise_location" in _declared(_read("我们会收集您的行踪轨迹等信息。"))
+
+
+def test_a_permission_table_without_the_word_permission():
+    html = ("<table><tr><th>权限</th><th>用途</th><th>调用时机</th></tr>"
+            "<tr><td>相机</td><td>拍摄视频</td><td>点击拍摄时</td></tr>"
+            "<tr><td>存储</td><td></td><td>保存时</td></tr></table>")
+    _, text, tables = policy_parts(html.encode(), "p.html")
+    p = {x["name"]: x["purpose"] for x in _read(text, tables).permissions}
+    assert p == {"android.permission.CAMERA": True,
+                 "android.permission.READ_EXTERNAL_STORAGE": False,
+                 "android.permission.WRITE_EXTERNAL_STORAGE": False}
+    # an English "camera" is not the permission name CAMERA
+    assert not _read("We use the camera to scan codes.").permissions

@@ -131,12 +131,15 @@ def test_policy_facts_conform_to_the_fact_schema(tmp_path):
     from scanner.model.facts import Fact
 
     policy = tmp_path / "p.txt"
-    policy.write_text("隐私政策：我们收集您的 IMEI。我们不会读取您的剪切板。", encoding="utf-8")
+    policy.write_text("隐私政策：我们收集您的 IMEI。我们不会读取您的剪切板。\n"
+                      "SDK名称：极光推送SDK 使用目的：推送 收集的个人信息：Android ID\n",
+                      encoding="utf-8")
     kb = load_knowledge()
     ctx, _ = detect(ScanRequest(apk=APKS / "privacy_heavy.apk", policy=(policy,)), kb)
     facts = [x for x in ctx.collected if isinstance(x, Fact) and x.kind.startswith("policy.")]
     assert {f.kind for f in facts} == {"policy.pi_undeclared", "policy.sdk_undeclared",
-                                       "policy.element_missing", "policy.pi_contradicted"}
+                                       "policy.element_missing", "policy.pi_contradicted",
+                                       "policy.sdk_pi_undeclared"}
     assert [p for f in facts for p in kb.facts.fact_problems(f.kind, f.attrs)] == []
 
 
@@ -183,3 +186,72 @@ def test_a_denied_type_the_code_reads_is_a_contradiction(tmp_path):
     assert not doc["policy"]["denied_pi"]
     assert not [f for f in doc["findings"] if "clipboard" in f["pi_types"]
                 and f["rule"] in ("PRIV-POL-0002", "PRIV-POL-0005")]
+
+
+def _har(path: Path, pages: list[tuple[str, str, bytes]]) -> Path:
+    """A HAR file (the format's documented fields) of GET exchanges (url, type, body)."""
+    import base64
+
+    entries = []
+    for n, (url, ctype, body) in enumerate(pages):
+        entries.append({
+            "startedDateTime": f"2026-05-01T08:00:{n:02d}.000+08:00", "time": 5,
+            "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1", "headers": [],
+                        "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": "Content-Type", "value": ctype}], "cookies": [],
+                         "content": {"size": len(body), "mimeType": ctype,
+                                     "encoding": "base64",
+                                     "text": base64.b64encode(body).decode()},
+                         "redirectURL": "", "headersSize": -1, "bodySize": len(body)},
+            "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0}})
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "test",
+                                                                     "version": "1"},
+                                        "entries": entries}}), encoding="utf-8")
+    return path
+
+
+def test_the_policy_page_in_a_capture_is_read(tmp_path):
+    """Without --policy, a captured response that is the policy page (titled 隐私政策, under
+    a policy-like path) is the policy: source traffic:<url>, the body's SHA-256; a news page
+    and a JSON answer are not."""
+    import hashlib
+
+    body = ("<html><head><meta charset='utf-8'><title>隐私政策</title></head><body>"
+            + "".join(f"<p>{x}</p>" for x in POLICY.splitlines())
+            + "<p>我们不会读取您的剪切板。</p></body></html>").encode()
+    news = "<html><body><h1>今日新闻</h1><p>本地新闻内容……</p></body></html>".encode() * 20
+    har = _har(tmp_path / "cap.har", [
+        ("https://news.example.cn/today.html", "text/html; charset=utf-8", news),
+        ("https://www.example.cn/static/privacy.html", "text/html; charset=utf-8", body),
+        ("https://api.example.cn/v1/feed", "application/json", b'{"items": []}' * 30)])
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--flows", str(har))
+    p = doc["policy"]
+    assert p["source"] == "traffic:https://www.example.cn/static/privacy.html"
+    assert p["sha256"] == hashlib.sha256(body).hexdigest()
+    assert {d["pi_type"] for d in p["denied_pi"]} == {"clipboard"}
+    assert {f["rule"] for f in doc["findings"] if "clipboard" in f["pi_types"]} >= \
+        {"PRIV-POL-0005"}
+    har2 = _har(tmp_path / "cap2.har", [
+        ("https://news.example.cn/today.html", "text/html; charset=utf-8", news)])
+    doc = _run(tmp_path / "2", "scan", str(APKS / "privacy_heavy.apk"), "--flows", str(har2))
+    assert "policy" not in doc or not doc["policy"].get("source", "").startswith("traffic:")
+
+
+def test_an_sdk_collecting_more_than_its_entry_lists(tmp_path):
+    """The development policy p01 lists 极光推送SDK with Android ID, OAID and WLAN and 友盟统计SDK
+    with IMEI, OAID, Android ID and MAC. In privacy_heavy, JPush's code reads the MAC address
+    (its package, cn.jpush, holds the call): PRIV-POL-0006 for (jpush, mac_address), though
+    the policy names MAC addresses for Umeng, so no PRIV-POL-0002 for it. Every pair follows
+    from the effective api_uses' sdk attribution and the entries' PI types."""
+    src = REPO / "benchmarks" / "policy" / "texts" / "p01_news_sections.txt"
+    doc = _run(tmp_path, "policy", str(src), "--apk", str(APKS / "privacy_heavy.apk"))
+    listed = {e["sdk"]: set(e["pi_types"]) for e in doc["policy"]["sdk_list"] if e["sdk"]}
+    expected = {(u["sdk"], u["pi_type"]) for u in doc["api_uses"]
+                if u.get("effective", True) and u.get("sdk") in listed
+                and u["pi_type"] not in listed[u["sdk"]]}
+    got = {(e["summary"]["sdk"], f["pi_types"][0]) for f in doc["findings"]
+           if f["rule"] == "PRIV-POL-0006" for e in f["evidence"][:1]}
+    assert ("jpush", "mac_address") in expected and got == expected
+    assert not [f for f in doc["findings"] if f["rule"] == "PRIV-POL-0002"
+                and f["pi_types"] == ["mac_address"]]
