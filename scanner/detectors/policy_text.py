@@ -108,15 +108,21 @@ class PolicyTextDetector(Detector):
         text = "\n".join(d[2] for d in docs)
         tables = tuple(t for d in docs for t in d[3])
         lex = ctx.knowledge.policy
-        judged, why = True, None
+        judged, why, kind = True, None, None
         minimum = lex.min_chars_to_judge
         if source.startswith("apk:") and len(text.strip()) < minimum:
-            judged = False
+            judged, kind = False, "stub"
             why = (f"the policy found in the APK has {len(text.strip())} characters, fewer than "
                    f"{minimum}: probably a stub of an online policy; give the full policy "
                    "with --policy")
         reading = read_policy(text, tables, lex,
                               catalog_names(ctx.sdk_catalog, lex.aliases))
+        if lex.policy_words and not any(w.lower() in reading.folded
+                                        for w in lex.policy_words):
+            judged, kind = False, "not_a_policy"
+            why = ("the text does not read as a privacy policy (none of "
+                   f"{', '.join(lex.policy_words[:4])}…): a wrong file, or text in an encoding "
+                   "read wrongly; nothing is concluded from it")
         declared = {d["pi_type"]: d for d in reading.declared_pi}
         denied = {d["pi_type"]: d for d in reading.denied_pi}
         folded = reading.folded
@@ -187,7 +193,7 @@ class PolicyTextDetector(Detector):
             declared_permissions=reading.permissions,
             elements=elements, chars=len(text), judged=judged, not_judged_reason=why,
             denied_pi=reading.denied_pi, sdk_list=reading.sdk_list,
-            operator=reading.operator))
+            operator=reading.operator, not_judged_kind=kind))
         return out
 
 

@@ -109,10 +109,12 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     for perm, words in lex.permissions:
         for w in words:
             meaning.setdefault(w.lower(), []).append(("perm", perm))
-    # a longer term hides the shorter ones inside it from the scan ("麦克风权限" holds
+    # a permission word hides the PI words inside it from the scan ("麦克风权限" holds
     # "麦克风"): it carries their meanings too
     pi_words = [(w.lower(), pi) for pi, words in lex.terms for w in words]
     for term, means in meaning.items():
+        if not any(kind == "perm" for kind, _ in means):
+            continue
         for w, pi in pi_words:
             if w != term and w in term and ("pi", pi) not in means:
                 means.append(("pi", pi))
@@ -254,7 +256,10 @@ class _Text:
             return False
         l0, l1 = self.line(i)
         row = self.text[l0:l1]
-        a, b = (l0, l1) if ("\t" in row or "|" in row) else self.sentence(i)
+        # a table row, or a paragraph of a few sentences, states the purpose of what it
+        # names; in a long paragraph only the sentence does
+        short = "\t" in row or "|" in row or l1 - l0 <= 300
+        a, b = (l0, l1) if short else self.sentence(i)
         return bool(self.c.purpose.search(self.folded, a, b))
 
 
@@ -473,35 +478,41 @@ def _norm(name: str) -> str:
     return f.replace("sdk", "")
 
 
-_INDEX: dict[int, tuple[object, list[tuple[str, str]]]] = {}
+_INDEX: dict[int, tuple[object, dict[str, str], int]] = {}
 
 
-def _sdk_index(sdk_names) -> list[tuple[str, str]]:
-    """(normalised name, sdk id), longest first, of the names given (cached per object)."""
+def _sdk_index(sdk_names) -> tuple[dict[str, str], int]:
+    """{normalised name: sdk id} of the names given (the first SDK keeps a shared name) and
+    the longest name's length; cached per object."""
     hit = _INDEX.get(id(sdk_names))
     if hit is not None and hit[0] is sdk_names:
-        return hit[1]
-    pairs = {}
+        return hit[1], hit[2]
+    pairs: dict[str, str] = {}
     for sid, names in sdk_names:
         for alias in names:
             a = _norm(alias)
             if len(a) >= (3 if a.isascii() else 2):
                 pairs.setdefault(a, sid)
-    index = sorted(((a, sid) for a, sid in pairs.items()), key=lambda x: -len(x[0]))
+    longest = max(map(len, pairs), default=0)
     if len(_INDEX) > 8:
         _INDEX.clear()
-    _INDEX[id(sdk_names)] = (sdk_names, index)
-    return index
+    _INDEX[id(sdk_names)] = (sdk_names, pairs, longest)
+    return pairs, longest
 
 
 def _match_sdk(name: str, sdk_names) -> str | None:
-    """The id of the SDK whose longest name is contained in ``name`` (normalised)."""
-    n = _norm(name)
+    """The id of the SDK whose longest name is contained in ``name`` (normalised; the
+    leftmost of equally long ones). Looks up the name's substrings: quadratic in the short
+    name, independent of the catalogue's size."""
+    n = _norm(name)[:80]
     if not n:
         return None
-    for a, sid in _sdk_index(sdk_names):
-        if len(a) <= len(n) and a in n:
-            return sid
+    pairs, longest = _sdk_index(sdk_names)
+    for size in range(min(len(n), longest), 1, -1):
+        for i in range(len(n) - size + 1):
+            sid = pairs.get(n[i:i + size])
+            if sid is not None:
+                return sid
     return None
 
 

@@ -68,6 +68,8 @@ class PolicyLexicon:
     #: words that title a policy page, and words of a policy page's URL (captured traffic)
     titles: tuple[str, ...] = ()
     url_words: tuple[str, ...] = ()
+    #: a text with none of these words is not read as a policy
+    policy_words: tuple[str, ...] = ()
 
 
 def _words(v: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
@@ -189,4 +191,5 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         elements=tuple(elements),
         titles=_words(doc.get("titles"), "titles", allow_empty=True),
         url_words=_words(doc.get("url_words"), "url_words", allow_empty=True),
+        policy_words=_words(doc.get("policy_words"), "policy_words", allow_empty=True),
     )

@@ -27,3 +27,6 @@ class PolicyInfo:
     sdk_list: tuple[dict, ...] = ()
     #: who runs the app, as the policy says ({name, quote, emails, phones}); None if not found
     operator: dict | None = None
+    #: why nothing is concluded (judged false): "stub" (a short policy in the APK) or
+    #: "not_a_policy" (no policy words: a wrong file or a wrongly read encoding)
+    not_judged_kind: str | None = None

@@ -96,9 +96,14 @@ def test_ascii_terms_stand_as_words():
 
 
 def test_permissions_with_and_without_a_purpose():
-    r = _read("我们申请相机权限，用于扫描二维码。我们还会申请麦克风权限。")
+    # a paragraph of a few sentences states the purpose of the permissions it names
+    r = _read("我们申请相机权限，用于扫描二维码。\n我们还会申请麦克风权限。")
     p = {x["name"]: x["purpose"] for x in r.permissions}
     assert p == {"android.permission.CAMERA": True, "android.permission.RECORD_AUDIO": False}
+    r = _read("我们会收集您的位置信息，用于推荐本地新闻。您可以随时关闭位置权限。")
+    assert {x["name"]: x["purpose"] for x in r.permissions} == {
+        "android.permission.ACCESS_FINE_LOCATION": True,
+        "android.permission.ACCESS_COARSE_LOCATION": True}
 
 
 HTML_TABLE = """<html><body><h2>第三方SDK目录</h2><table>
