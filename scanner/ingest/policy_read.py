@@ -34,9 +34,11 @@ QUOTE = 30
 MAX_MENTIONS = 50_000
 MAX_SDKS = 500
 _SENTENCE = re.compile(r"[。！？!?；;\n\t]|\.(?=\s|$)")
-#: clause ends; an English comma followed by "(and|or) your/the…" continues a list
-_CLAUSE = re.compile(r"[。！？!?；;\n\t，]|,(?!\s*(?:and\s+|or\s+|nor\s+)?"
-                     r"(?:your|the|any|its|their|his|her)\b)|\.(?=\s|$)")
+#: clause ends; an English comma ends a clause only before a word that starts one (a
+#: subject, a conjunction), so "we do not collect your contacts, photos or microphone" is one
+_CLAUSE = re.compile(r"[。！？!?；;\n\t，]|,(?=\s*(?:we|you|they|it|this|these|that|which|"
+                     r"but|so|and\s+we|and\s+you|if|when|unless|however|including)\b)|"
+                     r"\.(?=\s|$)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•·*●▪◦○■□]|\d{1,2}\s*[.、)）]|[（(]\s*\d{1,2}\s*[)）]|"
                         r"[一二三四五六七八九十]{1,3}\s*[、.．]|[a-z]\s*[.)、])\s*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
@@ -246,9 +248,15 @@ class _Text:
         negated = self._negates(c0, c1, i, j) or self._list_negated(i)
         if not negated:
             negated = self._heading_negated(i, j)
-        conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         if negated:
-            return "conditional" if conditional else "denied"
+            # a condition turns the negation into a conditional declaration when it stands
+            # in the negated clause, in the clause right before it ("未经您同意，我们不会…")
+            # or after it in the sentence ("…，除非您…")
+            p0, _ = self.clause_of(c0 - 2) if c0 >= 2 else (c0, c1)
+            p0 = max(p0, s0)
+            cond = bool(c.conditions and c.conditions.search(f, p0, s1))
+            return "conditional" if cond else "denied"
+        conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         return "conditional" if conditional else "declared"
 
     def has_purpose(self, i: int) -> bool:
