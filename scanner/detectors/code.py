@@ -110,7 +110,7 @@ class _Sites:
 
     def __init__(self, index: DexIndex, kb: Knowledge) -> None:
         self.index = index
-        self.values = ArgumentValues(index.dexes, kb.value_models)
+        self.values = ArgumentValues(index.dexes, kb.value_models, index.class_table())
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
 
     def prepare(self, sites: Iterable) -> None:

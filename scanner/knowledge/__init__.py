@@ -345,6 +345,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),
             "keeps": tuple(str(x) for x in _tuple(values.get("keeps"))),
+            "returns": tuple(str(x) for x in _tuple(values.get("returns"))),
         },
         sink_args=sink_args,
         object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},

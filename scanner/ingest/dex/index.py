@@ -193,6 +193,11 @@ class DexIndex:
                 out.setdefault(d.class_name(c), (di, c))
         return out
 
+    def class_table(self) -> dict[str, tuple[int, int]]:
+        """class descriptor -> (dex position, class_def), the first definition winning
+        (built once; read-only for callers)."""
+        return self._classes
+
     def class_names(self) -> list[str]:
         """Descriptors of all classes defined in the app, sorted."""
         return sorted(self._classes)

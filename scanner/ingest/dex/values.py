@@ -16,6 +16,8 @@ same constant). Values are plain tuples:
   (an Intent, a ComponentName, a Sensor): ``attrs`` is a sorted tuple of
   ``(name, value)``; ``("?",)`` as an attribute value means "set, value unknown";
   ``categories`` holds a tuple of values.
+* ``("r", dex, method_id, mutable)`` the result of a call of a small app method, replaced
+  by the method's one return value when it is used (see below);
 * ``("p", k, mutable)`` the calling method's own parameter ``k`` (its position in the
   invoke register list that calls it, ``this`` first): what it holds is for the callers
   to say (:meth:`ArgumentValues.alternatives`). ``mutable``: an object other code may
@@ -34,6 +36,8 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
 
 * ``fields``: ``{field descriptor: value}`` for framework constants read with sget
   (``ContactsContract$Contacts.CONTENT_URI`` → ``("s", "content://com.android.contacts/contacts")``);
+* a static or direct call of a small app method that never passes an object parameter
+  on nor stores it (a null check) leaves that object's value as it was;
 * ``keeps``: descriptor patterns (``fnmatch``) of calls that change none of the modelled
   attributes of the objects they are given (``PackageManager`` queries reading an Intent,
   an Intent's getters); an object passed to them keeps its value;
@@ -57,8 +61,10 @@ class is in the app (no framework code can call it) and its name is not one of
 than ``MAX_CALLERS`` callers, more than ``MAX_CONTEXTS`` contexts, a recursion, or no
 caller at all leave the parameter unknown. A call of a small app method
 (``invoke-static``/``invoke-direct``, at most ``MAX_SUMMARY_UNITS`` code units) whose
-every ``return-object`` gives the same known value (a constant, or an object built there
-from constants, e.g. an Intent) gives that value (:meth:`ArgumentValues._return_value`).
+result type is one of ``models["returns"]`` (data: the types whose values the judgements
+use, e.g. String and Intent) and whose every ``return-object`` gives the same known value
+(a constant, or an object built there from constants) gives that value
+(:meth:`ArgumentValues._return_value`).
 
 Bounds: every read is checked against the method's code item; a method whose code
 cannot be walked (branch out of range, more than ``MAX_STEPS`` instruction visits)
@@ -69,9 +75,9 @@ operands, built on first use.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
-from fnmatch import fnmatchcase
 
 import numpy as np
 
@@ -101,6 +107,9 @@ _IMMUTABLE = frozenset({"Ljava/lang/String;", "Ljava/lang/Class;", "Ljava/lang/I
                         "Ljava/lang/Byte;", "Ljava/lang/Character;", "Ljava/lang/Float;",
                         "Ljava/lang/Double;"})
 _OBJECT_METHODS = frozenset({"toString", "equals", "hashCode", "finalize", "clone"})
+#: Instructions through which a method can hand an object on: invokes and stores.
+_USES_OBJECT = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0xFC, 0xFD,
+                          *range(0x59, 0x60), *range(0x4B, 0x52), *range(0x67, 0x6E)])
 
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
@@ -208,8 +217,12 @@ def _merge(a: dict | None, b: dict) -> dict:
 class ArgumentValues:
     """Register values at invoke sites of one app (see module docstring)."""
 
-    def __init__(self, dexes: list[DexFile], models: dict | None = None) -> None:
+    def __init__(self, dexes: list[DexFile], models: dict | None = None,
+                 classes: dict[str, tuple[int, int]] | None = None) -> None:
+        """``classes``: class descriptor -> (dex position, class_def) of the app's classes
+        when the caller has that table already (DexIndex); built here otherwise."""
         self.dexes = dexes
+        self.classes = classes
         models = models or {}
         self.field_models: dict[str, Value] = dict(models.get("fields") or {})
         calls = models.get("calls") or {}
@@ -222,12 +235,13 @@ class ArgumentValues:
         self._summaries: dict[tuple[int, int], Value | None] = {}
         self._class_defs: list[dict[str, int]] | None = None
         self._depth = 0
-        self.keeps = tuple(str(x) for x in models.get("keeps") or ())
+        keeps = [str(x) for x in models.get("keeps") or ()]
+        self.keeps = re.compile("|".join(fnmatch.translate(k) for k in keeps)) if keeps else None
+        self.summary_returns = frozenset(str(x) for x in models.get("returns") or ())
         self._callers_cache: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
-        self._invoke_order: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._subclasses: dict[str, set[str]] | None = None
         self._returns: dict[tuple[int, int], Value | None] = {}
         self._defined_maps: dict[int, dict[int, int]] = {}
+        self._keeps: dict[tuple[int, int, int], bool] = {}
         self._summary_depth = 0
 
     # ---------------------------------------------------------------- public
@@ -244,7 +258,7 @@ class ArgumentValues:
         if raw is None:
             return None
         keep = set(range(len(raw))) if wanted is None else set(wanted)
-        return [self._resolve(v) if k in keep else (None if v and v[0] == "f" else v)
+        return [self._resolve(v) if k in keep else (None if v and v[0] in ("f", "r") else v)
                 for k, v in enumerate(raw)]
 
     def alternatives(self, di: int, owner: int, word_pos: int,
@@ -305,54 +319,52 @@ class ArgumentValues:
         m = d.methods[owner]
         desc = d.method_descriptor(m.method_idx)
         cls, _, sig = desc.partition("->")
-        classes: set[str] | None = {cls}
-        if not (m.access_flags & 0xA or sig.startswith("<init>")):
-            classes = self._dispatch_classes(cls, sig)
-        if classes is None:
-            return None
+        direct = bool(m.access_flags & 0xA) or sig.startswith("<init>")
+        supers: set[str] | None = set()
+        if not direct:
+            if sig.partition("(")[0] in _OBJECT_METHODS:
+                return None
+            supers = self._app_supertypes(cls)
+            if supers is None:
+                return None
         out: list[tuple[int, int, int]] = []
         for cdi, cd in enumerate(self.dexes):
-            mids = sorted({i for c in classes for i in cd.find_methods(f"{c}->{sig}")})
+            if direct:
+                mids = cd.find_methods(desc)
+            else:
+                mids = [i for i, c in self._same_signature(cd, sig)
+                        if c == cls or c in supers or self._descends(c, cls)]
             if not mids:
                 continue
-            order, sorted_args = self._invokes_by_target(cdi)
-            pos, _op, _arg, own = cd.operand_sites("invoke")
-            for mid in mids:
-                lo = int(np.searchsorted(sorted_args, mid, "left"))
-                hi = int(np.searchsorted(sorted_args, mid, "right"))
-                if len(out) + hi - lo > MAX_CALLERS:
-                    return None
-                out.extend((cdi, int(own[r]), int(pos[r])) for r in order[lo:hi].tolist()
-                           if int(own[r]) >= 0)
+            pos, _op, arg, own = cd.operand_sites("invoke")
+            hit = arg == mids[0]
+            for mid in mids[1:]:
+                hit |= arg == mid
+            sel = np.flatnonzero(hit)
+            if len(out) + sel.size > MAX_CALLERS:
+                return None
+            out.extend((cdi, int(own[r]), int(pos[r])) for r in sel.tolist() if int(own[r]) >= 0)
         self._callers_cache[key] = out
         return out
 
-    def _invokes_by_target(self, di: int) -> tuple[np.ndarray, np.ndarray]:
-        hit = self._invoke_order.get(di)
-        if hit is None:
-            _pos, _op, arg, _own = self.dexes[di].operand_sites("invoke")
-            order = np.argsort(arg, kind="stable")
-            hit = self._invoke_order[di] = (order, arg[order])
-        return hit
+    def _where(self, cls: str) -> tuple[int, int] | None:
+        """(dex position, class_def) defining an app class, None outside the app."""
+        if self.classes is not None:
+            return self.classes.get(cls)
+        return next(((k, m[cls]) for k, m in enumerate(self._app_classes()) if cls in m), None)
 
-    def _dispatch_classes(self, cls: str, sig: str) -> set[str] | None:
-        """The app classes through whose descriptor a virtual call can reach ``cls``'s
-        method ``sig``; None when framework code could call it (a supertype outside the
-        app, or a method of Object)."""
-        if sig.partition("(")[0] in _OBJECT_METHODS:
-            return None
-        classes = self._app_classes()
+    def _app_supertypes(self, cls: str) -> set[str] | None:
+        """Every supertype of an app class, all in the app (java.lang.Object aside); None
+        when one is outside it: framework code could then call the class's methods."""
         supers: set[str] = set()
         todo = [cls]
         while todo:
-            c = todo.pop()
-            where = next(((k, m[c]) for k, m in enumerate(classes) if c in m), None)
+            where = self._where(todo.pop())
             if where is None:
                 return None
-            k, cdef = where
-            d = self.dexes[k]
-            parents = list(d.interfaces(cdef))
-            sup = d.superclass(cdef)
+            d = self.dexes[where[0]]
+            parents = list(d.interfaces(where[1]))
+            sup = d.superclass(where[1])
             if sup is not None and sup != "Ljava/lang/Object;":
                 parents.append(sup)
             for p in parents:
@@ -361,38 +373,45 @@ class ArgumentValues:
                     todo.append(p)
             if len(supers) > MAX_CALLERS:
                 return None
-        subs = self._subclass_map()
-        out = {cls} | supers
-        todo = [cls]
-        while todo:
-            for c in subs.get(todo.pop(), ()):
-                if c not in out:
-                    out.add(c)
-                    todo.append(c)
-            if len(out) > 4 * MAX_CALLERS:
-                return None
-        return out
+        return supers
 
-    def _subclass_map(self) -> dict[str, set[str]]:
-        if self._subclasses is None:
-            subs: dict[str, set[str]] = {}
-            for k, m in enumerate(self._app_classes()):
-                d = self.dexes[k]
-                for c, cdef in m.items():
-                    try:
-                        parents = (d.superclass(cdef),) + d.interfaces(cdef)
-                    except Exception:  # noqa: BLE001 - a damaged class: no edges
-                        continue
-                    for p in parents:
-                        if p is not None:
-                            subs.setdefault(p, set()).add(c)
-            self._subclasses = subs
-        return self._subclasses
+    def _descends(self, c: str, ancestor: str) -> bool:
+        """Whether app class ``c`` has ``ancestor`` among its superclasses."""
+        for _ in range(32):
+            where = self._where(c)
+            if where is None:
+                return False
+            sup = self.dexes[where[0]].superclass(where[1])
+            if sup is None:
+                return False
+            if sup == ancestor:
+                return True
+            c = sup
+        return False
 
-    def _return_value(self, di: int, midx: int, op: int) -> Value | None:
+    @staticmethod
+    def _same_signature(d: DexFile, sig: str) -> list[tuple[int, str]]:
+        """(method_ids index, class) of every method id named and typed like ``sig``."""
+        name, paren, proto = sig.partition("(")
+        n = d.find_string(name)
+        if n < 0 or not paren:
+            return []
+        ids = d.method_ids
+        want = "(" + proto
+        ret = d.find_type(want[want.rfind(")") + 1 :])
+        if ret < 0:
+            return []
+        cand = np.flatnonzero(ids["name"] == n)
+        uniq = np.unique(ids["proto"][cand])
+        uniq = uniq[d.protos["ret"][uniq] == ret]  # the return type first: cheap
+        protos = [int(x) for x in uniq.tolist() if d.proto_string(int(x)) == want]
+        cand = cand[np.isin(ids["proto"][cand], protos)]
+        return [(int(i), d.type_name(int(ids["cls"][i]))) for i in cand.tolist()]
+
+    def _return_value(self, di: int, midx: int) -> Value | None:
         """The one value every ``return-object`` of the app method that a static or
         direct invoke of ``midx`` calls gives (see the module docstring), else None."""
-        if op not in (0x70, 0x71, 0x76, 0x77) or self._summary_depth >= MAX_SUMMARY_DEPTH:
+        if self._summary_depth >= MAX_SUMMARY_DEPTH:
             return None
         key = (di, midx)
         if key in self._returns:
@@ -401,11 +420,12 @@ class ArgumentValues:
         d = self.dexes[di]
         desc = d.method_descriptor(midx)
         cls, _, sig = desc.partition("->")
-        if sig[-1] != ";" or sig.startswith("<"):
-            return None  # only object results (an Intent, a String), never constructors
-        k = next((k for k, m in enumerate(self._app_classes()) if cls in m), None)
-        if k is None:
+        if sig[sig.rfind(")") + 1 :] not in self.summary_returns or sig.startswith("<"):
+            return None  # only the result types whose values matter (data: ``returns``)
+        where = self._where(cls)
+        if where is None:
             return None  # not an app method
+        k = where[0]
         mids = [midx] if k == di else self.dexes[k].find_methods(desc)
         owner = next((self._defined(k).get(x) for x in mids if x in self._defined(k)), None)
         if owner is None:
@@ -438,6 +458,70 @@ class ArgumentValues:
         value = next(iter(seen)) if len(seen) == 1 else None
         self._returns[key] = value
         return value
+
+    def _app_method(self, di: int, midx: int) -> tuple[int, int] | None:
+        """(dex, index into ``methods``) of the app method a static or direct invoke of
+        ``midx`` in dex ``di`` runs, if it has at most MAX_SUMMARY_UNITS code units."""
+        d = self.dexes[di]
+        desc = d.method_descriptor(midx)
+        where = self._where(desc.partition("->")[0])
+        if where is None:
+            return None
+        k = where[0]
+        mids = [midx] if k == di else self.dexes[k].find_methods(desc)
+        owner = next((self._defined(k)[x] for x in mids if x in self._defined(k)), None)
+        if owner is None:
+            return None
+        m = self.dexes[k].methods[owner]
+        if m.insn_start < 0 or m.insn_end - m.insn_start > MAX_SUMMARY_UNITS:
+            return None
+        return k, owner
+
+    def _keeps_param(self, di: int, midx: int, pos: int) -> bool:
+        """Whether the small app method a static/direct invoke of ``midx`` runs leaves the
+        object at register-list position ``pos`` unchanged: it never passes it to a call,
+        never stores it (a null check such as ``checkNotNull(x, msg)``)."""
+        key = (di, midx, pos)
+        hit = self._keeps.get(key)
+        if hit is not None:
+            return hit
+        self._keeps[key] = False
+        if self._summary_depth >= MAX_SUMMARY_DEPTH:
+            return False
+        target = self._app_method(di, midx)
+        if target is None:
+            return False
+        k, owner = target
+        d = self.dexes[k]
+        m = d.methods[owner]
+        self._summary_depth += 1
+        try:
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            init = self._params(k, m, code)
+            uses = [p for p in code.ins if (code.words[p] & 0xFF) in _USES_OBJECT]
+            out = self._run(k, code, set(uses), capture=_whole_state, init=init)
+        except (IndexError, ValueError, RecursionError):
+            return False
+        finally:
+            self._summary_depth -= 1
+        if out is None or len(out) != len(uses):
+            return False
+        mine = next((v for v in init.values() if v[1] == pos), None)
+        if mine is None:
+            return False
+        for p in uses:
+            w0 = code.words[p]
+            op = w0 & 0xFF
+            if 0x59 <= op <= 0x5F:
+                read = [(w0 >> 8) & 0xF]
+            elif 0x4B <= op <= 0x51 or 0x67 <= op <= 0x6D:
+                read = [w0 >> 8]
+            else:
+                read = self._invoke_regs(code.words, p)
+            if any(out[p].get(r) == mine for r in read):
+                return False
+        self._keeps[key] = True
+        return True
 
     def _defined(self, di: int) -> dict[int, int]:
         """method_ids index -> index into ``methods`` for the methods dex ``di`` defines."""
@@ -631,9 +715,12 @@ class ArgumentValues:
         return v if v is not None else ("f", di, fidx, static)
 
     def _resolve(self, v: Value | None) -> Value | None:
-        """The value itself; a field placeholder becomes the field's one constant or None."""
-        if v is None or v[0] != "f":
+        """The value itself; a field placeholder becomes the field's one constant or None,
+        a call's result placeholder the callee's one return value or None."""
+        if v is None or v[0] not in ("f", "r"):
             return v
+        if v[0] == "r":
+            return self._return_value(v[1], v[2])
         key = (v[1], v[2])
         if key in self._summaries:
             return self._summaries[key]
@@ -702,11 +789,17 @@ class ArgumentValues:
         is_static = op in (0x71, 0x77)
         changed: set[int] = set()
         if model is None:
-            for v in vals:
+            direct = op in (0x70, 0x71, 0x76, 0x77)
+            for k, v in enumerate(vals):
+                if (v is not None and v[0] in ("n", "o", "p", "r") and direct
+                        and self._keeps_param(di, words[p + 1], k)):
+                    continue  # an app method that only tests, copies or returns it
                 changed |= _escape(state, v)
-            ret = self._return_value(di, words[p + 1], op)
-            if ret is not None:
-                state[-1] = ret
+            if direct:  # summarised only if the value is used
+                proto = self.dexes[di].method_name(words[p + 1])
+                rtype = proto[proto.rfind(")") + 1 :]
+                if rtype in self.summary_returns:
+                    state[-1] = ("r", di, words[p + 1], rtype not in _IMMUTABLE)
             return changed
         d = self.dexes[di]
         proto = d.method_name(words[p + 1])
@@ -738,6 +831,18 @@ class ArgumentValues:
             attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
             state[-1] = ("o", str(model.get("object")), p, tuple(sorted(attrs.items())))
         recv = vals[0] if vals and not is_static else None
+        if recv is not None and recv[0] == "r" and any(k in model for k in ("set", "add",
+                                                                            "set_from")):
+            # a helper's result about to be changed: take its value, then track the object
+            resolved = self._resolve(recv)
+            for r, v in list(state.items()):
+                if v == recv:
+                    if resolved is None:
+                        del state[r]
+                    else:
+                        state[r] = resolved
+                    changed.add(r)
+            recv = resolved
         if "init" in model:
             if recv is not None and recv[0] == "n":
                 attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
@@ -803,7 +908,7 @@ class ArgumentValues:
             model = self.call_models.get(desc)
             if model is None and self.any_models:
                 model = self.any_models.get(desc.partition("->")[2])
-            if model is None and any(fnmatchcase(desc, k) for k in self.keeps):
+            if model is None and self.keeps is not None and self.keeps.match(desc):
                 model = {}  # changes nothing it is given; its result is unknown
         cache[midx] = model
         return model
@@ -817,7 +922,7 @@ class ArgumentValues:
         try:
             seen: set = set()
             cls = desc.partition("->")[0]
-            if not any(cls in m for m in self._app_classes()):
+            if self._where(cls) is None:
                 return None  # a framework or library field not in the app: unknown
             for di, d in enumerate(self.dexes):
                 fids = d.find_fields(desc)
@@ -963,8 +1068,8 @@ def _escape(state: dict, value: Value | None) -> set[int]:
     if value is None:
         return set()
     out = set()
-    if value[0] == "p":
-        if not value[2]:
+    if value[0] in ("p", "r"):
+        if not value[-1]:
             return out
         for r, v in list(state.items()):
             if v == value:

@@ -212,4 +212,61 @@ def test_return_value_of_a_small_static_method():
                    + [0x000C] + invoke(0x71, r.m(SINK), 0) + [0x0E], registers=1)
     index, _d = _index([ClassSpec(CLS, methods=[make, m], refs_methods=REFS,
                                   refs_strings=("r",))])
-    assert _alternatives(index, SINK) == [[[("s", "r")]]]
+    models = {**MODELS, "returns": ("Ljava/lang/String;",)}
+    assert _alternatives(index, SINK, models) == [[[("s", "r")]]]
+    # a result type not listed in `returns` is not summarised
+    assert _alternatives(index, SINK) == [[[None]]]
+
+
+INTENT_INIT = "Landroid/content/Intent;-><init>(Ljava/lang/String;)V"
+SET_PACKAGE = "Landroid/content/Intent;->setPackage(Ljava/lang/String;)Landroid/content/Intent;"
+MK = "Lcom/t/A;->mk()Landroid/content/Intent;"
+INTENT_MODELS = {**MODELS, "returns": ("Landroid/content/Intent;",), "calls": {
+    **MODELS["calls"], INTENT_INIT: {"init": "intent", "attrs": {"action": 0}},
+    SET_PACKAGE: {"set": {"package": 0}}}}
+
+
+def _intent(code_m, extra=()):
+    # mk(): new-instance v0 Intent; const-string v1 "x.A"; <init>(v0, v1); return-object v0
+    mk = MethodSpec("mk", "()Landroid/content/Intent;", 0x9, lambda r: [
+        (0 << 8) | 0x22, r.t("Landroid/content/Intent;")] + const_string(1, r.s("x.A"))
+        + invoke(0x70, r.m(INTENT_INIT), 0, 1) + [0x0011], registers=2)
+    m = MethodSpec("m", "()V", 0x9, code_m, registers=2)
+    index, _d = _index([ClassSpec(CLS, methods=[mk, m, *extra],
+                                  refs_methods=(OSINK, INTENT_INIT, SET_PACKAGE, MK),
+                                  refs_strings=("x.A", "p"),
+                                  refs_types=("Landroid/content/Intent;",))])
+    (alts,) = _alternatives(index, OSINK, INTENT_MODELS)
+    return [[(v[0], v[1], v[3]) if v else v for v in a] for a in alts]
+
+
+def test_an_intent_built_in_the_method_and_one_returned_by_a_helper_then_changed():
+    # m(): v0 = mk(); setPackage(v0, "p"); obj(v0)
+    got = _intent(lambda r: invoke(0x71, r.m(MK)) + [0x000C] + const_string(1, r.s("p"))
+                  + invoke(0x6E, r.m(SET_PACKAGE), 0, 1) + invoke(0x71, r.m(OSINK), 0) + [0x0E])
+    assert got == [[("o", "intent", (("action", ("s", "x.A")), ("package", ("s", "p"))))]]
+    # m(): the same Intent built in place: new-instance; <init>(v0, "x.A"); obj(v0)
+    got = _intent(lambda r: [(0 << 8) | 0x22, r.t("Landroid/content/Intent;")]
+                  + const_string(1, r.s("x.A")) + invoke(0x70, r.m(INTENT_INIT), 0, 1)
+                  + invoke(0x71, r.m(OSINK), 0) + [0x0E])
+    assert got == [[("o", "intent", (("action", ("s", "x.A")),))]]
+
+
+def test_an_app_method_that_only_tests_its_object_argument_leaves_it_known():
+    # check(Intent p): if-eqz p, +1; return-void (a null check). bad(Intent p): touch(p)
+    check_d = "Lcom/t/A;->check(Landroid/content/Intent;)V"
+    bad_d = "Lcom/t/A;->bad(Landroid/content/Intent;)V"
+    check = MethodSpec("check", "(Landroid/content/Intent;)V", 0x9,
+                       lambda r: [(0 << 8) | 0x38, 2, 0x0E], registers=1)
+    bad = MethodSpec("bad", "(Landroid/content/Intent;)V", 0x9,
+                     lambda r: invoke(0x71, r.m(TOUCH), 0) + [0x0E], registers=1)
+    for called, expect in ((check_d, [[("s", "x")]]), (bad_d, [[None]])):
+        helper = MethodSpec("ohelper", "(Landroid/content/Intent;)V", 0x9,
+                            lambda r, c=called: invoke(0x71, r.m(c), 1)
+                            + invoke(0x71, r.m(OSINK), 1) + [0x0E], registers=2)
+        caller = MethodSpec("m", "()V", 0x9, lambda r: const_string(0, r.s("x"))
+                            + invoke(0x71, r.m(OHELPER), 0) + [0x0E], registers=1)
+        index, _d = _index([ClassSpec(CLS, methods=[helper, caller, check, bad],
+                                      refs_methods=(*REFS, check_d, bad_d),
+                                      refs_strings=("x",))])
+        assert _alternatives(index, OSINK) == [expect], called
