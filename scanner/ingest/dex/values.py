@@ -242,6 +242,7 @@ class ArgumentValues:
         self._returns: dict[tuple[int, int], Value | None] = {}
         self._defined_maps: dict[int, dict[int, int]] = {}
         self._keeps: dict[tuple[int, int, int], bool] = {}
+        self._tracked: dict[tuple[int, int, bool], frozenset[int]] = {}
         self._summary_depth = 0
 
     # ---------------------------------------------------------------- public
@@ -476,6 +477,22 @@ class ArgumentValues:
         if m.insn_start < 0 or m.insn_end - m.insn_start > MAX_SUMMARY_UNITS:
             return None
         return k, owner
+
+    def _tracked_positions(self, di: int, midx: int, op: int) -> frozenset[int]:
+        """Register-list positions of a call's parameters whose declared type is one whose
+        values the judgements use (``returns``, or Object): only those are worth keeping
+        through a callee (any other object just becomes unknown)."""
+        key = (di, midx, op in (0x71, 0x77))
+        hit = self._tracked.get(key)
+        if hit is None:
+            pos = 0 if key[2] else 1
+            out = set()
+            for t in declared_params(self.dexes[di].method_name(midx)):
+                if t in self.summary_returns or t == "Ljava/lang/Object;":
+                    out.add(pos)
+                pos += 2 if t in ("J", "D") else 1
+            hit = self._tracked[key] = frozenset(out)
+        return hit
 
     def _keeps_param(self, di: int, midx: int, pos: int) -> bool:
         """Whether the small app method a static/direct invoke of ``midx`` runs leaves the
@@ -791,7 +808,9 @@ class ArgumentValues:
         if model is None:
             direct = op in (0x70, 0x71, 0x76, 0x77)
             for k, v in enumerate(vals):
-                if (v is not None and v[0] in ("n", "o", "p", "r") and direct
+                if v is None or not (v[0] in ("n", "o") or (v[0] in ("p", "r") and v[-1])):
+                    continue  # nothing a callee could change
+                if (direct and k in self._tracked_positions(di, words[p + 1], op)
                         and self._keeps_param(di, words[p + 1], k)):
                     continue  # an app method that only tests, copies or returns it
                 changed |= _escape(state, v)

@@ -253,7 +253,7 @@ def test_an_intent_built_in_the_method_and_one_returned_by_a_helper_then_changed
 
 
 def test_an_app_method_that_only_tests_its_object_argument_leaves_it_known():
-    # check(Intent p): if-eqz p, +1; return-void (a null check). bad(Intent p): touch(p)
+    # check(Intent p): if-eqz p, +2; return-void (a null check). bad(Intent p): touch(p)
     check_d = "Lcom/t/A;->check(Landroid/content/Intent;)V"
     bad_d = "Lcom/t/A;->bad(Landroid/content/Intent;)V"
     check = MethodSpec("check", "(Landroid/content/Intent;)V", 0x9,
@@ -269,4 +269,7 @@ def test_an_app_method_that_only_tests_its_object_argument_leaves_it_known():
         index, _d = _index([ClassSpec(CLS, methods=[helper, caller, check, bad],
                                       refs_methods=(*REFS, check_d, bad_d),
                                       refs_strings=("x",))])
-        assert _alternatives(index, OSINK) == [expect], called
+        models = {**MODELS, "returns": ("Landroid/content/Intent;",)}
+        assert _alternatives(index, OSINK, models) == [expect], called
+        # followed through a callee only when Intent is a tracked type (`returns`)
+        assert _alternatives(index, OSINK) == [[[None]]], called
