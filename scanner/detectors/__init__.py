@@ -17,6 +17,7 @@ from scanner.detectors.policy_text import PolicyTextDetector
 from scanner.detectors.privacy_policy import PrivacyPolicyDetector
 from scanner.detectors.runtime import RuntimeDetector
 from scanner.detectors.sdks import SdkDetector
+from scanner.detectors.security import SecurityDetector
 from scanner.detectors.start_capability import StartCapabilityDetector
 from scanner.detectors.traffic_pii import TrafficPiiDetector
 from scanner.detectors.transparency import TransparencyDetector
@@ -33,6 +34,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     CodeDetector,
     PackerDetector,
     SdkDetector,
+    SecurityDetector,
     CodeFactsDetector,
     PermissionsDetector,
     PrivacyPolicyDetector,

@@ -20,6 +20,7 @@ from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
 from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
+from scanner.knowledge.security import SecurityChecks, load_security_checks
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
 from scanner.knowledge.transparency import TransparencyLexicon, load_transparency
 from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
@@ -120,6 +121,8 @@ class Knowledge:
     object_attrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: class-name prefixes of development/platform libraries (origin "library")
     library_prefixes: tuple[str, ...] = ()
+    #: security checks on code (rulesets/security-checks.yaml)
+    security: SecurityChecks = field(default_factory=SecurityChecks)
 
     @property
     def display_names(self) -> dict[str, dict]:
@@ -350,6 +353,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         sink_args=sink_args,
         object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
         library_prefixes=tuple(str(x) for x in _tuple(api_doc.get("library_code"))),
+        security=load_security_checks(folder),
         extra={"origins": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
                            for k, v in (api_doc.get("origins") or {}).items()}},
     )

@@ -10,7 +10,7 @@ from scanner.errors import RulesetError
 from scanner.model.findings import SEVERITY_NAMES
 from scanner.rules.match import MODIFIERS
 
-RULE_ID = re.compile(r"^(PRIV|ALGO)-[A-Z]{2,5}-\d{4}$")
+RULE_ID = re.compile(r"^(PRIV|ALGO|SEC)-[A-Z]{2,5}-\d{4}$")
 SEVERITIES = SEVERITY_NAMES
 
 _text = {"type": "object", "required": ["zh", "en"],

@@ -45,6 +45,8 @@ def emitted() -> list[Fact]:
     # a packed build (apk.packer) and a plugin SDK loaded at run time (code.dynamic_loading)
     requests.append(ScanRequest(apk=APKS / "packed" / "legu.apk"))
     requests.append(ScanRequest(apk=APKS / "sdk_evidence" / "plugin.apk"))
+    # planted security holes (code.insecure, code.cloud_credential)
+    requests.append(ScanRequest(apk=APKS / "security" / "holes.apk"))
     out: list[Fact] = []
     for req in requests:
         ctx, _ = detect(req, kb)
@@ -65,7 +67,6 @@ NOT_IN_FIXTURE_SCANS = {
     "pricing.personalisation_off": "test_fairness_facts_conform below",
     "apk.anomaly": "tests/detectors/test_fact_conformance.py (hand-made evidence)",
     "traffic.code_link": "tests/detectors/test_fact_conformance.py (hand-made capture)",
-    "code.permission_call": "not checked: no fixture app sends SMS or places calls",
     "apk.start_capability": "tests/runtime/test_start_capability.py (hand-made manifests)",
     "runtime.call": "tests/runtime/test_runtime_log.py (planted hook log)",
     "runtime.frequency": "tests/runtime/test_runtime_log.py (planted hook log)",

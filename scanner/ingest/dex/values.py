@@ -274,6 +274,32 @@ class ArgumentValues:
             return None
         return self._expand(di, owner, vals, wanted, 0, frozenset())
 
+    def states_at(self, di: int, owner: int,
+                  word_positions: Iterable[int]) -> dict[int, dict[int, Value]] | None:
+        """Register states (register -> raw value) before each instruction at
+        ``word_positions`` (dex word indices) of method ``owner``; a position no path
+        reaches is absent. None when the method cannot be analysed. Raw values may be
+        field placeholders: pass them through :meth:`resolve`."""
+        d = self.dexes[di]
+        m = d.methods[owner]
+        if m.insn_start < 0 or m.insn_end <= m.insn_start:
+            return None
+        try:
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            out = self._run(di, code, {p - m.insn_start for p in word_positions},
+                            capture=_whole_state)
+        except (IndexError, ValueError, RecursionError):
+            return None
+        if out is None:
+            return None
+        return {p + m.insn_start: {r: v for r, v in st.items() if r >= 0}
+                for p, st in out.items()}
+
+    def resolve(self, v: Value | None) -> Value | None:
+        """A raw register value as :meth:`arguments` gives it (field placeholders become the
+        field's one constant, or None)."""
+        return self._resolve(v)
+
     def prepare(self, di: int, owner: int, word_positions: Iterable[int]) -> None:
         """Declare every site of a method that will be asked for, so that one analysis
         records them all."""
