@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.model.evidence import NetworkConfig
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import Skipped
@@ -47,6 +48,24 @@ class ManifestDetector(Detector):
         }, (Locator("manifest", file="AndroidManifest.xml", element="application"),))
         for d in ev.damage:  # a damaged zip: the reading was partial
             yield Skipped.from_damage(d)
+        nc = ev.network_config
+        if nc is not None:
+            yield network_config_fact(nc)
         for a in ev.anomalies:
             yield Fact("apk.anomaly", {"type": a.kind, "entry": a.entry, "detail": a.detail},
                        (Locator("zip", entry=a.entry),))
+
+
+def network_config_fact(nc: NetworkConfig) -> Fact:
+    """The ``apk.network_config`` fact of a network security config: what it says explicitly
+    (user CAs trusted, cleartext permitted) and where (base-config, domain names)."""
+    user_scope = (["base-config"] if nc.base_user_ca else []) + [
+        ", ".join(d.domains) for d in nc.domains if d.user_ca]
+    clear_scope = (["base-config"] if nc.base_cleartext else []) + [
+        ", ".join(d.domains) for d in nc.domains if d.cleartext]
+    return Fact("apk.network_config", {
+        "file": nc.file, "readable": nc.problem is None,
+        "user_ca": bool(user_scope), "user_ca_scope": user_scope[:50],
+        "cleartext": bool(clear_scope), "cleartext_scope": clear_scope[:50],
+        "debug_user_ca": nc.debug_user_ca,
+    }, (Locator("zip", entry=nc.file),))

@@ -129,6 +129,28 @@ class _Code:
     def calls_of(self, di: int, owner: int) -> set[str]:
         return set(self.body(di, owner).calls)
 
+    def strings_of(self, di: int, owner: int) -> list[str]:
+        """Strings the method loads with const-string."""
+        d = self.index.dexes[di]
+        _pos, _op, arg, own = d.operand_sites("string")
+        return [d.string(int(a)) for a in arg[own == owner].tolist()]
+
+    def source_label(self, sources: tuple[dict, ...], di: int, owner: int) -> str | None:
+        """The label of the first source whose calls or strings the method has."""
+        if not sources or owner < 0:
+            return None
+        calls = self.calls_of(di, owner)
+        strings = None
+        for src in sources:
+            if calls & set(src["calls_any"]):
+                return src["label"]
+            if src["strings_prefix"]:
+                if strings is None:
+                    strings = self.strings_of(di, owner)
+                if any(s.startswith(tuple(src["strings_prefix"])) for s in strings):
+                    return src["label"]
+        return None
+
 
 # ---------------------------------------------------------------- method shapes
 def _defined(index: DexIndex, signatures: set[str]) -> Iterable[tuple[int, int, str, str]]:
@@ -249,10 +271,8 @@ def render_value(v: tuple | None) -> str | None:
         return v[1]
     if v[0] == "i":
         return str(v[1])
-    if v[0] == "o":
-        attrs = dict(v[3])
-        src = attrs.get("from")
-        return f"{v[1]}({src[1]!r})" if isinstance(src, tuple) and src[0] == "s" else v[1]
+    if v[0] == "o":  # an object by its kind only: a constant key's bytes are a secret
+        return v[1]
     if v[0] == "c":
         return java_name(v[1])
     return str(v[1]) if len(v) > 1 else v[0]
@@ -304,10 +324,13 @@ def _call_facts(code: _Code) -> Iterable[Fact]:
                 break
             sdk, origin = code.whose(s.caller_class)
             caller = f"{s.caller_class}->{s.caller_method}"
+            di = code.dex_pos[s.dex]
+            label = code.source_label(chk.sources, di, code.owner_of(di, s.offset // 2))
             yield Fact("code.insecure", {
                 "check": chk.check, "class": java_name(s.caller_class),
                 "method": s.caller_method, "api": s.callee, "installed": None,
-                "installed_in": None, "value": render_value(v), "origin": origin, "sdk": sdk,
+                "installed_in": None, "value": label or render_value(v), "origin": origin,
+                "sdk": sdk,
                 "reachable": code.reachable(s.dex, caller),
             }, (Locator("code", dex=s.dex, **{"class": s.caller_class}, method=s.caller_method,
                         offset=s.offset, api=s.callee, sdk=sdk),))

@@ -28,6 +28,7 @@ from scanner.errors import InputError
 from scanner.hashing import digest_bytes
 from scanner.ingest.arsc import ResourceTable, ResourceTableError
 from scanner.ingest.axml import check_axml
+from scanner.ingest.netconfig import read_network_config
 from scanner.ingest.payloads import find_payloads
 from scanner.ingest.safezip import (
     MAX_ARSC,
@@ -266,6 +267,9 @@ class ApkReader:
             icon_png=icon,
             text_files=text_files,
             text_complete=text_complete,
+            network_config=read_network_config(
+                _attr(app_el, "networkSecurityConfig") if app_el is not None else None,
+                arsc, zf, _parse_axml),
         )
 
     @staticmethod
@@ -493,6 +497,13 @@ def _signer(fp: str, der: bytes, schemes: list[str]) -> Signer:
         pass
     return Signer(sha256=fp, subject=subject, issuer=issuer, schemes=tuple(sorted(schemes)),
                   sha1=hashlib.sha1(der).hexdigest(), not_before=not_before, not_after=not_after)
+
+
+def _parse_axml(raw: bytes):
+    """Binary XML (not the manifest) into an lxml root, or None when androguard cannot."""
+    with library_log([]):
+        printer = AXMLPrinter(raw)
+        return printer.get_xml_obj() if printer.is_valid() else None
 
 
 def _resolve_str(value: str | None, arsc: ResourceTable | None) -> str | None:

@@ -52,6 +52,10 @@ class CallCheck:
     receivers: tuple[str, ...] = ()
     app: dict = field(default_factory=dict)
     source: tuple[str, ...] = ()
+    #: where the call's input comes from, judged on the calling method: the first entry
+    #: whose ``calls_any`` the method calls or whose ``strings_prefix`` it loads gives its
+    #: ``label`` (the fact's ``value``); none matching leaves the value as the argument's
+    sources: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,20 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
         app = e.get("app") or {}
         if not isinstance(app, dict) or any(k not in APP_KEYS for k in app):
             raise RulesetError(f"{w}: app conditions are {', '.join(APP_KEYS)}")
+        sources = []
+        for k, src in enumerate(e.get("sources") or ()):
+            ws = f"{w}: sources[{k}]"
+            if not isinstance(src, dict) or not isinstance(src.get("label"), str) or any(
+                    x not in ("label", "calls_any", "strings_prefix") for x in src):
+                raise RulesetError(f"{ws}: a source has label, calls_any, strings_prefix")
+            sources.append({"label": src["label"],
+                            "calls_any": _strings(src, "calls_any", ws, _DESC, required=False),
+                            "strings_prefix": _strings(src, "strings_prefix", ws,
+                                                       required=False)})
         calls.append(CallCheck(check=_check_id(e, w), apis=apis, param=param, value=value,
                                receivers=receivers, app=dict(app),
-                               source=_strings(e, "source", w, required=False)))
+                               source=_strings(e, "source", w, required=False),
+                               sources=tuple(sources)))
     creds = []
     for n, e in enumerate(doc.get("credentials") or ()):
         w = f"{where}: credentials[{n}]"
@@ -239,6 +254,7 @@ def value_holds(pred: dict, v: tuple | None) -> bool:
         return False
     if "object" in pred and not (kind in ("o", "t") and v[1] == pred["object"]):
         return False
-    if "const_bytes" in pred and not (kind == "o" and v[1] == "const_bytes"):
+    if "const_bytes" in pred and not (kind == "o" and v[1] == "const_bytes" and all(
+            a[1] != ("?",) for a in v[3])):
         return False
     return True

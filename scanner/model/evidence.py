@@ -83,6 +83,27 @@ class Flags:
 
 
 @dataclass(frozen=True)
+class DomainConfig:
+    """One domain-config of a network security config, with inherited values applied."""
+
+    domains: tuple[str, ...]
+    cleartext: bool | None  # cleartextTrafficPermitted (None: not set here or above)
+    user_ca: bool  # user CAs among its trust anchors (own or inherited)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The network security config the manifest names (scanner.ingest.netconfig)."""
+
+    file: str
+    base_cleartext: bool | None = None  # base-config cleartextTrafficPermitted, if set
+    base_user_ca: bool = False  # base-config trust anchors include src="user"
+    domains: tuple[DomainConfig, ...] = ()
+    debug_user_ca: bool = False  # debug-overrides trust user CAs (debuggable builds only)
+    problem: str | None = None  # why it could not be read (None: read)
+
+
+@dataclass(frozen=True)
 class Signer:
     """One signing certificate and the signature schemes that carry it."""
 
@@ -185,5 +206,7 @@ class ApkEvidence:
     #: limits.MAX_TEXT_*; ``text_complete`` is False when a bound left some unread
     text_files: tuple[TextFile, ...] = ()
     text_complete: bool = True
+    #: the network security config named by the manifest (None: none named)
+    network_config: NetworkConfig | None = None
 
     __json_omit__ = frozenset({"icon_png", "dex_files", "text_files"})

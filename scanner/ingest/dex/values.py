@@ -15,7 +15,10 @@ same constant). Values are plain tuples:
 * ``("o", kind, alloc, attrs)`` an object built by a modelled constructor or call
   (an Intent, a ComponentName, a Sensor): ``attrs`` is a sorted tuple of
   ``(name, value)``; ``("?",)`` as an attribute value means "set, value unknown";
-  ``categories`` holds a tuple of values.
+  ``categories`` holds a tuple of values. A byte array made by ``new-array`` is
+  ``("o", "const_bytes", alloc, ())`` while only constants are stored into it
+  (``fill-array-data``, ``aput`` of a constant); storing anything else, or handing it to
+  an unmodelled call, makes it unknown.
 * ``("r", dex, method_id, mutable)`` the result of a call of a small app method, replaced
   by the method's one return value when it is used (see below);
 * ``("p", k, mutable)`` the calling method's own parameter ``k`` (its position in the
@@ -45,7 +48,8 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
   ``{"returns": "own_package"}``, ``{"returns": "param", "param": i}``,
   ``{"returns": "class", "param": i}`` (dotted name → descriptor),
   ``{"returns": "join", "params": [i, j], "sep": "/"}``,
-  ``{"returns": "object", "object": kind, "attrs": {name: i}}``,
+  ``{"returns": "object", "object": kind, "attrs": {name: i}}`` (``i`` may be ``"this"``,
+  the receiver: ``String.getBytes`` of a constant string),
   ``{"returns": "tag", "tag": name}`` (a value known only by what it is, e.g. ``own_uid``),
   ``{"init": kind, "attrs": {name: i}}`` (a constructor of the receiver),
   ``{"set": {name: i}}`` / ``{"add": {name: i}}`` (mutate the receiver object, return it),
@@ -86,6 +90,9 @@ from scanner.ingest.dex.reader import DexFile, read_uleb128
 
 Value = tuple
 UNKNOWN_ATTR: Value = ("?",)
+#: kind of a byte array built from constants in the method (new-array, fill-array-data,
+#: constant elements), or made by a modelled call from constants (``String.getBytes``)
+CONST_BYTES = ("o", "const_bytes")
 #: Instruction visits allowed per method analysis (fixpoint rounds included).
 MAX_STEPS = 200_000
 #: Depth of field-value summaries (a field set from another field...).
@@ -808,6 +815,10 @@ class ArgumentValues:
         if op == 0x22:  # new-instance
             t = self._type(di, words[p + 1])
             return _put(state, a8, ("n", t[1], p) if t else None)
+        if op == 0x23:  # new-array: a byte array stays constant until written or handed over
+            t = self._type(di, words[p + 1])
+            return _put(state, a4, (CONST_BYTES[0], CONST_BYTES[1], p, ())
+                        if t == ("c", "[B") else None)
         if 0x60 <= op <= 0x66:  # sget*: a framework constant, or an app field resolved
             if op == 0x61:  # only if the value is used (see _resolve)
                 return _kill(state, a8, 2)
@@ -816,7 +827,14 @@ class ArgumentValues:
             if op == 0x53:
                 return _kill(state, a4, 2)
             return _put(state, a4, self._field_ref(di, words[p + 1], False))
-        if 0x67 <= op <= 0x6D or 0x4B <= op <= 0x51:  # sput*, aput*: the object escapes
+        if 0x4B <= op <= 0x51:  # aput*: the value escapes; an array given a non-constant
+            arr = state.get(words[p + 1] & 0xFF)  # element is no longer constant
+            val = state.get(a8)
+            changed = _escape(state, val)
+            if arr is not None and arr[0] == "o" and (val is None or val[0] != "i"):
+                changed |= _escape(state, arr)
+            return changed
+        if 0x67 <= op <= 0x6D:  # sput*: the object escapes
             return _escape(state, state.get(a8))
         if 0x59 <= op <= 0x5F:  # iput*
             return _escape(state, state.get(a4))
@@ -850,7 +868,10 @@ class ArgumentValues:
         proto = d.method_name(words[p + 1])
         pr = param_registers(proto, is_static)
 
-        def param(i: int) -> Value | None:
+        def param(i: int | str) -> Value | None:
+            if i == "this":  # the receiver of an instance call
+                return self._resolve(vals[0]) if vals and not is_static else None
+            i = int(i)
             if i >= len(pr) or pr[i] >= len(vals):
                 return None
             return self._resolve(vals[pr[i]])
@@ -873,7 +894,7 @@ class ArgumentValues:
             if parts and all(x is not None and x[0] == "s" for x in parts):
                 state[-1] = ("s", str(model.get("sep", "")).join(x[1] for x in parts))
         elif ret == "object":
-            attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
+            attrs = {k: _attr(param(i)) for k, i in (model.get("attrs") or {}).items()}
             state[-1] = ("o", str(model.get("object")), p, tuple(sorted(attrs.items())))
         recv = vals[0] if vals and not is_static else None
         if recv is not None and recv[0] == "r" and any(k in model for k in ("set", "add",
@@ -983,7 +1004,8 @@ class ArgumentValues:
                     w0 = int(d.words[p])
                     reg = (w0 >> 8) if static else ((w0 >> 8) & 0xF)
                     val = self._value_before(di, own, p, reg)
-                    if val is None or val[0] not in ("s", "i", "c"):
+                    if val is None or (val[0] not in ("s", "i", "c")
+                                       and val[:2] != CONST_BYTES):
                         return None
                     seen.add(val)
                 if static:
