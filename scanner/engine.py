@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.detectors import all_detectors
 from scanner.detectors.interface import Item, ScanContext
+from scanner.detectors.packer import code_incomplete
 from scanner.errors import UsageError
 from scanner.knowledge import Knowledge, pi_type_names, tool_info
 from scanner.limits import MAX_FINDINGS_PER_RULE
@@ -177,8 +178,37 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [])},
         pi_type_names=pi_type_names(ctx.knowledge),
-        extra={**_extra(items), **_duplicates(ctx)},
+        extra={**_extra(items), **_duplicates(ctx),
+               **_security_checks(rules, findings, ctx, applies)},
     )
+
+
+#: rule id prefix of the security checks listed one by one in ``security_checks``
+SECURITY_PREFIX = "SEC-"
+
+
+def _security_checks(rules: RuleSet, findings: Sequence[Finding], ctx: ScanContext,
+                     applies: set[str]) -> dict[str, Any]:
+    """result.json ``security_checks{code_incomplete, checks[]{rule, title, severity,
+    findings}}``: every security rule run on an APK and how many findings it gave, so that a
+    report can show what was checked and found nothing. ``code_incomplete``: part of the
+    code was hidden (a packed build, an unanalysed payload), so "none found" is not a
+    conclusion."""
+    if "apk" not in applies:
+        return {}
+    sec = [r for r in rules.rules if r.id.startswith(SECURITY_PREFIX)
+           and r.status != "deprecated" and "apk" in r.applies_to]
+    if not sec:
+        return {}
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    return {"security_checks": {
+        "code_incomplete": code_incomplete(ctx),
+        "checks": [{"rule": r.id, "title": {"zh": r.title.zh, "en": r.title.en},
+                    "severity": r.severity,
+                    "findings": counts.get(r.id, 0)} for r in sec],
+    }}
 
 
 def _duplicates(ctx: ScanContext) -> dict[str, Any]:

@@ -173,15 +173,31 @@ def _defined(index: DexIndex, signatures: set[str]) -> Iterable[tuple[int, int, 
 
 
 def _creators(code: _Code, cls: str) -> list[tuple[int, int]]:
-    """(dex, method) of every method that creates an instance of ``cls`` (new-instance)."""
+    """(dex, method) of every method that creates an instance of ``cls`` (new-instance), and
+    of every method reading a static field such a method writes (an instance kept in a
+    static field, as singletons and ``static final TrustManager[]`` arrays are)."""
     out = []
     for di, d in enumerate(code.index.dexes):
         t = d.find_type(cls)
         if t < 0:
             continue
         _pos, _op, arg, owner = d.operand_sites("new")
-        out.extend((di, int(own)) for own in np.unique(owner[(arg == t) & (owner >= 0)]).tolist())
+        made = np.unique(owner[(arg == t) & (owner >= 0)])
+        out.extend((di, int(own)) for own in made.tolist())
+        _fpos, fop, farg, fowner = d.operand_sites("field")
+        written = np.unique(farg[np.isin(fowner, made) & (fop >= 0x67) & (fop <= 0x6D)])
+        if written.size:
+            readers = np.unique(fowner[np.isin(farg, written) & (fop >= 0x60) & (fop <= 0x66)
+                                       & (fowner >= 0)])
+            out.extend((di, int(own)) for own in readers.tolist() if (di, int(own)) not in out)
     return out
+
+
+def _installs(calls: set[str], installers: set[str]) -> list[str]:
+    """The installing APIs among ``calls``, matched on ``name(proto)`` whatever the class
+    written in the call (a WebView subclass calling setWebViewClient on itself)."""
+    sigs = {i.partition("->")[2]: i for i in installers}
+    return sorted(sigs[c.partition("->")[2]] for c in calls if c.partition("->")[2] in sigs)
 
 
 def _installer(code: _Code, cls: str, installers: set[str]) -> tuple[str, str, int] | None:
@@ -189,18 +205,18 @@ def _installer(code: _Code, cls: str, installers: set[str]) -> tuple[str, str, i
     installing API; None when none does."""
     creators = _creators(code, cls)
     for di, own in creators:
-        hit = code.calls_of(di, own) & installers
+        hit = _installs(code.calls_of(di, own), installers)
         if hit:
-            return code.method_desc(di, own), sorted(hit)[0], di
+            return code.method_desc(di, own), hit[0], di
     descs = {code.method_desc(di, own) for di, own in creators}
     for site in code.index.find_calls(descs) if descs else ():
         di = code.dex_pos[site.dex]
         own = code.owner_of(di, site.offset // 2)
         if own < 0:
             continue
-        hit = code.calls_of(di, own) & installers
+        hit = _installs(code.calls_of(di, own), installers)
         if hit:
-            return f"{site.caller_class}->{site.caller_method}", sorted(hit)[0], di
+            return f"{site.caller_class}->{site.caller_method}", hit[0], di
     return None
 
 
@@ -227,7 +243,7 @@ def _shape_facts(code: _Code) -> Iterable[Fact]:
                 "check": shape.check, "class": java_name(cls), "method": sig,
                 "api": inst[1] if inst else None,
                 "installed": inst is not None, "installed_in": inst[0] if inst else None,
-                "value": None, "origin": origin, "sdk": sdk,
+                "value": None, "value_from": None, "origin": origin, "sdk": sdk,
                 "reachable": code.reachable(d.name, where),
             }, (Locator("code", dex=d.name, **{"class": cls}, method=sig,
                         offset=int(d.methods[k].insn_start) * 2,
@@ -303,6 +319,41 @@ def _argument(code: _Code, s, param: int) -> tuple | None:
     return code.values.resolve(raw)
 
 
+#: callers looked at when an argument is the calling method's own parameter, and how many
+#: methods back (a crypto helper's IV parameter, given a constant by its caller)
+MAX_CALLERS = 20
+MAX_BACK = 2
+
+
+def _from_callers(code: _Code, s, param: int, holds, depth: int = 0):
+    """(value, method supplying it) when the argument ``param`` of call site ``s`` is a
+    parameter of the calling method and one of that method's callers passes a value that
+    ``holds``; None otherwise."""
+    di = code.dex_pos[s.dex]
+    p = s.offset // 2
+    own = code.owner_of(di, p)
+    regs = param_registers(s.callee, s.kind == "static")
+    if own < 0 or param >= len(regs):
+        return None
+    reg_list = code.values.invoke_registers(di, p)
+    if regs[param] >= len(reg_list):
+        return None
+    k = code.values.parameter_at(di, own, p, reg_list[regs[param]])
+    if k is None:
+        return None
+    callers = code.index.find_calls({code.method_desc(di, own)})[:MAX_CALLERS]
+    _prepare(code, callers)
+    for c in callers:
+        v = _argument(code, c, k)
+        if holds(v):
+            return v, f"{c.caller_class}->{c.caller_method}"
+        if v is None and depth + 1 < MAX_BACK:
+            got = _from_callers(code, c, k, holds, depth + 1)
+            if got is not None:
+                return got
+    return None
+
+
 def _call_facts(code: _Code) -> Iterable[Fact]:
     ev = code.ctx.apk
     for chk in code.sec.call_checks:
@@ -316,7 +367,15 @@ def _call_facts(code: _Code) -> Iterable[Fact]:
             _prepare(code, sites)
         count = 0
         for s in sites:
+            if chk.exclude_callers and java_name(s.caller_class).startswith(chk.exclude_callers):
+                continue
             v = _argument(code, s, chk.param) if chk.param is not None else None
+            via = None
+            if v is None and chk.param is not None and not chk.value.get("any"):
+                got = _from_callers(code, s, chk.param,
+                                    lambda x, pred=chk.value: value_holds(pred, x))
+                if got is not None:
+                    v, via = got
             if not value_holds(chk.value, v):
                 continue
             count += 1
@@ -329,7 +388,8 @@ def _call_facts(code: _Code) -> Iterable[Fact]:
             yield Fact("code.insecure", {
                 "check": chk.check, "class": java_name(s.caller_class),
                 "method": s.caller_method, "api": s.callee, "installed": None,
-                "installed_in": None, "value": label or render_value(v), "origin": origin,
+                "installed_in": None, "value": label or render_value(v), "value_from": via,
+                "origin": origin,
                 "sdk": sdk,
                 "reachable": code.reachable(s.dex, caller),
             }, (Locator("code", dex=s.dex, **{"class": s.caller_class}, method=s.caller_method,

@@ -56,6 +56,8 @@ class CallCheck:
     #: whose ``calls_any`` the method calls or whose ``strings_prefix`` it loads gives its
     #: ``label`` (the fact's ``value``); none matching leaves the value as the argument's
     sources: tuple[dict, ...] = ()
+    #: class-name prefixes (dotted) of callers whose calls are not holes, each with why
+    exclude_callers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def _value(v: Any, where: str) -> dict:
     for k in ("int_eq", "int_bits_any"):
         if k in v and (isinstance(v[k], bool) or not isinstance(v[k], int)):
             raise RulesetError(f"{where}: {k} must be an integer")
+    if "const_bytes" in v and v["const_bytes"] not in (True, "any_size"):
+        raise RulesetError(f"{where}: const_bytes is true or any_size")
     return dict(v)
 
 
@@ -186,10 +190,15 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
                             "calls_any": _strings(src, "calls_any", ws, _DESC, required=False),
                             "strings_prefix": _strings(src, "strings_prefix", ws,
                                                        required=False)})
+        excluded = []
+        for k, x in enumerate(e.get("exclude_callers") or ()):
+            if not isinstance(x, dict) or not x.get("prefix") or not x.get("why"):
+                raise RulesetError(f"{w}: exclude_callers[{k}] needs prefix and why")
+            excluded.append(str(x["prefix"]))
         calls.append(CallCheck(check=_check_id(e, w), apis=apis, param=param, value=value,
                                receivers=receivers, app=dict(app),
                                source=_strings(e, "source", w, required=False),
-                               sources=tuple(sources)))
+                               sources=tuple(sources), exclude_callers=tuple(excluded)))
     creds = []
     for n, e in enumerate(doc.get("credentials") or ()):
         w = f"{where}: credentials[{n}]"
@@ -255,6 +264,7 @@ def value_holds(pred: dict, v: tuple | None) -> bool:
     if "object" in pred and not (kind in ("o", "t") and v[1] == pred["object"]):
         return False
     if "const_bytes" in pred and not (kind == "o" and v[1] == "const_bytes" and all(
-            a[1] != ("?",) for a in v[3])):
+            a[1] != ("?",) for a in v[3] if not (a[0] == "size" and pred["const_bytes"]
+                                                  == "any_size"))):
         return False
     return True

@@ -109,6 +109,17 @@ def test_installation_is_followed_through_a_helper_and_a_lambda():
     assert by_class[p + "ForwardingClient"]["check"] == "ssl_error_proceed"
 
 
+def test_arguments_are_followed_to_the_callers_constant():
+    """CryptoHelper.cbc gets IV and key as parameters; the constant IV array and the key
+    kept in a static field come from its caller encryptProfile (one method back)."""
+    ctx, _ = detect(ScanRequest(apk=Path(HOLES)), load_knowledge())
+    got = {(f.attrs["check"], f.attrs["value_from"]) for f in ctx.collected
+           if getattr(f, "kind", "") == "code.insecure"
+           and f.attrs["class"] == "com.appaudit.fixture.holes.CryptoHelper"}
+    via = "Lcom/appaudit/fixture/holes/CryptoHelper;->encryptProfile([B)[B"
+    assert got == {("static_iv", via), ("static_key", via)}
+
+
 def test_secrets_never_reach_the_result(holes):
     text = json.dumps(to_jsonable(holes), ensure_ascii=False, default=str)
     for secret in ("FixtureSecretNotRealAliyun0001", "FixtureBaiduSecretKeyNotReal0001",
@@ -134,6 +145,11 @@ def test_secrets_never_reach_the_result(holes):
     ({"object": "v"}, ("o", "v", 3, ()), True),
     ({"object": "v"}, ("o", "w", 3, ()), False),
     ({"any": True}, None, True),
+    ({"const_bytes": True}, ("o", "const_bytes", 1, (("size", ("i", 16)),)), True),
+    ({"const_bytes": True}, ("o", "const_bytes", 1, (("size", ("?",)),)), False),
+    ({"const_bytes": "any_size"}, ("o", "const_bytes", 1, (("size", ("?",)),)), True),
+    ({"const_bytes": True}, ("o", "const_bytes", 1, (("from", ("s", "k")),)), True),
+    ({"const_bytes": "any_size"}, ("o", "const_bytes", 1, (("from", ("?",)),)), False),
 ])
 def test_value_predicates(pred, value, holds):
     assert value_holds(pred, value) is holds
@@ -181,6 +197,10 @@ def test_credential_patterns_from_the_ruleset():
                        "secret": "x"}]}, "start"),
     ({"credential_calls": [{"provider": "p", "api": "La;->m()V", "secret_param": -1}]},
      "secret_param"),
+    ({"call_checks": [{"check": "x", "apis": ["La;->m([B)V"], "param": 0,
+                       "value": {"const_bytes": "maybe"}}]}, "const_bytes"),
+    ({"call_checks": [{"check": "x", "apis": ["La;->m([B)V"], "value": {"any": True},
+                       "exclude_callers": [{"prefix": "a."}]}]}, "exclude_callers"),
 ])
 def test_loader_refuses_bad_entries(doc, msg):
     with pytest.raises(RulesetError, match=msg):

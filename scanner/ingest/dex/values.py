@@ -16,7 +16,7 @@ same constant). Values are plain tuples:
   (an Intent, a ComponentName, a Sensor): ``attrs`` is a sorted tuple of
   ``(name, value)``; ``("?",)`` as an attribute value means "set, value unknown";
   ``categories`` holds a tuple of values. A byte array made by ``new-array`` is
-  ``("o", "const_bytes", alloc, ())`` while only constants are stored into it
+  ``("o", "const_bytes", alloc, (("size", n),))`` while only constants are stored into it
   (``fill-array-data``, ``aput`` of a constant); storing anything else, or handing it to
   an unmodelled call, makes it unknown.
 * ``("r", dex, method_id, mutable)`` the result of a call of a small app method, replaced
@@ -301,6 +301,36 @@ class ArgumentValues:
             return None
         return {p + m.insn_start: {r: v for r, v in st.items() if r >= 0}
                 for p, st in out.items()}
+
+    def invoke_registers(self, di: int, word_pos: int) -> list[int]:
+        """The registers an invoke instruction passes, in order."""
+        return self._invoke_regs(self.dexes[di].words, word_pos)
+
+    def parameter_at(self, di: int, owner: int, word_pos: int, reg: int) -> int | None:
+        """Which declared parameter of method ``owner`` register ``reg`` still holds at the
+        instruction ``word_pos`` (on every path), or None: for following an argument back
+        to the method's callers. Parameters are seeded as ``("p", k)`` for this analysis
+        only; no other analysis sees them."""
+        d = self.dexes[di]
+        m = d.methods[owner]
+        if m.insn_start < 0 or m.insn_end <= m.insn_start:
+            return None
+        try:
+            regs_size = int.from_bytes(d.data[m.code_off:m.code_off + 2], "little")
+            ins_size = int.from_bytes(d.data[m.code_off + 2:m.code_off + 4], "little")
+            proto = d.method_name(m.method_idx)
+            is_static = bool(m.access_flags & 0x8)
+            first = regs_size - ins_size
+            init = {first + r: ("p", k) for k, r in enumerate(param_registers(proto, is_static))}
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            out = self._run(di, code, {word_pos - m.insn_start}, capture=_whole_state,
+                            init=init)
+        except (IndexError, ValueError, RecursionError):
+            return None
+        if not out:
+            return None
+        v = out.get(word_pos - m.insn_start, {}).get(reg)
+        return v[1] if v is not None and v[0] == "p" else None
 
     def resolve(self, v: Value | None) -> Value | None:
         """A raw register value as :meth:`arguments` gives it (field placeholders become the
@@ -817,7 +847,9 @@ class ArgumentValues:
             return _put(state, a8, ("n", t[1], p) if t else None)
         if op == 0x23:  # new-array: a byte array stays constant until written or handed over
             t = self._type(di, words[p + 1])
-            return _put(state, a4, (CONST_BYTES[0], CONST_BYTES[1], p, ())
+            size = state.get(w0 >> 12)
+            size = size if size is not None and size[0] == "i" else UNKNOWN_ATTR
+            return _put(state, a4, (CONST_BYTES[0], CONST_BYTES[1], p, (("size", size),))
                         if t == ("c", "[B") else None)
         if 0x60 <= op <= 0x66:  # sget*: a framework constant, or an app field resolved
             if op == 0x61:  # only if the value is used (see _resolve)
