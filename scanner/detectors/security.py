@@ -227,7 +227,8 @@ def _shape_facts(code: _Code) -> Iterable[Fact]:
         installers = set(shape.installed_by)
         count = 0
         for di, k, cls, sig in _defined(code.index, set(shape.methods)):
-            if not (code.ancestry(cls) & types):
+            if not (code.ancestry(cls) & types) or (
+                    shape.exclude_classes and java_name(cls).startswith(shape.exclude_classes)):
                 continue
             b = code.body(di, k)
             if not judge(shape.body, b, sec.harmless_calls, code.body_of):

@@ -36,9 +36,11 @@ class MethodShape:
     check: str
     types: tuple[str, ...]
     methods: tuple[str, ...]
-    body: Any  # a predicate name or {"calls_any": [...]}
+    body: Any  # a predicate name or {"calls_any": [...], "unconditional"?: true}
     installed_by: tuple[str, ...]
     source: tuple[str, ...] = ()
+    #: class-name prefixes (dotted) not judged, each with why in the data
+    exclude_classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,11 @@ def _check_id(e: dict, where: str) -> str:
 def _body(v: Any, where: str) -> Any:
     if isinstance(v, str) and v in BODY_NAMES:
         return v
-    if isinstance(v, dict) and len(v) == 1 and next(iter(v)) in BODY_KEYS:
-        calls = _strings(v, next(iter(v)), where, _DESC)
-        return {next(iter(v)): list(calls)}
+    if isinstance(v, dict) and "calls_any" in v and set(v) <= {"calls_any", "unconditional"}:
+        out: dict = {"calls_any": list(_strings(v, "calls_any", where, _DESC))}
+        if v.get("unconditional"):
+            out["unconditional"] = True
+        return out
     raise RulesetError(f"{where}: body must be one of {', '.join(BODY_NAMES)} or a mapping "
                        f"with one of {', '.join(BODY_KEYS)}")
 
@@ -149,6 +153,16 @@ def _regex(v: Any, where: str) -> re.Pattern:
         raise RulesetError(f"{where}: regex {v!r} does not compile ({e})") from e
 
 
+def _excluded(v: Any, where: str) -> tuple[str, ...]:
+    """Class-name prefixes of an exclusion list; every entry says why."""
+    out = []
+    for k, x in enumerate(v or ()):
+        if not isinstance(x, dict) or not x.get("prefix") or not x.get("why"):
+            raise RulesetError(f"{where}[{k}] needs prefix and why")
+        out.append(str(x["prefix"]))
+    return tuple(out)
+
+
 def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
     """Validate a parsed security-checks.yaml document."""
     if not isinstance(doc, dict):
@@ -162,7 +176,8 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
             check=_check_id(e, w), types=_strings(e, "types", w, _TYPE),
             methods=_strings(e, "methods", w), body=_body(e.get("body"), w),
             installed_by=_strings(e, "installed_by", w, _DESC),
-            source=_strings(e, "source", w, required=False)))
+            source=_strings(e, "source", w, required=False),
+            exclude_classes=_excluded(e.get("exclude_classes"), f"{w}: exclude_classes")))
     calls = []
     for n, e in enumerate(doc.get("call_checks") or ()):
         w = f"{where}: call_checks[{n}]"
@@ -190,15 +205,11 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
                             "calls_any": _strings(src, "calls_any", ws, _DESC, required=False),
                             "strings_prefix": _strings(src, "strings_prefix", ws,
                                                        required=False)})
-        excluded = []
-        for k, x in enumerate(e.get("exclude_callers") or ()):
-            if not isinstance(x, dict) or not x.get("prefix") or not x.get("why"):
-                raise RulesetError(f"{w}: exclude_callers[{k}] needs prefix and why")
-            excluded.append(str(x["prefix"]))
+        excluded = _excluded(e.get("exclude_callers"), f"{w}: exclude_callers")
         calls.append(CallCheck(check=_check_id(e, w), apis=apis, param=param, value=value,
                                receivers=receivers, app=dict(app),
                                source=_strings(e, "source", w, required=False),
-                               sources=tuple(sources), exclude_callers=tuple(excluded)))
+                               sources=tuple(sources), exclude_callers=excluded))
     creds = []
     for n, e in enumerate(doc.get("credentials") or ()):
         w = f"{where}: credentials[{n}]"

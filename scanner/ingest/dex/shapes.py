@@ -13,7 +13,9 @@ security-checks.yaml):
   that can never reject: rejection is signalled by throwing);
 * ``returns_true``: at least one ``return``, every one returning the constant true, no
   call but the harmless ones;
-* ``{"calls_any": [descriptors]}``: calls one of them.
+* ``{"calls_any": [descriptors]}``: calls one of them; with ``"unconditional": true``,
+  only in a method without any conditional branch (a handler that proceeds on every
+  error, not one that decides).
 
 A forwarding wrapper is judged by its one callee when that is an app method (depth 2).
 Bounds: a method whose code cannot be walked gives ``Body.ok`` False, and no predicate
@@ -47,6 +49,7 @@ class Body:
     throws: bool = False
     returns: tuple[tuple | None, ...] = ()  # value returned by each return (not return-void)
     forwards_to: str | None = None  # the one callee of a forwarding wrapper
+    branches: bool = False  # has a conditional branch (if-*, switch)
 
 
 def method_positions(values: ArgumentValues, di: int, owner: int) -> list[int]:
@@ -70,6 +73,7 @@ def body(values: ArgumentValues, di: int, owner: int) -> Body:
     words = d.words
     calls: list[str] = []
     throws = False
+    branches = False
     ret_pos: list[tuple[int, int]] = []
     ops: list[int] = []
     try:
@@ -82,6 +86,8 @@ def body(values: ArgumentValues, di: int, owner: int) -> Body:
                 calls.append(d.method_descriptor(midx) if midx < len(d.method_ids) else "?")
             elif op == THROW:
                 throws = True
+            elif 0x32 <= op <= 0x3D or op in (0x2B, 0x2C):
+                branches = True
             elif op in RETURNS:
                 ret_pos.append((p, w0 >> 8))
     except (IndexError, ValueError):
@@ -99,7 +105,7 @@ def body(values: ArgumentValues, di: int, owner: int) -> Body:
             op in opcodes.INVOKE_KINDS or op in MOVE_RESULTS or op in RETURNS
             or op == RETURN_VOID or op <= 0x09 for op in ops):
         forwards = calls[0]
-    return Body(True, tuple(calls), throws, tuple(returns), forwards)
+    return Body(True, tuple(calls), throws, tuple(returns), forwards, branches)
 
 
 def is_harmless(callee: str, harmless: Sequence[str]) -> bool:
@@ -125,6 +131,8 @@ def judge(predicate: str | dict, b: Body, harmless: Sequence[str],
         return bool(b.returns) and not own_calls and all(v == TRUE for v in b.returns)
     if isinstance(predicate, dict) and "calls_any" in predicate:
         wanted = set(predicate["calls_any"])
+        if predicate.get("unconditional") and b.branches:
+            return False
         return any(c in wanted for c in b.calls)
     raise ValueError(f"unknown body predicate {predicate!r}")
 
