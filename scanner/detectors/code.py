@@ -65,10 +65,7 @@ class CodeDetector(Detector):
             return
         for damage in index.damage[:20]:
             yield Skipped.from_damage(damage)
-        entries = [dotted_to_desc(c.name) for c in ev.components if c.name]
-        if ev.application_class:
-            entries.append(dotted_to_desc(ev.application_class))
-        reach = Reachability(index, entries)
+        reach = ctx.reachability
         yield from _api_uses(index, reach, ctx.knowledge, _app_facts(ctx), ctx.sdk_catalog)
         yield from _permission_calls(index, reach, ctx.knowledge.apis, ctx.sdk_catalog,
                                      ctx.knowledge.library_prefixes)

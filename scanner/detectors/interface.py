@@ -44,6 +44,7 @@ from scanner.model.runtime import (
 )
 
 if TYPE_CHECKING:
+    from scanner.callgraph import Reachability
     from scanner.ingest.dex import DexIndex
     from scanner.ingest.policy import PolicyDocument
     from scanner.ingest.runtime_log import RuntimeLog
@@ -74,6 +75,7 @@ class ScanContext:
     _dex: DexIndex | None = field(default=None, init=False, repr=False)
     _dex_damage: Damage | None = field(default=None, init=False, repr=False)
     _dex_built: bool = field(default=False, init=False, repr=False)
+    _reach: Reachability | None = field(default=None, init=False, repr=False)
 
     @property
     def dex_index(self) -> DexIndex | None:
@@ -83,6 +85,21 @@ class ScanContext:
             self._dex_built = True
             self._dex, self._dex_damage = _build_dex_index(self.apk)
         return self._dex
+
+    @property
+    def reachability(self) -> Reachability | None:
+        """Backward reachability from the manifest's components and Application class over
+        the DEX index (built once, on first use, and shared by the detectors that ask
+        whether a caller can run); None without a DEX index."""
+        if self._reach is None and self.apk is not None and self.dex_index is not None:
+            from scanner.callgraph import Reachability
+
+            names = [c.name for c in self.apk.components if c.name]
+            if self.apk.application_class:
+                names.append(self.apk.application_class)
+            self._reach = Reachability(self.dex_index,
+                                       ["L" + n.replace(".", "/") + ";" for n in names])
+        return self._reach
 
     @property
     def dex_damage(self) -> Damage | None:

@@ -25,8 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from scanner.callgraph import Reachability
-from scanner.detectors.code import _origin, dotted_to_desc, is_payload
+from scanner.detectors.code import _origin, is_payload
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
 from scanner.ingest.dex.shapes import Body, body, judge
@@ -62,7 +61,6 @@ class _Code:
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
         self._ancestry: dict[str, frozenset[str]] = {}
         self._bodies: dict[tuple[int, int], Body] = {}
-        self._reach: Reachability | None = None
         self._sdk: dict[str, tuple[str | None, str]] = {}
 
     # ------------------------------------------------------------- classes
@@ -113,13 +111,8 @@ class _Code:
     def reachable(self, dex: str, caller: str) -> bool | None:
         if is_payload(dex):
             return None
-        if self._reach is None:
-            ev = self.ctx.apk
-            entries = [dotted_to_desc(c.name) for c in ev.components if c.name]
-            if ev.application_class:
-                entries.append(dotted_to_desc(ev.application_class))
-            self._reach = Reachability(self.index, entries)
-        return self._reach.is_reachable(caller)
+        reach = self.ctx.reachability
+        return reach.is_reachable(caller) if reach is not None else None
 
     def method_desc(self, di: int, owner: int) -> str:
         d = self.index.dexes[di]
