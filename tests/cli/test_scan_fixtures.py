@@ -124,12 +124,16 @@ PRIVACY_HEAVY = sorted(
 
 # exported_flags: debuggable, backup, explicit cleartext; DeepLinkActivity (implied by its
 # intent filter), OpenProvider (no permission) and NotesProvider (readPermission only, so
-# writes are open) exported unprotected; OpenActivity is the launcher; no privacy policy.
+# writes are open) exported unprotected; OpenActivity is the launcher; no privacy policy;
+# its network security config (res/xml/network_security_config.xml) trusts user CAs and
+# permits cleartext in base-config (SEC-NET-0001, SEC-NET-0002).
+NSC = "res/xml/network_security_config.xml"
 EXPORTED_FLAGS = sorted([
     _f("PRIV-MAN-0001", name="com.appaudit.fixture.exported.DeepLinkActivity", type="activity"),
     _f("PRIV-MAN-0001", name="com.appaudit.fixture.exported.OpenProvider", type="provider"),
     _f("PRIV-MAN-0001", name="com.appaudit.fixture.exported.NotesProvider", type="provider"),
     _f("PRIV-MAN-0002"), _f("PRIV-MAN-0003"), _f("PRIV-MAN-0004"), _f("PRIV-CODE-0006"),
+    _f("SEC-NET-0001", file=NSC), _f("SEC-NET-0002", file=NSC),
 ])
 
 # multidex_sdk (online_shopping: phone number, names, addresses, payment): the app reads
