@@ -319,30 +319,30 @@ MAX_CALLERS = 20
 MAX_BACK = 2
 
 
-def _from_callers(code: _Code, s, param: int, holds, depth: int = 0):
-    """(value, method supplying it) when the argument ``param`` of call site ``s`` is a
-    parameter of the calling method and one of that method's callers passes a value that
+def _from_callers(code: _Code, s, v: tuple, holds, depth: int = 0):
+    """(value, method supplying it) when an argument of call site ``s`` is the calling
+    method's own parameter (``v`` = ``("p", k, ...)``, k its position in the register list
+    of the calls to that method) and one of that method's callers passes a value that
     ``holds``; None otherwise."""
     di = code.dex_pos[s.dex]
-    p = s.offset // 2
-    own = code.owner_of(di, p)
-    regs = param_registers(s.callee, s.kind == "static")
-    if own < 0 or param >= len(regs):
+    own = code.owner_of(di, s.offset // 2)
+    if own < 0:
         return None
-    reg_list = code.values.invoke_registers(di, p)
-    if regs[param] >= len(reg_list):
-        return None
-    k = code.values.parameter_at(di, own, p, reg_list[regs[param]])
-    if k is None:
-        return None
+    k = v[1]
     callers = code.index.find_calls({code.method_desc(di, own)})[:MAX_CALLERS]
     _prepare(code, callers)
     for c in callers:
-        v = _argument(code, c, k)
-        if holds(v):
-            return v, f"{c.caller_class}->{c.caller_method}"
-        if v is None and depth + 1 < MAX_BACK:
-            got = _from_callers(code, c, k, holds, depth + 1)
+        cdi = code.dex_pos[c.dex]
+        cp = c.offset // 2
+        cown = code.owner_of(cdi, cp)
+        if cown < 0:
+            continue
+        vals = code.values.arguments(cdi, cown, cp, [k])
+        cv = code.values.resolve(vals[k]) if vals and k < len(vals) else None
+        if holds(cv):
+            return cv, f"{c.caller_class}->{c.caller_method}"
+        if cv is not None and cv[0] == "p" and depth + 1 < MAX_BACK:
+            got = _from_callers(code, c, cv, holds, depth + 1)
             if got is not None:
                 return got
     return None
@@ -365,8 +365,8 @@ def _call_facts(code: _Code) -> Iterable[Fact]:
                 continue
             v = _argument(code, s, chk.param) if chk.param is not None else None
             via = None
-            if v is None and chk.param is not None and not chk.value.get("any"):
-                got = _from_callers(code, s, chk.param,
+            if v is not None and v[0] == "p" and not chk.value.get("any"):
+                got = _from_callers(code, s, v,
                                     lambda x, pred=chk.value: value_holds(pred, x))
                 if got is not None:
                     v, via = got

@@ -302,36 +302,6 @@ class ArgumentValues:
         return {p + m.insn_start: {r: v for r, v in st.items() if r >= 0}
                 for p, st in out.items()}
 
-    def invoke_registers(self, di: int, word_pos: int) -> list[int]:
-        """The registers an invoke instruction passes, in order."""
-        return self._invoke_regs(self.dexes[di].words, word_pos)
-
-    def parameter_at(self, di: int, owner: int, word_pos: int, reg: int) -> int | None:
-        """Which declared parameter of method ``owner`` register ``reg`` still holds at the
-        instruction ``word_pos`` (on every path), or None: for following an argument back
-        to the method's callers. Parameters are seeded as ``("p", k)`` for this analysis
-        only; no other analysis sees them."""
-        d = self.dexes[di]
-        m = d.methods[owner]
-        if m.insn_start < 0 or m.insn_end <= m.insn_start:
-            return None
-        try:
-            regs_size = int.from_bytes(d.data[m.code_off:m.code_off + 2], "little")
-            ins_size = int.from_bytes(d.data[m.code_off + 2:m.code_off + 4], "little")
-            proto = d.method_name(m.method_idx)
-            is_static = bool(m.access_flags & 0x8)
-            first = regs_size - ins_size
-            init = {first + r: ("p", k) for k, r in enumerate(param_registers(proto, is_static))}
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
-            out = self._run(di, code, {word_pos - m.insn_start}, capture=_whole_state,
-                            init=init)
-        except (IndexError, ValueError, RecursionError):
-            return None
-        if not out:
-            return None
-        v = out.get(word_pos - m.insn_start, {}).get(reg)
-        return v[1] if v is not None and v[0] == "p" else None
-
     def resolve(self, v: Value | None) -> Value | None:
         """A raw register value as :meth:`arguments` gives it (field placeholders become the
         field's one constant, or None)."""
