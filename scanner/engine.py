@@ -26,6 +26,8 @@ from scanner.model.result import (
     AppInfo,
     CategoryInfo,
     ConsentMoment,
+    Leak,
+    LeakAnalysisInfo,
     ScanResult,
     SdkUse,
     Skipped,
@@ -235,6 +237,10 @@ def _extra(items: Iterable[Item]) -> dict[str, Any]:
         found = [to_jsonable(x) for x in items if isinstance(x, cls)]
         if found:
             out[name] = found
+    info = next((x for x in items if isinstance(x, LeakAnalysisInfo)), None)
+    if info is not None:
+        out["leaks"] = [to_jsonable(x) for x in items if isinstance(x, Leak)]
+        out["leak_analysis"] = to_jsonable(info)
     policy = [x for x in items if isinstance(x, PolicyInfo)]
     if policy:
         out["policy"] = to_jsonable(policy[-1])

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"model", "safeyaml"},
     {"knowledge"},
     {"ingest", "sdk", "names"},
-    {"pii", "callgraph"},
+    {"pii", "callgraph", "taint"},
     {"detectors", "rules"},
     {"engine", "pricing"},
     {"report", "recheck"},

@@ -10,6 +10,7 @@ from scanner.detectors.category import CategoryDetector
 from scanner.detectors.code import CodeDetector
 from scanner.detectors.code_facts import CodeFactsDetector
 from scanner.detectors.interface import Detector, ScanContext
+from scanner.detectors.leaks import LeakDetector
 from scanner.detectors.manifest import ManifestDetector
 from scanner.detectors.packer import PackerDetector
 from scanner.detectors.permissions import PermissionsDetector
@@ -36,6 +37,7 @@ ALL_DETECTORS: list[type[Detector]] = [
     SdkDetector,
     SecurityDetector,
     CodeFactsDetector,
+    LeakDetector,
     PermissionsDetector,
     PrivacyPolicyDetector,
     TransparencyDetector,

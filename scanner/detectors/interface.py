@@ -29,6 +29,8 @@ from scanner.model.policy import PolicyInfo
 from scanner.model.result import (
     ApiUse,
     ConsentMoment,
+    Leak,
+    LeakAnalysisInfo,
     SdkUse,
     Skipped,
     TrafficLink,
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 
 Item = (Fact | ApiUse | SdkUse | Transmission | TrafficLink | ConsentMoment | Skipped
         | RuntimeCall | RuntimeExcluded | ReadSent | RuntimeSummary | PermissionRequest | AppStart
-        | PolicyInfo)
+        | PolicyInfo | Leak | LeakAnalysisInfo)
 
 
 @dataclass

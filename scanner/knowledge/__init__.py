@@ -19,6 +19,7 @@ from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
 from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
+from scanner.knowledge.leaks import LeakSpec, load_leak_spec
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.security import SecurityChecks, load_security_checks
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
@@ -123,6 +124,9 @@ class Knowledge:
     library_prefixes: tuple[str, ...] = ()
     #: security checks on code (rulesets/security-checks.yaml)
     security: SecurityChecks = field(default_factory=SecurityChecks)
+    #: leak analysis: sinks by kind, intents between components, stores, propagation
+    #: (rulesets/leaks.yaml)
+    leaks: LeakSpec = field(default_factory=LeakSpec)
 
     @property
     def display_names(self) -> dict[str, dict]:
@@ -354,6 +358,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
         library_prefixes=tuple(str(x) for x in _tuple(api_doc.get("library_code"))),
         security=load_security_checks(folder),
+        leaks=load_leak_spec(folder, pi_types, permissions),
         extra={"origins": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
                            for k, v in (api_doc.get("origins") or {}).items()}},
     )

@@ -198,6 +198,36 @@ class TrafficLink:
 
 
 @dataclass(frozen=True)
+class Leak:
+    """A PI value read at a source that may reach a sink call (result.json ``leaks[]``).
+
+    ``source{api, pi_type, caller, dex, offset}``, ``sink{api, kind, caller, dex, offset}``
+    (kind: network | log | sms | file | ipc | webview | clipboard), ``path`` the methods the
+    value goes through (source method first, sink method last), ``sdk`` and ``origin`` the
+    SDK and kind of code (app, sdk, library) that calls the sink, ``confidence`` high, or
+    low when the source's own reading is uncertain."""
+
+    source: dict[str, Any]
+    sink: dict[str, Any]
+    path: tuple[str, ...]
+    sdk: str | None
+    confidence: str
+    origin: str = "app"
+
+
+@dataclass(frozen=True)
+class LeakAnalysisInfo:
+    """How the leak analysis ran (result.json ``leak_analysis``): ``partial`` when a cap
+    stopped it (``reason``), the number of sources followed and of methods analysed (no
+    timing: results of the same input are identical)."""
+
+    partial: bool
+    reason: str | None
+    sources: int
+    methods: int
+
+
+@dataclass(frozen=True)
 class Skipped:
     """Something that could not be analysed, and why (a partial result is flagged)."""
 

@@ -68,6 +68,7 @@ NOT_IN_FIXTURE_SCANS = {
     "apk.anomaly": "tests/detectors/test_fact_conformance.py (hand-made evidence)",
     "traffic.code_link": "tests/detectors/test_fact_conformance.py (hand-made capture)",
     "apk.start_capability": "tests/runtime/test_start_capability.py (hand-made manifests)",
+    "code.leak": "tests/taint/test_droidbench_cases.py (DroidBench apps)",
     "runtime.call": "tests/runtime/test_runtime_log.py (planted hook log)",
     "runtime.frequency": "tests/runtime/test_runtime_log.py (planted hook log)",
     "runtime.permission_request": "tests/runtime/test_runtime_log.py (planted hook log)",

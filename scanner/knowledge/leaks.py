@@ -1,0 +1,187 @@
+"""Leak-analysis knowledge (rulesets/leaks.yaml): sinks by kind, intent passing between
+components, key/value stores, callback sources and how framework calls carry taint.
+
+Loaded into ``Knowledge.leaks``; applied by :mod:`scanner.taint` (generic code: nothing
+there names an API). A folder without the file has no sinks (no leak is ever reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RulesetError
+from scanner.knowledge.yamlio import read_yaml
+
+FILE = "leaks.yaml"
+SINK_KINDS = ("network", "log", "sms", "file", "ipc", "webview", "clipboard")
+ICC_TARGETS = ("activity", "service", "receiver", "result")
+RECV = "recv"
+RET = "ret"
+ARGS = "args"
+
+
+@dataclass(frozen=True)
+class SinkInfo:
+    """A call that sends data out: ``args`` are declared positions ("recv" the receiver)."""
+
+    api: str
+    kind: str
+    args: tuple[int | str, ...] | None  # None: every parameter
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """A call that hands an intent (declared position ``intent``) to other components."""
+
+    api: str
+    intent: int
+    to: str
+
+
+@dataclass(frozen=True)
+class PropagationRule:
+    """How one framework call carries taint: from positions to positions."""
+
+    sources: tuple[int | str, ...]
+    targets: tuple[int | str, ...]
+    clean: bool = False
+
+
+@dataclass(frozen=True)
+class CallbackSource:
+    """A framework callback (``method`` = name(params)ret of a class implementing
+    ``implements``) whose declared parameter ``param`` carries PI of ``pi_type``."""
+
+    method: str
+    implements: str
+    param: int
+    pi_type: str
+    api: str
+    permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LeakSpec:
+    """Everything rulesets/leaks.yaml says."""
+
+    sinks: dict[str, SinkInfo] = field(default_factory=dict)
+    launches: dict[str, LaunchInfo] = field(default_factory=dict)
+    get_intent: tuple[str, ...] = ()
+    entry_params: dict[str, int] = field(default_factory=dict)
+    result_params: dict[str, int] = field(default_factory=dict)
+    keeps_intent: tuple[str, ...] = ()
+    #: store name -> ({write api: value position}, read apis, sink kind or None)
+    stores: dict[str, tuple[dict[str, int], tuple[str, ...], str | None]] = field(
+        default_factory=dict)
+    callback_sources: tuple[CallbackSource, ...] = ()
+    clean_names: frozenset[str] = frozenset()
+    mutator_prefixes: tuple[str, ...] = ()
+    rules: dict[str, PropagationRule] = field(default_factory=dict)
+    default: PropagationRule = PropagationRule((RECV, ARGS), (RET,))
+
+
+def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, ...]:
+    if v is None:
+        return ()
+    if not isinstance(v, list):
+        raise RulesetError(f"{where}: positions must be a list")
+    out: list[int | str] = []
+    for x in v:
+        if isinstance(x, bool) or not (isinstance(x, int) and x >= 0 or x in allow):
+            raise RulesetError(f"{where}: position {x!r} is not a parameter number or one of "
+                               f"{', '.join(allow)}")
+        out.append(x)
+    return tuple(out)
+
+
+def _api(e: Any, where: str, key: str = "api") -> str:
+    if not isinstance(e, dict) or not isinstance(e.get(key), str) or "->" not in e[key]:
+        raise RulesetError(f"{where}: needs {key!r}, a Dalvik descriptor Lcls;->name(params)ret")
+    return e[key]
+
+
+def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
+    """Read and check ``leaks.yaml`` of a rulesets folder (an empty spec when absent)."""
+    path = Path(folder) / FILE
+    if not path.is_file():
+        return LeakSpec()
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise RulesetError(f"{FILE}: the top level must be a mapping")
+    sinks: dict[str, SinkInfo] = {}
+    for n, e in enumerate(doc.get("sinks") or ()):
+        where = f"{FILE}: sinks[{n}]"
+        api = _api(e, where)
+        if e.get("kind") not in SINK_KINDS:
+            raise RulesetError(f"{where}: kind must be one of {', '.join(SINK_KINDS)}")
+        args = _positions(e["args"], where, (RECV,)) if "args" in e else None
+        sinks[api] = SinkInfo(api, str(e["kind"]), args)
+    icc = doc.get("icc") or {}
+    launches: dict[str, LaunchInfo] = {}
+    for n, e in enumerate(icc.get("launch") or ()):
+        where = f"{FILE}: icc.launch[{n}]"
+        api = _api(e, where)
+        if e.get("to") not in ICC_TARGETS or not isinstance(e.get("intent"), int):
+            raise RulesetError(f"{where}: needs intent (a parameter number) and to "
+                               f"({', '.join(ICC_TARGETS)})")
+        launches[api] = LaunchInfo(api, int(e["intent"]), str(e["to"]))
+
+    def params(key: str) -> dict[str, int]:
+        out = {}
+        for n, e in enumerate(icc.get(key) or ()):
+            if not isinstance(e, dict) or not isinstance(e.get("method"), str) \
+                    or not isinstance(e.get("param"), int):
+                raise RulesetError(f"{FILE}: icc.{key}[{n}]: needs method and param")
+            out[e["method"]] = int(e["param"])
+        return out
+
+    stores = {}
+    for n, e in enumerate(doc.get("stores") or ()):
+        where = f"{FILE}: stores[{n}]"
+        if not isinstance(e, dict) or not e.get("name"):
+            raise RulesetError(f"{where}: needs a name")
+        writes = {}
+        for k, w in enumerate(e.get("write") or ()):
+            writes[_api(w, f"{where}: write[{k}]")] = int(w.get("value", 0))
+        reads = tuple(str(r) for r in e.get("read") or ())
+        sink = e.get("sink")
+        if sink is not None and sink not in SINK_KINDS:
+            raise RulesetError(f"{where}: sink must be one of {', '.join(SINK_KINDS)}")
+        stores[str(e["name"])] = (writes, reads, sink)
+    callbacks = []
+    for n, e in enumerate(doc.get("callback_sources") or ()):
+        where = f"{FILE}: callback_sources[{n}]"
+        if not isinstance(e, dict):
+            raise RulesetError(f"{where}: must be a mapping")
+        pi = str(e.get("pi_type"))
+        if pi not in pi_types:
+            raise RulesetError(f"{where}: unknown PI type {pi!r}")
+        perms = tuple(str(p) for p in e.get("permissions") or ())
+        for p in perms:
+            if p not in permissions:
+                raise RulesetError(f"{where}: permission {p!r} not in permissions.yaml")
+        callbacks.append(CallbackSource(str(e["method"]), str(e["implements"]),
+                                        int(e["param"]), pi, _api(e, where), perms))
+    prop = doc.get("propagation") or {}
+    rules: dict[str, PropagationRule] = {}
+    allow = (RECV, RET, ARGS)
+    for n, e in enumerate(prop.get("rules") or ()):
+        where = f"{FILE}: propagation.rules[{n}]"
+        rules[_api(e, where)] = PropagationRule(_positions(e.get("from"), where, allow),
+                                                _positions(e.get("to"), where, allow),
+                                                bool(e.get("clean", False)))
+    d = prop.get("default") or {"from": [RECV, ARGS], "to": [RET]}
+    default = PropagationRule(_positions(d.get("from"), f"{FILE}: default", allow),
+                              _positions(d.get("to"), f"{FILE}: default", allow))
+    return LeakSpec(
+        sinks=sinks, launches=launches,
+        get_intent=tuple(str(x) for x in icc.get("get_intent") or ()),
+        entry_params=params("entry_params"), result_params=params("result_params"),
+        keeps_intent=tuple(str(x) for x in icc.get("keeps_intent") or ()),
+        stores=stores, callback_sources=tuple(callbacks),
+        clean_names=frozenset(str(x) for x in prop.get("clean_names") or ()),
+        mutator_prefixes=tuple(str(x) for x in prop.get("mutator_prefixes") or ()),
+        rules=rules, default=default,
+    )

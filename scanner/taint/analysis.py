@@ -1,0 +1,1220 @@
+"""Summary-based, bounded, inter-procedural taint analysis over Dalvik registers.
+
+Contract
+--------
+``LeakAnalysis(index, spec, sources, components, ...).run()`` follows the values read at
+the given source sites (effective PI reads, callback parameters) through the app's code
+and reports every sink call (rulesets/leaks.yaml) that may receive one of them, with the
+chain of methods the value went through. It never guesses a value; it over-approximates
+where the code is not modelled and says so by the sink's confidence.
+
+Model
+-----
+* **Labels**: a value's taint is a set of labels: a source (index ``>= 0`` into
+  ``sources``) or a parameter of the method being summarised (``-(k+1)`` for position
+  ``k`` of the invoke's register list, ``this`` being 0 for instance methods).
+* **Intra-procedural**: flow-sensitive over the control-flow graph of one method (moves,
+  arithmetic, arrays, casts, exceptions: a thrown value reaches every handler of the
+  method). Registers holding the same object share an object id, so a call that fills
+  an object (``StringBuilder.append``, ``List.add``, ``Intent.putExtra``) taints every
+  alias (``SimpleAliasing``). Fields of objects created or received in the method are a
+  local heap with strong updates (``StrongUpdate``).
+* **Summaries**: each analysed method gets a summary: what reaches its result, what it
+  throws, what it puts into its parameter objects, which fields, stores and components
+  it writes, and which sinks its parameters reach (with the method path to them). A call
+  applies the callee's summary, parameters mapped to the caller's arguments; recursion and
+  depth beyond ``Caps.max_depth`` use the summary known so far, and the caller is analysed
+  again when it grows (a fixpoint over a worklist).
+* **Heap across methods**: field-based: an instance or static field written with a source
+  anywhere is tainted everywhere it is read (so every lifecycle method and callback of a
+  component sees what another one stored, threads and handlers included). Arrays and
+  collections are one abstract element: storing taints the container.
+* **Framework calls**: rulesets/leaks.yaml ``propagation``: rules by descriptor; methods
+  whose results say nothing of their inputs (``clean_names``, boolean results); builders
+  and setters (``mutator_prefixes``) taint their receiver; otherwise the result carries
+  the receiver's and the arguments' taint. Library code (``library_prefixes``) is treated
+  as framework code.
+* **Components (ICC)**: an intent passed to ``startActivity`` and the like whose target
+  class the value analysis (:mod:`scanner.ingest.dex.values`) resolves to a component of
+  the app carries its taint into that component (``getIntent()``, ``onStartCommand``'s
+  intent...). An intent with an action reaches the components whose intent filters name
+  it, and is also reported as an ``ipc`` sink (another app can receive it); an intent
+  whose target is unknown or outside the app is an ``ipc`` sink; an explicit intent to a
+  class of the app that is not a declared component goes nowhere. ``setResult`` reaches
+  ``onActivityResult``.
+* **Stores**: SharedPreferences writes taint what later reads of any key return (and are
+  ``file`` sinks).
+
+Work is demand-driven: only methods that hold a source, call a method that returns one,
+receive a tainted argument, or read a tainted field, store or intent are analysed.
+
+Bounds (:class:`Caps`): wall time, number of method analyses, instruction visits per
+method and in total, call depth. Hitting one stops the analysis with what was found so
+far and ``partial`` set, with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scanner.ingest.dex import DexIndex, MethodRef
+from scanner.ingest.dex.index import ACC_STATIC
+from scanner.ingest.dex.reader import read_uleb128
+from scanner.ingest.dex.values import ArgumentValues, param_registers
+from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
+
+EMPTY: frozenset[int] = frozenset()
+MKey = tuple[int, int]  # (dex position, index into DexFile.methods)
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Bounds of one analysis (see module docstring)."""
+
+    max_seconds: float = 20.0
+    max_analyses: int = 20_000
+    max_steps_per_method: int = 200_000
+    max_steps: int = 20_000_000
+    max_depth: int = 12
+    max_targets: int = 12
+    max_callers: int = 400
+
+
+@dataclass(frozen=True)
+class SourceSite:
+    """Where PI enters: the result of the instruction at byte ``offset`` of ``dex`` (an
+    invoke or a static field read), or, with ``param`` set, a declared parameter of the
+    method ``caller`` (a framework callback)."""
+
+    dex: str
+    offset: int
+    api: str
+    pi_type: str
+    caller: str
+    param: int | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    """A manifest component: dex descriptor, type and the actions of its intent filters."""
+
+    name: str
+    type: str
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeakFlow:
+    """A source value that may reach a sink call."""
+
+    source: int  # index into the analysis' sources
+    sink_api: str
+    sink_kind: str
+    sink_caller: str
+    sink_dex: str
+    sink_offset: int
+    path: tuple[str, ...]
+
+
+@dataclass
+class TaintResult:
+    """What an analysis found, and whether it ran to the end."""
+
+    leaks: list[LeakFlow]
+    partial: bool = False
+    reason: str = ""
+    stats: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Summary:
+    ret: frozenset[int] = EMPTY
+    thrown: frozenset[int] = EMPTY
+    params: tuple[tuple[int, frozenset[int]], ...] = ()
+    glob: tuple[tuple[str, frozenset[int]], ...] = ()
+    sinks: tuple[tuple[tuple[int, int], frozenset[int], tuple[str, ...]], ...] = ()
+
+    def concrete(self) -> bool:
+        """Whether a source reaches the caller through the result, a parameter or a throw."""
+        return any(x >= 0 for x in self.ret | self.thrown) or any(
+            x >= 0 for _k, v in self.params for x in v)
+
+
+_EMPTY_SUMMARY = _Summary()
+
+
+class _Stop(Exception):
+    """A cap was hit."""
+
+
+@dataclass
+class _Ctx:
+    key: MKey
+    desc: str
+    cls: str
+    base: int
+    ret: set = field(default_factory=set)
+    thrown: set = field(default_factory=set)
+    params: dict = field(default_factory=lambda: defaultdict(set))
+    glob: dict = field(default_factory=lambda: defaultdict(set))
+    sinks: dict = field(default_factory=dict)
+    caught: bool = False
+
+
+@dataclass
+class _Callee:
+    desc: str
+    name: str
+    ret_type: str
+    targets: tuple[MKey, ...]
+    sink: SinkInfo | None = None
+    launch: object = None
+    store_write: tuple[str, int, str | None] | None = None
+    store_read: str | None = None
+    get_intent: bool = False
+    rule: PropagationRule | None = None
+    clean: bool = False
+    mutator: bool = False
+    ctor: bool = False
+
+
+class _Method:
+    """One method's code, decoded once: instruction positions, blocks, handlers."""
+
+    __slots__ = ("words", "ins", "index_of", "starts", "block_end", "succ", "tries",
+                 "first_in", "n_regs", "static", "proto", "ok")
+
+    def __init__(self, d, m, static: bool, proto: str) -> None:
+        self.ok = False
+        self.static = static
+        self.proto = proto
+        start, end = m.insn_start, m.insn_end
+        self.words = words = d.words[start:end].tolist()
+        n = end - start
+        ins_arr = d.instructions
+        lo, hi = int(ins_arr.searchsorted(start)), int(ins_arr.searchsorted(end))
+        self.ins = ins = (ins_arr[lo:hi] - start).tolist()
+        data = d.data
+        co = m.code_off
+        self.n_regs = int.from_bytes(data[co:co + 2], "little")
+        ins_size = int.from_bytes(data[co + 2:co + 4], "little")
+        self.first_in = self.n_regs - ins_size
+        if not ins or ins[0] != 0:
+            return
+        self.index_of = index_of = {p: k for k, p in enumerate(ins)}
+        leaders = {0}
+        succ: dict[int, list[int]] = {}
+        for k, p in enumerate(ins):
+            w0 = words[p]
+            op = w0 & 0xFF
+            targets = None
+            falls = True
+            if op == 0x28:
+                targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
+            elif op == 0x29:
+                targets, falls = [p + _s16(words[p + 1])], False
+            elif op == 0x2A:
+                targets, falls = [p + _s32(words[p + 1] | words[p + 2] << 16)], False
+            elif 0x32 <= op <= 0x3D:
+                targets = [p + _s16(words[p + 1])]
+            elif op in (0x2B, 0x2C):
+                targets = _switch_targets(words, p, n)
+                if targets is None:
+                    return
+            elif 0x0E <= op <= 0x11 or op == 0x27:
+                targets, falls = [], False
+            if targets is None:
+                continue
+            for t in targets:
+                if t not in index_of:
+                    return
+                leaders.add(t)
+            nxt = ins[k + 1] if k + 1 < len(ins) else None
+            if nxt is not None:
+                leaders.add(nxt)
+            succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+        tries = _tries(d, co, n)
+        good = []
+        for s, e, addrs in tries:
+            hs = tuple(a for a in addrs if a in index_of)
+            leaders.update(hs)
+            if s in index_of:
+                leaders.add(s)
+            if e in index_of:
+                leaders.add(e)
+            good.append((s, e, hs))
+        self.tries = good
+        self.starts = starts = sorted(leaders)
+        self.block_end = {}
+        import bisect
+
+        for j, s in enumerate(starts):
+            e = starts[j + 1] if j + 1 < len(starts) else n
+            self.block_end[s] = bisect.bisect_left(ins, e)
+        self.succ = succ
+        self.ok = True
+
+
+class LeakAnalysis:
+    """One app's leak analysis (see the module docstring)."""
+
+    def __init__(self, index: DexIndex, spec: LeakSpec, sources: Sequence[SourceSite],
+                 components: Iterable[Component] = (), *,
+                 value_models: dict | None = None,
+                 library_prefixes: tuple[str, ...] = (),
+                 descendants: Callable[[str], Iterable[str]] | None = None,
+                 caps: Caps | None = None) -> None:
+        self.index = index
+        self.spec = spec
+        self.sources = list(sources)
+        self.components = {c.name: c for c in components}
+        self.caps = caps or Caps()
+        self.library = tuple("L" + p.replace(".", "/") for p in library_prefixes)
+        self._descendants_fn = descendants
+        self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
+        self._values = _IntentValues(index.dexes, value_models or {}, spec.keeps_intent)
+        # analysis state
+        self.summaries: dict[MKey, _Summary] = {}
+        self.deps: dict[MKey, set[MKey]] = defaultdict(set)
+        self.globals: dict[str, frozenset[int]] = {}
+        self.readers: dict[str, set[MKey]] = defaultdict(set)
+        self.leaks: dict[tuple[int, int, int], LeakFlow] = {}
+        self.work: deque[MKey] = deque()
+        self.queued: set[MKey] = set()
+        self.in_progress: set[MKey] = set()
+        self.depth = 0
+        self.analyses = 0
+        self.steps = 0
+        self.deadline = 0.0
+        # caches
+        self._methods: dict[MKey, _Method | None] = {}
+        self._callees: dict[tuple[int, int, int], _Callee] = {}
+        self._sigs: dict[str, dict[str, MKey]] = {}
+        self._supers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        self._subs: dict[str, list[str]] | None = None
+        self._fkeys: dict[tuple[int, int], str] = {}
+        self._descs: dict[MKey, str] = {}
+        self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._callers: dict[MKey, list[MKey]] = {}
+        self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
+        # sources
+        self.source_at: dict[tuple[int, int], int] = {}
+        self.param_sources: dict[MKey, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self._seeds: list[MKey] = []
+        for i, s in enumerate(self.sources):
+            di = self.dex_pos.get(s.dex)
+            if s.param is not None:
+                ref = index.find_method(s.caller)
+                if ref is not None:
+                    key = (ref.dex, ref.method)
+                    self.param_sources[key][s.param].add(i)
+                    self._seeds.append(key)
+                continue
+            if di is None:
+                continue
+            p = s.offset // 2
+            owner = int(index.dexes[di].owner_of(np.array([p], dtype=np.int64))[0])
+            if owner < 0:
+                continue
+            self.source_at[(di, p)] = i
+            self._seeds.append((di, owner))
+
+    # ================================================================ driver
+    def run(self) -> TaintResult:
+        """Analyse until nothing changes or a cap is hit."""
+        t0 = time.monotonic()
+        self.deadline = t0 + self.caps.max_seconds
+        partial, reason = False, ""
+        for key in self._seeds:
+            self._push(key)
+        try:
+            while self.work:
+                key = self.work.popleft()
+                self.queued.discard(key)
+                self._run_method(key)
+        except _Stop as e:
+            partial, reason = True, str(e)
+        leaks = sorted(self.leaks.values(),
+                       key=lambda f: (f.sink_dex, f.sink_offset, f.source))
+        return TaintResult(leaks, partial, reason, {
+            "analyses": self.analyses, "methods": len(self.summaries), "steps": self.steps,
+            "seconds": round(time.monotonic() - t0, 3)})
+
+    def _push(self, key: MKey) -> None:
+        if key not in self.queued and key not in self.in_progress:
+            self.queued.add(key)
+            self.work.append(key)
+
+    def _check(self) -> None:
+        if self.analyses > self.caps.max_analyses:
+            raise _Stop(f"method analyses cap of {self.caps.max_analyses} reached")
+        if self.steps > self.caps.max_steps:
+            raise _Stop(f"instruction visits cap of {self.caps.max_steps} reached")
+        if time.monotonic() > self.deadline:
+            raise _Stop(f"time cap of {self.caps.max_seconds:g} s reached")
+
+    def _run_method(self, key: MKey) -> _Summary:
+        self.analyses += 1
+        self._check()
+        self.depth += 1
+        self.in_progress.add(key)
+        try:
+            s = self._analyse(key)
+        finally:
+            self.in_progress.discard(key)
+            self.depth -= 1
+        old = self.summaries.get(key)
+        if s != old:
+            self.summaries[key] = s
+            for d in self.deps.get(key, ()):
+                self._push(d)
+            if s.concrete() and (old is None or not old.concrete() or s.ret != old.ret
+                                 or s.params != old.params or s.thrown != old.thrown):
+                for c in self._callers_of(key):
+                    self._push(c)
+        return s
+
+    def _summary_for(self, key: MKey, caller: MKey) -> _Summary:
+        self.deps[key].add(caller)
+        s = self.summaries.get(key)
+        if s is not None:
+            return s
+        if key in self.in_progress or self.depth >= self.caps.max_depth:
+            self._push(key)
+            return _EMPTY_SUMMARY
+        return self._run_method(key)
+
+    # ============================================================== globals
+    def _gread(self, ctx: _Ctx, gkey: str) -> frozenset[int]:
+        self.readers[gkey].add(ctx.key)
+        return self.globals.get(gkey, EMPTY)
+
+    def _gwrite(self, ctx: _Ctx, gkey: str, labels: Iterable[int]) -> None:
+        conc = set()
+        for x in labels:
+            if x >= 0:
+                conc.add(x)
+            else:
+                ctx.glob[gkey].add(x)
+        if not conc:
+            return
+        old = self.globals.get(gkey, EMPTY)
+        new = old | conc
+        if new == old:
+            return
+        self.globals[gkey] = new
+        for r in self.readers.get(gkey, ()):
+            self._push(r)
+        for r in self._static_readers(gkey):
+            self._push(r)
+
+    def _static_readers(self, gkey: str) -> list[MKey]:
+        kind, _, name = gkey.partition(":")
+        out: list[MKey] = []
+        if kind == "F":
+            for di, d in enumerate(self.index.dexes):
+                fids = d.find_fields(name)
+                if not fids:
+                    continue
+                _pos, op, arg, owner = d.operand_sites("field")
+                reads = ((op >= 0x52) & (op <= 0x58)) | ((op >= 0x60) & (op <= 0x66))
+                sel = owner[reads & np.isin(arg, fids) & (owner >= 0)]
+                out.extend((di, int(o)) for o in np.unique(sel).tolist())
+        elif kind == "I":
+            out.extend((r.dex, r.method) for r in self.index.class_methods(name))
+        elif kind == "R":
+            for comp in self.components:
+                for sig in self.spec.result_params:
+                    k = self._defined(comp, sig)
+                    if k is not None:
+                        out.append(k)
+        elif kind == "S":
+            reads = self.spec.stores.get(name, ({}, (), None))[1]
+            for s in self.index.find_calls(reads):
+                di = self.dex_pos[s.dex]
+                o = int(self.index.dexes[di].owner_of(np.array([s.offset // 2]))[0])
+                if o >= 0:
+                    out.append((di, o))
+        return out
+
+    # ============================================================ hierarchy
+    def _class_supers(self, cls: str) -> tuple[str | None, tuple[str, ...]]:
+        hit = self._supers.get(cls)
+        if hit is None:
+            info = self.index.class_info(cls)
+            hit = (info.superclass, info.interfaces) if info else (None, ())
+            self._supers[cls] = hit
+        return hit
+
+    def _is_app(self, cls: str) -> bool:
+        return self.index.has_class(cls) and not cls.startswith(self.library)
+
+    def _sig_map(self, cls: str) -> dict[str, MKey]:
+        hit = self._sigs.get(cls)
+        if hit is None:
+            hit = {}
+            for r in self.index.class_methods(cls):
+                hit.setdefault(self.index.method_signature(r), (r.dex, r.method))
+            self._sigs[cls] = hit
+        return hit
+
+    def _defined(self, cls: str, sig: str) -> MKey | None:
+        return self._sig_map(cls).get(sig)
+
+    def _descendants(self, cls: str) -> Iterable[str]:
+        if self._descendants_fn is not None:
+            return self._descendants_fn(cls)
+        if self._subs is None:
+            subs: dict[str, list[str]] = defaultdict(list)
+            for c in self.index.class_names():
+                sup, ifaces = self._class_supers(c)
+                for p in ((sup,) if sup else ()) + ifaces:
+                    subs[p].append(c)
+            self._subs = subs
+        out: set[str] = set()
+        todo = list(self._subs.get(cls, ()))
+        while todo:
+            c = todo.pop()
+            if c not in out:
+                out.add(c)
+                todo.extend(self._subs.get(c, ()))
+        return out
+
+    def _ancestors(self, cls: str) -> list[str]:
+        out, seen, todo = [], set(), [cls]
+        while todo:
+            c = todo.pop()
+            sup, ifaces = self._class_supers(c) if self.index.has_class(c) else (None, ())
+            for p in ((sup,) if sup else ()) + ifaces:
+                if p not in seen:
+                    seen.add(p)
+                    out.append(p)
+                    todo.append(p)
+        return out
+
+    def _desc(self, key: MKey) -> str:
+        hit = self._descs.get(key)
+        if hit is None:
+            hit = self._descs[key] = self.index.method_descriptor(MethodRef(*key))
+        return hit
+
+    def _callers_of(self, key: MKey) -> list[MKey]:
+        hit = self._callers.get(key)
+        if hit is not None:
+            return hit
+        desc = self._desc(key)
+        cls, _, sig = desc.partition("->")
+        classes = {cls}
+        if not sig.startswith("<"):
+            classes.update(a for a in self._ancestors(cls) if a != "Ljava/lang/Object;")
+            classes.update(self._descendants(cls))
+        out: set[MKey] = set()
+        for di, d in enumerate(self.index.dexes):
+            mids: list[int] = []
+            for c in classes:
+                mids.extend(d.find_methods(f"{c}->{sig}"))
+            if not mids:
+                continue
+            args, owners = self._invokes_sorted(di)
+            for m in mids:
+                lo, hi = np.searchsorted(args, (m, m + 1)).tolist()
+                out.update((di, int(o)) for o in owners[lo:hi].tolist() if o >= 0)
+            if len(out) > self.caps.max_callers:
+                break
+        res = sorted(out)[: self.caps.max_callers]
+        self._callers[key] = res
+        return res
+
+    def _invokes_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._invoke_sorted.get(di)
+        if hit is None:
+            _p, _o, arg, owner = self.index.dexes[di].operand_sites("invoke")
+            order = np.argsort(arg, kind="stable")
+            hit = self._invoke_sorted[di] = (arg[order], owner[order])
+        return hit
+
+    # ============================================================== callees
+    def _callee(self, di: int, midx: int, op: int) -> _Callee:
+        ck = (di, midx, op)
+        hit = self._callees.get(ck)
+        if hit is not None:
+            return hit
+        d = self.index.dexes[di]
+        desc = d.method_descriptor(midx)
+        cls, _, sig = desc.partition("->")
+        name = sig.partition("(")[0]
+        ret_type = sig.rpartition(")")[2]
+        # walk up to the implementation and the first framework class
+        impl: MKey | None = None
+        fw_descs = [desc]
+        c: str | None = cls
+        seen = set()
+        while c is not None and c not in seen:
+            seen.add(c)
+            if not self.index.has_class(c):
+                if c != cls:
+                    fw_descs.append(f"{c}->{sig}")
+                break
+            if impl is None and not c.startswith(self.library):
+                impl = self._defined(c, sig)
+            c = self._class_supers(c)[0]
+        targets: list[MKey] = [impl] if impl is not None else []
+        if op in (0x6E, 0x72, 0x74, 0x78) and self._is_app(cls) and not name.startswith("<"):
+            for sub in sorted(self._descendants(cls)):
+                if len(targets) >= self.caps.max_targets:
+                    break
+                if sub.startswith(self.library):
+                    continue
+                k = self._defined(sub, sig)
+                if k is not None and k not in targets:
+                    targets.append(k)
+        targets = [k for k in targets if self._code(k) is not None]
+        spec = self.spec
+        out = _Callee(desc, name, ret_type, tuple(targets))
+        for fd in fw_descs:
+            if out.sink is None:
+                out.sink = spec.sinks.get(fd)
+            if out.launch is None:
+                out.launch = spec.launches.get(fd)
+            if out.rule is None:
+                out.rule = spec.rules.get(fd)
+            for store, (writes, reads, sink_kind) in spec.stores.items():
+                if fd in writes and out.store_write is None:
+                    out.store_write = (store, writes[fd], sink_kind)
+                if fd in reads:
+                    out.store_read = store
+        out.get_intent = sig in spec.get_intent
+        out.ctor = name == "<init>"
+        out.clean = name in spec.clean_names or ret_type == "Z"
+        out.mutator = name.startswith(spec.mutator_prefixes) if spec.mutator_prefixes else False
+        self._callees[ck] = out
+        return out
+
+    def _code(self, key: MKey) -> _Method | None:
+        if key in self._methods:
+            return self._methods[key]
+        d = self.index.dexes[key[0]]
+        m = d.methods[key[1]]
+        out = None
+        if m.insn_start >= 0 and m.insn_end > m.insn_start:
+            sig = d.method_name(m.method_idx)
+            try:
+                dm = _Method(d, m, bool(m.access_flags & ACC_STATIC), sig[sig.find("("):])
+                out = dm if dm.ok else None
+            except (IndexError, ValueError):
+                out = None
+        if len(self._methods) > 50_000:
+            self._methods.clear()
+        self._methods[key] = out
+        return out
+
+    def _fkey(self, di: int, fidx: int) -> str:
+        hit = self._fkeys.get((di, fidx))
+        if hit is None:
+            d = self.index.dexes[di]
+            hit = "F:" + (d.field_descriptor(fidx) if fidx < len(d.fields) else f"?{di}:{fidx}")
+            self._fkeys[(di, fidx)] = hit
+        return hit
+
+    # ============================================================= analysis
+    def _analyse(self, key: MKey) -> _Summary:
+        dm = self._code(key)
+        if dm is None:
+            return _EMPTY_SUMMARY
+        desc = self._desc(key)
+        cls, _, sig = desc.partition("->")
+        ctx = _Ctx(key, desc, cls, self.index.dexes[key[0]].methods[key[1]].insn_start)
+        # initial state: parameters
+        t0: dict[int, frozenset[int]] = {}
+        o0: dict[int, object] = {}
+        declared = param_registers(dm.proto, dm.static)
+        positions = ([0] if not dm.static else []) + declared
+        extra: dict[int, set[int]] = defaultdict(set)
+        for k, labels in self.param_sources.get(key, {}).items():
+            if k < len(declared):
+                extra[declared[k]] |= labels
+        if cls in self.components:
+            k = self.spec.entry_params.get(sig)
+            if k is not None and k < len(declared):
+                extra[declared[k]] |= self._gread(ctx, "I:" + cls)
+            k = self.spec.result_params.get(sig)
+            if k is not None and k < len(declared):
+                extra[declared[k]] |= self._gread(ctx, "R:")
+        for pos in positions:
+            r = dm.first_in + pos
+            t0[r] = frozenset({-(pos + 1)} | extra.get(pos, set()))
+            o0[r] = ("p", pos)
+        for _round in range(3):
+            ctx.caught = False
+            thrown_before = frozenset(ctx.thrown)
+            self._flow(dm, ctx, t0, o0)
+            if not ctx.caught or frozenset(ctx.thrown) == thrown_before:
+                break
+        return _Summary(
+            ret=frozenset(ctx.ret), thrown=frozenset(ctx.thrown),
+            params=tuple(sorted((k, frozenset(v)) for k, v in ctx.params.items() if v)),
+            glob=tuple(sorted((k, frozenset(v)) for k, v in ctx.glob.items() if v)),
+            sinks=tuple(sorted((k, frozenset(v[0]), v[1]) for k, v in ctx.sinks.items())),
+        )
+
+    def _flow(self, dm: _Method, ctx: _Ctx, t0: dict, o0: dict) -> None:
+        in_state: dict[int, tuple | None] = dict.fromkeys(dm.starts)
+        in_state[0] = (t0, o0, {})
+        work = [0]
+        queued = {0}
+        steps = 0
+        cap = self.caps.max_steps_per_method
+        ins, words = dm.ins, dm.words
+        tries = dm.tries
+        while work:
+            s = work.pop()
+            queued.discard(s)
+            st = in_state[s]
+            t, o, h = dict(st[0]), dict(st[1]), dict(st[2])
+            k = dm.index_of[s]
+            end = dm.block_end[s]
+            last = s
+            handlers = _handlers_for(tries, s)
+            while k < end:
+                p = ins[k]
+                steps += 1
+                self._step(dm, ctx, words, p, t, o, h)
+                if handlers:
+                    for hd in handlers:
+                        self._join(in_state, hd, (t, o, h), work, queued)
+                last = p
+                k += 1
+            if steps > cap:
+                self.steps += steps
+                raise _Stop(f"instruction visits cap of {cap} in one method reached "
+                            f"({ctx.desc})")
+            nexts = dm.succ.get(last)
+            if nexts is None:
+                nexts = [ins[end]] if end < len(ins) else []
+            for nx in nexts:
+                self._join(in_state, nx, (t, o, h), work, queued)
+        self.steps += steps
+        if self.steps > self.caps.max_steps:
+            raise _Stop(f"instruction visits cap of {self.caps.max_steps} reached")
+
+    @staticmethod
+    def _join(in_state: dict, target: int, st: tuple, work: list, queued: set) -> None:
+        t, o, h = st
+        cur = in_state.get(target)
+        if cur is None:
+            new = ({r: v for r, v in t.items() if r >= 0}, {r: v for r, v in o.items() if r >= 0},
+                   dict(h))
+        else:
+            ct, co, ch = cur
+            changed = False
+            nt = ct
+            for r, v in t.items():
+                if r < 0:
+                    continue
+                old = ct.get(r)
+                if old is None or not v <= old:
+                    if nt is ct:
+                        nt = dict(ct)
+                    nt[r] = v if old is None else old | v
+                    changed = True
+            no = co
+            for r, v in co.items():
+                if o.get(r) != v:
+                    if no is co:
+                        no = dict(co)
+                    del no[r]
+                    changed = True
+            nh = ch
+            for hk, v in h.items():
+                old = ch.get(hk)
+                if old is None or not v <= old:
+                    if nh is ch:
+                        nh = dict(ch)
+                    nh[hk] = v if old is None else old | v
+                    changed = True
+            if not changed:
+                return
+            new = (nt, no, nh)
+        in_state[target] = new
+        if target not in queued:
+            queued.add(target)
+            work.append(target)
+
+    # ---------------------------------------------------------------- steps
+    def _step(self, dm: _Method, ctx: _Ctx, words: list, p: int, t: dict, o: dict,
+              h: dict) -> None:
+        w0 = words[p]
+        op = w0 & 0xFF
+        res_t = t.pop(-1, None)
+        res_o = o.pop(-1, None)
+        if op == 0 or 0x32 <= op <= 0x3D or 0x28 <= op <= 0x2C or op in (0x1D, 0x1E, 0x26, 0x0E,
+                                                                           0x1F):
+            return
+        a4 = (w0 >> 8) & 0xF
+        a8 = w0 >> 8
+        if 0x01 <= op <= 0x09:
+            if op in (0x01, 0x04, 0x07):
+                dst, src = a4, w0 >> 12
+            elif op in (0x02, 0x05, 0x08):
+                dst, src = a8, words[p + 1]
+            else:
+                dst, src = words[p + 1], words[p + 2]
+            _copy(t, o, dst, src)
+            return
+        if 0x0A <= op <= 0x0C:
+            _set(t, o, a8, res_t or EMPTY, res_o)
+            return
+        if op == 0x0D:
+            ctx.caught = True
+            _set(t, o, a8, frozenset(ctx.thrown), ("x", p))
+            return
+        if 0x0F <= op <= 0x11:
+            v = t.get(a8)
+            if v:
+                ctx.ret.update(v)
+            return
+        if op == 0x27:
+            v = t.get(a8)
+            if v:
+                ctx.thrown.update(v)
+            return
+        if op == 0x12:
+            _set(t, o, a4, EMPTY, None)
+            return
+        if 0x13 <= op <= 0x1C or op in (0xFE, 0xFF) or 0x2D <= op <= 0x31:
+            _set(t, o, a8, EMPTY, None)
+            return
+        if op in (0x20, 0x21):
+            _set(t, o, a4, EMPTY, None)
+            return
+        if op == 0x22:
+            _set(t, o, a8, EMPTY, ("n", p))
+            return
+        if op == 0x23:
+            _set(t, o, a4, EMPTY, ("n", p))
+            return
+        if op in (0x24, 0x25):
+            labels: set[int] = set()
+            for r in _invoke_regs(words, p):
+                labels |= t.get(r, EMPTY)
+            t[-1] = frozenset(labels)
+            o[-1] = ("n", p)
+            return
+        if 0x44 <= op <= 0x4A:
+            b = words[p + 1] & 0xFF
+            _set(t, o, a8, t.get(b, EMPTY), None)
+            return
+        if 0x4B <= op <= 0x51:
+            b = words[p + 1] & 0xFF
+            v = t.get(a8)
+            if v:
+                self._mutate(ctx, t, o, b, v)
+            return
+        if 0x52 <= op <= 0x58:
+            fk = self._fkey(ctx.key[0], words[p + 1])
+            oid = o.get(w0 >> 12)
+            hk = (oid, fk)
+            v = h.get(hk) if oid is not None else None
+            if v is None:
+                v = self._gread(ctx, fk)
+            _set(t, o, a4, v, None)
+            return
+        if 0x59 <= op <= 0x5F:
+            fk = self._fkey(ctx.key[0], words[p + 1])
+            v = t.get(a4, EMPTY)
+            oid = o.get(w0 >> 12)
+            if oid is not None:
+                h[(oid, fk)] = v
+            if v:
+                self._gwrite(ctx, fk, v)
+            return
+        if 0x60 <= op <= 0x66:
+            fk = self._fkey(ctx.key[0], words[p + 1])
+            v = h.get((None, fk))
+            if v is None:
+                v = self._gread(ctx, fk)
+            di = ctx.key[0]
+            src = self.source_at.get((di, ctx.base + p))
+            if src is not None:
+                v = v | {src}
+            _set(t, o, a8, v, None)
+            return
+        if 0x67 <= op <= 0x6D:
+            fk = self._fkey(ctx.key[0], words[p + 1])
+            v = t.get(a8, EMPTY)
+            h[(None, fk)] = v
+            if v:
+                self._gwrite(ctx, fk, v)
+            return
+        if 0x6E <= op <= 0x78 and op != 0x73:
+            self._invoke(ctx, words, p, op, t, o)
+            return
+        if op in (0xFA, 0xFB, 0xFC, 0xFD):
+            labels = set()
+            for r in _invoke_regs(words, p):
+                labels |= t.get(r, EMPTY)
+            t[-1] = frozenset(labels)
+            o[-1] = ("r", p)
+            return
+        if 0x7B <= op <= 0x8F:
+            _set(t, o, a4, t.get(w0 >> 12, EMPTY), None)
+            return
+        if 0x90 <= op <= 0xAF:
+            w1 = words[p + 1]
+            _set(t, o, a8, t.get(w1 & 0xFF, EMPTY) | t.get(w1 >> 8, EMPTY), None)
+            return
+        if 0xB0 <= op <= 0xCF:
+            _set(t, o, a4, t.get(a4, EMPTY) | t.get(w0 >> 12, EMPTY), None)
+            return
+        if 0xD0 <= op <= 0xD7:
+            _set(t, o, a4, t.get(w0 >> 12, EMPTY), None)
+            return
+        if 0xD8 <= op <= 0xE2:
+            _set(t, o, a8, t.get(words[p + 1] & 0xFF, EMPTY), None)
+            return
+
+    def _mutate(self, ctx: _Ctx, t: dict, o: dict, reg: int, labels: Iterable[int]) -> None:
+        labels = frozenset(labels)
+        if not labels:
+            return
+        oid = o.get(reg)
+        if oid is None:
+            t[reg] = t.get(reg, EMPTY) | labels
+            return
+        for r, x in list(o.items()):
+            if x == oid:
+                t[r] = t.get(r, EMPTY) | labels
+        if oid[0] == "p":
+            ctx.params[oid[1]].update(labels)
+
+    def _invoke(self, ctx: _Ctx, words: list, p: int, op: int, t: dict, o: dict) -> None:
+        di = ctx.key[0]
+        regs = _invoke_regs(words, p)
+        cal = self._callee(di, words[p + 1], op)
+        static = op in (0x71, 0x77)
+        args = [t.get(r, EMPTY) for r in regs]
+        ret: set[int] = set()
+        abs_p = ctx.base + p
+        src = self.source_at.get((di, abs_p))
+        if src is not None:
+            ret.add(src)
+        declared = param_registers(cal.desc, static)
+
+        def at(pos) -> frozenset[int]:
+            if pos == RECV:
+                return args[0] if args and not static else EMPTY
+            if pos == ARGS:
+                out: set[int] = set()
+                for q in declared:
+                    if q < len(args):
+                        out |= args[q]
+                return frozenset(out)
+            if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(args):
+                return args[declared[pos]]
+            return EMPTY
+
+        def reg_of(pos) -> int | None:
+            if pos == RECV:
+                return regs[0] if regs and not static else None
+            if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(regs):
+                return regs[declared[pos]]
+            return None
+
+        sink_key = (di, abs_p)
+        if cal.sink is not None:
+            leaked: set[int] = set()
+            for pos in (cal.sink.args if cal.sink.args is not None else (RECV, ARGS)):
+                leaked |= at(pos)
+            if leaked:
+                self._sink(ctx, sink_key, cal.sink.api, cal.sink.kind, leaked)
+        if cal.launch is not None:
+            intent = at(cal.launch.intent)
+            if intent:
+                self._launch(ctx, sink_key, cal, intent, abs_p)
+        if cal.store_write is not None:
+            store, vpos, kind = cal.store_write
+            v = at(vpos)
+            if v:
+                self._gwrite(ctx, "S:" + store, v)
+                if kind:
+                    self._sink(ctx, sink_key, cal.desc, kind, v)
+        if cal.store_read is not None:
+            ret |= self._gread(ctx, "S:" + cal.store_read)
+        if cal.get_intent:
+            ret |= self._gread(ctx, "I:" + cal.desc.partition("->")[0])
+        if cal.targets and any(args) or any(k in self.summaries for k in cal.targets):
+            for k in cal.targets:
+                s = self._summary_for(k, ctx.key)
+                if s is _EMPTY_SUMMARY:
+                    continue
+                self._apply(ctx, s, args, regs, t, o, ret)
+        elif not cal.targets:
+            rule = cal.rule
+            if rule is not None:
+                flow: set[int] = set()
+                for pos in rule.sources:
+                    flow |= at(pos)
+                for pos in rule.targets:
+                    if pos == RET:
+                        ret |= flow
+                    elif pos == ARGS:
+                        for q in declared:
+                            if q < len(regs):
+                                self._mutate(ctx, t, o, regs[q], flow)
+                    else:
+                        r = reg_of(pos)
+                        if r is not None:
+                            self._mutate(ctx, t, o, r, flow)
+            elif not cal.clean:
+                inputs = at(RECV) | at(ARGS)
+                if inputs and cal.ret_type != "V":
+                    ret |= inputs
+                if (cal.mutator or cal.ctor) and not static and regs:
+                    a = at(ARGS)
+                    if a:
+                        self._mutate(ctx, t, o, regs[0], a)
+        if cal.ret_type != "V":
+            t[-1] = frozenset(ret)
+            o[-1] = ("r", p)
+
+    def _apply(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
+               ret: set) -> None:
+        def m(labels: Iterable[int]) -> set[int]:
+            out: set[int] = set()
+            for x in labels:
+                if x >= 0:
+                    out.add(x)
+                else:
+                    k = -x - 1
+                    if k < len(args):
+                        out |= args[k]
+            return out
+
+        ret |= m(s.ret)
+        if s.thrown:
+            ctx.thrown |= m(s.thrown)
+        for k, labels in s.params:
+            if k < len(regs):
+                self._mutate(ctx, t, o, regs[k], m(labels))
+        for gkey, labels in s.glob:
+            v = m(labels)
+            if v:
+                self._gwrite(ctx, gkey, v)
+        for sk, labels, path in s.sinks:
+            v = m(labels)
+            if v:
+                api, kind = self._sink_info[sk]
+                self._sink(ctx, sk, api, kind, v, path)
+
+    def _sink(self, ctx: _Ctx, sk: tuple[int, int], api: str, kind: str, labels: Iterable[int],
+              path: tuple[str, ...] = ()) -> None:
+        self._sink_info.setdefault(sk, (api, kind))
+        full = (ctx.desc,) + tuple(path)
+        sym = set()
+        for x in labels:
+            if x < 0:
+                sym.add(x)
+                continue
+            lk = (x, sk[0], sk[1])
+            if lk in self.leaks:
+                continue
+            src = self.sources[x]
+            pth = full if full[0] == src.caller else (src.caller,) + full
+            d = self.index.dexes[sk[0]]
+            owner = int(d.owner_of(np.array([sk[1]], dtype=np.int64))[0])
+            caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
+            self.leaks[lk] = LeakFlow(x, api, kind, caller, d.name, sk[1] * 2, pth)
+        if sym:
+            cur = ctx.sinks.get(sk)
+            if cur is None:
+                ctx.sinks[sk] = (sym, full)
+            else:
+                cur[0].update(sym)
+
+    def _launch(self, ctx: _Ctx, sk: tuple[int, int], cal: _Callee, intent: frozenset[int],
+                abs_p: int) -> None:
+        launch = cal.launch
+        if launch.to == "result":
+            self._gwrite(ctx, "R:", intent)
+            return
+        target, action = self._intent_target(ctx.key, abs_p, cal, launch.intent)
+        if target is not None:
+            if target in self.components:
+                self._gwrite(ctx, "I:" + target, intent)
+            elif not self.index.has_class(target):
+                self._sink(ctx, sk, launch.api, "ipc", intent)
+            return
+        if action is not None:
+            for c in self.components.values():
+                if action in c.actions and (launch.to == c.type or c.type == "provider"):
+                    self._gwrite(ctx, "I:" + c.name, intent)
+        self._sink(ctx, sk, launch.api, "ipc", intent)
+
+    def _intent_target(self, key: MKey, abs_p: int, cal: _Callee, intent_pos: int
+                       ) -> tuple[str | None, str | None]:
+        di, owner = key
+        vals = self._values.arguments(di, owner, abs_p)
+        if not vals:
+            return None, None
+        static = False
+        declared = param_registers(cal.desc, static)
+        if intent_pos >= len(declared) or declared[intent_pos] >= len(vals):
+            return None, None
+        v = vals[declared[intent_pos]]
+        if v is None or v[0] != "o":
+            return None, None
+        attrs = dict(v[3])
+        comp = attrs.get("component")
+        action = attrs.get("action")
+        act = action[1] if action and action[0] == "s" else None
+        if comp and comp[0] == "o":
+            comp = dict(comp[3]).get("class")
+        if comp and comp[0] == "c":
+            return comp[1], act
+        if comp and comp[0] == "s":
+            return "L" + comp[1].replace(".", "/") + ";", act
+        return None, act
+
+
+class _IntentValues(ArgumentValues):
+    """Argument values where adding extras to an intent keeps what is known of it."""
+
+    def __init__(self, dexes, models: dict, keeps: tuple[str, ...]) -> None:
+        super().__init__(dexes, models)
+        self._keeps = frozenset(keeps)
+
+    def _model(self, di: int, midx: int) -> dict | None:  # noqa: D102
+        m = super()._model(di, midx)
+        if m is None and self._keeps:
+            desc = self.dexes[di].method_descriptor(midx)
+            cls, _, sig = desc.partition("->")
+            if cls == "Landroid/content/Intent;" and sig.partition("(")[0] in self._keeps:
+                m = {"set": {}}
+                self._model_cache[di][midx] = m
+        return m
+
+
+# ------------------------------------------------------------------ helpers
+def _set(t: dict, o: dict, reg: int, labels: frozenset[int], oid) -> None:
+    if labels:
+        t[reg] = labels
+    else:
+        t.pop(reg, None)
+    if oid is None:
+        o.pop(reg, None)
+    else:
+        o[reg] = oid
+
+
+def _copy(t: dict, o: dict, dst: int, src: int) -> None:
+    v = t.get(src)
+    if v:
+        t[dst] = v
+    else:
+        t.pop(dst, None)
+    x = o.get(src)
+    if x is None:
+        o.pop(dst, None)
+    else:
+        o[dst] = x
+
+
+def _invoke_regs(words: list[int], p: int) -> list[int]:
+    w0 = words[p]
+    op = w0 & 0xFF
+    if op in (0x6E, 0x6F, 0x70, 0x71, 0x72, 0x24, 0xFA, 0xFC):
+        a = w0 >> 12
+        w2 = words[p + 2]
+        regs = [w2 & 0xF, (w2 >> 4) & 0xF, (w2 >> 8) & 0xF, (w2 >> 12) & 0xF, (w0 >> 8) & 0xF]
+        return regs[: min(a, 5)]
+    count = w0 >> 8
+    first = words[p + 2]
+    return list(range(first, first + count))
+
+
+def _s16(v: int) -> int:
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def _s32(v: int) -> int:
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def _switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
+    off = _s32(words[p + 1] | words[p + 2] << 16)
+    q = p + off
+    if q < 0 or q + 2 > n:
+        return None
+    ident, size = words[q], words[q + 1]
+    if ident == 0x0100:
+        base = q + 4
+    elif ident == 0x0200:
+        base = q + 2 + size * 2
+    else:
+        return None
+    if base + size * 2 > n:
+        return None
+    return [p + _s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]
+
+
+def _handlers_for(tries: list, block: int) -> tuple[int, ...]:
+    for s, e, hs in tries:
+        if s <= block < e:
+            return hs
+    return ()
+
+
+def _tries(d, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(start, end, handler addresses) of each try item; [] when unreadable."""
+    data = d.data
+    try:
+        tries_size = int.from_bytes(data[code_off + 6:code_off + 8], "little")
+        if not tries_size:
+            return []
+        pos = code_off + 16 + n_insns * 2 + (2 if n_insns % 2 else 0)
+        list_off = pos + tries_size * 8
+        if list_off > len(data):
+            return []
+        out = []
+        for k in range(min(tries_size, 4096)):
+            q = pos + k * 8
+            start = int.from_bytes(data[q:q + 4], "little")
+            count = int.from_bytes(data[q + 4:q + 6], "little")
+            hoff = int.from_bytes(data[q + 6:q + 8], "little")
+            hp = list_off + hoff
+            if hp >= len(data):
+                continue
+            size, hp = _sleb(data, hp)
+            addrs = []
+            for _ in range(min(abs(size), 256)):
+                _t, hp = read_uleb128(data, hp)
+                a, hp = read_uleb128(data, hp)
+                addrs.append(a)
+            if size <= 0:
+                a, hp = read_uleb128(data, hp)
+                addrs.append(a)
+            out.append((start, start + count, tuple(addrs)))
+        return out
+    except Exception:  # noqa: BLE001 - a damaged try table only costs precision
+        return []
+
+
+def _sleb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    for _ in range(5):
+        if pos >= len(data):
+            raise IndexError("sleb128 truncated")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            if b & 0x40:
+                result -= 1 << shift
+            return result, pos
+    raise ValueError("sleb128 too long")
