@@ -80,6 +80,11 @@ class LeakSpec:
     mutator_prefixes: tuple[str, ...] = ()
     rules: dict[str, PropagationRule] = field(default_factory=dict)
     default: PropagationRule = PropagationRule((RECV, ARGS), (RET,))
+    #: constructors whose object wraps a parameter's object: api -> declared position
+    aliases: dict[str, int] = field(default_factory=dict)
+    #: framework calls that run an app method of the receiver's class: api -> (method
+    #: name(params)ret, caller positions of its register list: "recv" or declared numbers)
+    redirects: dict[str, tuple[str, tuple[int | str, ...]]] = field(default_factory=dict)
 
 
 def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, ...]:
@@ -175,7 +180,17 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
     d = prop.get("default") or {"from": [RECV, ARGS], "to": [RET]}
     default = PropagationRule(_positions(d.get("from"), f"{FILE}: default", allow),
                               _positions(d.get("to"), f"{FILE}: default", allow))
+    aliases = {}
+    for n, e in enumerate(prop.get("aliases") or ()):
+        aliases[_api(e, f"{FILE}: propagation.aliases[{n}]")] = int(e.get("param", 0))
+    redirects = {}
+    for n, e in enumerate(prop.get("redirects") or ()):
+        where = f"{FILE}: propagation.redirects[{n}]"
+        if not isinstance(e.get("method"), str):
+            raise RulesetError(f"{where}: needs method, the app method's name(params)ret")
+        redirects[_api(e, where)] = (e["method"], _positions(e.get("args"), where, (RECV,)))
     return LeakSpec(
+        aliases=aliases, redirects=redirects,
         sinks=sinks, launches=launches,
         get_intent=tuple(str(x) for x in icc.get("get_intent") or ()),
         entry_params=params("entry_params"), result_params=params("result_params"),

@@ -181,6 +181,10 @@ class _Callee:
     clean: bool = False
     mutator: bool = False
     ctor: bool = False
+    #: the receiver becomes the same object as this declared parameter (wrappers)
+    alias: int | None = None
+    #: (app methods the framework calls instead, caller positions of their register list)
+    redirect: tuple | None = None
 
 
 class _Method:
@@ -346,7 +350,7 @@ class LeakAnalysis:
             "seconds": round(time.monotonic() - t0, 3)})
 
     def _push(self, key: MKey) -> None:
-        if key not in self.queued and key not in self.in_progress:
+        if key not in self.queued:
             self.queued.add(key)
             self.work.append(key)
 
@@ -417,8 +421,11 @@ class LeakAnalysis:
         kind, _, name = gkey.partition(":")
         out: list[MKey] = []
         if kind == "F":
+            root, _, member = name.partition("->")
+            classes = [root, *sorted(self._descendants(root))] if self.index.has_class(root) \
+                else [root]
             for di, d in enumerate(self.index.dexes):
-                fids = d.find_fields(name)
+                fids = [f for c in classes for f in d.find_fields(f"{c}->{member}")]
                 if not fids:
                     continue
                 _pos, op, arg, owner = d.operand_sites("field")
@@ -563,17 +570,7 @@ class LeakAnalysis:
             if impl is None and not c.startswith(self.library):
                 impl = self._defined(c, sig)
             c = self._class_supers(c)[0]
-        targets: list[MKey] = [impl] if impl is not None else []
-        if op in (0x6E, 0x72, 0x74, 0x78) and self._is_app(cls) and not name.startswith("<"):
-            for sub in sorted(self._descendants(cls)):
-                if len(targets) >= self.caps.max_targets:
-                    break
-                if sub.startswith(self.library):
-                    continue
-                k = self._defined(sub, sig)
-                if k is not None and k not in targets:
-                    targets.append(k)
-        targets = [k for k in targets if self._code(k) is not None]
+        targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl)
         spec = self.spec
         out = _Callee(desc, name, ret_type, tuple(targets))
         for fd in fw_descs:
@@ -588,12 +585,48 @@ class LeakAnalysis:
                     out.store_write = (store, writes[fd], sink_kind)
                 if fd in reads:
                     out.store_read = store
+        for fd in fw_descs:
+            if fd in spec.aliases:
+                out.alias = spec.aliases[fd]
+            red = spec.redirects.get(fd)
+            if red is not None and out.redirect is None and self._is_app(cls):
+                method, amap = red
+                found = self._resolve(cls, method, virtual=True)
+                if found:
+                    out.redirect = (tuple(found), amap)
         out.get_intent = sig in spec.get_intent
         out.ctor = name == "<init>"
         out.clean = name in spec.clean_names or ret_type == "Z"
         out.mutator = name.startswith(spec.mutator_prefixes) if spec.mutator_prefixes else False
         self._callees[ck] = out
         return out
+
+    def _resolve(self, cls: str, sig: str, virtual: bool, impl: MKey | None = None
+                 ) -> list[MKey]:
+        """App methods (with code, outside libraries) a call of ``cls->sig`` may run: the
+        implementation ``cls`` inherits (``impl`` when the caller found it) and, for virtual
+        calls, the overrides in app subclasses (at most ``Caps.max_targets``)."""
+        if impl is None:
+            c: str | None = cls
+            seen: set[str] = set()
+            while c is not None and c not in seen and self.index.has_class(c):
+                seen.add(c)
+                if not c.startswith(self.library):
+                    impl = self._defined(c, sig)
+                    if impl is not None:
+                        break
+                c = self._class_supers(c)[0]
+        targets: list[MKey] = [impl] if impl is not None else []
+        if virtual and self._is_app(cls) and not sig.startswith("<"):
+            for sub in sorted(self._descendants(cls)):
+                if len(targets) >= self.caps.max_targets:
+                    break
+                if sub.startswith(self.library):
+                    continue
+                k = self._defined(sub, sig)
+                if k is not None and k not in targets:
+                    targets.append(k)
+        return [k for k in targets if self._code(k) is not None]
 
     def _code(self, key: MKey) -> _Method | None:
         if key in self._methods:
@@ -614,12 +647,29 @@ class LeakAnalysis:
         return out
 
     def _fkey(self, di: int, fidx: int) -> str:
+        """Global key of a field reference: the field as named from the topmost app class of
+        the referencing class's superclass chain (``this.f`` in a subclass and ``obj.f``
+        through the base class are one field)."""
         hit = self._fkeys.get((di, fidx))
         if hit is None:
             d = self.index.dexes[di]
-            hit = "F:" + (d.field_descriptor(fidx) if fidx < len(d.fields) else f"?{di}:{fidx}")
+            if fidx >= len(d.fields):
+                hit = f"F:?{di}:{fidx}"
+            else:
+                cls, _, member = d.field_descriptor(fidx).partition("->")
+                hit = f"F:{self._root(cls)}->{member}"
             self._fkeys[(di, fidx)] = hit
         return hit
+
+    def _root(self, cls: str) -> str:
+        seen = set()
+        while cls not in seen:
+            seen.add(cls)
+            sup = self._class_supers(cls)[0] if self.index.has_class(cls) else None
+            if sup is None or not self.index.has_class(sup):
+                return cls
+            cls = sup
+        return cls
 
     # ============================================================= analysis
     def _analyse(self, key: MKey) -> _Summary:
@@ -817,11 +867,13 @@ class LeakAnalysis:
             return
         if 0x52 <= op <= 0x58:
             fk = self._fkey(ctx.key[0], words[p + 1])
-            oid = o.get(w0 >> 12)
-            hk = (oid, fk)
-            v = h.get(hk) if oid is not None else None
+            obj = w0 >> 12
+            oid = o.get(obj)
+            v = h.get((oid, fk)) if oid is not None else None
             if v is None:
                 v = self._gread(ctx, fk)
+            if not self.index.has_class(fk[2:].partition("->")[0]):
+                v = v | t.get(obj, EMPTY)  # a framework object's public field (PointF.x)
             _set(t, o, a4, v, None)
             return
         if 0x59 <= op <= 0x5F:
@@ -947,6 +999,23 @@ class LeakAnalysis:
             ret |= self._gread(ctx, "S:" + cal.store_read)
         if cal.get_intent:
             ret |= self._gread(ctx, "I:" + cal.desc.partition("->")[0])
+        if cal.alias is not None and not static and regs:
+            src_reg = reg_of(cal.alias)
+            if src_reg is not None and o.get(src_reg) is not None:
+                old_oid = o.get(regs[0])
+                for r, x in list(o.items()):
+                    if x == old_oid and old_oid is not None:
+                        o[r] = o[src_reg]
+                        t[r] = t.get(r, EMPTY) | t.get(src_reg, EMPTY)
+        if cal.redirect is not None:
+            targets, amap = cal.redirect
+            rargs = [at(pos) for pos in amap]
+            rregs = [reg_of(pos) for pos in amap]
+            if any(rargs) or any(k in self.summaries for k in targets):
+                for k in targets:
+                    s = self._summary_for(k, ctx.key)
+                    if s is not _EMPTY_SUMMARY:
+                        self._apply_mapped(ctx, s, rargs, rregs, t, o, ret)
         if cal.targets and any(args) or any(k in self.summaries for k in cal.targets):
             for k in cal.targets:
                 s = self._summary_for(k, ctx.key)
@@ -981,6 +1050,12 @@ class LeakAnalysis:
         if cal.ret_type != "V":
             t[-1] = frozenset(ret)
             o[-1] = ("r", p)
+
+    def _apply_mapped(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
+                      ret: set) -> None:
+        """A redirected call's summary: its result is not the caller's result."""
+        dummy: set[int] = set()
+        self._apply(ctx, s, args, [r if r is not None else -2 for r in regs], t, o, dummy)
 
     def _apply(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
                ret: set) -> None:
