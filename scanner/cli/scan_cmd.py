@@ -29,10 +29,16 @@ from scanner.timeparse import parse_time, parse_tz
               help="Runtime hook log (JSON Lines from `appaudit hooks`; repeatable).")
 @click.option("--policy", multiple=True, type=InputPath("policy file"),
               help="The app's privacy policy: HTML, plain text or PDF (repeatable).")
+@click.option("--no-leaks", is_flag=True,
+              help="Skip the leak analysis (PI flows from reads to sinks; on by default).")
+@click.option("--leak-seconds", type=click.FloatRange(min=0.0), default=None,
+              help="CPU-time cap of the leak analysis in seconds (default 20); when hit, the "
+                   "leaks found so far are reported and the result is marked partial.")
 @output_options
 def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,
          consent_at: str | None, tz: str | None, first_party: tuple[str, ...],
-         runtime_logs: tuple[Path, ...], policy: tuple[Path, ...], out: Path | None,
+         runtime_logs: tuple[Path, ...], policy: tuple[Path, ...], no_leaks: bool,
+         leak_seconds: float | None, out: Path | None,
          formats: str, lang: str, fail_on: str | None) -> None:
     """Audit an APK: manifest, permissions, code, SDKs (and traffic with --flows)."""
     fmts = parse_formats(formats)
@@ -46,7 +52,8 @@ def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts:
                  "device_facts": str(device_facts) if device_facts else None,
                  "consent_at": consent_at, "tz": tz, "first_party": list(first_party),
                  "runtime": [str(x) for x in runtime_logs],
-                 "policy": [str(x) for x in policy]},
+                 "policy": [str(x) for x in policy],
+                 "no_leaks": True if no_leaks else None, "leak_seconds": leak_seconds},
     )
     result = run(request)
     finish(result, out or default_out(apk.stem), fmts, lang, fail_on)

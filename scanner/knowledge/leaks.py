@@ -78,6 +78,8 @@ class LeakSpec:
     callback_sources: tuple[CallbackSource, ...] = ()
     clean_names: frozenset[str] = frozenset()
     mutator_prefixes: tuple[str, ...] = ()
+    #: framework classes (descriptor prefixes) whose objects hold data a mutator taints
+    data_classes: tuple[str, ...] = ()
     rules: dict[str, PropagationRule] = field(default_factory=dict)
     default: PropagationRule = PropagationRule((RECV, ARGS), (RET,))
     #: constructors whose object wraps a parameter's object: api -> declared position
@@ -198,5 +200,6 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         stores=stores, callback_sources=tuple(callbacks),
         clean_names=frozenset(str(x) for x in prop.get("clean_names") or ()),
         mutator_prefixes=tuple(str(x) for x in prop.get("mutator_prefixes") or ()),
+        data_classes=tuple(str(x) for x in prop.get("data_classes") or ()),
         rules=rules, default=default,
     )

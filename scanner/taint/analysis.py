@@ -48,7 +48,8 @@ Model
 Work is demand-driven: only methods that hold a source, call a method that returns one,
 receive a tainted argument, or read a tainted field, store or intent are analysed.
 
-Bounds (:class:`Caps`): wall time, number of method analyses, instruction visits per
+Bounds (:class:`Caps`): CPU time of the process (not wall time: a loaded machine must not
+change the result), number of method analyses, instruction visits per
 method and in total, call depth. Hitting one stops the analysis with what was found so
 far and ``partial`` set, with the reason.
 """
@@ -70,6 +71,9 @@ from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, 
 
 EMPTY: frozenset[int] = frozenset()
 MKey = tuple[int, int]  # (dex position, index into DexFile.methods)
+#: a method in a calling context: the register-list positions whose argument is tainted
+Item = tuple[MKey, frozenset[int]]
+NO_CTX: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,12 +141,16 @@ class _Summary:
     thrown: frozenset[int] = EMPTY
     params: tuple[tuple[int, frozenset[int]], ...] = ()
     glob: tuple[tuple[str, frozenset[int]], ...] = ()
+    #: what the method writes into fields of its parameter objects: ((position, field), labels)
+    pfields: tuple[tuple[tuple[int, str], frozenset[int]], ...] = ()
     sinks: tuple[tuple[tuple[int, int], frozenset[int], tuple[str, ...]], ...] = ()
 
     def concrete(self) -> bool:
-        """Whether a source reaches the caller through the result, a parameter or a throw."""
+        """Whether a source reaches the caller through the result, a throw or a parameter
+        object other than the receiver (a receiver filled with PI is seen by the callers that
+        read its fields: fields are followed globally)."""
         return any(x >= 0 for x in self.ret | self.thrown) or any(
-            x >= 0 for _k, v in self.params for x in v)
+            x >= 0 for k, v in self.params if k > 0 for x in v)
 
 
 _EMPTY_SUMMARY = _Summary()
@@ -158,10 +166,12 @@ class _Ctx:
     desc: str
     cls: str
     base: int
+    item: Item
     ret: set = field(default_factory=set)
     thrown: set = field(default_factory=set)
     params: dict = field(default_factory=lambda: defaultdict(set))
     glob: dict = field(default_factory=lambda: defaultdict(set))
+    pfields: dict = field(default_factory=lambda: defaultdict(set))
     sinks: dict = field(default_factory=dict)
     caught: bool = False
 
@@ -283,14 +293,14 @@ class LeakAnalysis:
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
         self._values = _IntentValues(index.dexes, value_models or {}, spec.keeps_intent)
         # analysis state
-        self.summaries: dict[MKey, _Summary] = {}
-        self.deps: dict[MKey, set[MKey]] = defaultdict(set)
+        self.summaries: dict[Item, _Summary] = {}
+        self.deps: dict[Item, set[Item]] = defaultdict(set)
         self.globals: dict[str, frozenset[int]] = {}
-        self.readers: dict[str, set[MKey]] = defaultdict(set)
+        self.readers: dict[str, set[Item]] = defaultdict(set)
         self.leaks: dict[tuple[int, int, int], LeakFlow] = {}
-        self.work: deque[MKey] = deque()
-        self.queued: set[MKey] = set()
-        self.in_progress: set[MKey] = set()
+        self.queued: set[Item] = set()
+        self.in_progress: set[Item] = set()
+        self.work: deque[Item] = deque()
         self.depth = 0
         self.analyses = 0
         self.steps = 0
@@ -331,71 +341,75 @@ class LeakAnalysis:
     # ================================================================ driver
     def run(self) -> TaintResult:
         """Analyse until nothing changes or a cap is hit."""
-        t0 = time.monotonic()
+        t0 = time.process_time()
         self.deadline = t0 + self.caps.max_seconds
         partial, reason = False, ""
         for key in self._seeds:
-            self._push(key)
+            self._push((key, NO_CTX))
         try:
             while self.work:
-                key = self.work.popleft()
-                self.queued.discard(key)
-                self._run_method(key)
+                item = self.work.popleft()
+                self.queued.discard(item)
+                self._run_method(item)
         except _Stop as e:
             partial, reason = True, str(e)
         leaks = sorted(self.leaks.values(),
                        key=lambda f: (f.sink_dex, f.sink_offset, f.source))
         return TaintResult(leaks, partial, reason, {
-            "analyses": self.analyses, "methods": len(self.summaries), "steps": self.steps,
-            "seconds": round(time.monotonic() - t0, 3)})
+            "analyses": self.analyses, "methods": len({k for k, _c in self.summaries}),
+            "contexts": len(self.summaries), "steps": self.steps,
+            "seconds": round(time.process_time() - t0, 3)})
 
-    def _push(self, key: MKey) -> None:
-        if key not in self.queued:
-            self.queued.add(key)
-            self.work.append(key)
+    def _push(self, item: Item) -> None:
+        if item not in self.queued:
+            self.queued.add(item)
+            self.work.append(item)
 
     def _check(self) -> None:
         if self.analyses > self.caps.max_analyses:
             raise _Stop(f"method analyses cap of {self.caps.max_analyses} reached")
         if self.steps > self.caps.max_steps:
             raise _Stop(f"instruction visits cap of {self.caps.max_steps} reached")
-        if time.monotonic() > self.deadline:
-            raise _Stop(f"time cap of {self.caps.max_seconds:g} s reached")
+        if time.process_time() > self.deadline:
+            raise _Stop(f"time cap of {self.caps.max_seconds:.1f} CPU seconds reached")
 
-    def _run_method(self, key: MKey) -> _Summary:
+    def _run_method(self, item: Item) -> _Summary:
         self.analyses += 1
         self._check()
         self.depth += 1
-        self.in_progress.add(key)
+        self.in_progress.add(item)
         try:
-            s = self._analyse(key)
+            s = self._analyse(item)
         finally:
-            self.in_progress.discard(key)
+            self.in_progress.discard(item)
             self.depth -= 1
-        old = self.summaries.get(key)
+        old = self.summaries.get(item)
         if s != old:
-            self.summaries[key] = s
-            for d in self.deps.get(key, ()):
+            self.summaries[item] = s
+            for d in self.deps.get(item, ()):
                 self._push(d)
-            if s.concrete() and (old is None or not old.concrete() or s.ret != old.ret
-                                 or s.params != old.params or s.thrown != old.thrown):
-                for c in self._callers_of(key):
-                    self._push(c)
+            # a source reaches the callers (analysed without tainted arguments: their own
+            # sources and what this method hands back are what matters there)
+            if not item[1] and s.concrete() and (
+                    old is None or not old.concrete() or s.ret != old.ret
+                    or s.params != old.params or s.thrown != old.thrown):
+                for c in self._callers_of(item[0]):
+                    self._push((c, NO_CTX))
         return s
 
-    def _summary_for(self, key: MKey, caller: MKey) -> _Summary:
-        self.deps[key].add(caller)
-        s = self.summaries.get(key)
+    def _summary_for(self, item: Item, caller: Item) -> _Summary:
+        self.deps[item].add(caller)
+        s = self.summaries.get(item)
         if s is not None:
             return s
-        if key in self.in_progress or self.depth >= self.caps.max_depth:
-            self._push(key)
+        if item in self.in_progress or self.depth >= self.caps.max_depth:
+            self._push(item)
             return _EMPTY_SUMMARY
-        return self._run_method(key)
+        return self._run_method(item)
 
     # ============================================================== globals
     def _gread(self, ctx: _Ctx, gkey: str) -> frozenset[int]:
-        self.readers[gkey].add(ctx.key)
+        self.readers[gkey].add(ctx.item)
         return self.globals.get(gkey, EMPTY)
 
     def _gwrite(self, ctx: _Ctx, gkey: str, labels: Iterable[int]) -> None:
@@ -415,7 +429,7 @@ class LeakAnalysis:
         for r in self.readers.get(gkey, ()):
             self._push(r)
         for r in self._static_readers(gkey):
-            self._push(r)
+            self._push((r, NO_CTX))
 
     def _static_readers(self, gkey: str) -> list[MKey]:
         kind, _, name = gkey.partition(":")
@@ -597,7 +611,8 @@ class LeakAnalysis:
         out.get_intent = sig in spec.get_intent
         out.ctor = name == "<init>"
         out.clean = name in spec.clean_names or ret_type == "Z"
-        out.mutator = name.startswith(spec.mutator_prefixes) if spec.mutator_prefixes else False
+        out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
+            and fw_descs[-1].startswith(spec.data_classes)
         self._callees[ck] = out
         return out
 
@@ -672,13 +687,14 @@ class LeakAnalysis:
         return cls
 
     # ============================================================= analysis
-    def _analyse(self, key: MKey) -> _Summary:
+    def _analyse(self, item: Item) -> _Summary:
+        key, tainted = item
         dm = self._code(key)
         if dm is None:
             return _EMPTY_SUMMARY
         desc = self._desc(key)
         cls, _, sig = desc.partition("->")
-        ctx = _Ctx(key, desc, cls, self.index.dexes[key[0]].methods[key[1]].insn_start)
+        ctx = _Ctx(key, desc, cls, self.index.dexes[key[0]].methods[key[1]].insn_start, item)
         # initial state: parameters
         t0: dict[int, frozenset[int]] = {}
         o0: dict[int, object] = {}
@@ -697,7 +713,11 @@ class LeakAnalysis:
                 extra[declared[k]] |= self._gread(ctx, "R:")
         for pos in positions:
             r = dm.first_in + pos
-            t0[r] = frozenset({-(pos + 1)} | extra.get(pos, set()))
+            labels = extra.get(pos, set())
+            if pos in tainted:
+                labels = labels | {-(pos + 1)}
+            if labels:
+                t0[r] = frozenset(labels)
             o0[r] = ("p", pos)
         for _round in range(3):
             ctx.caught = False
@@ -709,6 +729,7 @@ class LeakAnalysis:
             ret=frozenset(ctx.ret), thrown=frozenset(ctx.thrown),
             params=tuple(sorted((k, frozenset(v)) for k, v in ctx.params.items() if v)),
             glob=tuple(sorted((k, frozenset(v)) for k, v in ctx.glob.items() if v)),
+            pfields=tuple(sorted((k, frozenset(v)) for k, v in ctx.pfields.items())),
             sinks=tuple(sorted((k, frozenset(v[0]), v[1]) for k, v in ctx.sinks.items())),
         )
 
@@ -862,6 +883,7 @@ class LeakAnalysis:
         if 0x4B <= op <= 0x51:
             b = words[p + 1] & 0xFF
             v = t.get(a8)
+            _escape(o, h, a8)
             if v:
                 self._mutate(ctx, t, o, b, v)
             return
@@ -870,6 +892,8 @@ class LeakAnalysis:
             obj = w0 >> 12
             oid = o.get(obj)
             v = h.get((oid, fk)) if oid is not None else None
+            if v is None and oid is not None and oid[0] == "n" and (oid, ESCAPED) not in h:
+                v = EMPTY  # an object made here that nothing else saw: its fields are local
             if v is None:
                 v = self._gread(ctx, fk)
             if not self.index.has_class(fk[2:].partition("->")[0]):
@@ -882,6 +906,9 @@ class LeakAnalysis:
             oid = o.get(w0 >> 12)
             if oid is not None:
                 h[(oid, fk)] = v
+                if oid[0] == "p":
+                    ctx.pfields[(oid[1], fk)].update(v)
+            _escape(o, h, a4)
             if v:
                 self._gwrite(ctx, fk, v)
             return
@@ -900,11 +927,12 @@ class LeakAnalysis:
             fk = self._fkey(ctx.key[0], words[p + 1])
             v = t.get(a8, EMPTY)
             h[(None, fk)] = v
+            _escape(o, h, a8)
             if v:
                 self._gwrite(ctx, fk, v)
             return
         if 0x6E <= op <= 0x78 and op != 0x73:
-            self._invoke(ctx, words, p, op, t, o)
+            self._invoke(ctx, words, p, op, t, o, h)
             return
         if op in (0xFA, 0xFB, 0xFC, 0xFD):
             labels = set()
@@ -944,7 +972,8 @@ class LeakAnalysis:
         if oid[0] == "p":
             ctx.params[oid[1]].update(labels)
 
-    def _invoke(self, ctx: _Ctx, words: list, p: int, op: int, t: dict, o: dict) -> None:
+    def _invoke(self, ctx: _Ctx, words: list, p: int, op: int, t: dict, o: dict,
+                h: dict) -> None:
         di = ctx.key[0]
         regs = _invoke_regs(words, p)
         cal = self._callee(di, words[p + 1], op)
@@ -1011,18 +1040,24 @@ class LeakAnalysis:
             targets, amap = cal.redirect
             rargs = [at(pos) for pos in amap]
             rregs = [reg_of(pos) for pos in amap]
-            if any(rargs) or any(k in self.summaries for k in targets):
-                for k in targets:
-                    s = self._summary_for(k, ctx.key)
+            rctx = frozenset(i for i, a in enumerate(rargs) if a)
+            for k in targets:
+                if rctx or (k, NO_CTX) in self.summaries:
+                    s = self._summary_for((k, rctx), ctx.item)
                     if s is not _EMPTY_SUMMARY:
-                        self._apply_mapped(ctx, s, rargs, rregs, t, o, ret)
-        if cal.targets and any(args) or any(k in self.summaries for k in cal.targets):
+                        self._apply_mapped(ctx, s, rargs, rregs, t, o, h, ret)
+        if cal.targets:
+            cctx = frozenset(i for i, a in enumerate(args) if a)
             for k in cal.targets:
-                s = self._summary_for(k, ctx.key)
+                if not cctx and (k, NO_CTX) not in self.summaries:
+                    continue
+                s = self._summary_for((k, cctx), ctx.item)
                 if s is _EMPTY_SUMMARY:
                     continue
-                self._apply(ctx, s, args, regs, t, o, ret)
+                self._apply(ctx, s, args, regs, t, o, h, ret)
         elif not cal.targets:
+            for r in regs:
+                _escape(o, h, r)
             rule = cal.rule
             if rule is not None:
                 flow: set[int] = set()
@@ -1052,13 +1087,13 @@ class LeakAnalysis:
             o[-1] = ("r", p)
 
     def _apply_mapped(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
-                      ret: set) -> None:
+                      h: dict, ret: set) -> None:
         """A redirected call's summary: its result is not the caller's result."""
         dummy: set[int] = set()
-        self._apply(ctx, s, args, [r if r is not None else -2 for r in regs], t, o, dummy)
+        self._apply(ctx, s, args, [r if r is not None else -2 for r in regs], t, o, h, dummy)
 
     def _apply(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
-               ret: set) -> None:
+               h: dict, ret: set) -> None:
         def m(labels: Iterable[int]) -> set[int]:
             out: set[int] = set()
             for x in labels:
@@ -1076,6 +1111,14 @@ class LeakAnalysis:
         for k, labels in s.params:
             if k < len(regs):
                 self._mutate(ctx, t, o, regs[k], m(labels))
+        for (k, fk), labels in s.pfields:
+            if k < len(regs):
+                oid = o.get(regs[k])
+                v = m(labels)
+                if oid is not None:
+                    h[(oid, fk)] = h.get((oid, fk), EMPTY) | v
+                    if oid[0] == "p":
+                        ctx.pfields[(oid[1], fk)].update(v)
         for gkey, labels in s.glob:
             v = m(labels)
             if v:
@@ -1175,6 +1218,17 @@ class _IntentValues(ArgumentValues):
 
 
 # ------------------------------------------------------------------ helpers
+ESCAPED = "!escaped"
+
+
+def _escape(o: dict, h: dict, reg: int) -> None:
+    """The object in ``reg`` is stored or handed to code not followed: its fields may change
+    elsewhere (reads of them then also see the field-based global taint)."""
+    oid = o.get(reg)
+    if oid is not None and oid[0] == "n":
+        h[(oid, ESCAPED)] = EMPTY
+
+
 def _set(t: dict, o: dict, reg: int, labels: frozenset[int], oid) -> None:
     if labels:
         t[reg] = labels
