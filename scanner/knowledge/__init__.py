@@ -18,8 +18,8 @@ from typing import Any
 from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
-from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.leaks import LeakSpec, load_leak_spec
+from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.security import SecurityChecks, load_security_checks
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
