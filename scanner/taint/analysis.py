@@ -1204,14 +1204,14 @@ class _IntentValues(ArgumentValues):
 
     def __init__(self, dexes, models: dict, keeps: tuple[str, ...]) -> None:
         super().__init__(dexes, models)
-        self._keeps = frozenset(keeps)
+        self._intent_keeps = frozenset(keeps)
 
     def _model(self, di: int, midx: int) -> dict | None:  # noqa: D102
         m = super()._model(di, midx)
-        if m is None and self._keeps:
+        if m is None and self._intent_keeps:
             desc = self.dexes[di].method_descriptor(midx)
             cls, _, sig = desc.partition("->")
-            if cls == "Landroid/content/Intent;" and sig.partition("(")[0] in self._keeps:
+            if cls == "Landroid/content/Intent;" and sig.partition("(")[0] in self._intent_keeps:
                 m = {"set": {}}
                 self._model_cache[di][midx] = m
         return m
