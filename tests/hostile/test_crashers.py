@@ -112,3 +112,35 @@ def test_upload_that_is_not_a_readable_form(tmp_path, capsys, name, detail):
     assert error.startswith("无法读取上传内容：") and detail in error, error
     assert not (data / "uploads").exists()
     assert capsys.readouterr().err == ""
+
+
+def test_batch_database_whose_check_is_not_utf8(tmp_path):
+    """A batch database (made and mutated by the campaign) on which SQLite's integrity check
+    answers with bytes that are not UTF-8: UnicodeDecodeError (exit 5) before; now exit 3
+    naming the damage."""
+    db = tmp_path / "a.sqlite"
+    db.write_bytes((HERE / "batchdb-not-utf8-in-check.sqlite").read_bytes())
+    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html")])
+    assert res.exit_code == 3, res.output
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "batch database is damaged" in lines[0], lines
+
+
+def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
+    """A PDF (written by the campaign) whose only content stream is not zlib: pypdf logged
+    "Error -3 while decompressing data" on stderr through logging's last resort (noise);
+    now exit 3 with one line of ours that gives that reason."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "scanner", "policy",
+                           str(HERE / "policy-bad-flate.pdf"), "--out", str(tmp_path / "o"),
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+                          timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
+    assert "no readable text" in lines[0] and "Error -3 while decompressing" in lines[0]
