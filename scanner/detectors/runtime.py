@@ -375,7 +375,9 @@ class _Analysis:
             w[1] = n
 
     def on_permission(self, ev) -> None:
-        perms = [p for p in ev.data.get("permissions") or () if isinstance(p, str)][:64]
+        raw = ev.data.get("permissions")
+        raw = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        perms = [p for p in raw if isinstance(p, str)][:64]  # a number or object: none
         result = ev.data.get("result")
         result = {k: v for k, v in result.items() if isinstance(k, str) and
                   v in ("granted", "denied")} if isinstance(result, dict) else {}

@@ -144,3 +144,16 @@ def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
     assert "no readable text" in lines[0] and "Error -3 while decompressing" in lines[0]
+
+
+def test_runtime_log_with_a_number_as_permissions(tmp_path):
+    """permission_request events whose permissions are a number (TypeError: 'float' object
+    is not iterable, exit 5) or an object name none; one given as a single string is that
+    one permission."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["runtime", str(HERE / "runtime-number-as-permissions.jsonl"),
+                                   "--out", str(out), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    asked = [p["permissions"] for p in doc["permission_requests"]]
+    assert asked == [[], [], ["android.permission.CAMERA"]], asked
