@@ -322,7 +322,13 @@ def _load_knowledge(folder: Path) -> Knowledge:
         )
 
     cit_doc = _doc(folder, "_catalog/citations.yaml")
-    citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
+    citations = _req(cit_doc, "citations", "_catalog/citations.yaml")
+    if not isinstance(citations, dict):
+        raise RulesetError("_catalog/citations.yaml: 'citations' is not a mapping")
+    bad = next((k for k, v in citations.items() if not isinstance(v, dict)), None)
+    if bad is not None:  # every entry is looked up by key and read as a mapping
+        raise RulesetError(f"_catalog/citations.yaml: citation {bad!r} is not a mapping")
+    citations = dict(citations)
     notice_categories = _notice_categories(folder, citations)
 
     facts = parse_fact_schema(read_yaml(folder / "facts.yaml"), "facts.yaml")

@@ -157,3 +157,31 @@ def test_runtime_log_with_a_number_as_permissions(tmp_path):
     doc = json.loads((out / "result.json").read_text("utf-8"))
     asked = [p["permissions"] for p in doc["permission_requests"]]
     assert asked == [[], [], ["android.permission.CAMERA"]], asked
+
+
+def test_citation_that_is_a_number(tmp_path):
+    """A citations catalogue whose entry is a number, not a mapping (found by the campaign's
+    rules parser: AttributeError, exit 5): a ruleset error naming the entry, exit 4."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    from scanner.paths import rulesets_dir
+    from tests.conftest import REPO
+
+    rules = tmp_path / "rulesets"
+    shutil.copytree(rulesets_dir(), rules)
+    cat = rules / "_catalog" / "citations.yaml"
+    doc = yaml.safe_load(cat.read_text("utf-8"))
+    key = sorted(doc["citations"])[0]
+    doc["citations"][key] = 3.5
+    cat.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "scanner", "rules", "list"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO),
+                               "APPAUDIT_RULESETS_DIR": str(rules)})
+    assert proc.returncode == 4, proc.stderr
+    assert f"citation {key!r} is not a mapping" in proc.stderr
+    assert len([x for x in proc.stderr.splitlines() if x.strip()]) == 1
