@@ -129,7 +129,8 @@ def test_batch_database_whose_check_is_not_utf8(tmp_path):
 def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
     """A PDF (written by the campaign) whose only content stream is not zlib: pypdf logged
     "Error -3 while decompressing data" on stderr through logging's last resort (noise);
-    now exit 3 with one line of ours that gives that reason."""
+    now exit 3 with one line of ours (giving pypdf's reason when pypdf reads the PDF; pdfium,
+    when installed, reads it first and logs nothing)."""
     import subprocess
     import sys
 
@@ -143,7 +144,7 @@ def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
     assert proc.returncode == 3, proc.stderr
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
-    assert "no readable text" in lines[0] and "Error -3 while decompressing" in lines[0]
+    assert "no readable text" in lines[0]
 
 
 def test_runtime_log_with_a_number_as_permissions(tmp_path):
