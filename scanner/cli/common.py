@@ -137,6 +137,19 @@ def warn_missing_fonts(formats: list[str], lang: str) -> None:
                        f"text would print as boxes; install one: {INSTALL_HINT}", err=True)
 
 
+SUMMARY_LABELS = ("term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",
+                  "consent_moment", "term_duplicates")
+PRICING_LABELS = ("pricing_kind_verdict", "pricing_kind_price", "pricing_kind_ranking",
+                  "pricing_kind_term", "pricing_kind_pers_off")
+
+
+def summary_width(m: dict[str, str], pricing: bool = False) -> int:
+    """Display width of the label column of the terminal summary (and of the pricing lines
+    above it, so both columns line up)."""
+    keys = SUMMARY_LABELS + (PRICING_LABELS if pricing else ())
+    return max(display_width(m[k]) for k in keys) + 2
+
+
 def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") -> None:
     """A short summary table on stdout, in the report language."""
     from scanner.report.i18n import messages
@@ -145,9 +158,7 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     m = messages(lang)
     s = doc["summary"]
     app = doc.get("app") or {}
-    width = max(display_width(m[k]) for k in (
-        "term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",
-        "consent_moment", "term_duplicates")) + 2
+    width = summary_width(m, doc.get("command") == "pricing")
     if app:
         click.echo(f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
                    f"  v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")

@@ -35,12 +35,14 @@ from scanner.report.view import (
     policy_view,
     profile_names,
     profile_roles,
+    ranking_verdict,
     rectification_list,
     ruled_out_uses,
     sdk_rows,
     sev_rank,
     sorted_findings,
     split_caller,
+    term_verdict,
     vendor_label,
 )
 
@@ -248,6 +250,15 @@ def sdk_namer(doc: dict[str, Any], lang: str):
     return lambda sid: "" if not sid else (names.get(sid) or sid)
 
 
+def term_namer(doc: dict[str, Any], lang: str):
+    """Deal-term id (delivery_fee) → its name in ``lang`` from the document's term rows."""
+    names = {}
+    for t in [*(doc.get("term_comparisons") or ()), *(doc.get("terms") or ())]:
+        if isinstance(t, dict) and t.get("term") and isinstance(t.get("label"), dict):
+            names.setdefault(t["term"], pick(t["label"], lang))
+    return lambda tid: names.get(tid) or tid
+
+
 class HtmlFormat(ReportFormat):
     """Self-contained HTML report for people."""
 
@@ -277,6 +288,8 @@ class HtmlFormat(ReportFormat):
             if pricing else None,
             rank_plots=_rank_plots(doc, m) if pricing else [],
             term_cols=_term_columns(doc),
+            term_label=term_namer(doc, lang),
+            ranking_verdict=ranking_verdict, term_verdict=term_verdict,
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
             notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
             sorted_findings=findings,

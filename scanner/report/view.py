@@ -259,6 +259,34 @@ def rectification_list(doc: dict[str, Any], lang: str) -> list[dict]:
                                                 r["remediation"]))
 
 
+def ranking_verdict(r: dict[str, Any]) -> str:
+    """Catalog key of a ranking comparison's conclusion: steering, differs beyond the noise,
+    cannot tell (no control capture shows the list, so the noise is unknown) or within the
+    noise. Without a control "within the noise" would claim a noise that was never measured."""
+    if r.get("steering"):
+        return "steering_" + str(r["steering"])
+    if r.get("beyond_noise"):
+        return "rank_differs"
+    if r.get("control_kendall_tau") is None and not r.get("control_pair"):
+        return "rank_cannot_tell_no_control"
+    return "rank_within_noise"
+
+
+def term_verdict(t: dict[str, Any]) -> str:
+    """Catalog key of a deal-term comparison's conclusion (as :func:`ranking_verdict`)."""
+    if t.get("discrimination"):
+        return "term_discrimination"
+    if t.get("control_noise") is None:
+        return "term_cannot_tell_no_control"
+    return "term_discrimination_no"
+
+
+def measured_noise(c: dict[str, Any]) -> bool:
+    """Whether a comparison had a control capture (else "beyond noise" counts are only
+    differences: the noise is unknown)."""
+    return c.get("control_noise") is not None or c.get("control_kendall_tau") is not None
+
+
 def fmt_time(value: Any) -> str:
     """Unix seconds → ``YYYY-MM-DD HH:MM:SS.mmm UTC``; strings pass through."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):

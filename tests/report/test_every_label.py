@@ -265,3 +265,37 @@ def test_vendor_column_names_google_and_facebook(doc):
         assert rows is not None
         assert cells["Google Analytics"] == want[0], cells
         assert cells["Facebook Login"] == want[1] and cells["Obscure"] == want[2]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("control", [True, False])
+def test_pricing_terminal_lines_in_the_language(tmp_path, lang, control):
+    """`appaudit pricing` prints its verdict, price, ranking, term and personalisation-off
+    lines from the catalogs: no English in Chinese, no Chinese in English, no raw ids."""
+    from scanner.cli import cli
+    from tests.conftest import REPO
+
+    shop = REPO / "corpus" / "pricing" / "food-delivery"
+    args = ["pricing", "--lang", lang, "--format", "json", "--out", str(tmp_path)]
+    for p in ("new", "loyal", "off-new", "off-loyal"):
+        args += ["--profile", f"{p}={shop / (p + '.mitm')}"]
+    if control:
+        args += ["--control", f"new={shop / 'new-control.mitm'}",
+                 "--control", f"loyal={shop / 'loyal-control.mitm'}"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    out = r.output
+    for kind in ("ranking", "term", "pers_off"):  # each kind of line is there
+        from scanner.report.i18n import messages
+
+        assert messages(lang)["pricing_kind_" + kind] in out, (kind, out)
+    # profile names, list locators, numbers and paths are data shown as they are
+    out = re.sub(r"\b(?:off-)?(?:new|loyal)\b|waimai\.example\S*|/\S+|p=\S+|"
+                 r"ALGO-[A-Z]+-\d+", " ", out)
+    _check(out, lang, _ids_pricing(), "pricing terminal")
+
+
+def _ids_pricing() -> set[str]:
+    return {"delivery_fee", "coupon", "expensive_up", "cheap_up", "none", "True", "False",
+            "None", "discrimination", "no_finding", "cannot_tell_no_control",
+            "cannot_tell_no_items", "higher", "lower", "worse", "better"}
