@@ -19,6 +19,7 @@ from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import export, parse_export
 from scanner.cli.common import InputPath
 from scanner.errors import InputError, UsageError
+from scanner.report.legacy import complete
 
 EXIT_INTERRUPTED = 130
 
@@ -135,7 +136,7 @@ def write_app_reports(store: Store, rows: list[dict], folder: Path, lang: str,
         if doc is None:
             continue
         path = folder / f"{_report_name(row)}.{fmt}"
-        path.write_bytes(get_format(fmt).render(doc, lang))
+        path.write_bytes(get_format(fmt).render(complete(doc), lang))
         written.append(path)
     return written
 
@@ -202,7 +203,7 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
             target = output or Path(f"{_report_name(row)}.html")
             fmt = "pdf" if target.suffix.lower() == ".pdf" else "html"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(get_format(fmt).render(doc, lang))
+            target.write_bytes(get_format(fmt).render(complete(doc), lang))
             click.echo(f"wrote     {target.resolve()}")
             return
     output = output or Path("overview.html")

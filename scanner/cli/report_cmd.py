@@ -45,7 +45,9 @@ def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
     from scanner.cli.common import output_path, parse_formats
 
     formats = [f for f in parse_formats(fmt) if f != "json"] or ["json"]
-    doc = load_result(result)
+    from scanner.report.legacy import complete
+
+    doc = complete(load_result(result))
     single = len(formats) == 1 and output is not None
     if output is not None and not single and output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: several formats need a folder, and this is a file")

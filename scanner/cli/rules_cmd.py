@@ -67,7 +67,6 @@ def categories(lang: str) -> None:
     name and necessary PI."""
     from scanner.cli.common import display_width, pad
     from scanner.report.i18n import messages
-    from scanner.report.view import pi_label
 
     m = messages(lang)
     kb = load_rules().knowledge
@@ -78,7 +77,7 @@ def categories(lang: str) -> None:
     click.echo(f"{'#':>2} {pad('id', w_id)}{pad(m['cat_col_zh'], w_zh)}"
                f"{pad(m['cat_col_en'], w_en)}{m['necessary_for']}")
     for c in cats:
-        pis = ", ".join(pi_label(p, lang) for p in c.necessary_pi) or (
+        pis = ", ".join(kb.pi_name(p, lang) for p in c.necessary_pi) or (
             m["no_pi_needed"] if c.no_pi_needed else "—")
         click.echo(f"{c.number:>2} {pad(c.id, w_id)}{pad(c.zh, w_zh)}{pad(c.en, w_en)}{pis}")
     click.echo(m["cat_hint"])

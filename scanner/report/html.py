@@ -17,7 +17,6 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from scanner.errors import RulesetError
 from scanner.report.environment import environment
 from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
@@ -175,8 +174,8 @@ def render_recheck(doc: dict[str, Any], lang: str) -> str:
     return environment().get_template("recheck.html.j2").render(
         doc=doc, d={**d, "not_rechecked": d.get("not_rechecked") or []}, lang=lang, m=m,
         old=d["versions"]["old"], new=d["versions"]["new"], sections=sections,
-        pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang),
-        notice=lambda e: notice_label(e, lang))
+        pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang, doc),
+        notice=lambda e: notice_label(e, lang, doc))
 
 
 MAX_RANK_PLOTS = 8
@@ -225,20 +224,11 @@ def _plot_label(m: dict[str, str], lang: str) -> str:
 
 def necessary_text(cat: dict[str, Any], lang: str) -> str:
     """The declared category's necessary-PI list as the rules word it (zh) or its English
-    gloss; a result written before ``necessary_pi_text_en`` existed takes the gloss from the
-    rulesets by the category id."""
+    gloss (``necessary_pi_text_en``; results written before it existed are completed by
+    :mod:`scanner.report.legacy`)."""
     if lang != "en":
         return "；".join(cat.get("necessary_pi_text") or ())
-    items = cat.get("necessary_pi_text_en")
-    if not items and cat.get("id"):
-        try:
-            from scanner.knowledge import load_knowledge
-
-            known = load_knowledge().categories.get(cat["id"])
-            items = known.necessary_pi_text_en if known else None
-        except RulesetError:
-            items = None
-    return "; ".join(items or cat.get("necessary_pi_text") or ())
+    return "; ".join(cat.get("necessary_pi_text_en") or cat.get("necessary_pi_text") or ())
 
 
 def sdk_namer(doc: dict[str, Any], lang: str):
@@ -291,7 +281,7 @@ class HtmlFormat(ReportFormat):
             term_label=term_namer(doc, lang),
             ranking_verdict=ranking_verdict, term_verdict=term_verdict,
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
-            notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
+            notice=lambda f: notice_label(f, lang, doc), rectify=rectification_list(doc, lang),
             sorted_findings=findings,
             timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
                                       lambda p: pi_label(p, lang, doc)),

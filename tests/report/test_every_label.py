@@ -23,6 +23,7 @@ from scanner.batch.overview import render_overview
 from scanner.batch.summary import summary_row
 from scanner.cli.common import print_summary
 from scanner.model.evidence import Flags
+from scanner.model.result import EVIDENCE_KINDS
 from scanner.report.html import HtmlFormat
 from scanner.rules.loader import load_rules
 from scanner.rules.selftest import case_facts
@@ -31,7 +32,7 @@ from scanner.sdk.catalog import default_catalog
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
 # input data shown as it is: the app's label and its first letter (icon placeholder)
-DATA = ("隐私测试", "隐")
+DATA = ("隐私测试", "隐", "某厂商", "Some Vendor")
 
 
 def _catalog_categories() -> list[str]:
@@ -39,6 +40,11 @@ def _catalog_categories() -> list[str]:
     for sig in default_catalog()._by_id.values():  # noqa: SLF001 - every entry
         cats.update(sig.categories)
     return sorted(cats)
+
+
+def _catalog_countries() -> list[str]:
+    return sorted({sig.country for sig in default_catalog()._by_id.values()  # noqa: SLF001
+                   if sig.country})
 
 
 def _rule_findings() -> list[dict]:
@@ -76,9 +82,13 @@ def doc() -> dict:
                            "encoding": enc, "before_consent": bc}
                           for w in parts for party in ("first", "third")
                           for enc, bc in (("plain", True), ("url", None), ("base64", False))]
+    kinds = list(EVIDENCE_KINDS.values())
+    countries = _catalog_countries()
     d["sdks"] = [{"id": f"sdk_{c}", "name": f"Lib {i}", "name_zh": f"库{i}", "vendor": "",
                   "categories": [c], "evidence": {"packages": [f"com.x{i}."]},
-                  "tracker": c != "development"}
+                  "tracker": c != "development", "country": countries[i % len(countries)],
+                  "evidence_kinds": kinds[i % len(kinds):] + kinds[:i % len(kinds)],
+                  "vendor_names": {"zh": "某厂商", "en": "Some Vendor"}}
                  for i, c in enumerate(_catalog_categories())]
     d["app"]["flags"] = {f.name: (i % 3 == 0 if i % 3 != 2 else None)
                          for i, f in enumerate(fields(Flags))}
@@ -92,7 +102,10 @@ def doc() -> dict:
                      "en": kb.categories["news"].en,
                      "necessary_pi": list(kb.categories["news"].necessary_pi),
                      "necessary_pi_text": list(kb.categories["womens_health"].necessary_pi_text_zh)
-                     if "womens_health" in kb.categories else ["无须个人信息"]}
+                     if "womens_health" in kb.categories else ["无须个人信息"],
+                     "necessary_pi_text_en": list(
+                         kb.categories["womens_health"].necessary_pi_text_en)
+                     if "womens_health" in kb.categories else ["No personal information"]}
     d["consent"] = {"at": 1764460810.0, "source": "option", "at_local": "2025-11-30T08:00:10+08:00",
                     "utc_offset": "+08:00", "zone_source": "default"}
     from scanner.report.json import summarize
@@ -112,6 +125,7 @@ def _ids(doc: dict) -> set[str]:
             "True", "False", "None", "input_error", "ruleset_error", "critical", "high",
             "medium", "low", "info", "cannot_tell_no_control", "no_finding", "higher",
             "lower", "capture_marker", "option", "lib_android_support_v4"}
+    ids |= set(EVIDENCE_KINDS.values()) | set(_catalog_countries())
     ids |= {s["id"] for s in doc["sdks"]}
     return ids
 
@@ -127,6 +141,8 @@ def _visible(html: str) -> str:
 def _strip_data(text: str) -> str:
     for d in DATA:
         text = text.replace(d, " ")
+    # names written as they are: standards (GB/T 41391), Android permission names
+    text = re.sub(r"\bGB(?:/T)? ?\d|[\w.]*android\.permission\.\w+", " ", text)
     return re.sub(r"\s+", " ", text)
 
 
@@ -223,6 +239,8 @@ def test_every_id_has_a_label_in_both_catalogs():
         "sev_": ["critical", "high", "medium", "low", "info"],
         "comp_": ["activity", "activity-alias", "service", "receiver", "provider"],
         "dir_": ["higher", "lower"],
+        "evidence_kind_": list(EVIDENCE_KINDS.values()),
+        "country_": _catalog_countries(),
     }
     for lang in ("zh", "en"):
         m = messages(lang)
@@ -246,7 +264,8 @@ def test_every_id_has_a_label_in_both_catalogs():
 
 def test_vendor_column_names_google_and_facebook(doc):
     """Exodus entries carry no vendor: the vendor of the package namespace is shown instead
-    of an empty cell, in the report's language; an unknown vendor says so."""
+    of an empty cell, in the report's language; an unknown vendor says so; a catalogue
+    vendor is named in Chinese in the Chinese report (Tencent → 腾讯)."""
     d = dict(doc)
     d["sdks"] = [
         {"id": "exodus_ga", "name": "Google Analytics", "vendor": "", "categories": ["analytics"],
@@ -255,9 +274,15 @@ def test_vendor_column_names_google_and_facebook(doc):
          "categories": ["social_login"], "evidence": {"packages": ["com.facebook.login."]},
          "tracker": True},
         {"id": "x_unknown", "name": "Obscure", "vendor": "", "categories": ["analytics"],
-         "evidence": {"packages": ["org.obscure."]}, "tracker": True}]
-    for lang, want in (("zh", ("谷歌", "Meta（Facebook）", "未知")),
-                       ("en", ("Google", "Meta (Facebook)", "unknown"))):
+         "evidence": {"packages": ["org.obscure."]}, "tracker": True},
+        {"id": "bugly", "name": "Bugly", "vendor": "Tencent", "categories": ["analytics"],
+         "evidence": {"packages": ["com.tencent.bugly."]}, "tracker": True}]
+    # the scan names the vendor in the result (engine.py); the report reads only that
+    vendors = load_rules().knowledge.sdk_vendors
+    d["sdks"] = [{**x, "vendor_names": vendors.for_sdk(x["vendor"], x["evidence"]["packages"])}
+                 for x in d["sdks"]]
+    for lang, want in (("zh", ("谷歌", "Meta（Facebook）", "未知", "腾讯")),
+                       ("en", ("Google", "Meta (Facebook)", "unknown", "Tencent"))):
         root = lxml.html.fromstring(HtmlFormat().render(d, lang).decode("utf-8"))
         rows = root.xpath('//h3[following-sibling::table][1]/following-sibling::table[1]//tr')
         cells = {r.xpath("string(td[1]/b)"): r.xpath("string(td[2])").strip()
@@ -265,6 +290,7 @@ def test_vendor_column_names_google_and_facebook(doc):
         assert rows is not None
         assert cells["Google Analytics"] == want[0], cells
         assert cells["Facebook Login"] == want[1] and cells["Obscure"] == want[2]
+        assert cells["Bugly"] == want[3], cells
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
