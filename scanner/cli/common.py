@@ -185,6 +185,24 @@ def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str)
     return written
 
 
+LANG_OPTION = {"type": click.Choice(["zh", "en"]), "default": "zh", "show_default": True,
+               "help": "Language of the terminal lines (and reports)."}
+
+
+class Lines:
+    """Terminal lines "LABEL  text" in a language, labels from the catalogs (``keys`` are
+    the catalog keys of every label the command prints, to align them)."""
+
+    def __init__(self, lang: str, *keys: str) -> None:
+        from scanner.report.i18n import messages
+
+        self.m = messages(lang)
+        self.width = max((display_width(self.m[k]) for k in keys), default=8) + 2
+
+    def __call__(self, key: str, text: str = "") -> None:
+        click.echo((pad(self.m[key], self.width) + text).rstrip())
+
+
 def display_width(text: str) -> int:
     """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
     import unicodedata

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import (
+    LANG_OPTION,
     InputPath,
     consent_time,
     default_out,
@@ -47,16 +48,18 @@ def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
 @click.command("hooks")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("hooks.js"), show_default=True, help="Where to write the script.")
-def hooks(output: Path) -> None:
+@click.option("--lang", **LANG_OPTION)
+def hooks(output: Path, lang: str = "zh") -> None:
     """Write the Frida hook script (every API of the API map, permission prompts, starts)."""
     from scanner.capture.hooks import hook_targets, render_script
     from scanner.knowledge import load_knowledge
 
     knowledge = load_knowledge()
     output.write_text(render_script(knowledge), encoding="utf-8")
-    click.echo(f"wrote {output}: {len(hook_targets(knowledge))} API hooks, permission "
-               "prompts, starts of other apps, foreground/background; mark consent with "
-               "consent() in the Frida REPL")
+    from scanner.report.i18n import messages
+
+    click.echo(messages(lang)["cli_hooks_wrote"].format(out=output,
+                                                        n=len(hook_targets(knowledge))))
 
 
 COMMANDS = [runtime, hooks]

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent / "crashers"
     ("bundle-zip-version.zip", 3, "not a readable zip file"),
 ])
 def test_bundle_crashers(tmp_path, name, code, needle):
-    res = CliRunner().invoke(cli, ["verify", str(HERE / name)])
+    res = CliRunner().invoke(cli, ["verify", str(HERE / name), "--lang", "en"])
     assert res.exit_code == code, res.output
     assert "internal error" not in res.output and "Traceback" not in res.output
     assert needle in res.output

@@ -33,7 +33,8 @@ from scanner.sdk.catalog import default_catalog
 ZH_LATIN = {"SDK", "API", "APK", "ID", "IMEI", "MEID", "IMSI", "ICCID", "MAC", "OAID", "GAID",
             "Android", "CSV", "JSON", "json", "result", "HTML", "PDF", "URL", "IP", "GPS",
             "SIM", "SSID", "BSSID", "Wi", "Fi", "WiFi", "App", "APP", "UTC", "HAR", "mitm",
-            "AB", "SMS", "HTTP", "HTTPS", "targetSdk", "minSdk"}
+            "AB", "SMS", "HTTP", "HTTPS", "targetSdk", "minSdk", "appaudit", "Cookie", "SHA",
+            "SM", "WLAN", "dex"}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
 # input data shown as it is: the app's label and its first letter (icon placeholder)
@@ -337,3 +338,78 @@ def _ids_pricing() -> set[str]:
     return {"delivery_fee", "coupon", "expensive_up", "cheap_up", "none", "True", "False",
             "None", "discrimination", "no_finding", "cannot_tell_no_control",
             "cannot_tell_no_items", "higher", "lower", "worse", "better"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_xlsx_sheets_headers_and_words_in_the_language(doc, lang):
+    """The workbook is for people: sheet names, column headers and the cells that hold ids
+    (severity, confidence, yes/no, party, request part, PI types) are in the language."""
+    import io
+
+    import openpyxl
+
+    from scanner.report.xlsx import XlsxFormat
+
+    wb = openpyxl.load_workbook(io.BytesIO(XlsxFormat().render(doc, lang)))
+    words = {"Severity", "Confidence", "Party", "Where", "PI type", "PI types", "Reachable",
+             "Reflective", "Before consent", "Cleartext", "严重程度", "置信度", "接收方", "位置",
+             "个人信息类型", "可达", "反射调用", "同意前", "明文"}
+    text = []
+    for ws in wb.worksheets:
+        rows = list(ws.values)
+        text.append(ws.title)
+        text.extend(str(h) for h in rows[0])
+        for i, h in enumerate(rows[0]):
+            if h in words:
+                text.extend(str(r[i]) for r in rows[1:] if r[i] is not None)
+    _check(_strip_data(" | ".join(text)), lang, _ids(doc), "XLSX", strict=lang == "zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_docx_case_report_in_the_language(doc, lang):
+    """The Word case report: headings, table headers and cells from the catalogs."""
+    import io
+
+    import docx
+
+    from scanner.report.docx import DocxFormat
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
+    d = docx.Document(io.BytesIO(DocxFormat().render(doc, lang)))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        head = [c.text for c in t.rows[0].cells]
+        if head == [m["location"], m["detail"]]:
+            # a finding's evidence: the fact record as the HTML shows it in monospace
+            # (key=value, ids as stored); only its header is checked
+            parts.extend(head)
+            continue
+        parts.extend(c.text for row in t.rows for c in row.cells)
+    text = " | ".join(parts)
+    # identifiers printed on purpose: API descriptors, classes, hashes, hosts, URLs
+    text = re.sub(r"L[\w/$]+;(?:->[\w<>$]+(?:\([^)]*\)\S*|:\S+))?|\S+://\S+|[0-9a-f]{32,}|"
+                  r"[\w-]+(?:\.[\w-]+)+|PRIV-[A-Z]+-\d+|ALGO-[A-Z]+-\d+|SEC-[A-Z]+-\d+|"
+                  r"\S+\+08:00", " ", text)
+    _check(_strip_data(text), lang, _ids(doc), "DOCX")
+
+
+def test_csv_headers_are_the_documented_ids_and_texts_in_the_language(doc):
+    """CSV is for scripts: its headers are the column ids in both languages (a data contract,
+    reports/README.md), while its text columns (title, description, remediation, notice
+    category, legal basis) follow --lang."""
+    import csv
+    import io
+
+    from scanner.report.csv import CsvFormat
+    from scanner.report.tables import FINDING_COLS
+
+    for lang in ("zh", "en"):
+        files = CsvFormat().render(doc, lang)
+        rows = list(csv.DictReader(io.StringIO(files["findings.csv"].decode("utf-8-sig"))))
+        assert list(rows[0]) == FINDING_COLS
+        texts = " | ".join(r[c] for r in rows for c in ("title", "description", "remediation",
+                                                        "notice_category", "legal_basis"))
+        texts = re.sub(r"[\w.]*android\.permission\.\w+|[\w-]+(?:\.[\w-]+)+|"
+                       r"\b[a-z]+[A-Z]\w*|\S*/\S*", " ", texts)
+        _check(_strip_data(texts), lang, _ids(doc), "CSV text columns")
