@@ -18,6 +18,7 @@ from typing import Any
 from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
+from scanner.knowledge.pi_patterns import PiPatterns, load_pi_patterns
 from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.security import SecurityChecks, load_security_checks
@@ -113,6 +114,8 @@ class Knowledge:
     transparency: TransparencyLexicon = field(default_factory=TransparencyLexicon)
     #: the privacy-policy lexicon (rulesets/policy.yaml)
     policy: PolicyLexicon = field(default_factory=PolicyLexicon)
+    #: what the validated PI patterns check against (rulesets/pi-patterns.yaml)
+    pi_patterns: PiPatterns = field(default_factory=PiPatterns)
     #: SDK vendors' display names (rulesets/sdk-vendors.yaml)
     sdk_vendors: VendorNames = field(default_factory=VendorNames)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -362,6 +365,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         transparency=load_transparency(folder),
         policy=load_policy_lexicon(folder, pi_types, permissions),
         sdk_vendors=load_vendor_names(folder),
+        pi_patterns=load_pi_patterns(folder),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

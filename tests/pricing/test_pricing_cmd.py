@@ -160,3 +160,19 @@ def test_rankings_and_terms_without_control_cannot_tell(tmp_path):
     assert "无法判断（缺少对照采集）" not in r.output
     assert any(x.startswith("交易条件") and x.endswith("差别交易条件") and "配送费" in x
                for x in r.output.splitlines()), r.output
+
+
+def test_pricing_report_top_names_the_findings_beside_the_price_verdict(tmp_path):
+    """food-delivery: no item is priced (fees only), so the price verdict cannot tell, but
+    there are high findings on deal terms: the top of the report says both, so "cannot tell"
+    is never read as the report's whole conclusion."""
+    shop = CAPTURES / "food-delivery"
+    r = run("--profile", f"new={shop / 'new.mitm'}", "--profile", f"loyal={shop / 'loyal.mitm'}",
+            "--control", f"new={shop / 'new-control.mitm'}",
+            "--control", f"loyal={shop / 'loyal-control.mitm'}",
+            "--out", tmp_path, "--format", "json,html")
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "report.html").read_text("utf-8")
+    cover = html[:html.index('id="summary"')]
+    assert "价格结论: 无法判断（两个画像没有共同定价的商品）" in cover
+    assert "结论: 共 1 项发现" in cover and "配送费" in cover
