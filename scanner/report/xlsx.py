@@ -64,6 +64,14 @@ def column_label(col: str, lang: str) -> str:
     return messages(lang).get(f"col_{col}", col)
 
 
+def _set(frame: Any, col: str, values: list) -> None:
+    """Replace a column keeping the object dtype (a list of strings would become a string
+    dtype that :func:`safe_frame` does not neutralise)."""
+    import pandas as pd
+
+    frame[col] = pd.Series(values, index=frame.index, dtype=object)
+
+
 def people_table(frame: Any, name: str, lang: str, doc: dict[str, Any] | None = None) -> str:
     """Make a table's cells read as words where they hold ids a person should not have to
     decode (severity, confidence, yes/no, party, request part, PI types by the result's
@@ -75,16 +83,16 @@ def people_table(frame: Any, name: str, lang: str, doc: dict[str, Any] | None = 
     words = {"severity": "sev_", "confidence": "conf_", "party": "", "where": "where_"}
     for col in frame.columns:
         if col in ("pi_type", "pi_types", "pi_types_read", "pi_types_sent"):
-            frame[col] = [";".join(pi_label(p, lang, doc) for p in v.split(";"))
-                          if isinstance(v, str) and v else v for v in frame[col]]
+            _set(frame, col, [";".join(pi_label(p, lang, doc) for p in v.split(";"))
+                              if isinstance(v, str) and v else v for v in frame[col]])
             continue
         prefix = words.get(col)
         if prefix is not None:
-            frame[col] = [m.get(f"{prefix}{v}", v) if isinstance(v, str) else v
-                          for v in frame[col]]
+            _set(frame, col, [m.get(f"{prefix}{v}", v) if isinstance(v, str) else v
+                              for v in frame[col]])
         elif frame[col].map(lambda v: isinstance(v, bool)).any():
-            frame[col] = [(m["yes"] if v else m["no"]) if isinstance(v, bool) else v
-                          for v in frame[col]]
+            _set(frame, col, [(m["yes"] if v else m["no"]) if isinstance(v, bool) else v
+                              for v in frame[col]])
     return m.get(f"sheet_{name}", name)[:31]
 
 
