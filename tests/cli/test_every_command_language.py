@@ -40,7 +40,8 @@ def _data_free(text: str, data: list[str]) -> str:
     text = re.sub(
         r"(?:PRIV|ALGO|SEC)-[A-Z]+-\d+|\S*/\S*|[\w-]+(?:\.[\w-]+)+\.?|[0-9a-f]{16,}…?|"
         r"android\.permission\.\w+|--[\w-]+|\b\w+=\S+|\S+\+\d\d:\d\d|Ed25519|Frida|REPL|"
-        r"consent\(\)|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z]\w*", " ", text)
+        r"consent\(\)|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|"
+        r"\b\w+(?:\.\w+)*\(\)|\bproceed\b", " ", text)
     for d in sorted(data, key=len, reverse=True):
         if d:
             text = text.replace(d, " ")
