@@ -15,7 +15,7 @@ from scanner.detectors import all_detectors
 from scanner.detectors.interface import Item, ScanContext
 from scanner.detectors.packer import code_incomplete
 from scanner.errors import UsageError
-from scanner.knowledge import Knowledge, pi_type_names, tool_info
+from scanner.knowledge import Knowledge, notice_category_names, pi_type_names, tool_info
 from scanner.limits import MAX_FINDINGS_PER_RULE
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
@@ -161,7 +161,10 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
     findings, capped = cap_findings(rules.evaluate(facts, applies_to=applies or None))
     api_uses = tuple(sorted((x for x in items if isinstance(x, ApiUse)),
                             key=lambda u: (u.dex, u.offset, u.api, u.caller)))
-    sdks = _merge_sdks(x for x in items if isinstance(x, SdkUse))
+    vendors = ctx.knowledge.sdk_vendors
+    sdks = tuple(replace(s, vendor_names=vendors.for_sdk(s.vendor, s.evidence.get("packages")
+                                                         or ()))
+                 for s in _merge_sdks(x for x in items if isinstance(x, SdkUse)))
     transmissions = tuple(x for x in items if isinstance(x, Transmission))
     skipped = tuple(x for x in items if isinstance(x, Skipped)) + capped
     app = _app_info(ctx.apk, facts, request.category) if ctx.apk else None
@@ -180,6 +183,7 @@ def assemble(ctx: ScanContext, rules: RuleSet, request: ScanRequest,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [])},
         pi_type_names=pi_type_names(ctx.knowledge),
+        notice_category_names=notice_category_names(ctx.knowledge),
         extra={**_extra(items), **_duplicates(ctx),
                **_security_checks(rules, findings, ctx, applies)},
     )

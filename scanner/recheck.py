@@ -193,6 +193,9 @@ def compare(old: dict[str, Any], new: dict[str, Any], old_path: str | None = Non
         "app": new.get("app"),
         "category": new.get("category"),
         "findings": findings,
+        # names the report shows, from the two results themselves (never the installed rules)
+        **{key: {**(old.get(key) or {}), **(new.get(key) or {})}
+           for key in ("pi_type_names", "notice_category_names")},
         "diff": {
             "versions": {"old": _side(old, old_path), "new": _side(new, new_path)},
             "threshold": threshold,

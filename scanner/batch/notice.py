@@ -196,5 +196,9 @@ def notice_rows(store: Any, min_severity: str = "medium", sources: Sources | Non
                     "developer_basis": g["developer_basis"],
                     "source": "、".join(g["sources"]), "version": g["version"],
                     "problems": sorted(g["problems"], key=lambda c: order.get(c, 999)),
+                    "problem_names": [{"zh": str(vocabulary[c].get("zh") or c),
+                                       "en": str(vocabulary[c].get("en") or c)}
+                                      for c in sorted(g["problems"],
+                                                      key=lambda c: order.get(c, 999))],
                     "package": g["package"], "sha256": sorted(g["sha256"])})
     return out

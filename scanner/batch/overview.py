@@ -97,13 +97,14 @@ def _labels(lang: str) -> dict:
 
     m = messages(lang)
     try:
-        from scanner.knowledge import load_knowledge
+        from scanner.knowledge import load_knowledge, pi_type_names
 
-        cats = {c.id: (c.zh if lang == "zh" else c.en)
-                for c in load_knowledge().categories.values()}
-    except RulesetError:  # the overview still renders, with category ids
-        cats = {}
-    return {"m": m, "pi": lambda p: pi_label(p, lang), "cat": lambda c: cats.get(c, c)}
+        kb = load_knowledge()
+        cats = {c.id: (c.zh if lang == "zh" else c.en) for c in kb.categories.values()}
+        names = {"pi_type_names": pi_type_names(kb)}
+    except RulesetError:  # the overview still renders, with category and PI type ids
+        cats, names = {}, {}
+    return {"m": m, "pi": lambda p: pi_label(p, lang, names), "cat": lambda c: cats.get(c, c)}
 
 
 def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | None = None,

@@ -156,6 +156,9 @@ class Store:
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError(f"{self.path}: not a usable batch database: {e}") from e
+        except UnicodeDecodeError as e:  # SQLite's answer quotes damaged bytes (not UTF-8)
+            raise InputError(f"{self.path}: the batch database is damaged (unreadable text "
+                             f"in its structure: {e.reason} at byte {e.start})") from e
 
     def _add_missing_columns(self) -> None:
         """A database made by an older version gains the newer summary columns (empty)."""

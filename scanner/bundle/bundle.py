@@ -28,6 +28,7 @@ from scanner.bundle.keys import ALGORITHM, fingerprint, load_private_key
 from scanner.errors import InputError, UsageError
 from scanner.hashing import digest_bytes
 from scanner.report import FORMATS, get_format
+from scanner.report.legacy import complete
 from scanner.report.schema import validate_result
 
 BUNDLE_FORMAT = "1.0"
@@ -84,7 +85,7 @@ def render_reports(doc: dict[str, Any], lang: str,
         if name not in FORMATS:
             raise UsageError(f"unknown format {name!r}")
         try:
-            data = get_format(name).render(doc, lang)
+            data = get_format(name).render(complete(doc), lang)
         except UsageError:  # e.g. pdf without chromium
             skipped.append(name)
             continue

@@ -17,8 +17,9 @@ from scanner.batch.runner import BatchOptions, BatchStats, run_batch
 from scanner.batch.store import Store
 from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import export, parse_export
-from scanner.cli.common import InputPath
+from scanner.cli.common import InputPath, Lines
 from scanner.errors import InputError, UsageError
+from scanner.report.legacy import complete
 
 EXIT_INTERRUPTED = 130
 
@@ -39,7 +40,7 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "z
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     ok = [r for r in rows if r["status"] == "ok"]
     click.echo(m["batch_database"].format(db=db, n=len(rows)))
-    names = {s: f"{m.get('status_' + s, s)} ({s})" for s in by_status}
+    names = {s: m.get('status_' + s, s) for s in by_status}
     width = max([14, *(display_width(n) for n in names.values())]) + 2
     click.echo(f"  {pad(m['ov_status_col'], width)}{pad(m['ov_apps'], 8, right=True)}")
     for s in sorted(by_status, key=lambda k: (k != "ok", k)):
@@ -104,13 +105,15 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
     with Store(db) as store:
         rows = store.rows()
     _print_summary(stats, rows, db, lang)
+    line = Lines(lang, "cli_reports", "term_wrote")
     if reports_dir is not None:
         with Store(db) as store:
             written = write_app_reports(store, rows, reports_dir, lang)
-        click.echo(f"reports   {len(written)} → {reports_dir.resolve()}")
+        line("cli_reports", line.m["cli_reports_line"].format(n=len(written),
+                                                               dir=reports_dir.resolve()))
     if formats:
         for p in export(rows, formats, db.with_suffix("")):
-            click.echo(f"wrote     {p}")
+            line("term_wrote", str(p))
     raise SystemExit(EXIT_INTERRUPTED if stats.interrupted else 0)
 
 
@@ -135,7 +138,7 @@ def write_app_reports(store: Store, rows: list[dict], folder: Path, lang: str,
         if doc is None:
             continue
         path = folder / f"{_report_name(row)}.{fmt}"
-        path.write_bytes(get_format(fmt).render(doc, lang))
+        path.write_bytes(get_format(fmt).render(complete(doc), lang))
         written.append(path)
     return written
 
@@ -202,15 +205,16 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
             target = output or Path(f"{_report_name(row)}.html")
             fmt = "pdf" if target.suffix.lower() == ".pdf" else "html"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(get_format(fmt).render(doc, lang))
-            click.echo(f"wrote     {target.resolve()}")
+            target.write_bytes(get_format(fmt).render(complete(doc), lang))
+            Lines(lang, "term_wrote")("term_wrote", str(target.resolve()))
             return
     output = output or Path("overview.html")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_overview(rows, lang), encoding="utf-8")
-    click.echo(f"wrote     {output.resolve()}")
+    line = Lines(lang, "term_wrote")
+    line("term_wrote", str(output.resolve()))
     for p in export(rows, formats, db.with_suffix("")):
-        click.echo(f"wrote     {p}")
+        line("term_wrote", str(p))
 
 
 def _notice_list(db: Path, output: Path, lang: str, min_severity: str,
@@ -227,8 +231,10 @@ def _notice_list(db: Path, output: Path, lang: str, min_severity: str,
         rows = notice_rows(store, min_severity, sources)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(render_notice(rows, fmt, lang, title, now_iso()))
-    click.echo(f"notice    {len(rows)} app versions with problems at or above {min_severity}")
-    click.echo(f"wrote     {output}")
+    line = Lines(lang, "cli_notice", "term_wrote")
+    line("cli_notice", line.m["cli_notice_line"].format(
+        n=len(rows), sev=line.m.get("sev_" + min_severity, min_severity)))
+    line("term_wrote", str(output))
 
 
 COMMANDS = [batch, batch_report]

@@ -17,8 +17,11 @@ from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verif
 from scanner.bundle.bundle import MAX_INPUT_BYTES
 from scanner.bundle.keys import env_passphrase, read_public_key_file
 from scanner.bundle.verify import manifest_field, normalize_fingerprint
-from scanner.cli.common import InputPath
+from scanner.cli.common import LANG_OPTION, InputPath, Lines
 from scanner.errors import UsageError
+
+PROBLEM_KINDS = ("changed", "missing", "added", "duplicate", "unsafe_name", "signature",
+                 "manifest", "container")
 
 
 def _default_analyst() -> str:
@@ -41,14 +44,15 @@ def bundle(result: Path, case_id: str | None, analyst: str | None, include_input
     """Pack RESULT.json, its reports and inputs into a signed case zip."""
     info = make_bundle(result, output, analyst=analyst or _default_analyst(), case_id=case_id,
                        include_inputs=include_inputs, lang=lang)
-    click.echo(f"wrote     {info.path} ({len(info.files)} files + manifest, signed)")
-    click.echo(f"key       Ed25519 {info.key_fingerprint}")
+    line = Lines(lang, "term_wrote", "cli_key", "cli_input", "cli_formats")
+    line("term_wrote", line.m["cli_bundle_wrote"].format(path=info.path, n=len(info.files)))
+    line("cli_key", f"Ed25519 {info.key_fingerprint}")
     for p in info.inputs_included:
-        click.echo(f"input     {p} (included)")
+        line("cli_input", line.m["cli_input_included"].format(p=p))
     for p in info.inputs_hash_only:
-        click.echo(f"input     {p} (hashes only)")
+        line("cli_input", line.m["cli_input_hash_only"].format(p=p))
     if info.skipped_formats:
-        click.echo(f"formats   not rendered: {', '.join(info.skipped_formats)}")
+        line("cli_formats", line.m["cli_not_rendered"].format(f=", ".join(info.skipped_formats)))
 
 
 def _echo_text(text: str) -> None:
@@ -64,7 +68,9 @@ def _echo_text(text: str) -> None:
 @click.option("--fingerprint", "key_fingerprint", default=None, metavar="SHA256",
               help="The trusted key's fingerprint (64 hex digits, as `appaudit keys list` "
                    "prints it), e.g. from the case file; the signer must match it.")
-def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> None:
+@click.option("--lang", **LANG_OPTION)
+def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
+           lang: str = "zh") -> None:
     """Check every hash and the signature of CASE.zip; name what changed."""
     if key_file and key_fingerprint:
         raise UsageError("give --key or --fingerprint, not both")
@@ -72,27 +78,38 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None) -> No
     expected = normalize_fingerprint(key_fingerprint) if key_fingerprint else None
     report = verify_bundle(case, trusted_key=trusted, trusted_fingerprint=expected)
     echo = _echo_text
+    line = Lines(lang, "cli_case", "cli_tool", "cli_signer", "cli_members", "cli_ok",
+                 "cli_tampered", *(f"problem_{k}" for k in PROBLEM_KINDS))
+    t = line.m
+
+    def say(key: str, text: str) -> None:
+        from scanner.cli.common import pad
+
+        echo(pad(t[key], line.width) + text)
+
     m = report.manifest
     if m:
-        echo(f"case      {m.get('case_id') or '-'}  analyst {m.get('analyst')}  "
-                   f"created {m.get('created')}")
+        say("cli_case", t["cli_case_line"].format(case=m.get("case_id") or "-",
+                                                 analyst=m.get("analyst"),
+                                                 created=m.get("created")))
         tool, rs = manifest_field(m, "tool"), manifest_field(m, "ruleset")
-        echo(f"tool      {tool.get('name')} {tool.get('version')}  rulesets "
-                   f"{rs.get('version')} ({str(rs.get('sha256'))[:16]}…)")
+        say("cli_tool", t["cli_tool_line"].format(name=tool.get("name"),
+                                                 version=tool.get("version"),
+                                                 rv=rs.get("version"),
+                                                 sha=str(rs.get("sha256"))[:16]))
     if report.key_fingerprint:
-        trust = {None: "not checked against a trusted key (use --key or --fingerprint)",
-                 True: "trusted key",
-                 False: "NOT the trusted key"}[report.trusted]
-        echo(f"signer    Ed25519 {report.key_fingerprint}  ({trust})")
-    for p in report.problems:
-        echo(str(p))
+        trust = {None: t["cli_trust_none"], True: t["cli_trust_yes"],
+                 False: t["cli_trust_no"]}[report.trusted]
+        say("cli_signer", f"Ed25519 {report.key_fingerprint}" + t["paren"].format(trust))
+    for p in report.problems:  # the kind in the language; the detail as the verifier says it
+        say("problem_" + p.kind if "problem_" + p.kind in t else "cli_tampered",
+            f"{p.path}: {p.detail}")
     if not report.hashed:
-        echo("members   not hashed: without a valid signature the manifest's hashes "
-                   "cannot be trusted")
+        say("cli_members", t["cli_members_unhashed"])
     if report.ok:
-        echo(f"OK        {report.checked} files match the signed manifest")
+        say("cli_ok", t["cli_ok_line"].format(n=report.checked))
         raise SystemExit(0)
-    echo(f"TAMPERED  {len(report.problems)} problem(s)")
+    say("cli_tampered", t["cli_tampered_line"].format(n=len(report.problems)))
     raise SystemExit(1)
 
 
@@ -107,7 +124,8 @@ def keys() -> None:
 @click.option("--passphrase", "protect", is_flag=True,
               help="Encrypt the private key with a passphrase ($APPAUDIT_KEY_PASSPHRASE, else "
                    "asked for); `bundle` then reads it from $APPAUDIT_KEY_PASSPHRASE.")
-def keys_generate(analyst: str, force: bool, protect: bool) -> None:
+@click.option("--lang", **LANG_OPTION)
+def keys_generate(analyst: str, force: bool, protect: bool, lang: str = "zh") -> None:
     """Create an Ed25519 key pair for an analyst."""
     passphrase = None
     if protect:
@@ -116,19 +134,26 @@ def keys_generate(analyst: str, force: bool, protect: bool) -> None:
         if not passphrase:
             raise UsageError("an empty passphrase protects nothing")
     info = generate_key(analyst, force=force, passphrase=passphrase)
-    click.echo(f"private   {info.private_path}")
-    click.echo(f"public    {info.public_path}")
-    click.echo(f"key       Ed25519 {info.fingerprint}")
+    line = Lines(lang, "cli_private", "cli_public", "cli_key")
+    line("cli_private", str(info.private_path))
+    line("cli_public", str(info.public_path))
+    line("cli_key", f"Ed25519 {info.fingerprint}")
 
 
 @keys.command("list")
-def keys_list() -> None:
+@click.option("--lang", **LANG_OPTION)
+def keys_list(lang: str = "zh") -> None:
     """List the key pairs in the keys folder."""
+    from scanner.report.i18n import messages
+
     found = list_keys()
     if not found:
-        click.echo(f"no keys in {keys_dir()}")
+        click.echo(messages(lang)["cli_no_keys"].format(dir=keys_dir()))
+    from scanner.cli.common import display_width, pad
+
+    width = max((display_width(k.analyst) for k in found), default=0) + 2
     for k in found:
-        click.echo(f"{k.analyst:<20} {k.fingerprint}  {k.public_path}")
+        click.echo(f"{pad(k.analyst, width)}{k.fingerprint}  {k.public_path}")
 
 
 COMMANDS = [bundle, verify, keys]

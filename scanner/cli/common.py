@@ -56,6 +56,78 @@ class InputPath(click.ParamType):
         return check_input(Path(value), self.what, self.folder_ok)
 
 
+# The input options that scan, traffic, runtime and policy share, declared once. Each
+# command takes the ones it reads, in its own order, with :func:`input_options`.
+_INPUT_OPTIONS: dict[str, tuple[tuple, dict]] = {
+    "category": (("--category",), {
+        "default": None,
+        "help": "App type: id or Chinese name (see `appaudit rules categories`)."}),
+    "flows": (("--flows",), {
+        "multiple": True, "type": InputPath(),
+        "help": "Captured traffic: mitmproxy flow file or HAR (repeatable)."}),
+    "device_facts": (("--device-facts",), {
+        "type": InputPath(), "default": None,
+        "help": "JSON/YAML with the test phone's identifiers (imei, oaid, mac, phone…)."}),
+    "consent_at": (("--consent-at",), {
+        "default": None,
+        "help": "Consent moment: ISO 8601 or Unix time; without an offset it is read in --tz "
+                "(default Beijing time, UTC+8). Else the capture's or log's consent marker."}),
+    "tz": (("--tz",), {
+        "default": None,
+        "help": "Zone of times given without an offset: +08:00, UTC, Asia/Shanghai… "
+                "(default UTC+08:00)."}),
+    "first_party": (("--first-party",), {
+        "multiple": True, "help": "Domain of the app operator (repeatable)."}),
+    "runtime": (("--runtime", "runtime_logs"), {
+        "multiple": True, "type": InputPath("runtime log"),
+        "help": "Runtime hook log (JSON Lines from `appaudit hooks`; repeatable)."}),
+    "policy": (("--policy",), {
+        "multiple": True, "type": InputPath("policy file"),
+        "help": "The app's privacy policy: HTML, plain text or PDF (repeatable)."}),
+}
+
+
+def input_options(*names: str, apk: str | None = None):
+    """Decorator adding the shared input options ``names`` (keys of ``_INPUT_OPTIONS``, in
+    the order given) and, with ``apk`` (its help text), an optional ``--apk``."""
+    unknown = [n for n in names if n not in _INPUT_OPTIONS]
+    if unknown:
+        raise ValueError(f"unknown input options {unknown}")
+
+    def decorate(fn):
+        for name in reversed(names):
+            decls, attrs = _INPUT_OPTIONS[name]
+            fn = click.option(*decls, **attrs)(fn)
+        if apk is not None:
+            fn = click.option("--apk", type=InputPath(), default=None, help=apk)(fn)
+        return fn
+
+    return decorate
+
+
+def consent_time(consent_at: str | None, tz: str | None) -> float | None:
+    """``--consent-at`` read in ``--tz`` (Beijing time by default) as Unix seconds; a bad
+    ``--tz`` is a usage error even when no time needs it."""
+    from scanner.timeparse import parse_time, parse_tz
+
+    if tz:
+        parse_tz(tz)
+    return parse_time(consent_at, tz) if consent_at else None
+
+
+def record_options(**values: Any) -> dict[str, Any]:
+    """The options as result.json records them: paths as given (strings), repeated options
+    as lists, in the order given."""
+    def one(v: Any) -> Any:
+        if isinstance(v, Path):
+            return str(v)
+        if isinstance(v, (tuple, list)):
+            return [one(x) for x in v]
+        return v
+
+    return {k: one(v) for k, v in values.items()}
+
+
 def parse_formats(value: str) -> list[str]:
     """``json,html`` → ["json", "html"], refusing unknown names."""
     names = [v.strip() for v in value.split(",") if v.strip()]
@@ -113,6 +185,24 @@ def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str)
     return written
 
 
+LANG_OPTION = {"type": click.Choice(["zh", "en"]), "default": "zh", "show_default": True,
+               "help": "Language of the terminal lines (and reports)."}
+
+
+class Lines:
+    """Terminal lines "LABEL  text" in a language, labels from the catalogs (``keys`` are
+    the catalog keys of every label the command prints, to align them)."""
+
+    def __init__(self, lang: str, *keys: str) -> None:
+        from scanner.report.i18n import messages
+
+        self.m = messages(lang)
+        self.width = max((display_width(self.m[k]) for k in keys), default=8) + 2
+
+    def __call__(self, key: str, text: str = "") -> None:
+        click.echo((pad(self.m[key], self.width) + text).rstrip())
+
+
 def display_width(text: str) -> int:
     """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
     import unicodedata
@@ -137,6 +227,19 @@ def warn_missing_fonts(formats: list[str], lang: str) -> None:
                        f"text would print as boxes; install one: {INSTALL_HINT}", err=True)
 
 
+SUMMARY_LABELS = ("term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",
+                  "consent_moment", "term_duplicates")
+PRICING_LABELS = ("pricing_kind_verdict", "pricing_kind_price", "pricing_kind_ranking",
+                  "pricing_kind_term", "pricing_kind_pers_off")
+
+
+def summary_width(m: dict[str, str], pricing: bool = False) -> int:
+    """Display width of the label column of the terminal summary (and of the pricing lines
+    above it, so both columns line up)."""
+    keys = SUMMARY_LABELS + (PRICING_LABELS if pricing else ())
+    return max(display_width(m[k]) for k in keys) + 2
+
+
 def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") -> None:
     """A short summary table on stdout, in the report language."""
     from scanner.report.i18n import messages
@@ -145,12 +248,11 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     m = messages(lang)
     s = doc["summary"]
     app = doc.get("app") or {}
-    width = max(display_width(m[k]) for k in (
-        "term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",
-        "consent_moment", "term_duplicates")) + 2
+    width = summary_width(m, doc.get("command") == "pricing")
     if app:
         click.echo(f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
-                   f"  v{app.get('version_name') or '?'}  target {app.get('target_sdk')}")
+                   f"  {m['term_version'].format(v=app.get('version_name') or '?')}"
+                   f"  {m['term_target_sdk'].format(n=app.get('target_sdk'))}")
     sev = s["by_severity"]
     click.echo(pad(m["term_findings"], width)
                + "  ".join(f"{m['sev_' + k]} {sev[k]}" for k in SEVERITY_CHOICES[::-1]))

@@ -21,11 +21,15 @@ from scanner.cli.common import (
 from scanner.cli.report_cmd import load_result
 
 
-def _echo_list(name: str, rows: list[dict]) -> None:
-    click.echo(f"{name:<10}{len(rows)}")
+def _echo_list(line, key: str, rows: list[dict], lang: str) -> None:
+    from scanner.cli.common import pad
+    from scanner.report.view import pick
+
+    line(key, str(len(rows)))
     for e in rows:
-        title = (e.get("title") or {}).get("zh") or e["rule"]
-        click.echo(f"  {e.get('severity') or '':<8} {e['rule']:<15} {title}")
+        sev = e.get("severity") or ""
+        click.echo(f"  {pad(line.m.get('sev_' + sev, sev), 6)} {e['rule']:<15} "
+                   f"{pick(e.get('title'), lang) or e['rule']}")
 
 
 @click.command("diff")
@@ -58,17 +62,23 @@ def diff(old: Path, new: Path, out: Path | None, formats: str, lang: str,
     d = doc["diff"]
     target = out or default_out(f"{d['versions']['new']['package']}-recheck")
     written = write_outputs(doc, target, names, lang)
+    from scanner.cli.common import Lines
+    from scanner.report.view import pick
+
     o, n = d["versions"]["old"], d["versions"]["new"]
-    click.echo(f"app       {n['package']}  {n.get('label') or ''}  "
-               f"v{o.get('version_name') or '?'} -> v{n.get('version_name') or '?'}")
-    _echo_list("fixed", d["fixed"])
-    _echo_list("remaining", d["remaining"])
-    _echo_list("new", d["new"])
+    line = Lines(lang, "term_app", "cli_fixed", "cli_remaining", "cli_new", "cli_unchecked",
+                 "verdict", "term_wrote")
+    line("term_app", f"{n['package']}  {n.get('label') or ''}  " + line.m["cli_versions"].format(
+        old=o.get("version_name") or "?", new=n.get("version_name") or "?"))
+    _echo_list(line, "cli_fixed", d["fixed"], lang)
+    _echo_list(line, "cli_remaining", d["remaining"], lang)
+    _echo_list(line, "cli_new", d["new"], lang)
     if d["not_rechecked"]:
-        _echo_list("unchecked", d["not_rechecked"])
-    click.echo(f"verdict   {d['verdict_text']['zh']} ({d['verdict']}, threshold {d['threshold']})")
+        _echo_list(line, "cli_unchecked", d["not_rechecked"], lang)
+    threshold = line.m.get("sev_" + str(d["threshold"]), str(d["threshold"]))
+    line("verdict", pick(d["verdict_text"], lang) + line.m["cli_threshold"].format(t=threshold))
     for p in written:
-        click.echo(f"wrote     {p}")
+        line("term_wrote", str(p))
     failing = fail_on and d["verdict"] == "not_rectified"
     raise SystemExit(1 if failing else 0)
 

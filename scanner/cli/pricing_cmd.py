@@ -22,44 +22,60 @@ def parse_assignment(value: str, option: str) -> tuple[str, tuple[Path, ...]]:
 
 
 def print_pricing(result: ScanResult, lang: str = "zh") -> None:
-    """The verdict, then one line per comparison, before the common summary."""
+    """The price verdict, then one line per comparison (prices, rankings, terms,
+    personalisation off), in the report language, before the common summary."""
+    from scanner.cli.common import pad, summary_width
     from scanner.report.i18n import messages
+    from scanner.report.view import measured_noise, pick, ranking_verdict, term_verdict
 
     m = messages(lang)
-    pricing = result.extra.get("pricing") or {}
-    verdict = pricing.get("verdict")
+    extra = result.extra
+    width = summary_width(m, pricing=True)
+
+    def line(kind: str, text: str) -> None:
+        click.echo(pad(m["pricing_kind_" + kind], width) + text)
+
+    def pair(treatment: str, baseline: str) -> str:
+        return m["pricing_pair"].format(t=treatment, b=baseline)
+
+    def num(value: float | None, spec: str) -> str:
+        return "—" if value is None else format(value, spec)
+
+    verdict = (extra.get("pricing") or {}).get("verdict")
     if verdict:
-        click.echo(f"{m['verdict']}: {m['verdict_' + verdict]}")
+        line("verdict", m["verdict_" + verdict])
         if verdict == "cannot_tell_no_control":
-            click.echo(f"  {m['verdict_cannot_tell_note']}")
-    for c in result.extra.get("comparisons", []):
+            click.echo(" " * width + m["verdict_cannot_tell_note"])
+    for c in extra.get("comparisons", []):
         med = c["median_rel_diff_beyond_noise"]
-        noise = "—" if c["control_noise"] is None else f"{c['control_noise']:.0%}"
-        p = "—" if c["p_value"] is None else f"{c['p_value']:.3g}"
-        click.echo(
-            f"  {c['treatment']} vs {c['baseline']}: {c['n_items']} {m['n_items']}, "
-            f"{m['n_higher']} {c['n_higher']} / {m['n_lower']} {c['n_lower']}, "
-            f"{m['beyond_noise']} {len(c['items_beyond_noise'])}"
-            + (f" ({m['dir_' + c['direction']]}, {m['median_rel_diff']} {med:+.1%})"
-               if med is not None and c.get("direction") else "")
-            + f", p={p}, {m['control_noise']} {noise}: {m['verdict_' + c['verdict']]}")
-    for r in result.extra.get("rankings", []):
-        tau = "n/a" if r["kendall_tau"] is None else f"{r['kendall_tau']:.3f}"
-        ctau = ("n/a" if r.get("control_kendall_tau") is None
-                else f"{r['control_kendall_tau']:.3f}")
-        verdict = ("STEERING " + r["steering"] if r.get("steering") else
-                   "DIFFERS" if r["beyond_noise"] else "no finding")
-        click.echo(f"ranking   {r['treatment']} vs {r['baseline']}: {r['list']}: "
-                   f"{r['n_items']} items, tau {tau} (control {ctau}), "
-                   f"{r['n_items_beyond_noise']} moved beyond noise: {verdict}")
-    for t in result.extra.get("term_comparisons", []):
-        verdict = ("DISCRIMINATION" if t["discrimination"] else "no finding")
-        click.echo(f"term      {t['treatment']} vs {t['baseline']}: {t['term']}: "
-                   f"{t['n_items']} items, {t['n_worse']} worse / {t['n_better']} better, "
-                   f"{t['n_items_beyond_noise']} beyond noise: {verdict}")
-    for o in (result.extra.get("personalisation_off") or {}).get("comparisons", []):
-        click.echo(f"pers-off  {o['profile']} vs {o['reference']}: "
-                   + ("DIFFERS" if o["differs"] else "no difference beyond noise"))
+        median = (m["pricing_line_median"].format(dir=m["dir_" + c["direction"]],
+                                                  med=f"{med:+.1%}")
+                  if med is not None and c.get("direction") else "")
+        line("price", m["pricing_line_price"].format(
+            pair=pair(c["treatment"], c["baseline"]), n=c["n_items"], higher=c["n_higher"],
+            lower=c["n_lower"],
+            beyond=len(c["items_beyond_noise"]) if measured_noise(c) else "—", median=median,
+            p=num(c["p_value"], ".3g"), noise=num(c["control_noise"], ".0%"),
+            verdict=m["verdict_" + c["verdict"]]))
+    for r in extra.get("rankings", []):
+        line("ranking", m["pricing_line_ranking"].format(
+            pair=pair(r["treatment"], r["baseline"]), list=r["list"], n=r["n_items"],
+            tau=num(r["kendall_tau"], ".3f"), ctau=num(r.get("control_kendall_tau"), ".3f"),
+            moved=r["n_items_beyond_noise"] if measured_noise(r) else "—",
+            verdict=m[ranking_verdict(r)]))
+    labels = {t["term"]: pick(t.get("label"), lang) or t["term"]
+              for t in extra.get("terms", [])}
+    for t in extra.get("term_comparisons", []):
+        term = pick(t.get("label"), lang) or labels.get(t["term"]) or t["term"]
+        line("term", m["pricing_line_term"].format(
+            pair=pair(t["treatment"], t["baseline"]), term=term, n=t["n_items"],
+            worse=t["n_worse"], better=t["n_better"],
+            beyond=t["n_items_beyond_noise"] if measured_noise(t) else "—",
+            verdict=m[term_verdict(t)]))
+    for o in (extra.get("personalisation_off") or {}).get("comparisons", []):
+        line("pers_off", m["pricing_line_pers_off"].format(
+            pair=pair(o["profile"], o["reference"]),
+            verdict=m["pers_off_differs"] if o["differs"] else m["pers_off_same"]))
 
 
 @click.command("pricing")

@@ -42,14 +42,17 @@ def load_result(path: Path) -> dict:
                    "beside RESULT.json.")
 def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
     """Render RESULT.json as html, pdf, sarif, csv, xlsx (several at once with a,b)."""
-    from scanner.cli.common import output_path, parse_formats
+    from scanner.cli.common import Lines, output_path, parse_formats
 
     formats = [f for f in parse_formats(fmt) if f != "json"] or ["json"]
-    doc = load_result(result)
+    from scanner.report.legacy import complete
+
+    doc = complete(load_result(result))
     single = len(formats) == 1 and output is not None
     if output is not None and not single and output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: several formats need a folder, and this is a file")
     folder = result.parent if output is None else output
+    line = Lines(lang, "term_wrote")
     for name in formats:
         data = get_format(name).render(doc, lang)
         if isinstance(data, dict):  # csv: several tables
@@ -71,7 +74,7 @@ def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
             target.write_bytes(data)
             where = [target]
         for p in where:
-            click.echo(f"wrote {p.resolve()}")
+            line("term_wrote", str(p.resolve()))
 
 
 COMMANDS = [report]

@@ -22,41 +22,52 @@ def list_rules(lang: str) -> None:
 
     m = messages(lang)
     for r in load_rules().rules:
-        click.echo(f"{r.id:<15} {pad(m['sev_' + r.severity.value], 8)} {r.status:<12} "
-                   f"{r.title.get(lang)}")
+        click.echo(f"{r.id:<15} {pad(m['sev_' + r.severity.value], 8)} "
+                   f"{pad(m.get('status_' + r.status, r.status), 14)}{r.title.get(lang)}")
 
 
 @rules.command("show")
 @click.argument("rule_id")
-def show(rule_id: str) -> None:
-    """One rule with its legal basis (citations resolved)."""
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def show(rule_id: str, lang: str) -> None:
+    """One rule with its legal basis (citations resolved): labels in --lang, the rule's
+    texts in both languages (for rule authors: the two must say the same)."""
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
     r = load_rules().get(rule_id)
-    click.echo(f"{r.id}  [{r.severity.value}, {r.status}, confidence {r.confidence}]")
+    click.echo(f"{r.id}  " + m["cli_rule_head"].format(
+        sev=m["sev_" + r.severity.value], status=m.get("status_" + r.status, r.status),
+        conf=m.get("conf_" + str(r.confidence), r.confidence)))
     click.echo(f"  {r.title.zh}\n  {r.title.en}")
     click.echo(f"\n  {r.description.zh}\n  {r.description.en}\n")
-    click.echo(f"  match: {r.match}")
-    click.echo("  legal basis:")
+    click.echo(f"  {m['cli_match']}: {r.match}")
+    click.echo(f"  {m['cli_legal_basis']}:")
     for c in r.legal_basis:
         click.echo(f"    - {c.cite}: {c.instrument.zh} {c.article.zh} / {c.instrument.en} "
                    f"{c.article.en}")
-        click.echo(f"      {c.summary.zh}")
+        click.echo(f"      {c.summary.get(lang)}")
         if c.note:
             note = c.note if isinstance(c.note, str) else f"{c.note.zh} / {c.note.en}"
-            click.echo(f"      note: {note}")
+            click.echo(f"      {m['cli_note']}: {note}")
     fps = r.doc.get("falsepositives") or []
     if fps:
-        click.echo("  false positives: " + "; ".join(fps))
-    click.echo(f"  file: {r.path}")
+        click.echo(f"  {m['cli_false_positives']}: " + "; ".join(fps))
+    click.echo(f"  {m['cli_file']}: {r.path}")
 
 
 @rules.command("test")
-def test() -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def test(lang: str) -> None:
     """Run every rule's embedded match / no-match cases."""
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
     results = run_all(load_rules().rules)
     failed = [r for r in results if not r.passed]
     for r in failed:
-        click.echo(f"FAIL {r.rule} {r.name}: {r.detail}")
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+        click.echo(m["cli_rules_test_fail"].format(rule=r.rule, name=r.name, detail=r.detail))
+    click.echo(m["cli_rules_test"].format(p=len(results) - len(failed), f=len(failed)))
     raise SystemExit(1 if failed else 0)
 
 
@@ -67,7 +78,6 @@ def categories(lang: str) -> None:
     name and necessary PI."""
     from scanner.cli.common import display_width, pad
     from scanner.report.i18n import messages
-    from scanner.report.view import pi_label
 
     m = messages(lang)
     kb = load_rules().knowledge
@@ -78,7 +88,7 @@ def categories(lang: str) -> None:
     click.echo(f"{'#':>2} {pad('id', w_id)}{pad(m['cat_col_zh'], w_zh)}"
                f"{pad(m['cat_col_en'], w_en)}{m['necessary_for']}")
     for c in cats:
-        pis = ", ".join(pi_label(p, lang) for p in c.necessary_pi) or (
+        pis = ", ".join(kb.pi_name(p, lang) for p in c.necessary_pi) or (
             m["no_pi_needed"] if c.no_pi_needed else "—")
         click.echo(f"{c.number:>2} {pad(c.id, w_id)}{pad(c.zh, w_zh)}{pad(c.en, w_en)}{pis}")
     click.echo(m["cat_hint"])

@@ -12,35 +12,35 @@ from pathlib import Path
 
 import click
 
-from scanner.cli.common import InputPath, default_out, finish, output_options, parse_formats
+from scanner.cli.common import (
+    LANG_OPTION,
+    InputPath,
+    consent_time,
+    default_out,
+    finish,
+    input_options,
+    output_options,
+    parse_formats,
+    record_options,
+)
 from scanner.engine import ScanRequest, run
-from scanner.timeparse import parse_time, parse_tz
 
 
 @click.command("runtime")
 @click.argument("logs", nargs=-1, required=True, type=InputPath("runtime log"))
-@click.option("--apk", type=InputPath(), default=None,
-              help="The app's APK: its package and static analysis beside the log.")
-@click.option("--consent-at", default=None,
-              help="Consent moment: ISO 8601 or Unix time (else the log's consent event); "
-                   "without an offset it is read in --tz (default Beijing time, UTC+8).")
-@click.option("--tz", default=None,
-              help="Zone of times given without an offset: +08:00, UTC, Asia/Shanghai… "
-                   "(default UTC+08:00).")
-@click.option("--category", default=None, help="App type id (see `appaudit rules categories`).")
+@input_options("consent_at", "tz", "category",
+               apk="The app's APK: its package and static analysis beside the log.")
 @output_options
 def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
             tz: str | None, category: str | None, out: Path | None, formats: str, lang: str,
             fail_on: str | None) -> None:
     """Analyse runtime hook logs (written by the `appaudit hooks` Frida script)."""
     fmts = parse_formats(formats)
-    if tz:
-        parse_tz(tz)
     request = ScanRequest(
-        apk=apk, runtime=logs, category=category,
-        consent_at=parse_time(consent_at, tz) if consent_at else None, command="runtime",
-        options={"category": category, "runtime": [str(x) for x in logs],
-                 "apk": str(apk) if apk else None, "consent_at": consent_at, "tz": tz})
+        apk=apk, runtime=logs, category=category, consent_at=consent_time(consent_at, tz),
+        command="runtime",
+        options=record_options(category=category, runtime=logs, apk=apk,
+                               consent_at=consent_at, tz=tz))
     result = run(request)
     finish(result, out or default_out((apk or logs[0]).stem), fmts, lang, fail_on)
 
@@ -48,16 +48,18 @@ def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
 @click.command("hooks")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("hooks.js"), show_default=True, help="Where to write the script.")
-def hooks(output: Path) -> None:
+@click.option("--lang", **LANG_OPTION)
+def hooks(output: Path, lang: str = "zh") -> None:
     """Write the Frida hook script (every API of the API map, permission prompts, starts)."""
     from scanner.capture.hooks import hook_targets, render_script
     from scanner.knowledge import load_knowledge
 
     knowledge = load_knowledge()
     output.write_text(render_script(knowledge), encoding="utf-8")
-    click.echo(f"wrote {output}: {len(hook_targets(knowledge))} API hooks, permission "
-               "prompts, starts of other apps, foreground/background; mark consent with "
-               "consent() in the Frida REPL")
+    from scanner.report.i18n import messages
+
+    click.echo(messages(lang)["cli_hooks_wrote"].format(out=output,
+                                                        n=len(hook_targets(knowledge))))
 
 
 COMMANDS = [runtime, hooks]

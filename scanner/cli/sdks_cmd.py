@@ -42,17 +42,22 @@ def sdks(apk: Path, as_json: bool, lang: str) -> None:
     from scanner.report.i18n import messages
 
     msg = messages(lang)
-    click.echo(f"{ev.package}: {len(rows)} SDK(s)")
+    from scanner.cli.common import display_width
+
+    click.echo(msg["cli_sdks_count"].format(pkg=ev.package, n=len(rows)))
+    table = []
     for m, n in rows:
         sig = (m or n).sdk
         name = (sig.name_zh or sig.name) if lang == "zh" else sig.name
         version = m.version if m else None
-        classes = m.class_count if m else 0
+        classes = msg["cli_classes"].format(n=m.class_count if m else 0)
         libs = f"  {len(n.native_libs)} .so" if n else ""
-        cats = ",".join(msg.get(f"sdkcat_{c}", c) for c in sig.categories)
-        click.echo(f"  {sig.id:<28} {pad(name, 24)} {version or '':<10} "
-                   f"{pad(cats, 24)} {classes:>5} classes{libs}  "
-                   f"{' '.join((m.matched_by if m else ()) + (n.matched_by if n else ()))}")
+        cats = msg["list_sep"].join(msg.get(f"sdkcat_{c}", c) for c in sig.categories)
+        table.append((sig.id, name, version or "", cats, classes + libs,
+                      " ".join((m.matched_by if m else ()) + (n.matched_by if n else ()))))
+    widths = [max((display_width(r[i]) for r in table), default=0) + 2 for i in range(5)]
+    for r in table:
+        click.echo("  " + "".join(pad(r[i], widths[i]) for i in range(5)) + r[5])
 
 
 def _row(m, n) -> dict:

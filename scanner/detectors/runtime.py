@@ -29,12 +29,13 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.runtime_log import Event
 from scanner.knowledge import ApiInfo
-from scanner.knowledge.semantics import AppFacts, judge
+from scanner.knowledge.semantics import PERMISSION_NOT_DECLARED, AppFacts, judge
 from scanner.model.facts import Fact
 from scanner.model.result import Skipped, Transmission
 from scanner.model.runtime import (
@@ -189,14 +190,20 @@ class _Analysis:
         return phase == "before"
 
     def app_facts(self) -> AppFacts:
-        """What the api-map judgement knows of the app on the phone: its package, and every
-        permission counted as held. A logged call returned on that phone (one Android
-        refuses throws before the hook logs it), so neither the permissions nor the
+        """What the api-map judgement knows of the app on the phone: its package and the
+        permissions it declares (the APK's, when given: conditions such as "a Location
+        object is approximate when only ACCESS_COARSE_LOCATION is declared" then decide as
+        for the code; without the APK every permission counts as declared). A logged call
+        returned on that phone (one Android refuses throws before the hook logs it), so the
         Android-level limits of the entry, which say what a call in the code can yield on
-        the versions an app supports, decide a call that was seen; its arguments do."""
+        the versions an app supports, do not decide a call that was seen, and a verdict
+        "permission not declared" does not either (see :meth:`verdict`)."""
         if self._app is None:
+            apk = self.ctx.apk
+            declared = frozenset(p.name for p in apk.permissions) if apk is not None \
+                else frozenset(self.ctx.knowledge.permissions)
             self._app = AppFacts(package=self.package or "", min_sdk=None, target_sdk=None,
-                                 declared=frozenset(self.ctx.knowledge.permissions))
+                                 declared=declared)
         return self._app
 
     def call_args(self, spec: tuple, doc: dict) -> tuple[dict, frozenset[str]]:
@@ -240,6 +247,10 @@ class _Analysis:
         hit = self._verdicts.get(key)
         if hit is None:
             v = judge(info, args, absent, self.app_facts())
+            if v.reason == PERMISSION_NOT_DECLARED:
+                # Android let the logged call through: the APK beside the log declares less
+                # than the app that ran (another build?); the call is a read all the same
+                v = replace(v, effective=True, reason=None, confidence="low")
             self._verdict_list.append(v)
             hit = ((v.pi_type if v.effective else None), len(self._verdict_list) - 1, args)
             if len(self._verdicts) < 50_000:
@@ -364,7 +375,9 @@ class _Analysis:
             w[1] = n
 
     def on_permission(self, ev) -> None:
-        perms = [p for p in ev.data.get("permissions") or () if isinstance(p, str)][:64]
+        raw = ev.data.get("permissions")
+        raw = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        perms = [p for p in raw if isinstance(p, str)][:64]  # a number or object: none
         result = ev.data.get("result")
         result = {k: v for k, v in result.items() if isinstance(k, str) and
                   v in ("granted", "denied")} if isinstance(result, dict) else {}

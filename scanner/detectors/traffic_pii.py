@@ -317,7 +317,8 @@ class TrafficPiiDetector(Detector):
             if sdk is not None:
                 sdk_hosts[sdk.id].add(ex.host)
                 sdk_sigs[sdk.id] = sdk
-            matches = capped.cap(ex, scan_exchange(ex, matcher))
+            matches = capped.cap(ex, scan_exchange(ex, matcher,
+                                                   patterns=ctx.knowledge.pi_patterns))
             url = short_url(ex.url) if matches else ""
             seen_types: set[str] = set()
             for m in matches:

@@ -19,7 +19,10 @@ Contract:
 from __future__ import annotations
 
 import io
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,18 +178,51 @@ def _pypdf_text(raw: bytes, name: str) -> str:
         import pypdf
     except ImportError as e:  # pragma: no cover - a declared dependency
         raise InputError(f"{name}: reading PDF policies needs the pypdf package") from e
+    logged: list[str] = []
     try:
-        reader = pypdf.PdfReader(io.BytesIO(raw))
-        parts, size = [], 0
-        for page in reader.pages[:MAX_PDF_PAGES]:
-            text = page.extract_text() or ""
-            parts.append(unwrap(text))
-            size += len(text)
-            if size > MAX_TEXT:
-                break
-        return "\n".join(parts)
+        with _pdf_log(logged):
+            reader = pypdf.PdfReader(io.BytesIO(raw))
+            parts, size = [], 0
+            for page in reader.pages[:MAX_PDF_PAGES]:
+                text = page.extract_text() or ""
+                parts.append(unwrap(text))
+                size += len(text)
+                if size > MAX_TEXT:
+                    break
     except Exception as e:  # pypdf raises many types on hostile files
         raise InputError(f"{name}: unreadable PDF ({type(e).__name__})") from e
+    text = "\n".join(parts)
+    if not text.strip() and logged:  # say why there is no text: the reader's first complaint
+        raise InputError(f"{name}: the policy has no readable text (PDF: {logged[0]})")
+    return text
+
+
+class _Keep(logging.Handler):
+    def __init__(self, out: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.out) < 5:
+            try:
+                self.out.append(record.getMessage()[:200])
+            except Exception:  # a bad format string: keep its template
+                self.out.append(str(record.msg)[:200])
+
+
+@contextmanager
+def _pdf_log(out: list[str]) -> Iterator[None]:
+    """Keep what pypdf logs about a damaged PDF ("Error -3 while decompressing data")
+    in ``out`` instead of letting it reach stderr through logging's last resort."""
+    log = logging.getLogger("pypdf")
+    handler, propagate = _Keep(out), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
 
 
 _LINE_END = ("。", "！", "？", "；", "：", ":", ".", "!", "?", ";", "|")

@@ -19,11 +19,13 @@ from scanner import TOOL_NAME, __version__
 from scanner.errors import RulesetError
 from scanner.knowledge.facts import FactSchema, parse_fact_schema
 from scanner.knowledge.leaks import LeakSpec, load_leak_spec
+from scanner.knowledge.pi_patterns import PiPatterns, load_pi_patterns
 from scanner.knowledge.policy import PolicyLexicon, load_policy_lexicon
 from scanner.knowledge.runtime import RuntimeConfig, load_runtime_config
 from scanner.knowledge.security import SecurityChecks, load_security_checks
 from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
 from scanner.knowledge.transparency import TransparencyLexicon, load_transparency
+from scanner.knowledge.vendors import VendorNames, load_vendor_names
 from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
 from scanner.model.result import ToolInfo
 from scanner.paths import rulesets_dir
@@ -113,6 +115,10 @@ class Knowledge:
     transparency: TransparencyLexicon = field(default_factory=TransparencyLexicon)
     #: the privacy-policy lexicon (rulesets/policy.yaml)
     policy: PolicyLexicon = field(default_factory=PolicyLexicon)
+    #: what the validated PI patterns check against (rulesets/pi-patterns.yaml)
+    pi_patterns: PiPatterns = field(default_factory=PiPatterns)
+    #: SDK vendors' display names (rulesets/sdk-vendors.yaml)
+    sdk_vendors: VendorNames = field(default_factory=VendorNames)
     extra: dict[str, Any] = field(default_factory=dict)
     #: how call and field values are made (scanner.ingest.dex.values models)
     value_models: dict[str, Any] = field(default_factory=dict)
@@ -152,13 +158,21 @@ class Knowledge:
         return str(info.get(lang) or info.get("en") or pi_type)
 
 
-__all__ = ["Knowledge", "load_knowledge", "load_yaml", "parse_yaml", "pi_type_names",
+__all__ = ["Knowledge", "load_knowledge", "load_yaml", "notice_category_names", "parse_yaml",
+           "pi_type_names",
            "read_yaml", "tool_info"]
 
 
 def tool_info(knowledge: Knowledge) -> ToolInfo:
     """The tool section of a result: this program and the rulesets it used."""
     return ToolInfo(TOOL_NAME, __version__, knowledge.version, knowledge.sha256)
+
+
+def notice_category_names(knowledge: Knowledge) -> dict[str, dict[str, str]]:
+    """Names of the notice problem categories ({id: {zh, en}}), for a result to carry: the
+    report's English rendering of a finding's category comes from the result alone."""
+    return {str(k): {"zh": str(v.get("zh") or k), "en": str(v.get("en") or k)}
+            for k, v in knowledge.notice_categories.items() if isinstance(v, dict)}
 
 
 def pi_type_names(knowledge: Knowledge) -> dict[str, dict[str, str]]:
@@ -326,7 +340,13 @@ def _load_knowledge(folder: Path) -> Knowledge:
         )
 
     cit_doc = _doc(folder, "_catalog/citations.yaml")
-    citations = dict(_req(cit_doc, "citations", "_catalog/citations.yaml"))
+    citations = _req(cit_doc, "citations", "_catalog/citations.yaml")
+    if not isinstance(citations, dict):
+        raise RulesetError("_catalog/citations.yaml: 'citations' is not a mapping")
+    bad = next((k for k, v in citations.items() if not isinstance(v, dict)), None)
+    if bad is not None:  # every entry is looked up by key and read as a mapping
+        raise RulesetError(f"_catalog/citations.yaml: citation {bad!r} is not a mapping")
+    citations = dict(citations)
     notice_categories = _notice_categories(folder, citations)
 
     facts = parse_fact_schema(read_yaml(folder / "facts.yaml"), "facts.yaml")
@@ -348,6 +368,8 @@ def _load_knowledge(folder: Path) -> Knowledge:
         runtime=load_runtime_config(folder, pi_types, permissions),
         transparency=load_transparency(folder),
         policy=load_policy_lexicon(folder, pi_types, permissions),
+        sdk_vendors=load_vendor_names(folder),
+        pi_patterns=load_pi_patterns(folder),
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),

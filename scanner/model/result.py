@@ -88,6 +88,9 @@ class SdkUse:
     #: files only), low (only a leftover host string in the code)
     evidence_kinds: tuple[str, ...] = ()
     confidence: str | None = None
+    #: the vendor as people read it, {zh, en}: the catalogue's vendor (its Chinese name in
+    #: zh) or the owner of the package namespace the SDK was found in; None when unknown
+    vendor_names: dict[str, str] | None = None
 
 
 #: SdkUse evidence key -> evidence kind, strongest first
@@ -260,6 +263,8 @@ class ScanResult:
     #: display names of the PI type ids ({id: {zh, en}}), so that reports need nothing
     #: but the result to name them
     pi_type_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: notice problem categories by id: {zh, en} (findings carry ``notice_category_id``)
+    notice_category_names: dict[str, dict[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. pricing sections
     schema_version: str = SCHEMA_VERSION
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scanner.knowledge.pi_patterns import PiPatterns
 from scanner.model.traffic import Exchange
 from scanner.pii.known import Hit, KnownValueMatcher, pair_location
 from scanner.pii.patterns import coordinate_value, find_patterns
@@ -92,7 +93,8 @@ class _Found:
 
 
 def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
-                  pattern_types: frozenset[str] = PATTERN_TYPES) -> list[PiMatch]:
+                  pattern_types: frozenset[str] = PATTERN_TYPES,
+                  patterns: PiPatterns | None = None) -> list[PiMatch]:
     """PI found in the request of ``ex`` (see module contract)."""
     surfaces = request_surfaces(ex)
     found: dict[tuple, _Found] = {}
@@ -129,12 +131,12 @@ def scan_exchange(ex: Exchange, matcher: KnownValueMatcher | None = None,
     if pattern_types:
         coords: dict[str, Surface] = {}
         for s in surfaces:
-            for p in find_patterns(s.text):
+            for p in find_patterns(s.text, patterns):
                 if p.pi_type in pattern_types:
                     add(_Found(p.pi_type, s.encoding, s, p.confidence, "pattern",
                                [(p.start, p.end)]))
             if "precise_location" in pattern_types:
-                c = coordinate_value(s.key, s.text)
+                c = coordinate_value(s.key, s.text, patterns)
                 if c:
                     coords.setdefault(c[0], s)
         if "lat" in coords and "lon" in coords:

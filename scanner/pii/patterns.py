@@ -7,7 +7,7 @@ Contract
 confidence)`` for:
 
 * ``device_id`` — 15-digit IMEI with a valid Luhn check digit and a GSMA reporting-body
-  prefix (first two digits) from ``IMEI_RBI``;
+  prefix (first two digits) in use;
 * ``mac_address`` — six hex pairs with a consistent ``:`` or ``-`` separator, excluding the
   all-zero, broadcast and Android placeholder ``02:00:00:00:00:00`` addresses;
 * ``phone_number`` — mainland mobile numbers ``1[3-9]`` + 9 digits, optionally ``86``/``+86``
@@ -23,6 +23,11 @@ confidence)`` for:
 
 Numbers that touch other letters or digits never match (order ids, timestamps and hex
 digests are long runs, not separate tokens).
+
+What the checks compare against (reporting bodies, province codes, China's bounding box,
+coordinate keys, package prefixes, placeholder MACs) is knowledge: rulesets/pi-patterns.yaml,
+read into ``Knowledge.pi_patterns``; every function takes it as ``cfg`` (the scan passes its
+own knowledge's; without it, the shipped rulesets' are used).
 """
 
 from __future__ import annotations
@@ -30,18 +35,23 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-# GSMA reporting body identifiers in use (first two TAC digits); 86 = China (TAF/CCSA).
-IMEI_RBI = frozenset({"01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53",
-                      "54", "86", "91", "98", "99"})
-# GB/T 2260 province-level codes (first two digits of a resident ID number).
-PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
-                       43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
+if TYPE_CHECKING:
+    from scanner.knowledge.pi_patterns import PiPatterns
+
+
+def _data(cfg: PiPatterns | None) -> PiPatterns:
+    """The pattern data: ``cfg`` (the scan's ``Knowledge.pi_patterns``) or, for direct calls,
+    the shipped rulesets' (rulesets/pi-patterns.yaml)."""
+    if cfg is not None:
+        return cfg
+    from scanner.knowledge import load_knowledge
+
+    return load_knowledge().pi_patterns
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-# China's bounding box (approximate: Zengmu Ansha to Mohe, Pamirs to Wusu Li river).
-LAT_RANGE = (3.8, 53.6)
-LON_RANGE = (73.4, 135.1)
 
 _B = r"(?<![0-9A-Za-z])"
 _E = r"(?![0-9A-Za-z])"
@@ -50,12 +60,6 @@ _PHONE = re.compile(_B + r"(?:\+?86[- ]?)?(1[3-9]\d{9})" + _E)
 _MAC = re.compile(r"(?<![0-9A-Za-z:\-])([0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\2[0-9A-Fa-f]{2}){4})"
                   r"(?![0-9A-Za-z:\-])")
 _PAIR = re.compile(r"(?<![\d.])(-?\d{1,3}\.\d{3,})\s*,\s*(-?\d{1,3}\.\d{3,})(?![\d.])")
-_PKG = re.compile(r"(?<![\w.])((?:com|cn|org|net|io|me|tv|top|vip|xyz|co|uk|de|jp|kr|air|ctrip"
-                  r"|tencent|alibaba)\.[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+)(?![\w.])", re.I)
-_LAT_KEYS = frozenset({"lat", "latitude", "la", "y", "gps_lat", "user_lat"})
-_LON_KEYS = frozenset({"lon", "lng", "long", "longitude", "lo", "x", "gps_lon", "gps_lng",
-                       "user_lng", "user_lon"})
-_BAD_MACS = frozenset({"000000000000", "ffffffffffff", "020000000000"})
 
 
 @dataclass(frozen=True)
@@ -81,16 +85,17 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def imei_ok(d: str) -> bool:
+def imei_ok(d: str, cfg: PiPatterns | None = None) -> bool:
     """15 digits, reporting-body prefix in use, Luhn check digit."""
-    return len(d) == 15 and d.isdigit() and d[:2] in IMEI_RBI and luhn_ok(d)
+    return (len(d) == 15 and d.isdigit() and d[:2] in _data(cfg).imei_reporting_bodies
+            and luhn_ok(d))
 
 
-def id_card_ok(s: str) -> bool:
+def id_card_ok(s: str, cfg: PiPatterns | None = None) -> bool:
     """An 18-character resident ID number valid under GB 11643-1999."""
     if len(s) != 18 or not s[:17].isdigit():
         return False
-    if int(s[:2]) not in PROVINCES:
+    if int(s[:2]) not in _data(cfg).resident_id_provinces:
         return False
     try:
         born = _dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
@@ -111,41 +116,45 @@ def bank_card_ok(d: str) -> bool:
     return scheme and luhn_ok(d)
 
 
-def in_china(lat: float, lon: float) -> bool:
+def in_china(lat: float, lon: float, cfg: PiPatterns | None = None) -> bool:
     """Inside China's bounding box."""
-    return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
+    d = _data(cfg)
+    return d.lat_range[0] <= lat <= d.lat_range[1] and d.lon_range[0] <= lon <= d.lon_range[1]
 
 
 def _decimals(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
-def coordinate_value(key: str | None, text: str) -> tuple[str, float, int] | None:
+def coordinate_value(key: str | None, text: str, cfg: PiPatterns | None = None
+                     ) -> tuple[str, float, int] | None:
     """("lat"|"lon", value, decimals) when ``key`` names a coordinate and ``text`` is a
     number in China's latitude/longitude range with at least 3 decimals."""
     if not key:
         return None
     last = re.split(r"[.\[\]]", key.strip().lower().rstrip("]"))[-1] if key else ""
-    axis = "lat" if last in _LAT_KEYS else "lon" if last in _LON_KEYS else None
+    d = _data(cfg)
+    axis = "lat" if last in d.lat_keys else "lon" if last in d.lon_keys else None
     if axis is None:
         return None
     t = text.strip()
     if not re.fullmatch(r"-?\d{1,3}\.\d+", t) or _decimals(t) < 3:
         return None
     v = float(t)
-    lo, hi = LAT_RANGE if axis == "lat" else LON_RANGE
+    lo, hi = d.lat_range if axis == "lat" else d.lon_range
     return (axis, v, _decimals(t)) if lo <= v <= hi else None
 
 
-def find_patterns(text: str) -> list[PatternHit]:
+def find_patterns(text: str, cfg: PiPatterns | None = None) -> list[PatternHit]:
     """Validated PI patterns in ``text`` (see module contract)."""
+    cfg = _data(cfg)
     out: list[PatternHit] = []
     if any(c.isdigit() for c in text):
         for m in _DIGITS.finditer(text):
             d = m.group(1)
-            if len(d) == 15 and imei_ok(d):
+            if len(d) == 15 and imei_ok(d, cfg):
                 out.append(PatternHit("device_id", m.start(1), m.end(1), "medium"))
-            elif len(d) == 18 and id_card_ok(d):
+            elif len(d) == 18 and id_card_ok(d, cfg):
                 out.append(PatternHit("id_card_number", m.start(1), m.end(1), "medium"))
             elif bank_card_ok(d):
                 out.append(PatternHit("bank_card_number", m.start(1), m.end(1), "low"))
@@ -153,17 +162,17 @@ def find_patterns(text: str) -> list[PatternHit]:
                    for m in _PHONE.finditer(text))
         for m in _PAIR.finditer(text):
             a, b = float(m.group(1)), float(m.group(2))
-            if in_china(a, b) or in_china(b, a):
+            if in_china(a, b, cfg) or in_china(b, a, cfg):
                 out.append(PatternHit("precise_location", m.start(), m.end(), "low"))
     if ":" in text or "-" in text:
         out.extend(PatternHit("mac_address", m.start(1), m.end(1), "low")
                    for m in _MAC.finditer(text)
-                   if re.sub(r"[:\-]", "", m.group(1).lower()) not in _BAD_MACS)
+                   if re.sub(r"[:\-]", "", m.group(1).lower()) not in cfg.placeholder_macs)
     if "." in text:
         pkgs = {}
-        for m in _PKG.finditer(text):
+        for m in cfg.package_re.finditer(text):
             pkgs.setdefault(m.group(1).lower(), m)
-        if len(pkgs) >= 3:
+        if len(pkgs) >= cfg.min_packages:
             first = min(pkgs.values(), key=lambda m: m.start())
             out.append(PatternHit("installed_apps", first.start(1), first.end(1), "low"))
     return out

@@ -144,6 +144,12 @@ def _term_doc(c: TermComparison, rows: Mapping[str, TermRow], off: bool) -> dict
     return doc
 
 
+def _term_name(config: PricingConfig, term: str, lang: str) -> str:
+    """A deal term's name in ``lang`` (rulesets/pricing/fairness.yaml), else its id."""
+    spec = config.fairness.term(term)
+    return (spec.zh if lang == "zh" else spec.en) if spec else term
+
+
 def analyse_fairness(columns: Sequence[tuple[str, str, str]], baseline: str,
                      treatments: Sequence[str], list_obs: Sequence[ListObservation],
                      term_obs: Sequence[TermObservation],
@@ -281,10 +287,12 @@ def analyse_fairness(columns: Sequence[tuple[str, str, str]], baseline: str,
                                        "lists_differ", "terms_differ")},
                            "what": ", ".join(
                                (["prices"] if p_diff else []) + [f"list {x}" for x in r_diff]
-                               + [f"term {x}" for x in t_diff]) or "nothing",
+                               + [f"term {_term_name(config, x, 'en')}" for x in t_diff])
+                           or "nothing",
                            "what_zh": "、".join(
                                (["价格"] if p_diff else []) + [f"列表排序 {x}" for x in r_diff]
-                               + [f"交易条件 {x}" for x in t_diff]) or "无"},
+                               + [f"交易条件 {_term_name(config, x, 'zh')}" for x in t_diff])
+                           or "无"},
                           tuple(locs[:MAX_EVIDENCE])))
 
     sections = {

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError, UsageError
-from scanner.knowledge import tool_info
+from scanner.knowledge import notice_category_names, tool_info
 from scanner.model.evidence import InputFile
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -312,6 +312,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
         findings=tuple(findings), skipped=tuple(skipped), started=started,
         finished=now_iso(),
         options={k: v for k, v in request.options.items() if v not in (None, (), [], {})},
+        notice_category_names=notice_category_names(rules.knowledge),
         extra=extra,
     )
 

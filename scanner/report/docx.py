@@ -251,7 +251,8 @@ def _sev(m: dict, s: str) -> str:
     return m.get(f"sev_{s}", s)
 
 
-def _evidence_rows(f: dict[str, Any], m: dict, lang: str) -> tuple[list[str], list[list]]:
+def _evidence_rows(f: dict[str, Any], m: dict, lang: str, doc: dict[str, Any]
+                   ) -> tuple[list[str], list[list]]:
     """One table for a finding's evidence: where (code, flow, manifest, other) and what."""
     rows = []
     for ev in f.get("evidence") or ():
@@ -268,7 +269,7 @@ def _evidence_rows(f: dict[str, Any], m: dict, lang: str) -> tuple[list[str], li
             elif kind == "flow":
                 where = f"flow {loc.get('flow', '')} {loc.get('host', '')}"
                 what = " ".join(str(x) for x in (
-                    pi_label(s.get("pi_type") or "", lang) if s.get("pi_type") else "",
+                    pi_label(s.get("pi_type") or "", lang, doc) if s.get("pi_type") else "",
                     loc.get("where") or "", loc.get("key") or "", s.get("encoding") or "",
                     loc.get("url") or "") if x)
             elif kind == "manifest":
@@ -326,7 +327,7 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
     findings = sorted_findings(doc)
     cats: dict[str, int] = {}
     for f in findings:
-        label = notice_label(f, lang)
+        label = notice_label(f, lang, doc)
         if label:
             cats[label] = cats.get(label, 0) + 1
     if cats:
@@ -348,10 +349,11 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
     for n, f in enumerate(findings, 1):
         d.add_heading(f"{n}. [{_sev(m, f['severity'])}] {pick(f.get('title'), lang)}", level=2)
         if f.get("notice_category"):
-            labelled(d, m["notice_category"], notice_label(f, lang))
+            labelled(d, m["notice_category"], notice_label(f, lang, doc))
         meta = f"{f['rule']} · {m['confidence']} {m.get('conf_' + str(f.get('confidence')), '')}"
         if f.get("pi_types"):
-            meta += f" · {m['pi_type']}: " + ", ".join(pi_label(p, lang) for p in f["pi_types"])
+            meta += f" · {m['pi_type']}: " + ", ".join(pi_label(p, lang, doc)
+                                                        for p in f["pi_types"])
         para(d, meta, size=9, color="566573")
         if pick(f.get("description"), lang):
             para(d, pick(f.get("description"), lang))
@@ -367,7 +369,7 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
             elif lb.get("verified") == "partial":
                 line += f" {m['citation_partial']}"
             d.add_paragraph(line, style="List Bullet")
-        header, rows = _evidence_rows(f, m, lang)
+        header, rows = _evidence_rows(f, m, lang, doc)
         labelled(d, m["evidence"], str(len(rows)))
         if rows:
             shown = rows[:MAX_EVIDENCE_ROWS]
@@ -448,11 +450,12 @@ def render_recheck_report(doc: dict[str, Any], lang: str) -> bytes:
         for i, e in enumerate(rows, 1):
             problem = pick(e.get("title"), lang)
             if e.get("pi_types"):
-                problem += "\n" + ", ".join(pi_label(p, lang) for p in e["pi_types"])
+                problem += "\n" + ", ".join(pi_label(p, lang, doc) for p in e["pi_types"])
             if e.get("sdk"):
                 problem += f"\nSDK: {e['sdk']}"
             ids = f"{e['rule']}\n{e.get('old_id') or '—'} →\n{e.get('new_id') or '—'}"
-            body.append([i, _sev(m, e.get("severity") or ""), notice_label(e, lang), problem, ids]
+            body.append([i, _sev(m, e.get("severity") or ""), notice_label(e, lang, doc),
+                         problem, ids]
                         + ([pick(e.get("remediation"), lang)] if with_rem else []))
         widths = [9, 11, 24, 40, 26, 46] if with_rem else [10, 14, 34, 62, 36]
         table(d, header, body, widths_mm=widths, font_pt=8)

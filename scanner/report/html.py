@@ -17,7 +17,6 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from scanner.errors import RulesetError
 from scanner.report.environment import environment
 from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
@@ -28,6 +27,7 @@ from scanner.report.view import (
     dalvik_class,
     effective_uses,
     finding_key,
+    measured_noise,
     notice_label,
     pi_label,
     pi_rows,
@@ -35,12 +35,14 @@ from scanner.report.view import (
     policy_view,
     profile_names,
     profile_roles,
+    ranking_verdict,
     rectification_list,
     ruled_out_uses,
     sdk_rows,
     sev_rank,
     sorted_findings,
     split_caller,
+    term_verdict,
     vendor_label,
 )
 
@@ -173,8 +175,8 @@ def render_recheck(doc: dict[str, Any], lang: str) -> str:
     return environment().get_template("recheck.html.j2").render(
         doc=doc, d={**d, "not_rechecked": d.get("not_rechecked") or []}, lang=lang, m=m,
         old=d["versions"]["old"], new=d["versions"]["new"], sections=sections,
-        pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang),
-        notice=lambda e: notice_label(e, lang))
+        pick=lambda v: pick(v, lang), pi=lambda p: pi_label(p, lang, doc),
+        notice=lambda e: notice_label(e, lang, doc))
 
 
 MAX_RANK_PLOTS = 8
@@ -223,20 +225,11 @@ def _plot_label(m: dict[str, str], lang: str) -> str:
 
 def necessary_text(cat: dict[str, Any], lang: str) -> str:
     """The declared category's necessary-PI list as the rules word it (zh) or its English
-    gloss; a result written before ``necessary_pi_text_en`` existed takes the gloss from the
-    rulesets by the category id."""
+    gloss (``necessary_pi_text_en``; results written before it existed are completed by
+    :mod:`scanner.report.legacy`)."""
     if lang != "en":
         return "；".join(cat.get("necessary_pi_text") or ())
-    items = cat.get("necessary_pi_text_en")
-    if not items and cat.get("id"):
-        try:
-            from scanner.knowledge import load_knowledge
-
-            known = load_knowledge().categories.get(cat["id"])
-            items = known.necessary_pi_text_en if known else None
-        except RulesetError:
-            items = None
-    return "; ".join(items or cat.get("necessary_pi_text") or ())
+    return "; ".join(cat.get("necessary_pi_text_en") or cat.get("necessary_pi_text") or ())
 
 
 def sdk_namer(doc: dict[str, Any], lang: str):
@@ -246,6 +239,15 @@ def sdk_namer(doc: dict[str, Any], lang: str):
         if isinstance(s, dict) and s.get("id"):
             names[s["id"]] = (s.get("name_zh") or s.get("name")) if lang == "zh" else s.get("name")
     return lambda sid: "" if not sid else (names.get(sid) or sid)
+
+
+def term_namer(doc: dict[str, Any], lang: str):
+    """Deal-term id (delivery_fee) → its name in ``lang`` from the document's term rows."""
+    names = {}
+    for t in [*(doc.get("term_comparisons") or ()), *(doc.get("terms") or ())]:
+        if isinstance(t, dict) and t.get("term") and isinstance(t.get("label"), dict):
+            names.setdefault(t["term"], pick(t["label"], lang))
+    return lambda tid: names.get(tid) or tid
 
 
 class HtmlFormat(ReportFormat):
@@ -277,8 +279,11 @@ class HtmlFormat(ReportFormat):
             if pricing else None,
             rank_plots=_rank_plots(doc, m) if pricing else [],
             term_cols=_term_columns(doc),
+            term_label=term_namer(doc, lang),
+            ranking_verdict=ranking_verdict, term_verdict=term_verdict,
+            measured_noise=measured_noise,
             max_rows=MAX_TABLE_ROWS, max_evidence=MAX_EVIDENCE_ROWS,
-            notice=lambda f: notice_label(f, lang), rectify=rectification_list(doc, lang),
+            notice=lambda f: notice_label(f, lang, doc), rectify=rectification_list(doc, lang),
             sorted_findings=findings,
             timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
                                       lambda p: pi_label(p, lang, doc)),

@@ -17,8 +17,6 @@ import datetime as _dt
 import io
 from typing import Any
 
-from scanner.report.view import notice_names
-
 COLUMNS = {
     "zh": ["序号", "应用名称", "应用开发者", "应用来源", "应用版本", "所涉问题"],
     "en": ["No.", "App name", "Developer", "Source", "Version", "Problems found"],
@@ -34,15 +32,17 @@ BASIS = {
 }
 
 
-def problem_names(ids: list[str], lang: str) -> list[str]:
-    """Category ids → the terms (zh exactly as the notices print them)."""
-    names = notice_names()
-    return [(names.get(c) or {}).get(lang) or c for c in ids]
+def problem_names(row: dict[str, Any], lang: str) -> list[str]:
+    """A row's problem categories as the terms (zh exactly as the notices print them), from
+    the row's ``problem_names`` (made from the knowledge by scanner.batch.notice)."""
+    names = row.get("problem_names") or [{} for _ in row["problems"]]
+    return [n.get(lang) or n.get("zh") or c for c, n in zip(row["problems"], names,
+                                                           strict=True)]
 
 
 def _cells(r: dict[str, Any], lang: str) -> list[Any]:
     return [r["no"], r["name"], r["developer"], r["source"], r["version"],
-            "\n".join(problem_names(r["problems"], lang))]
+            "\n".join(problem_names(r, lang))]
 
 
 def _when(when: str | None) -> _dt.datetime:

@@ -170,7 +170,7 @@ def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             "properties": {"severity": f["severity"], "confidence": f.get("confidence"),
                            "pi_types": list(f.get("pi_types") or ()),
                            "n_evidence": len(f.get("evidence") or ()),
-                           "notice_category": notice_label(f, lang) or None,
+                           "notice_category": notice_label(f, lang, doc) or None,
                            "remediation": pick(f.get("remediation"), lang) or None},
         }
         if locs:

@@ -67,7 +67,7 @@ def tables(doc: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
             **f, "title": pick(f.get("title"), lang), "description": pick(f.get("description"),
                                                                           lang),
             "remediation": pick(f.get("remediation"), lang),
-            "notice_category": notice_label(f, lang),
+            "notice_category": notice_label(f, lang, doc),
             "legal_basis": [f"{pick(lb.get('instrument'), lang)} {pick(lb.get('article'), lang)}"
                             for lb in f.get("legal_basis") or ()],
             "n_evidence": len(f.get("evidence") or ()),

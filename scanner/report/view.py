@@ -6,13 +6,9 @@ Nothing here computes findings; it orders, joins and labels what the document ho
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from typing import Any
 
-from scanner.errors import RulesetError
-from scanner.knowledge import read_yaml
 from scanner.model.findings import SEVERITY_NAMES_DESC
-from scanner.paths import rulesets_dir
 
 SEVERITY_ORDER = SEVERITY_NAMES_DESC
 
@@ -175,69 +171,33 @@ def policy_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "present": [k for k, v in elements.items() if v]}
 
 
-@functools.cache
-def pi_names() -> dict[str, dict[str, str]]:
-    """Display names of PI type ids from rulesets/pi-types.yaml ({} when unreadable)."""
-    try:
-        doc = read_yaml(rulesets_dir() / "pi-types.yaml") or {}
-        return {k: {"zh": str(v.get("zh", k)), "en": str(v.get("en", k))}
-                for k, v in (doc.get("pi_types") or {}).items() if isinstance(v, dict)}
-    except (OSError, RulesetError, AttributeError):
-        return {}
-
-
-@functools.cache
-def _vendor_prefixes() -> tuple[tuple[str, dict[str, str]], ...]:
-    """(package prefix, {zh, en}) from rulesets/sdk-vendors.yaml, longest prefix first."""
-    try:
-        doc = read_yaml(rulesets_dir() / "sdk-vendors.yaml") or {}
-        rows = [(str(v["prefix"]), {"zh": str(v.get("zh") or v["en"]), "en": str(v["en"])})
-                for v in doc.get("vendors") or () if isinstance(v, dict) and v.get("prefix")]
-    except (OSError, RulesetError, AttributeError, KeyError):
-        return ()
-    return tuple(sorted(rows, key=lambda r: -len(r[0])))
-
-
 def vendor_label(sdk: dict[str, Any], lang: str) -> str:
-    """An SDK's vendor: the catalogue's, else the owner of the package namespace it was found
-    in (rulesets/sdk-vendors.yaml), else ""."""
-    if sdk.get("vendor"):
-        return str(sdk["vendor"])
-    packages = sdk.get("packages") or (sdk.get("evidence") or {}).get("packages") or ()
-    for prefix, names in _vendor_prefixes():
-        if any(str(p).startswith(prefix) for p in packages):
-            return names.get(lang) or names["en"]
-    return ""
+    """An SDK's vendor in ``lang`` as the result names it (``vendor_names``: the catalogue's
+    vendor, in Chinese for zh, or the owner of the package namespace), else the catalogue's
+    vendor as written, else ""."""
+    names = sdk.get("vendor_names")
+    if isinstance(names, dict) and (names.get(lang) or names.get("en")):
+        return str(names.get(lang) or names.get("en"))
+    return str(sdk.get("vendor") or "")
 
 
 def pi_label(pi: str, lang: str, doc: dict[str, Any] | None = None) -> str:
     """A PI type's display name in ``lang`` as the result document names it
-    (``pi_type_names``), or its id. Documents written before results carried the names
-    fall back to the installed rulesets' names."""
-    names = (doc or {}).get("pi_type_names") or pi_names()
+    (``pi_type_names``), or its id (`appaudit report` completes documents written before
+    results carried the names: :mod:`scanner.report.legacy`)."""
+    names = (doc or {}).get("pi_type_names") or {}
     return (names.get(pi) or {}).get(lang) or pi
 
 
-@functools.cache
-def notice_names() -> dict[str, dict[str, str]]:
-    """Notice problem categories by id from rulesets/notice-categories.yaml ({} when
-    unreadable): {zh, en, in_notices}."""
-    try:
-        doc = read_yaml(rulesets_dir() / "notice-categories.yaml") or {}
-        return {k: {"zh": str(v.get("zh", k)), "en": str(v.get("en", k)),
-                    "in_notices": bool(v.get("in_notices", True))}
-                for k, v in (doc.get("categories") or {}).items() if isinstance(v, dict)}
-    except (OSError, RulesetError, AttributeError):
-        return {}
-
-
-def notice_label(f: dict[str, Any], lang: str) -> str:
+def notice_label(f: dict[str, Any], lang: str, doc: dict[str, Any] | None = None) -> str:
     """A finding's notice problem category in ``lang`` ("" when it has none): the Chinese
-    term as the notices print it, or its English rendering."""
+    term as the notices print it, or its English name from the result's
+    ``notice_category_names`` (the Chinese term when the result has none)."""
     term = f.get("notice_category") or ""
     if lang == "zh" or not term:
         return str(term)
-    return (notice_names().get(f.get("notice_category_id") or "") or {}).get("en") or str(term)
+    names = (doc or {}).get("notice_category_names") or {}
+    return (names.get(f.get("notice_category_id") or "") or {}).get("en") or str(term)
 
 
 def rectification_list(doc: dict[str, Any], lang: str) -> list[dict]:
@@ -251,12 +211,40 @@ def rectification_list(doc: dict[str, Any], lang: str) -> list[dict]:
         key = (f["rule"], text)
         row = rows.setdefault(key, {"rule": f["rule"], "remediation": text,
                                     "severity": f["severity"],
-                                    "notice_category": notice_label(f, lang),
+                                    "notice_category": notice_label(f, lang, doc),
                                     "findings": []})
         row["findings"].append({"id": f["id"], "title": pick(f.get("title"), lang),
                                 "severity": f["severity"]})
     return sorted(rows.values(), key=lambda r: (sev_rank(r["severity"]), r["rule"],
                                                 r["remediation"]))
+
+
+def ranking_verdict(r: dict[str, Any]) -> str:
+    """Catalog key of a ranking comparison's conclusion: steering, differs beyond the noise,
+    cannot tell (no control capture shows the list, so the noise is unknown) or within the
+    noise. Without a control "within the noise" would claim a noise that was never measured."""
+    if r.get("steering"):
+        return "steering_" + str(r["steering"])
+    if r.get("beyond_noise"):
+        return "rank_differs"
+    if r.get("control_kendall_tau") is None and not r.get("control_pair"):
+        return "rank_cannot_tell_no_control"
+    return "rank_within_noise"
+
+
+def term_verdict(t: dict[str, Any]) -> str:
+    """Catalog key of a deal-term comparison's conclusion (as :func:`ranking_verdict`)."""
+    if t.get("discrimination"):
+        return "term_discrimination"
+    if t.get("control_noise") is None:
+        return "term_cannot_tell_no_control"
+    return "term_discrimination_no"
+
+
+def measured_noise(c: dict[str, Any]) -> bool:
+    """Whether a comparison had a control capture (else "beyond noise" counts are only
+    differences: the noise is unknown)."""
+    return c.get("control_noise") is not None or c.get("control_kendall_tau") is not None
 
 
 def fmt_time(value: Any) -> str:

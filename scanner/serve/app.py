@@ -283,7 +283,7 @@ def create_app(config: ServeConfig) -> Any:
             doc = json.loads(raw) if raw else {}
             from scanner.report.view import sorted_findings
 
-            findings = [pages.finding_view(f, lang) for f in sorted_findings(doc)]
+            findings = [pages.finding_view(f, lang, doc) for f in sorted_findings(doc)]
         return _html(request, "job", job=pages.job_view(job, lang, wb.categories),
                      findings=findings, csrf=who.csrf,
                      fingerprint=wb.fingerprint,
@@ -325,8 +325,9 @@ def create_app(config: ServeConfig) -> Any:
         if err is not None:
             return err
         from scanner.report import get_format
+        from scanner.report.legacy import complete
 
-        body = await run_in_threadpool(get_format("html").render, json.loads(raw),
+        body = await run_in_threadpool(get_format("html").render, complete(json.loads(raw)),
                                        _lang(request))
         return _secure(Response(body, media_type="text/html; charset=utf-8"), request)
 
@@ -363,6 +364,7 @@ def create_app(config: ServeConfig) -> Any:
 
         rows, total = [], 0
         sdk_names: dict[str, str] = {}
+        pi_names: dict[str, dict] = {}  # PI type names as the stored results give them
         options: dict[str, set] = {"rule": set(), "pi_type": set(), "sdk": set(),
                                    "severity": set()}
         with Store(config.db) as store:
@@ -371,6 +373,7 @@ def create_app(config: ServeConfig) -> Any:
                     "SELECT package, label, result_z FROM apks WHERE status='ok' "
                     "AND result_z IS NOT NULL ORDER BY package"):
                 doc = json.loads(zlib.decompress(blob))
+                pi_names.update(doc.get("pi_type_names") or {})
                 for x in doc.get("sdks") or ():
                     sdk_names[x["id"]] = (x.get("name_zh") or x.get("name") or x["id"]) \
                         if lang == "zh" else (x.get("name") or x["id"])
@@ -387,19 +390,19 @@ def create_app(config: ServeConfig) -> Any:
                         continue
                     total += 1
                     if len(rows) < MAX_FINDINGS_SHOWN:
-                        view = pages.finding_view(f, lang)
+                        view = pages.finding_view(f, lang, doc)
                         view["app"] = f"{label or ''} ({package})" if label else package
                         view["sdk_text"] = ", ".join(sorted(sdk_names.get(x, x)
                                                             for x in sdks))
                         rows.append(view)
-        return rows, total, options, sdk_names
+        return rows, total, options, sdk_names, pi_names
 
     @guarded()
     async def findings_page(request: Request, who: _Who):
         lang = _lang(request)
         q = request.query_params
         sel = {k: q.get(k) or "" for k in ("rule", "pi_type", "sdk", "severity")}
-        rows, total, options, sdk_names = await run_in_threadpool(
+        rows, total, options, sdk_names, pi_names = await run_in_threadpool(
             _findings, lang, sel["rule"], sel["pi_type"], sel["sdk"], sel["severity"])
         t = pages.text(lang)
         from scanner.report.html import messages
@@ -410,7 +413,8 @@ def create_app(config: ServeConfig) -> Any:
         filters = [
             ("rule", t["col_rule"], [(r, r) for r in sorted(options["rule"] - {None})]),
             ("pi_type", t["col_pi_types"],
-             [(p, pi_label(p, lang)) for p in sorted(options["pi_type"])]),
+             [(p, pi_label(p, lang, {"pi_type_names": pi_names}))
+              for p in sorted(options["pi_type"])]),
             ("sdk", t["col_sdk"], sorted(((s, sdk_names.get(s, s)) for s in options["sdk"]),
                                          key=lambda o: o[1])),
             ("severity", t["col_severity"], sev_opts),

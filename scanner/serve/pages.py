@@ -72,10 +72,12 @@ def job_view(job: Job, lang: str, categories: dict) -> dict[str, Any]:
                               text(lang)["upload_category_none"])}
 
 
-def finding_view(f: dict[str, Any], lang: str) -> dict[str, Any]:
+def finding_view(f: dict[str, Any], lang: str, doc: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """A finding as a page row; PI types named by its result document ``doc``."""
     sev = f.get("severity") or "info"
     return {"rule": f.get("rule") or "", "severity": sev,
             "severity_text": messages(lang).get(f"sev_{sev}", sev),
             "title": pick(f.get("title"), lang),
-            "pi_text": "、".join(pi_label(p, lang) for p in f.get("pi_types") or ())
-            if lang == "zh" else ", ".join(pi_label(p, lang) for p in f.get("pi_types") or ())}
+            "pi_text": ("、" if lang == "zh" else ", ").join(
+                pi_label(p, lang, doc) for p in f.get("pi_types") or ())}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -358,17 +359,18 @@ def test_cli_bundle_verify_keys(tmp_path, result_file, monkeypatch):
     res = r.invoke(cli, ["bundle", str(result_file), "--case-id", "C-7", "--analyst", "analyst1",
                          "-o", str(out)])
     assert res.exit_code == 0, res.output
-    res = r.invoke(cli, ["verify", str(out), "--key", str(tmp_path / "k" / "analyst1.pub")])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--key",
+                         str(tmp_path / "k" / "analyst1.pub")])
     assert res.exit_code == 0, res.output
     assert "OK" in res.output and "trusted key" in res.output
     bad = _rewrite(out, tmp_path / "bad.zip", drop={"report/report.html"},
                    change={"result.json": lambda b: b.replace(b"news", b"nevs", 1)})
-    res = r.invoke(cli, ["verify", str(bad)])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(bad)])
     assert res.exit_code == 1
-    assert "missing     report/report.html" in res.output
-    assert "changed     result.json" in res.output
+    assert re.search(r"^missing +report/report\.html: ", res.output, re.M), res.output
+    assert re.search(r"^changed +result\.json: ", res.output, re.M), res.output
     (tmp_path / "junk.zip").write_bytes(b"junk")
-    res = r.invoke(cli, ["verify", str(tmp_path / "junk.zip")])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(tmp_path / "junk.zip")])
     assert res.exit_code == 3
     res = r.invoke(cli, ["keys", "list"])
     assert "analyst1" in res.output
@@ -410,15 +412,15 @@ def test_cli_verify_against_a_fingerprint(tmp_path, result_file, monkeypatch):
     res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
     assert res.exit_code == 0, res.output
     spaced = ":".join(fps["a1"][i:i + 4] for i in range(0, 64, 4)).upper()
-    res = r.invoke(cli, ["verify", str(out), "--fingerprint", spaced])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", spaced])
     assert res.exit_code == 0, res.output
     assert "(trusted key)" in res.output
-    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a2"]])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a2"]])
     assert res.exit_code == 1
     assert "not by the trusted key" in res.output and fps["a2"][:16] in res.output
-    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a1"][:16]])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a1"][:16]])
     assert res.exit_code == 2 and "64 hex digits" in res.output
-    res = r.invoke(cli, ["verify", str(out), "--fingerprint", fps["a1"],
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a1"],
                          "--key", str(tmp_path / "k" / "a1.pub")])
     assert res.exit_code == 2
 
@@ -435,7 +437,8 @@ def test_passphrase_protected_key(tmp_path, result_file, monkeypatch):
     out = tmp_path / "case.zip"
     res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    res = r.invoke(cli, ["verify", str(out), "--key", str(tmp_path / "k" / "a1.pub")])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--key",
+                         str(tmp_path / "k" / "a1.pub")])
     assert res.exit_code == 0 and "(trusted key)" in res.output
     monkeypatch.setenv("APPAUDIT_KEY_PASSPHRASE", "wrong")
     res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])

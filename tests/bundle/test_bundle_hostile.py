@@ -50,7 +50,7 @@ def test_manifest_field_of_the_wrong_type_is_named(case, keys, tmp_path, field, 
              or (field == "inputs" and "inputs[" in p.detail)]
     assert named, report.problems
     assert report.signature_ok is signed
-    res = CliRunner().invoke(cli, ["verify", str(bad)])
+    res = CliRunner().invoke(cli, ["verify", str(bad), "--lang", "en"])
     assert res.exit_code == 1, res.output
     assert "internal error" not in res.output and "Traceback" not in res.output
     assert "the manifest was altered" in res.output
@@ -67,7 +67,7 @@ def test_bytes_around_the_zip_are_detected(case, tmp_path, where):  # noqa: F811
     detail = ("100 bytes before the first entry" if where == "before"
               else "100 bytes after the zip's end record")
     assert [(p.kind, p.detail) for p in report.problems] == [("container", detail)]
-    res = CliRunner().invoke(cli, ["verify", str(bad)])
+    res = CliRunner().invoke(cli, ["verify", str(bad), "--lang", "en"])
     assert res.exit_code == 1 and "TAMPERED" in res.output
 
 
@@ -99,5 +99,5 @@ def test_no_hashing_after_the_signature_fails(case, tmp_path):  # noqa: F811
     assert not report.signature_ok and not report.hashed
     assert report.checked == 0
     assert ("signature", MANIFEST) in {(p.kind, p.path) for p in report.problems}
-    res = CliRunner().invoke(cli, ["verify", str(bad)])
+    res = CliRunner().invoke(cli, ["verify", str(bad), "--lang", "en"])
     assert "not hashed" in res.output and res.exit_code == 1

@@ -92,7 +92,9 @@ def test_rules_commands():
     res = runner.invoke(cli, ["rules", "test"])
     assert res.exit_code == 0, res.output
     last = res.output.strip().splitlines()[-1]
-    assert last.endswith(" 0 failed")
+    assert last.endswith("，0 项未通过"), last  # Chinese by default
+    res = runner.invoke(cli, ["rules", "test", "--lang", "en"])
+    assert res.output.strip().splitlines()[-1].endswith(" 0 failed")
     assert runner.invoke(cli, ["rules", "list"]).exit_code == 0
     show = runner.invoke(cli, ["rules", "show", "PRIV-CODE-0001"])
     assert show.exit_code == 0 and "Necessary-PI-2021-Art5" in show.output

@@ -186,7 +186,7 @@ def test_report_one_format_o_is_the_file(stored, tmp_path):
     res = invoke("report", stored, "--format", "html", "-o", tmp_path / "rep" / "ph.html")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "rep" / "ph.html").is_file()
-    assert res.output.strip() == f"wrote {(tmp_path / 'rep' / 'ph.html').resolve()}"
+    assert res.output.split() == ["已写入", str((tmp_path / "rep" / "ph.html").resolve())]
 
 
 def test_report_csv_o_named_csv_writes_files_not_a_folder(stored, tmp_path):

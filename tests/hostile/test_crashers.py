@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent / "crashers"
     ("bundle-zip-version.zip", 3, "not a readable zip file"),
 ])
 def test_bundle_crashers(tmp_path, name, code, needle):
-    res = CliRunner().invoke(cli, ["verify", str(HERE / name)])
+    res = CliRunner().invoke(cli, ["verify", str(HERE / name), "--lang", "en"])
     assert res.exit_code == code, res.output
     assert "internal error" not in res.output and "Traceback" not in res.output
     assert needle in res.output
@@ -112,3 +112,77 @@ def test_upload_that_is_not_a_readable_form(tmp_path, capsys, name, detail):
     assert error.startswith("无法读取上传内容：") and detail in error, error
     assert not (data / "uploads").exists()
     assert capsys.readouterr().err == ""
+
+
+def test_batch_database_whose_check_is_not_utf8(tmp_path):
+    """A batch database (made and mutated by the campaign) on which SQLite's integrity check
+    answers with bytes that are not UTF-8: UnicodeDecodeError (exit 5) before; now exit 3
+    naming the damage."""
+    db = tmp_path / "a.sqlite"
+    db.write_bytes((HERE / "batchdb-not-utf8-in-check.sqlite").read_bytes())
+    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html")])
+    assert res.exit_code == 3, res.output
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "batch database is damaged" in lines[0], lines
+
+
+def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
+    """A PDF (written by the campaign) whose only content stream is not zlib: pypdf logged
+    "Error -3 while decompressing data" on stderr through logging's last resort (noise);
+    now exit 3 with one line of ours (giving pypdf's reason when pypdf reads the PDF; pdfium,
+    when installed, reads it first and logs nothing)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "scanner", "policy",
+                           str(HERE / "policy-bad-flate.pdf"), "--out", str(tmp_path / "o"),
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+                          timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
+    assert "no readable text" in lines[0]
+
+
+def test_runtime_log_with_a_number_as_permissions(tmp_path):
+    """permission_request events whose permissions are a number (TypeError: 'float' object
+    is not iterable, exit 5) or an object name none; one given as a single string is that
+    one permission."""
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["runtime", str(HERE / "runtime-number-as-permissions.jsonl"),
+                                   "--out", str(out), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    asked = [p["permissions"] for p in doc["permission_requests"]]
+    assert asked == [[], [], ["android.permission.CAMERA"]], asked
+
+
+def test_citation_that_is_a_number(tmp_path):
+    """A citations catalogue whose entry is a number, not a mapping (found by the campaign's
+    rules parser: AttributeError, exit 5): a ruleset error naming the entry, exit 4."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    from scanner.paths import rulesets_dir
+    from tests.conftest import REPO
+
+    rules = tmp_path / "rulesets"
+    shutil.copytree(rulesets_dir(), rules)
+    cat = rules / "_catalog" / "citations.yaml"
+    doc = yaml.safe_load(cat.read_text("utf-8"))
+    key = sorted(doc["citations"])[0]
+    doc["citations"][key] = 3.5
+    cat.write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "scanner", "rules", "list"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO),
+                               "APPAUDIT_RULESETS_DIR": str(rules)})
+    assert proc.returncode == 4, proc.stderr
+    assert f"citation {key!r} is not a mapping" in proc.stderr
+    assert len([x for x in proc.stderr.splitlines() if x.strip()]) == 1

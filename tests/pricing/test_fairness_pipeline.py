@@ -88,7 +88,9 @@ def test_food_delivery_fee_discrimination_and_off_switch_not_honoured():
     (c,) = res.extra["personalisation_off"]["comparisons"]
     assert c["differs"] and c["terms_differ"] == ["delivery_fee"] and not c["lists_differ"]
     (pers,) = [f for f in res.findings if f.rule == "ALGO-PERS-0001"]
-    assert "delivery_fee" in pers.title.en and "off-loyal" in pers.title.zh
+    # the term by its name, not its id (delivery_fee), in both languages
+    assert "Delivery fee" in pers.title.en and "配送费" in pers.title.zh
+    assert "off-loyal" in pers.title.zh and "delivery_fee" not in pers.title.zh + pers.title.en
     term_findings = [f for f in res.findings if f.rule == "ALGO-TERM-0001"]
     assert {f.title.zh for f in term_findings} >= {"画像 loyal 相对 new 的配送费系统性更差"}
     rows = [t for t in res.extra["terms"] if t["term"] == "delivery_fee"]

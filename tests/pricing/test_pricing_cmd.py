@@ -26,7 +26,8 @@ def test_discriminating_shop(tmp_path):
             "--control", f"new={SHOP / 'new-control.har'}",
             "--out", tmp_path, "--format", "json", "--fail-on", "high")
     assert r.exit_code == 1, r.output  # a high finding and --fail-on high
-    assert "loyal vs new: 40 商品数" in r.output and "结论: 存在差别定价迹象" in r.output
+    assert "loyal 相对 new：商品数 40" in r.output
+    assert r.output.splitlines()[0].split() == ["价格结论", "存在差别定价迹象"]
     doc = json.loads((tmp_path / "result.json").read_text("utf-8"))
     assert doc["command"] == "pricing"
     assert [f["rule"] for f in doc["findings"]] == ["ALGO-PRICE-0001"]
@@ -96,7 +97,7 @@ def test_without_control_cannot_tell(tmp_path):
             "--format", "json,html")
     r = run(*args, "--out", tmp_path / "zh")
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[0] == "结论: 无法判断（缺少对照采集）"
+    assert r.output.splitlines()[0].split() == ["价格结论", "无法判断（缺少对照采集）"]
     assert "未发现差别定价" not in r.output
     doc = json.loads((tmp_path / "zh" / "result.json").read_text("utf-8"))
     assert doc["pricing"]["verdict"] == "cannot_tell_no_control"
@@ -105,7 +106,8 @@ def test_without_control_cannot_tell(tmp_path):
     cover = html[:html.index('id="summary"')]
     assert "无法判断（缺少对照采集）" in cover and "未发现差别定价" not in html
     r = run(*args, "--out", tmp_path / "en", "--lang", "en")
-    assert r.output.splitlines()[0] == "Verdict: Cannot tell (no control capture)"
+    assert r.output.splitlines()[0].split(None, 2) == ["Price", "verdict",
+                                                       "Cannot tell (no control capture)"]
     html = (tmp_path / "en" / "report.html").read_text("utf-8")
     assert "Cannot tell (no control capture)" in html[:html.index('id="summary"')]
     assert "No price discrimination found" not in html
@@ -115,7 +117,7 @@ def test_with_control_fair_shop_says_no_finding(tmp_path):
     r = run("--profile", f"new={FAIR / 'new.mitm'}", "--profile", f"loyal={FAIR / 'loyal.mitm'}",
             "--control", f"loyal={FAIR / 'loyal-control.har'}", "--out", tmp_path,
             "--format", "json")
-    assert r.output.splitlines()[0] == "结论: 未发现差别定价", r.output
+    assert r.output.splitlines()[0].split() == ["价格结论", "未发现差别定价"], r.output
 
 
 def test_zh_catalog_never_calls_the_compared_profile_control():
@@ -127,3 +129,50 @@ def test_zh_catalog_never_calls_the_compared_profile_control():
     for key in ("treatment", "role_treatment", "pricing_note", "baseline"):
         assert "对照画像" not in m[key], key
     assert "对照" in m["role_control"] and "对照" in m["control_noise"]
+
+
+def test_rankings_and_terms_without_control_cannot_tell(tmp_path):
+    """Without a control capture the noise of rankings and deal terms is unknown too: their
+    lines (terminal and report) say "cannot tell", never "within the noise" or "no
+    differential terms", and no "beyond noise" count is printed."""
+    shop = CAPTURES / "food-delivery"
+    args = ("--profile", f"new={shop / 'new.mitm'}", "--profile", f"loyal={shop / 'loyal.mitm'}",
+            "--format", "json,html")
+    r = run(*args, "--out", tmp_path / "zh")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    ranking = [x for x in lines if x.startswith("排序")]
+    terms = [x for x in lines if x.startswith("交易条件")]
+    assert len(ranking) == 1 and len(terms) == 2, r.output
+    for x in ranking + terms:
+        assert x.endswith("无法判断（缺少对照采集）") and "超出噪声" in x and "—：" in x, x
+    assert "在噪声范围内" not in r.output and "未发现差别交易条件" not in r.output
+    html = (tmp_path / "zh" / "report.html").read_text("utf-8")
+    assert "在噪声范围内" not in html and "未发现差别交易条件" not in html
+    assert html.count("无法判断（缺少对照采集）") >= 3
+    r = run(*args, "--out", tmp_path / "en", "--lang", "en")
+    assert "Within noise" not in r.output and "no differential terms" not in r.output
+    assert sum(x.endswith("Cannot tell (no control capture)") for x in r.output.splitlines()
+               if x.startswith(("ranking", "term"))) == 3, r.output
+    # with the control captures the same lines judge against the measured noise
+    r = run(*args, "--control", f"new={shop / 'new-control.mitm'}",
+            "--control", f"loyal={shop / 'loyal-control.mitm'}", "--out", tmp_path / "c")
+    assert "无法判断（缺少对照采集）" not in r.output
+    assert any(x.startswith("交易条件") and x.endswith("差别交易条件") and "配送费" in x
+               for x in r.output.splitlines()), r.output
+
+
+def test_pricing_report_top_names_the_findings_beside_the_price_verdict(tmp_path):
+    """food-delivery: no item is priced (fees only), so the price verdict cannot tell, but
+    there are high findings on deal terms: the top of the report says both, so "cannot tell"
+    is never read as the report's whole conclusion."""
+    shop = CAPTURES / "food-delivery"
+    r = run("--profile", f"new={shop / 'new.mitm'}", "--profile", f"loyal={shop / 'loyal.mitm'}",
+            "--control", f"new={shop / 'new-control.mitm'}",
+            "--control", f"loyal={shop / 'loyal-control.mitm'}",
+            "--out", tmp_path, "--format", "json,html")
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "report.html").read_text("utf-8")
+    cover = html[:html.index('id="summary"')]
+    assert "价格结论: 无法判断（两个画像没有共同定价的商品）" in cover
+    assert "结论: 共 1 项发现" in cover and "配送费" in cover

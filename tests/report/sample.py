@@ -6,6 +6,7 @@ check that formats show exactly these values.
 
 from __future__ import annotations
 
+from scanner.knowledge import load_knowledge, notice_category_names, pi_type_names
 from scanner.model.evidence import Component, Flags, InputFile, Permission, Signer
 from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
 from scanner.model.locator import Locator
@@ -103,6 +104,9 @@ def sample_result() -> ScanResult:
         findings=findings,
         started="2026-01-01T00:00:00+00:00", finished="2026-01-01T00:00:05+00:00",
         options={"category": "news"},
+        # the names a scan puts into its result (engine.py), from the shipped rulesets
+        pi_type_names=pi_type_names(load_knowledge()),
+        notice_category_names=notice_category_names(load_knowledge()),
     )
 
 

@@ -23,15 +23,23 @@ from scanner.batch.overview import render_overview
 from scanner.batch.summary import summary_row
 from scanner.cli.common import print_summary
 from scanner.model.evidence import Flags
+from scanner.model.result import EVIDENCE_KINDS
 from scanner.report.html import HtmlFormat
 from scanner.rules.loader import load_rules
 from scanner.rules.selftest import case_facts
 from scanner.sdk.catalog import default_catalog
 
+# Latin words a Chinese text uses as they are: acronyms, format and product names
+ZH_LATIN = {"SDK", "API", "APK", "ID", "IMEI", "MEID", "IMSI", "ICCID", "MAC", "OAID", "GAID",
+            "Android", "CSV", "JSON", "json", "result", "HTML", "PDF", "URL", "IP", "GPS",
+            "SIM", "SSID", "BSSID", "Wi", "Fi", "WiFi", "App", "APP", "UTC", "HAR", "mitm",
+            "AB", "SMS", "HTTP", "HTTPS", "targetSdk", "minSdk", "appaudit", "Cookie", "SHA",
+            "SM", "WLAN", "dex", "CA", "DES", "ECB", "IV", "AES", "RSA", "SSL", "TLS", "MD",
+            "JS"}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
 # input data shown as it is: the app's label and its first letter (icon placeholder)
-DATA = ("隐私测试", "隐")
+DATA = ("隐私测试", "隐", "某厂商", "Some Vendor")
 
 
 def _catalog_categories() -> list[str]:
@@ -39,6 +47,11 @@ def _catalog_categories() -> list[str]:
     for sig in default_catalog()._by_id.values():  # noqa: SLF001 - every entry
         cats.update(sig.categories)
     return sorted(cats)
+
+
+def _catalog_countries() -> list[str]:
+    return sorted({sig.country for sig in default_catalog()._by_id.values()  # noqa: SLF001
+                   if sig.country})
 
 
 def _rule_findings() -> list[dict]:
@@ -51,7 +64,8 @@ def _rule_findings() -> list[dict]:
         for case in rule.doc.get("tests") or ():
             if case.get("expect") != "match":
                 continue
-            found = rule.evaluate(case_facts(case), rules.knowledge.pi_types)
+            # names of PI types and code origins, as the engine gives them
+            found = rule.evaluate(case_facts(case), rules.knowledge.display_names)
             out.extend(to_jsonable(f) for f in found)
             break
     assert {f["rule"] for f in out} == {r.id for r in rules.rules if r.status != "deprecated"}
@@ -76,9 +90,13 @@ def doc() -> dict:
                            "encoding": enc, "before_consent": bc}
                           for w in parts for party in ("first", "third")
                           for enc, bc in (("plain", True), ("url", None), ("base64", False))]
+    kinds = list(EVIDENCE_KINDS.values())
+    countries = _catalog_countries()
     d["sdks"] = [{"id": f"sdk_{c}", "name": f"Lib {i}", "name_zh": f"库{i}", "vendor": "",
                   "categories": [c], "evidence": {"packages": [f"com.x{i}."]},
-                  "tracker": c != "development"}
+                  "tracker": c != "development", "country": countries[i % len(countries)],
+                  "evidence_kinds": kinds[i % len(kinds):] + kinds[:i % len(kinds)],
+                  "vendor_names": {"zh": "某厂商", "en": "Some Vendor"}}
                  for i, c in enumerate(_catalog_categories())]
     d["app"]["flags"] = {f.name: (i % 3 == 0 if i % 3 != 2 else None)
                          for i, f in enumerate(fields(Flags))}
@@ -92,7 +110,10 @@ def doc() -> dict:
                      "en": kb.categories["news"].en,
                      "necessary_pi": list(kb.categories["news"].necessary_pi),
                      "necessary_pi_text": list(kb.categories["womens_health"].necessary_pi_text_zh)
-                     if "womens_health" in kb.categories else ["无须个人信息"]}
+                     if "womens_health" in kb.categories else ["无须个人信息"],
+                     "necessary_pi_text_en": list(
+                         kb.categories["womens_health"].necessary_pi_text_en)
+                     if "womens_health" in kb.categories else ["No personal information"]}
     d["consent"] = {"at": 1764460810.0, "source": "option", "at_local": "2025-11-30T08:00:10+08:00",
                     "utc_offset": "+08:00", "zone_source": "default"}
     from scanner.report.json import summarize
@@ -112,6 +133,8 @@ def _ids(doc: dict) -> set[str]:
             "True", "False", "None", "input_error", "ruleset_error", "critical", "high",
             "medium", "low", "info", "cannot_tell_no_control", "no_finding", "higher",
             "lower", "capture_marker", "option", "lib_android_support_v4"}
+    # (evidence kinds and country codes are words and acronyms of their own, "file", "CA":
+    # their labels are checked by test_every_id_has_a_label_in_both_catalogs)
     ids |= {s["id"] for s in doc["sdks"]}
     return ids
 
@@ -127,10 +150,12 @@ def _visible(html: str) -> str:
 def _strip_data(text: str) -> str:
     for d in DATA:
         text = text.replace(d, " ")
+    # names written as they are: standards (GB/T 41391), Android permission names
+    text = re.sub(r"\bGB(?:/T)? ?\d|[\w.]*android\.permission\.\w+", " ", text)
     return re.sub(r"\s+", " ", text)
 
 
-def _check(text: str, lang: str, ids: set[str], where: str) -> None:
+def _check(text: str, lang: str, ids: set[str], where: str, strict: bool = False) -> None:
     if lang == "en":
         bad = sorted(set(CJK.findall(text)))
         assert not bad, f"{where} (en) shows Chinese: " + " | ".join(
@@ -142,6 +167,11 @@ def _check(text: str, lang: str, ids: set[str], where: str) -> None:
         text[max(0, text.find(r) - 40):text.find(r) + 40] for r in raw)[:800]
     phrases = ENGLISH_PHRASE.findall(text)
     assert not phrases, f"{where} (zh) shows English phrases {phrases[:10]}"
+    if strict:  # terminal lines: any English word but the acronyms and names Chinese uses
+        # option names as typed; code names (TrustManager, proceed()) as written
+        bare = re.sub(r"--[\w-]+|NAME=FILE|\b\w+\(\)|\b[A-Z][a-z]+[A-Z]\w*", " ", text)
+        english = sorted(set(re.findall(r"[A-Za-z]{2,}", bare)) - ZH_LATIN)
+        assert not english, f"{where} (zh) shows English words {english}"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -162,7 +192,9 @@ def test_terminal_summary_in_the_language(doc, lang):
     # rule ids, package names and the consent time are identifiers shown on purpose
     out = re.sub(r"PRIV-[A-Z]+-\d+|ALGO-[A-Z]+-\d+|SEC-[A-Z]+-\d+|[\w.]+\.[\w.]+|"
                  r"android\.permission\.\w+|\S+\+08:00", " ", out)
-    _check(_strip_data(out), lang, _ids(doc), "terminal summary")
+    # profile and list names of the pricing rules' own test cases: data, shown as given
+    out = re.sub(r"\b(?:off-)?(?:loyal|new)\b|\bhotel-search\b|\bfeed\b", " ", out)
+    _check(_strip_data(out), lang, _ids(doc), "terminal summary", strict=True)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -223,6 +255,8 @@ def test_every_id_has_a_label_in_both_catalogs():
         "sev_": ["critical", "high", "medium", "low", "info"],
         "comp_": ["activity", "activity-alias", "service", "receiver", "provider"],
         "dir_": ["higher", "lower"],
+        "evidence_kind_": list(EVIDENCE_KINDS.values()),
+        "country_": _catalog_countries(),
     }
     for lang in ("zh", "en"):
         m = messages(lang)
@@ -246,7 +280,8 @@ def test_every_id_has_a_label_in_both_catalogs():
 
 def test_vendor_column_names_google_and_facebook(doc):
     """Exodus entries carry no vendor: the vendor of the package namespace is shown instead
-    of an empty cell, in the report's language; an unknown vendor says so."""
+    of an empty cell, in the report's language; an unknown vendor says so; a catalogue
+    vendor is named in Chinese in the Chinese report (Tencent → 腾讯)."""
     d = dict(doc)
     d["sdks"] = [
         {"id": "exodus_ga", "name": "Google Analytics", "vendor": "", "categories": ["analytics"],
@@ -255,9 +290,15 @@ def test_vendor_column_names_google_and_facebook(doc):
          "categories": ["social_login"], "evidence": {"packages": ["com.facebook.login."]},
          "tracker": True},
         {"id": "x_unknown", "name": "Obscure", "vendor": "", "categories": ["analytics"],
-         "evidence": {"packages": ["org.obscure."]}, "tracker": True}]
-    for lang, want in (("zh", ("谷歌", "Meta（Facebook）", "未知")),
-                       ("en", ("Google", "Meta (Facebook)", "unknown"))):
+         "evidence": {"packages": ["org.obscure."]}, "tracker": True},
+        {"id": "bugly", "name": "Bugly", "vendor": "Tencent", "categories": ["analytics"],
+         "evidence": {"packages": ["com.tencent.bugly."]}, "tracker": True}]
+    # the scan names the vendor in the result (engine.py); the report reads only that
+    vendors = load_rules().knowledge.sdk_vendors
+    d["sdks"] = [{**x, "vendor_names": vendors.for_sdk(x["vendor"], x["evidence"]["packages"])}
+                 for x in d["sdks"]]
+    for lang, want in (("zh", ("谷歌", "Meta（Facebook）", "未知", "腾讯")),
+                       ("en", ("Google", "Meta (Facebook)", "unknown", "Tencent"))):
         root = lxml.html.fromstring(HtmlFormat().render(d, lang).decode("utf-8"))
         rows = root.xpath('//h3[following-sibling::table][1]/following-sibling::table[1]//tr')
         cells = {r.xpath("string(td[1]/b)"): r.xpath("string(td[2])").strip()
@@ -265,3 +306,113 @@ def test_vendor_column_names_google_and_facebook(doc):
         assert rows is not None
         assert cells["Google Analytics"] == want[0], cells
         assert cells["Facebook Login"] == want[1] and cells["Obscure"] == want[2]
+        assert cells["Bugly"] == want[3], cells
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("control", [True, False])
+def test_pricing_terminal_lines_in_the_language(tmp_path, lang, control):
+    """`appaudit pricing` prints its verdict, price, ranking, term and personalisation-off
+    lines from the catalogs: no English in Chinese, no Chinese in English, no raw ids."""
+    from scanner.cli import cli
+    from tests.conftest import REPO
+
+    shop = REPO / "corpus" / "pricing" / "food-delivery"
+    args = ["pricing", "--lang", lang, "--format", "json", "--out", str(tmp_path)]
+    for p in ("new", "loyal", "off-new", "off-loyal"):
+        args += ["--profile", f"{p}={shop / (p + '.mitm')}"]
+    if control:
+        args += ["--control", f"new={shop / 'new-control.mitm'}",
+                 "--control", f"loyal={shop / 'loyal-control.mitm'}"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    out = r.output
+    for kind in ("ranking", "term", "pers_off"):  # each kind of line is there
+        from scanner.report.i18n import messages
+
+        assert messages(lang)["pricing_kind_" + kind] in out, (kind, out)
+    # profile names, list locators, numbers and paths are data shown as they are
+    out = re.sub(r"\b(?:off-)?(?:new|loyal)\b|waimai\.example\S*|/\S+|p=\S+|"
+                 r"ALGO-[A-Z]+-\d+", " ", out)
+    _check(out, lang, _ids_pricing(), "pricing terminal", strict=True)
+
+
+def _ids_pricing() -> set[str]:
+    return {"delivery_fee", "coupon", "expensive_up", "cheap_up", "none", "True", "False",
+            "None", "discrimination", "no_finding", "cannot_tell_no_control",
+            "cannot_tell_no_items", "higher", "lower", "worse", "better"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_xlsx_sheets_headers_and_words_in_the_language(doc, lang):
+    """The workbook is for people: sheet names, column headers and the cells that hold ids
+    (severity, confidence, yes/no, party, request part, PI types) are in the language."""
+    import io
+
+    import openpyxl
+
+    from scanner.report.xlsx import XlsxFormat
+
+    wb = openpyxl.load_workbook(io.BytesIO(XlsxFormat().render(doc, lang)))
+    words = {"Severity", "Confidence", "Party", "Where", "PI type", "PI types", "Reachable",
+             "Reflective", "Before consent", "Cleartext", "严重程度", "置信度", "接收方", "位置",
+             "个人信息类型", "可达", "反射调用", "同意前", "明文"}
+    text = []
+    for ws in wb.worksheets:
+        rows = list(ws.values)
+        text.append(ws.title)
+        text.extend(str(h) for h in rows[0])
+        for i, h in enumerate(rows[0]):
+            if h in words:
+                text.extend(str(r[i]) for r in rows[1:] if r[i] is not None)
+    _check(_strip_data(" | ".join(text)), lang, _ids(doc), "XLSX", strict=lang == "zh")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_docx_case_report_in_the_language(doc, lang):
+    """The Word case report: headings, table headers and cells from the catalogs."""
+    import io
+
+    import docx
+
+    from scanner.report.docx import DocxFormat
+    from scanner.report.i18n import messages
+
+    m = messages(lang)
+    d = docx.Document(io.BytesIO(DocxFormat().render(doc, lang)))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        head = [c.text for c in t.rows[0].cells]
+        if head == [m["location"], m["detail"]]:
+            # a finding's evidence: the fact record as the HTML shows it in monospace
+            # (key=value, ids as stored); only its header is checked
+            parts.extend(head)
+            continue
+        parts.extend(c.text for row in t.rows for c in row.cells)
+    text = " | ".join(parts)
+    # identifiers printed on purpose: API descriptors, classes, hashes, hosts, URLs
+    text = re.sub(r"L[\w/$]+;(?:->[\w<>$]+(?:\([^)]*\)\S*|:\S+))?|\S+://\S+|[0-9a-f]{32,}|"
+                  r"[\w-]+(?:\.[\w-]+)+|PRIV-[A-Z]+-\d+|ALGO-[A-Z]+-\d+|SEC-[A-Z]+-\d+|"
+                  r"\S+\+08:00", " ", text)
+    _check(_strip_data(text), lang, _ids(doc), "DOCX")
+
+
+def test_csv_headers_are_the_documented_ids_and_texts_in_the_language(doc):
+    """CSV is for scripts: its headers are the column ids in both languages (a data contract,
+    reports/README.md), while its text columns (title, description, remediation, notice
+    category, legal basis) follow --lang."""
+    import csv
+    import io
+
+    from scanner.report.csv import CsvFormat
+    from scanner.report.tables import FINDING_COLS
+
+    for lang in ("zh", "en"):
+        files = CsvFormat().render(doc, lang)
+        rows = list(csv.DictReader(io.StringIO(files["findings.csv"].decode("utf-8-sig"))))
+        assert list(rows[0]) == FINDING_COLS
+        texts = " | ".join(r[c] for r in rows for c in ("title", "description", "remediation",
+                                                        "notice_category", "legal_basis"))
+        texts = re.sub(r"[\w.]*android\.permission\.\w+|[\w-]+(?:\.[\w-]+)+|"
+                       r"\b[a-z]+[A-Z]\w*|\S*/\S*", " ", texts)
+        _check(_strip_data(texts), lang, _ids(doc), "CSV text columns")

@@ -169,13 +169,14 @@ def test_csv_pricing_tables():
 def test_xlsx_workbook():
     data = get_format("xlsx").render(sample_doc(), "en")
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["findings", "evidence", "api_uses", "transmissions", "sdks",
-                             "inputs"]
-    rows = list(wb["findings"].values)
-    assert rows[0][:3] == ("id", "rule", "severity")
+    # a workbook for people: sheets and headers named in the language (CSV keeps the ids)
+    assert wb.sheetnames == ["Findings", "Evidence", "API call sites", "Transmissions", "SDKs",
+                             "Inputs"]
+    rows = list(wb["Findings"].values)
+    assert rows[0][:3] == ("ID", "Rule", "Severity")
     assert rows[1][1] == "PRIV-CODE-0001"
     assert rows[1][5] == "Device ID read beyond necessary scope"
-    assert list(wb["api_uses"].values)[1][2] == UMENG_CALLER
+    assert list(wb["API call sites"].values)[1][2] == UMENG_CALLER
     assert data == get_format("xlsx").render(sample_doc(), "en")  # no clock in the workbook
 
 

@@ -115,3 +115,40 @@ def test_the_package_comes_from_the_apk_when_given(tmp_path):
     assert reasons == {own: "queries the app's own package",
                        "com.example.app": "queries one named app, not the list of installed "
                                           "apps"}
+
+
+def test_declared_permissions_of_the_apk_decide_like_the_code(tmp_path):
+    """With the APK's evidence beside the log, the api-map's `declared` conditions use its
+    permissions (Location#getLatitude: FINE declared -> precise, only COARSE -> coarse,
+    rulesets/api-map.yaml location_object_when); without it every permission counts."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "detectors"))
+    from detector_factories import apk_evidence
+
+    from scanner.detectors.interface import ScanContext
+    from scanner.detectors.runtime import RuntimeDetector
+    from scanner.ingest.runtime_log import RuntimeLog
+    from scanner.knowledge import load_knowledge
+    from scanner.model.runtime import RuntimeCall
+
+    lat = "Landroid/location/Location;->getLatitude()D"
+    log = tmp_path / "h.jsonl"
+    log.write_text(ev(1, api=lat) + "\n", "utf-8")
+    kb = load_knowledge()
+
+    def pi_of(apk):
+        ctx = ScanContext(knowledge=kb, apk=apk, runtime=RuntimeLog((log,), apis=kb.apis))
+        calls = [x for x in RuntimeDetector().runtime(ctx) if isinstance(x, RuntimeCall)]
+        return [(c.pi_type, c.confidence) for c in calls]
+
+    coarse = "android.permission.ACCESS_COARSE_LOCATION"
+    fine = "android.permission.ACCESS_FINE_LOCATION"
+    assert pi_of(apk_evidence(permissions=[coarse])) == [("coarse_location", "high")]
+    assert pi_of(apk_evidence(permissions=[fine, coarse])) == [("precise_location", "high")]
+    assert pi_of(None) == [("precise_location", "high")]
+    # a logged gps fix while the APK declares no location permission: Android let the call
+    # through, so it stays a read (the APK beside the log is not the build that ran): low
+    log.write_text(ev(1, api=LOC, args=["gps"]) + "\n", "utf-8")
+    assert pi_of(apk_evidence(permissions=[])) == [("precise_location", "low")]
+    assert pi_of(apk_evidence(permissions=[fine])) == [("precise_location", "high")]
