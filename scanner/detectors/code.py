@@ -126,28 +126,24 @@ class _Sites:
     def registers(self, dex: str, offset: int, wanted=None) -> list | None:
         """Register values of the invoke at byte ``offset`` of ``dex`` (None: unknown);
         ``wanted``: the register-list positions whose value is needed."""
-        di = self.dex_pos.get(dex)
-        if di is None:
-            return None
-        d = self.index.dexes[di]
-        p = offset // 2
-        owner = int(d.owner_of(np.array([p], dtype=np.int64))[0])
-        if owner < 0:
-            return None
-        return self.values.arguments(di, owner, p, wanted)
+        at = self._site(dex, offset)
+        return None if at is None else self.values.arguments(*at, wanted)
 
     def alternatives(self, dex: str, offset: int, wanted: list[int]) -> list[list] | None:
         """Register values of the invoke, one list per calling context (arguments that are
         the caller's parameters followed to its callers; see ArgumentValues.alternatives)."""
+        at = self._site(dex, offset)
+        return None if at is None else self.values.alternatives(*at, wanted)
+
+    def _site(self, dex: str, offset: int) -> tuple[int, int, int] | None:
+        """(dex position, owning method, code unit) of the instruction at byte ``offset`` of
+        ``dex``; None when the dex or the method is unknown."""
         di = self.dex_pos.get(dex)
         if di is None:
             return None
-        d = self.index.dexes[di]
         p = offset // 2
-        owner = int(d.owner_of(np.array([p], dtype=np.int64))[0])
-        if owner < 0:
-            return None
-        return self.values.alternatives(di, owner, p, wanted)
+        owner = int(self.index.dexes[di].owner_of(np.array([p], dtype=np.int64))[0])
+        return None if owner < 0 else (di, owner, p)
 
 
 def _app_facts(ctx: ScanContext) -> AppFacts:
