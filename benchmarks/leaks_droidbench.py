@@ -133,13 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for c in todo:
         leaks, info, secs = scan(c["apk"], rules)
-        got = bool(leaks)
         why = scope(c)
-        verdict = ("TP" if got else "FN") if c["leak"] else ("FP" if got else "TN")
-        if c["leak"] is None:
-            verdict = "leak" if got else "none"
+        verdict = _verdict(c, bool(leaks))
+        # what findings rest on: the high-confidence (exact) leaks only
+        verdict_high = _verdict(c, any(x.get("confidence") == "high" for x in leaks))
         rows.append({"set": c["set"], "category": c["category"], "case": c["case"],
                      "expected": c["expected"], "found": len(leaks), "verdict": verdict,
+                     "verdict_high": verdict_high,
                      "out_of_scope": why, "seconds": round(secs, 2),
                      "partial": bool(info.get("partial")), "tools": c.get("tools", {}),
                      "sinks": sorted({x["sink"]["kind"] for x in leaks})})
@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     bad = (a.min_recall is not None and rec < a.min_recall) or (
         a.min_precision is not None and prec < a.min_precision)
     return 1 if bad else 0
+
+
+def _verdict(c: dict, got: bool) -> str:
+    if c["leak"] is None:
+        return "leak" if got else "none"
+    return ("TP" if got else "FN") if c["leak"] else ("FP" if got else "TN")
 
 
 def report(rows: list[dict]) -> None:
@@ -186,6 +192,12 @@ def report(rows: list[dict]) -> None:
             print(f"{label:13} {s or 'all sets':10} APKs {len(rs):4}  TP {tp:3} FN {fn:3} "
                   f"FP {fp:3} TN {tn:3}  recall {ratio(tp, tp + fn)}  precision "
                   f"{ratio(tp, tp + fp)}")
+    rs = [r for r in rows if not r["out_of_scope"]]
+    tp = sum(r["verdict_high"] == "TP" for r in rs)
+    fn = sum(r["verdict_high"] == "FN" for r in rs)
+    fp = sum(r["verdict_high"] == "FP" for r in rs)
+    print(f"in scope, high-confidence leaks only (what findings rest on): TP {tp:3} FN {fn:3} "
+          f"FP {fp:3}  recall {ratio(tp, tp + fn)}  precision {ratio(tp, tp + fp)}")
     ubc = [r for r in rows if r["set"] == "ubcbench" and r["tools"] and not r["out_of_scope"]]
     if ubc:
         print("UBCBench, same per-APK scoring, from the ground truth's tool columns:")

@@ -26,8 +26,10 @@ from scanner.engine import ScanRequest, run
 @click.option("--no-leaks", is_flag=True,
               help="Skip the leak analysis (PI flows from reads to sinks; on by default).")
 @click.option("--leak-seconds", type=click.FloatRange(min=0.0), default=None,
-              help="CPU-time cap of the leak analysis in seconds (default 20); when hit, the "
-                   "leaks found so far are reported and the result is marked partial.")
+              help="CPU-time cap of the leak analysis in seconds (default: 30 as a safety net; "
+                   "the analysis is bounded by work first, so results do not depend on the "
+                   "machine); when hit, the leaks found so far are reported and the result is "
+                   "marked partial.")
 @output_options
 def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,
          consent_at: str | None, tz: str | None, first_party: tuple[str, ...],

@@ -96,7 +96,7 @@ def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo,
         sig = catalog.sdk_for_class(cls)
         yield Fact("code.permission_call", {
             "api": api, "permissions": list(info.permissions), "caller": caller,
-            "sdk": sig.id if sig else None, "origin": _origin(sig, cls, library_prefixes),
+            "sdk": sig.id if sig else None, "origin": code_origin(sig, cls, library_prefixes),
             "reachable": None if is_payload(dex) else reach.is_reachable(caller),
         }, (Locator("code", dex=dex, **{"class": cls}, method=method, offset=offset, api=api,
                     sdk=sig.id if sig else None),))
@@ -152,7 +152,9 @@ def _app_facts(ctx: ScanContext) -> AppFacts:
                     declared=frozenset(p.name for p in ev.permissions))
 
 
-def _origin(sig, cls: str, library_prefixes: tuple[str, ...]) -> str:
+def code_origin(sig, cls: str, library_prefixes: tuple[str, ...]) -> str:
+    """Whose code a class is: ``sdk`` (a catalogued third-party SDK, ``sig`` its match),
+    ``library`` (a development or platform library) or ``app``."""
     if sig is not None:
         return "sdk" if sig.tracker else "library"
     dotted = cls[1:-1].replace("/", ".") if cls.startswith("L") else cls
@@ -169,7 +171,7 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
     def sdk_of(cls: str) -> tuple[str | None, str]:
         if cls not in sdk_cache:
             sig = catalog.sdk_for_class(cls)
-            sdk_cache[cls] = (sig.id if sig else None, _origin(sig, cls, kb.library_prefixes))
+            sdk_cache[cls] = (sig.id if sig else None, code_origin(sig, cls, kb.library_prefixes))
         return sdk_cache[cls]
 
     def reachable(caller: str) -> bool | None:

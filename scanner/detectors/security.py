@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from scanner.detectors.code import _origin, is_payload
+from scanner.detectors.code import code_origin, is_payload
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
 from scanner.ingest.dex.shapes import Body, body, judge
@@ -105,7 +105,7 @@ class _Code:
         if cls not in self._sdk:
             sig = self.ctx.sdk_catalog.sdk_for_class(cls)
             self._sdk[cls] = (sig.id if sig else None,
-                              _origin(sig, cls, self.ctx.knowledge.library_prefixes))
+                              code_origin(sig, cls, self.ctx.knowledge.library_prefixes))
         return self._sdk[cls]
 
     def reachable(self, dex: str, caller: str) -> bool | None:

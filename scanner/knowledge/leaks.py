@@ -29,6 +29,8 @@ class SinkInfo:
     api: str
     kind: str
     args: tuple[int | str, ...] | None  # None: every parameter
+    #: False when the receiver's type does not say what the sink is (a generic stream)
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,10 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         if e.get("kind") not in SINK_KINDS:
             raise RulesetError(f"{where}: kind must be one of {', '.join(SINK_KINDS)}")
         args = _positions(e["args"], where, (RECV,)) if "args" in e else None
-        sinks[api] = SinkInfo(api, str(e["kind"]), args)
+        exact = e.get("exact", True)
+        if not isinstance(exact, bool):
+            raise RulesetError(f"{where}: exact must be true or false")
+        sinks[api] = SinkInfo(api, str(e["kind"]), args, exact)
     icc = doc.get("icc") or {}
     launches: dict[str, LaunchInfo] = {}
     for n, e in enumerate(icc.get("launch") or ()):

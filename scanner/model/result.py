@@ -208,7 +208,10 @@ class Leak:
     (kind: network | log | sms | file | ipc | webview | clipboard), ``path`` the methods the
     value goes through (source method first, sink method last), ``sdk`` and ``origin`` the
     SDK and kind of code (app, sdk, library) that calls the sink, ``confidence`` high, or
-    low when the source's own reading is uncertain."""
+    low when the source's own reading is uncertain or the flow is not ``exact``: it went
+    through a step the analysis does not tell apart by object, key or call target (an
+    instance field read outside its class, a stored preference read by any key, a call
+    with several possible targets), so it may not exist."""
 
     source: dict[str, Any]
     sink: dict[str, Any]
@@ -216,6 +219,7 @@ class Leak:
     sdk: str | None
     confidence: str
     origin: str = "app"
+    exact: bool = True
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,10 @@ Model
 Work is demand-driven: only methods that hold a source, call a method that returns one,
 receive a tainted argument, or read a tainted field, store or intent are analysed.
 
-Bounds (:class:`Caps`): CPU time of the process (not wall time: a loaded machine must not
-change the result), number of method analyses, instruction visits per
-method and in total, call depth. Hitting one stops the analysis with what was found so
-far and ``partial`` set, with the reason.
+Bounds (:class:`Caps`): number of method analyses, instruction visits per method and in
+total, call depth (work, so that the same input gives the same result on any machine),
+and, as a safety net, CPU seconds of this analysis (not wall time). Hitting one stops the
+analysis with what was found so far and ``partial`` set, with the reason.
 """
 
 from __future__ import annotations
@@ -80,10 +80,12 @@ NO_CTX: frozenset[int] = frozenset()
 class Caps:
     """Bounds of one analysis (see module docstring)."""
 
-    max_seconds: float = 20.0
-    max_analyses: int = 20_000
+    #: a safety net only: the work caps below bound an analysis first, so that the same
+    #: input gives the same result on any machine
+    max_seconds: float = 30.0
+    max_analyses: int = 2_500
     max_steps_per_method: int = 200_000
-    max_steps: int = 20_000_000
+    max_steps: int = 600_000
     max_depth: int = 12
     max_targets: int = 12
     max_callers: int = 400
@@ -123,6 +125,10 @@ class LeakFlow:
     sink_dex: str
     sink_offset: int
     path: tuple[str, ...]
+    #: False when the value went through a step the analysis does not tell apart by object,
+    #: key or target (an instance field read outside its class, a store read by any key,
+    #: a call with several possible targets): the flow may not exist
+    exact: bool = True
 
 
 @dataclass
@@ -286,6 +292,8 @@ class LeakAnalysis:
         self.index = index
         self.spec = spec
         self.sources = list(sources)
+        #: labels ``>= weak_base`` are the weak copies of source labels (see ``_weak``)
+        self.weak_base = max(1, len(self.sources))
         self.components = {c.name: c for c in components}
         self.caps = caps or Caps()
         self.library = tuple("L" + p.replace(".", "/") for p in library_prefixes)
@@ -316,6 +324,7 @@ class LeakAnalysis:
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
+        self._inexact_sinks: set[tuple[int, int]] = set()  # sinks with exact: false
         # sources
         self.source_at: dict[tuple[int, int], int] = {}
         self.param_sources: dict[MKey, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
@@ -353,7 +362,9 @@ class LeakAnalysis:
                 self._run_method(item)
         except _Stop as e:
             partial, reason = True, str(e)
-        leaks = sorted(self.leaks.values(),
+        exact = {(f.source, f.sink_dex, f.sink_offset) for f in self.leaks.values() if f.exact}
+        leaks = sorted((f for f in self.leaks.values()
+                        if f.exact or (f.source, f.sink_dex, f.sink_offset) not in exact),
                        key=lambda f: (f.sink_dex, f.sink_offset, f.source))
         return TaintResult(leaks, partial, reason, {
             "analyses": self.analyses, "methods": len({k for k, _c in self.summaries}),
@@ -408,9 +419,17 @@ class LeakAnalysis:
         return self._run_method(item)
 
     # ============================================================== globals
-    def _gread(self, ctx: _Ctx, gkey: str) -> frozenset[int]:
+    def _gread(self, ctx: _Ctx, gkey: str, weak: bool = False) -> frozenset[int]:
         self.readers[gkey].add(ctx.item)
-        return self.globals.get(gkey, EMPTY)
+        v = self.globals.get(gkey, EMPTY)
+        return self._weak(v) if weak and v else v
+
+    def _weak(self, labels: Iterable[int]) -> frozenset[int]:
+        """The weak copies of source labels: the value may be another object's or another
+        key's (an instance field read outside its class, a store read by any key, a call
+        with several possible targets); parameter labels are kept as they are."""
+        w = self.weak_base
+        return frozenset(x + w if 0 <= x < w else x for x in labels)
 
     def _gwrite(self, ctx: _Ctx, gkey: str, labels: Iterable[int]) -> None:
         conc = set()
@@ -676,6 +695,13 @@ class LeakAnalysis:
             self._fkeys[(di, fidx)] = hit
         return hit
 
+    def _same_family(self, cls: str, root: str) -> bool:
+        """Whether code of ``cls`` reads a field of ``root``'s objects as its own: the same
+        topmost app class, or classes nested in the same outer class (an activity and its
+        anonymous listeners, whose ``this$0.f`` is the activity's field)."""
+        mine = self._root(cls)
+        return mine == root or _outer(mine) == _outer(root) or _outer(cls) == _outer(root)
+
     def _root(self, cls: str) -> str:
         seen = set()
         while cls not in seen:
@@ -751,15 +777,19 @@ class LeakAnalysis:
             end = dm.block_end[s]
             last = s
             handlers = _handlers_for(tries, s)
+            # a handler sees the block's state where it throws: joined at the block's start
+            # and end (not after every instruction: a value tainted and overwritten inside
+            # one block is missed by the handler, a rare shape that costs a join per step)
+            for hd in handlers:
+                self._join(in_state, hd, (t, o, h), work, queued)
             while k < end:
                 p = ins[k]
                 steps += 1
                 self._step(dm, ctx, words, p, t, o, h)
-                if handlers:
-                    for hd in handlers:
-                        self._join(in_state, hd, (t, o, h), work, queued)
                 last = p
                 k += 1
+            for hd in handlers:
+                self._join(in_state, hd, (t, o, h), work, queued)
             if steps > cap:
                 self.steps += steps
                 raise _Stop(f"instruction visits cap of {cap} in one method reached "
@@ -895,7 +925,10 @@ class LeakAnalysis:
             if v is None and oid is not None and oid[0] == "n" and (oid, ESCAPED) not in h:
                 v = EMPTY  # an object made here that nothing else saw: its fields are local
             if v is None:
-                v = self._gread(ctx, fk)
+                # field-based heap: any object's field; exact only inside the field's own
+                # class family (this.f across lifecycle methods and callbacks)
+                owner = fk[2:].partition("->")[0]
+                v = self._gread(ctx, fk, weak=not self._same_family(ctx.cls, owner))
             if not self.index.has_class(fk[2:].partition("->")[0]):
                 v = v | t.get(obj, EMPTY)  # a framework object's public field (PointF.x)
             _set(t, o, a4, v, None)
@@ -1012,6 +1045,8 @@ class LeakAnalysis:
             for pos in (cal.sink.args if cal.sink.args is not None else (RECV, ARGS)):
                 leaked |= at(pos)
             if leaked:
+                if not cal.sink.exact:
+                    self._inexact_sinks.add(sink_key)
                 self._sink(ctx, sink_key, cal.sink.api, cal.sink.kind, leaked)
         if cal.launch is not None:
             intent = at(cal.launch.intent)
@@ -1025,7 +1060,7 @@ class LeakAnalysis:
                 if kind:
                     self._sink(ctx, sink_key, cal.desc, kind, v)
         if cal.store_read is not None:
-            ret |= self._gread(ctx, "S:" + cal.store_read)
+            ret |= self._gread(ctx, "S:" + cal.store_read, weak=True)
         if cal.get_intent:
             ret |= self._gread(ctx, "I:" + cal.desc.partition("->")[0])
         if cal.alias is not None and not static and regs:
@@ -1048,13 +1083,16 @@ class LeakAnalysis:
                         self._apply_mapped(ctx, s, rargs, rregs, t, o, h, ret)
         if cal.targets:
             cctx = frozenset(i for i, a in enumerate(args) if a)
+            # with several possible targets, what a target does with the arguments may be
+            # another target's: weak
+            targs = args if len(cal.targets) == 1 else [self._weak(a) for a in args]
             for k in cal.targets:
                 if not cctx and (k, NO_CTX) not in self.summaries:
                     continue
                 s = self._summary_for((k, cctx), ctx.item)
                 if s is _EMPTY_SUMMARY:
                     continue
-                self._apply(ctx, s, args, regs, t, o, h, ret)
+                self._apply(ctx, s, targs, regs, t, o, h, ret)
         elif not cal.targets:
             for r in regs:
                 _escape(o, h, r)
@@ -1134,6 +1172,9 @@ class LeakAnalysis:
         self._sink_info.setdefault(sk, (api, kind))
         full = (ctx.desc,) + tuple(path)
         sym = set()
+        w = self.weak_base
+        if sk in self._inexact_sinks:
+            labels = self._weak(labels)
         for x in labels:
             if x < 0:
                 sym.add(x)
@@ -1141,12 +1182,13 @@ class LeakAnalysis:
             lk = (x, sk[0], sk[1])
             if lk in self.leaks:
                 continue
-            src = self.sources[x]
+            src = self.sources[x % w]
             pth = full if full[0] == src.caller else (src.caller,) + full
             d = self.index.dexes[sk[0]]
             owner = int(d.owner_of(np.array([sk[1]], dtype=np.int64))[0])
             caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
-            self.leaks[lk] = LeakFlow(x, api, kind, caller, d.name, sk[1] * 2, pth)
+            self.leaks[lk] = LeakFlow(x % w, api, kind, caller, d.name, sk[1] * 2, pth,
+                                      exact=x < w)
         if sym:
             cur = ctx.sinks.get(sk)
             if cur is None:
@@ -1219,6 +1261,11 @@ class _IntentValues(ArgumentValues):
 
 # ------------------------------------------------------------------ helpers
 ESCAPED = "!escaped"
+
+
+def _outer(cls: str) -> str:
+    """The outermost class of a nested class descriptor (``La/B$1;`` -> ``La/B``)."""
+    return cls.partition("$")[0].rstrip(";")
 
 
 def _escape(o: dict, h: dict, reg: int) -> None:

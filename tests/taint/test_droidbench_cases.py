@@ -129,3 +129,46 @@ def test_leak_facts_conform():
     for f in facts:
         assert kb.facts.fact_problems(f.kind, dict(f.attrs)) == []
         assert f.get("pi_type") == "precise_location" and f.get("sink_kind") == "log"
+
+
+def test_field_of_another_class_is_not_exact():
+    """ApplicationModeling1 (DroidBench source): MainActivity.onCreate stores the IMEI in a
+    field of the app's Application object, AnotherActivity.onCreate reads that field and logs
+    it. The field is read outside its own class, and the heap is field-based (any object's
+    field), so the analysis cannot tell it is the same object: the leak is listed, not exact,
+    with low confidence, and no PRIV-LEAK finding rests on it."""
+    apk = DB / "AndroidSpecific/ApplicationModeling1.apk"
+    if not apk.is_file():
+        pytest.skip("ApplicationModeling1 not in the corpus")
+    doc = result_document(run(ScanRequest(apk=apk)))
+    assert [(x["sink"]["kind"], x["exact"], x["confidence"]) for x in doc["leaks"]] == [
+        ("log", False, "low")]
+    assert not [f for f in doc["findings"] if f["rule"].startswith("PRIV-LEAK")]
+
+
+def test_field_across_own_lifecycle_is_exact():
+    """ActivityLifecycle4 (DroidBench source): onResume stores the IMEI in a field of the
+    activity, onPause sends it by SMS: a field read inside its own class is exact."""
+    leaks = _leaks(DB / "Lifecycle/ActivityLifecycle4.apk")
+    assert {(x["sink"]["kind"], x["exact"], x["confidence"]) for x in leaks} == {
+        ("sms", True, "high")}
+
+
+REAL_CN = SHARED_CORPUS / "apks" / "real-cn"
+
+
+def test_work_caps_not_time_decide_a_large_analysis():
+    """On a real app with Umeng and Glide the analysis stops at its work caps; a far larger
+    CPU-time cap gives the very same leaks (results do not depend on the machine). Flows into
+    a generic OutputStream/Writer (a file, a connection or memory: rulesets/leaks.yaml
+    ``exact: false``) are never high confidence."""
+    apk = REAL_CN / "getActivity__AndroidProject__AndroidProject.apk"
+    if not apk.is_file():
+        pytest.skip("AndroidProject not in the corpus")
+    a = result_document(run(ScanRequest(apk=apk)))
+    b = result_document(run(ScanRequest(apk=apk, options={"leak_seconds": 600.0})))
+    assert a["leak_analysis"]["partial"] and "method analyses cap" in a["leak_analysis"]["reason"]
+    assert a["leaks"] == b["leaks"] and a["leak_analysis"] == b["leak_analysis"]
+    generic = [x for x in a["leaks"] if x["sink"]["api"].startswith(
+        ("Ljava/io/OutputStream;->write", "Ljava/io/Writer;->write"))]
+    assert generic and all(x["confidence"] == "low" and not x["exact"] for x in generic)
