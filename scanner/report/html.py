@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from scanner.names import readable_member
 from scanner.report.environment import environment
 from scanner.report.i18n import messages
 from scanner.report.interface import ReportFormat
@@ -27,6 +28,7 @@ from scanner.report.view import (
     dalvik_class,
     effective_uses,
     finding_key,
+    leak_view,
     measured_noise,
     notice_label,
     pi_label,
@@ -287,6 +289,6 @@ class HtmlFormat(ReportFormat):
             sorted_findings=findings,
             timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
                                       lambda p: pi_label(p, lang, doc)),
-            policy=policy_view(doc),
+            policy=policy_view(doc), leaks=leak_view(doc), readable=readable_member,
         )
         return html.encode("utf-8")

@@ -171,6 +171,36 @@ def policy_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "present": [k for k, v in elements.items() if v]}
 
 
+def leak_view(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The leak analysis for the report: ``info`` (leak_analysis), and the leaks grouped by
+    PI type, sink kind and whose code calls the sink, high-confidence groups (what findings
+    rest on) apart from the inexact ones; each group with its count and one example (source
+    caller, sink API and caller, path length). None when the analysis did not run."""
+    info = doc.get("leak_analysis")
+    if info is None:
+        return None
+    groups: dict[tuple, dict[str, Any]] = {}
+    for x in doc.get("leaks") or ():
+        src, sink = x.get("source") or {}, x.get("sink") or {}
+        high = x.get("confidence") == "high"
+        key = (not high, src.get("pi_type"), sink.get("kind"), x.get("origin"), x.get("sdk"))
+        g = groups.get(key)
+        if g is None:
+            groups[key] = {"high": high, "pi_type": src.get("pi_type"), "kind": sink.get("kind"),
+                           "origin": x.get("origin") or "app", "sdk": x.get("sdk"), "n": 1,
+                           "source_api": src.get("api", ""), "source_caller": src.get("caller", ""),
+                           "sink_api": sink.get("api", ""), "sink_caller": sink.get("caller", ""),
+                           "hops": len(x.get("path") or ())}
+        else:
+            g["n"] += 1
+    rows = sorted(groups.values(), key=lambda g: (not g["high"], -g["n"], str(g["pi_type"]),
+                                                  str(g["kind"])))
+    return {"info": info, "high": [g for g in rows if g["high"]],
+            "low": [g for g in rows if not g["high"]],
+            "n_high": sum(g["n"] for g in rows if g["high"]),
+            "n_low": sum(g["n"] for g in rows if not g["high"])}
+
+
 def vendor_label(sdk: dict[str, Any], lang: str) -> str:
     """An SDK's vendor in ``lang`` as the result names it (``vendor_names``: the catalogue's
     vendor, in Chinese for zh, or the owner of the package namespace), else the catalogue's

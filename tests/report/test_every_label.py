@@ -116,6 +116,19 @@ def doc() -> dict:
                      if "womens_health" in kb.categories else ["No personal information"]}
     d["consent"] = {"at": 1764460810.0, "source": "option", "at_local": "2025-11-30T08:00:10+08:00",
                     "utc_offset": "+08:00", "zone_source": "default"}
+    sinks = ("network", "log", "sms", "file", "ipc", "webview", "clipboard")
+    d["leaks"] = [{"source": {"api": "Landroid/telephony/TelephonyManager;->getDeviceId()"
+                              "Ljava/lang/String;", "pi_type": pis[i % len(pis)],
+                              "caller": "La/B;->c()V"},
+                   "sink": {"api": "Landroid/util/Log;->i(Ljava/lang/String;Ljava/lang/String;)I",
+                            "kind": k, "caller": "La/C;->d()V"},
+                   "path": ["La/B;->c()V", "La/X;->y()V", "La/C;->d()V"],
+                   "sdk": None, "origin": o, "confidence": c, "exact": c == "high"}
+                  for i, (k, o, c) in enumerate((k, o, c) for k in sinks
+                                                for o in ("app", "sdk", "library")
+                                                for c in ("high", "low"))]
+    d["leak_analysis"] = {"partial": True, "reason": "method analyses cap of 2500 reached",
+                          "sources": 3, "methods": 40}
     from scanner.report.json import summarize
 
     d["summary"] = summarize(d)
@@ -132,7 +145,8 @@ def _ids(doc: dict) -> set[str]:
             "receiver", "provider", "first", "third",
             "True", "False", "None", "input_error", "ruleset_error", "critical", "high",
             "medium", "low", "info", "cannot_tell_no_control", "no_finding", "higher",
-            "lower", "capture_marker", "option", "lib_android_support_v4"}
+            "lower", "capture_marker", "option", "lib_android_support_v4",
+            "network", "sms", "ipc", "webview", "clipboard"}
     # (evidence kinds and country codes are words and acronyms of their own, "file", "CA":
     # their labels are checked by test_every_id_has_a_label_in_both_catalogs)
     ids |= {s["id"] for s in doc["sdks"]}
