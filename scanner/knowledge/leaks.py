@@ -89,6 +89,13 @@ class LeakSpec:
     #: framework calls that run an app method of the receiver's class: api -> (method
     #: name(params)ret, caller positions of its register list: "recv" or declared numbers)
     redirects: dict[str, tuple[str, tuple[int | str, ...]]] = field(default_factory=dict)
+    #: reflection: calls that run the method a lookup found (Method.invoke: receiver
+    #: object, Object[] arguments) and the lookups (Class.getMethod: name, on a class)
+    reflect_invoke: frozenset[str] = frozenset()
+    reflect_lookups: tuple[str, ...] = ()
+    #: framework class -> its framework superclass, so that a call through a subclass
+    #: (Service.startActivity) finds what its ancestors declare (Context.startActivity)
+    framework_supers: dict[str, str] = field(default_factory=dict)
 
 
 def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, ...]:
@@ -103,6 +110,17 @@ def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, .
                                f"{', '.join(allow)}")
         out.append(x)
     return tuple(out)
+
+
+def _supers(v: Any) -> dict[str, str]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict) or not all(
+            isinstance(a, str) and isinstance(b, str) and a.startswith("L") and a.endswith(";")
+            and b.startswith("L") and b.endswith(";") for a, b in v.items()):
+        raise RulesetError(f"{FILE}: propagation.framework_supers maps class descriptors "
+                           "(Lpkg/Cls;) to class descriptors")
+    return dict(v)
 
 
 def _api(e: Any, where: str, key: str = "api") -> str:
@@ -196,8 +214,17 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         if not isinstance(e.get("method"), str):
             raise RulesetError(f"{where}: needs method, the app method's name(params)ret")
         redirects[_api(e, where)] = (e["method"], _positions(e.get("args"), where, (RECV,)))
+    refl = prop.get("reflection") or {}
+    if not isinstance(refl, dict):
+        raise RulesetError(f"{FILE}: propagation.reflection must be a mapping")
+    invoke = [_api({"api": x}, f"{FILE}: propagation.reflection.invoke") for x in
+              refl.get("invoke") or ()]
+    lookups = [_api({"api": x}, f"{FILE}: propagation.reflection.lookups") for x in
+               refl.get("lookups") or ()]
     return LeakSpec(
         aliases=aliases, redirects=redirects,
+        reflect_invoke=frozenset(invoke), reflect_lookups=tuple(lookups),
+        framework_supers=_supers(prop.get("framework_supers")),
         sinks=sinks, launches=launches,
         get_intent=tuple(str(x) for x in icc.get("get_intent") or ()),
         entry_params=params("entry_params"), result_params=params("result_params"),

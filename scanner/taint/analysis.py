@@ -201,6 +201,8 @@ class _Callee:
     alias: int | None = None
     #: (app methods the framework calls instead, caller positions of their register list)
     redirect: tuple | None = None
+    #: Method.invoke: runs the method its receiver was looked up as (see ``_reflect``)
+    reflect: bool = False
 
 
 class _Method:
@@ -299,7 +301,16 @@ class LeakAnalysis:
         self.library = tuple("L" + p.replace(".", "/") for p in library_prefixes)
         self._descendants_fn = descendants
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
-        self._values = _IntentValues(index.dexes, value_models or {}, spec.keeps_intent)
+        models = dict(value_models or {})
+        # a looked-up Method is an object naming its class and method name
+        models["calls"] = {**(models.get("calls") or {}), **{
+            api: {"returns": "object", "object": REFLECT_METHOD,
+                  "attrs": {"class": "this", "name": 0}} for api in spec.reflect_lookups}}
+        self._values = _IntentValues(index.dexes, models, spec.keeps_intent)
+        self._class_lookup_apis = tuple(
+            k for k, m in models["calls"].items()
+            if isinstance(m, dict) and m.get("returns") == "class" and not k.startswith("*"))
+        self._class_lookups: dict[MKey, list[int]] | None = None
         # analysis state
         self.summaries: dict[Item, _Summary] = {}
         self.deps: dict[Item, set[Item]] = defaultdict(set)
@@ -599,6 +610,11 @@ class LeakAnalysis:
             if not self.index.has_class(c):
                 if c != cls:
                     fw_descs.append(f"{c}->{sig}")
+                up = self.spec.framework_supers.get(c)
+                while up is not None and up not in seen:
+                    seen.add(up)
+                    fw_descs.append(f"{up}->{sig}")
+                    up = self.spec.framework_supers.get(up)
                 break
             if impl is None and not c.startswith(self.library):
                 impl = self._defined(c, sig)
@@ -627,6 +643,7 @@ class LeakAnalysis:
                 found = self._resolve(cls, method, virtual=True)
                 if found:
                     out.redirect = (tuple(found), amap)
+        out.reflect = any(fd in spec.reflect_invoke for fd in fw_descs)
         out.get_intent = sig in spec.get_intent
         out.ctor = name == "<init>"
         out.clean = name in spec.clean_names or ret_type == "Z"
@@ -807,15 +824,17 @@ class LeakAnalysis:
     def _join(in_state: dict, target: int, st: tuple, work: list, queued: set) -> None:
         t, o, h = st
         cur = in_state.get(target)
+        # (register -1 is the pending call result: a block may end between an invoke and
+        # its move-result, where a try range ends)
         if cur is None:
-            new = ({r: v for r, v in t.items() if r >= 0}, {r: v for r, v in o.items() if r >= 0},
-                   dict(h))
+            new = ({r: v for r, v in t.items() if r >= -1},
+                   {r: v for r, v in o.items() if r >= -1}, dict(h))
         else:
             ct, co, ch = cur
             changed = False
             nt = ct
             for r, v in t.items():
-                if r < 0:
+                if r < -1:
                     continue
                 old = ct.get(r)
                 if old is None or not v <= old:
@@ -1081,6 +1100,10 @@ class LeakAnalysis:
                     s = self._summary_for((k, rctx), ctx.item)
                     if s is not _EMPTY_SUMMARY:
                         self._apply_mapped(ctx, s, rargs, rregs, t, o, h, ret)
+        if cal.reflect and len(args) >= 3:
+            # (also with clean arguments: the target may return a tainted field, and the
+            # reflective caller is not among its callers by invoke)
+            self._reflect(ctx, abs_p, args, regs, t, o, h, ret)
         if cal.targets:
             cctx = frozenset(i for i, a in enumerate(args) if a)
             # with several possible targets, what a target does with the arguments may be
@@ -1123,6 +1146,80 @@ class LeakAnalysis:
         if cal.ret_type != "V":
             t[-1] = frozenset(ret)
             o[-1] = ("r", p)
+
+    def _reflect(self, ctx: _Ctx, abs_p: int, args: list, regs: list, t: dict, o: dict,
+                 h: dict, ret: set) -> None:
+        """``m.invoke(obj, arr)`` where ``m`` is a lookup of a constant name on a known class:
+        the app methods of that name get ``obj`` as ``this`` and ``arr``'s taint in every
+        parameter (inexact when there are several); a framework sink of that name gets both."""
+        di, owner = ctx.key
+        vals = self._values.arguments(di, owner, abs_p, wanted=[0])
+        v = vals[0] if vals else None
+        if v is None or v[0] != "o" or v[1] != REFLECT_METHOD:
+            return
+        attrs = dict(v[3])
+        cv, nv = attrs.get("class"), attrs.get("name")
+        if not nv or nv[0] != "s":
+            return
+        name = nv[1]
+        if cv and cv[0] == "c":
+            classes, exact = [cv[1]], True
+        else:
+            # the class is not known here (getClass() of an object): the caller's own class
+            # and the classes the method looks up by a known name stand in for it, inexact
+            classes, exact = [ctx.cls, *sorted(self._looked_up_classes(ctx.key) - {ctx.cls})], False
+        for cls in classes:
+            self._reflect_on(ctx, abs_p, cls, name, exact, args, regs, t, o, h, ret)
+
+    def _looked_up_classes(self, key: MKey) -> set[str]:
+        """Classes a method looks up by a name the value analysis knows (Class.forName)."""
+        if self._class_lookups is None:
+            by: dict[MKey, list[int]] = defaultdict(list)
+            for site in self.index.find_calls(self._class_lookup_apis):
+                di = self.dex_pos[site.dex]
+                p = site.offset // 2
+                o = int(self.index.dexes[di].owner_of(np.array([p], dtype=np.int64))[0])
+                if o >= 0:
+                    by[(di, o)].append(p)
+            self._class_lookups = by
+        out = set()
+        for p in self._class_lookups.get(key, ()):
+            vals = self._values.arguments(key[0], key[1], p, wanted=[0])
+            v = vals[0] if vals else None
+            if v is not None and v[0] == "s":
+                out.add("L" + v[1].replace(".", "/") + ";")
+        return out
+
+    def _reflect_on(self, ctx: _Ctx, abs_p: int, cls: str, name: str, exact: bool,
+                    args: list, regs: list, t: dict, o: dict, h: dict, ret: set) -> None:
+        di = ctx.key[0]
+        if not self.index.has_class(cls):
+            prefix = f"{cls}->{name}("
+            for api, sink in self.spec.sinks.items():
+                if api.startswith(prefix):
+                    leaked = args[1] | args[2]
+                    if not sink.exact or not exact:
+                        self._inexact_sinks.add((di, abs_p))
+                    self._sink(ctx, (di, abs_p), api, sink.kind, leaked)
+                    break
+            return
+        targets = [k for sig, k in sorted(self._sig_map(cls).items())
+                   if sig.startswith(name + "(") and self._code(k) is not None]
+        for k in targets[:self.caps.max_targets]:
+            dm = self._code(k)
+            declared = param_registers(dm.proto, dm.static)
+            # register-list positions: `this` (instance methods), then the parameters (a wide
+            # last parameter may leave one extra position, which nothing reads)
+            first = 0 if dm.static else 1
+            width = declared[-1] + 2 if declared else first
+            rargs = ([] if dm.static else [args[1]]) + [args[2]] * (width - first)
+            rregs = ([] if dm.static else [regs[1]]) + [regs[2]] * (width - first)
+            if len(targets) > 1 or not exact:
+                rargs = [self._weak(a) for a in rargs]
+            rctx = frozenset(i for i, a in enumerate(rargs) if a)
+            s = self._summary_for((k, rctx), ctx.item)
+            if s is not _EMPTY_SUMMARY:
+                self._apply(ctx, s, rargs, rregs, t, o, h, ret)
 
     def _apply_mapped(self, ctx: _Ctx, s: _Summary, args: list, regs: list, t: dict, o: dict,
                       h: dict, ret: set) -> None:
@@ -1261,6 +1358,9 @@ class _IntentValues(ArgumentValues):
 
 # ------------------------------------------------------------------ helpers
 ESCAPED = "!escaped"
+
+
+REFLECT_METHOD = "reflect_method"
 
 
 def _outer(cls: str) -> str:
