@@ -105,7 +105,8 @@ class LeakDetector(Detector):
                 source={"api": src.api, "pi_type": src.pi_type, "caller": src.caller,
                         "dex": src.dex or None, "offset": src.offset if src.dex else None},
                 sink={"api": flow.sink_api, "kind": flow.sink_kind, "caller": flow.sink_caller,
-                      "dex": flow.sink_dex, "offset": flow.sink_offset},
+                      "dex": flow.sink_dex, "offset": flow.sink_offset,
+                      "external": flow.external},
                 path=flow.path, sdk=sink_sdk or sdk, confidence=confidence,
                 origin=sink_origin if sink_sdk or sink_origin != "app" else origin,
                 exact=flow.exact)
@@ -115,7 +116,7 @@ class LeakDetector(Detector):
                 "sink_api": flow.sink_api, "sink_kind": flow.sink_kind,
                 "sink_caller": flow.sink_caller, "sdk": leak.sdk, "origin": leak.origin,
                 "party": PARTY.get(leak.origin, "first"), "confidence": confidence,
-                "path": list(flow.path), "exact": flow.exact,
+                "path": list(flow.path), "exact": flow.exact, "sink_external": flow.external,
             }, (Locator("code", dex=flow.sink_dex, **{"class": cls},
                         method=flow.sink_caller.partition("->")[2], offset=flow.sink_offset,
                         api=flow.sink_api, sdk=leak.sdk),))

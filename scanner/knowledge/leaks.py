@@ -96,6 +96,12 @@ class LeakSpec:
     #: framework class -> its framework superclass, so that a call through a subclass
     #: (Service.startActivity) finds what its ancestors declare (Context.startActivity)
     framework_supers: dict[str, str] = field(default_factory=dict)
+    #: where file sinks write: value models of files and streams, the tags and path
+    #: prefixes of shared external storage, the object kinds that are file streams
+    storage_models: dict[str, Any] = field(default_factory=dict)
+    external_tags: frozenset[str] = frozenset()
+    external_prefixes: tuple[str, ...] = ()
+    file_objects: frozenset[str] = frozenset()
 
 
 def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, ...]:
@@ -221,7 +227,17 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
               refl.get("invoke") or ()]
     lookups = [_api({"api": x}, f"{FILE}: propagation.reflection.lookups") for x in
                refl.get("lookups") or ()]
+    storage = doc.get("storage") or {}
+    models = storage.get("models") or {} if isinstance(storage, dict) else None
+    if not isinstance(storage, dict) or not isinstance(models, dict) or not all(
+            isinstance(m, dict) and "->" in str(a) for a, m in models.items()):
+        raise RulesetError(f"{FILE}: storage must be a mapping whose models map Dalvik "
+                           "descriptors to value models")
     return LeakSpec(
+        storage_models={str(a): dict(m) for a, m in models.items()},
+        external_tags=frozenset(str(x) for x in storage.get("external_tags") or ()),
+        external_prefixes=tuple(str(x) for x in storage.get("external_prefixes") or ()),
+        file_objects=frozenset(str(x) for x in storage.get("file_objects") or ()),
         aliases=aliases, redirects=redirects,
         reflect_invoke=frozenset(invoke), reflect_lookups=tuple(lookups),
         framework_supers=_supers(prop.get("framework_supers")),

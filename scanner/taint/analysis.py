@@ -129,6 +129,8 @@ class LeakFlow:
     #: key or target (an instance field read outside its class, a store read by any key,
     #: a call with several possible targets): the flow may not exist
     exact: bool = True
+    #: a file sink whose file is on shared external storage (readable by other apps)
+    external: bool = False
 
 
 @dataclass
@@ -303,7 +305,7 @@ class LeakAnalysis:
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
         models = dict(value_models or {})
         # a looked-up Method is an object naming its class and method name
-        models["calls"] = {**(models.get("calls") or {}), **{
+        models["calls"] = {**(models.get("calls") or {}), **spec.storage_models, **{
             api: {"returns": "object", "object": REFLECT_METHOD,
                   "attrs": {"class": "this", "name": 0}} for api in spec.reflect_lookups}}
         self._values = _IntentValues(index.dexes, models, spec.keeps_intent)
@@ -336,6 +338,7 @@ class LeakAnalysis:
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
         self._inexact_sinks: set[tuple[int, int]] = set()  # sinks with exact: false
+        self._external_sinks: set[tuple[int, int]] = set()  # file sinks on shared storage
         # sources
         self.source_at: dict[tuple[int, int], int] = {}
         self.param_sources: dict[MKey, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
@@ -1064,7 +1067,12 @@ class LeakAnalysis:
             for pos in (cal.sink.args if cal.sink.args is not None else (RECV, ARGS)):
                 leaked |= at(pos)
             if leaked:
-                if not cal.sink.exact:
+                known_file = False
+                if cal.sink.kind == "file":
+                    known_file, external = self._file_target(ctx.key, abs_p, static)
+                    if external:
+                        self._external_sinks.add(sink_key)
+                if not cal.sink.exact and not known_file:
                     self._inexact_sinks.add(sink_key)
                 self._sink(ctx, sink_key, cal.sink.api, cal.sink.kind, leaked)
         if cal.launch is not None:
@@ -1170,6 +1178,32 @@ class LeakAnalysis:
             classes, exact = [ctx.cls, *sorted(self._looked_up_classes(ctx.key) - {ctx.cls})], False
         for cls in classes:
             self._reflect_on(ctx, abs_p, cls, name, exact, args, regs, t, o, h, ret)
+
+    def _file_target(self, key: MKey, abs_p: int, static: bool) -> tuple[bool, bool]:
+        """Whether the receiver of the file sink at ``abs_p`` is known to be a file stream,
+        and whether that file is on shared external storage (rulesets/leaks.yaml
+        ``storage``), as far as the value analysis shows."""
+        if static:
+            return False, False
+        vals = self._values.arguments(key[0], key[1], abs_p, wanted=[0])
+        v = vals[0] if vals else None
+        if v is None or v[0] != "o":
+            return False, False
+        spec = self.spec
+
+        def external(x, depth: int = 0) -> bool:
+            if x is None or depth > 4:
+                return False
+            if x[0] == "t":
+                return x[1] in spec.external_tags
+            if x[0] == "s":
+                return isinstance(x[1], str) and x[1].startswith(spec.external_prefixes)
+            if x[0] == "o":
+                return any(external(a, depth + 1) for _n, a in x[3]
+                           if isinstance(a, tuple) and a)
+            return False
+
+        return v[1] in spec.file_objects, external(v)
 
     def _looked_up_classes(self, key: MKey) -> set[str]:
         """Classes a method looks up by a name the value analysis knows (Class.forName)."""
@@ -1285,7 +1319,7 @@ class LeakAnalysis:
             owner = int(d.owner_of(np.array([sk[1]], dtype=np.int64))[0])
             caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
             self.leaks[lk] = LeakFlow(x % w, api, kind, caller, d.name, sk[1] * 2, pth,
-                                      exact=x < w)
+                                      exact=x < w, external=sk in self._external_sinks)
         if sym:
             cur = ctx.sinks.get(sk)
             if cur is None:
