@@ -183,10 +183,12 @@ def leak_view(doc: dict[str, Any]) -> dict[str, Any] | None:
     for x in doc.get("leaks") or ():
         src, sink = x.get("source") or {}, x.get("sink") or {}
         high = x.get("confidence") == "high"
-        key = (not high, src.get("pi_type"), sink.get("kind"), x.get("origin"), x.get("sdk"))
+        kind = "file_external" if sink.get("kind") == "file" and sink.get("external") \
+            else sink.get("kind")
+        key = (not high, src.get("pi_type"), kind, x.get("origin"), x.get("sdk"))
         g = groups.get(key)
         if g is None:
-            groups[key] = {"high": high, "pi_type": src.get("pi_type"), "kind": sink.get("kind"),
+            groups[key] = {"high": high, "pi_type": src.get("pi_type"), "kind": kind,
                            "origin": x.get("origin") or "app", "sdk": x.get("sdk"), "n": 1,
                            "source_api": src.get("api", ""), "source_caller": src.get("caller", ""),
                            "sink_api": sink.get("api", ""), "sink_caller": sink.get("caller", ""),

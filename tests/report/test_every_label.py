@@ -121,7 +121,7 @@ def doc() -> dict:
                               "Ljava/lang/String;", "pi_type": pis[i % len(pis)],
                               "caller": "La/B;->c()V"},
                    "sink": {"api": "Landroid/util/Log;->i(Ljava/lang/String;Ljava/lang/String;)I",
-                            "kind": k, "caller": "La/C;->d()V"},
+                            "kind": k, "caller": "La/C;->d()V", "external": i % 2 == 0},
                    "path": ["La/B;->c()V", "La/X;->y()V", "La/C;->d()V"],
                    "sdk": None, "origin": o, "confidence": c, "exact": c == "high"}
                   for i, (k, o, c) in enumerate((k, o, c) for k in sinks

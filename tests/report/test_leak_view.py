@@ -30,6 +30,10 @@ def test_groups_and_counts():
     assert [(g["pi_type"], g["kind"], g["n"]) for g in v["low"]] == [("device_id", "sms", 1)]
     assert (v["n_high"], v["n_low"]) == (3, 1)
     assert leak_view({}) is None
+    ext = _leak("device_id", "file", "high")
+    ext["sink"]["external"] = True
+    v = leak_view({"leak_analysis": doc["leak_analysis"], "leaks": [ext]})
+    assert [g["kind"] for g in v["high"]] == ["file_external"]
 
 
 def test_section_in_both_languages():
