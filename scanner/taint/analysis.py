@@ -83,7 +83,7 @@ class Caps:
     #: a safety net only: the work caps below bound an analysis first, so that the same
     #: input gives the same result on any machine
     max_seconds: float = 30.0
-    max_analyses: int = 2_500
+    max_analyses: int = 2_000
     max_steps_per_method: int = 200_000
     max_steps: int = 600_000
     max_depth: int = 12

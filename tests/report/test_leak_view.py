@@ -38,7 +38,7 @@ def test_groups_and_counts():
 
 def test_section_in_both_languages():
     doc = sample_doc()
-    doc["leak_analysis"] = {"partial": True, "reason": "method analyses cap of 2500 reached",
+    doc["leak_analysis"] = {"partial": True, "reason": "method analyses cap of 2000 reached",
                             "sources": 1, "methods": 3}
     doc["leaks"] = [_leak("device_id", "sms", "high"), _leak("device_id", "log", "low")]
     zh = HtmlFormat().render(doc, "zh").decode()
