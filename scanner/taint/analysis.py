@@ -65,8 +65,7 @@ import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.ingest.dex.index import ACC_STATIC
-from scanner.ingest.dex.reader import read_uleb128
-from scanner.ingest.dex.values import ArgumentValues, param_registers
+from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
 from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
 
 EMPTY: frozenset[int] = frozenset()
@@ -262,7 +261,7 @@ class _Method:
             if nxt is not None:
                 leaders.add(nxt)
             succ[p] = targets + ([nxt] if falls and nxt is not None else [])
-        tries = _tries(d, co, n)
+        tries = try_items(d, co, n)
         good = []
         for s, e, addrs in tries:
             hs = tuple(a for a in addrs if a in index_of)
@@ -1477,54 +1476,3 @@ def _handlers_for(tries: list, block: int) -> tuple[int, ...]:
         if s <= block < e:
             return hs
     return ()
-
-
-def _tries(d, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
-    """(start, end, handler addresses) of each try item; [] when unreadable."""
-    data = d.data
-    try:
-        tries_size = int.from_bytes(data[code_off + 6:code_off + 8], "little")
-        if not tries_size:
-            return []
-        pos = code_off + 16 + n_insns * 2 + (2 if n_insns % 2 else 0)
-        list_off = pos + tries_size * 8
-        if list_off > len(data):
-            return []
-        out = []
-        for k in range(min(tries_size, 4096)):
-            q = pos + k * 8
-            start = int.from_bytes(data[q:q + 4], "little")
-            count = int.from_bytes(data[q + 4:q + 6], "little")
-            hoff = int.from_bytes(data[q + 6:q + 8], "little")
-            hp = list_off + hoff
-            if hp >= len(data):
-                continue
-            size, hp = _sleb(data, hp)
-            addrs = []
-            for _ in range(min(abs(size), 256)):
-                _t, hp = read_uleb128(data, hp)
-                a, hp = read_uleb128(data, hp)
-                addrs.append(a)
-            if size <= 0:
-                a, hp = read_uleb128(data, hp)
-                addrs.append(a)
-            out.append((start, start + count, tuple(addrs)))
-        return out
-    except Exception:  # noqa: BLE001 - a damaged try table only costs precision
-        return []
-
-
-def _sleb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    for _ in range(5):
-        if pos >= len(data):
-            raise IndexError("sleb128 truncated")
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            if b & 0x40:
-                result -= 1 << shift
-            return result, pos
-    raise ValueError("sleb128 too long")

@@ -158,10 +158,10 @@ class _Code:
         lo = int(ins.searchsorted(start))
         hi = int(ins.searchsorted(end))
         self.ins = (ins[lo:hi] - start).tolist()
-        self.tries = _tries(d, code_off, self.n)
+        self.tries = try_items(d, code_off, self.n)
 
 
-def _tries(d: DexFile, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
+def try_items(d: DexFile, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, end, handler addresses) of each try item; [] if unreadable (then handlers
     are analysed from an unknown state, which is always safe)."""
     data = d.data
