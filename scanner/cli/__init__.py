@@ -9,6 +9,7 @@ user's input: one line, the traceback with ``--debug``).
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
@@ -86,8 +87,24 @@ class AppauditGroup(click.Group):
                   EXIT_INTERNAL)
 
 
+# characters a terminal line must not carry raw (messages quote hostile input: a SQLite
+# error quotes the damaged schema's bytes, a file name may hold anything): C0/C1 controls
+# (ESC sequences; \x1c-\x1e and \x85 also end a line for str.splitlines), line and paragraph
+# separators, bidirectional overrides and isolates (they reorder what is shown)
+_NOT_SHOWN_RAW = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                            "\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_line(text: str) -> str:
+    """``text`` as one terminal line: line breaks and tabs become spaces, the other
+    characters of ``_NOT_SHOWN_RAW`` their escape (\\x1b, \\u202e)."""
+    text = re.sub(r"[\t\n\r]", " ", text)
+    return _NOT_SHOWN_RAW.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"appaudit: error: {message}".replace("\n", " "), err=True)
+    click.echo(terminal_line(f"appaudit: error: {message}"), err=True)
     sys.exit(code)
 
 

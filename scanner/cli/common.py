@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from scanner.cli import terminal_line
 from scanner.errors import UsageError
 from scanner.model.findings import SEVERITY_NAMES
 from scanner.model.result import ScanResult
@@ -250,9 +251,10 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     app = doc.get("app") or {}
     width = summary_width(m, doc.get("command") == "pricing")
     if app:
-        click.echo(f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
-                   f"  {m['term_version'].format(v=app.get('version_name') or '?')}"
-                   f"  {m['term_target_sdk'].format(n=app.get('target_sdk'))}")
+        click.echo(terminal_line(
+            f"{pad(m['term_app'], width)}{app.get('package')}  {app.get('label') or ''}"
+            f"  {m['term_version'].format(v=app.get('version_name') or '?')}"
+            f"  {m['term_target_sdk'].format(n=app.get('target_sdk'))}"))
     sev = s["by_severity"]
     click.echo(pad(m["term_findings"], width)
                + "  ".join(f"{m['sev_' + k]} {sev[k]}" for k in SEVERITY_CHOICES[::-1]))
@@ -268,10 +270,10 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
             click.echo(f"{pad(m['consent_moment'], width)}{m['consent_none']}")
     dups = doc.get("duplicate_exchanges")
     if isinstance(dups, dict) and dups.get("count"):
-        click.echo(pad(m["term_duplicates"], width)
-                   + m["duplicates_title"].format(n=dups["count"]) + " "
-                   + "; ".join(f"{d['input']} {m['duplicates_same_as'].format(n=d['exchanges'])}"
-                               f" {d['same_as']}" for d in dups.get("inputs") or ()))
+        click.echo(terminal_line(
+            pad(m["term_duplicates"], width) + m["duplicates_title"].format(n=dups["count"])
+            + " " + "; ".join(f"{d['input']} {m['duplicates_same_as'].format(n=d['exchanges'])}"
+                              f" {d['same_as']}" for d in dups.get("inputs") or ())))
     findings = doc.get("findings") or []
     for f in findings[:15]:
         click.echo(f"  {pad(m['sev_' + f['severity']], 6)} {f['rule']:<15} "
@@ -279,8 +281,8 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     if len(findings) > 15:
         click.echo("  " + m["more_rows"].format(n=len(findings) - 15))
     if doc.get("partial"):
-        click.echo(pad(m["term_partial"], width)
-                   + "; ".join(f"{x['what']}: {x['reason']}" for x in doc["skipped"]))
+        click.echo(terminal_line(pad(m["term_partial"], width) + "; ".join(
+            f"{x['what']}: {x['reason']}" for x in doc["skipped"])))
     for p in written:
         click.echo(f"{pad(m['term_wrote'], width)}{p}")
 

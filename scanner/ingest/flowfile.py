@@ -277,9 +277,13 @@ def iter_flow_file(path: Path, damage: DamageLog | None = None,
             except StopIteration:
                 return
             except (exceptions.FlowReadException, ValueError, TypeError, KeyError,
-                    IndexError, AttributeError, UnicodeDecodeError) as e:
+                    IndexError, AttributeError, UnicodeDecodeError, AssertionError) as e:
+                # mitmproxy checks a flow's saved state with ``assert`` (a state holding a
+                # field it does not know, e.g. a flipped byte in a key, fails ``state == {}``)
                 if damage is not None:
-                    why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    why = (str(e).splitlines()[0] if str(e)
+                           else "a flow holds fields mitmproxy does not know"
+                           if isinstance(e, AssertionError) else type(e).__name__)
                     damage.add_once(str(path), f"{path.name}: unreadable after flow #{index} "
                                                f"(offset {fh.tell()}): {why}")
                 return

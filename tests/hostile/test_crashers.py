@@ -186,3 +186,25 @@ def test_citation_that_is_a_number(tmp_path):
     assert proc.returncode == 4, proc.stderr
     assert f"citation {key!r} is not a mapping" in proc.stderr
     assert len([x for x in proc.stderr.splitlines() if x.strip()]) == 1
+
+
+def test_flow_dump_with_an_unknown_field_in_a_flow(tmp_path):
+    """Two flows written by mitmproxy's own FlowWriter (``mitmproxy.test.tflow``), the second
+    one's ``backup`` key renamed ``beckup`` (same length, so the dump stays well-formed):
+    mitmproxy's ``Flow.set_state`` asserts that no field is left over (AssertionError, once
+    "internal error"). The first flow is read; the second is recorded as damage."""
+    from scanner.ingest.flowfile import iter_flow_file
+    from scanner.model.damage import DamageLog
+
+    path = HERE / "flows-unknown-state-key.mitm"
+    notes = DamageLog()
+    exchanges = list(iter_flow_file(path, notes))
+    assert [(e.method, e.host, e.path) for e in exchanges] == [("GET", "address", "/path")]
+    (note,) = list(notes)
+    assert "unreadable after flow #1" in str(note) and "fields mitmproxy does not know" in str(note)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(cli, ["traffic", str(path), "--out", str(out), "--format", "json",
+                                   "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "internal error" not in res.output
+    assert json.loads((out / "result.json").read_text("utf-8"))["partial"] is True

@@ -290,3 +290,82 @@ def test_batch_store(tmp_path_factory, db_seed):
             pass
 
     run()
+
+
+# ------------------------------------------- policy and runtime: the whole command
+
+def _one_of_ours(res) -> None:
+    """Exit 0/1 (a result) or 3 with one line of our own; never a traceback or exit 5."""
+    assert res.exit_code in (0, 1, 3), res.output
+    assert "Traceback" not in res.output and "internal error" not in res.output
+    if res.exit_code == 3:
+        lines = [x for x in res.stderr.splitlines() if x.strip()]
+        assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
+
+
+def _command(tmp_path_factory, command, name, data):
+    from click.testing import CliRunner
+
+    from scanner.cli import cli
+
+    base = tmp_path_factory.mktemp(command)
+    p = base / name
+    p.write_bytes(data)
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(cli, [command, str(p), "--out", str(base / "o"), "--format",
+                                   "json"])
+    assert time.perf_counter() - t0 < 4 * BUDGET  # a whole command: imports, rules, output
+    _one_of_ours(res)
+    if res.exit_code in (0, 1):
+        json.loads((base / "o" / "result.json").read_text("utf-8"))
+    return res
+
+
+POLICY_HTML = (REPO / "corpus" / "apps" / "clean" / "assets" / "privacy_policy.html").read_bytes()
+POLICY_TEXT = ("隐私政策\n一、我们收集的信息\n"
+               "我们会收集您的设备信息（IMEI、Android ID）"
+               "和位置信息，用于安全风控。\n"
+               "二、第三方SDK\n"
+               "SDK名称：友盟统计SDK；提供方：友盟同欣；"
+               "收集信息：设备标识符\n"
+               "三、联系我们\n邮箱：privacy@example.com\n")
+
+
+@settings(SETTINGS, max_examples=25)
+@given(st.one_of(any_bytes_or(POLICY_HTML), any_bytes_or(POLICY_TEXT.encode("utf-8")),
+                 any_bytes_or(POLICY_TEXT.encode("gb18030"))))
+def test_policy_command(tmp_path_factory, data):
+    _command(tmp_path_factory, "policy", "policy.html", data)
+
+
+IMEI_API = "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+RUNTIME_LOG = "\n".join(json.dumps(e, ensure_ascii=False) for e in [
+    {"ts": 0, "event": "meta", "package": "com.example.app", "device": {"sdk_int": 30}},
+    {"ts": 0.5, "event": "launch", "cause": "boot"},
+    {"ts": 1, "event": "api", "api": IMEI_API, "args": [],
+     "stack": ["com.umeng.commonsdk.A.b(A.java:1)", "com.example.app.App.onCreate(App.java:9)"]},
+    {"ts": 3, "event": "permission_request", "permissions": ["android.permission.CAMERA"],
+     "result": {"android.permission.CAMERA": "denied"}, "stack": ["com.example.app.M.c(M.java:3)"]},
+    {"ts": 10, "event": "consent"},
+    {"ts": 12, "event": "state", "state": "background"},
+    {"ts": 13, "event": "api", "api": IMEI_API, "stack": ["com.example.app.M.c(M.java:3)"]},
+]).encode("utf-8") + b"\n"
+
+
+@st.composite
+def runtime_lines(draw):
+    """The seed log with some lines replaced by JSON of any shape (type confusion)."""
+    lines = RUNTIME_LOG.splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        doc = json.loads(lines[i])
+        key = draw(st.sampled_from(sorted(doc)))
+        doc[key] = draw(JSONISH)
+        lines[i] = json.dumps(doc, ensure_ascii=False, allow_nan=True).encode("utf-8", "replace")
+    return b"\n".join(lines) + b"\n"
+
+
+@settings(SETTINGS, max_examples=25)
+@given(st.one_of(any_bytes_or(RUNTIME_LOG), runtime_lines()))
+def test_runtime_command(tmp_path_factory, data):
+    _command(tmp_path_factory, "runtime", "hooks.jsonl", data)

@@ -12,6 +12,7 @@ import gzip
 import json
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from scanner import limits
 from scanner.cli import cli
 
+REPO = Path(__file__).resolve().parents[2]
 IMEI = "356938035643809"  # passes the Luhn check
 
 
@@ -184,6 +186,28 @@ def test_too_many_fact_seeds_in_capture_marker(tmp_path):
     res = _run(["traffic", str(h), "--out", str(tmp_path / "o")])
     assert res.exit_code == 3
     _one_error_line(res, "MAX_FACT_SEEDS")
+
+
+@pytest.mark.parametrize("where", ["facts_file", "capture_marker"])
+def test_too_many_fact_seeds_under_scan_flows(tmp_path, where):
+    # the same seeds given to `scan APK --flows`: there the MemoryError was raised again
+    # while the error was printed (a raw traceback, exit 1, which reads as "findings");
+    # the bound is met before any matcher is built, so it is one line and nothing written
+    apk = REPO / "corpus" / "apk" / "clean.apk"
+    seeds = [f"u{i:08d}@x.cn" for i in range(limits.MAX_FACT_SEEDS + 1)]
+    h = tmp_path / "h.har"
+    extra = ({"_appaudit": {"appaudit_device_facts": {"accounts": seeds}}}
+             if where == "capture_marker" else None)
+    h.write_text(json.dumps(_har([_entry("http://a.example.com/", extra=extra)])), "utf-8")
+    args = ["scan", str(apk), "--flows", str(h), "--out", str(tmp_path / "o")]
+    if where == "facts_file":
+        f = tmp_path / "many.json"
+        f.write_text(json.dumps({"accounts": seeds}), "utf-8")
+        args += ["--device-facts", str(f)]
+    res = _run(args)
+    assert res.exit_code == 3, res.output
+    _one_error_line(res, "MAX_FACT_SEEDS", "many.json" if where == "facts_file" else "h.har")
+    assert not (tmp_path / "o").exists()
 
 
 ALIAS_BOMB = "".join(
