@@ -100,7 +100,7 @@ MAX_FIELD_DEPTH = 2
 #: Fields written in more places than this are not summarised.
 MAX_FIELD_WRITES = 32
 #: Methods followed up the call graph to find what a parameter holds.
-MAX_CALL_DEPTH = 4
+MAX_CALL_DEPTH = 7
 #: A method with more callers than this leaves its parameters unknown.
 MAX_CALLERS = 16
 #: Calling contexts (argument lists) kept per call site.
@@ -281,12 +281,21 @@ class ArgumentValues:
             return None
         return self._expand(di, owner, vals, wanted, 0, frozenset())
 
-    def states_at(self, di: int, owner: int,
-                  word_positions: Iterable[int]) -> dict[int, dict[int, Value]] | None:
+    def contexts(self, di: int, owner: int, v: Value | None) -> list[Value | None]:
+        """The values a parameter placeholder ``v`` of method ``owner`` takes, one per
+        calling context (its callers followed as for :meth:`alternatives`); ``[None]`` when
+        they cannot all be known; any other value is its own one context."""
+        if v is None or v[0] != "p":
+            return [v]
+        return [ctx[0] for ctx in self._expand(di, owner, [v], [0], 0, frozenset())]
+
+    def states_at(self, di: int, owner: int, word_positions: Iterable[int],
+                  params: bool = False) -> dict[int, dict[int, Value]] | None:
         """Register states (register -> raw value) before each instruction at
         ``word_positions`` (dex word indices) of method ``owner``; a position no path
         reaches is absent. None when the method cannot be analysed. Raw values may be
-        field placeholders: pass them through :meth:`resolve`."""
+        field placeholders: pass them through :meth:`resolve`. ``params``: the incoming
+        registers hold their parameter placeholders (for :meth:`contexts`)."""
         d = self.dexes[di]
         m = d.methods[owner]
         if m.insn_start < 0 or m.insn_end <= m.insn_start:
@@ -294,7 +303,8 @@ class ArgumentValues:
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
             out = self._run(di, code, {p - m.insn_start for p in word_positions},
-                            capture=_whole_state)
+                            capture=_whole_state,
+                            init=self._params(di, m, code) if params else None)
         except (IndexError, ValueError, RecursionError):
             return None
         if out is None:
