@@ -220,7 +220,7 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         contexts read different PI types, one reading the entry's own type, the widest
         meaning, e.g. a precise location where another caller asks for a coarse one). A
         context passing null where the API needs an object reads nothing (the call
-        throws), so it is dropped unless every context does."""
+        throws), so it is dropped; when every context does, the site is ruled out."""
         regs = param_registers(callee, kind == "static")
         types = declared_params(callee)
         pos = [i for _k, i in info.args if i < len(regs)]
@@ -228,6 +228,9 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         refs = [regs[i] for i in pos if types[i][0] in "L["]
         live = [a for a in alts
                 if a is None or not any(r < len(a) and a[r] == ("i", 0) for r in refs)]
+        if not live:  # null in every calling context: the call never reads anything
+            return {}, Verdict(info.pi_type, tuple(info.permissions), False, ARGUMENTS_NO_PI,
+                               kb.extra.get("engine_reasons", {}).get("null_argument"))
         best: tuple[dict, Verdict] | None = None
         for a in live or alts:
             present: set[str] = set()

@@ -376,13 +376,17 @@ def _load_knowledge(folder: Path) -> Knowledge:
             "keeps": tuple(str(x) for x in _tuple(values.get("keeps"))),
             "returns": tuple(str(x) for x in _tuple(values.get("returns"))),
             "collections": _collections(values.get("collections")),
+            "framework_types": {str(k): tuple(str(x) for x in _tuple(v))
+                                for k, v in (values.get("framework_types") or {}).items()},
         },
         sink_args=sink_args,
         object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
         library_prefixes=tuple(str(x) for x in _tuple(api_doc.get("library_code"))),
         security=load_security_checks(folder),
         extra={"origins": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
-                           for k, v in (api_doc.get("origins") or {}).items()}},
+                           for k, v in (api_doc.get("origins") or {}).items()},
+               "engine_reasons": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
+                                  for k, v in (api_doc.get("engine_reasons") or {}).items()}},
     )
 
 

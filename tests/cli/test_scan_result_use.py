@@ -1,5 +1,7 @@
 """`appaudit scan` on the result_use fixture: a call is judged on how its caller uses the
-collection it returns (getRunningAppProcesses: the app's own process, or other apps').
+collection it returns (getRunningAppProcesses: the app's own process, or other apps'), on an
+Intent field that only code that never runs sets (null), and on a listener method's only
+caller.
 
 Expected values are the fixture's ground truth (corpus/apps/result_use/groundtruth.json),
 written from its smali sources: each entry says why the verdict follows from the source.
@@ -40,6 +42,7 @@ def _view(u):
 
 def test_every_site_judged_as_built(doc):
     got = {u["caller"]: _view(u) for u in doc["api_uses"]}
+    assert len(got) == len(groundtruth(NAME)["api_uses"])
     want = {u["caller"]: {k: v for k, v in u.items() if k not in ("caller", "why")}
             for u in groundtruth(NAME)["api_uses"]}
     assert len(got) == len(doc["api_uses"])  # one site per method
@@ -48,11 +51,13 @@ def test_every_site_judged_as_built(doc):
 
 def test_ruled_out_sites_give_no_finding_and_carry_their_reason(doc):
     ruled_out = {(u["dex"], u["offset"]) for u in doc["api_uses"] if not u["effective"]}
-    assert len(ruled_out) == 2
+    assert len(ruled_out) == 4
     for u in doc["api_uses"]:
-        if not u["effective"]:
-            assert u["reason_text"]["zh"] and u["reason_text"]["en"]
+        if not u["effective"] and u["not_effective_reason"] == "one_entry_only":
             assert "Process.myPid()" in u["reason_text"]["en"]
+            assert "Process.myPid()" in u["reason_text"]["zh"]
+        if "Chooser" in u["caller"]:  # the null Intent: the engine's own reason, both languages
+            assert "null" in u["reason_text"]["en"] and "null" in u["reason_text"]["zh"]
     cited = {(loc["dex"], loc["offset"]) for f in doc["findings"] for ev in f["evidence"]
              for loc in ev["locators"] if loc.get("kind") == "code"}
     assert cited and not cited & ruled_out
