@@ -33,6 +33,8 @@ class PolicyElement:
     zh: str
     en: str
     terms: tuple[str, ...]
+    #: regular expressions over the folded text that also show the element
+    patterns: tuple[re.Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class PolicyLexicon:
     verbs: tuple[str, ...] = ()
     definitions: tuple[str, ...] = ()
     definition_headings: tuple[str, ...] = ()
+    #: a parenthesis right after one of these words gives examples, declares nothing
+    example_categories: tuple[str, ...] = ()
     permission_table_headers: tuple[str, ...] = ()
     #: (android permission, terms)
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -163,7 +167,8 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
             if not isinstance(e.get(lang), str) or not e[lang]:
                 raise RulesetError(f"{FILE}: {where}.{lang} must be a non-empty string")
         elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
-                                      e["en"], _words(e.get("terms"), f"{where}.terms")))
+                                      e["en"], _words(e.get("terms"), f"{where}.terms"),
+                                      _patterns(e.get("patterns"), f"{where}.patterns")))
     return PolicyLexicon(
         min_chars_to_judge=minimum,
         terms=terms,
@@ -176,6 +181,8 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         definitions=_words(doc.get("definitions"), "definitions", allow_empty=True),
         definition_headings=_words(doc.get("definition_headings"), "definition_headings",
                                    allow_empty=True),
+        example_categories=_words(doc.get("example_categories"), "example_categories",
+                                  allow_empty=True),
         permission_table_headers=_words(doc.get("permission_table_headers"),
                                         "permission_table_headers", allow_empty=True),
         permissions=tuple(perms),
