@@ -20,6 +20,15 @@ SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyIn
                              a type its entry does not name
 ``policy.element_missing``   {element, element_zh, element_en}: a required element of the
                              notice (PIPL Art. 17) not found
+``policy.permission_purpose`` {permission, permission_zh, permission_en, pi_types, named,
+                             purpose_stated, quote, used}: a dangerous permission the APK
+                             requests, and whether the policy states a purpose for it: it
+                             names the permission with a purpose in the same table row, list
+                             line or short paragraph (``declared_permissions[].purpose``), or
+                             declares a PI type the permission exposes (permissions.yaml
+                             ``pi_types``) in a sentence or row that states a purpose
+                             (``declared_pi[].purpose``). ``named`` false: the policy does not
+                             name the permission at all
 No facts when no policy was found (absence is PRIV-CODE-0006's matter), nor from what a
 short policy found in the APK leaves out (``min_chars_to_judge`` of rulesets/policy.yaml:
 often a stub that links to the online policy; ``policy.judged`` is then false).
@@ -182,6 +191,7 @@ class PolicyTextDetector(Detector):
                 out.append(Fact("policy.sdk_undeclared", {
                     "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
                     "name_en": s.name, "vendor": s.vendor or ""}))
+        out.extend(_permission_purposes(ctx, reading) if judged else ())
         elements = dict(reading.elements)
         out.extend(Fact("policy.element_missing", {
             "element": el.name, "element_zh": el.zh, "element_en": el.en})
@@ -195,6 +205,29 @@ class PolicyTextDetector(Detector):
             denied_pi=reading.denied_pi, sdk_list=reading.sdk_list,
             operator=reading.operator, not_judged_kind=kind))
         return out
+
+
+def _permission_purposes(ctx: ScanContext, reading) -> Iterable[Fact]:
+    """One ``policy.permission_purpose`` fact per dangerous permission the APK requests."""
+    named = {p["name"]: p for p in reading.permissions}
+    purposed = {d["pi_type"] for d in reading.declared_pi if d.get("purpose")}
+    kb = ctx.knowledge.permissions
+    for f in ctx.facts("apk.permission"):
+        a = f.attrs
+        if not a.get("dangerous"):
+            continue
+        name = str(a["name"])
+        info = kb.get(name)
+        pis = list(a.get("pi_types") or ())
+        said = named.get(name)
+        via = sorted(set(pis) & purposed)
+        yield Fact("policy.permission_purpose", {
+            "permission": name, "permission_zh": info.zh if info else name,
+            "permission_en": info.en if info else name, "pi_types": pis,
+            "named": said is not None,
+            "purpose_stated": bool(said and said.get("purpose")) or bool(via),
+            "purpose_via_pi": via, "quote": said["quote"] if said else "",
+            "used": a.get("used")}, f.evidence[:1])
 
 
 def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:

@@ -484,6 +484,8 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     #: types such as "位置信息" / "location", nor a generic word)
     specific_declared: set[str] = set()
     specific_denied: dict[str, dict] = {}
+    #: PI types declared in a sentence or table row that states a purpose
+    purposed: set[str] = set()
 
     def note(pi: str, how: str, i: int, j: int, generic: bool, broad: bool = False) -> None:
         if how == "denied":
@@ -493,6 +495,8 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
             return
         if not (generic or broad):
             specific_declared.add(pi)
+        if pi not in purposed and t.has_purpose(i):
+            purposed.add(pi)
         old = pi_hits.get(pi)
         entry = {"pi_type": pi, "quote": quote(text, i, j)}
         if generic:
@@ -543,6 +547,9 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
             del pi_hits[pi]
             pi_denied[pi] = entry
     denied = {k: v for k, v in pi_denied.items() if k not in pi_hits}
+    for pi, entry in pi_hits.items():
+        if pi in purposed:
+            entry["purpose"] = True
     sdks, sdk_lines = _sdk_list(text, tables, lex, c, sdk_names)
     operator = _operator(text, lex, sdk_lines)
     elements = {}

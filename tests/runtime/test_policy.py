@@ -139,7 +139,7 @@ def test_policy_facts_conform_to_the_fact_schema(tmp_path):
     facts = [x for x in ctx.collected if isinstance(x, Fact) and x.kind.startswith("policy.")]
     assert {f.kind for f in facts} == {"policy.pi_undeclared", "policy.sdk_undeclared",
                                        "policy.element_missing", "policy.pi_contradicted",
-                                       "policy.sdk_pi_undeclared"}
+                                       "policy.sdk_pi_undeclared", "policy.permission_purpose"}
     assert [p for f in facts for p in kb.facts.fact_problems(f.kind, f.attrs)] == []
 
 
@@ -255,3 +255,44 @@ def test_an_sdk_collecting_more_than_its_entry_lists(tmp_path):
     assert ("jpush", "mac_address") in expected and got == expected
     assert not [f for f in doc["findings"] if f["rule"] == "PRIV-POL-0002"
                 and f["pi_types"] == ["mac_address"]]
+
+
+def test_dangerous_permissions_without_a_stated_purpose(tmp_path):
+    """privacy_heavy's manifest requests (corpus/apps/privacy_heavy/AndroidManifest.xml)
+    ACCESS_FINE/COARSE_LOCATION, CAMERA, READ_CONTACTS, READ_PHONE_STATE, RECORD_AUDIO (all
+    dangerous in permissions.yaml) and QUERY_ALL_PACKAGES (not dangerous there). The policy
+    below names 位置权限 with a purpose after a colon; states a purpose for 设备标识符, a PI
+    type READ_PHONE_STATE exposes (device_id); names 相机权限 in a line of its own with no
+    purpose word; never names contacts or the microphone. So exactly CAMERA, READ_CONTACTS and
+    RECORD_AUDIO lack a stated purpose."""
+    policy = tmp_path / "policy.txt"
+    policy.write_text("示例科技有限公司隐私政策\n"
+                      "位置权限：用于向您推荐附近的新闻。\n"
+                      "我们会收集设备标识符，用于安全风控。\n"
+                      "此外，本应用会申请相机权限。\n"
+                      "联系我们：privacy@example.com\n", encoding="utf-8")
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--category", "news",
+               "--policy", str(policy))
+    hits = {f["title"]["en"].split(" ")[3]: f for f in doc["findings"]
+            if f["rule"] == "PRIV-POL-0007"}
+    assert set(hits) == {"android.permission.CAMERA", "android.permission.READ_CONTACTS",
+                         "android.permission.RECORD_AUDIO"}, sorted(hits)
+    cam = hits["android.permission.CAMERA"]
+    assert "相机权限" in json.dumps(cam["evidence"], ensure_ascii=False)
+    assert set(cam["pi_types"]) == {"camera"}
+    p = {x["name"]: x for x in doc["policy"]["declared_permissions"]}
+    assert p["android.permission.CAMERA"]["purpose"] is False
+    assert p["android.permission.ACCESS_FINE_LOCATION"]["purpose"] is True
+    declared = {d["pi_type"]: d for d in doc["policy"]["declared_pi"]}
+    assert declared["device_id"].get("purpose") is True
+
+
+def test_no_permission_purpose_finding_from_a_stub(tmp_path):
+    """A policy that is not judged (no policy words: not a policy) concludes nothing about
+    permissions either."""
+    policy = tmp_path / "policy.txt"
+    policy.write_text("Lorem ipsum dolor sit amet.\n", encoding="utf-8")
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--category", "news",
+               "--policy", str(policy))
+    assert doc["policy"]["judged"] is False
+    assert not [f for f in doc["findings"] if f["rule"] == "PRIV-POL-0007"]
