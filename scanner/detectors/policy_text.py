@@ -1,10 +1,13 @@
 """Privacy policy against behaviour: what the policy tells the user, compared with what the
 code, the traffic and the runtime log show (runs in ``finish``, after every other detector).
 
-The policy is the ``--policy`` files (``ctx.policy``) or else the text/HTML policy assets
-inside the APK. :func:`scanner.ingest.policy_read.read_policy` reads it with the lexicon of
-``Knowledge.policy`` (rulesets/policy.yaml): declared and denied PI types, permissions, the
-SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyInfo`
+The policy is the ``--policy`` files (``ctx.policy``), else a policy page in the captured
+traffic, else the text/HTML policy assets inside the APK, else (when those are missing or
+shorter than ``min_chars_to_judge``) the policy kept in the APK's resources: the longest
+resources.arsc string value, text asset or res/raw file that reads as the app's own policy
+(:func:`resource_policies`). :func:`scanner.ingest.policy_read.read_policy` reads it with
+the lexicon of ``Knowledge.policy`` (rulesets/policy.yaml): declared and denied PI types,
+permissions, the SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyInfo`
 (result.json ``policy``) and facts:
 
 ``policy.pi_undeclared``     {pi_type, observed, sources, sdks}: a PI type read by effective
@@ -255,7 +258,61 @@ def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple
             continue
         if text.strip():
             docs.append((f"apk:{name}", digest_bytes(raw).sha256, text, tables))
+    lex = ctx.knowledge.policy
+    if sum(len(d[2].strip()) for d in docs) < lex.min_chars_to_judge:
+        found, trouble = resource_policies(ctx)
+        problems.extend(trouble)
+        if found:
+            docs = [found[0], *docs]
     return docs, problems
+
+
+_RESOURCE_CACHE: dict[int, tuple[object, tuple]] = {}
+
+
+def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple]], list[str]]:
+    """[(source, sha256, text, tables)] of the policies kept in the APK's resources, best
+    first, and the files that could not be read. A candidate is a resources.arsc string
+    value, a text asset or a res/raw file (not one of the policy-named assets, read anyway)
+    of at least ``in_resources.min_chars`` characters holding a ``titles`` word; it is the
+    app's own policy text when at least ``in_resources.min_elements`` of the notice's
+    elements are found in it (a consent dialog or a link to the policy has far fewer).
+    Cached per APK evidence."""
+    ev = ctx.apk
+    if ev is None:
+        return [], []
+    hit = _RESOURCE_CACHE.get(id(ev))
+    if hit is not None and hit[0] is ev:
+        return list(hit[1][0]), list(hit[1][1])
+    from scanner.hashing import digest_bytes
+    from scanner.ingest.app_text import long_texts
+    from scanner.ingest.policy import policy_parts
+
+    lex = ctx.knowledge.policy
+    needles = [*lex.titles, *(t.title() for t in lex.titles if t.isascii()),
+               *(t.upper() for t in lex.titles if t.isascii())]
+    texts, problems = long_texts(ev.text_files, needles, lex.resource_min_chars)
+    assets = set(ev.privacy_policy_assets)
+    out = []
+    for t in texts[:8]:
+        if t.file in assets:
+            continue
+        raw = t.data
+        try:
+            _, text, tables = policy_parts(raw, t.file)
+        except InputError as e:
+            problems.append(f"{t.file}: {e}")
+            continue
+        if len(text.strip()) < lex.resource_min_chars:
+            continue
+        reading = read_policy(text[:200_000], tables, lex)
+        if sum(bool(v) for v in reading.elements.values()) < lex.resource_min_elements:
+            continue
+        sha = digest_bytes(raw).sha256
+        out.append((f"apk:{t.file}", sha, text, tables))
+    _RESOURCE_CACHE.clear()
+    _RESOURCE_CACHE[id(ev)] = (ev, (tuple(out), tuple(problems)))
+    return out, problems
 
 
 _TEXTUAL = ("text/html", "text/plain", "application/xhtml")

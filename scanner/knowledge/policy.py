@@ -42,6 +42,10 @@ class PolicyLexicon:
     """What rulesets/policy.yaml says, checked (see that file's header for the meaning)."""
 
     min_chars_to_judge: int = 0
+    #: a resources.arsc string or a res/raw / asset text is the policy when it has at least
+    #: this many characters, a title word and this many of the elements
+    resource_min_chars: int = 800
+    resource_min_elements: int = 4
     #: (pi type, terms)
     terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: (terms, pi types) of generic words
@@ -123,6 +127,11 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     minimum = doc.get("min_chars_to_judge", 0)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
         raise RulesetError(f"{FILE}: min_chars_to_judge must be a whole number >= 0")
+    res = _mapping(doc.get("in_resources"), "in_resources")
+    for k in ("min_chars", "min_elements"):
+        v = res.get(k, 1)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise RulesetError(f"{FILE}: in_resources.{k} must be a whole number >= 1")
     terms = tuple((pi(k, "terms"), _words(v, f"terms.{k}"))
                   for k, v in _mapping(doc.get("terms"), "terms").items())
     groups = []
@@ -171,6 +180,8 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
                                       _patterns(e.get("patterns"), f"{where}.patterns")))
     return PolicyLexicon(
         min_chars_to_judge=minimum,
+        resource_min_chars=int(res.get("min_chars", 800)),
+        resource_min_elements=int(res.get("min_elements", 4)),
         terms=terms,
         group_terms=tuple(groups),
         masks=_words(doc.get("masks"), "masks", allow_empty=True),
