@@ -31,7 +31,9 @@ permissions, the SDKs it lists, the operator and the notice's elements. Yields a
                              declares a PI type the permission exposes (permissions.yaml
                              ``pi_types``) in a sentence or row that states a purpose
                              (``declared_pi[].purpose``). ``named`` false: the policy does not
-                             name the permission at all
+                             name the permission at all; ``layout_lost``: the policy is a
+                             PDF, whose permission tables are read as lines without their
+                             columns (a purpose cell cannot be told from another cell)
 No facts when no policy was found (absence is PRIV-CODE-0006's matter), nor from what a
 short policy found in the APK leaves out (``min_chars_to_judge`` of rulesets/policy.yaml:
 often a stub that links to the online policy; ``policy.judged`` is then false).
@@ -138,6 +140,10 @@ class PolicyTextDetector(Detector):
         declared = {d["pi_type"]: d for d in reading.declared_pi}
         denied = {d["pi_type"]: d for d in reading.denied_pi}
         folded = reading.folded
+        # a PDF's text keeps no table: its rows are split into lines, cell by cell, and a
+        # name wrapped in a narrow cell ("高德定\n位SDK") is cut (tables are not rebuilt from
+        # the PDF's layout)
+        layout_lost = ctx.policy is not None and any(d.kind == "pdf" for d in ctx.policy)
         # behaviour: PI types read by effective code, sent, or read at run time
         seen: dict[str, dict[str, Any]] = {}
 
@@ -179,6 +185,9 @@ class PolicyTextDetector(Detector):
             entry = listed.get(sid)
             hit = ((s.name, entry["quote"]) if entry is not None
                    else _find(text, folded, _sdk_names(s, lex.aliases)))
+            if hit is None and layout_lost:
+                hit = _find(text.replace("\n", ""), folded.replace("\n", ""),
+                            _sdk_names(s, lex.aliases))
             if hit:
                 sdks_declared.append({"name": s.name, "sdk": sid, "quote": hit[1]})
                 said = set(entry.get("pi_types") or ()) | set(
@@ -194,7 +203,7 @@ class PolicyTextDetector(Detector):
                 out.append(Fact("policy.sdk_undeclared", {
                     "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
                     "name_en": s.name, "vendor": s.vendor or ""}))
-        out.extend(_permission_purposes(ctx, reading) if judged else ())
+        out.extend(_permission_purposes(ctx, reading, layout_lost) if judged else ())
         elements = dict(reading.elements)
         out.extend(Fact("policy.element_missing", {
             "element": el.name, "element_zh": el.zh, "element_en": el.en})
@@ -210,7 +219,7 @@ class PolicyTextDetector(Detector):
         return out
 
 
-def _permission_purposes(ctx: ScanContext, reading) -> Iterable[Fact]:
+def _permission_purposes(ctx: ScanContext, reading, layout_lost: bool) -> Iterable[Fact]:
     """One ``policy.permission_purpose`` fact per dangerous permission the APK requests."""
     named = {p["name"]: p for p in reading.permissions}
     purposed = {d["pi_type"] for d in reading.declared_pi if d.get("purpose")}
@@ -230,7 +239,7 @@ def _permission_purposes(ctx: ScanContext, reading) -> Iterable[Fact]:
             "named": said is not None,
             "purpose_stated": bool(said and said.get("purpose")) or bool(via),
             "purpose_via_pi": via, "quote": said["quote"] if said else "",
-            "used": a.get("used")}, f.evidence[:1])
+            "used": a.get("used"), "layout_lost": layout_lost}, f.evidence[:1])
 
 
 def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:

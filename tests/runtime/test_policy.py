@@ -296,3 +296,30 @@ def test_no_permission_purpose_finding_from_a_stub(tmp_path):
                "--policy", str(policy))
     assert doc["policy"]["judged"] is False
     assert not [f for f in doc["findings"] if f["rule"] == "PRIV-POL-0007"]
+
+
+def test_a_pdf_policy_permission_table_is_not_concluded_on(tmp_path):
+    """A PDF keeps no table: the row "相机权限 | 扫描二维码 | 可关闭" comes back as a line of
+    cells. CAMERA is named there, so no PRIV-POL-0007 for it (the purpose cell cannot be told);
+    READ_CONTACTS and RECORD_AUDIO are named nowhere in the policy, so they still lack a
+    stated purpose. The location permissions and READ_PHONE_STATE have one (位置信息 and
+    设备标识符 declared with 用于)."""
+    from scanner.report.browser import find_chromium, html_to_pdf
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed")
+    html = ("<html><meta charset='utf-8'><body><h1>示例科技有限公司隐私政策</h1>"
+            "<p>我们收集您的位置信息，用于向您推荐附近的新闻。</p>"
+            "<p>我们会收集设备标识符，用于安全风控。</p>"
+            "<table border='1'><tr><th>权限</th><th>功能</th><th>是否可关闭</th></tr>"
+            "<tr><td>相机权限</td><td>扫描二维码</td><td>可关闭</td></tr></table>"
+            "<p>联系我们：privacy@example.com</p></body></html>")
+    pdf = tmp_path / "policy.pdf"
+    pdf.write_bytes(html_to_pdf(html.encode()))
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--category", "news",
+               "--policy", str(pdf))
+    hits = {f["title"]["en"].split(" ")[3] for f in doc["findings"]
+            if f["rule"] == "PRIV-POL-0007"}
+    assert hits == {"android.permission.READ_CONTACTS", "android.permission.RECORD_AUDIO"}
+    assert "android.permission.CAMERA" in {p["name"] for p in
+                                           doc["policy"]["declared_permissions"]}
