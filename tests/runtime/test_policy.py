@@ -323,3 +323,32 @@ def test_a_pdf_policy_permission_table_is_not_concluded_on(tmp_path):
     assert hits == {"android.permission.READ_CONTACTS", "android.permission.RECORD_AUDIO"}
     assert "android.permission.CAMERA" in {p["name"] for p in
                                            doc["policy"]["declared_permissions"]}
+
+
+def test_an_sdk_name_wrapped_in_a_narrow_pdf_cell_is_still_disclosed(tmp_path):
+    """privacy_heavy embeds Umeng, GDT and JPush (corpus/apps/privacy_heavy/groundtruth.json).
+    The PDF policy names 友盟统计 and 极光推送 only in a cell two characters wide, so PDFium
+    gives them cut over lines; they are still disclosed. 优量汇 (GDT) is named nowhere: the
+    one PRIV-POL-0003."""
+    from scanner.report.browser import find_chromium, html_to_pdf
+
+    if find_chromium() is None:
+        pytest.skip("chromium is not installed")
+    cell = "<td style='width:2.2em;word-break:break-all;font-size:14px'>{}</td>"
+    html = ("<html><meta charset='utf-8'><body><h1>示例科技有限公司隐私政策</h1>"
+            "<p>我们接入的第三方SDK如下。</p><table border='1'>"
+            "<tr><th>名称</th><th>提供方</th></tr>"
+            f"<tr>{cell.format('友盟统计')}<td>友盟同欣（北京）科技有限公司</td></tr>"
+            f"<tr>{cell.format('极光推送')}<td>深圳市和讯华谷信息技术有限公司</td></tr>"
+            "</table></body></html>")
+    pdf = tmp_path / "policy.pdf"
+    pdf.write_bytes(html_to_pdf(html.encode()))
+    from scanner.ingest.policy import read_policy_file
+
+    text = read_policy_file(pdf).text
+    assert "友盟统计" not in text and "极光推送" not in text  # cut by the narrow cell
+    doc = _run(tmp_path, "scan", str(APKS / "privacy_heavy.apk"), "--category", "news",
+               "--policy", str(pdf))
+    undisclosed = {f["evidence"][0]["summary"]["sdk"] for f in doc["findings"]
+                   if f["rule"] == "PRIV-POL-0003"}
+    assert undisclosed == {"tencent_gdt"}
