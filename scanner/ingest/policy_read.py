@@ -302,6 +302,16 @@ class _Text:
             return False
         return not (c.verbs and c.verbs.search(f, s0, s1))
 
+    def negated_at(self, i: int, j: int) -> bool:
+        """Whether the words at folded[i:j] stand in a negated clause (a cue before them or
+        ending with them: "我们不会读取")."""
+        c0, c1 = self.clause_of(i)
+        if self._negates(c0, c1, i, j):
+            return True
+        c = self.c
+        m = c.cues.search(self.folded, c0, j) if c.cues is not None else None
+        return m is not None and m.end() > i
+
     def judge(self, i: int, j: int) -> str | None:
         """'declared', 'conditional', 'denied' or None (a definition)."""
         c, f = self.c, self.folded
@@ -557,8 +567,11 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     for g0, g1 in t.glossary:
         body = body[:g0] + " " * (g1 - g0) + body[g1:]
     for el in lex.elements:
-        present = any(_term_in(body, w) for w in el.terms) or any(
-            p.search(body) for p in el.patterns)
+        if el.positive_only:
+            present = any(not t.negated_at(i, j) for i, j in _element_hits(body, el))
+        else:
+            present = any(_term_in(body, w) for w in el.terms) or any(
+                p.search(body) for p in el.patterns)
         if el.name == "operator" and operator is not None:
             present = True
         elements[el.name] = present
@@ -567,6 +580,26 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
         denied_pi=tuple(v for _, v in sorted(denied.items())),
         permissions=tuple(v for _, v in sorted(perm_hits.items())),
         sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded)
+
+
+def _element_hits(folded: str, el, limit: int = 200):
+    """(start, end) of the element's words and patterns in the folded text, capped."""
+    n = 0
+    for w in el.terms:
+        lw = w.lower()
+        rx = re.compile(rf"(?<![a-z0-9]){re.escape(lw)}(?![a-z0-9])" if _ascii_word(w)
+                        else re.escape(lw))
+        for m in rx.finditer(folded):
+            yield m.start(), m.end()
+            n += 1
+            if n >= limit:
+                return
+    for p in el.patterns:
+        for m in p.finditer(folded):
+            yield m.start(), m.end()
+            n += 1
+            if n >= limit:
+                return
 
 
 def _term_in(folded: str, word: str) -> bool:

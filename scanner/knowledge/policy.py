@@ -35,6 +35,8 @@ class PolicyElement:
     terms: tuple[str, ...]
     #: regular expressions over the folded text that also show the element
     patterns: tuple[re.Pattern, ...] = ()
+    #: a word or pattern in a negated clause does not count
+    positive_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,14 +172,16 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     for k, e in _mapping(doc.get("elements"), "elements").items():
         where = f"elements.{k}"
         e = _mapping(e, where)
-        if not isinstance(e.get("required", False), bool):
-            raise RulesetError(f"{FILE}: {where}.required must be true or false")
+        for flag in ("required", "positive_only"):
+            if not isinstance(e.get(flag, False), bool):
+                raise RulesetError(f"{FILE}: {where}.{flag} must be true or false")
         for lang in ("zh", "en"):
             if not isinstance(e.get(lang), str) or not e[lang]:
                 raise RulesetError(f"{FILE}: {where}.{lang} must be a non-empty string")
         elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
                                       e["en"], _words(e.get("terms"), f"{where}.terms"),
-                                      _patterns(e.get("patterns"), f"{where}.patterns")))
+                                      _patterns(e.get("patterns"), f"{where}.patterns"),
+                                      bool(e.get("positive_only", False))))
     return PolicyLexicon(
         min_chars_to_judge=minimum,
         resource_min_chars=int(res.get("min_chars", 800)),

@@ -330,3 +330,11 @@ def test_element_patterns_retention_and_complaint_channel():
     assert not r.elements["complaint"]
     r = _read("您可以向网信部门举报。")
     assert r.elements["complaint"]
+
+
+def test_a_method_word_in_a_negated_clause_states_no_method():
+    r = _read("您的剪切板内容我们不会读取。本应用不需要您提供任何身份信息。")
+    assert not r.elements["method"]
+    assert not _read("我们为您提供天气预报服务。").elements["method"]  # providing to the user
+    assert _read("注册时需要您提供手机号码，您提供的信息用于登录。").elements["method"]
+    assert _read("我们会读取您的剪切板。").elements["method"]
