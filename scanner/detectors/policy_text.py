@@ -28,8 +28,9 @@ permissions, the SDKs it lists, the operator and the notice's elements. Yields a
                              requests, and whether the policy states a purpose for it: it
                              names the permission with a purpose in the same table row, list
                              line or short paragraph (``declared_permissions[].purpose``), or
-                             declares a PI type the permission exposes (permissions.yaml
-                             ``pi_types``) in a sentence or row that states a purpose
+                             declares the PI type the permission is for (the first of its
+                             permissions.yaml ``pi_types``) in a sentence or row that states a
+                             purpose
                              (``declared_pi[].purpose``). ``named`` false: the policy does not
                              name the permission at all; ``layout_lost``: the policy is a
                              PDF, whose permission tables are read as lines without their
@@ -232,7 +233,9 @@ def _permission_purposes(ctx: ScanContext, reading, layout_lost: bool) -> Iterab
         info = kb.get(name)
         pis = list(a.get("pi_types") or ())
         said = named.get(name)
-        via = sorted(set(pis) & purposed)
+        # the permission's own PI type (listed first in permissions.yaml: precise location
+        # for ACCESS_FINE_LOCATION, whose list also has the coarse one it implies)
+        via = pis[:1] if pis and pis[0] in purposed else []
         yield Fact("policy.permission_purpose", {
             "permission": name, "permission_zh": info.zh if info else name,
             "permission_en": info.en if info else name, "pi_types": pis,
