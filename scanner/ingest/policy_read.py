@@ -55,6 +55,9 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()·&]")
 _NAME_CHAR_EN = re.compile(r"[A-Za-z0-9 &.,'-]")
 _NOT_FIRST = set("为是由：:，, （(“\"的及和与")
 _PERMISSION = re.compile(r"android\.permission\.[A-Z_]{3,60}")
+#: a list line "- Name (Vendor): data" / "· 友盟统计（友盟同欣）：设备标识符" naming one SDK
+_INLINE_SDK = re.compile(r"^\s*(?:[-•·*●▪]|\d{1,2}\s*[.、)）])\s*(?P<name>[^()（）:：\n]{2,40}?)\s*"
+                         r"[（(](?P<vendor>[^()（）:：\n]{2,60})[)）]\s*[:：]\s*(?P<pi>\S.*)$")
 #: what follows a permission that starts a list line and is explained after it
 _EXPLAINED = re.compile(r"\s*(?:[（(][^）)\n]{0,30}[）)])?\s*(?:[:：]|[-–—]\s)\s*\S")
 #: a "label：value" line with a short label that is no SDK name ("收集方式：SDK本机采集")
@@ -157,7 +160,11 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     label = None
     if roles:
         label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
-    c = _Compiled(re.compile(_alternation(meaning)), meaning, opt(lex.cues),
+    cues = opt(lex.cues)
+    if lex.cue_patterns:
+        cues = re.compile("|".join([*(f"(?:{p.pattern})" for p in lex.cue_patterns),
+                                    *([cues.pattern] if cues else [])]))
+    c = _Compiled(re.compile(_alternation(meaning)), meaning, cues,
                   opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
                   opt(lex.purpose), opt(lex.masks), roles, label,
                   opt(lex.definition_headings),
@@ -773,14 +780,20 @@ def _segments(line: str, c: _Compiled) -> list[tuple[str, str]] | None:
         return None
     body = _LIST_ITEM.sub("", line, count=1).strip()
     found = []
-    for m in c.label.finditer(body.lower()):
-        role = _role(m.group(1), c, strict=True)
+    low = body.lower()
+    for m in c.label.finditer(low):
+        start = m.start()
+        # a label must start the line or follow a separator; a short qualifier before the
+        # label word belongs to it ("收集个人信息类型：" holds the word "个人信息类型")
+        if start and body[start - 1] not in " \t;；，,。|":
+            sep = max(low.rfind(x, 0, start) for x in " \t;；，,。|")
+            if start - (sep + 1) > 4 or re.search(r"[:：]", low[sep + 1:start]):
+                continue
+            start = sep + 1
+        role = _role(low[start:m.end()].rstrip(":： "), c, strict=True)
         if role is None:
             continue
-        # a label must start the line or follow a separator
-        if m.start() and body[m.start() - 1] not in " \t;；，,。|":
-            continue
-        found.append((m.start(), m.end(), role))
+        found.append((start, m.end(), role))
     if not found:
         return None
     lead = None
@@ -844,6 +857,14 @@ def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], 
         if len(out) >= MAX_SDKS:
             break
         if "\t" in line:
+            close()
+            continue
+        inline = _INLINE_SDK.match(line)
+        if inline and _sdk_like(inline["name"], sdk_names):
+            close()
+            cur = {"name": inline["name"].strip(), "vendor": inline["vendor"].strip(),
+                   "pi": inline["pi"], "_q": line}
+            cur_lines.append(k)
             close()
             continue
         seg = _segments(line, c)

@@ -21,7 +21,7 @@ from scanner.knowledge.yamlio import read_yaml
 
 FILE = "policy.yaml"
 SDK_ROLES = ("name", "vendor", "purpose", "pi", "link")
-NEGATION_KEYS = ("cues", "conditions", "breaks", "verbs")
+NEGATION_KEYS = ("cues", "patterns", "conditions", "breaks", "verbs")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class PolicyLexicon:
     group_terms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     masks: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
+    #: cues as regular expressions ("不会" + a short adverbial + a collection verb)
+    cue_patterns: tuple[re.Pattern, ...] = ()
     conditions: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
@@ -190,6 +192,7 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         group_terms=tuple(groups),
         masks=_words(doc.get("masks"), "masks", allow_empty=True),
         cues=_words(neg.get("cues"), "negation.cues", allow_empty=True),
+        cue_patterns=_patterns(neg.get("patterns"), "negation.patterns"),
         conditions=_words(neg.get("conditions"), "negation.conditions", allow_empty=True),
         breaks=_words(neg.get("breaks"), "negation.breaks", allow_empty=True),
         verbs=_words(neg.get("verbs"), "negation.verbs", allow_empty=True),

@@ -338,3 +338,37 @@ def test_a_method_word_in_a_negated_clause_states_no_method():
     assert not _read("我们为您提供天气预报服务。").elements["method"]  # providing to the user
     assert _read("注册时需要您提供手机号码，您提供的信息用于登录。").elements["method"]
     assert _read("我们会读取您的剪切板。").elements["method"]
+
+
+# ---- classes of error found by the fourth held-out set (benchmarks/policy/heldout4) ------
+
+def test_a_cue_with_an_adverbial_inside_negates():
+    r = _read("我们不会以任何形式收集您的短信、通话记录和日历。")
+    assert _denied(r) == {"sms", "call_log", "calendar"} and not _declared(r)
+    r = _read("我们不会使用麦克风，朗读只使用扬声器。")
+    assert _denied(r) == {"microphone"}
+
+
+def test_text_to_speech_is_no_microphone():
+    r = _read("如您开启“语音朗读”，书籍内容会被读出。")
+    assert not _declared(r)
+
+
+def test_a_qualifier_before_a_label_word_keeps_the_label():
+    r = _read("SDK名称：个推推送SDK\n开发者：每日互动股份有限公司\n"
+              "收集个人信息类型：设备标识符（OAID）、MAC地址\n")
+    got = [(e["name"], e["vendor"], e["pi_types"]) for e in r.sdk_list]
+    assert got == [("个推推送SDK", "每日互动股份有限公司", ["mac_address", "oaid"])]
+
+
+def test_an_sdk_bullet_with_its_vendor_in_parentheses():
+    r = _read("Third-party SDKs\n- Tencent Bugly (Tencent): crash logs, Android ID\n"
+              "- Location (GPS): used for routes\n")
+    got = [(e["name"], e["vendor"], e["sdk"], e["pi_types"]) for e in r.sdk_list]
+    assert got == [("Tencent Bugly", "Tencent", "tencent_bugly", ["android_id"])]
+
+
+def test_the_update_element_is_the_policy_s_update():
+    assert not _read("通知权限：推送更新提醒。").elements["updates"]
+    assert _read("本政策于2026年1月10日更新。").elements["updates"]
+    assert _read("更新日期：2026年3月1日").elements["updates"]
