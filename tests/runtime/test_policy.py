@@ -285,6 +285,34 @@ def test_dangerous_permissions_without_a_stated_purpose(tmp_path):
     assert p["android.permission.ACCESS_FINE_LOCATION"]["purpose"] is True
     declared = {d["pi_type"]: d for d in doc["policy"]["declared_pi"]}
     assert declared["device_id"].get("purpose") is True
+    # the report's table by dangerous permission: one row each, CAMERA named without a use
+    # and flagged, READ_PHONE_STATE not named but its PI's use stated
+    import lxml.html
+
+    from scanner.report.html import HtmlFormat
+
+    for lang, named, via, flag in (
+            ("zh", "提及该权限，未说明用途", "未提及该权限，但说明了其所针对个人信息的用途",
+             "申请但政策未说明目的"),
+            ("en", "Named without a use", "Not named, but the use of the PI it is for is stated",
+             "Requested, no purpose in the policy")):
+        page = lxml.html.fromstring(HtmlFormat().render(doc, lang))
+        rows = {}
+        for tr in page.xpath("//h3[following-sibling::*[1][self::table]]"):
+            if tr.text_content().strip() in ("按危险权限", "By dangerous permission"):
+                for row in tr.getnext().xpath(".//tr[td]"):
+                    cells = [" ".join(c.text_content().split()) for c in row.xpath("td")]
+                    rows[(row.xpath("td")[0].text or "").strip()] = cells
+        assert set(rows) == {"android.permission.ACCESS_COARSE_LOCATION",
+                             "android.permission.ACCESS_FINE_LOCATION",
+                             "android.permission.CAMERA", "android.permission.READ_CONTACTS",
+                             "android.permission.READ_PHONE_STATE",
+                             "android.permission.RECORD_AUDIO"}
+        assert rows["android.permission.CAMERA"][2].startswith(named)
+        assert flag in rows["android.permission.CAMERA"][3]
+        assert "PRIV-POL-0007" in rows["android.permission.CAMERA"][3]
+        assert rows["android.permission.READ_PHONE_STATE"][2].startswith(via)
+        assert "PRIV-POL-0007" not in rows["android.permission.READ_PHONE_STATE"][3]
 
 
 def test_no_permission_purpose_finding_from_a_stub(tmp_path):
