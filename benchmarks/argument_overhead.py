@@ -5,7 +5,8 @@ Contract: ``python benchmarks/argument_overhead.py [--repeat N] APK...`` runs th
 process, N times per APK, and prints per APK the median CPU time of the scan and of the
 argument recovery inside it (``scanner.ingest.dex.values.ArgumentValues`` through the code
 detector: intra-procedural values, and since issue 13's inter-procedural step the callers'
-values, return summaries and the callers index), and their ratio. CPU time
+values, return summaries and the callers index; the forward walk of a returned collection's
+use, ``scanner.ingest.dex.uses``), and their ratio. CPU time
 (``time.process_time``) is used because the machine is shared; interpreter start-up and
 imports are not in the scan figure (they are in the wall-clock figures of
 static_vs_androguard.py), so the ratio here is an upper bound of the
@@ -44,6 +45,7 @@ def _timed(fn):
 code._Sites.registers = _timed(code._Sites.registers)
 code._Sites.alternatives = _timed(code._Sites.alternatives)
 code._Sites.prepare = _timed(code._Sites.prepare)
+code._Sites.one_entry_only = _timed(code._Sites.one_entry_only)
 
 
 def one(apk: Path) -> tuple[float, float]:

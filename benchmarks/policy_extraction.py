@@ -44,7 +44,9 @@ DECLARED = {"declared", "generic", "conditional"}
 
 
 SETS = {"dev": ("texts", "labels.yaml"), "heldout": ("heldout", "heldout_labels.yaml"),
-        "heldout2": ("heldout2", "heldout2_labels.yaml")}
+        "heldout2": ("heldout2", "heldout2_labels.yaml"),
+        "heldout3": ("heldout3", "heldout3_labels.yaml"),
+        "heldout4": ("heldout4", "heldout4_labels.yaml")}
 
 
 def _labels(which: str) -> list[tuple[Path, dict]]:
@@ -242,7 +244,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--timing", action="store_true")
     ap.add_argument("--pages", type=int, default=50)
-    ap.add_argument("--set", choices=["dev", "heldout", "heldout2", "all"], default="all",
+    ap.add_argument("--set", choices=[*SETS, "all"], default="all",
                     help="dev: texts/ (the extractor was tuned on it); heldout: heldout/ "
                          "(written after the last tuning); all (default): both, each "
                          "reported, bars checked on both together")

@@ -153,6 +153,7 @@ def score_apk(apk: Path, res: dict, labels: dict[tuple, dict]) -> dict:
             continue
         read_sites.update(locs)
         verdicts = []
+        cited = []
         for e in reads:
             pi = e["summary"].get("pi_type")
             for loc in e.get("locators", []):
@@ -161,6 +162,9 @@ def score_apk(apk: Path, res: dict, labels: dict[tuple, dict]) -> dict:
                 caller = f"{loc['class']}->{loc['method']}"
                 lab = mine.get((sha, loc["dex"], caller, loc["api"], int(loc["offset"])))
                 verdicts.append(None if lab is None else lab["actual_pi"] == pi)
+                cited.append(f"{caller} {loc['api']} @{loc['offset']} ({pi}: "
+                             + ("unlabelled" if lab is None else
+                                f"label {lab['actual_pi']}, {lab['error_kind']}") + ")")
         if any(v is None for v in verdicts):
             verdict = "unknown"
         elif verdicts and all(verdicts):
@@ -171,7 +175,7 @@ def score_apk(apk: Path, res: dict, labels: dict[tuple, dict]) -> dict:
             verdict = "false"
         out["findings"].append({"rule": f["rule"], "severity": f["severity"],
                                 "pi_types": f.get("pi_types", []), "verdict": verdict,
-                                "sites": len(verdicts)})
+                                "sites": len(verdicts), "cited": cited})
     out["contradictions"] = len(read_sites & perm_sites)
     return out
 
@@ -180,7 +184,7 @@ def merge(per_apk: list[dict]) -> dict:
     tot: dict = {"tp": defaultdict(int), "fp": defaultdict(int), "unlabelled": defaultdict(int),
                  "true_reads": defaultdict(int), "kept": defaultdict(int),
                  "false_kinds": defaultdict(int), "rules": {}, "missed": [],
-                 "unlabelled_sites": [], "wrong_sites": []}
+                 "unlabelled_sites": [], "wrong_sites": [], "weak_findings": []}
     for k in ("reported", "effective", "origin_ok", "origin_n", "contradictions"):
         tot[k] = sum(a[k] for a in per_apk)
     rules: dict[str, dict] = defaultdict(lambda: defaultdict(int))
@@ -196,6 +200,10 @@ def merge(per_apk: list[dict]) -> dict:
             r = rules[f["rule"]]
             r["severity"] = f["severity"]
             r[f["verdict"]] += 1
+            if f["verdict"] != "true":
+                tot["weak_findings"].append(
+                    f"{a['apk']} {f['rule']} ({f['severity']}) {'/'.join(f['pi_types'])} "
+                    f"{f['verdict']}: " + "; ".join(f["cited"]))
             if f["verdict"] in ("true", "partly"):
                 for pi in f["pi_types"] or ["-"]:
                     true_pairs.add((a["apk"], f["rule"], pi))
@@ -372,6 +380,8 @@ def main(argv: list[str]) -> int:
             print(f"unlabelled effective site: {s}")
         for s in tot["wrong_sites"]:
             print(f"effective, not a read of that type: {s}")
+        for s in tot["weak_findings"]:
+            print(f"finding not fully true: {s}")
     if args.json:
         args.json.write_text(json.dumps(now, indent=2, sort_keys=True), "utf-8")
     if args.save_baseline:

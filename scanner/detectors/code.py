@@ -21,16 +21,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
 from scanner.callgraph import Reachability
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
+from scanner.ingest.dex.uses import compile_patterns, one_entry_only
 from scanner.ingest.dex.values import ArgumentValues, declared_params, param_registers
 from scanner.knowledge import ApiInfo, Knowledge
 from scanner.knowledge.semantics import (
     ARGUMENTS_NO_PI,
+    ONE_ENTRY_ONLY,
     AppFacts,
     Verdict,
     judge,
@@ -109,6 +112,8 @@ class _Sites:
         self.index = index
         self.values = ArgumentValues(index.dexes, kb.value_models, index.class_table())
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
+        self.collections = {k: compile_patterns(v) for k, v in
+                            (kb.value_models.get("collections") or {}).items()}
 
     def prepare(self, sites: Iterable) -> None:
         """Declare the call sites that will be asked about (one analysis per method)."""
@@ -134,6 +139,15 @@ class _Sites:
         the caller's parameters followed to its callers; see ArgumentValues.alternatives)."""
         at = self._site(dex, offset)
         return None if at is None else self.values.alternatives(*at, wanted)
+
+    def one_entry_only(self, dex: str, offset: int, result: dict) -> bool | None:
+        """Whether the caller of the invoke reads only one identified entry (its own
+        process...) of the collection it returns (scanner.ingest.dex.uses); None: unknown."""
+        at = self._site(dex, offset)
+        if at is None:
+            return None
+        return one_entry_only(self.values, *at, result["key"], result["equals"],
+                              self.collections)
 
     def _site(self, dex: str, offset: int) -> tuple[int, int, int] | None:
         """(dex position, owning method, code unit) of the instruction at byte ``offset`` of
@@ -208,7 +222,7 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         contexts read different PI types, one reading the entry's own type, the widest
         meaning, e.g. a precise location where another caller asks for a coarse one). A
         context passing null where the API needs an object reads nothing (the call
-        throws), so it is dropped unless every context does."""
+        throws), so it is dropped; when every context does, the site is ruled out."""
         regs = param_registers(callee, kind == "static")
         types = declared_params(callee)
         pos = [i for _k, i in info.args if i < len(regs)]
@@ -216,6 +230,9 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         refs = [regs[i] for i in pos if types[i][0] in "L["]
         live = [a for a in alts
                 if a is None or not any(r < len(a) and a[r] == ("i", 0) for r in refs)]
+        if not live:  # null in every calling context: the call never reads anything
+            return {}, Verdict(info.pi_type, tuple(info.permissions), False, ARGUMENTS_NO_PI,
+                               kb.extra.get("engine_reasons", {}).get("null_argument"))
         best: tuple[dict, Verdict] | None = None
         for a in live or alts:
             present: set[str] = set()
@@ -237,6 +254,11 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
         info = invokes[s.callee]
         args, verdict = (judged(info, s.callee, s.kind, s.dex, s.offset)
                          if info.args else ({}, None))
+        if info.result is not None:
+            verdict = verdict or judge(info, args, frozenset(), app)
+            if verdict.effective and sites.one_entry_only(s.dex, s.offset, info.result):
+                verdict = replace(verdict, effective=False, reason=ONE_ENTRY_ONLY,
+                                  reason_text=info.result["reason"])
         u = use(s.callee, info, s.caller_class, s.caller_method, s.dex, s.offset, "invoke",
                 args=args, verdict=verdict)
         if u is not None:

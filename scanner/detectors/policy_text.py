@@ -1,10 +1,13 @@
 """Privacy policy against behaviour: what the policy tells the user, compared with what the
 code, the traffic and the runtime log show (runs in ``finish``, after every other detector).
 
-The policy is the ``--policy`` files (``ctx.policy``) or else the text/HTML policy assets
-inside the APK. :func:`scanner.ingest.policy_read.read_policy` reads it with the lexicon of
-``Knowledge.policy`` (rulesets/policy.yaml): declared and denied PI types, permissions, the
-SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyInfo`
+The policy is the ``--policy`` files (``ctx.policy``), else a policy page in the captured
+traffic, else the text/HTML policy assets inside the APK, else (when those are missing or
+shorter than ``min_chars_to_judge``) the policy kept in the APK's resources: the longest
+resources.arsc string value, text asset or res/raw file that reads as the app's own policy
+(:func:`resource_policies`). :func:`scanner.ingest.policy_read.read_policy` reads it with
+the lexicon of ``Knowledge.policy`` (rulesets/policy.yaml): declared and denied PI types,
+permissions, the SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyInfo`
 (result.json ``policy``) and facts:
 
 ``policy.pi_undeclared``     {pi_type, observed, sources, sdks}: a PI type read by effective
@@ -20,6 +23,18 @@ SDKs it lists, the operator and the notice's elements. Yields a :class:`PolicyIn
                              a type its entry does not name
 ``policy.element_missing``   {element, element_zh, element_en}: a required element of the
                              notice (PIPL Art. 17) not found
+``policy.permission_purpose`` {permission, permission_zh, permission_en, pi_types, named,
+                             purpose_stated, quote, used}: a dangerous permission the APK
+                             requests, and whether the policy states a purpose for it: it
+                             names the permission with a purpose in the same table row, list
+                             line or short paragraph (``declared_permissions[].purpose``), or
+                             declares the PI type the permission is for (the first of its
+                             permissions.yaml ``pi_types``) in a sentence or row that states a
+                             purpose
+                             (``declared_pi[].purpose``). ``named`` false: the policy does not
+                             name the permission at all; ``layout_lost``: the policy is a
+                             PDF, whose permission tables are read as lines without their
+                             columns (a purpose cell cannot be told from another cell)
 No facts when no policy was found (absence is PRIV-CODE-0006's matter), nor from what a
 short policy found in the APK leaves out (``min_chars_to_judge`` of rulesets/policy.yaml:
 often a stub that links to the online policy; ``policy.judged`` is then false).
@@ -126,6 +141,10 @@ class PolicyTextDetector(Detector):
         declared = {d["pi_type"]: d for d in reading.declared_pi}
         denied = {d["pi_type"]: d for d in reading.denied_pi}
         folded = reading.folded
+        # a PDF's text keeps no table: its rows are split into lines, cell by cell, and a
+        # name wrapped in a narrow cell ("高德定\n位SDK") is cut (tables are not rebuilt from
+        # the PDF's layout)
+        layout_lost = ctx.policy is not None and any(d.kind == "pdf" for d in ctx.policy)
         # behaviour: PI types read by effective code, sent, or read at run time
         seen: dict[str, dict[str, Any]] = {}
 
@@ -167,6 +186,9 @@ class PolicyTextDetector(Detector):
             entry = listed.get(sid)
             hit = ((s.name, entry["quote"]) if entry is not None
                    else _find(text, folded, _sdk_names(s, lex.aliases)))
+            if hit is None and layout_lost:
+                hit = _find(text.replace("\n", ""), folded.replace("\n", ""),
+                            _sdk_names(s, lex.aliases))
             if hit:
                 sdks_declared.append({"name": s.name, "sdk": sid, "quote": hit[1]})
                 said = set(entry.get("pi_types") or ()) | set(
@@ -182,6 +204,7 @@ class PolicyTextDetector(Detector):
                 out.append(Fact("policy.sdk_undeclared", {
                     "sdk": sid, "name": s.name, "name_zh": s.name_zh or s.name,
                     "name_en": s.name, "vendor": s.vendor or ""}))
+        out.extend(_permission_purposes(ctx, reading, layout_lost) if judged else ())
         elements = dict(reading.elements)
         out.extend(Fact("policy.element_missing", {
             "element": el.name, "element_zh": el.zh, "element_en": el.en})
@@ -195,6 +218,31 @@ class PolicyTextDetector(Detector):
             denied_pi=reading.denied_pi, sdk_list=reading.sdk_list,
             operator=reading.operator, not_judged_kind=kind))
         return out
+
+
+def _permission_purposes(ctx: ScanContext, reading, layout_lost: bool) -> Iterable[Fact]:
+    """One ``policy.permission_purpose`` fact per dangerous permission the APK requests."""
+    named = {p["name"]: p for p in reading.permissions}
+    purposed = {d["pi_type"] for d in reading.declared_pi if d.get("purpose")}
+    kb = ctx.knowledge.permissions
+    for f in ctx.facts("apk.permission"):
+        a = f.attrs
+        if not a.get("dangerous"):
+            continue
+        name = str(a["name"])
+        info = kb.get(name)
+        pis = list(a.get("pi_types") or ())
+        said = named.get(name)
+        # the permission's own PI type (listed first in permissions.yaml: precise location
+        # for ACCESS_FINE_LOCATION, whose list also has the coarse one it implies)
+        via = pis[:1] if pis and pis[0] in purposed else []
+        yield Fact("policy.permission_purpose", {
+            "permission": name, "permission_zh": info.zh if info else name,
+            "permission_en": info.en if info else name, "pi_types": pis,
+            "named": said is not None,
+            "purpose_stated": bool(said and said.get("purpose")) or bool(via),
+            "purpose_via_pi": via, "quote": said["quote"] if said else "",
+            "used": a.get("used"), "layout_lost": layout_lost}, f.evidence[:1])
 
 
 def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:
@@ -222,7 +270,61 @@ def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple
             continue
         if text.strip():
             docs.append((f"apk:{name}", digest_bytes(raw).sha256, text, tables))
+    lex = ctx.knowledge.policy
+    if sum(len(d[2].strip()) for d in docs) < lex.min_chars_to_judge:
+        found, trouble = resource_policies(ctx)
+        problems.extend(trouble)
+        if found:
+            docs = [found[0], *docs]
     return docs, problems
+
+
+_RESOURCE_CACHE: dict[int, tuple[object, tuple]] = {}
+
+
+def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple]], list[str]]:
+    """[(source, sha256, text, tables)] of the policies kept in the APK's resources, best
+    first, and the files that could not be read. A candidate is a resources.arsc string
+    value, a text asset or a res/raw file (not one of the policy-named assets, read anyway)
+    of at least ``in_resources.min_chars`` characters holding a ``titles`` word; it is the
+    app's own policy text when at least ``in_resources.min_elements`` of the notice's
+    elements are found in it (a consent dialog or a link to the policy has far fewer).
+    Cached per APK evidence."""
+    ev = ctx.apk
+    if ev is None:
+        return [], []
+    hit = _RESOURCE_CACHE.get(id(ev))
+    if hit is not None and hit[0] is ev:
+        return list(hit[1][0]), list(hit[1][1])
+    from scanner.hashing import digest_bytes
+    from scanner.ingest.app_text import long_texts
+    from scanner.ingest.policy import policy_parts
+
+    lex = ctx.knowledge.policy
+    needles = [*lex.titles, *(t.title() for t in lex.titles if t.isascii()),
+               *(t.upper() for t in lex.titles if t.isascii())]
+    texts, problems = long_texts(ev.text_files, needles, lex.resource_min_chars)
+    assets = set(ev.privacy_policy_assets)
+    out = []
+    for t in texts[:8]:
+        if t.file in assets:
+            continue
+        raw = t.data
+        try:
+            _, text, tables = policy_parts(raw, t.file)
+        except InputError as e:
+            problems.append(f"{t.file}: {e}")
+            continue
+        if len(text.strip()) < lex.resource_min_chars:
+            continue
+        reading = read_policy(text[:200_000], tables, lex)
+        if sum(bool(v) for v in reading.elements.values()) < lex.resource_min_elements:
+            continue
+        sha = digest_bytes(raw).sha256
+        out.append((f"apk:{t.file}", sha, text, tables))
+    _RESOURCE_CACHE.clear()
+    _RESOURCE_CACHE[id(ev)] = (ev, (tuple(out), tuple(problems)))
+    return out, problems
 
 
 _TEXTUAL = ("text/html", "text/plain", "application/xhtml")

@@ -1,4 +1,7 @@
-"""Whether the APK carries a privacy policy: a policy asset, or a policy URL in its code strings."""
+"""Whether the APK carries a privacy policy: a policy asset, a policy kept in its resources
+(a resources.arsc string, a text asset or res/raw file that reads as the app's own policy:
+:func:`scanner.detectors.policy_text.resource_policies`), or a policy URL in its code
+strings."""
 
 from __future__ import annotations
 
@@ -29,9 +32,13 @@ class PrivacyPolicyDetector(Detector):
             sites = index.find_strings(prefixes=("http://", "https://"))
             urls = sorted({s.value for s in sites if POLICY_URL.match(s.value)})[:20]
         assets = list(ev.privacy_policy_assets)
-        locs = [Locator("zip", entry=a) for a in assets]
-        attrs = {"present": bool(assets or urls), "assets": assets, "urls": urls,
-                 "code_searched": index is not None}
+        from scanner.detectors.policy_text import resource_policies
+
+        found, _ = resource_policies(ctx)
+        resources = [src.removeprefix("apk:") for src, *_ in found]
+        locs = [Locator("zip", entry=a) for a in assets + resources]
+        attrs = {"present": bool(assets or urls or resources), "assets": assets, "urls": urls,
+                 "resources": resources, "code_searched": index is not None}
         if code_incomplete(ctx):
             # part of the code (and its strings) is encrypted: a missing policy URL cannot be
             # told from static analysis

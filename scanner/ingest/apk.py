@@ -275,9 +275,10 @@ class ApkReader:
     @staticmethod
     def _text_files(zf: SafeZip, names: tuple[str, ...],
                     arsc: bytes | None) -> tuple[tuple[TextFile, ...], bool]:
-        """resources.arsc, compiled XML of res/xml, res/layout and res/menu (any qualifier)
-        and text assets, within limits.MAX_TEXT_*; (files, whether every candidate was
-        read). A damaged or oversized entry is left out (and the set marked incomplete)."""
+        """resources.arsc, compiled XML of res/xml, res/layout and res/menu (any qualifier),
+        text assets and text files of res/raw (any qualifier), within limits.MAX_TEXT_*;
+        (files, whether every candidate was read). A damaged or oversized entry is left out
+        (and the set marked incomplete)."""
         out: list[TextFile] = []
         complete = True
         if arsc is not None:
@@ -286,6 +287,7 @@ class ApkReader:
         for n in names:
             kind = ("xml" if TEXT_XML.match(n) else
                     "asset" if n.startswith("assets/") and n.lower().endswith(TEXT_ASSET)
+                    else "raw" if n.startswith("res/raw") and n.lower().endswith(TEXT_ASSET)
                     else None)
             if kind is None:
                 continue

@@ -12,6 +12,10 @@ a :class:`TextHit` for every string that contains one of them:
 - ``asset``: a text asset (UTF-8, UTF-16 with BOM, or GB18030 when not UTF-8); the hit's
   text is the line holding the phrase, cut to :data:`MAX_HIT_CHARS` around it.
 
+:func:`long_texts` gives whole texts instead of hits: the resources.arsc string values of at
+least ``min_chars`` characters that contain a phrase, and the text assets and res/raw files
+(``raw``) of at least that length that do; where a policy kept in the resources is looked for.
+
 Matching is substring and case-sensitive (callers list the spellings they want). Pools are
 searched as raw bytes first (:func:`scanner.ingest.arsc.pool_strings_containing`), so a
 file without any phrase costs one byte search per phrase. Damage is not fatal: a file
@@ -112,3 +116,53 @@ def search_text(files: Iterable[TextFile], needles: Sequence[str]) -> TextSearch
                 seen.add((kind, text))
                 hits.append(TextHit(kind, f.name, text))
     return TextSearch(tuple(hits), tuple(problems))
+
+
+MAX_LONG_TEXTS = 20
+MAX_LONG_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class LongText:
+    """A whole text of the APK: a string value of resources.arsc, or a text file."""
+
+    kind: str  # resource | asset | raw
+    file: str
+    text: str
+    #: the file's bytes; a string value's UTF-8 encoding
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+
+def long_texts(files: Iterable[TextFile], needles: Sequence[str],
+               min_chars: int) -> tuple[list[LongText], list[str]]:
+    """Texts of at least ``min_chars`` characters holding one of ``needles``, longest first
+    (at most :data:`MAX_LONG_TEXTS`), and the files that could not be read."""
+    needles = tuple(dict.fromkeys(n for n in needles if n))
+    out: list[LongText] = []
+    problems: list[str] = []
+    if not needles:
+        return [], []
+    for f in files:
+        try:
+            if f.kind == "arsc":
+                out.extend(LongText("resource", f.name, t[:MAX_LONG_CHARS],
+                                    t[:MAX_LONG_CHARS].encode("utf-8"))
+                           for t in ResourceTable(f.data).strings_containing(needles)
+                           if len(t) >= min_chars)
+            elif f.kind in ("asset", "raw"):
+                forms = [n.encode("utf-8") for n in needles] + \
+                        [n.encode("utf-16-le") for n in needles]
+                raw = f.data
+                if not any(x in raw for x in forms):
+                    try:
+                        raw.decode("utf-8")
+                        continue  # UTF-8 without any phrase
+                    except UnicodeDecodeError:
+                        pass  # maybe GB18030: decode and look
+                text = _decode(raw)[:MAX_LONG_CHARS]
+                if len(text) >= min_chars and any(n in text for n in needles):
+                    out.append(LongText(f.kind, f.name, text, raw))
+        except ResourceTableError as e:
+            problems.append(f"{f.name}: {e}")
+    out.sort(key=lambda x: -len(x.text))
+    return out[:MAX_LONG_TEXTS], problems

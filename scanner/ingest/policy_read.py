@@ -16,8 +16,15 @@ How a mention is judged (see rulesets/policy.yaml's header for the words):
     * a negation cue before it in its clause (or in the colon-ended clause that introduces
       the list it is an item of), or after it with no collection verb before it: negated,
       unless the sentence has a condition word (then a conditional declaration);
+    * a topic clause of PI words only, followed by a clause that negates and names no PI
+      ("您的通讯录、短信和通话记录，本应用均不会访问"): negated;
+    * inside a parenthesis of examples after a category word ("个人敏感信息（例如…）") in a
+      sentence with no collection verb: ignored;
     * otherwise declared (``conditional`` when the sentence has a condition word).
-    A PI type is declared when one mention declares it, denied when every mention negates it.
+    A parenthesis right after a word of several PI types or permissions keeps those it names
+    ("位置权限（仅粗略位置）"). A PI type is declared when one mention declares it, denied when
+    every mention negates it, or when a mention of it alone negates it and only words of
+    several types or generic words declare it.
 """
 
 from __future__ import annotations
@@ -48,6 +55,13 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()·&]")
 _NAME_CHAR_EN = re.compile(r"[A-Za-z0-9 &.,'-]")
 _NOT_FIRST = set("为是由：:，, （(“\"的及和与")
 _PERMISSION = re.compile(r"android\.permission\.[A-Z_]{3,60}")
+#: a list line "- Name (Vendor): data" / "· 友盟统计（友盟同欣）：设备标识符" naming one SDK
+_INLINE_SDK = re.compile(r"^\s*(?:[-•·*●▪]|\d{1,2}\s*[.、)）])\s*(?P<name>[^()（）:：\n]{2,40}?)\s*"
+                         r"[（(](?P<vendor>[^()（）:：\n]{2,60})[)）]\s*[:：]\s*(?P<pi>\S.*)$")
+#: what follows a permission that starts a list line and is explained after it
+_EXPLAINED = re.compile(r"\s*(?:[（(][^）)\n]{0,30}[）)])?\s*(?:[:：]|[-–—]\s)\s*\S")
+#: a "label：value" line with a short label that is no SDK name ("收集方式：SDK本机采集")
+_FIELD = re.compile(r"^\s*[\u4e00-\u9fffA-Za-z ]{2,8}[:：](?=\s*\S)")
 
 
 def quote(text: str, start: int, end: int) -> str:
@@ -57,11 +71,11 @@ def quote(text: str, start: int, end: int) -> str:
 
 
 def _fold(text: str) -> str:
-    """Lower case, keeping every character's position."""
+    """Lower case, keeping every character's position (’ read as ', so "don’t" is "don't")."""
     low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    if len(low) != len(text):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low.replace("\u2019", "'")
 
 
 def _ascii_word(term: str) -> bool:
@@ -92,6 +106,9 @@ class _Compiled:
     label: re.Pattern | None
     definition_heads: re.Pattern | None
     permission_headers: tuple[str, ...]
+    #: permission -> the PI types its own words name unambiguously ("粗略位置权限": coarse)
+    perm_pi: dict[str, frozenset[str]]
+    examples: re.Pattern | None
 
 
 _CACHE: dict[int, tuple[object, _Compiled]] = {}
@@ -114,8 +131,20 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     # a permission word hides the PI words inside it from the scan ("麦克风权限" holds
     # "麦克风"): it carries their meanings too
     pi_words = [(w.lower(), pi) for pi, words in lex.terms for w in words]
+    only_one = {w: pis[0] for w, pis in _pi_of_words(lex).items() if len(pis) == 1}
+    perm_pi = {perm: frozenset(pi for w, pi in only_one.items() if any(w in x.lower()
+                                                                         for x in words))
+               for perm, words in lex.permissions}
     for term, means in meaning.items():
         if not any(kind == "perm" for kind, _ in means):
+            continue
+        if re.fullmatch(r"[a-z0-9_.]+", term) and "_" in term:
+            # a manifest name ("ACCESS_COARSE_LOCATION") means its permissions' PI types,
+            # not every PI word inside it ("location")
+            for kind, v in list(means):
+                for pi in sorted(perm_pi.get(str(v), ())) if kind == "perm" else ():
+                    if ("pi", pi) not in means:
+                        means.append(("pi", pi))
             continue
         for w, pi in pi_words:
             if w != term and w in term and ("pi", pi) not in means:
@@ -131,13 +160,27 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     label = None
     if roles:
         label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
-    c = _Compiled(re.compile(_alternation(meaning)), meaning, opt(lex.cues),
+    cues = opt(lex.cues)
+    if lex.cue_patterns:
+        cues = re.compile("|".join([*(f"(?:{p.pattern})" for p in lex.cue_patterns),
+                                    *([cues.pattern] if cues else [])]))
+    c = _Compiled(re.compile(_alternation(meaning)), meaning, cues,
                   opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
                   opt(lex.purpose), opt(lex.masks), roles, label,
                   opt(lex.definition_headings),
-                  tuple(w.lower() for w in lex.permission_table_headers))
+                  tuple(w.lower() for w in lex.permission_table_headers), perm_pi,
+                  opt(lex.example_categories))
     _CACHE[id(lex)] = (lex, c)
     return c
+
+
+def _pi_of_words(lex: PolicyLexicon) -> dict[str, list[str]]:
+    """{folded term: [PI types it names]}."""
+    out: dict[str, list[str]] = {}
+    for pi, words in lex.terms:
+        for w in words:
+            out.setdefault(w.lower(), []).append(pi)
+    return out
 
 
 @dataclass(frozen=True)
@@ -235,6 +278,47 @@ class _Text:
         _, b1 = self.clause_of(b0)
         return self._negates(b0, b1, b1, b1)
 
+    def _topic_negated(self, c0: int, c1: int, s1: int) -> bool:
+        """A topic clause, a list of PI words with no verb and no cue, whose sentence goes on
+        with a clause that negates and names no PI word of its own: "您的通讯录、短信和通话记录，
+        本应用均不会访问"."""
+        c, f = self.c, self.folded
+        if c.cues is None or c1 >= s1 or c1 - c0 > 120 or c.cues.search(f, c0, c1):
+            return False
+        # a verb inside a PI word is no verb ("通话记录" holds "记录")
+        topic = c.terms.sub(lambda m: " " * len(m.group(0)), f[c0:c1])
+        if c.verbs and c.verbs.search(topic):
+            return False
+        n0, n1 = self.clause_of(c1 + 1)
+        m = c.cues.search(f, n0, n1)
+        return bool(m) and c.terms.search(f, n0, n1) is None and not (
+            c.verbs and c.verbs.search(f, n0, m.start()))
+
+    def _example(self, i: int, s0: int, s1: int) -> bool:
+        """A mention inside a parenthesis that opens right after a category word
+        ("个人敏感信息（例如身份证件号码…）") in a sentence with no collection verb: an example
+        of what the category means, not a statement that it is collected."""
+        c, f = self.c, self.folded
+        if c.examples is None:
+            return False
+        k = max(f.rfind("（", s0, i), f.rfind("(", s0, i))
+        if k < 0 or max(f.rfind("）", k, i), f.rfind(")", k, i)) >= 0:
+            return False
+        ends = [x.end() for x in c.examples.finditer(f, max(s0, k - 20), k)]
+        if not ends or f[ends[-1]:k].strip():
+            return False
+        return not (c.verbs and c.verbs.search(f, s0, s1))
+
+    def negated_at(self, i: int, j: int) -> bool:
+        """Whether the words at folded[i:j] stand in a negated clause (a cue before them or
+        ending with them: "我们不会读取")."""
+        c0, c1 = self.clause_of(i)
+        if self._negates(c0, c1, i, j):
+            return True
+        c = self.c
+        m = c.cues.search(self.folded, c0, j) if c.cues is not None else None
+        return m is not None and m.end() > i
+
     def judge(self, i: int, j: int) -> str | None:
         """'declared', 'conditional', 'denied' or None (a definition)."""
         c, f = self.c, self.folded
@@ -244,10 +328,12 @@ class _Text:
         k = bisect.bisect_right(self.glossary, (i, len(f) + 1)) - 1
         if k >= 0 and self.glossary[k][0] <= i < self.glossary[k][1]:
             return None
+        if self._example(i, s0, s1):
+            return None
         c0, c1 = self.clause_of(i)
         negated = self._negates(c0, c1, i, j) or self._list_negated(i)
         if not negated:
-            negated = self._heading_negated(i, j)
+            negated = self._heading_negated(i, j) or self._topic_negated(c0, c1, s1)
         if negated:
             # a condition turns the negation into a conditional declaration when it stands
             # in the negated clause, in the clause right before it ("未经您同意，我们不会…")
@@ -259,11 +345,21 @@ class _Text:
         conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         return "conditional" if conditional else "declared"
 
+    def _term_end(self, i: int) -> int:
+        m = self.c.terms.match(self.folded, i)
+        return m.end() if m else i
+
     def has_purpose(self, i: int) -> bool:
         if self.c.purpose is None:
             return False
         l0, l1 = self.line(i)
         row = self.text[l0:l1]
+        # a list line that starts with the permission and explains it after a colon or a
+        # dash ("· 相机权限：扫码比价", "RECORD_AUDIO - voice chat")
+        lead = _LIST_ITEM.sub("", row, count=1)
+        at = l0 + len(row) - len(lead)
+        if at <= i < at + 3 and _EXPLAINED.match(self.folded[self._term_end(i):l1]):
+            return True
         # a table row, or a paragraph of a few sentences, states the purpose of what it
         # names; in a long paragraph only the sentence does
         short = "\t" in row or "|" in row or l1 - l0 <= 300
@@ -321,18 +417,47 @@ def _paren_end(text: str, j: int, limit: int = 300) -> int | None:
     return None
 
 
-def _lists_specific(text: str, j: int, ms: list, starts: list[int]) -> bool:
-    """Whether a parenthesis right after position j names specific PI types (then a generic
-    word before it declares only those)."""
+def _paren_named(text: str, j: int, ms: list, starts: list[int],
+                 c: _Compiled) -> frozenset[str]:
+    """The PI types a parenthesis right after position j names (its PI words, and the PI
+    types of the permissions it names): "设备标识符（IMEI、OAID）", "位置权限（仅粗略位置）",
+    "location permission (ACCESS_COARSE_LOCATION)". Empty when there is none."""
     end = _paren_end(text, j)
     if end is None:
-        return False
+        return frozenset()
+    named: set[str] = set()
     k = bisect.bisect_right(starts, j)
     while k < len(ms) and ms[k][0] < end:
-        if any(kind == "pi" for kind, _ in ms[k][2]):
-            return True
+        # a permission word stands for the PI types of its permissions, not for the PI
+        # words inside it ("ACCESS_COARSE_LOCATION" holds "location")
+        perms = [str(v) for kind, v in ms[k][2] if kind == "perm"]
+        for v in perms:
+            named.update(c.perm_pi.get(v, ()))
+        if not perms:
+            named.update(str(v) for kind, v in ms[k][2] if kind == "pi")
         k += 1
-    return False
+    return frozenset(named)
+
+
+def _narrowed(means, named: frozenset[str], c: _Compiled):
+    """The meanings of a mention a parenthesis after it narrows: a generic word declares only
+    what the parenthesis names; a word of several PI types (or permissions) keeps those of
+    them the parenthesis names."""
+    if not named:
+        return means
+    n_pi = sum(kind == "pi" for kind, _ in means)
+    n_perm = sum(kind == "perm" for kind, _ in means)
+    out = []
+    for kind, v in means:
+        if kind == "group":
+            continue
+        if kind == "pi" and n_pi > 1 and str(v) not in named:
+            continue
+        if kind == "perm" and n_perm > 1 and c.perm_pi.get(str(v)) and \
+                not c.perm_pi[str(v)] & named:
+            continue
+        out.append((kind, v))
+    return out
 
 
 def _masked(folded: str, c: _Compiled) -> str:
@@ -350,12 +475,10 @@ def pi_types_in(text: str, lex: PolicyLexicon) -> tuple[list[str], list[str]]:
     ms = list(_mentions(folded, c))
     starts = [m[0] for m in ms]
     for _i, j, means in ms:
-        for kind, v in means:
+        for kind, v in _narrowed(means, _paren_named(text, j, ms, starts, c), c):
             if kind == "pi":
                 specific.add(str(v))
             elif kind == "group":
-                if _lists_specific(text, j, ms, starts):
-                    continue
                 generic.update(lex.group_terms[int(v)][1])  # type: ignore[arg-type]
     return sorted(specific), sorted(generic - specific)
 
@@ -374,10 +497,23 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     pi_denied: dict[str, dict] = {}
     perm_hits: dict[str, dict] = {}
 
-    def note(pi: str, how: str, i: int, j: int, generic: bool) -> None:
+    #: PI types a mention of that type alone declares, or denies (not a word of several
+    #: types such as "位置信息" / "location", nor a generic word)
+    specific_declared: set[str] = set()
+    specific_denied: dict[str, dict] = {}
+    #: PI types declared in a sentence or table row that states a purpose
+    purposed: set[str] = set()
+
+    def note(pi: str, how: str, i: int, j: int, generic: bool, broad: bool = False) -> None:
         if how == "denied":
             pi_denied.setdefault(pi, {"pi_type": pi, "quote": quote(text, i, j)})
+            if not (generic or broad):
+                specific_denied.setdefault(pi, pi_denied[pi])
             return
+        if not (generic or broad):
+            specific_declared.add(pi)
+        if pi not in purposed and t.has_purpose(i):
+            purposed.add(pi)
         old = pi_hits.get(pi)
         entry = {"pi_type": pi, "quote": quote(text, i, j)}
         if generic:
@@ -392,16 +528,16 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
 
     for i, j, means in ms:
         how = None
+        means = _narrowed(means, _paren_named(text, j, ms, starts, c), c)
+        broad = sum(kind == "pi" for kind, _ in means) > 1
         for kind, v in means:
             if how is None:
                 how = t.judge(i, j) or "ignored"
             if how == "ignored":
                 break
             if kind == "pi":
-                note(str(v), how, i, j, False)
+                note(str(v), how, i, j, False, broad)
             elif kind == "group":
-                if _lists_specific(text, j, ms, starts):
-                    continue
                 for pi in lex.group_terms[int(v)][1]:  # type: ignore[arg-type]
                     note(pi, how, i, j, True)
             elif kind == "perm" and how != "denied":
@@ -420,7 +556,17 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
         if name not in perm_hits and len(perm_hits) < 200:
             perm_hits[name] = {"name": name, "quote": quote(text, m.start(), m.end()),
                                "purpose": t.has_purpose(m.start())}
+    # a specific denial ("我们不会获取您的精确位置", "we do not collect your precise
+    # location") outweighs declarations that only words of several types or generic words
+    # made ("位置信息", "location data"): the policy says which of them it means
+    for pi, entry in specific_denied.items():
+        if pi in pi_hits and pi not in specific_declared:
+            del pi_hits[pi]
+            pi_denied[pi] = entry
     denied = {k: v for k, v in pi_denied.items() if k not in pi_hits}
+    for pi, entry in pi_hits.items():
+        if pi in purposed:
+            entry["purpose"] = True
     sdks, sdk_lines = _sdk_list(text, tables, lex, c, sdk_names)
     operator = _operator(text, lex, sdk_lines)
     elements = {}
@@ -428,7 +574,11 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     for g0, g1 in t.glossary:
         body = body[:g0] + " " * (g1 - g0) + body[g1:]
     for el in lex.elements:
-        present = any(_term_in(body, w) for w in el.terms)
+        if el.positive_only:
+            present = any(not t.negated_at(i, j) for i, j in _element_hits(body, el))
+        else:
+            present = any(_term_in(body, w) for w in el.terms) or any(
+                p.search(body) for p in el.patterns)
         if el.name == "operator" and operator is not None:
             present = True
         elements[el.name] = present
@@ -437,6 +587,26 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
         denied_pi=tuple(v for _, v in sorted(denied.items())),
         permissions=tuple(v for _, v in sorted(perm_hits.items())),
         sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded)
+
+
+def _element_hits(folded: str, el, limit: int = 200):
+    """(start, end) of the element's words and patterns in the folded text, capped."""
+    n = 0
+    for w in el.terms:
+        lw = w.lower()
+        rx = re.compile(rf"(?<![a-z0-9]){re.escape(lw)}(?![a-z0-9])" if _ascii_word(w)
+                        else re.escape(lw))
+        for m in rx.finditer(folded):
+            yield m.start(), m.end()
+            n += 1
+            if n >= limit:
+                return
+    for p in el.patterns:
+        for m in p.finditer(folded):
+            yield m.start(), m.end()
+            n += 1
+            if n >= limit:
+                return
 
 
 def _term_in(folded: str, word: str) -> bool:
@@ -461,7 +631,11 @@ def _permission_tables(tables, lex: PolicyLexicon, c: _Compiled):
             cell = " ".join(row[0].lower().split()) if row else ""
             if not cell:
                 continue
-            names = {perm for w, perm in words if w in cell or w == cell + "权限"}
+            hits = [(w, perm) for w, perm in words if w in cell or w == cell + "权限"]
+            # a word inside a longer word found in the cell is not its own name
+            # ("拨打电话权限" holds "电话权限")
+            names = {perm for w, perm in hits
+                     if not any(w != w2 and w in w2 and w2 in cell for w2, _ in hits)}
             has = any(k < len(row) and row[k].strip() for k in purpose_at) or bool(
                 c.purpose and c.purpose.search(" ".join(row[1:]).lower()))
             for perm in sorted(names):
@@ -530,6 +704,8 @@ def _sdk_like(name: str, sdk_names) -> bool:
 
 def _clean_name(name: str) -> str:
     name = _LIST_ITEM.sub("", name, count=1) if _LIST_ITEM.match(name) else name
+    # a run-in heading in brackets before the first record ("【第三方SDK】微信SDK")
+    name = re.sub(r"^\s*(?:【[^】]{1,20}】|\[[^\]]{1,20}\])\s*(?=\S)", "", name)
     return " ".join(name.split()).strip("：:")
 
 
@@ -604,14 +780,20 @@ def _segments(line: str, c: _Compiled) -> list[tuple[str, str]] | None:
         return None
     body = _LIST_ITEM.sub("", line, count=1).strip()
     found = []
-    for m in c.label.finditer(body.lower()):
-        role = _role(m.group(1), c, strict=True)
+    low = body.lower()
+    for m in c.label.finditer(low):
+        start = m.start()
+        # a label must start the line or follow a separator; a short qualifier before the
+        # label word belongs to it ("收集个人信息类型：" holds the word "个人信息类型")
+        if start and body[start - 1] not in " \t;；，,。|":
+            sep = max(low.rfind(x, 0, start) for x in " \t;；，,。|")
+            if start - (sep + 1) > 4 or re.search(r"[:：]", low[sep + 1:start]):
+                continue
+            start = sep + 1
+        role = _role(low[start:m.end()].rstrip(":： "), c, strict=True)
         if role is None:
             continue
-        # a label must start the line or follow a separator
-        if m.start() and body[m.start() - 1] not in " \t;；，,。|":
-            continue
-        found.append((m.start(), m.end(), role))
+        found.append((start, m.end(), role))
     if not found:
         return None
     lead = None
@@ -645,9 +827,13 @@ def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], 
         cur, open_role = None, None
         cur_lines.clear()
 
+    def field(line: str) -> bool:
+        m = _FIELD.match(_LIST_ITEM.sub("", line, count=1))
+        return bool(m) and not _sdk_like(m.group(0).rstrip(":： \t"), sdk_names)
+
     def is_title(k: int) -> bool:
         s = _LIST_ITEM.sub("", lines[k], count=1).strip()
-        if not s or len(s) > lex.sdk_title_chars or "\t" in s or "|" in s:
+        if not s or len(s) > lex.sdk_title_chars or "\t" in s or "|" in s or field(s):
             return False
         if s.endswith(("：", ":", "。")) or _segments(lines[k], c) is not None:
             return False
@@ -659,10 +845,26 @@ def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], 
                 return seg is not None and seg[0][0] != "name"
         return False
 
+    pieces: list[tuple[int, str]] = []
     for k, line in enumerate(lines):
+        # records on one line separated by "；" ("XX SDK，提供方：…；YY SDK，提供方：…")
+        parts = re.split(r"[；;]", line) if "\t" not in line and _segments(line, c) else []
+        if len(parts) > 1 and sum(_segments(x, c) is not None for x in parts) > 1:
+            pieces.extend((k, x) for x in parts if x.strip())
+        else:
+            pieces.append((k, line))
+    for n, (k, line) in enumerate(pieces):
         if len(out) >= MAX_SDKS:
             break
         if "\t" in line:
+            close()
+            continue
+        inline = _INLINE_SDK.match(line)
+        if inline and _sdk_like(inline["name"], sdk_names):
+            close()
+            cur = {"name": inline["name"].strip(), "vendor": inline["vendor"].strip(),
+                   "pi": inline["pi"], "_q": line}
+            cur_lines.append(k)
             close()
             continue
         seg = _segments(line, c)
@@ -680,7 +882,12 @@ def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], 
             continue
         if not line.strip():
             continue
-        if is_title(k):
+        if cur is not None and field(line):
+            # a field of the record the list has no role for ("收集方式：SDK本机采集")
+            cur_lines.append(k)
+            open_role = None
+            continue
+        if pieces[n][1] is lines[k] and is_title(k):
             close()
             cur = {"name": line.strip(), "_q": line}
             cur_lines.append(k)

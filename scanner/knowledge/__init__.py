@@ -72,6 +72,10 @@ class ApiInfo:
     limits: tuple[dict, ...] = ()
     #: permissions the call exercises when declared without needing them (QUERY_ALL_PACKAGES)
     also_uses: tuple[str, ...] = ()
+    #: how the returned collection's entries are read: {key: field descriptor, equals:
+    #: [value tags], reason{zh,en}}; a call whose caller reads only the entry whose key
+    #: equals such a value (its own process) is recorded as not effective
+    result: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,9 @@ def _load_knowledge(folder: Path) -> Knowledge:
             "calls": dict(values.get("calls") or {}),
             "keeps": tuple(str(x) for x in _tuple(values.get("keeps"))),
             "returns": tuple(str(x) for x in _tuple(values.get("returns"))),
+            "collections": _collections(values.get("collections")),
+            "framework_types": {str(k): tuple(str(x) for x in _tuple(v))
+                                for k, v in (values.get("framework_types") or {}).items()},
         },
         sink_args=sink_args,
         object_attrs={str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
@@ -382,8 +389,24 @@ def _load_knowledge(folder: Path) -> Knowledge:
         security=load_security_checks(folder),
         leaks=load_leak_spec(folder, pi_types, permissions),
         extra={"origins": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
-                           for k, v in (api_doc.get("origins") or {}).items()}},
+                           for k, v in (api_doc.get("origins") or {}).items()},
+               "engine_reasons": {str(k): {"zh": str(v["zh"]), "en": str(v["en"])}
+                                  for k, v in (api_doc.get("engine_reasons") or {}).items()}},
     )
+
+
+_COLLECTION_KINDS = ("iterator", "element", "inert")
+
+
+def _collections(doc: Any) -> dict[str, tuple[str, ...]]:
+    """api-map ``values.collections``: descriptor patterns of the calls that return an
+    iterator over a collection, one of its entries, or reveal no entry."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict) or any(k not in _COLLECTION_KINDS for k in doc):
+        raise RulesetError("api-map.yaml: values.collections has keys "
+                           + ", ".join(_COLLECTION_KINDS))
+    return {str(k): tuple(str(x) for x in _tuple(v)) for k, v in doc.items()}
 
 
 def _value(v: Any) -> tuple:
@@ -450,6 +473,17 @@ def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
         if perm not in permissions:
             raise RulesetError(f"{where}: also_uses: {perm!r} not in permissions.yaml")
     out["also_uses"] = also
+    res = e.get("result")
+    if res is not None:
+        one = res.get("one_entry") if isinstance(res, dict) else None
+        why = res.get("reason") if isinstance(res, dict) else None
+        if (not isinstance(one, dict) or not one.get("key") or not one.get("equals")
+                or not isinstance(why, dict) or not why.get("zh") or not why.get("en")):
+            raise RulesetError(f"{where}: result needs one_entry {{key, equals}} and reason "
+                               "{zh, en}")
+        out["result"] = {"key": str(one["key"]),
+                         "equals": tuple(str(x) for x in _tuple(one["equals"])),
+                         "reason": {"zh": str(why["zh"]), "en": str(why["en"])}}
     return out
 
 

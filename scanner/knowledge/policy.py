@@ -21,7 +21,7 @@ from scanner.knowledge.yamlio import read_yaml
 
 FILE = "policy.yaml"
 SDK_ROLES = ("name", "vendor", "purpose", "pi", "link")
-NEGATION_KEYS = ("cues", "conditions", "breaks", "verbs")
+NEGATION_KEYS = ("cues", "patterns", "conditions", "breaks", "verbs")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class PolicyElement:
     zh: str
     en: str
     terms: tuple[str, ...]
+    #: regular expressions over the folded text that also show the element
+    patterns: tuple[re.Pattern, ...] = ()
+    #: a word or pattern in a negated clause does not count
+    positive_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,25 @@ class PolicyLexicon:
     """What rulesets/policy.yaml says, checked (see that file's header for the meaning)."""
 
     min_chars_to_judge: int = 0
+    #: a resources.arsc string or a res/raw / asset text is the policy when it has at least
+    #: this many characters, a title word and this many of the elements
+    resource_min_chars: int = 800
+    resource_min_elements: int = 4
     #: (pi type, terms)
     terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: (terms, pi types) of generic words
     group_terms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     masks: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
+    #: cues as regular expressions ("不会" + a short adverbial + a collection verb)
+    cue_patterns: tuple[re.Pattern, ...] = ()
     conditions: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
     definitions: tuple[str, ...] = ()
     definition_headings: tuple[str, ...] = ()
+    #: a parenthesis right after one of these words gives examples, declares nothing
+    example_categories: tuple[str, ...] = ()
     permission_table_headers: tuple[str, ...] = ()
     #: (android permission, terms)
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -119,6 +131,11 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     minimum = doc.get("min_chars_to_judge", 0)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
         raise RulesetError(f"{FILE}: min_chars_to_judge must be a whole number >= 0")
+    res = _mapping(doc.get("in_resources"), "in_resources")
+    for k in ("min_chars", "min_elements"):
+        v = res.get(k, 1)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise RulesetError(f"{FILE}: in_resources.{k} must be a whole number >= 1")
     terms = tuple((pi(k, "terms"), _words(v, f"terms.{k}"))
                   for k, v in _mapping(doc.get("terms"), "terms").items())
     groups = []
@@ -157,25 +174,33 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     for k, e in _mapping(doc.get("elements"), "elements").items():
         where = f"elements.{k}"
         e = _mapping(e, where)
-        if not isinstance(e.get("required", False), bool):
-            raise RulesetError(f"{FILE}: {where}.required must be true or false")
+        for flag in ("required", "positive_only"):
+            if not isinstance(e.get(flag, False), bool):
+                raise RulesetError(f"{FILE}: {where}.{flag} must be true or false")
         for lang in ("zh", "en"):
             if not isinstance(e.get(lang), str) or not e[lang]:
                 raise RulesetError(f"{FILE}: {where}.{lang} must be a non-empty string")
         elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
-                                      e["en"], _words(e.get("terms"), f"{where}.terms")))
+                                      e["en"], _words(e.get("terms"), f"{where}.terms"),
+                                      _patterns(e.get("patterns"), f"{where}.patterns"),
+                                      bool(e.get("positive_only", False))))
     return PolicyLexicon(
         min_chars_to_judge=minimum,
+        resource_min_chars=int(res.get("min_chars", 800)),
+        resource_min_elements=int(res.get("min_elements", 4)),
         terms=terms,
         group_terms=tuple(groups),
         masks=_words(doc.get("masks"), "masks", allow_empty=True),
         cues=_words(neg.get("cues"), "negation.cues", allow_empty=True),
+        cue_patterns=_patterns(neg.get("patterns"), "negation.patterns"),
         conditions=_words(neg.get("conditions"), "negation.conditions", allow_empty=True),
         breaks=_words(neg.get("breaks"), "negation.breaks", allow_empty=True),
         verbs=_words(neg.get("verbs"), "negation.verbs", allow_empty=True),
         definitions=_words(doc.get("definitions"), "definitions", allow_empty=True),
         definition_headings=_words(doc.get("definition_headings"), "definition_headings",
                                    allow_empty=True),
+        example_categories=_words(doc.get("example_categories"), "example_categories",
+                                  allow_empty=True),
         permission_table_headers=_words(doc.get("permission_table_headers"),
                                         "permission_table_headers", allow_empty=True),
         permissions=tuple(perms),

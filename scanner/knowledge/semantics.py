@@ -22,7 +22,10 @@ call needing an undeclared permission can produce: entries or conditions with
 ``at_source: true``; Android checks nothing at this call, so it is no "called without the
 permission" case),
 ``no_pi_on_supported_versions`` (the API returns a constant or nothing on every Android
-version the app supports).
+version the app supports),
+``one_entry_only`` (the call returns entries of several apps, and the calling code reads
+only one entry it identifies, e.g. the app's own process: entries with ``result`` data,
+judged by :mod:`scanner.ingest.dex.uses`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ ARGUMENTS_NO_PI = "arguments_no_pi"
 PERMISSION_NOT_DECLARED = "permission_not_declared"
 SOURCE_PERMISSION_NOT_DECLARED = "source_permission_not_declared"
 NO_PI_ON_SUPPORTED_VERSIONS = "no_pi_on_supported_versions"
+ONE_ENTRY_ONLY = "one_entry_only"
 
 #: Highest Android API level the engine reasons about ("no upper limit" is None).
 _NO_LIMIT = None

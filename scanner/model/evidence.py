@@ -139,7 +139,8 @@ class DexFile:
 @dataclass(frozen=True)
 class TextFile:
     """A file of the APK whose strings people read: ``arsc`` (resources.arsc), ``xml``
-    (compiled XML of res/xml, res/layout, res/menu) or ``asset`` (a text asset); its bytes
+    (compiled XML of res/xml, res/layout, res/menu), ``asset`` (a text asset) or ``raw`` (a
+    text file of res/raw); its bytes
     are kept out of JSON output and searched by :mod:`scanner.ingest.app_text`."""
 
     name: str

@@ -166,7 +166,7 @@ def policy_view(doc: dict[str, Any]) -> dict[str, Any] | None:
                  "quote": x.get("quote", ""), "rules": []}
                 for x in pol.get("sdk_list") or () if not x.get("sdk"))
     elements = pol.get("elements") or {}
-    return {"policy": pol, "pis": pis, "sdks": sdks,
+    return {"policy": pol, "pis": pis, "sdks": sdks, "perms": _policy_permissions(doc, pol),
             "missing": [k for k, v in elements.items() if not v],
             "present": [k for k, v in elements.items() if v]}
 
@@ -201,6 +201,32 @@ def leak_view(doc: dict[str, Any]) -> dict[str, Any] | None:
             "low": [g for g in rows if not g["high"]],
             "n_high": sum(g["n"] for g in rows if g["high"]),
             "n_low": sum(g["n"] for g in rows if not g["high"])}
+
+
+def _policy_permissions(doc: dict[str, Any], pol: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per dangerous permission the app requests or permission the policy names:
+    how the policy speaks of it (``purpose``: named with a purpose; ``via_pi``: not named,
+    but the PI type it is for declared with a purpose; ``named``: named without one;
+    ``absent``) and the PRIV-POL-0007 finding when there is one."""
+    requested = {p["name"]: p for p in (doc.get("app") or {}).get("permissions") or ()
+                 if p.get("dangerous")}
+    named = {p["name"]: p for p in pol.get("declared_permissions") or ()}
+    purposed = {d["pi_type"] for d in pol.get("declared_pi") or () if d.get("purpose")}
+    flagged = {(e.get("summary") or {}).get("permission")
+               for f in doc.get("findings") or () if f.get("rule") == "PRIV-POL-0007"
+               for e in f.get("evidence") or () if isinstance(e, dict)}
+    rows = []
+    for name in sorted(set(requested) | set(named)):
+        p, n = requested.get(name), named.get(name)
+        pis = list((p or {}).get("pi_types") or ())
+        status = ("purpose" if n and n.get("purpose") else
+                  "via_pi" if pis[:1] and pis[0] in purposed else
+                  "named" if n else "absent")
+        rows.append({"name": name, "requested": p is not None, "pi_types": pis,
+                     "status": status, "quote": (n or {}).get("quote", ""),
+                     "flagged": name in flagged})
+    rows.sort(key=lambda r: (not r["flagged"], not r["requested"], r["name"]))
+    return rows
 
 
 def vendor_label(sdk: dict[str, Any], lang: str) -> str:

@@ -80,7 +80,7 @@ def renders(doc: dict) -> dict[str, bytes]:
 
 def test_fixtures_present():
     assert FIXTURES == ["arg_semantics", "china_sdks", "clean", "exported_flags", "multidex_sdk",
-                        "privacy_heavy", "recheck_v1", "recheck_v2"]
+                        "privacy_heavy", "recheck_v1", "recheck_v2", "result_use"]
 
 
 @pytest.mark.parametrize("name", FIXTURES)

@@ -135,6 +135,29 @@ def test_api_map_replaced_by_a_scalar_is_a_ruleset_error(rules_copy, tmp_path):
     _one_error_line(res, "api-map.yaml", "mapping")
 
 
+def test_api_map_result_without_its_reason_is_a_ruleset_error(rules_copy, tmp_path):
+    # result data (how a returned collection's entries are read) must say why a call it
+    # rules out reads no PI, in both languages
+    path = rules_copy / "api-map.yaml"
+    text = path.read_text("utf-8")
+    start = text.index("      reason: {zh: \"只读取 pid 等于本进程")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "      reason: {zh: 只有中文}" + text[end:], "utf-8")
+    res = _scan_clean(tmp_path)
+    assert res.exit_code == 4, res.output
+    _one_error_line(res, "api-map.yaml", "result needs one_entry")
+
+
+def test_api_map_unknown_collection_kind_is_a_ruleset_error(rules_copy, tmp_path):
+    path = rules_copy / "api-map.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("  collections:\n", "  collections:\n    values: [\"*->x()V\"]\n",
+                                 1), "utf-8")
+    res = _scan_clean(tmp_path)
+    assert res.exit_code == 4, res.output
+    _one_error_line(res, "api-map.yaml", "values.collections")
+
+
 def test_alias_bomb_in_a_rule_file_refused_fast(rules_copy, tmp_path):
     rule = sorted((rules_copy / "rules").rglob("*.yaml"))[0]
     bomb = 'x0: &a0 ["y","y","y","y","y","y","y","y","y"]\n' + "".join(

@@ -78,6 +78,7 @@ NOT_IN_FIXTURE_SCANS = {
     "policy.element_missing": "tests/runtime/test_policy.py (written policies)",
     "policy.pi_contradicted": "tests/runtime/test_policy.py (written policies)",
     "policy.sdk_pi_undeclared": "tests/runtime/test_policy.py (written policies)",
+    "policy.permission_purpose": "tests/runtime/test_policy.py (written policies)",
 }
 
 

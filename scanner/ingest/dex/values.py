@@ -5,7 +5,9 @@ Contract
 :class:`ArgumentValues` answers, for an invoke instruction of an app method, what each
 argument register holds when the call is made, as far as the calling method alone
 shows it (plus the constant value of a field that every write in the app sets to the
-same constant). Values are plain tuples:
+same constant; an Intent, ComponentName or other mutable field of a ``returns`` type whose
+every write stores a parameter of a method nothing can call is null, ``("i", 0)``).
+Values are plain tuples:
 
 * ``("s", str)`` a string (const-string; ``Uri.parse`` of a string keeps the string),
 * ``("i", int)`` an int (const, const/4, const/16, const/high16),
@@ -60,8 +62,11 @@ parameter placeholder at a call site by the values the callers pass, caller by c
 (each caller's own parameters in turn, up to ``MAX_CALL_DEPTH`` methods up), and gives
 one argument list per calling context. Callers are the invokes of the method's
 descriptor in every dex; a virtual method is followed only when every supertype of its
-class is in the app (no framework code can call it) and its name is not one of
-``Object``'s, and then calls through its app supertypes and subclasses count too. More
+class is in the app, or is one of the framework types whose methods are known
+(``framework_types``: type -> names of every method it declares or inherits, Object's
+aside) and the method's name is not among them (no framework code can call it), and its
+name is not one of ``Object``'s; then calls through its app supertypes and subclasses
+count too. More
 than ``MAX_CALLERS`` callers, more than ``MAX_CONTEXTS`` contexts, a recursion, or no
 caller at all leave the parameter unknown. A call of a small app method
 (``invoke-static``/``invoke-direct``, at most ``MAX_SUMMARY_UNITS`` code units) whose
@@ -100,7 +105,7 @@ MAX_FIELD_DEPTH = 2
 #: Fields written in more places than this are not summarised.
 MAX_FIELD_WRITES = 32
 #: Methods followed up the call graph to find what a parameter holds.
-MAX_CALL_DEPTH = 4
+MAX_CALL_DEPTH = 7
 #: A method with more callers than this leaves its parameters unknown.
 MAX_CALLERS = 16
 #: Calling contexts (argument lists) kept per call site.
@@ -245,6 +250,8 @@ class ArgumentValues:
         keeps = [str(x) for x in models.get("keeps") or ()]
         self.keeps = re.compile("|".join(fnmatch.translate(k) for k in keeps)) if keeps else None
         self.summary_returns = frozenset(str(x) for x in models.get("returns") or ())
+        self.framework_types = {str(k): frozenset(str(x) for x in v)
+                                for k, v in (models.get("framework_types") or {}).items()}
         self._callers_cache: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
         self._returns: dict[tuple[int, int], Value | None] = {}
         self._defined_maps: dict[int, dict[int, int]] = {}
@@ -281,12 +288,21 @@ class ArgumentValues:
             return None
         return self._expand(di, owner, vals, wanted, 0, frozenset())
 
-    def states_at(self, di: int, owner: int,
-                  word_positions: Iterable[int]) -> dict[int, dict[int, Value]] | None:
+    def contexts(self, di: int, owner: int, v: Value | None) -> list[Value | None]:
+        """The values a parameter placeholder ``v`` of method ``owner`` takes, one per
+        calling context (its callers followed as for :meth:`alternatives`); ``[None]`` when
+        they cannot all be known; any other value is its own one context."""
+        if v is None or v[0] != "p":
+            return [v]
+        return [ctx[0] for ctx in self._expand(di, owner, [v], [0], 0, frozenset())]
+
+    def states_at(self, di: int, owner: int, word_positions: Iterable[int],
+                  params: bool = False) -> dict[int, dict[int, Value]] | None:
         """Register states (register -> raw value) before each instruction at
         ``word_positions`` (dex word indices) of method ``owner``; a position no path
         reaches is absent. None when the method cannot be analysed. Raw values may be
-        field placeholders: pass them through :meth:`resolve`."""
+        field placeholders: pass them through :meth:`resolve`. ``params``: the incoming
+        registers hold their parameter placeholders (for :meth:`contexts`)."""
         d = self.dexes[di]
         m = d.methods[owner]
         if m.insn_start < 0 or m.insn_end <= m.insn_start:
@@ -294,7 +310,8 @@ class ArgumentValues:
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
             out = self._run(di, code, {p - m.insn_start for p in word_positions},
-                            capture=_whole_state)
+                            capture=_whole_state,
+                            init=self._params(di, m, code) if params else None)
         except (IndexError, ValueError, RecursionError):
             return None
         if out is None:
@@ -358,9 +375,10 @@ class ArgumentValues:
         if not direct:
             if sig.partition("(")[0] in _OBJECT_METHODS:
                 return None
-            supers = self._app_supertypes(cls)
-            if supers is None:
-                return None
+            found = self._app_supertypes(cls)
+            if found is None or sig.partition("(")[0] in found[1]:
+                return None  # framework code may call it
+            supers = found[0]
         out: list[tuple[int, int, int]] = []
         for cdi, cd in enumerate(self.dexes):
             if direct:
@@ -387,13 +405,20 @@ class ArgumentValues:
             return self.classes.get(cls)
         return next(((k, m[cls]) for k, m in enumerate(self._app_classes()) if cls in m), None)
 
-    def _app_supertypes(self, cls: str) -> set[str] | None:
-        """Every supertype of an app class, all in the app (java.lang.Object aside); None
-        when one is outside it: framework code could then call the class's methods."""
+    def _app_supertypes(self, cls: str) -> tuple[set[str], frozenset[str]] | None:
+        """(every app supertype of an app class, the names of the methods its framework
+        supertypes declare); None when a supertype is outside the app and not one of the
+        framework types whose methods are known (``framework_types``): framework code
+        could then call any method of the class."""
         supers: set[str] = set()
+        framework: set[str] = set()
         todo = [cls]
         while todo:
-            where = self._where(todo.pop())
+            t = todo.pop()
+            where = self._where(t)
+            if where is None and t in self.framework_types:
+                framework.update(self.framework_types[t])
+                continue
             if where is None:
                 return None
             d = self.dexes[where[0]]
@@ -407,7 +432,7 @@ class ArgumentValues:
                     todo.append(p)
             if len(supers) > MAX_CALLERS:
                 return None
-        return supers
+        return supers, frozenset(framework)
 
     def _descends(self, c: str, ancestor: str) -> bool:
         """Whether app class ``c`` has ``ancestor`` among its superclasses."""
@@ -992,6 +1017,9 @@ class ArgumentValues:
             cls = desc.partition("->")[0]
             if self._where(cls) is None:
                 return None  # a framework or library field not in the app: unknown
+            ftype = desc[desc.rfind(":") + 1 :]
+            nullable = ftype in self.summary_returns and ftype not in _IMMUTABLE
+            dead = 0
             for di, d in enumerate(self.dexes):
                 fids = d.find_fields(desc)
                 if not fids:
@@ -1006,6 +1034,10 @@ class ArgumentValues:
                     w0 = int(d.words[p])
                     reg = (w0 >> 8) if static else ((w0 >> 8) & 0xF)
                     val = self._value_before(di, own, p, reg)
+                    if (nullable and val is not None and val[0] == "p"
+                            and self._never_called(di, own)):
+                        dead += 1  # stores a parameter of a method nothing can call
+                        continue
                     if val is None or (val[0] not in ("s", "i", "c")
                                        and val[:2] != CONST_BYTES):
                         return None
@@ -1016,9 +1048,27 @@ class ArgumentValues:
                         seen.add(init)
             if len(seen) == 1:
                 return next(iter(seen))
+            if not seen and dead:
+                return ("i", 0)  # every write is in code that never runs: always null
             return None
         finally:
             self._depth -= 1
+
+    def _never_called(self, di: int, owner: int, depth: int = 0) -> bool:
+        """Whether no code can call method ``owner``: an instance method (not a
+        constructor, which the framework may call reflectively) that overrides nothing
+        outside the app (see :meth:`_callers`) and that no app code invokes, or only
+        methods that are never called themselves (up to ``MAX_CALL_DEPTH`` methods up)."""
+        m = self.dexes[di].methods[owner]
+        if m.access_flags & 0x8 or self.dexes[di].method_name(m.method_idx).startswith("<"):
+            return False
+        callers = self._callers(di, owner)
+        if callers is None:
+            return False
+        if callers and depth + 1 >= MAX_CALL_DEPTH:
+            return False
+        return all((cdi, cown) != (di, owner) and self._never_called(cdi, cown, depth + 1)
+                   for cdi, cown, _p in callers)
 
     def _value_before(self, di: int, owner: int, p: int, reg: int) -> Value | None:
         d = self.dexes[di]
@@ -1027,7 +1077,8 @@ class ArgumentValues:
             return None
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
-            out = self._run(di, code, {p - m.insn_start}, capture=_whole_state)
+            out = self._run(di, code, {p - m.insn_start}, capture=_whole_state,
+                            init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
             return None
         if out is None or (p - m.insn_start) not in out:
