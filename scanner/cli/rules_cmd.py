@@ -51,8 +51,10 @@ def show(rule_id: str, lang: str) -> None:
             note = c.note if isinstance(c.note, str) else f"{c.note.zh} / {c.note.en}"
             click.echo(f"      {m['cli_note']}: {note}")
     fps = r.doc.get("falsepositives") or []
-    if fps:
-        click.echo(f"  {m['cli_false_positives']}: " + "; ".join(fps))
+    if fps:  # each in both languages, as the rule's texts above
+        click.echo(f"  {m['cli_false_positives']}:")
+        for fp in fps:
+            click.echo(f"    - {fp['zh']}\n      {fp['en']}")
     click.echo(f"  {m['cli_file']}: {r.path}")
 
 

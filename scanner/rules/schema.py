@@ -54,7 +54,7 @@ RULE_SCHEMA: dict[str, Any] = {
         },
         "group_by": {"type": "array", "items": {"type": "string"}},
         "pi_types_from": {"type": "string"},
-        "falsepositives": {"type": "array", "items": {"type": "string"}},
+        "falsepositives": {"type": "array", "items": _text},  # when a match is no problem
         "references": {"type": "array", "items": {"type": "string"}},
         "related": {"type": "array", "items": {
             "type": "object", "required": ["id", "type"],

@@ -5,8 +5,8 @@ and in Chinese no raw id and no English word but the acronyms and names Chinese 
 are. What the inputs hold (package names, paths, app labels, hashes, profile names) is data,
 shown as given, and is left out of the check.
 
-``rules show`` prints a rule's texts in both languages on purpose (for rule authors) and its
-false-positive notes as written (English), and ``rules categories`` lists each app type's
+``rules show`` prints a rule's texts and false-positive notes in both languages on purpose (for
+rule authors; checked by their own test below), and ``rules categories`` lists each app type's
 Chinese and English names side by side (either is accepted by --category): both are left
 out."""
 
@@ -132,3 +132,29 @@ def test_every_command_speaks_the_language(work, lang, tmp_path, monkeypatch):
         assert res.exit_code in codes, (what, res.output)
         assert res.output.strip(), what
         _check(res.output, lang, what, work["data"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rules_show_false_positive_notes_in_both_languages(lang):
+    """`rules show` prints each false-positive note in Chinese and in English (the rule's
+    texts are shown in both for rule authors); every rule has both, and each is in its
+    script."""
+    from scanner.report.i18n import messages
+    from scanner.rules.loader import load_rules
+
+    rules = load_rules().rules
+    assert sum(len(r.doc.get("falsepositives") or ()) for r in rules) >= 70
+    for r in rules:
+        for fp in r.doc.get("falsepositives") or ():
+            assert CJK.search(fp["zh"]) and not CJK.search(fp["en"]), (r.id, fp)
+    res = CliRunner().invoke(cli, ["rules", "show", "PRIV-CODE-0001", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    head, _, notes = res.output.partition(messages(lang)["cli_false_positives"])
+    notes = notes.split(messages(lang)["cli_file"])[0]
+    # by hand, from rulesets/rules/code/PRIV-CODE-0001-over-scope-static.yaml
+    assert "受同意检查保护的代码路径" in notes and "Code paths guarded by a consent check" in notes
+    zh = [ln.strip()[2:] for ln in notes.splitlines() if ln.strip().startswith("- ")]
+    en = [ln.strip() for ln in notes.splitlines()
+          if ln.strip() and not ln.strip().startswith(("- ", ":"))]
+    assert len(zh) == len(en) == 2 and all(CJK.search(x) for x in zh) and \
+        not any(CJK.search(x) for x in en), notes
