@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from scanner.report.html import label as id_label
 from scanner.report.html import messages, recheck_sections
 from scanner.report.interface import ReportFormat
 from scanner.report.view import (
@@ -254,6 +255,11 @@ def _sev(m: dict, s: str) -> str:
 def _evidence_rows(f: dict[str, Any], m: dict, lang: str, doc: dict[str, Any]
                    ) -> tuple[list[str], list[list]]:
     """One table for a finding's evidence: where (code, flow, manifest, other) and what."""
+    from scanner.names import readable_member
+    from scanner.report.view import readable_method
+    from scanner.report.xlsx import _sdk_names
+
+    sdk_names = _sdk_names(doc, lang)
     rows = []
     for ev in f.get("evidence") or ():
         s = ev.get("summary") or {}
@@ -261,17 +267,21 @@ def _evidence_rows(f: dict[str, Any], m: dict, lang: str, doc: dict[str, Any]
             kind = loc.get("kind")
             if kind == "code":
                 off = loc.get("offset")
-                where = (f"{dalvik_class(str(loc.get('class', '')))} → {loc.get('method', '')}\n"
-                         f"{loc.get('dex', '')}+0x{off:x}" if isinstance(off, int) else
-                         f"{dalvik_class(str(loc.get('class', '')))}")
-                what = " ".join(x for x in (str(loc.get("api") or s.get("api") or ""),
-                                            f"[{s['sdk']}]" if s.get("sdk") else "") if x)
+                cls = dalvik_class(str(loc.get("class", "")))
+                method = readable_method(str(loc.get("method", "")))
+                where = (f"{cls}.{method}\n{loc.get('dex', '')}+0x{off:x}"
+                         if isinstance(off, int) else cls)
+                api = str(loc.get("api") or s.get("api") or "")
+                # the API as people read it, then its exact signature (the evidence)
+                what = " ".join(x for x in (
+                    readable_member(api), f"[{sdk_names.get(s['sdk'], s['sdk'])}]"
+                    if s.get("sdk") else "") if x) + (f"\n{api}" if "->" in api else "")
             elif kind == "flow":
-                where = f"flow {loc.get('flow', '')} {loc.get('host', '')}"
+                where = f"{m['flow_ref']} {loc.get('flow', '')} {loc.get('host', '')}"
                 what = " ".join(str(x) for x in (
                     pi_label(s.get("pi_type") or "", lang, doc) if s.get("pi_type") else "",
-                    loc.get("where") or "", loc.get("key") or "", s.get("encoding") or "",
-                    loc.get("url") or "") if x)
+                    id_label(m, "where_", loc.get("where")), loc.get("key") or "",
+                    id_label(m, "enc_", s.get("encoding")), loc.get("url") or "") if x)
             elif kind == "manifest":
                 where = f"{loc.get('file', 'AndroidManifest.xml')} <{loc.get('element', '')}>"
                 what = " ".join(f"{k}={v}" for k, v in s.items()
@@ -309,7 +319,7 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
     if app:
         cover_rows.append([m["category"], (cat.get("zh") if lang == "zh" else cat.get("en"))
                            or cat.get("id") or m["category_unknown"]])
-    cover_rows.extend([f"{m['inputs']} ({i.get('kind')})",
+    cover_rows.extend([f"{m['inputs']} ({id_label(m, 'input_kind_', i.get('kind'))})",
                        f"{i.get('path')}\nSHA-256 {i.get('sha256')}\nSM3 {i.get('sm3')}"]
                       for i in doc.get("inputs") or ())
     tool = doc.get("tool") or {}

@@ -8,8 +8,9 @@ import functools
 
 import jinja2
 
+from scanner.names import readable_member
 from scanner.paths import reports_dir
-from scanner.report.view import dalvik_class, fmt_time
+from scanner.report.view import dalvik_class, fmt_time, readable_caller, readable_method
 
 
 @functools.cache
@@ -22,4 +23,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["ts"] = fmt_time
     env.filters["cls"] = dalvik_class
+    env.filters["member"] = readable_member  # TelephonyManager.getDeviceId()
+    env.filters["method"] = readable_method  # getDeviceId()
+    env.filters["caller"] = readable_caller  # com.a.B.m()
     return env

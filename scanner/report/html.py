@@ -12,6 +12,7 @@ plot) when present, and appendix tables.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jinja2
@@ -38,6 +39,7 @@ from scanner.report.view import (
     profile_names,
     profile_roles,
     ranking_verdict,
+    readable_method,
     rectification_list,
     ruled_out_uses,
     sdk_rows,
@@ -102,8 +104,9 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
         s = ev.get("summary") or {}
         locs = ev.get("locators") or [{}]
         if any(_is_text(loc) for loc in locs):  # strings read in the APK: the fact once
-            out["other"].append({"fact": ev.get("fact"), "where": "",
-                                 "detail": _summary_text(s)})
+            out["other"].append({"fact": ev.get("fact"), "where": "", "where_exact": "",
+                                 "detail": _summary_text(s),
+                                 "detail_exact": _summary_text(s, exact=True)})
         for loc in locs:
             kind = loc.get("kind")
             if _is_text(loc):
@@ -112,6 +115,7 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
             elif kind == "code":
                 out["code"].append({
                     "class": dalvik_class(str(loc.get("class", ""))),
+                    "signature": f"{loc.get('class', '')}->{loc.get('method', '')}",
                     "method": loc.get("method", ""), "api": loc.get("api") or s.get("api"),
                     "dex": loc.get("dex"), "offset": loc.get("offset"), "sdk": s.get("sdk"),
                     "pi_type": s.get("pi_type"), "reachable": s.get("reachable")})
@@ -125,7 +129,8 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
             elif kind == "manifest":
                 out["manifest"].append({"file": loc.get("file", "AndroidManifest.xml"),
                                         "element": loc.get("element"), "name": loc.get("name"),
-                                        "detail": _summary_text(s)})
+                                        "detail": _summary_text(s),
+                                        "detail_exact": _summary_text(s, exact=True)})
             elif kind == "pricing":
                 out["pricing"].append({
                     "profile": loc.get("profile"), "item": loc.get("item"),
@@ -133,7 +138,9 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
                     "time": loc.get("time"), "source": loc.get("source")})
             else:
                 out["other"].append({"fact": ev.get("fact"), "where": _loc_text(loc),
-                                     "detail": _summary_text(s)})
+                                     "where_exact": _loc_text(loc, exact=True),
+                                     "detail": _summary_text(s),
+                                     "detail_exact": _summary_text(s, exact=True)})
     return out
 
 
@@ -145,20 +152,35 @@ def _is_text(loc: dict[str, Any]) -> bool:
 _SKIP_SUMMARY = ("caller", "category", "category_known", "target_sdk", "min_sdk")
 
 
-def _summary_text(s: dict[str, Any]) -> str:
-    """Every informative attribute of a fact, ``key=value``, in the fact's order."""
-    return " ".join(f"{k}={_val(v)}" for k, v in s.items()
+def _summary_text(s: dict[str, Any], exact: bool = False) -> str:
+    """Every informative attribute of a fact, ``key=value``, in the fact's order; Dalvik
+    descriptors as people read them (``exact``: as stored, for the cell's title)."""
+    return " ".join(f"{k}={_val(v, exact)}" for k, v in s.items()
                     if k not in _SKIP_SUMMARY and v not in (None, "", [], {}))
 
 
-def _val(v: Any) -> str:
+def _val(v: Any, exact: bool = False) -> str:
     if isinstance(v, (list, tuple)):
-        return ",".join(str(x) for x in v)
-    return str(v).lower() if isinstance(v, bool) else str(v)
+        return ",".join(_val(x, exact) for x in v)
+    if isinstance(v, bool):
+        return str(v).lower()
+    return str(v) if exact else _readable(str(v))
 
 
-def _loc_text(loc: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in loc.items() if k != "kind")
+def _readable(text: str) -> str:
+    """A Dalvik member (``Lcom/a/B;->m(I)V``), class (``Lcom/a/B;``) or method (``m(I)V``)
+    as people read it; other text unchanged."""
+    if "->" in text:
+        return readable_member(text)
+    if re.fullmatch(r"\[*L[\w/$]+;", text):
+        return dalvik_class(text.lstrip("["))
+    if re.fullmatch(r"[\w$<>]+\([^)]*\)\S+", text):
+        return readable_method(text)
+    return text
+
+
+def _loc_text(loc: dict[str, Any], exact: bool = False) -> str:
+    return " ".join(f"{k}={_val(v, exact)}" for k, v in loc.items() if k != "kind")
 
 
 RECHECK_SECTIONS = ("fixed", "remaining", "new", "not_rechecked")

@@ -322,6 +322,22 @@ def split_caller(caller: str) -> tuple[str, str]:
     return dalvik_class(cls), method
 
 
+def readable_method(method: str) -> str:
+    """``m(I)V`` → ``m()``: a method as people read it (the exact signature stays in
+    result.json and in the report cell's title); other text unchanged."""
+    name, paren, _ = str(method or "").partition("(")
+    return f"{name}()" if paren else str(method or "")
+
+
+def readable_caller(caller: str) -> str:
+    """``Lcom/a/B;->m(I)V`` → ``com.a.B.m()`` (the class in full: its package names the
+    code's owner); other text unchanged."""
+    cls, arrow, method = str(caller or "").partition("->")
+    if not arrow:
+        return dalvik_class(cls)
+    return f"{dalvik_class(cls)}.{readable_method(method)}"
+
+
 def dalvik_class(name: str) -> str:
     """``Lcom/a/B;`` → ``com.a.B`` (other strings unchanged)."""
     if name.startswith("L") and name.endswith(";"):

@@ -64,6 +64,37 @@ def column_label(col: str, lang: str) -> str:
     return messages(lang).get(f"col_{col}", col)
 
 
+#: columns holding ids, and the catalog prefix of their words (``prefix + id``)
+WORDS = {"severity": "sev_", "confidence": "conf_", "party": "", "where": "where_",
+         "status": "status_", "access": "access_", "encoding": "enc_", "matched": "matched_",
+         "categories": "sdkcat_", "evidence_kinds": "evidence_kind_", "country": "country_",
+         "direction": "direction_", "origin": "origin_"}
+#: the same column name meaning different ids in different tables
+TABLE_WORDS = {"evidence": {"kind": "loc_kind_"}, "inputs": {"kind": "input_kind_"},
+               "terms": {"kind": "term_kind_"}, "term_comparisons": {"kind": "term_kind_"}}
+
+
+def _word(m: dict[str, str], prefix: str, value: str) -> str:
+    """The catalog's word for an id (``prefix + id``), else the shared vocabulary's, else
+    the id (a test renders every known id and fails on one left raw)."""
+    if f"{prefix}{value}" in m:
+        return m[f"{prefix}{value}"]
+    from scanner.names import vocabulary
+
+    name = vocabulary().get(value)
+    return name.get(m.get("_lang", "zh"), value) if name else value
+
+
+def _sdk_names(doc: dict[str, Any], lang: str) -> dict[str, str]:
+    """SDK id → its name in ``lang`` (the Chinese name where the catalogue has one)."""
+    out = {}
+    for s in doc.get("sdks") or ():
+        if s.get("id"):
+            out[s["id"]] = (s.get("name_zh") or s.get("name") if lang == "zh"
+                            else s.get("name")) or s["id"]
+    return out
+
+
 def _set(frame: Any, col: str, values: list) -> None:
     """Replace a column keeping the object dtype (a list of strings would become a string
     dtype that :func:`safe_frame` does not neutralise)."""
@@ -80,16 +111,27 @@ def people_table(frame: Any, name: str, lang: str, doc: dict[str, Any] | None = 
     from scanner.report.view import pi_label
 
     m = messages(lang)
-    words = {"severity": "sev_", "confidence": "conf_", "party": "", "where": "where_"}
+    words = {**WORDS, **TABLE_WORDS.get(name, {})}
     for col in frame.columns:
         if col in ("pi_type", "pi_types", "pi_types_read", "pi_types_sent"):
             _set(frame, col, [";".join(pi_label(p, lang, doc) for p in v.split(";"))
                               if isinstance(v, str) and v else v for v in frame[col]])
             continue
-        prefix = words.get(col)
-        if prefix is not None:
-            _set(frame, col, [m.get(f"{prefix}{v}", v) if isinstance(v, str) else v
+        if col == "time":  # Unix seconds as a date and time (UTC) a person reads
+            from scanner.report.view import fmt_time
+
+            _set(frame, col, [fmt_time(v) if isinstance(v, (int, float)) and
+                              not isinstance(v, bool) else v for v in frame[col]])
+            continue
+        if col == "sdk" and name != "sdks":  # an SDK by its name (the sdks sheet has ids)
+            names = _sdk_names(doc or {}, lang)
+            _set(frame, col, [names.get(v, v) if isinstance(v, str) else v
                               for v in frame[col]])
+            continue
+        prefix = words.get(col)
+        if prefix is not None:  # ids (";"-joined lists of ids too) as the catalog words
+            _set(frame, col, [";".join(_word(m, prefix, x) for x in v.split(";"))
+                              if isinstance(v, str) and v else v for v in frame[col]])
         elif frame[col].map(lambda v: isinstance(v, bool)).any():
             _set(frame, col, [(m["yes"] if v else m["no"]) if isinstance(v, bool) else v
                               for v in frame[col]])

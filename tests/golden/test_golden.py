@@ -118,9 +118,13 @@ def test_renders_show_ground_truth(results, name):
     assert sorted(r["id"] for r in _rows(got["sdks.csv"])) == sorted(gt["sdks"])
     uses = {(r["api"], r["pi_type"], r["caller"]) for r in _rows(got["api_uses.csv"])}
     assert uses == {(u["api"], u["pi_type"], u["caller"]) for u in gt["api_uses"]}
+    from markupsafe import escape
+
     for u in gt["api_uses"]:
+        # the call site as people read it (com.a.B.m()), its exact signature in the title
         cls, _, method = u["caller"].partition("->")
-        assert f"{dalvik_class(cls)} → {method}" in html, u["caller"]
+        shown = f"{dalvik_class(cls)}.{method.partition('(')[0]}()"
+        assert f'title="{escape(u["caller"])}">{escape(shown)}<' in html, u["caller"]
     sarif = json.loads(got["sarif"])
     assert len(sarif["runs"][0]["results"]) == len(results[name]["findings"])
 

@@ -25,6 +25,7 @@ from scanner.cli.common import print_summary
 from scanner.model.evidence import Flags
 from scanner.model.result import EVIDENCE_KINDS
 from scanner.report.html import HtmlFormat
+from scanner.report.i18n import messages
 from scanner.rules.loader import load_rules
 from scanner.rules.selftest import case_facts
 from scanner.sdk.catalog import default_catalog
@@ -35,11 +36,17 @@ ZH_LATIN = {"SDK", "API", "APK", "ID", "IMEI", "MEID", "IMSI", "ICCID", "MAC", "
             "SIM", "SSID", "BSSID", "Wi", "Fi", "WiFi", "App", "APP", "UTC", "HAR", "mitm",
             "AB", "SMS", "HTTP", "HTTPS", "targetSdk", "minSdk", "appaudit", "Cookie", "SHA",
             "SM", "WLAN", "dex", "CA", "DES", "ECB", "IV", "AES", "RSA", "SSL", "TLS", "MD",
-            "JS"}
+            "JS", "CDN", "Base", "mitmproxy"}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
 # input data shown as it is: the app's label and its first letter (icon placeholder)
 DATA = ("隐私测试", "隐", "某厂商", "Some Vendor")
+# ids of table cells: how code reaches an API, how traffic encodes a value, input kinds,
+# evidence locator kinds (scanner/model: ApiUse.access, Transmission.encoding, InputFile.kind)
+ACCESS = ("invoke", "field", "string", "reflection")
+ENCODINGS = ("plain", "url", "base64", "hex", "md5", "sha1", "sha256")
+INPUT_KINDS = ("apk", "flows", "har", "device_facts", "runtime", "policy")
+LOCATOR_KINDS = ("code", "flow", "manifest", "pricing", "string", "zip")
 
 
 def _catalog_categories() -> list[str]:
@@ -79,17 +86,25 @@ def doc() -> dict:
     d = sample_doc()
     rules = load_rules()
     kb = rules.knowledge
-    d["findings"] = _rule_findings()
+    # the rule findings (no locators) and the sample's findings with a code, a flow and a
+    # manifest locator (status as the rules give it)
+    d["findings"] = _rule_findings() + [{**f, "status": "experimental"}
+                                        for f in d["findings"]]
+    d["inputs"] = [{"kind": k, "path": f"in.{k}", "bytes": 1, "sha256": "a" * 64,
+                    "sm3": "b" * 64} for k in INPUT_KINDS]
     d["app"]["label"] = DATA[0]
     pis = sorted(kb.pi_types)
     d["api_uses"] = [{"api": "Landroid/x/Y;->z()V", "pi_type": p, "caller": "La/B;->c()V",
                       "sdk": None, "reachable": True, "reflective": False, "dex": "classes.dex",
-                      "offset": 16 * i} for i, p in enumerate(pis)]
+                      "offset": 16 * i, "access": ACCESS[i % len(ACCESS)]}
+                     for i, p in enumerate(pis)]
     parts = ("query", "header", "cookie", "body", "path")
     d["transmissions"] = [{**d["transmissions"][0], "where": w, "party": party,
-                           "encoding": enc, "before_consent": bc}
-                          for w in parts for party in ("first", "third")
-                          for enc, bc in (("plain", True), ("url", None), ("base64", False))]
+                           "encoding": ENCODINGS[(i + j) % len(ENCODINGS)],
+                           "before_consent": bc, "matched": ("device_facts", "pattern")[j % 2],
+                           "sdk": "sdk_advertising"}
+                          for i, w in enumerate(parts) for party in ("first", "third")
+                          for j, bc in enumerate((True, None, False))]
     kinds = list(EVIDENCE_KINDS.values())
     countries = _catalog_countries()
     d["sdks"] = [{"id": f"sdk_{c}", "name": f"Lib {i}", "name_zh": f"库{i}", "vendor": "",
@@ -146,7 +161,9 @@ def _ids(doc: dict) -> set[str]:
             "True", "False", "None", "input_error", "ruleset_error", "critical", "high",
             "medium", "low", "info", "cannot_tell_no_control", "no_finding", "higher",
             "lower", "capture_marker", "option", "lib_android_support_v4",
-            "network", "sms", "ipc", "webview", "clipboard"}
+            "network", "sms", "ipc", "webview", "clipboard", "stable",
+            "experimental", "invoke", "reflection", "device_facts", "har", "flow",
+            "manifest", "md5", "sha1", "sha256", "hex", "base64", "pattern"}
     # (evidence kinds and country codes are words and acronyms of their own, "file", "CA":
     # their labels are checked by test_every_id_has_a_label_in_both_catalogs)
     ids |= {s["id"] for s in doc["sdks"]}
@@ -262,7 +279,8 @@ def test_every_id_has_a_label_in_both_catalogs():
         "flag_": [f.name for f in fields(Flags)],
         "exported_reason_": ["explicit", "intent-filter", "default", "provider-default"],
         "where_": ["query", "header", "cookie", "body", "path"],
-        "status_": ["ok", "input_error", "ruleset_error", "timeout", "memory", "crash"],
+        "status_": ["ok", "input_error", "ruleset_error", "timeout", "memory", "crash",
+                    "stable", "experimental", "deprecated"],
         "verdict_": ["discrimination", "no_finding", "cannot_tell_no_control",
                      "cannot_tell_no_items"],
         "consent_source_": ["option", "capture_marker"],
@@ -271,6 +289,12 @@ def test_every_id_has_a_label_in_both_catalogs():
         "dir_": ["higher", "lower"],
         "evidence_kind_": list(EVIDENCE_KINDS.values()),
         "country_": _catalog_countries(),
+        "access_": list(ACCESS),
+        "enc_": list(ENCODINGS),
+        "input_kind_": list(INPUT_KINDS),
+        "loc_kind_": list(LOCATOR_KINDS),
+        "matched_": ["device_facts", "pattern"],
+        "direction_": ["higher", "lower", "worse", "better"],
     }
     for lang in ("zh", "en"):
         m = messages(lang)
@@ -368,9 +392,14 @@ def test_xlsx_sheets_headers_and_words_in_the_language(doc, lang):
     from scanner.report.xlsx import XlsxFormat
 
     wb = openpyxl.load_workbook(io.BytesIO(XlsxFormat().render(doc, lang)))
-    words = {"Severity", "Confidence", "Party", "Where", "PI type", "PI types", "Reachable",
-             "Reflective", "Before consent", "Cleartext", "严重程度", "置信度", "接收方", "位置",
-             "个人信息类型", "可达", "反射调用", "同意前", "明文"}
+    from scanner.report.xlsx import WORDS, column_label
+
+    # the columns whose cells hold ids (severity, status, kind, access, encoding, SDK…)
+    cols = {*WORDS, "kind", "sdk", "pi_type", "pi_types", "reachable", "reflective",
+            "before_consent", "cleartext", "time"}
+    for must in ("status", "access", "encoding", "categories", "matched"):
+        assert must in WORDS, must
+    words = {column_label(c, lang) for c in cols}
     text = []
     for ws in wb.worksheets:
         rows = list(ws.values)
@@ -379,7 +408,16 @@ def test_xlsx_sheets_headers_and_words_in_the_language(doc, lang):
         for i, h in enumerate(rows[0]):
             if h in words:
                 text.extend(str(r[i]) for r in rows[1:] if r[i] is not None)
-    _check(_strip_data(" | ".join(text)), lang, _ids(doc), "XLSX", strict=lang == "zh")
+    seen = " | ".join(text)
+    _check(_strip_data(seen), lang, _ids(doc), "XLSX", strict=lang == "zh")
+    m = messages(lang)
+    for k in (*ACCESS, ):  # every access, input and evidence kind is there, as a word
+        assert m[f"access_{k}"] in seen, k
+    for k in INPUT_KINDS:
+        assert m[f"input_kind_{k}"] in seen, k
+    for k in ("code", "flow", "manifest"):
+        assert m[f"loc_kind_{k}"] in seen, k
+    assert m["status_experimental"] in seen and "UTC" in seen  # times as dates, not numbers
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -430,3 +468,72 @@ def test_csv_headers_are_the_documented_ids_and_texts_in_the_language(doc):
         texts = re.sub(r"[\w.]*android\.permission\.\w+|[\w-]+(?:\.[\w-]+)+|"
                        r"\b[a-z]+[A-Z]\w*|\S*/\S*", " ", texts)
         _check(_strip_data(texts), lang, _ids(doc), "CSV text columns")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_api_names_as_people_read_them(doc, lang):
+    """The API, call-site and caller cells show ``TelephonyManager.getDeviceId()`` and
+    ``com.a.B.c()``, not Dalvik descriptors; the exact signature stays in the cell's title
+    (and in result.json). A descriptor shown as text anywhere in the page fails."""
+    from tests.report.sample import IMEI_API, UMENG_CALLER
+
+    root = lxml.html.fromstring(HtmlFormat().render(doc, lang).decode("utf-8"))
+    for el in root.xpath("//style|//script|//title"):
+        el.drop_tree()
+    text = root.text_content()
+    descriptor = r"->|\bL[\w$]+(?:/[\w$]+)+;"
+    assert not re.search(descriptor, text), re.findall(f".{{30}}(?:{descriptor}).{{30}}", text)[:5]
+    titled = {el.get("title"): el.text_content() for el in root.xpath("//*[@title]")}
+    # by hand: Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String; is
+    # read as TelephonyManager.getDeviceId(); the sample's call site
+    # Lcom/umeng/analytics/pro/bk;->a(Landroid/content/Context;)Ljava/lang/String; as
+    # com.umeng.analytics.pro.bk.a()
+    assert titled[IMEI_API].startswith("TelephonyManager.getDeviceId()"), titled.get(IMEI_API)
+    assert titled[UMENG_CALLER] == "com.umeng.analytics.pro.bk.a()"
+    assert titled["Landroid/x/Y;->z()V"].startswith("Y.z()")
+    assert titled["La/B;->c()V"] == "a.B.c()"
+    # the capture exchange is named in the language ("flow" is the English word); this
+    # check reads the monospace cells too, where the generic check does not look
+    assert f"{messages(lang)['flow_ref']} f-0001" in text
+    assert ("flow f-0001" in text) == (lang == "en")
+
+
+def test_csv_contract_is_documented_as_the_code_writes_it(doc):
+    """reports/README.md lists every CSV file and its column ids in order: the table is
+    read from the README and compared with the files CSV writes for a pricing-and-scan
+    document (so the documented contract cannot drift from the code)."""
+    import csv
+    import io
+
+    from scanner.report.csv import CsvFormat
+    from tests.conftest import REPO
+
+    text = (REPO / "reports" / "README.md").read_text("utf-8")
+    section = text.split("### CSV: a data contract")[1].split("\n### ")[0]
+    documented = {}
+    for line in section.splitlines():
+        m = re.match(r"\| `(\w+\.csv)` \| (.*) \|$", line)
+        if m:
+            documented[m.group(1)] = re.findall(r"`([^`]+)`", m.group(2))
+    from tests.report.sample import pricing_doc
+
+    pricing = pricing_doc()  # items, comparisons; rankings and terms by hand
+    pricing["rankings"] = [{"list": "feed", "baseline": "new", "treatment": "loyal"}]
+    pricing["terms"] = [{"item": "x", "term": "delivery_fee", "kind": "cost",
+                         "values": {"new": 1.0, "loyal": 2.0}}]
+    pricing["term_comparisons"] = [{"term": "delivery_fee", "kind": "cost"}]
+    files = {**CsvFormat().render(doc, "en"), **CsvFormat().render(pricing, "en")}
+    assert set(files) == set(documented), set(files) ^ set(documented)
+    for name, blob in files.items():
+        source = pricing if name in CsvFormat().render(pricing, "en") and \
+            name not in CsvFormat().render(doc, "en") else doc
+        header = next(csv.reader(io.StringIO(blob.decode("utf-8-sig"))))
+        want = documented[name]
+        if "<profile>…" in want or "<capture>…" in want:  # columns named by the data
+            fixed = [c for c in want if not c.startswith("<")]
+            assert [c for c in header if c in fixed] == fixed, (name, header)
+        else:
+            assert header == want, (name, header, want)
+        # the same header in both languages: ids, not words
+        assert next(csv.reader(io.StringIO(
+            CsvFormat().render(source, "zh")[name].decode("utf-8-sig")))) == header
