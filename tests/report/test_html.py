@@ -109,7 +109,9 @@ def test_findings_grouped_by_legal_basis_with_evidence_inline():
     html = render(doc)
     first = html.index("中华人民共和国个人信息保护法 第六条</h3>")
     assert first < html.index("工信部164号文 第二条</h3>")
-    assert "com.umeng.analytics.pro.bk → a(Landroid/content/Context;)Ljava/lang/String;" in html
+    # the call site as people read it; its exact Dalvik signature in the cell's title
+    assert ('title="Lcom/umeng/analytics/pro/bk;-&gt;a(Landroid/content/Context;)'
+            'Ljava/lang/String;">com.umeng.analytics.pro.bk.a()</td>') in html
     assert "classes.dex+0x1f4" in html
     assert ("http://alog.umeng.com/app_logs?<mark>imei=861234567890123</mark>" in html)
     assert fmt_time(1700000000.5) == "2023-11-14 22:13:20.500 UTC"
