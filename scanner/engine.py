@@ -17,6 +17,7 @@ from scanner.detectors.packer import code_incomplete
 from scanner.errors import UsageError
 from scanner.knowledge import Knowledge, notice_category_names, pi_type_names, tool_info
 from scanner.limits import MAX_FINDINGS_PER_RULE
+from scanner.messages import msg, record
 from scanner.model.evidence import ApkEvidence, InputFile, Permission
 from scanner.model.facts import Fact
 from scanner.model.findings import Finding
@@ -77,8 +78,7 @@ def check_category(knowledge: Knowledge, category: str | None) -> str | None:
     cid = category_id(knowledge.categories, category)
     if cid is None:
         ids = ", ".join(sorted(knowledge.categories))
-        raise UsageError(f"unknown category {category!r}: give an id or the Chinese name "
-                         f"(`appaudit rules categories` lists both); valid ids: {ids}")
+        raise UsageError("err_unknown_category", category=repr(category), ids=ids)
     return cid
 
 
@@ -120,6 +120,10 @@ def detect(request: ScanRequest, knowledge: Knowledge) -> tuple[ScanContext, lis
     if request.flows:
         ctx.traffic = traffic_evidence(request)
         inputs.extend(ctx.traffic.inputs)
+    elif request.device_facts is not None:  # nothing to match them against, but a file
+        from scanner.ingest.device_facts import load_device_facts  # given must be usable
+
+        load_device_facts(Path(request.device_facts))
     if request.runtime:
         from scanner.ingest.runtime_log import RuntimeLog
         from scanner.timeparse import parse_tz
@@ -269,8 +273,8 @@ def cap_findings(findings: list[Finding], limit: int = MAX_FINDINGS_PER_RULE
         counts[f.rule] = n
         if n <= limit:
             kept.append(f)
-    capped = tuple(Skipped(f"rule {rule}", f"{n - limit} more findings not listed (limit "
-                                           f"{limit} per rule, MAX_FINDINGS_PER_RULE)")
+    capped = tuple(Skipped(*record(msg("part_rule", rule=rule),
+                                   msg("skip_more_findings", n=n - limit, max=limit)))
                    for rule, n in sorted(counts.items()) if n > limit)
     return kept, capped
 

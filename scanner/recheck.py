@@ -125,15 +125,14 @@ def compare(old: dict[str, Any], new: dict[str, Any], old_path: str | None = Non
     if threshold not in SEVERITIES:
         raise ValueError(f"unknown severity {threshold!r}")
     if old.get("diff") is not None or new.get("diff") is not None:
-        raise InputError("a re-check compares two scan results, not re-check results")
+        raise InputError("err_recheck_of_recheck")
     p_old = (old.get("app") or {}).get("package")
     p_new = (new.get("app") or {}).get("package")
     if not p_old or not p_new:
-        raise InputError("a re-check compares two APK scan results; "
-                         f"{old_path or 'OLD'} or {new_path or 'NEW'} has no app package")
+        raise InputError("err_recheck_no_package", old=old_path or "OLD", new=new_path or "NEW")
     if p_old != p_new:
-        raise InputError(f"{old_path or 'OLD'} is {p_old} but {new_path or 'NEW'} is {p_new}: "
-                         "a re-check compares two versions of one app")
+        raise InputError("err_recheck_other_app", old=old_path or "OLD", new=new_path or "NEW",
+                         old_package=p_old, new_package=p_new)
     new_scopes = scopes(new)
     rule_scopes = _rule_scopes()
     old_by: dict[tuple, list[dict]] = {}

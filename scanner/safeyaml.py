@@ -30,7 +30,19 @@ _NUMBERISH = re.compile(r"[-+]?[0-9._]+(?:[eE][-+]?[0-9]+)?|[-+]?0[xob][0-9a-fA-
 
 
 class YamlLimitError(ValueError):
-    """The YAML document uses an alias or exceeds a size limit."""
+    """The YAML document uses an alias or exceeds a size limit: a catalog key of which
+    (``yaml_…``, scanner.messages) and its parameters; ``str()`` is the English text."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        from scanner.messages import english, msg
+
+        self.key, self.params = key, params
+        super().__init__(english(msg(key, **params)))
+
+    def message(self) -> dict[str, Any]:
+        from scanner.messages import msg
+
+        return msg(self.key, **self.params)
 
 
 def _loader() -> Any:
@@ -50,13 +62,13 @@ def check_events(raw: bytes | str, aliases: bool = False) -> None:
     for ev in yaml.parse(raw, Loader=_loader()):
         if isinstance(ev, yaml.AliasEvent):
             if not aliases:
-                raise YamlLimitError("uses an alias (*name); aliases are not accepted")
+                raise YamlLimitError("yaml_alias")
             nodes += sizes.get(ev.anchor, 1)
         elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             stack.append((ev.anchor, nodes))
             nodes += 1
             if len(stack) > MAX_YAML_DEPTH:
-                raise YamlLimitError(f"nests deeper than {MAX_YAML_DEPTH} levels")
+                raise YamlLimitError("yaml_deep", max=MAX_YAML_DEPTH)
         elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             anchor, before = stack.pop()
             if anchor is not None:
@@ -68,10 +80,9 @@ def check_events(raw: bytes | str, aliases: bool = False) -> None:
             v = ev.value
             if (ev.style is None and len(v) > MAX_NUMBER_CHARS and ev.tag is None
                     and _NUMBERISH.fullmatch(v)):
-                raise YamlLimitError(f"has a number of {len(v)} characters (limit "
-                                     f"{MAX_NUMBER_CHARS})")
+                raise YamlLimitError("yaml_number", n=len(v), max=MAX_NUMBER_CHARS)
         if nodes > MAX_YAML_NODES:
-            raise YamlLimitError(f"has more than {MAX_YAML_NODES} nodes")
+            raise YamlLimitError("yaml_nodes", max=MAX_YAML_NODES)
 
 
 def load(raw: bytes | str, aliases: bool = False) -> Any:
@@ -84,4 +95,4 @@ def load(raw: bytes | str, aliases: bool = False) -> Any:
     except (ValueError, OverflowError, RecursionError) as e:  # int/float conversion limits
         if isinstance(e, YamlLimitError):
             raise
-        raise YamlLimitError(f"has a value that cannot be read ({str(e)[:120]})") from e
+        raise YamlLimitError("yaml_value", detail=str(e)[:120]) from e

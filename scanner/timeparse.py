@@ -39,7 +39,7 @@ def parse_tz(text: str) -> _dt.tzinfo:
     if m:
         sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
         if hours > 23 or minutes > 59:
-            raise UsageError(f"cannot read time zone {text!r}: offset out of range")
+            raise UsageError("err_tz_range", tz=repr(text))
         delta = _dt.timedelta(hours=hours, minutes=minutes)
         return _dt.timezone(-delta if sign == "-" else delta)
     try:
@@ -47,8 +47,7 @@ def parse_tz(text: str) -> _dt.tzinfo:
 
         return ZoneInfo(t)
     except (ZoneInfoNotFoundError, ValueError, OSError) as e:
-        raise UsageError(f"cannot read time zone {text!r}: use an offset such as +08:00, "
-                         "UTC, or a zone name such as Asia/Shanghai") from e
+        raise UsageError("err_tz", tz=repr(text)) from e
 
 
 def _iso(value: str) -> _dt.datetime | None:
@@ -56,12 +55,12 @@ def _iso(value: str) -> _dt.datetime | None:
     if _UNIX.fullmatch(text):
         t = float(text)
         if not 0 <= t <= MAX_UNIX_TIME:
-            raise UsageError(f"time {value!r} is outside 1970-01-01 .. 9999-12-31")
+            raise UsageError("err_time_range", time=repr(value))
         return None
     try:
         return _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:
-        raise UsageError(f"cannot read time {value!r}: use ISO 8601 or a Unix timestamp") from e
+        raise UsageError("err_time", time=repr(value)) from e
 
 
 def parse_time(value: str, tz: str | None = None) -> float:

@@ -12,8 +12,11 @@ SCANNER = Path(__file__).resolve().parents[1] / "scanner"
 # Packages (or top-level modules) of scanner/ by layer, lowest first. A module may import
 # its own package and any package of a LOWER layer, never one of its own layer or above.
 LAYERS: list[set[str]] = [
-    {"", "errors"},  # "" = scanner/__init__ (version, tool name)
-    {"paths", "hashing", "timeparse", "generated", "limits"},
+    {""},  # "" = scanner/__init__ (version, tool name)
+    {"paths"},
+    {"messages"},  # messages by catalog key, rendered in a language
+    {"errors"},
+    {"hashing", "timeparse", "generated", "limits"},
     {"model", "safeyaml"},
     {"knowledge"},
     {"ingest", "sdk", "names"},

@@ -112,8 +112,8 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
         try:
             client = Client(client_or_address, timeout="20s")
         except (OSError, TimeoutError) as e:
-            raise InputError(f"cannot reach the dask scheduler at {client_or_address}: "
-                             f"{type(e).__name__}: {str(e)[:200]}") from e
+            raise InputError("err_dask_unreachable", address=str(client_or_address),
+                             detail=f"{type(e).__name__}: {str(e)[:200]}") from e
     else:
         client = client_or_address
     by_key: dict[str, Job] = {}

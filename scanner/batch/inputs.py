@@ -41,6 +41,7 @@ import yaml
 from scanner import safeyaml
 from scanner.errors import InputError, UsageError
 from scanner.limits import MAX_BATCH_LIST_BYTES
+from scanner.messages import msg, os_reason
 
 APK_SUFFIX = ".apk"
 NO_FILE = "-"  # sha256 column of a path that could not be read at all
@@ -99,11 +100,12 @@ def discover(source: Path) -> list[Path]:
     if source.is_file():
         try:
             if source.stat().st_size > MAX_BATCH_LIST_BYTES:
-                raise InputError(f"{source}: a list of APKs larger than {MAX_BATCH_LIST_BYTES} "
-                                 "bytes (MAX_BATCH_LIST_BYTES)")
+                raise InputError("err_batch_list_large", path=str(source), max=MAX_BATCH_LIST_BYTES)
             text = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"{source}: cannot read the list of APKs: {e}") from e
+            raise InputError("err_batch_list_unreadable", path=str(source),
+                             reason=os_reason(e) if isinstance(e, OSError)
+                             else msg("reason_not_utf8")) from e
         base = Path(os.path.abspath(source)).parent
         out = set()
         for line in text.splitlines():
@@ -113,7 +115,7 @@ def discover(source: Path) -> list[Path]:
             p = Path(line)
             out.add(Path(os.path.abspath(p if p.is_absolute() else base / p)))
         return sorted(out)
-    raise InputError(f"{source}: neither a folder nor a list file")
+    raise InputError("err_batch_source", path=str(source))
 
 
 def open_regular(path: Path) -> int:
@@ -174,7 +176,7 @@ def _pairs_from_csv(text: str, where: str) -> list[tuple[str, str]]:
     pairs = []
     for n, row in enumerate(rows):
         if len(row) < 2:
-            raise UsageError(f"{where}: line {n + 1}: expected key,category")
+            raise UsageError("err_map_line", path=where, n=n + 1)
         key, cat = row[0].strip(), row[1].strip()
         if n == 0 and key.lower() in ("key", "package", "file", "name") and \
                 cat.lower() in ("category", "category_id", "type"):
@@ -189,9 +191,9 @@ def _pairs_from_yaml(text: str, where: str) -> list[tuple[str, str]]:
     try:
         doc = safeyaml.load(text)
     except yaml.YAMLError as e:
-        raise UsageError(f"{where}: not valid YAML: {str(e).splitlines()[0]}") from e
+        raise UsageError("err_map_yaml", path=where, detail=str(e).splitlines()[0]) from e
     except safeyaml.YamlLimitError as e:
-        raise UsageError(f"{where}: YAML {e}") from e
+        raise UsageError("err_map_yaml", path=where, detail=e.message()) from e
     if doc is None:
         return []
     if isinstance(doc, Mapping):
@@ -200,8 +202,8 @@ def _pairs_from_yaml(text: str, where: str) -> list[tuple[str, str]]:
         try:
             return [(str(x["key"]), str(x["category"])) for x in doc]
         except KeyError as e:
-            raise UsageError(f"{where}: every entry needs key and category") from e
-    raise UsageError(f"{where}: expected a mapping key -> category id")
+            raise UsageError("err_map_entry", path=where) from e
+    raise UsageError("err_map_shape", path=where)
 
 
 def load_category_map(path: Path, valid_ids: Iterable[str]) -> CategoryMap:
@@ -211,7 +213,9 @@ def load_category_map(path: Path, valid_ids: Iterable[str]) -> CategoryMap:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{where}: cannot read the category map: {e}") from e
+        raise InputError("err_map_unreadable", path=where,
+                         reason=os_reason(e) if isinstance(e, OSError)
+                         else msg("reason_not_utf8")) from e
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         pairs = _pairs_from_yaml(text, where)
     else:
@@ -223,8 +227,7 @@ def load_category_map(path: Path, valid_ids: Iterable[str]) -> CategoryMap:
     pairs = resolved
     bad = sorted({c for _, c in pairs if c not in valid})
     if bad:
-        raise UsageError(f"{where}: unknown category id(s) {', '.join(bad)}; valid ids: "
-                         f"{', '.join(sorted(valid))}")
+        raise UsageError("err_map_unknown_ids", path=where, bad=bad, ids=sorted(valid))
     by_name, packages = {}, {}
     for key, cat in pairs:
         # A file name has a path-like suffix or no dot at all; a package has dots.

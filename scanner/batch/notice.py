@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import UsageError
+from scanner.messages import msg, os_reason
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 APK_SUFFIX = ".apk"
@@ -64,7 +65,9 @@ def load_sources(path: Path) -> Sources:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read the category map: {e}") from e
+        raise UsageError("err_map_unreadable", path=str(path),
+                         reason=os_reason(e) if isinstance(e, OSError)
+                         else msg("reason_not_utf8")) from e
     pairs: list[tuple[str, str]] = []
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         import yaml
@@ -72,17 +75,16 @@ def load_sources(path: Path) -> Sources:
         try:
             doc = yaml.safe_load(text)
         except yaml.YAMLError as e:
-            raise UsageError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from e
+            raise UsageError("err_map_yaml", path=str(path), detail=str(e).splitlines()[0]) from e
         if not isinstance(doc, list):
-            raise UsageError(f"{path}: sources need a list of {{key, category, source}}")
+            raise UsageError("err_sources_shape", path=str(path))
         pairs.extend((str(x["key"]).strip(), str(x["source"]).strip()) for x in doc
                      if isinstance(x, dict) and x.get("key") and x.get("source"))
     else:
         rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
         head = [c.strip().lower() for c in rows[0]] if rows else []
         if "source" not in head:
-            raise UsageError(f"{path}: no 'source' column in the header row "
-                             "(e.g. key,category,source)")
+            raise UsageError("err_sources_column", path=str(path))
         k = head.index("key") if "key" in head else 0
         s = head.index("source")
         for row in rows[1:]:
@@ -148,7 +150,7 @@ def notice_rows(store: Any, min_severity: str = "medium", sources: Sources | Non
                 vocabulary: dict[str, dict] | None = None) -> list[dict[str, Any]]:
     """The rows of the notice list (see module docstring)."""
     if min_severity not in SEVERITIES:
-        raise UsageError(f"unknown severity {min_severity!r}")
+        raise UsageError("err_unknown_severity", severity=repr(min_severity))
     if vocabulary is None:
         from scanner.knowledge import load_knowledge
 

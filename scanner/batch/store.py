@@ -39,6 +39,7 @@ from scanner.batch.inputs import Job
 from scanner.batch.isolate import Outcome
 from scanner.batch.summary import SEVERITIES
 from scanner.errors import InputError
+from scanner.messages import msg
 
 SCHEMA_VERSION = "1"
 JSON_COLUMNS = ("sdks", "pi_types", "over_scope_pi", "rules")
@@ -79,8 +80,8 @@ def _damage(method: Callable) -> Callable:
         try:
             return method(self, *args, **kw)
         except (sqlite3.DatabaseError, ValueError, TypeError, zlib.error) as e:
-            raise InputError(f"{self.path}: the batch database is damaged "
-                             f"({type(e).__name__}: {str(e)[:160]})") from e
+            raise InputError("err_db_damaged", path=str(self.path),
+                             detail=f"{type(e).__name__}: {str(e)[:160]}") from e
     return wrapper
 
 
@@ -145,8 +146,8 @@ class Store:
                 bad = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
                 if bad != ["ok"]:
                     self.db.close()
-                    raise InputError(f"{self.path}: the batch database is damaged "
-                                     f"(SQLite quick_check: {'; '.join(map(str, bad))[:200]})")
+                    raise InputError("err_db_damaged", path=str(self.path),
+                                     detail=f"SQLite quick_check: {'; '.join(map(str, bad))[:200]}")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
@@ -155,10 +156,10 @@ class Store:
                             (SCHEMA_VERSION,))
             self.db.commit()
         except sqlite3.DatabaseError as e:
-            raise InputError(f"{self.path}: not a usable batch database: {e}") from e
+            raise InputError("err_db_unusable", path=str(self.path), detail=str(e)) from e
         except UnicodeDecodeError as e:  # SQLite's answer quotes damaged bytes (not UTF-8)
-            raise InputError(f"{self.path}: the batch database is damaged (unreadable text "
-                             f"in its structure: {e.reason} at byte {e.start})") from e
+            raise InputError("err_db_damaged", path=str(self.path),
+                             detail=msg("err_db_text", reason=e.reason, at=e.start)) from e
 
     def _add_missing_columns(self) -> None:
         """A database made by an older version gains the newer summary columns (empty)."""

@@ -128,8 +128,7 @@ def parse_export(value: str | None) -> list[str]:
     names = [v.strip() for v in (value or "").split(",") if v.strip()]
     bad = [n for n in names if n not in EXPORT_FORMATS]
     if bad:
-        raise UsageError(f"unknown export format(s) {', '.join(bad)}; choose from "
-                         f"{', '.join(EXPORT_FORMATS)}")
+        raise UsageError("err_unknown_formats", bad=bad, known=list(EXPORT_FORMATS))
     return names
 
 
@@ -154,6 +153,6 @@ def export(rows: list[dict[str, Any]], formats: Iterable[str], prefix: Path) -> 
             elif fmt == "parquet":
                 df.to_parquet(path, index=False)
             else:
-                raise UsageError(f"unknown export format {fmt}")
+                raise UsageError("err_unknown_formats", bad=[fmt], known=list(EXPORT_FORMATS))
             written.append(path)
     return written

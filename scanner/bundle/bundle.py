@@ -27,6 +27,7 @@ from typing import Any
 from scanner.bundle.keys import ALGORITHM, fingerprint, load_private_key
 from scanner.errors import InputError, UsageError
 from scanner.hashing import digest_bytes
+from scanner.messages import json_detail, msg, os_reason
 from scanner.report import FORMATS, get_format
 from scanner.report.legacy import complete
 from scanner.report.schema import validate_result
@@ -57,18 +58,18 @@ def load_result_bytes(path: Path) -> tuple[bytes, dict[str, Any]]:
     """The bytes and parsed document of a result.json, validated against the schema."""
     try:
         if path.stat().st_size > MAX_RESULT_BYTES:
-            raise InputError(f"{path}: larger than {MAX_RESULT_BYTES >> 20} MiB")
+            raise InputError("err_result_large", path=str(path), mib=MAX_RESULT_BYTES >> 20)
         data = path.read_bytes()
     except FileNotFoundError as e:
-        raise InputError(f"{path}: no such file") from e
+        raise InputError("err_no_such", path=str(path), what=msg("what_file")) from e
     except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
+        raise InputError("err_unreadable", path=str(path), reason=os_reason(e)) from e
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: not a JSON result file ({e})") from e
+        raise InputError("err_not_json_result", path=str(path), detail=json_detail(e)) from e
     if not isinstance(doc, dict) or "schema_version" not in doc or "tool" not in doc:
-        raise InputError(f"{path}: not an appaudit result.json (no schema_version/tool)")
+        raise InputError("err_not_result", path=str(path))
     validate_result(doc)
     return data, doc
 
@@ -83,7 +84,7 @@ def render_reports(doc: dict[str, Any], lang: str,
         if name == "json":
             continue
         if name not in FORMATS:
-            raise UsageError(f"unknown format {name!r}")
+            raise UsageError("err_unknown_formats", bad=[name], known=sorted(FORMATS))
         try:
             data = get_format(name).render(complete(doc), lang)
         except UsageError:  # e.g. pdf without chromium
@@ -177,14 +178,15 @@ def make_bundle(result_path: Path, out: Path, *, analyst: str, case_id: str | No
         else:
             found = _locate_input(inp["path"], result_path.parent, inp.get("abs_path"))
             if found is None:
-                where = f"at {inp['abs_path']}, " if inp.get("abs_path") else ""
-                raise InputError(f"input {inp['path']} not found (looked {where}beside "
-                                 f"{result_path} and in the current folder)")
+                where = msg("bundle_looked_at", path=inp["abs_path"]) \
+                    if inp.get("abs_path") else ""
+                raise InputError("err_bundle_input_missing", path=inp["path"], where=where,
+                                 result=str(result_path))
             data = found.read_bytes()
             dig = digest_bytes(data)
             if dig.sha256 != inp["sha256"]:
-                raise InputError(f"input {found} has changed since the scan "
-                                 f"(sha256 {dig.sha256[:16]}… ≠ {inp['sha256'][:16]}…)")
+                raise InputError("err_bundle_input_changed", path=str(found),
+                                 now=dig.sha256[:16], then=inp["sha256"][:16])
             name = _input_name(i, inp["path"])
             files[name] = data
             entry["included"] = True

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from scanner.errors import InputError, UsageError
+from scanner.messages import msg, os_reason
 
 ALGORITHM = "Ed25519"
 PASSPHRASE_ENV = "APPAUDIT_KEY_PASSPHRASE"
@@ -45,7 +46,7 @@ def safe_name(analyst: str) -> str:
     """The key file stem of an analyst name (letters incl. CJK, digits, . _ -)."""
     name = re.sub(r"[^\w.\-]+", "_", analyst.strip())[:80].strip("._")
     if not name:
-        raise UsageError(f"analyst name {analyst!r} cannot name a key")
+        raise UsageError("err_analyst_name", analyst=repr(analyst))
     return name
 
 
@@ -66,7 +67,7 @@ def public_key_from_hex(pub_hex: str) -> Ed25519PublicKey:
         raw = bytes.fromhex(pub_hex)
         return Ed25519PublicKey.from_public_bytes(raw)
     except (ValueError, TypeError) as e:
-        raise InputError(f"not an Ed25519 public key: {str(pub_hex)[:80]!r}") from e
+        raise InputError("err_not_public_key", key=repr(str(pub_hex)[:80])) from e
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,7 @@ def generate_key(analyst: str, folder: Path | None = None, force: bool = False,
     given; refuses to overwrite unless ``force``."""
     priv_path, pub_path = _paths(analyst, folder)
     if priv_path.exists() and not force:
-        raise UsageError(f"{priv_path} exists; use --force to replace it "
-                         "(bundles signed with the old key then need the old public key)")
+        raise UsageError("err_key_exists", path=str(priv_path))
     priv_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     encryption = (serialization.BestAvailableEncryption(passphrase) if passphrase
@@ -119,21 +119,21 @@ def load_private_key(analyst: str, folder: Path | None = None,
     how to give the passphrase of an encrypted one)."""
     priv_path, pub_path = _paths(analyst, folder)
     if not priv_path.is_file():
-        raise UsageError(f"no signing key for analyst {analyst!r} in {priv_path.parent}; "
-                         f"create one with: appaudit keys generate --analyst {analyst!r}")
+        raise UsageError("err_no_key", analyst=repr(analyst), folder=str(priv_path.parent))
     data = priv_path.read_bytes()
     encrypted = data.lstrip().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     password = (passphrase or env_passphrase()) if encrypted else None
     if encrypted and not password:
-        raise UsageError(f"{priv_path} is protected by a passphrase; set {PASSPHRASE_ENV}")
+        raise UsageError("err_key_passphrase", path=str(priv_path), env=PASSPHRASE_ENV)
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError) as e:
         if encrypted:
-            raise UsageError(f"{priv_path}: wrong passphrase ({PASSPHRASE_ENV})") from e
-        raise InputError(f"{priv_path}: not a readable private key ({e})") from e
+            raise UsageError("err_key_wrong_passphrase", path=str(priv_path),
+                             env=PASSPHRASE_ENV) from e
+        raise InputError("err_key_unreadable", path=str(priv_path), detail=str(e)) from e
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{priv_path}: not an Ed25519 private key")
+        raise InputError("err_key_not_ed25519", path=str(priv_path))
     pub = public_hex(key.public_key())
     return key, KeyInfo(analyst, priv_path, pub_path, pub)
 
@@ -153,6 +153,7 @@ def read_public_key_file(path: Path) -> str:
     try:
         text = path.read_text("ascii").strip()
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read public key ({e})") from e
+        raise InputError("err_public_key_unreadable", path=str(path), reason=os_reason(e)
+                         if isinstance(e, OSError) else msg("reason_not_utf8")) from e
     public_key_from_hex(text)
     return text

@@ -47,6 +47,7 @@ from scanner.bundle.bundle import MANIFEST, SIGNATURE
 from scanner.bundle.keys import fingerprint, public_key_from_hex
 from scanner.errors import InputError, UsageError
 from scanner.hashing import new_sm3
+from scanner.messages import english, is_message, msg, zip_reason
 
 MAX_BUNDLE_BYTES = limits.MAX_BUNDLE_BYTES
 MAX_ENTRIES = limits.MAX_BUNDLE_ENTRIES
@@ -71,7 +72,10 @@ class Problem:
     kind: str  # changed | missing | added | duplicate | unsafe_name | signature | manifest
     # | container
     path: str
-    detail: str
+    detail: str  # English
+    #: the detail as a message by catalog key (scanner.messages), rendered in the CLI's
+    #: language; None when given as text
+    detail_msg: Any = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.kind:<11} {self.path}: {self.detail}"
@@ -96,9 +100,10 @@ class VerifyReport:
         """True when every hash and the signature check out."""
         return not self.problems and self.signature_ok
 
-    def add(self, kind: str, path: str, detail: str) -> None:
-        """Record a problem."""
-        self.problems.append(Problem(kind, path, detail))
+    def add(self, kind: str, path: str, detail: Any) -> None:
+        """Record a problem: ``detail`` a message (:func:`scanner.messages.msg`) or text."""
+        self.problems.append(Problem(kind, path, english(detail),
+                                     detail if is_message(detail) else None))
 
 
 def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
@@ -126,7 +131,7 @@ def _hash_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> tuple[i
     return size, sha.hexdigest(), sm3.hexdigest()
 
 
-def _container_problems(path: Path, size: int) -> list[tuple[str, str]]:
+def _container_problems(path: Path, size: int) -> list[tuple[str, Any]]:
     """Bytes before the first local header or after the end record, as (path, detail)."""
     out = []
     with open(path, "rb") as fh:
@@ -140,15 +145,15 @@ def _container_problems(path: Path, size: int) -> list[tuple[str, str]]:
     _, _, _, _, _, cd_size, cd_offset, comment = struct.unpack("<4s4H2LH", tail[at:at + 22])
     end = size - tail_len + at + 22 + comment
     if end != size:
-        out.append(("(zip end)", f"{size - end} bytes after the zip's end record"))
+        out.append(("(zip end)", msg("verify_after_end", n=size - end)))
     eocd = size - tail_len + at
     z64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
     if not z64:
         before = eocd - cd_size - cd_offset
         if before > 0:
-            out.append(("(zip start)", f"{before} bytes before the first entry"))
+            out.append(("(zip start)", msg("verify_before_first", n=before)))
         elif cd_offset > 0 and head != b"PK\x03\x04":
-            out.append(("(zip start)", "the file does not start with a zip entry"))
+            out.append(("(zip start)", msg("verify_no_entry_first")))
     return out
 
 
@@ -180,17 +185,17 @@ def _open(path: Path) -> zipfile.ZipFile:
     try:
         size = path.stat().st_size
     except FileNotFoundError as e:
-        raise InputError(f"{path}: no such file") from e
+        raise InputError("err_no_such", path=str(path), what=msg("what_file")) from e
     if size > MAX_BUNDLE_BYTES:
-        raise InputError(f"{path}: larger than {MAX_BUNDLE_BYTES >> 30} GiB, not a case bundle")
+        raise InputError("err_bundle_large", path=str(path), gib=MAX_BUNDLE_BYTES >> 30)
     cd = _central_directory(path, size)
     if cd is not None and (cd[0] > MAX_ENTRIES or cd[1] > MAX_CENTRAL_DIRECTORY):
-        raise InputError(f"{path}: {cd[0]} entries in a {cd[1]}-byte directory, more than a "
-                         f"case bundle has ({MAX_ENTRIES} entries)")
+        raise InputError("err_bundle_directory", path=str(path), n=cd[0], size=cd[1],
+                         max=MAX_ENTRIES)
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
-        raise InputError(f"{path}: not a readable zip file ({e})") from e
+        raise InputError("err_bundle_zip", path=str(path), detail=zip_reason(e)) from e
 
 
 def _valid_file_entry(f: Any) -> bool:
@@ -211,18 +216,18 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
-            raise InputError(f"{path}: {len(infos)} entries, more than {MAX_ENTRIES}")
+            raise InputError("err_bundle_entries", path=str(path), n=len(infos), max=MAX_ENTRIES)
         counts = Counter(i.filename for i in infos)
         if MANIFEST not in counts and SIGNATURE not in counts:
             # neither the manifest nor its signature: some other zip, not a damaged bundle
-            raise InputError(f"{path}: not an appaudit case bundle (no {MANIFEST} and no "
-                             f"{SIGNATURE})")
+            raise InputError("err_not_bundle", path=str(path), manifest=MANIFEST,
+                             signature=SIGNATURE)
         for name, n in sorted(counts.items()):
             if n > 1:
-                report.add("duplicate", name, f"{n} entries with this name")
+                report.add("duplicate", name, msg("verify_duplicate", n=n))
         for name in sorted(counts):
             if _UNSAFE.search(name) or os.path.isabs(name):
-                report.add("unsafe_name", name, "entry name escapes the bundle folder")
+                report.add("unsafe_name", name, msg("verify_unsafe_name"))
         entries = {i.filename: i for i in infos if counts[i.filename] == 1}
         manifest_bytes = _manifest_bytes(zf, entries, report)
         if manifest_bytes is None:
@@ -231,12 +236,12 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
         _check_field_types(report)
         files = report.manifest.get("files")
         if not isinstance(files, list) or not all(_valid_file_entry(f) for f in files):
-            report.add("manifest", MANIFEST, "files[] is missing or malformed")
+            report.add("manifest", MANIFEST, msg("verify_files_malformed"))
             return report
         listed: dict[str, dict] = {}
         for f in files:
             if f["path"] in listed or f["path"] in (MANIFEST, SIGNATURE):
-                report.add("manifest", MANIFEST, f"lists {f['path']} more than once")
+                report.add("manifest", MANIFEST, msg("verify_listed_twice", path=f["path"]))
             listed[f["path"]] = f
         report.hashed = report.signature_ok
         budget = [limits.MAX_BUNDLE_HASHED]
@@ -245,7 +250,7 @@ def verify_bundle(path: Path, trusted_key: str | None = None,
                         budget=budget)
         for name in sorted(counts):
             if name not in listed and name not in (MANIFEST, SIGNATURE):
-                report.add("added", name, "not listed in the manifest")
+                report.add("added", name, msg("verify_added"))
         _check_inputs(report, listed)
     report.problems.sort(key=lambda p: (p.path, p.kind))
     return report
@@ -256,17 +261,17 @@ def _manifest_bytes(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo],
     info = entries.get(MANIFEST)
     if info is None:
         if not any(p.path == MANIFEST for p in report.problems):
-            report.add("missing", MANIFEST, "the bundle has no manifest")
+            report.add("missing", MANIFEST, msg("verify_no_manifest"))
         return None
     try:
         data = _read_capped(zf, info, MAX_MANIFEST_BYTES)
         manifest = json.loads(data.decode("utf-8"))
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
             UnicodeDecodeError, NotImplementedError, OSError, RecursionError) as e:
-        report.add("manifest", MANIFEST, f"unreadable ({e})")
+        report.add("manifest", MANIFEST, msg("verify_manifest_unreadable", detail=str(e)))
         return None
     if not isinstance(manifest, dict):
-        report.add("manifest", MANIFEST, "not a JSON object")
+        report.add("manifest", MANIFEST, msg("verify_not_object"))
         return None
     report.manifest = manifest
     return data
@@ -277,7 +282,7 @@ def normalize_fingerprint(text: str) -> str:
     input); :class:`UsageError` for anything else: a shorter prefix would be forgeable."""
     fp = re.sub(r"[\s:]", "", text).lower()
     if not re.fullmatch(r"[0-9a-f]{64}", fp):
-        raise UsageError(f"a key fingerprint is the 64 hex digits of its SHA-256, not {text!r}")
+        raise UsageError("err_fingerprint", text=repr(text))
     return fp
 
 
@@ -286,12 +291,12 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
                      trusted_fingerprint: str | None = None) -> None:
     sig_info = entries.get(SIGNATURE)
     if sig_info is None:
-        report.add("signature", SIGNATURE, "missing")
+        report.add("signature", SIGNATURE, msg("verify_sig_missing"))
         return
     sig_meta = report.manifest.get("signature")
     pub_hex = sig_meta.get("public_key") if isinstance(sig_meta, dict) else None
     if not isinstance(pub_hex, str):
-        report.add("signature", MANIFEST, "names no public key")
+        report.add("signature", MANIFEST, msg("verify_no_public_key"))
         return
     try:
         pub = public_key_from_hex(pub_hex)
@@ -299,14 +304,14 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
     except (InputError, ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error,
             NotImplementedError, OSError,
             RuntimeError) as e:
-        report.add("signature", SIGNATURE, f"malformed ({e})")
+        report.add("signature", SIGNATURE, msg("verify_sig_malformed", detail=e.message()
+                   if isinstance(e, InputError) else str(e)))
         return
     report.key_fingerprint = fingerprint(pub_hex)
     try:
         pub.verify(sig, mbytes)
     except InvalidSignature:
-        report.add("signature", MANIFEST,
-                   "signature does not match: manifest.json or manifest.sig was changed")
+        report.add("signature", MANIFEST, msg("verify_sig_mismatch"))
         return
     report.signature_ok = True
     expected = (fingerprint(trusted_key.strip()) if trusted_key is not None
@@ -314,9 +319,8 @@ def _check_signature(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], m
     if expected is not None:
         report.trusted = report.key_fingerprint == expected
         if not report.trusted:
-            report.add("signature", SIGNATURE,
-                       f"signed by key {report.key_fingerprint[:16]}…, not by the trusted key "
-                       f"{expected[:16]}…")
+            report.add("signature", SIGNATURE, msg(
+                "verify_untrusted", key=report.key_fingerprint[:16], trusted=expected[:16]))
 
 
 def _check_field_types(report: VerifyReport) -> None:
@@ -324,17 +328,19 @@ def _check_field_types(report: VerifyReport) -> None:
     m = report.manifest
     for key, types in FIELD_TYPES.items():
         if key in m and not isinstance(m[key], types):
-            want = " or ".join("null" if t is type(None) else
-                               {list: "a list", dict: "an object", str: "a string"}[t]
-                               for t in types)
-            report.add("manifest", MANIFEST, f"field {key!r} is {type(m[key]).__name__}, "
-                                             f"not {want}: the manifest was altered")
+            want = [msg("verify_type_" + ("null" if t is type(None) else
+                                          {list: "list", dict: "object", str: "string"}[t]))
+                    for t in types]
+            report.add("manifest", MANIFEST, msg(
+                "verify_field_type", field=repr(key), type=type(m[key]).__name__,
+                want=want[0] if len(want) == 1 else msg("verify_or", a=want[0], b=want[1])
+                if len(want) == 2 else msg("verify_or3", a=want[0], b=want[1], c=want[2])))
     inputs = m.get("inputs")
     if isinstance(inputs, list):
         for n, inp in enumerate(inputs):
             if not isinstance(inp, dict):
-                report.add("manifest", MANIFEST, f"inputs[{n}] is {type(inp).__name__}, not an "
-                                                 "object: the manifest was altered")
+                report.add("manifest", MANIFEST, msg("verify_input_type", n=n,
+                                                     type=type(inp).__name__))
 
 
 def manifest_field(manifest: dict[str, Any], key: str) -> dict[str, Any]:
@@ -350,37 +356,40 @@ def _check_file(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], counts
     info = entries.get(name)
     if info is None:
         if counts.get(name, 0) == 0:
-            report.add("missing", name, "listed in the manifest, absent from the zip")
+            report.add("missing", name, msg("verify_missing"))
         return  # duplicates were reported already
     if not hash_it:
         return
     report.checked += 1
     if info.file_size != f["bytes"]:
-        rel = "more" if info.file_size > f["bytes"] else "fewer"
-        report.add("changed", name, f"its zip header declares {info.file_size} bytes, {rel} "
-                                    f"than the {f['bytes']} the manifest lists (not read)")
+        report.add("changed", name, msg(
+            "verify_header_more" if info.file_size > f["bytes"] else "verify_header_fewer",
+            n=info.file_size, listed=f["bytes"]))
         return
     if budget is not None:
         if budget[0] < f["bytes"]:
-            report.add("changed", name, f"not hashed: over {limits.MAX_BUNDLE_HASHED} bytes "
-                                        "hashed in all (MAX_BUNDLE_HASHED)")
+            report.add("changed", name, msg("verify_not_hashed", max=limits.MAX_BUNDLE_HASHED))
             return
         budget[0] -= f["bytes"]
     try:
         size, sha, sm3 = _hash_entry(zf, info, min(f["bytes"], MAX_ENTRY_BYTES))
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
             NotImplementedError, OSError) as e:  # OSError: a local header offset out of range
-        report.add("changed", name, f"cannot be read as listed ({e})")
+        report.add("changed", name, msg("verify_unreadable", detail=zip_reason(e)))
         return
     diffs = []
     if size != f["bytes"]:
-        diffs.append(f"bytes {size} ≠ {f['bytes']}")
+        diffs.append(msg("verify_diff_bytes", now=size, then=f["bytes"]))
     if sha != f["sha256"]:
-        diffs.append(f"sha256 {sha[:16]}… ≠ {f['sha256'][:16]}…")
+        diffs.append(msg("verify_diff_hash", algo="sha256", now=sha[:16],
+                         then=f["sha256"][:16]))
     if sm3 != f["sm3"]:
-        diffs.append(f"sm3 {sm3[:16]}… ≠ {f['sm3'][:16]}…")
+        diffs.append(msg("verify_diff_hash", algo="sm3", now=sm3[:16], then=f["sm3"][:16]))
     if diffs:
-        report.add("changed", name, "; ".join(diffs))
+        detail = diffs[0]
+        for d in diffs[1:]:  # "a; b; c" in the catalog's words
+            detail = msg("skip_and", a=detail, b=d)
+        report.add("changed", name, detail)
 
 
 def _check_inputs(report: VerifyReport, listed: dict[str, dict]) -> None:
@@ -391,7 +400,6 @@ def _check_inputs(report: VerifyReport, listed: dict[str, dict]) -> None:
         bp = inp.get("bundle_path")
         f = listed.get(bp) if isinstance(bp, str) else None
         if f is None:
-            report.add("manifest", str(bp), "included input is not in files[]")
+            report.add("manifest", str(bp), msg("verify_input_not_listed"))
         elif f.get("sha256") != inp.get("sha256"):
-            report.add("manifest", str(bp), "included input's sha256 differs from the scanned "
-                                            "input's")
+            report.add("manifest", str(bp), msg("verify_input_sha"))

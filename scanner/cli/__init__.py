@@ -17,9 +17,9 @@ import click
 
 from scanner import __version__
 from scanner.errors import AppauditError, InputError, RulesetError, UsageError
+from scanner.messages import msg, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INPUT, EXIT_RULESET, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
-INTERNAL_ERROR = "internal error: a bug — please report it"
 
 
 # command name -> module of scanner/cli that defines it (in its COMMANDS list). Modules are
@@ -61,30 +61,36 @@ class AppauditGroup(click.Group):
         mod = importlib.import_module(f"scanner.cli.{module}")
         return next((c for c in mod.COMMANDS if c.name == name), None)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["appaudit.args"] = list(args)  # to say errors in the command's --lang
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
+        lang = _lang(ctx.meta.get("appaudit.args") or ())
         try:
             return super().invoke(ctx)
         except InputError as e:
-            _fail(str(e), EXIT_INPUT)
+            _fail(e.render(lang), EXIT_INPUT, lang)
         except RulesetError as e:
-            _fail(f"ruleset error: {e}", EXIT_RULESET)
+            _fail(render("err_ruleset", {"message": e.render(lang)}, lang), EXIT_RULESET, lang)
         except UsageError as e:
-            _fail(str(e), EXIT_USAGE)
+            _fail(e.render(lang), EXIT_USAGE, lang)
         except AppauditError as e:
-            _fail(str(e), EXIT_INPUT)
+            _fail(e.render(lang), EXIT_INPUT, lang)
         except MemoryError:
-            _fail("out of memory while analysing the input", EXIT_INPUT)
+            _fail(render("err_out_of_memory", {}, lang), EXIT_INPUT, lang)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except RecursionError:
-            _fail("input nests too deeply to analyse", EXIT_INPUT)
+            _fail(render("err_too_deep", {}, lang), EXIT_INPUT, lang)
         except Exception as e:  # a bug, never blamed on the input: exit 5
             debug = bool(ctx.obj and ctx.obj.get("debug"))
             if debug:
                 traceback.print_exc()
-            hint = "" if debug else " (rerun with --debug for the traceback)"
-            _fail(f"{INTERNAL_ERROR}{hint}: {type(e).__name__}: {str(e)[:200]}",
-                  EXIT_INTERNAL)
+            hint = msg("err_internal_hint") if not debug else ""
+            _fail(render("err_internal", {"hint": hint,
+                                          "detail": f"{type(e).__name__}: {str(e)[:200]}"},
+                         lang), EXIT_INTERNAL, lang)
 
 
 # characters a terminal line must not carry raw (messages quote hostile input: a SQLite
@@ -103,8 +109,23 @@ def terminal_line(text: str) -> str:
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(terminal_line(f"appaudit: error: {message}"), err=True)
+def _lang(args: list[str] | tuple[str, ...]) -> str:
+    """The --lang the command line asks for (zh when none or not zh/en): errors are said in
+    it even when they stop the command before its options are read."""
+    lang = "zh"
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(args):
+            lang = args[i + 1]
+        elif a.startswith("--lang="):
+            lang = a.partition("=")[2]
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def _fail(message: str, code: int, lang: str = "zh") -> None:
+    """One line on stderr (appaudit: error: …, in ``lang``) and the exit code."""
+    click.echo(terminal_line(render("err_line", {"message": message}, lang)), err=True)
     sys.exit(code)
 
 

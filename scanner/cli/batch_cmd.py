@@ -90,9 +90,9 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
     """Audit every APK of a folder (recursive, *.apk) or of a list file (one path a line)."""
     formats = parse_export(export_)
     if dask_send_bytes and not dask_address:
-        raise UsageError("--dask-send-bytes needs --dask ADDRESS")
+        raise UsageError("err_dask_send_needs_dask")
     if not source.exists():
-        raise InputError(f"{source}: no such folder or list file")
+        raise InputError("err_no_such_source", path=str(source))
     categories = None
     if category_map is not None:
         from scanner.knowledge import load_knowledge
@@ -146,12 +146,12 @@ def write_app_reports(store: Store, rows: list[dict], folder: Path, lang: str,
 def _find_app(rows: list[dict], sha: str) -> dict:
     key = sha.strip().lower()
     if len(key) < 8:
-        raise UsageError(f"--app {sha}: give the APK's SHA-256 (at least its first 8 digits)")
+        raise UsageError("err_app_short", sha=sha)
     hits = [r for r in rows if r["sha256"].startswith(key)]
     if not hits:
-        raise UsageError(f"--app {sha}: no APK with this SHA-256 in the database")
+        raise UsageError("err_app_none", sha=sha)
     if len(hits) > 1:
-        raise UsageError(f"--app {sha}: {len(hits)} APKs start with these digits; give more")
+        raise UsageError("err_app_many", sha=sha, n=len(hits))
     return hits[0]
 
 
@@ -185,21 +185,24 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
 
     formats = parse_export(export_)
     if not db.is_file():
-        raise InputError(f"{db}: no such batch database")
+        raise InputError("err_no_batch_db", path=str(db))
     if notice:
         _notice_list(db, output or Path("notice-list.xlsx"), lang, min_severity, category_map,
                      title)
         return
     if category_map is not None:
-        raise UsageError("--category-map needs --notice")
+        raise UsageError("err_category_map_needs_notice")
     with Store(db) as store:
         rows = store.rows()
         if app_sha is not None:
             row = _find_app(rows, app_sha)
             doc = store.result(row["sha256"])
             if row["status"] != "ok" or doc is None:
-                raise InputError(f"{db}: APK {row['sha256']} has no result "
-                                 f"({row['status']}: {row.get('error') or 'not stored'})")
+                from scanner.messages import msg
+
+                raise InputError("err_app_no_result", path=str(db), sha=row["sha256"],
+                                 status=msg("status_" + row["status"]),
+                                 error=row.get("error") or msg("err_not_stored"))
             from scanner.report import get_format
 
             target = output or Path(f"{_report_name(row)}.html")
@@ -225,7 +228,7 @@ def _notice_list(db: Path, output: Path, lang: str, min_severity: str,
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "docx"):
-        raise UsageError(f"{output}: the notice list is written as .xlsx or .docx")
+        raise UsageError("err_notice_suffix", path=str(output))
     sources = load_sources(category_map) if category_map is not None else None
     with Store(db) as store:
         rows = notice_rows(store, min_severity, sources)

@@ -73,7 +73,7 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
            lang: str = "zh") -> None:
     """Check every hash and the signature of CASE.zip; name what changed."""
     if key_file and key_fingerprint:
-        raise UsageError("give --key or --fingerprint, not both")
+        raise UsageError("err_key_or_fingerprint")
     trusted = read_public_key_file(key_file) if key_file else None
     expected = normalize_fingerprint(key_fingerprint) if key_fingerprint else None
     report = verify_bundle(case, trusted_key=trusted, trusted_fingerprint=expected)
@@ -101,9 +101,11 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
         trust = {None: t["cli_trust_none"], True: t["cli_trust_yes"],
                  False: t["cli_trust_no"]}[report.trusted]
         say("cli_signer", f"Ed25519 {report.key_fingerprint}" + t["paren"].format(trust))
-    for p in report.problems:  # the kind in the language; the detail as the verifier says it
+    from scanner.messages import text_of
+
+    for p in report.problems:  # the kind and the detail in the language
         say("problem_" + p.kind if "problem_" + p.kind in t else "cli_tampered",
-            f"{p.path}: {p.detail}")
+            f"{p.path}: {text_of(p.detail_msg or p.detail, lang)}")
     if not report.hashed:
         say("cli_members", t["cli_members_unhashed"])
     if report.ok:
@@ -132,7 +134,7 @@ def keys_generate(analyst: str, force: bool, protect: bool, lang: str = "zh") ->
         passphrase = env_passphrase() or click.prompt(
             "passphrase", hide_input=True, confirmation_prompt=True).encode("utf-8")
         if not passphrase:
-            raise UsageError("an empty passphrase protects nothing")
+            raise UsageError("err_empty_passphrase")
     info = generate_key(analyst, force=force, passphrase=passphrase)
     line = Lines(lang, "cli_private", "cli_public", "cli_key")
     line("cli_private", str(info.private_path))

@@ -18,28 +18,36 @@ from scanner.report.json import dumps, result_document
 SEVERITY_CHOICES = SEVERITY_NAMES
 
 
+#: what an input is, as the messages name it (catalog keys)
+WHAT = {"file": "what_file", "runtime log": "what_runtime_log",
+        "policy file": "what_policy_file", "capture file": "what_capture",
+        "folder or list file": "what_source", "batch database": "what_batch_db"}
+
+
 def check_input(path: Path, what: str = "file", folder_ok: bool = False) -> Path:
     """Refuse an input that is missing, not a file (or folder when ``folder_ok``) or
     unreadable, with one line naming it: an InputError (exit 3) whatever the other options."""
     import os
 
     from scanner.errors import InputError
+    from scanner.messages import msg, os_reason
 
+    noun = msg(WHAT.get(what, "what_file"))
     if not path.exists():
-        raise InputError(f"{path}: no such {what}")
+        raise InputError("err_no_such", path=str(path), what=noun)
     if path.is_dir():
         if not folder_ok:
-            raise InputError(f"{path}: is a folder, not a {what}")
+            raise InputError("err_is_folder", path=str(path), what=noun)
         if not os.access(path, os.R_OK | os.X_OK):
-            raise InputError(f"{path}: the folder cannot be read (permission denied)")
+            raise InputError("err_folder_unreadable", path=str(path))
         return path
     if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+        raise InputError("err_not_regular", path=str(path))
     try:
         with path.open("rb") as fh:
             fh.read(1)
     except OSError as e:
-        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from e
+        raise InputError("err_unreadable", path=str(path), reason=os_reason(e)) from e
     return path
 
 
@@ -134,8 +142,7 @@ def parse_formats(value: str) -> list[str]:
     names = [v.strip() for v in value.split(",") if v.strip()]
     bad = [n for n in names if n not in FORMATS]
     if bad:
-        raise UsageError(f"unknown format(s) {', '.join(bad)}; choose from "
-                         f"{', '.join(sorted(FORMATS))}")
+        raise UsageError("err_unknown_formats", bad=bad, known=sorted(FORMATS))
     return names
 
 
@@ -281,8 +288,10 @@ def print_summary(doc: dict[str, Any], written: list[Path], lang: str = "zh") ->
     if len(findings) > 15:
         click.echo("  " + m["more_rows"].format(n=len(findings) - 15))
     if doc.get("partial"):
-        click.echo(terminal_line(pad(m["term_partial"], width) + "; ".join(
-            f"{x['what']}: {x['reason']}" for x in doc["skipped"])))
+        from scanner.report.view import skipped_text
+
+        click.echo(terminal_line(pad(m["term_partial"], width) + m["list_sep_long"].join(
+            skipped_text(x, lang) for x in doc["skipped"])))
     for p in written:
         click.echo(f"{pad(m['term_wrote'], width)}{p}")
 

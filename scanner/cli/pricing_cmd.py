@@ -17,7 +17,7 @@ def parse_assignment(value: str, option: str) -> tuple[str, tuple[Path, ...]]:
     name, sep, files = value.partition("=")
     paths = tuple(Path(f.strip()) for f in files.split(",") if f.strip())
     if not sep or not name.strip() or not paths:
-        raise UsageError(f"{option} {value!r}: expected NAME=FILE[,FILE]")
+        raise UsageError("err_name_file", option=option, value=repr(value))
     return name.strip(), paths
 
 

@@ -9,6 +9,7 @@ import click
 
 from scanner.cli.common import InputPath
 from scanner.errors import InputError, UsageError
+from scanner.messages import json_detail, msg
 from scanner.report import FORMATS, get_format
 
 
@@ -17,17 +18,17 @@ def load_result(path: Path) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise InputError(f"{path}: no such file") from e
+        raise InputError("err_no_such", path=str(path), what=msg("what_file")) from e
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(f"{path}: not a JSON result file ({e})") from e
+        raise InputError("err_not_json_result", path=str(path), detail=json_detail(e)) from e
     if not isinstance(doc, dict) or "schema_version" not in doc or "tool" not in doc:
-        raise InputError(f"{path}: not an appaudit result.json (no schema_version/tool)")
+        raise InputError("err_not_result", path=str(path))
     from scanner.report.schema import ResultSchemaError, validate_result
 
     try:
         validate_result(doc)
     except ResultSchemaError as e:
-        raise InputError(f"{path}: {e}") from e
+        raise InputError("err_in_file", path=str(path), message=e.message()) from e
     return doc
 
 
@@ -50,7 +51,7 @@ def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
     doc = complete(load_result(result))
     single = len(formats) == 1 and output is not None
     if output is not None and not single and output.exists() and not output.is_dir():
-        raise UsageError(f"-o {output}: several formats need a folder, and this is a file")
+        raise UsageError("err_output_is_file", path=str(output))
     folder = result.parent if output is None else output
     line = Lines(lang, "term_wrote")
     for name in formats:
@@ -69,7 +70,7 @@ def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
         else:
             target = output if single else output_path(folder, name)
             if target.is_dir():
-                raise UsageError(f"-o {target}: a folder; give the file to write")
+                raise UsageError("err_output_is_folder", path=str(target))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             where = [target]

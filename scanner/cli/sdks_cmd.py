@@ -30,7 +30,7 @@ def sdks(apk: Path, as_json: bool, lang: str) -> None:
         code = sdk_matches(index, sample=10)
     native = {m.id: m for m in default_catalog().match_native(ev.entry_names)}
     if not code and not native and not ev.dex_files:
-        raise InputError(f"{apk.name}: the APK has no dex files and no known native library")
+        raise InputError("err_sdks_no_code", name=apk.name)
     rows = [(m, native.pop(m.id, None)) for m in code]
     rows += [(None, n) for n in native.values()]
     rows.sort(key=lambda r: (r[0] or r[1]).id)

@@ -58,13 +58,15 @@ def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
     from scanner.serve.security import new_token
 
     if token is not None and len(token) < 16:
-        raise UsageError("--token must be at least 16 characters")
+        raise UsageError("err_token_short")
     os.umask(0o077)  # the database, uploads and keys are case evidence: owner only
     try:
         for sub in ("", "uploads", "tmp", "keys"):
             (data / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as e:
-        raise UsageError(f"cannot use {data} as the data folder: {e.strerror or e}") from e
+        from scanner.messages import os_reason
+
+        raise UsageError("err_data_folder", path=str(data), reason=os_reason(e)) from e
     data = data.resolve()
     db = (db or data / "audit.sqlite").resolve()
     with Store(db):  # InputError (exit 3) when it is not a batch database

@@ -39,6 +39,7 @@ from scanner.knowledge.semantics import (
     judge,
     render_args,
 )
+from scanner.messages import msg, record
 from scanner.model.damage import Damage
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -64,7 +65,8 @@ class CodeDetector(Detector):
             return
         index = ctx.dex_index
         if index is None:
-            yield Skipped.from_damage(ctx.dex_damage or Damage("code", "no dex index"))
+            yield Skipped.from_damage(ctx.dex_damage or Damage(*record(msg("part_code"),
+                                                                        msg("skip_no_dex"))))
             return
         for damage in index.damage[:20]:
             yield Skipped.from_damage(damage)

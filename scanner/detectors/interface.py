@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.errors import InputError
 from scanner.knowledge import Knowledge
+from scanner.messages import msg, record
 from scanner.model.damage import Damage
 from scanner.model.evidence import ApkEvidence
 from scanner.model.facts import Fact
@@ -129,16 +130,16 @@ class ScanContext:
 def _build_dex_index(apk: ApkEvidence | None) -> tuple[DexIndex | None, Damage | None]:
     if apk is None:
         return None, None
-    from scanner.ingest.dex.reader import CODE
 
     if not apk.dex_files:
-        return None, Damage(CODE, "the APK has no dex files")
+        return None, Damage(*record(msg("part_code"), msg("skip_no_dex_files")))
     from scanner.ingest.dex import DexIndex
 
     try:
         return DexIndex.from_dex_files([(d.name, d.data) for d in apk.dex_files]), None
     except InputError as e:
-        return None, Damage(CODE, f"dex unreadable: {e}")
+        return None, Damage(*record(msg("part_code"),
+                                    msg("skip_dex_unreadable", detail=e.message())))
 
 
 class Detector:

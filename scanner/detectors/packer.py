@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.knowledge.packers import PackerMatch, load_loaders, load_packers, match_packers
+from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import Skipped
@@ -62,11 +63,11 @@ def packer_info(m: PackerMatch) -> dict:
 
 
 #: payload states whose code was not analysed (the result is then partial)
-UNANALYSED = {
-    "encrypted": "加密，无法分析 / encrypted, not analysed",
-    "too_large": "超出大小上限，未读取 / over the size bound, not read",
-    "unreadable": "无法读取 / unreadable",
-    "skipped": "超出数量上限，未读取 / over the count bound, not read",
+UNANALYSED = {  # status → catalog key of why
+    "encrypted": "skip_payload_encrypted",
+    "too_large": "skip_payload_too_large",
+    "unreadable": "skip_payload_unreadable",
+    "skipped": "skip_payload_skipped",
 }
 
 
@@ -85,8 +86,9 @@ class PackerDetector(Detector):
         yield from self._packer(ctx, ev, index)
         for p in ev.payloads:
             if p.status in UNANALYSED:
-                bits = f" ({p.entropy} bits/byte)" if p.entropy is not None else ""
-                yield Skipped("payload", f"{p.path}: {UNANALYSED[p.status]}{bits}")
+                bits = msg("skip_entropy", bits=p.entropy) if p.entropy is not None else ""
+                yield Skipped(*record(msg("part_payload"), msg(
+                    "skip_payload", path=p.path, status=msg(UNANALYSED[p.status]), bits=bits)))
         if index is not None:
             yield from _dynamic_loading(index, load_loaders(ctx.knowledge.folder))
 
@@ -113,11 +115,8 @@ class PackerDetector(Detector):
                 locators.append(Locator("zip", entry=value))
         yield Fact("apk.packer", info, tuple(locators))
         p = best.packer
-        yield Skipped("code", f"应用已加固（{p.name_zh}）：自身代码加密存放、运行时才解密，"
-                              "代码结论只覆盖壳代码和未加密代码 / "
-                              f"packed with {p.name}: the app's own code "
-                              "is encrypted in the APK and decrypted at run time; code results "
-                              "cover the packer's stub and unencrypted code only")
+        yield Skipped(*record(msg("part_code"), msg(
+            "skip_packed", packer={"zh": p.name_zh or p.name, "en": p.name})))
 
 
 MAX_LOADING_SITES = 50

@@ -49,6 +49,7 @@ from typing import Any
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.errors import InputError
 from scanner.ingest.policy_read import quote, read_policy
+from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
 from scanner.model.result import ApiUse, SdkUse, Skipped, Transmission
@@ -113,7 +114,7 @@ class PolicyTextDetector(Detector):
 
     def finish(self, ctx: ScanContext) -> Iterable[Item]:
         docs, problems = _documents(ctx)
-        out: list[Item] = [Skipped("policy", p) for p in problems]
+        out: list[Item] = [Skipped(*record(msg("part_policy"), p)) for p in problems]
         if not docs:
             if ctx.policy is not None or (ctx.apk is not None and
                                           ctx.apk.privacy_policy_documents):

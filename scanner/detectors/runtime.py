@@ -36,6 +36,7 @@ from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.runtime_log import Event
 from scanner.knowledge import ApiInfo
 from scanner.knowledge.semantics import PERMISSION_NOT_DECLARED, AppFacts, judge
+from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.result import Skipped, Transmission
 from scanner.model.runtime import (
@@ -471,9 +472,11 @@ class _Analysis:
                                   count, last, caller, source)
         if self.log.malformed or self.extra_prompts:
             where = ", ".join(f"{n}:{line}" for n, line in self.log.malformed_lines)
-            reason = (f"{self.log.malformed} malformed runtime log lines skipped"
-                      + (f" (first at {where})" if where else ""))
+            parts = []
+            if self.log.malformed:
+                parts.append(msg("skip_runtime_malformed", n=self.log.malformed,
+                                 first=msg("skip_first_at", where=where) if where else ""))
             if self.extra_prompts:
-                reason += f"; {self.extra_prompts} permission prompts beyond {MAX_PROMPTS} " \
-                          "counted only"
-            yield Skipped("runtime", reason)
+                parts.append(msg("skip_runtime_prompts", n=self.extra_prompts, max=MAX_PROMPTS))
+            reason = parts[0] if len(parts) == 1 else msg("skip_and", a=parts[0], b=parts[1])
+            yield Skipped(*record(msg("part_runtime"), reason))

@@ -52,6 +52,7 @@ from scanner.detectors.traffic_party import PartyResolver, code_domains, package
 from scanner.errors import InputError
 from scanner.knowledge.traffic import CONSENT_HOST, TrafficConfig
 from scanner.limits import MAX_MATCHES_PER_REQUEST, MAX_STORED_URL
+from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import (
@@ -221,15 +222,16 @@ class _BodyDamage:
         if req_error or len(ex.request_body) >= body_limit:
             self.count += 1
             if len(self.listed) < self.max_listed:
-                why = req_error or "request body cut at the size limit"
-                self.listed.append(Skipped(f"{ex.source} flow {ex.flow_id} body",
-                                           f"{why}; the rest of the body was not analysed"))
+                why = req_error or msg("skip_body_cut")
+                self.listed.append(Skipped(*record(
+                    msg("part_flow_body", source=ex.source, flow=ex.flow_id),
+                    msg("skip_body_rest", why=why))))
 
     def items(self) -> Iterator[Skipped]:
         yield from self.listed
         if self.count > len(self.listed):
-            yield Skipped("bodies", f"{self.count - len(self.listed)} more bodies could not "
-                                    "be decoded or were cut at the size limit")
+            yield Skipped(*record(msg("part_bodies"), msg(
+                "skip_more_bodies", n=self.count - len(self.listed))))
 
 
 class _MatchCap:
@@ -245,17 +247,18 @@ class _MatchCap:
             return matches
         self.count += 1
         if len(self.listed) < self.max_listed:
-            self.listed.append(Skipped(
-                f"{ex.source} flow {ex.flow_id} matches",
-                f"{len(matches) - MAX_MATCHES_PER_REQUEST} more PI matches in this request not "
-                f"listed (limit {MAX_MATCHES_PER_REQUEST} per request, MAX_MATCHES_PER_REQUEST)"))
+            self.listed.append(Skipped(*record(
+                msg("part_flow_matches", source=ex.source, flow=ex.flow_id),
+                msg("skip_more_matches", n=len(matches) - MAX_MATCHES_PER_REQUEST,
+                    max=MAX_MATCHES_PER_REQUEST))))
         return matches[:MAX_MATCHES_PER_REQUEST]
 
     def items(self) -> Iterator[Skipped]:
         yield from self.listed
         if self.count > len(self.listed):
-            yield Skipped("matches", f"{self.count - len(self.listed)} more requests had more "
-                                     f"than {MAX_MATCHES_PER_REQUEST} PI matches")
+            yield Skipped(*record(msg("part_matches"), msg(
+                "skip_more_requests", n=self.count - len(self.listed),
+                max=MAX_MATCHES_PER_REQUEST)))
 
 
 def _party_resolver(ctx: ScanContext, tr: TrafficEvidence,
@@ -272,8 +275,8 @@ def _party_resolver(ctx: ScanContext, tr: TrafficEvidence,
             try:
                 domains = code_domains(index, ctx.apk.package, resolver.catalog)
             except InputError as e:
-                skipped.append(Skipped("code", f"URL strings of the app's classes not read "
-                                               f"(first-party domains from code): {e}"))
+                skipped.append(Skipped(*record(msg("part_code"), msg(
+                    "skip_code_urls", detail=e.message()))))
                 domains = set()
             for dom in sorted(domains):
                 resolver.add_first_party(dom)

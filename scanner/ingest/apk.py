@@ -39,6 +39,7 @@ from scanner.ingest.safezip import (
     SafeZip,
     ZipBombError,
 )
+from scanner.messages import msg, record
 from scanner.model.damage import Damage, DamageLog
 from scanner.model.evidence import (
     ApkEvidence,
@@ -165,17 +166,17 @@ class ApkReader:
         path = self.path
         label = path.name
         if not path.exists():
-            raise InputError(f"{path}: no such file")
+            raise InputError("err_no_such", path=str(path), what=msg("what_file"))
         if not path.is_file():
-            raise InputError(f"{path}: not a regular file")
+            raise InputError("err_not_regular", path=str(path))
         size = path.stat().st_size
         if size > MAX_APK_BYTES:
-            raise InputError(f"{label}: {size} bytes, over the limit of {MAX_APK_BYTES}")
+            raise InputError("err_over_limit", path=label, n=size, max=MAX_APK_BYTES)
         data = path.read_bytes()
         digests = digest_bytes(data)
         zf = SafeZip(data, label)
         if not zf.has("AndroidManifest.xml"):
-            raise ManifestError(f"{label}: zip has no AndroidManifest.xml, not an APK")
+            raise ManifestError("err_no_manifest", path=label)
         manifest_raw = zf.read("AndroidManifest.xml", MAX_MANIFEST)
         root = self._parse_manifest(manifest_raw, label)
         package = root.get("package") or ""
@@ -218,7 +219,7 @@ class ApkReader:
             raw = zf.read(name, MAX_DEX)
             total += len(raw)
             if total > MAX_TOTAL_DEX:
-                raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
+                raise ZipBombError("err_dex_total", path=label, max=MAX_TOTAL_DEX)
             dex_files.append(DexFile(name=name, size=len(raw), data=raw))
 
         names = tuple(zf.names())
@@ -226,7 +227,7 @@ class ApkReader:
         for d in payload_dex:
             total += d.size
             if total > MAX_TOTAL_DEX:
-                raise ZipBombError(f"{label}: dex files exceed {MAX_TOTAL_DEX} bytes in all")
+                raise ZipBombError("err_dex_total", path=label, max=MAX_TOTAL_DEX)
             dex_files.append(d)
 
         text_files, text_complete = self._text_files(zf, names, arsc_raw)
@@ -313,10 +314,10 @@ class ApkReader:
                 ok = printer.is_valid()
                 root = printer.get_xml_obj() if ok else None
         except Exception as e:  # androguard raises many types on hostile AXML
-            raise ManifestError(f"{label}: AndroidManifest.xml is not valid binary XML "
-                                f"({type(e).__name__})") from e
+            raise ManifestError("err_manifest_invalid", path=label,
+                                detail=msg("paren_detail", detail=type(e).__name__)) from e
         if root is None or _local(root) != "manifest":
-            raise ManifestError(f"{label}: AndroidManifest.xml is not valid binary XML")
+            raise ManifestError("err_manifest_invalid", path=label, detail="")
         return root
 
     @staticmethod
@@ -450,8 +451,7 @@ class ApkReader:
             signers, found = ApkReader._signer_list(data)
         damage = DamageLog()
         for m in dict.fromkeys(logged):
-            damage.add(CONTAINER, f"the zip reader of the signature check: {m}; entries behind "
-                                  "the damage may not have been checked")
+            damage.add(*record(msg("part_container"), msg("skip_signature_zip", detail=m)))
         return signers, found, damage.items
 
     @staticmethod

@@ -44,10 +44,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from scanner.errors import InputError
+from scanner.messages import msg
 
 RES_STRING_POOL_TYPE = 0x0001
 RES_TABLE_TYPE = 0x0002
@@ -159,12 +161,12 @@ class _StringPool:
 
     def __init__(self, buf: bytes, start: int, header_size: int, end: int) -> None:
         self.buf = buf
-        self.problem = ""
+        self.problem: Any = ""  # a message (scanner.messages) when the pool is malformed
         self.count = 0
         self.utf8 = False
         self.data_start = self.data_end = self.index_at = 0
         if header_size < POOL_HEADER_MIN:
-            self.problem = f"string pool header of {header_size} bytes"
+            self.problem = msg("arsc_pool_header", n=header_size)
             return
         count, styles, flags, strings_start, styles_start = _POOL.unpack_from(buf, start + 8)
         self.utf8 = bool(flags & UTF8_FLAG)
@@ -174,12 +176,12 @@ class _StringPool:
         data_end = start + styles_start if styles and styles_start else end
         self.data_end = min(data_end, end)
         if count and not self.index_at <= self.data_start <= self.data_end:
-            self.problem = "string pool data outside its chunk"
+            self.problem = msg("arsc_pool_outside")
 
     def get(self, idx: int) -> str:
         """String ``idx``; "" for an index past the pool (as androguard); error if malformed."""
         if self.problem:
-            raise ResourceTableError(f"resources.arsc: {self.problem}")
+            raise ResourceTableError("err_arsc", detail=self.problem)
         if not 0 <= idx < self.count:
             return ""
         buf, end = self.buf, self.data_end
@@ -188,31 +190,29 @@ class _StringPool:
             _, pos = self._len8(pos)  # length in UTF-16 units, not needed
             n, pos = self._len8(pos)
             if pos + n >= end or buf[pos + n] != 0:
-                raise ResourceTableError(f"resources.arsc: string {idx} overruns its pool "
-                                         "or is not NUL-terminated")
+                raise ResourceTableError("err_arsc", detail=msg("arsc_string_overruns", idx=idx))
             return buf[pos:pos + n].decode("utf-8", "replace")
         if pos + 2 > end:
-            raise ResourceTableError(f"resources.arsc: string {idx} starts past its pool")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_string_past", idx=idx))
         n = _U16.unpack_from(buf, pos)[0]
         pos += 2
         if n & 0x8000:
             if pos + 2 > end:
-                raise ResourceTableError(f"resources.arsc: string {idx} starts past its pool")
+                raise ResourceTableError("err_arsc", detail=msg("arsc_string_past", idx=idx))
             n = ((n & 0x7FFF) << 16) | _U16.unpack_from(buf, pos)[0]
             pos += 2
         stop = pos + 2 * n
         if stop + 2 > end or buf[stop] or buf[stop + 1]:
-            raise ResourceTableError(f"resources.arsc: string {idx} overruns its pool "
-                                     "or is not NUL-terminated")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_string_overruns", idx=idx))
         return buf[pos:stop].decode("utf-16-le", "replace")
 
     def _len8(self, pos: int) -> tuple[int, int]:
         if pos >= self.data_end:
-            raise ResourceTableError("resources.arsc: string starts past its pool")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_string_past", idx="?"))
         n = self.buf[pos]
         if n & 0x80:
             if pos + 1 >= self.data_end:
-                raise ResourceTableError("resources.arsc: string starts past its pool")
+                raise ResourceTableError("err_arsc", detail=msg("arsc_string_past", idx="?"))
             return ((n & 0x7F) << 8) | self.buf[pos + 1], pos + 2
         return n, pos + 1
 
@@ -261,7 +261,7 @@ def pool_strings_containing(pool: _StringPool, needles: tuple[str, ...]) -> list
         if any(n and n in text for n in needles):
             out.append(text)
     if bad and not out:
-        raise ResourceTableError("resources: every string matching the search is malformed")
+        raise ResourceTableError("err_arsc", detail=msg("arsc_all_malformed"))
     return out
 
 
@@ -283,7 +283,7 @@ def xml_strings_containing(data: bytes, needles: tuple[str, ...]) -> list[str]:
         return []
     pool = _StringPool(buf, hsize, phsize, hsize + psize)
     if pool.problem:
-        raise ResourceTableError(f"binary XML: {pool.problem}")
+        raise ResourceTableError("err_binary_xml", detail=pool.problem)
     return pool_strings_containing(pool, needles)
 
 
@@ -296,18 +296,17 @@ class ResourceTable:
     def __init__(self, data: bytes) -> None:
         buf = bytes(data)
         if len(buf) < 12:
-            raise ResourceTableError(f"resources.arsc: {len(buf)} bytes, too short for a "
-                                     "resource table")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_too_short", n=len(buf)))
         kind, header_size, size = _CHUNK.unpack_from(buf, 0)
         if kind != RES_TABLE_TYPE:
-            raise ResourceTableError(f"resources.arsc: chunk type 0x{kind:04x}, not a "
-                                     "resource table")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_chunk_type",
+                                                                  kind=f"0x{kind:04x}"))
         if size > len(buf):
-            raise ResourceTableError(f"resources.arsc: declares {size} bytes but has "
-                                     f"{len(buf)}, truncated")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_truncated", size=size,
+                                                                  n=len(buf)))
         if not 12 <= header_size <= size:
-            raise ResourceTableError(f"resources.arsc: table header of {header_size} bytes "
-                                     f"in a chunk of {size}")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_header", n=header_size,
+                                                                  size=size))
         self._buf = buf
         self._pool: _StringPool | None = None
         self._packages: dict[int, list[tuple[int, int]]] = {}
@@ -368,10 +367,10 @@ class ResourceTable:
             self._spend(budget, len(done))
             return done
         if rid in stack:
-            raise ResourceTableError(f"resources.arsc: reference cycle through 0x{rid:08x}")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_cycle", rid=f"0x{rid:08x}"))
         if len(stack) >= MAX_DEPTH:
-            raise ResourceTableError(f"resources.arsc: references nested deeper than "
-                                     f"{MAX_DEPTH} at 0x{rid:08x}")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_deep", max=MAX_DEPTH,
+                                                                  rid=f"0x{rid:08x}"))
         out: list[tuple[ResConfig, str]] = []
         for config, dtype, data in self._entries(rid, budget):
             if dtype in (TYPE_REFERENCE, TYPE_DYNAMIC_REFERENCE):
@@ -388,8 +387,7 @@ class ResourceTable:
     def _spend(budget: list[int], n: int) -> None:
         budget[0] -= n
         if budget[0] < 0:
-            raise ResourceTableError(f"resources.arsc: a lookup needs more than {MAX_WORK} "
-                                     "steps")
+            raise ResourceTableError("err_arsc", detail=msg("arsc_work", max=MAX_WORK))
 
     def _entries(self, rid: int, budget: list[int]) -> list[tuple[ResConfig, int, int]]:
         """``(config, data type, data)`` of each configuration holding ``rid``, deduplicated."""
@@ -489,8 +487,7 @@ class ResourceTable:
                 return
             n += 1
             if n > MAX_CHUNKS:
-                raise ResourceTableError(f"resources.arsc: more than {MAX_CHUNKS} chunks "
-                                         "side by side")
+                raise ResourceTableError("err_arsc", detail=msg("arsc_chunks", max=MAX_CHUNKS))
             yield kind, pos, hsize, pos + size
             pos += size
 
@@ -499,7 +496,7 @@ class ResourceTable:
         """A plain value as androguard's ``format_value`` writes it."""
         if dtype == TYPE_STRING:
             if self._pool is None:
-                raise ResourceTableError("resources.arsc: no global string pool")
+                raise ResourceTableError("err_arsc", detail=msg("arsc_no_pool"))
             return self._pool.get(data)
         if dtype == TYPE_ATTRIBUTE:
             return "?{}{:08X}".format("android:" if data >> 24 == 1 else "", data)

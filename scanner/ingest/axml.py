@@ -49,13 +49,9 @@ def check_axml(raw: bytes, label: str, max_depth: int = MAX_XML_DEPTH,
             if depth > deepest:
                 deepest = depth
                 if depth > max_depth:
-                    raise AxmlLimitError(
-                        f"{label}: AndroidManifest.xml nests elements deeper than {max_depth} "
-                        "levels (MAX_XML_DEPTH); real manifests nest 5-7 deep")
+                    raise AxmlLimitError("err_axml_deep", path=label, max=max_depth)
             if elements > max_elements:
-                raise AxmlLimitError(
-                    f"{label}: AndroidManifest.xml has more than {max_elements} elements "
-                    "(MAX_XML_ELEMENTS)")
+                raise AxmlLimitError("err_axml_elements", path=label, max=max_elements)
         elif ctype == RES_XML_END_ELEMENT:
             depth = max(0, depth - 1)
         pos += size

@@ -117,13 +117,13 @@ def camille_records(path: Path, name: str, api_index: dict[tuple[str, str], str]
             book = xlrd.open_workbook(str(path), logfile=quiet, verbosity=0)
             sheet = book.sheet_by_index(0)
     except Exception as e:  # noqa: BLE001 - xlrd raises many untyped errors on damaged files
-        raise CamilleError(f"{path}: not a readable camille export ({str(e)[:120]})") from e
+        raise CamilleError("err_camille_unreadable", path=str(path), detail=str(e)[:120]) from e
     try:
         header = [str(sheet.cell_value(0, c)).strip() for c in range(sheet.ncols)] \
             if sheet.nrows else []
         cols = {HEADERS[h]: i for i, h in enumerate(header) if h in HEADERS}
         if "time" not in cols or "stack" not in cols:
-            raise CamilleError(f"{path}: no 时间点/调用堆栈 columns: not a camille export")
+            raise CamilleError("err_camille_columns", path=str(path), columns="时间点/调用堆栈")
         seen_before = consent_done = False
         for r in range(1, min(sheet.nrows, MAX_ROWS + 1)):
             row = {k: str(sheet.cell_value(r, i))[:MAX_CELL] for k, i in cols.items()}

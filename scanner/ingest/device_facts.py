@@ -36,6 +36,7 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.limits import MAX_FACT_SEEDS, MAX_FACTS_BYTES, MAX_NUMBER_CHARS, MAX_SEED_CHARS
+from scanner.messages import msg, os_reason
 from scanner.model.device import DeviceFacts
 
 __all__ = ["DeviceFacts", "facts_from_mapping", "load_device_facts"]
@@ -68,8 +69,7 @@ class _Seeds:
     def add(self, pi: str, v: Any, depth: int = 0) -> None:
         self.visited += 1
         if self.visited > 4 * MAX_FACT_SEEDS or depth > 8:
-            raise InputError(f"{self.label}: device facts hold more than {MAX_FACT_SEEDS} "
-                             "values or nest too deeply (limit MAX_FACT_SEEDS)")
+            raise InputError("err_facts_too_many_nested", path=self.label, max=MAX_FACT_SEEDS)
         if v is None or isinstance(v, bool):
             return
         if isinstance(v, (list, tuple)):
@@ -86,12 +86,11 @@ class _Seeds:
         if not text:
             return
         if len(text) > MAX_SEED_CHARS:
-            raise InputError(f"{self.label}: a {pi} value of {len(text)} characters, over the "
-                             f"limit of {MAX_SEED_CHARS} (MAX_SEED_CHARS)")
+            raise InputError("err_facts_value_long", path=self.label, pi=pi, n=len(text),
+                             max=MAX_SEED_CHARS)
         self.items[(pi, text)] = None
         if len(self.items) > MAX_FACT_SEEDS:
-            raise InputError(f"{self.label}: device facts hold more than {MAX_FACT_SEEDS} "
-                             "known values (limit MAX_FACT_SEEDS)")
+            raise InputError("err_facts_too_many", path=self.label, max=MAX_FACT_SEEDS)
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -108,15 +107,16 @@ def _coordinate(v: Any, axis: str, label: str) -> float | None:
     if v is None or isinstance(v, bool):
         return None
     if isinstance(v, str) and len(v) > MAX_NUMBER_CHARS:
-        raise InputError(f"{label}: {axis} is not a coordinate ({len(v)} characters)")
+        raise InputError("err_facts_not_coordinate", path=label, axis=msg(f"axis_{axis}"),
+                         n=len(v))
     try:
         f = float(v)
     except (TypeError, ValueError, OverflowError):
         return None
     bound = 90.0 if axis == "latitude" else 180.0
     if not math.isfinite(f) or abs(f) > bound:
-        raise InputError(f"{label}: {axis} {str(v)[:40]} is not a finite number within "
-                         f"±{bound:g}")
+        raise InputError("err_facts_coordinate_range", path=label, axis=msg(f"axis_{axis}"),
+                         value=str(v)[:40], bound=f"{bound:g}")
     return f
 
 
@@ -161,14 +161,14 @@ def load_device_facts(path: Path) -> DeviceFacts:
     """Read a device facts file (JSON or YAML, told apart by content)."""
     try:
         if not path.is_file():
-            raise InputError(f"{path}: device facts must be a regular file")
+            raise InputError("err_facts_not_regular", path=str(path))
         size = path.stat().st_size
         if size > MAX_FACTS_BYTES:
-            raise InputError(f"{path}: device facts of {size} bytes, over the limit of "
-                             f"{MAX_FACTS_BYTES} (MAX_FACTS_BYTES)")
+            raise InputError("err_facts_large", path=str(path), n=size, max=MAX_FACTS_BYTES)
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read device facts ({e})") from e
+        raise InputError("err_facts_unreadable", path=str(path), reason=os_reason(e)
+                         if isinstance(e, OSError) else msg("reason_not_utf8")) from e
     doc: Any
     try:
         # numbers kept as their text: an IMEI written as a number keeps its digits, and a
@@ -184,11 +184,11 @@ def load_device_facts(path: Path) -> DeviceFacts:
             doc = load(text)
         except yaml.YAMLError as e:
             first = str(e).splitlines()[0] if str(e) else "parse error"
-            raise InputError(f"{path}: device facts are neither JSON nor YAML ({first})") from e
+            raise InputError("err_facts_format", path=str(path), detail=first) from e
         except YamlLimitError as e:
-            raise InputError(f"{path}: device facts {e}") from e
+            raise InputError("err_facts_yaml_limit", path=str(path), detail=e.message()) from e
     except (ValueError, RecursionError) as e:
-        raise InputError(f"{path}: device facts are not usable JSON ({str(e)[:120]})") from e
+        raise InputError("err_facts_json", path=str(path), detail=str(e)[:120]) from e
     if not isinstance(doc, dict):
-        raise InputError(f"{path}: device facts must be a mapping of names to values")
+        raise InputError("err_facts_not_mapping", path=str(path))
     return facts_from_mapping(doc, str(path))

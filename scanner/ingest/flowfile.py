@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner.limits import BODY_LIMIT, MAX_DECODED_PER_FILE
+from scanner.messages import msg, record
 from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
@@ -282,10 +283,11 @@ def iter_flow_file(path: Path, damage: DamageLog | None = None,
                 # field it does not know, e.g. a flipped byte in a key, fails ``state == {}``)
                 if damage is not None:
                     why = (str(e).splitlines()[0] if str(e)
-                           else "a flow holds fields mitmproxy does not know"
+                           else msg("skip_flow_unknown_fields")
                            if isinstance(e, AssertionError) else type(e).__name__)
-                    damage.add_once(str(path), f"{path.name}: unreadable after flow #{index} "
-                                               f"(offset {fh.tell()}): {why}")
+                    damage.add_once(*record(str(path), msg(
+                        "skip_flow_unreadable", file=path.name, n=index, offset=fh.tell(),
+                        detail=why)))
                 return
             ex = flow_to_exchange(flow, str(path), index, limit, budget)
             index += 1

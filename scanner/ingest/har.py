@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 from scanner.errors import InputError
 from scanner.ingest.flowfile import BODY_LIMIT, DecodeBudget, decode_body, websocket_exchanges
 from scanner.limits import MAX_HAR_ENTRY, MAX_INFLATED_CAPTURE
+from scanner.messages import json_reason, msg, record
 from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
@@ -55,7 +56,14 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class HarDamage(Exception):
-    """The HAR text is malformed at some point."""
+    """The HAR text is malformed at some point (a catalog key of how and its parameters)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+    def message(self) -> dict[str, Any]:
+        return msg(self.key, **self.params)
 
 
 def is_zlib(head: bytes) -> bool:
@@ -191,7 +199,8 @@ def _value(s: _Stream) -> Any:
             val, end = _DECODER.raw_decode(s.buf, s.pos)
         except json.JSONDecodeError as e:
             if s.eof or len(s.buf) - s.pos > MAX_ENTRY:
-                raise HarDamage(f"bad JSON at character {s.consumed + e.pos}: {e.msg}") from e
+                raise HarDamage("har_bad_json", at=s.consumed + e.pos,
+                                detail=json_reason(e.msg)) from e
             want = 2 * (len(s.buf) - s.pos)  # grow geometrically: linear total work
             while len(s.buf) - s.pos < want and s.more():
                 pass
@@ -224,9 +233,9 @@ def _skip_value(s: _Stream) -> None:
             # nothing decisive in the buffer (or an escape at its very end): read more
             s.pos = len(s.buf) if m is None else m.start()
             if s.consumed + s.pos - start > MAX_ENTRY:
-                raise HarDamage(f"a value longer than {MAX_ENTRY} characters (MAX_HAR_ENTRY)")
+                raise HarDamage("har_value_long", max=MAX_ENTRY)
             if not s.more():
-                raise HarDamage("file ends inside a value")
+                raise HarDamage("har_ends_in_value")
             continue
         ch = m.group()
         s.pos = m.end()
@@ -248,7 +257,7 @@ def _skip_value(s: _Stream) -> None:
 def _expect(s: _Stream, ch: str) -> None:
     got = s.take()
     if got != ch:
-        raise HarDamage(f"expected {ch!r} at character {s.consumed + s.pos}, got {got!r}")
+        raise HarDamage("har_expected", want=repr(ch), at=s.consumed + s.pos, got=repr(got))
 
 
 def _find_key(s: _Stream, key: str) -> bool:
@@ -262,7 +271,7 @@ def _find_key(s: _Stream, key: str) -> bool:
             s.take()
             continue
         if c != '"':
-            raise HarDamage(f"expected a key at character {s.consumed + s.pos}, got {c!r}")
+            raise HarDamage("har_expected_key", at=s.consumed + s.pos, got=repr(c))
         name = _value(s)
         _expect(s, ":")
         if name == key:
@@ -280,13 +289,14 @@ def iter_har_entries(path: Path, damage: DamageLog | None = None
             try:
                 _expect(s, "{")
                 if not _find_key(s, "log"):
-                    raise HarDamage("no 'log' object")
+                    raise HarDamage("har_no_log")
                 _expect(s, "{")
                 if not _find_key(s, "entries"):
-                    raise HarDamage("no 'log.entries' array")
+                    raise HarDamage("har_no_entries")
                 _expect(s, "[")
             except (HarDamage, OSError, EOFError, IndexError, ValueError) as e:
-                raise InputError(f"{path}: not a HAR file ({e})") from e
+                raise InputError("err_not_har", path=str(path), detail=e.message() if isinstance(
+                    e, HarDamage) else str(e)) from e
             while True:
                 c = s.peek()
                 if c == "]":
@@ -295,15 +305,17 @@ def iter_har_entries(path: Path, damage: DamageLog | None = None
                     s.take()
                     continue
                 if c == "":
-                    raise HarDamage("file ends inside log.entries")
+                    raise HarDamage("har_ends_in_entries")
                 entry = _value(s)
                 if not isinstance(entry, dict):
-                    raise HarDamage(f"entry #{count} is not an object")
+                    raise HarDamage("har_entry_not_object", n=count)
                 count += 1
                 yield entry
         except (HarDamage, OSError, EOFError, IndexError, ValueError) as e:
             if damage is not None:
-                damage.add_once(str(path), f"{path.name}: unreadable after HAR entry #{count}: {e}")
+                damage.add_once(*record(str(path), msg(
+                    "skip_har_unreadable", file=path.name, n=count,
+                    detail=e.message() if isinstance(e, HarDamage) else str(e))))
 
 
 def _har_time(text: Any) -> float | None:

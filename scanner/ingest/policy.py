@@ -28,6 +28,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
+from scanner.messages import msg
 from scanner.model.evidence import InputFile
 
 MAX_FILE_BYTES = 32 << 20
@@ -68,7 +69,7 @@ def _decode(raw: bytes, name: str) -> str:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{name}: not text in UTF-8 or GB18030, not HTML and not a PDF")
+    raise InputError("err_policy_encoding", path=name)
 
 
 Table = tuple[tuple[str, ...], ...]
@@ -84,7 +85,7 @@ def _html_parts(raw: bytes, name: str) -> tuple[str, list[Table]]:
     try:
         root = lxml.html.fromstring(_decode(raw, name))
     except (ValueError, lxml.etree.ParserError) as e:
-        raise InputError(f"{name}: unreadable HTML ({e})") from e
+        raise InputError("err_policy_html", path=name, detail=str(e)) from e
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     tables: list[Table] = []
@@ -151,7 +152,7 @@ def _pdf_text(raw: bytes, name: str) -> str:
     try:
         pdf = pdfium.PdfDocument(raw)
     except Exception as e:  # PdfiumError and friends on hostile files
-        raise InputError(f"{name}: unreadable PDF ({type(e).__name__})") from e
+        raise InputError("err_policy_pdf", path=name, detail=type(e).__name__) from e
     try:
         parts, size = [], 0
         for i in range(min(len(pdf), MAX_PDF_PAGES)):
@@ -168,7 +169,7 @@ def _pdf_text(raw: bytes, name: str) -> str:
                 break
         return "\n".join(parts)
     except Exception as e:
-        raise InputError(f"{name}: unreadable PDF ({type(e).__name__})") from e
+        raise InputError("err_policy_pdf", path=name, detail=type(e).__name__) from e
     finally:
         pdf.close()
 
@@ -177,7 +178,7 @@ def _pypdf_text(raw: bytes, name: str) -> str:
     try:
         import pypdf
     except ImportError as e:  # pragma: no cover - a declared dependency
-        raise InputError(f"{name}: reading PDF policies needs the pypdf package") from e
+        raise InputError("err_policy_pypdf", path=name) from e
     logged: list[str] = []
     try:
         with _pdf_log(logged):
@@ -190,10 +191,11 @@ def _pypdf_text(raw: bytes, name: str) -> str:
                 if size > MAX_TEXT:
                     break
     except Exception as e:  # pypdf raises many types on hostile files
-        raise InputError(f"{name}: unreadable PDF ({type(e).__name__})") from e
+        raise InputError("err_policy_pdf", path=name, detail=type(e).__name__) from e
     text = "\n".join(parts)
     if not text.strip() and logged:  # say why there is no text: the reader's first complaint
-        raise InputError(f"{name}: the policy has no readable text (PDF: {logged[0]})")
+        raise InputError("err_policy_no_text", path=name,
+                         hint=msg("policy_hint_pdf", detail=logged[0]))
     return text
 
 
@@ -277,16 +279,15 @@ def policy_text(raw: bytes, name: str) -> tuple[str, str]:
 
 def read_policy_file(path: Path) -> PolicyDocument:
     if not path.is_file():
-        raise InputError(f"{path}: no such policy file")
+        raise InputError("err_no_such", path=str(path), what=msg("what_policy_file"))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: {size} bytes, over the policy limit of {MAX_FILE_BYTES}")
+        raise InputError("err_policy_large", path=str(path), n=size, max=MAX_FILE_BYTES)
     raw = path.read_bytes()
     kind, text, tables = policy_parts(raw, str(path))
     if not text.strip():
-        hint = " (HTML nested deeper than the parser reads, or markup only)" \
-            if kind == "html" and len(raw) > 10_000 else ""
-        raise InputError(f"{path}: the policy has no readable text{hint}")
+        hint = msg("policy_hint_html") if kind == "html" and len(raw) > 10_000 else ""
+        raise InputError("err_policy_no_text", path=str(path), hint=hint)
     d = digest_bytes(raw)
     return PolicyDocument(path.name, kind, text, InputFile("policy", str(path), d.bytes,
                                                             d.sha256, d.sm3), tables)

@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from scanner.errors import InputError
+from scanner.messages import msg, os_reason
 from scanner.model.evidence import InputFile
 
 MAX_LINE_BYTES = 1 << 20
@@ -111,12 +112,12 @@ class RuntimeLog:
     def __post_init__(self) -> None:
         for p in self.paths:
             if not p.is_file():
-                raise InputError(f"{p}: no such runtime log file")
+                raise InputError("err_no_such", path=str(p), what=msg("what_runtime_log"))
             try:
                 with open(p, "rb"):
                     pass
             except OSError as e:
-                raise InputError(f"{p}: cannot read runtime log ({e.strerror or e})") from e
+                raise InputError("err_unreadable", path=str(p), reason=os_reason(e)) from e
         self._inputs: tuple[InputFile, ...] | None = None
         self._error: InputError | None = None
         self._digest = threading.Thread(target=self._digest_all, name="runtime-log-digest",
@@ -131,7 +132,7 @@ class RuntimeLog:
             try:
                 d = digest_file(p)
             except OSError as e:
-                self._error = InputError(f"{p}: cannot read runtime log ({e.strerror or e})")
+                self._error = InputError("err_unreadable", path=str(p), reason=os_reason(e))
                 return
             records.append(InputFile("runtime", str(p), d.bytes, d.sha256, d.sm3))
         self._inputs = tuple(records)

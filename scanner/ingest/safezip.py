@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from scanner import limits
 from scanner.errors import InputError
+from scanner.messages import zip_reason
 from scanner.model.evidence import ZipAnomaly
 
 # the limits live in scanner/limits.py (documented in the README); aliases for callers
@@ -65,36 +66,32 @@ class SafeZip:
         self.label = label
         self.anomalies: list[ZipAnomaly] = []
         if not data:
-            raise ApkContainerError(f"{label}: empty file, not an APK")
+            raise ApkContainerError("err_apk_empty", path=label)
         if not data.startswith(b"PK"):
-            raise ApkContainerError(f"{label}: not a zip/APK file (no zip signature)")
+            raise ApkContainerError("err_apk_not_zip", path=label)
         try:
             self._zf = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
                 IndexError, NotImplementedError) as e:
-            raise ApkContainerError(f"{label}: corrupt or truncated zip ({e})") from e
+            raise ApkContainerError("err_zip_corrupt", path=label, detail=zip_reason(e)) from e
         if len(infos) > MAX_ENTRIES:
-            raise ApkContainerError(f"{label}: {len(infos)} zip entries, more than the "
-                                    f"limit of {MAX_ENTRIES}")
+            raise ApkContainerError("err_zip_entries", path=label, n=len(infos), max=MAX_ENTRIES)
         self._infos = infos
         declared = sum(i.file_size for i in infos)
         if declared > MAX_DECLARED_TOTAL:
-            raise ZipBombError(f"{label}: entries declare {declared} bytes in all, over the "
-                               f"limit of {MAX_DECLARED_TOTAL} (zip bomb?)")
+            raise ZipBombError("err_zip_declared", path=label, n=declared,
+                               max=MAX_DECLARED_TOTAL)
         for i in infos:
             if i.file_size > MAX_DEX and i.file_size > max(i.compress_size, 1) * BIG_ENTRY_RATIO:
-                raise ZipBombError(
-                    f"{label}: entry {i.filename!r} inflates {i.compress_size} bytes to "
-                    f"{i.file_size} (ratio over {BIG_ENTRY_RATIO}: zip bomb)")
+                raise ZipBombError("err_zip_ratio", path=label, entry=repr(i.filename),
+                                   packed=i.compress_size, n=i.file_size, ratio=BIG_ENTRY_RATIO)
         counts = Counter(i.filename for i in infos)
         self.entries: dict[str, Entry] = {}
         for n, info in enumerate(infos):
             name = info.filename
             if counts[name] > 1 and (name == "AndroidManifest.xml" or DEX_NAME.match(name)):
-                raise ApkContainerError(
-                    f"{label}: duplicate zip entry {name!r}; Android refuses to install an APK "
-                    "whose entry names repeat, and a scanner reading one copy could be fooled")
+                raise ApkContainerError("err_zip_duplicate", path=label, entry=repr(name))
             if name in self.entries:
                 self.anomalies.append(ZipAnomaly("duplicate_entry", name,
                                                  "entry name occurs more than once"))
@@ -130,10 +127,10 @@ class SafeZip:
         """
         entry = self.entries.get(name)
         if entry is None:
-            raise ApkContainerError(f"{self.label}: no entry {name!r}")
+            raise ApkContainerError("err_zip_no_entry", path=self.label, entry=repr(name))
         if entry.size > cap:
-            raise ZipBombError(f"{self.label}: entry {name!r} declares {entry.size} bytes, "
-                               f"over the limit of {cap}")
+            raise ZipBombError("err_zip_entry_large", path=self.label, entry=repr(name),
+                               n=entry.size, max=cap)
         limit = cap
         if entry.compressed and entry.size > (8 << 20):
             limit = min(cap, max(entry.compressed * MAX_RATIO, 8 << 20))
@@ -147,15 +144,15 @@ class SafeZip:
                 while chunk := fh.read(_CHUNK):
                     total += len(chunk)
                     if total > limit:
-                        raise ZipBombError(
-                            f"{self.label}: entry {name!r} inflates past {limit} bytes "
-                            "(zip bomb?)")
+                        raise ZipBombError("err_zip_inflates", path=self.label,
+                                           entry=repr(name), max=limit)
                     out.write(chunk)
         except ZipBombError:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                 NotImplementedError, RuntimeError) as e:
-            raise ApkContainerError(f"{self.label}: entry {name!r} is corrupt ({e})") from e
+            raise ApkContainerError("err_zip_entry_corrupt", path=self.label, entry=repr(name),
+                                    detail=zip_reason(e)) from e
         return out.getvalue()
 
     def dex_names(self) -> list[str]:

@@ -29,6 +29,7 @@ from scanner.hashing import digest_file
 from scanner.ingest.device_facts import DeviceFacts, facts_from_mapping, load_device_facts
 from scanner.ingest.flowfile import BODY_LIMIT, is_flow_file, iter_flow_file
 from scanner.ingest.har import is_zlib, iter_har_file
+from scanner.messages import msg, os_reason
 from scanner.model.damage import DamageLog
 from scanner.model.evidence import InputFile
 from scanner.model.traffic import Exchange
@@ -38,15 +39,15 @@ def sniff(path: Path) -> str:
     """"flows" or "har" from the first bytes; InputError for anything else."""
     try:
         if Path(path).exists() and not Path(path).is_file():
-            raise InputError(f"{path}: not a regular file (a FIFO, device or folder)")
+            raise InputError("err_capture_not_regular", path=str(path))
         with open(path, "rb") as fh:
             head = fh.read(64)
     except FileNotFoundError as e:
-        raise InputError(f"{path}: no such capture file") from e
+        raise InputError("err_no_such", path=str(path), what=msg("what_capture")) from e
     except OSError as e:
-        raise InputError(f"{path}: cannot read capture ({e.strerror or e})") from e
+        raise InputError("err_unreadable", path=str(path), reason=os_reason(e)) from e
     if not head:
-        raise InputError(f"{path}: capture file is empty")
+        raise InputError("err_capture_empty", path=str(path))
     if head[:2] == b"\x1f\x8b":
         return "har"  # gzip-compressed HAR; checked further when read
     if is_zlib(head):
@@ -56,7 +57,7 @@ def sniff(path: Path) -> str:
         return "har"
     if is_flow_file(head):
         return "flows"
-    raise InputError(f"{path}: neither a mitmproxy flow file nor a HAR file")
+    raise InputError("err_capture_kind", path=str(path))
 
 
 @dataclass

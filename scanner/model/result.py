@@ -238,13 +238,18 @@ class LeakAnalysisInfo:
 class Skipped:
     """Something that could not be analysed, and why (a partial result is flagged)."""
 
-    what: str
+    what: str  # English (stable: scripts read it)
     reason: str
+    #: ``what`` and ``reason`` as messages by catalog key (``{"id", "params"}``,
+    #: scanner.messages), which reports render in their language; None when the item was
+    #: made from text
+    what_msg: Any = field(default=None, compare=False)
+    reason_msg: Any = field(default=None, compare=False)
 
     @classmethod
     def from_damage(cls, damage: Damage) -> Skipped:
         """The result's item for damage a reader recorded (scanner.model.damage)."""
-        return cls(damage.part, damage.detail)
+        return cls(damage.part, damage.detail, damage.part_msg, damage.detail_msg)
 
 
 @dataclass(frozen=True)

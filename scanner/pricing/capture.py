@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scanner.ingest.traffic import TrafficEvidence, open_traffic, sniff
 from scanner.model.evidence import InputFile
@@ -40,6 +41,12 @@ class Capture:
         """What could not be read, once :meth:`exchanges` has run; None when intact."""
         return next((d.detail for d in self._evidence.damage if d.part == str(self.path)),
                     None)
+
+    @property
+    def damage_msg(self) -> Any:
+        """The same as a message (scanner.messages), when the reader gave one."""
+        return next((d.detail_msg for d in self._evidence.damage
+                     if d.part == str(self.path)), None)
 
 
 def capture_kind(path: Path) -> str:

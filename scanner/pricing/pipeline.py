@@ -28,6 +28,7 @@ from typing import Any
 
 from scanner.errors import InputError, UsageError
 from scanner.knowledge import notice_category_names, tool_info
+from scanner.messages import msg, record
 from scanner.model.evidence import InputFile
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
@@ -84,39 +85,36 @@ class _Column:
 def _columns(request: PricingRequest) -> list[_Column]:
     names = [n for n, _ in request.profiles]
     if not names:
-        raise UsageError("give at least two --profile NAME=FILE options")
+        raise UsageError("err_pricing_two_profiles")
     for n in names:
         if not _NAME.match(n):
-            raise UsageError(f"bad profile name {n!r} (no spaces, '=', ',' or slashes)")
+            raise UsageError("err_profile_name", name=repr(n))
     if len(set(names)) != len(names):
-        raise UsageError("a profile name was given twice; list several files as NAME=A,B")
+        raise UsageError("err_profile_twice")
     baseline = request.baseline or names[0]
     if baseline not in names:
-        raise UsageError(f"--baseline {baseline!r} is not one of the profiles "
-                         f"({', '.join(names)})")
+        raise UsageError("err_baseline_unknown", name=repr(baseline), names=names)
     if len(names) < 2:
-        raise UsageError("give at least two --profile options: a baseline and a profile "
-                         "to compare with it")
+        raise UsageError("err_pricing_two_profiles")
     cols = [_Column(n, n, "baseline" if n == baseline else "treatment", files)
             for n, files in request.profiles]
     seen_controls = set()
     for prof, files in request.controls:
         if prof not in names:
-            raise UsageError(f"--control {prof}=…: {prof!r} is not one of the profiles")
+            raise UsageError("err_control_unknown", name=prof)
         if prof in seen_controls:
-            raise UsageError(f"--control {prof} given twice; list several files as NAME=A,B")
+            raise UsageError("err_control_twice", name=prof)
         seen_controls.add(prof)
         name = control_column(prof)
         if name in names:
-            raise UsageError(f"profile name {name!r} clashes with the control of {prof!r}")
+            raise UsageError("err_control_clash", name=repr(name), profile=repr(prof))
         cols.append(_Column(name, prof, "control", files))
     for c in cols:
         if not c.files:
-            raise UsageError(f"profile {c.name!r} has no capture file")
+            raise UsageError("err_profile_no_file", name=repr(c.name))
     for p in request.personalisation_off:
         if p not in names:
-            raise UsageError(f"--personalisation-off {p!r} is not one of the profiles "
-                             f"({', '.join(names)})")
+            raise UsageError("err_pers_off_unknown", name=repr(p), names=names)
     return cols
 
 
@@ -134,8 +132,7 @@ def _open(cols: Sequence[_Column]) -> dict[str, Capture]:
     by_name = {c.name: {out[str(f)].input.sha256 for f in c.files} for c in cols}
     for c in cols:
         if c.role == "control" and by_name[c.name] & by_name[c.profile]:
-            raise UsageError(f"--control {c.profile}: the control capture is the same file "
-                             f"as the profile's; capture the profile a second time")
+            raise UsageError("err_control_same_file", name=c.profile)
     return out
 
 
@@ -165,8 +162,10 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
                 if isinstance(pers, str) and pers:
                     c.personalisation.add(pers.strip().lower()[:16])
                 if ex.truncated or ex.decode_error:
-                    why = ex.decode_error or "body cut at the size limit"
-                    skipped.append(Skipped(f"{f} flow {ex.flow_id}", f"response not read: {why}"))
+                    why = ex.decode_error or msg("skip_body_cut")
+                    skipped.append(Skipped(*record(
+                        msg("part_flow", source=str(f), flow=ex.flow_id),
+                        msg("skip_response_not_read", why=why))))
                     continue
                 body = response_json(ex)
                 if body is None:
@@ -184,10 +183,11 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
                     c.extractors.update(o.extractor for o in found)
                     obs.extend(found)
             if cap.damage:  # prices from half a capture would compare unlike browsing
-                raise InputError(f"{f}: damaged capture, recapture it ({cap.damage})")
+                raise InputError("err_capture_damaged", path=str(f),
+                                 detail=cap.damage_msg or cap.damage)
         if not c.observations and not c.lists and not c.terms:
-            skipped.append(Skipped(f"profile {c.name}",
-                                   f"no prices found in {c.exchanges} exchange(s)"))
+            skipped.append(Skipped(*record(msg("part_profile", name=c.name),
+                                           msg("skip_no_prices", n=c.exchanges))))
     return out
 
 
@@ -270,7 +270,7 @@ def run_pricing(request: PricingRequest, rules: RuleSet | None = None,
                             off)
     facts.extend(fair.facts)
     findings = rules.evaluate(facts, applies_to={"pricing"})
-    skipped.extend(Skipped(f"item {r.key}", "profiles disagree on the price unit")
+    skipped.extend(Skipped(*record(msg("part_item", key=r.key), msg("skip_price_unit")))
                    for r in rows if not r.comparable)
     profile_docs = [{"name": c.name, "profile": c.profile, "role": c.role,
                       "files": [str(f) for f in c.files], "exchanges": c.exchanges,

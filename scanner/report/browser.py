@@ -40,15 +40,14 @@ def run_chromium(args: Sequence[str], timeout: int = TIMEOUT) -> subprocess.Comp
     """Run headless chromium with ``args`` and a temporary profile; return the process."""
     exe = find_chromium()
     if exe is None:
-        raise UsageError("chromium is not installed (apt-get install chromium); "
-                         "open the HTML report and print it to PDF instead")
+        raise UsageError("err_no_chromium")
     with tempfile.TemporaryDirectory(prefix="appaudit-chromium-") as profile:
         cmd = [exe, *FLAGS, f"--user-data-dir={profile}", *args]
         try:
             return subprocess.run(cmd, capture_output=True, timeout=timeout, check=False,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:
-            raise UsageError(f"chromium did not finish within {timeout} s") from e
+            raise UsageError("err_chromium_timeout", s=timeout) from e
 
 
 def html_to_pdf(html: bytes) -> bytes:
@@ -60,5 +59,5 @@ def html_to_pdf(html: bytes) -> bytes:
         proc = run_chromium(["--no-pdf-header-footer", f"--print-to-pdf={dst}", src.as_uri()])
         if not dst.is_file() or not dst.read_bytes().startswith(b"%PDF"):
             err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-            raise UsageError(f"chromium could not print the report to PDF: {' '.join(err)}")
+            raise UsageError("err_chromium_pdf", detail=" ".join(err))
         return dst.read_bytes()

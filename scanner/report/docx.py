@@ -29,6 +29,7 @@ from scanner.report.view import (
     pi_label,
     pick,
     rectification_list,
+    skipped_text,
     sorted_findings,
 )
 from scanner.report.xlsx import _doc_time, _fixed_zip_times
@@ -344,8 +345,8 @@ def render_case_report(doc: dict[str, Any], lang: str) -> bytes:
         labelled(d, m["notice_category"], "；".join(f"{k}（{v}）" for k, v in cats.items())
                  if lang == "zh" else "; ".join(f"{k} ({v})" for k, v in cats.items()))
     if doc.get("partial"):
-        labelled(d, m["skipped"], "; ".join(f"{x['what']}: {x['reason']}"
-                                             for x in doc.get("skipped") or ()))
+        labelled(d, m["skipped"], m["list_sep_long"].join(
+            skipped_text(x, lang) for x in doc.get("skipped") or ()))
     if doc.get("sdks"):
         labelled(d, m["sdks"], ", ".join(
             (s.get("name_zh") or s["name"]) if lang == "zh" else s["name"]

@@ -44,6 +44,7 @@ from scanner.report.view import (
     ruled_out_uses,
     sdk_rows,
     sev_rank,
+    skipped_text,
     sorted_findings,
     split_caller,
     term_verdict,
@@ -312,5 +313,6 @@ class HtmlFormat(ReportFormat):
             timeline=runtime_timeline(doc, m, sdk_namer(doc, lang),
                                       lambda p: pi_label(p, lang, doc)),
             policy=policy_view(doc), leaks=leak_view(doc), readable=readable_member,
+            skipped=lambda s: skipped_text(s, lang),
         )
         return html.encode("utf-8")

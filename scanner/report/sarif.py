@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from scanner.report.interface import ReportFormat
-from scanner.report.view import notice_label, pick, sorted_findings
+from scanner.report.view import notice_label, pick, skipped_text, sorted_findings
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -198,7 +198,7 @@ def sarif_document(doc: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             inv["startTimeUtc"] = doc["started"]
         if doc.get("finished"):
             inv["endTimeUtc"] = doc["finished"]
-        notes = [{"message": {"text": f"{s['what']}: {s['reason']}"}, "level": "warning"}
+        notes = [{"message": {"text": skipped_text(s, lang)}, "level": "warning"}
                  for s in doc.get("skipped") or ()]
         if notes:
             inv["toolExecutionNotifications"] = notes

@@ -24,9 +24,9 @@ MAX_ERRORS = 10
 class ResultSchemaError(InputError):
     """A result document does not follow the result.json schema."""
 
-    def __init__(self, message: str, errors: list[str]) -> None:
-        super().__init__(message)
-        self.errors = errors
+    def __init__(self, message: str, /, errors: list[str] | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.errors = errors or []
 
 
 @functools.cache
@@ -60,7 +60,10 @@ def validate_result(doc: Any) -> None:
     errors = result_errors(doc)
     if errors:
         shown = "; ".join(errors[:MAX_ERRORS])
-        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
+        from scanner.messages import msg
+
         raise ResultSchemaError(
-            f"result does not match schema {SCHEMA_FILE} "
-            f"v{result_schema()['$id'].rsplit(':', 1)[-1]}: {shown}{more}", errors)
+            "err_result_schema", errors=errors, schema=SCHEMA_FILE,
+            version=result_schema()["$id"].rsplit(":", 1)[-1], detail=shown,
+            more=msg("err_and_more", n=len(errors) - MAX_ERRORS)
+            if len(errors) > MAX_ERRORS else "")

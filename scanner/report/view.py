@@ -322,6 +322,16 @@ def split_caller(caller: str) -> tuple[str, str]:
     return dalvik_class(cls), method
 
 
+def skipped_text(s: dict[str, Any], lang: str) -> str:
+    """A ``skipped[]`` item (what was not analysed, and why) in ``lang``: from its messages
+    (``what_msg``, ``reason_msg``) when the result has them, else its English text."""
+    from scanner.messages import render, text_of
+
+    what = text_of(s.get("what_msg") or s.get("what") or "", lang)
+    why = text_of(s.get("reason_msg") or s.get("reason") or "", lang)
+    return render("skip_item", {"what": what, "reason": why}, lang)
+
+
 def readable_method(method: str) -> str:
     """``m(I)V`` → ``m()``: a method as people read it (the exact signature stays in
     result.json and in the report cell's title); other text unchanged."""

@@ -55,16 +55,16 @@ def test_batch_with_category_map_export_and_report(tmp_path, hostile_inputs):
 def test_batch_usage_and_input_errors(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["batch", str(tmp_path / "nothing"), "--db",
-                              str(tmp_path / "a.sqlite")])
+                              str(tmp_path / "a.sqlite"), "--lang", "en"])
     assert res.exit_code == 3
-    res = runner.invoke(cli, ["batch", str(FIXTURE_APKS), "--export", "pdf"])
+    res = runner.invoke(cli, ["batch", str(FIXTURE_APKS), "--export", "pdf", "--lang", "en"])
     assert res.exit_code == 2
-    res = runner.invoke(cli, ["batch", str(FIXTURE_APKS), "--dask-send-bytes"])
+    res = runner.invoke(cli, ["batch", str(FIXTURE_APKS), "--dask-send-bytes", "--lang", "en"])
     assert res.exit_code == 2
     bad = tmp_path / "cats.yaml"
     bad.write_text("clean.apk: no_such_category\n", encoding="utf-8")
     res = runner.invoke(cli, ["batch", str(FIXTURE_APKS), "--category-map", str(bad),
-                              "--db", str(tmp_path / "b.sqlite")])
+                              "--db", str(tmp_path / "b.sqlite"), "--lang", "en"])
     assert res.exit_code == 2 and "no_such_category" in res.output
-    res = runner.invoke(cli, ["batch-report", str(tmp_path / "missing.sqlite")])
+    res = runner.invoke(cli, ["batch-report", str(tmp_path / "missing.sqlite"), "--lang", "en"])
     assert res.exit_code == 3

@@ -97,7 +97,7 @@ def test_notice_list_docx_and_severity_threshold(batch_db, tmp_path):
 def test_notice_list_refuses_other_suffixes(batch_db, tmp_path):
     db, _ = batch_db
     res = CliRunner().invoke(cli, ["batch-report", str(db), "--notice", "-o",
-                                   str(tmp_path / "list.pdf")])
+                                   str(tmp_path / "list.pdf"), "--lang", "en"])
     assert res.exit_code == 2
     assert "xlsx or .docx" in res.output
 

@@ -405,23 +405,27 @@ def test_cli_verify_against_a_fingerprint(tmp_path, result_file, monkeypatch):
 
     monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "k"))
     r = CliRunner()
-    assert r.invoke(cli, ["keys", "generate", "--analyst", "a1"]).exit_code == 0
-    assert r.invoke(cli, ["keys", "generate", "--analyst", "a2"]).exit_code == 0
+    assert r.invoke(cli, ["keys", "generate", "--analyst", "a1", "--lang", "en"]).exit_code == 0
+    assert r.invoke(cli, ["keys", "generate", "--analyst", "a2", "--lang", "en"]).exit_code == 0
     fps = {k.analyst: k.fingerprint for k in list_keys()}
     out = tmp_path / "case.zip"
-    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out), "--lang",
+                         "en"])
     assert res.exit_code == 0, res.output
     spaced = ":".join(fps["a1"][i:i + 4] for i in range(0, 64, 4)).upper()
-    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", spaced])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", spaced, "--lang",
+                         "en"])
     assert res.exit_code == 0, res.output
     assert "(trusted key)" in res.output
-    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a2"]])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a2"], "--lang",
+                         "en"])
     assert res.exit_code == 1
     assert "not by the trusted key" in res.output and fps["a2"][:16] in res.output
-    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a1"][:16]])
+    res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a1"][:16],
+                         "--lang", "en"])
     assert res.exit_code == 2 and "64 hex digits" in res.output
     res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--fingerprint", fps["a1"],
-                         "--key", str(tmp_path / "k" / "a1.pub")])
+                         "--key", str(tmp_path / "k" / "a1.pub"), "--lang", "en"])
     assert res.exit_code == 2
 
 
@@ -430,23 +434,26 @@ def test_passphrase_protected_key(tmp_path, result_file, monkeypatch):
     monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "k"))
     monkeypatch.setenv("APPAUDIT_KEY_PASSPHRASE", "correct horse")
     r = CliRunner()
-    res = r.invoke(cli, ["keys", "generate", "--analyst", "a1", "--passphrase"])
+    res = r.invoke(cli, ["keys", "generate", "--analyst", "a1", "--passphrase", "--lang", "en"])
     assert res.exit_code == 0, res.output
     pem = (tmp_path / "k" / "a1.key").read_bytes()
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
     out = tmp_path / "case.zip"
-    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out), "--lang",
+                         "en"])
     assert res.exit_code == 0, res.output
     res = r.invoke(cli, ["verify", "--lang", "en", str(out), "--key",
-                         str(tmp_path / "k" / "a1.pub")])
+                         str(tmp_path / "k" / "a1.pub"), "--lang", "en"])
     assert res.exit_code == 0 and "(trusted key)" in res.output
     monkeypatch.setenv("APPAUDIT_KEY_PASSPHRASE", "wrong")
-    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out), "--lang",
+                         "en"])
     assert res.exit_code == 2 and "wrong passphrase" in res.output
     monkeypatch.delenv("APPAUDIT_KEY_PASSPHRASE")
-    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out)])
+    res = r.invoke(cli, ["bundle", str(result_file), "--analyst", "a1", "-o", str(out), "--lang",
+                         "en"])
     assert res.exit_code == 2 and "APPAUDIT_KEY_PASSPHRASE" in res.output
-    res = r.invoke(cli, ["keys", "generate", "--analyst", "a2", "--passphrase"],
+    res = r.invoke(cli, ["keys", "generate", "--analyst", "a2", "--passphrase", "--lang", "en"],
                    input="s3cret\ns3cret\n")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "k" / "a2.key").read_bytes().startswith(b"-----BEGIN ENCRYPTED")

@@ -24,7 +24,8 @@ def test_hostile_apk_exit_3(hostile_inputs, tmp_path, monkeypatch, name):
     work.mkdir()
     monkeypatch.chdir(work)
     before = _files(hostile_inputs[name].parent)
-    res = CliRunner().invoke(cli, ["scan", str(hostile_inputs[name]), "--out", str(work / "o")])
+    res = CliRunner().invoke(cli, ["scan", str(hostile_inputs[name]), "--out", str(work / "o"),
+                                   "--lang", "en"])
     assert res.exit_code == 3
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1, lines
@@ -35,7 +36,8 @@ def test_hostile_apk_exit_3(hostile_inputs, tmp_path, monkeypatch, name):
 
 
 def test_missing_file(tmp_path):
-    res = CliRunner().invoke(cli, ["scan", str(tmp_path / "absent.apk"), "--out", str(tmp_path)])
+    res = CliRunner().invoke(cli, ["scan", str(tmp_path / "absent.apk"), "--out", str(tmp_path),
+                                   "--lang", "en"])
     assert res.exit_code == 3
     assert "no such file" in res.stderr
 
@@ -65,7 +67,7 @@ def test_corrupt_dex_gives_partial_result(hostile_inputs, tmp_path):
 
 def test_unknown_category_is_usage_error(tmp_path):
     res = CliRunner().invoke(cli, ["scan", str(FIXTURE_APKS / "clean.apk"), "--category",
-                                   "nonsense", "--out", str(tmp_path / "o")])
+                                   "nonsense", "--out", str(tmp_path / "o"), "--lang", "en"])
     assert res.exit_code == 2
     assert "unknown category" in res.stderr
     assert not (tmp_path / "o").exists()
@@ -124,11 +126,11 @@ def test_a_bug_exits_5_not_3(tmp_path, monkeypatch):
 
     monkeypatch.setattr(scanner.engine, "detect", broken)
     args = ["scan", str(FIXTURE_APKS / "clean.apk"), "--out", str(tmp_path / "o")]
-    res = CliRunner().invoke(cli, args)
+    res = CliRunner().invoke(cli, [*args, "--lang", "en"])
     assert res.exit_code == 5
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "Traceback" not in res.stderr
     assert lines[0].startswith("appaudit: error: internal error: a bug — please report it")
     assert "KeyError" in lines[0] and "--debug" in lines[0]
-    res = CliRunner().invoke(cli, ["--debug", *args])
+    res = CliRunner().invoke(cli, ["--debug", *args, "--lang", "en"])
     assert res.exit_code == 5 and "Traceback" in res.stderr and "no_such_key" in res.stderr

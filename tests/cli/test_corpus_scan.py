@@ -37,7 +37,8 @@ def test_whole_corpus(tmp_path):
         if res.exit_code == 3:
             refused.add(rel)
             lines = [line for line in res.stderr.splitlines() if line.strip()]
-            assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), (rel, lines)
+            # one line, in Chinese by default
+            assert len(lines) == 1 and lines[0].startswith("appaudit：错误："), (rel, lines)
             assert "Traceback" not in res.output
             assert not out.exists(), "nothing written for a refused input"
             continue

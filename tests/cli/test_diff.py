@@ -135,12 +135,12 @@ def test_refuses_two_different_apps_and_non_results(scans, tmp_path):
     path = tmp_path / "clean.json"
     path.write_text(json.dumps(other), encoding="utf-8")
     res = CliRunner().invoke(cli, ["diff", str(scans["recheck_v1"]), str(path),
-                                   "--out", str(tmp_path / "o")])
+                                   "--out", str(tmp_path / "o"), "--lang", "en"])
     assert res.exit_code == 3
     assert "two versions of one app" in res.output
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    res = CliRunner().invoke(cli, ["diff", str(bad), str(scans["recheck_v1"])])
+    res = CliRunner().invoke(cli, ["diff", str(bad), str(scans["recheck_v1"]), "--lang", "en"])
     assert res.exit_code == 3
     assert not (tmp_path / "o").exists()
 

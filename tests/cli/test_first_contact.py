@@ -62,7 +62,7 @@ def _cases(tmp: Path) -> list[list]:
 @pytest.mark.parametrize("i", range(22))
 def test_missing_input_is_exit_3_whatever_the_other_options(tmp_path, i):
     args = _cases(tmp_path)[i]
-    res = invoke(*args)
+    res = invoke(*args, "--lang", "en")
     assert res.exit_code == 3, (args, res.output)
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("appaudit: error: ") and "no such" in lines[0]
@@ -70,7 +70,8 @@ def test_missing_input_is_exit_3_whatever_the_other_options(tmp_path, i):
 
 
 def test_folder_given_for_a_file_is_exit_3(tmp_path):
-    res = invoke("scan", CLEAN, "--device-facts", tmp_path, "--out", tmp_path / "o")
+    res = invoke("scan", CLEAN, "--device-facts", tmp_path, "--out", tmp_path / "o",
+                 "--lang", "en")
     assert res.exit_code == 3 and "is a folder" in res.stderr
 
 
@@ -78,7 +79,7 @@ def test_verify_of_a_zip_that_is_not_a_bundle_is_exit_3(tmp_path):
     z = tmp_path / "photos.zip"
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("a.jpg", b"\xff\xd8 not a bundle")
-    res = invoke("verify", z)
+    res = invoke("verify", z, "--lang", "en")
     assert res.exit_code == 3, res.output
     assert "not an appaudit case bundle" in res.stderr and "TAMPERED" not in res.output
 
@@ -168,7 +169,8 @@ def test_no_consent_anywhere_says_checks_were_not_possible(tmp_path):
 
 
 def test_bad_tz_is_usage_error(tmp_path):
-    res = invoke("traffic", TRAFFIC / "session.har", "--tz", "nowhere", "--out", tmp_path)
+    res = invoke("traffic", TRAFFIC / "session.har", "--tz", "nowhere", "--out", tmp_path,
+                 "--lang", "en")
     assert res.exit_code == 2 and "time zone" in res.stderr
 
 
@@ -305,7 +307,8 @@ def test_bundle_include_inputs_from_another_folder(tmp_path, monkeypatch):
     (work / "apks").mkdir(parents=True)
     shutil.copy(CLEAN, work / "apks" / "clean.apk")
     monkeypatch.chdir(work)
-    res = invoke("scan", "apks/clean.apk", "--out", "out", "--format", "json")  # relative
+    res = invoke("scan", "apks/clean.apk", "--out", "out", "--format", "json",
+                 "--lang", "en")  # relative
     assert res.exit_code == 0, res.output
     doc = json.loads((work / "out" / "result.json").read_text("utf-8"))
     inp = doc["inputs"][0]
@@ -315,9 +318,9 @@ def test_bundle_include_inputs_from_another_folder(tmp_path, monkeypatch):
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("APPAUDIT_KEYS_DIR", str(tmp_path / "keys"))
-    assert invoke("keys", "generate", "--analyst", "t").exit_code == 0
+    assert invoke("keys", "generate", "--analyst", "t", "--lang", "en").exit_code == 0
     res = invoke("bundle", work / "out" / "result.json", "--analyst", "t", "--include-inputs",
-                 "-o", "case.zip")
+                 "-o", "case.zip", "--lang", "en")
     assert res.exit_code == 0, res.output
     with zipfile.ZipFile(elsewhere / "case.zip") as zf:
         names = zf.namelist()
@@ -325,7 +328,7 @@ def test_bundle_include_inputs_from_another_folder(tmp_path, monkeypatch):
     # the file at the recorded path changed: the hash refuses it
     (work / "apks" / "clean.apk").write_bytes(b"PK\x03\x04 changed")
     res = invoke("bundle", work / "out" / "result.json", "--analyst", "t", "--include-inputs",
-                 "-o", "case2.zip")
+                 "-o", "case2.zip", "--lang", "en")
     assert res.exit_code == 3 and "changed since the scan" in res.stderr
 
 
@@ -351,12 +354,12 @@ def test_batch_reports_folder_and_batch_report_app(tmp_path, monkeypatch):
     with Store(db) as s:
         sha = next(r["sha256"] for r in s.rows() if r["package"].endswith(".privacy"))
     monkeypatch.chdir(tmp_path)
-    res = invoke("batch-report", db, "--app", sha[:12])
+    res = invoke("batch-report", db, "--app", sha[:12], "--lang", "en")
     assert res.exit_code == 0, res.output
     out = tmp_path / f"com.appaudit.fixture.privacy-{sha[:12]}.html"
     assert out.is_file() and str(out) in res.output
     assert "隐私测试" in out.read_text("utf-8")
-    res = invoke("batch-report", db, "--app", "0000000000")
+    res = invoke("batch-report", db, "--app", "0000000000", "--lang", "en")
     assert res.exit_code == 2 and "no APK" in res.stderr
 
 

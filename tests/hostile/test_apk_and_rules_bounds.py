@@ -98,7 +98,9 @@ def test_findings_capped_per_rule(tmp_path, monkeypatch):
     assert len(doc["app"]["components"]) == 30
     assert sum(f["rule"] == "PRIV-MAN-0001" for f in doc["findings"]) == 10
     assert {"what": "rule PRIV-MAN-0001",
-            "reason": "20 more findings not listed (limit 10 per rule, MAX_FINDINGS_PER_RULE)"
+            "reason": "20 more findings not listed (limit 10 per rule, MAX_FINDINGS_PER_RULE)",
+            "what_msg": {"id": "part_rule", "params": {"rule": "PRIV-MAN-0001"}},
+            "reason_msg": {"id": "skip_more_findings", "params": {"n": 20, "max": 10}},
             } in doc["skipped"]
     assert doc["partial"] is True
 

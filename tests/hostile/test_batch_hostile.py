@@ -68,7 +68,7 @@ def test_batch_cli_with_a_fifo_in_the_list(tmp_path):
     listing.write_text(f"{fifo}\n", "utf-8")
     db = tmp_path / "a.sqlite"
     res = _with_timeout(lambda: CliRunner().invoke(
-        cli, ["batch", str(listing), "--db", str(db), "--jobs", "1"]))
+        cli, ["batch", str(listing), "--db", str(db), "--jobs", "1", "--lang", "en"]))
     assert res.exit_code == 0, res.output
     with Store(db) as s:
         assert s.paths() == [{"path": str(fifo), "sha256": None,
@@ -80,7 +80,7 @@ def test_traffic_and_device_facts_fifo_refused(tmp_path):
     fifo = tmp_path / "cap.har"
     os.mkfifo(fifo)
     res = _with_timeout(lambda: CliRunner().invoke(
-        cli, ["traffic", str(fifo), "--out", str(tmp_path / "o")]))
+        cli, ["traffic", str(fifo), "--out", str(tmp_path / "o"), "--lang", "en"]))
     assert res.exit_code == 3
     _one_error_line(res, "not a regular file")
 
@@ -123,7 +123,7 @@ def test_corrupt_database_is_one_clear_line(tmp_path, command):
         db.write_bytes(blob)
         args = (["batch", str(listing), "--db", str(db), "--jobs", "1"] if command == "batch"
                 else ["batch-report", str(db), "-o", str(tmp_path / f"{name}.html")])
-        res = CliRunner().invoke(cli, args)
+        res = CliRunner().invoke(cli, [*args, "--lang", "en"])
         assert res.exit_code == 3, (name, res.output)
         line = res.stderr.strip()
         _one_error_line(res, str(db))
@@ -138,7 +138,8 @@ def test_wrong_value_types_in_a_database(tmp_path):
     con.close()
     with Store(db) as s, pytest.raises(InputError, match="apks.sdks"):
         s.rows()
-    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html")])
+    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html"),
+                                   "--lang", "en"])
     assert res.exit_code == 3
     _one_error_line(res, "damaged", "apks.sdks")
 

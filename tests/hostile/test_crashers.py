@@ -29,7 +29,8 @@ def test_bundle_crashers(tmp_path, name, code, needle):
 def test_batch_database_crasher(tmp_path):
     db = tmp_path / "a.sqlite"
     db.write_bytes((HERE / "batchdb-int-in-pi-types.sqlite").read_bytes())
-    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html")])
+    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html"),
+                                   "--lang", "en"])
     assert res.exit_code == 3, res.output
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "damaged" in lines[0] and "apks.pi_types" in lines[0], lines
@@ -120,7 +121,8 @@ def test_batch_database_whose_check_is_not_utf8(tmp_path):
     naming the damage."""
     db = tmp_path / "a.sqlite"
     db.write_bytes((HERE / "batchdb-not-utf8-in-check.sqlite").read_bytes())
-    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html")])
+    res = CliRunner().invoke(cli, ["batch-report", str(db), "-o", str(tmp_path / "o.html"),
+                                   "--lang", "en"])
     assert res.exit_code == 3, res.output
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert len(lines) == 1 and "batch database is damaged" in lines[0], lines
@@ -138,7 +140,8 @@ def test_policy_pdf_with_a_bad_flate_stream(tmp_path, capfd):
 
     proc = subprocess.run([sys.executable, "-m", "scanner", "policy",
                            str(HERE / "policy-bad-flate.pdf"), "--out", str(tmp_path / "o"),
-                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                           "--format", "json", "--lang", "en"], cwd=tmp_path, capture_output=True,
+                               text=True,
                           env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
                           timeout=120)
     assert proc.returncode == 3, proc.stderr

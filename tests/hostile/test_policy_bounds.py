@@ -18,7 +18,7 @@ def _run(tmp_path, policy):
     out = tmp_path / "out"
     before = set(tmp_path.iterdir())
     res = CliRunner().invoke(cli, ["policy", str(policy), "--out", str(out), "--format",
-                                   "json"])
+                                   "json", "--lang", "en"])
     assert "Traceback" not in res.output
     after = set(tmp_path.iterdir())
     assert after - before <= {out}  # nothing beside --out

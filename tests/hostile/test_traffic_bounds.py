@@ -39,7 +39,7 @@ def _entry(url, headers=None, method="GET", extra=None, response=None):
 
 
 def _run(args):
-    return CliRunner().invoke(cli, args)
+    return CliRunner().invoke(cli, [*args, "--lang", "en"])
 
 
 def _one_error_line(res, *needles):

@@ -81,4 +81,9 @@ def test_container_damage_is_on_the_evidence_not_among_the_anomalies(tmp_path):
     res = run(ScanRequest(apk=apk))
     assert Skipped.from_damage(d) in res.skipped and res.partial
     doc = json.loads(json.dumps([s.__dict__ for s in res.skipped]))
-    assert {"what": "APK container", "reason": d.detail} in doc
+    assert {"what": "APK container", "reason": d.detail} in [
+        {k: x[k] for k in ("what", "reason")} for x in doc]
+    # and as messages, which the reports render in their language
+    (item,) = [x for x in doc if x["what"] == "APK container"]
+    assert item["what_msg"] == {"id": "part_container", "params": {}}
+    assert item["reason_msg"]["id"] == "skip_signature_zip"

@@ -68,19 +68,21 @@ def test_bad_capture_exit_3_one_line(tmp_path, content):
                                  "--profile", f"loyal={bad}", "--out", str(tmp_path / "o")])
     assert r.exit_code == 3
     lines = [x for x in r.output.splitlines() if x.strip()]
-    assert len(lines) == 1 and lines[0].startswith("appaudit: error:") and str(bad) in lines[0]
+    # one line, in Chinese by default
+    assert len(lines) == 1 and lines[0].startswith("appaudit：错误：") and str(bad) in lines[0]
 
 
 def test_missing_file_exit_3(tmp_path):
     r = CliRunner().invoke(cli, ["pricing", "--profile", f"new={SHOP / 'new.mitm'}",
-                                 "--profile", f"loyal={tmp_path / 'none.har'}"])
+                                 "--profile", f"loyal={tmp_path / 'none.har'}", "--lang", "en"])
     assert r.exit_code == 3 and "no such capture file" in r.output
 
 
 def test_usage_exit_2(tmp_path):
-    r = CliRunner().invoke(cli, ["pricing", "--profile", "new"])
+    r = CliRunner().invoke(cli, ["pricing", "--profile", "new", "--lang", "en"])
     assert r.exit_code == 2 and "NAME=FILE" in r.output
-    r = CliRunner().invoke(cli, ["pricing", "--profile", f"new={SHOP / 'new.mitm'}"])
+    r = CliRunner().invoke(cli, ["pricing", "--profile", f"new={SHOP / 'new.mitm'}", "--lang",
+                                 "en"])
     assert r.exit_code == 2 and "at least two" in r.output
 
 

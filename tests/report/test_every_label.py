@@ -36,11 +36,12 @@ ZH_LATIN = {"SDK", "API", "APK", "ID", "IMEI", "MEID", "IMSI", "ICCID", "MAC", "
             "SIM", "SSID", "BSSID", "Wi", "Fi", "WiFi", "App", "APP", "UTC", "HAR", "mitm",
             "AB", "SMS", "HTTP", "HTTPS", "targetSdk", "minSdk", "appaudit", "Cookie", "SHA",
             "SM", "WLAN", "dex", "CA", "DES", "ECB", "IV", "AES", "RSA", "SSL", "TLS", "MD",
-            "JS", "CDN", "Base", "mitmproxy"}
+            "JS", "CDN", "Base", "mitmproxy", "zip", "ISO", "Unix"}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]+(?: [a-z]{2,}){2,}\b")
 # input data shown as it is: the app's label and its first letter (icon placeholder)
-DATA = ("隐私测试", "隐", "某厂商", "Some Vendor")
+DATA = ("隐私测试", "隐", "某厂商", "Some Vendor", "某加固", "Some packer", "x.dex",
+        "s.har#3", "s.har")
 # ids of table cells: how code reaches an API, how traffic encodes a value, input kinds,
 # evidence locator kinds (scanner/model: ApiUse.access, Transmission.encoding, InputFile.kind)
 ACCESS = ("invoke", "field", "string", "reflection")
@@ -144,6 +145,25 @@ def doc() -> dict:
                                                 for c in ("high", "low"))]
     d["leak_analysis"] = {"partial": True, "reason": "method analyses cap of 2000 reached",
                           "sources": 3, "methods": 40}
+    # parts not analysed, and why, as the readers and detectors record them (by message id)
+    from scanner.messages import msg, record
+    from scanner.model.result import Skipped
+    from scanner.model.serial import to_jsonable
+
+    d["skipped"] = [to_jsonable(Skipped(*record(w, r))) for w, r in (
+        (msg("part_code"), msg("skip_packed", packer={"zh": "某加固", "en": "Some packer"})),
+        (msg("part_code"), msg("skip_dex_partly", dex="classes2.dex",
+                               detail=msg("dex_string_truncated", idx=7))),
+        (msg("part_flow_body", source="s.har", flow="s.har#3"), msg(
+            "skip_body_rest", why=msg("skip_body_cut"))),
+        ("s.har", msg("skip_har_unreadable", file="s.har", n=12,
+                      detail=msg("har_bad_json", at=300,
+                                 detail=msg("json_expecting_comma")))),
+        (msg("part_rule", rule="PRIV-MAN-0001"), msg("skip_more_findings", n=5, max=10)),
+        (msg("part_payload"), msg("skip_payload", path="x.dex",
+                                  status=msg("skip_payload_encrypted"),
+                                  bits=msg("skip_entropy", bits=7.9))))]
+    d["partial"] = True
     from scanner.report.json import summarize
 
     d["summary"] = summarize(d)
@@ -209,6 +229,10 @@ def _check(text: str, lang: str, ids: set[str], where: str, strict: bool = False
 def test_html_report_every_label_in_the_language(doc, lang):
     html = HtmlFormat().render(doc, lang).decode("utf-8")
     _check(_visible(html), lang, _ids(doc), "HTML report")
+    if lang == "zh":  # Chinese punctuation between Chinese words: 、 and ：, not ", " / ": "
+        text = _visible(html)
+        bad = re.findall(r"[\u4e00-\u9fff)）][,:] ?[\u4e00-\u9fff(（]", text)
+        assert not bad, bad[:10]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -221,8 +245,9 @@ def test_terminal_summary_in_the_language(doc, lang):
 
     out = CliRunner().invoke(show).output
     # rule ids, package names and the consent time are identifiers shown on purpose
+    # (and the names of limits, MAX_FINDINGS_PER_RULE, as the code and README write them)
     out = re.sub(r"PRIV-[A-Z]+-\d+|ALGO-[A-Z]+-\d+|SEC-[A-Z]+-\d+|[\w.]+\.[\w.]+|"
-                 r"android\.permission\.\w+|\S+\+08:00", " ", out)
+                 r"android\.permission\.\w+|\S+\+08:00|\bMAX(?:_[A-Z]+)+\b", " ", out)
     # profile and list names of the pricing rules' own test cases: data, shown as given
     out = re.sub(r"\b(?:off-)?(?:loyal|new)\b|\bhotel-search\b|\bfeed\b", " ", out)
     _check(_strip_data(out), lang, _ids(doc), "terminal summary", strict=True)

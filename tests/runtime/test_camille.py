@@ -101,11 +101,12 @@ def test_zone_option_and_old_five_columns(tmp_path):
 
 def test_not_a_camille_file(tmp_path):
     bad = write_camille(tmp_path / "x.xls", [["a", "b"]], header=["foo", "bar"])
-    r = CliRunner().invoke(cli, ["runtime", str(bad), "--out", str(tmp_path / "o")])
+    r = CliRunner().invoke(cli, ["runtime", str(bad), "--out", str(tmp_path / "o"), "--lang", "en"])
     assert r.exit_code == 3 and "not a camille export" in r.output
     garbage = tmp_path / "g.xls"
     garbage.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
-    r = CliRunner().invoke(cli, ["runtime", str(garbage), "--out", str(tmp_path / "o2")])
+    r = CliRunner().invoke(cli, ["runtime", str(garbage), "--out", str(tmp_path / "o2"), "--lang",
+                                 "en"])
     assert r.exit_code == 3 and "camille" in r.output and "Traceback" not in r.output
 
 

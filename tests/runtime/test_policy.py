@@ -107,21 +107,23 @@ def test_policy_pdf_is_read(tmp_path):
     w.add_blank_page(200, 200)
     with open(blank, "wb") as fh:
         w.write(fh)
-    r = CliRunner().invoke(cli, ["policy", str(blank), "--out", str(tmp_path / "o")])
+    r = CliRunner().invoke(cli, ["policy", str(blank), "--out", str(tmp_path / "o"), "--lang",
+                                 "en"])
     assert r.exit_code == 3 and "no readable text" in r.output
 
 
 def test_bad_policy_inputs_are_bad_input(tmp_path):
     r = CliRunner().invoke(cli, ["policy", str(tmp_path / "none.txt"), "--out",
-                                 str(tmp_path / "o")])
+                                 str(tmp_path / "o"), "--lang", "en"])
     assert r.exit_code == 3 and "no such policy file" in r.output
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 10)
-    r = CliRunner().invoke(cli, ["policy", str(bad), "--out", str(tmp_path / "o2")])
+    r = CliRunner().invoke(cli, ["policy", str(bad), "--out", str(tmp_path / "o2"), "--lang", "en"])
     assert r.exit_code == 3 and "bad.pdf" in r.output
     binary = tmp_path / "bin.txt"
     binary.write_bytes(b"\xff\xfe\xfd" * 100)
-    r = CliRunner().invoke(cli, ["policy", str(binary), "--out", str(tmp_path / "o3")])
+    r = CliRunner().invoke(cli, ["policy", str(binary), "--out", str(tmp_path / "o3"), "--lang",
+                                 "en"])
     assert r.exit_code in (0, 3)
 
 

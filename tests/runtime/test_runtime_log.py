@@ -139,7 +139,7 @@ def test_hostile_logs_never_crash(tmp_path, content):
 
 def test_missing_log_is_bad_input(tmp_path):
     r = CliRunner().invoke(cli, ["runtime", str(tmp_path / "nope.jsonl"), "--out",
-                                 str(tmp_path / "o")])
+                                 str(tmp_path / "o"), "--lang", "en"])
     assert r.exit_code == 3 and "no such runtime log" in r.output
 
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.errors import DexFormatError
-from scanner.ingest.dex.reader import CODE, DexFile
+from scanner.ingest.dex.reader import DexFile
+from scanner.messages import msg, record
 from scanner.model.damage import Damage
 
 log = logging.getLogger(__name__)
@@ -161,11 +162,12 @@ class DexIndex:
                 dexes.append(DexFile(name, data))
             except DexFormatError as e:
                 errors.append(e)
-                damage.append(Damage(CODE, f"partly unreadable: {e}"))
+                damage.append(Damage(*record(msg("part_code"),
+                                             msg("skip_partly", detail=e.message()))))
         if not dexes:
             if errors:
                 raise errors[0]
-            raise DexFormatError("no dex file given")
+            raise DexFormatError("err_no_dex_given")
         return cls(dexes, damage)
 
     # ------------------------------------------------------------- status

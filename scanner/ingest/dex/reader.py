@@ -22,13 +22,14 @@ import logging
 import re
 from collections.abc import Sequence
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.arrays import positions_union, unique_first
 from scanner.ingest.dex.errors import DexFormatError
+from scanner.messages import english, msg, record
 from scanner.model.damage import DamageLog
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,15 @@ _LENGTH32 = opcodes.LENGTH.astype(np.int32)
 
 
 class _Truncated(Exception):
-    """Internal: a variable-length item runs past the end of the buffer."""
+    """Internal: a variable-length item runs past the end of the buffer (a catalog key of
+    what and its parameters)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+    def message(self) -> dict[str, Any]:
+        return msg(self.key, **self.params)
 
 
 def read_uleb128(data: bytes, pos: int) -> tuple[int, int]:
@@ -56,7 +65,7 @@ def read_uleb128(data: bytes, pos: int) -> tuple[int, int]:
     end = len(data)
     for _ in range(5):
         if pos >= end:
-            raise _Truncated(f"uleb128 past end at {pos:#x}")
+            raise _Truncated("dex_uleb_past_end", at=f"{pos:#x}")
         b = data[pos]
         pos += 1
         result |= (b & 0x7F) << shift
@@ -101,18 +110,20 @@ class DexFile:
         self.name = name
         self.data = bytes(data)
         #: damage local to a class, method or string (scanner.model.damage), bounded
-        self.damage = DamageLog(_MAX_PROBLEMS, more=f"partly unreadable: {name}: further "
-                                                    "problems not listed")
+        more = msg("skip_dex_more", dex=name)
+        self.damage = DamageLog(_MAX_PROBLEMS, more=english(more), more_msg=more)
         self._parse_header()
         self._string_cache: dict[int, str] = {}
 
     # ------------------------------------------------------------------ header
-    def _fail(self, msg: str) -> DexFormatError:
-        return DexFormatError(f"{self.name}: {msg}")
+    def _fail(self, key: str, /, **params: Any) -> DexFormatError:
+        return DexFormatError("err_dex_format", dex=self.name, detail=msg(key, **params))
 
-    def problem(self, msg: str) -> None:
-        """Record damage that makes the result partial (bounded)."""
-        self.damage.add(CODE, f"partly unreadable: {self.name}: {msg}")
+    def problem(self, key: str, /, **params: Any) -> None:
+        """Record damage that makes the result partial (bounded): the catalog key of what is
+        wrong (``dex_…``) and its parameters."""
+        self.damage.add(*record(msg("part_code"), msg(
+            "skip_dex_partly", dex=self.name, detail=msg(key, **params))))
 
     def _u4(self, off: int) -> int:
         return int.from_bytes(self.data[off : off + 4], "little")
@@ -124,23 +135,23 @@ class DexFile:
         if size == 0:
             return np.zeros(0, dtype=dtype)
         if off < HEADER_SIZE or off + size * item > n or size > n // item:
-            raise self._fail(f"{what} table ({size} items at {off:#x}) outside the file")
+            raise self._fail("dex_table_outside", table=what, n=size, at=f"{off:#x}")
         return np.frombuffer(self.data, dtype=dtype, count=size, offset=off)
 
     def _parse_header(self) -> None:
         d = self.data
         if len(d) < HEADER_SIZE:
-            raise self._fail(f"too short for a dex header ({len(d)} bytes)")
+            raise self._fail("dex_too_short", n=len(d))
         if d[:8] not in _MAGICS:
-            raise self._fail(f"bad magic {d[:8]!r}")
+            raise self._fail("dex_bad_magic", magic=repr(d[:8]))
         if self._u4(40) != 0x12345678:
-            raise self._fail("unsupported endian tag")
+            raise self._fail("dex_endian")
         file_size = self._u4(32)
         if file_size > len(d):
-            raise self._fail(f"header file_size {file_size} exceeds buffer {len(d)}")
+            raise self._fail("dex_file_size", size=file_size, n=len(d))
         if file_size < len(d):
             # Trailing bytes are harmless; offsets are still checked against the buffer.
-            self.problem(f"buffer has {len(d) - file_size} bytes after file_size")
+            self.problem("dex_trailing", n=len(d) - file_size)
         self.string_offs = self._table(56, 4, "string_ids", np.dtype("<u4"))
         self.type_desc = self._table(64, 4, "type_ids", np.dtype("<u4"))
         self.protos = self._table(
@@ -184,12 +195,12 @@ class DexFile:
         ]
         for what, arr, limit in checks:
             if arr.size and int(arr.max()) >= limit:
-                raise self._fail(f"{what} index out of range")
+                raise self._fail("dex_index_range", table=what)
         sup = self.class_defs["sup"]
         if sup.size and bool(np.any((sup != NO_INDEX) & (sup >= nt))):
-            raise self._fail("class_defs superclass index out of range")
+            raise self._fail("dex_index_range", table="class_defs superclass")
         if self.string_offs.size and int(self.string_offs.max()) >= len(d):
-            raise self._fail("string_data offset outside the file")
+            raise self._fail("dex_string_data_outside")
         self.words = np.frombuffer(d, dtype="<u2", count=len(d) // 2)
 
     # ----------------------------------------------------------------- strings
@@ -199,17 +210,17 @@ class DexFile:
         if s is not None:
             return s
         if not 0 <= idx < len(self.string_offs):
-            self.problem(f"string index {idx} out of range")
+            self.problem("dex_string_index", idx=idx)
             return ""
         off = int(self.string_offs[idx])
         try:
             utf16_len, pos = read_uleb128(self.data, off)
         except _Truncated:
-            self.problem(f"string {idx} truncated")
+            self.problem("dex_string_truncated", idx=idx)
             return ""
         end = self.data.find(b"\x00", pos, pos + 3 * utf16_len + 1)
         if end < 0:
-            self.problem(f"string {idx} not terminated")
+            self.problem("dex_string_unterminated", idx=idx)
             end = min(len(self.data), pos + 3 * utf16_len)
         s = decode_mutf8(self.data[pos:end])
         self._string_cache[idx] = s
@@ -273,7 +284,7 @@ class DexFile:
     def type_name(self, idx: int) -> str:
         """Descriptor of type ``idx`` (e.g. ``Ljava/lang/String;``)."""
         if not 0 <= idx < len(self.type_desc):
-            self.problem(f"type index {idx} out of range")
+            self.problem("dex_type_index", idx=idx)
             return ""
         return self.string(int(self.type_desc[idx]))
 
@@ -314,15 +325,15 @@ class DexFile:
 
     def _read_type_list(self, off: int) -> tuple[int, ...]:
         if off % 4 or off + 4 > len(self.data):
-            self.problem(f"type_list offset {off:#x} invalid")
+            self.problem("dex_type_list_offset", off=f"{off:#x}")
             return ()
         size = self._u4(off)
         if off + 4 + 2 * size > len(self.data):
-            self.problem(f"type_list at {off:#x} truncated")
+            self.problem("dex_type_list_truncated", off=f"{off:#x}")
             return ()
         items = np.frombuffer(self.data, dtype="<u2", count=size, offset=off + 4)
         if size and int(items.max()) >= len(self.type_desc):
-            self.problem(f"type_list at {off:#x} has an index out of range")
+            self.problem("dex_type_list_index", off=f"{off:#x}")
             return ()
         return tuple(int(x) for x in items)
 
@@ -421,7 +432,7 @@ class DexFile:
         nfield, nmeth, nwords = len(self.fields), len(self.method_ids), len(self.words)
         try:
             if off >= len(data):
-                raise _Truncated("class_data offset outside the file")
+                raise _Truncated("dex_class_data_outside")
             sizes = []
             pos = off
             for _ in range(4):
@@ -429,7 +440,7 @@ class DexFile:
                 sizes.append(v)
             # Each encoded item takes at least 2 (fields) or 3 (methods) bytes.
             if (sizes[0] + sizes[1]) * 2 + (sizes[2] + sizes[3]) * 3 > len(data) - pos:
-                raise _Truncated(f"class_data sizes {sizes} exceed the file")
+                raise _Truncated("dex_class_data_sizes", sizes=str(sizes))
             for k in range(2):
                 idx = 0
                 for _ in range(sizes[k]):
@@ -438,7 +449,7 @@ class DexFile:
                     idx += diff
                     if k == 0:
                         if idx >= nfield:
-                            raise _Truncated(f"field index {idx} out of range")
+                            raise _Truncated("dex_field_index", idx=idx)
                         statics.append((idx, flags))
             end = len(data)
             for k in (2, 3):
@@ -459,22 +470,22 @@ class DexFile:
                         code_off, pos = read_uleb128(data, pos)
                     idx += diff
                     if idx >= nmeth:
-                        raise _Truncated(f"method index {idx} out of range")
+                        raise _Truncated("dex_method_index", idx=idx)
                     start = end = -1
                     if code_off:
                         if code_off % 2 or code_off + 16 > len(data):
-                            self.problem(f"code item at {code_off:#x} outside the file")
+                            self.problem("dex_code_outside", off=f"{code_off:#x}")
                             code_off = 0
                         else:
                             n_insns = self._u4(code_off + 12)
                             start = (code_off + 16) // 2
                             end = start + n_insns
                             if end > nwords:
-                                self.problem(f"code item at {code_off:#x} truncated")
+                                self.problem("dex_code_truncated", off=f"{code_off:#x}")
                                 end = nwords
                     methods.append(MethodDef(idx, flags, cdef, code_off, start, end))
         except _Truncated as e:
-            self.problem(f"class {self.class_name(cdef)}: {e}")
+            self.problem("dex_class_damaged", cls=self.class_name(cdef), detail=e.message())
         return statics, methods
 
     @cached_property
@@ -497,7 +508,8 @@ class DexFile:
             owner = np.zeros(ncls, dtype=bool)
             owner[first] = True
             for c in np.nonzero(use & ~owner)[0].tolist():
-                self.problem(f"class {self.class_name(c)} shares class_data at {int(offs[c]):#x}")
+                self.problem("dex_class_data_shared", cls=self.class_name(c),
+                             off=f"{int(offs[c]):#x}")
             use &= owner
         fast, parts = _class_data_arrays(self, offs, use)
         slow = np.nonzero(use & ~fast)[0].tolist()
@@ -539,20 +551,20 @@ class DexFile:
                 out.append(val)
             return out
         except _Truncated as e:
-            self.problem(f"static values of {self.class_name(cdef)}: {e}")
+            self.problem("dex_static_values", cls=self.class_name(cdef), detail=e.message())
             return []
 
     def _encoded_value(self, pos: int, depth: int) -> tuple[object, int]:
         d = self.data
         if pos >= len(d) or depth > 16:
-            raise _Truncated(f"encoded value at {pos:#x}")
+            raise _Truncated("dex_encoded_value", at=f"{pos:#x}")
         head = d[pos]
         pos += 1
         vtype, arg = head & 0x1F, head >> 5
         if vtype == 0x1C:  # array
             n, pos = read_uleb128(d, pos)
             if n > len(d) - pos:
-                raise _Truncated("encoded array too large")
+                raise _Truncated("dex_encoded_array_large")
             items = []
             for _ in range(n):
                 v, pos = self._encoded_value(pos, depth + 1)
@@ -562,7 +574,7 @@ class DexFile:
             _, pos = read_uleb128(d, pos)
             n, pos = read_uleb128(d, pos)
             if n > len(d) - pos:
-                raise _Truncated("encoded annotation too large")
+                raise _Truncated("dex_encoded_annotation_large")
             for _ in range(n):
                 _, pos = read_uleb128(d, pos)
                 _, pos = self._encoded_value(pos, depth + 1)
@@ -573,7 +585,7 @@ class DexFile:
             return bool(arg), pos
         size = arg + 1
         if pos + size > len(d):
-            raise _Truncated(f"encoded value at {pos:#x} truncated")
+            raise _Truncated("dex_encoded_value_truncated", at=f"{pos:#x}")
         raw = int.from_bytes(d[pos : pos + size], "little")
         pos += size
         if vtype == 0x17:
@@ -627,7 +639,7 @@ class DexFile:
             ptr, end = ptr[keep], end[keep]
         for p0, e0 in zip(ptr.tolist(), end.tolist(), strict=True):
             if budget < 0:
-                self.problem("code items overlap: instruction walk stopped early")
+                self.problem("dex_code_overlap")
                 break
             budget -= e0 - p0
             seg = lens[p0 - lo : e0 - lo].tolist()
@@ -645,7 +657,7 @@ class DexFile:
         truncated = int(np.count_nonzero(~fits))
         ins = ins[fits & ~pay_at]
         if truncated:
-            self.problem(f"{truncated} instruction(s) run past the end of their code item")
+            self.problem("dex_insns_past_end", n=truncated)
         return ins
 
     @staticmethod
@@ -713,7 +725,7 @@ class DexFile:
         }[kind]
         bad = arg >= limit
         if bad.any():
-            self.problem(f"{int(bad.sum())} {kind} instruction(s) with index out of range")
+            self.problem("dex_insn_index", n=int(bad.sum()), kind=msg(f"dex_kind_{kind}"))
             keep = ~bad
             pos, op, arg, owner = pos[keep], op[keep], arg[keep], owner[keep]
         cache[kind] = (pos, op, arg, owner)
