@@ -128,8 +128,8 @@ def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | N
     st = status_table(rows)
     st["status"] = [m.get(f"status_{v}", v) for v in st["status"]]
     sections.append(f"<h2>{m['ov_status']}</h2>"
-                    f"<p>{m['ov_apk_count']}: {len(rows)} · {m['ov_ok']}: {len(ok)} · "
-                    f"{m['ov_errors']}: {len(rows) - len(ok)}</p>"
+                    f"<p>{m['ov_apk_count']}{m['colon']}{len(rows)} · {m['ov_ok']}{m['colon']}"
+                    f"{len(ok)} · {m['ov_errors']}{m['colon']}{len(rows) - len(ok)}</p>"
                     + _table(st, ["status", "apks"], cols))
     over_apps = sum(1 for r in judged if r.get("over_scope_count"))
     sections.append("<p>" + html.escape(
@@ -143,8 +143,10 @@ def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | N
             [SEVERITY_COLORS[s] for s in SEVERITIES], cm["m"]["ov_findings"], chart_lang)))
     sdks = sdk_table(rows).head(top)
     if len(sdks):
-        charts.append((m["ov_sdks"], _barh(sdks["name"].tolist(), sdks["apps"].tolist(),
-                                           "#1976d2", cm["m"]["ov_apps"], chart_lang)))
+        charts.append((m["ov_sdks"], _barh(
+            [_sdk_name(i, n, chart_lang) for i, n in zip(sdks["sdk"], sdks["name"],
+                                                         strict=True)],
+            sdks["apps"].tolist(), "#1976d2", cm["m"]["ov_apps"], chart_lang)))
     pis = pi_table(rows)
     pis = pis[pis["apps_over_scope"] > 0].head(top)
     if len(pis):
@@ -183,6 +185,17 @@ def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | N
             f"<meta charset=\"utf-8\"><title>{page_title}</title><style>{style}</style>"
             f"</head><body><h1>{page_title}</h1>{''.join(sections)}"
             f"<p class=\"notice\">{html.escape(NOTICE[lang])}</p></body></html>\n")
+
+
+def _sdk_name(sdk_id: str, name: str, lang: str) -> str:
+    """An SDK's name in ``lang``: its Chinese name from the catalogue in Chinese (the rows
+    store the English name)."""
+    if lang != "zh":
+        return name
+    from scanner.sdk.catalog import default_catalog
+
+    sig = default_catalog().get(sdk_id)
+    return (getattr(sig, "name_zh", None) or name) if sig is not None else name
 
 
 def _by_sha(rows: list[dict[str, Any]], df) -> list[dict[str, Any]]:

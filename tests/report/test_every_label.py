@@ -562,3 +562,14 @@ def test_csv_contract_is_documented_as_the_code_writes_it(doc):
         # the same header in both languages: ids, not words
         assert next(csv.reader(io.StringIO(
             CsvFormat().render(source, "zh")[name].decode("utf-8-sig")))) == header
+
+
+def test_batch_overview_names_sdks_in_the_language():
+    """The overview's SDK chart (a picture: its labels are not in the page's text) names an
+    SDK in Chinese in the Chinese overview; the rows store the English name."""
+    from scanner.batch.overview import _sdk_name
+
+    # by hand, from rulesets/sdks: jpush is 极光推送 (JPush)
+    assert _sdk_name("jpush", "JPush", "zh") == "极光推送"
+    assert _sdk_name("jpush", "JPush", "en") == "JPush"
+    assert _sdk_name("no_such_sdk", "Some SDK", "zh") == "Some SDK"
