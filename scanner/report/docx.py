@@ -261,6 +261,7 @@ def _evidence_rows(f: dict[str, Any], m: dict, lang: str, doc: dict[str, Any]
     from scanner.report.xlsx import _sdk_names
 
     sdk_names = _sdk_names(doc, lang)
+    other = "_en" if lang == "zh" else "_zh"  # a field kept in both languages: this one only
     rows = []
     for ev in f.get("evidence") or ():
         s = ev.get("summary") or {}
@@ -286,11 +287,13 @@ def _evidence_rows(f: dict[str, Any], m: dict, lang: str, doc: dict[str, Any]
             elif kind == "manifest":
                 where = f"{loc.get('file', 'AndroidManifest.xml')} <{loc.get('element', '')}>"
                 what = " ".join(f"{k}={v}" for k, v in s.items()
-                                if v not in (None, "", [], {}) and k not in ("category",))
+                                if v not in (None, "", [], {}) and k not in ("category",)
+                                and not k.endswith(other))
             else:
                 where = " ".join(f"{k}={v}" for k, v in loc.items() if k != "kind") or \
                     ev.get("fact", "")
-                what = " ".join(f"{k}={v}" for k, v in s.items() if v not in (None, "", [], {}))
+                what = " ".join(f"{k}={v}" for k, v in s.items()
+                                if v not in (None, "", [], {}) and not k.endswith(other))
             rows.append([where, what])
     return [m["location"], m["detail"]], rows
 

@@ -97,7 +97,7 @@ def highlight(text: Any, needle: Any) -> Markup:
             + escape(text[at + len(needle):]))
 
 
-def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
+def evidence_view(f: dict[str, Any], lang: str = "zh") -> dict[str, list[dict]]:
     """A finding's evidence as rows per locator kind (code, flow, manifest, pricing, other)."""
     out: dict[str, list[dict]] = {"code": [], "flow": [], "manifest": [], "pricing": [],
                                   "text": [], "other": []}
@@ -106,7 +106,7 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
         locs = ev.get("locators") or [{}]
         if any(_is_text(loc) for loc in locs):  # strings read in the APK: the fact once
             out["other"].append({"fact": ev.get("fact"), "where": "", "where_exact": "",
-                                 "detail": _summary_text(s),
+                                 "detail": _summary_text(s, lang=lang),
                                  "detail_exact": _summary_text(s, exact=True)})
         for loc in locs:
             kind = loc.get("kind")
@@ -130,7 +130,7 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
             elif kind == "manifest":
                 out["manifest"].append({"file": loc.get("file", "AndroidManifest.xml"),
                                         "element": loc.get("element"), "name": loc.get("name"),
-                                        "detail": _summary_text(s),
+                                        "detail": _summary_text(s, lang=lang),
                                         "detail_exact": _summary_text(s, exact=True)})
             elif kind == "pricing":
                 out["pricing"].append({
@@ -140,7 +140,7 @@ def evidence_view(f: dict[str, Any]) -> dict[str, list[dict]]:
             else:
                 out["other"].append({"fact": ev.get("fact"), "where": _loc_text(loc),
                                      "where_exact": _loc_text(loc, exact=True),
-                                     "detail": _summary_text(s),
+                                     "detail": _summary_text(s, lang=lang),
                                      "detail_exact": _summary_text(s, exact=True)})
     return out
 
@@ -153,11 +153,14 @@ def _is_text(loc: dict[str, Any]) -> bool:
 _SKIP_SUMMARY = ("caller", "category", "category_known", "target_sdk", "min_sdk")
 
 
-def _summary_text(s: dict[str, Any], exact: bool = False) -> str:
+def _summary_text(s: dict[str, Any], exact: bool = False, lang: str | None = None) -> str:
     """Every informative attribute of a fact, ``key=value``, in the fact's order; Dalvik
-    descriptors as people read them (``exact``: as stored, for the cell's title)."""
+    descriptors as people read them (``exact``: as stored, for the cell's title). With
+    ``lang``, a field kept in both languages (``name_zh``/``name_en``) only in that one."""
+    other = {"zh": "_en", "en": "_zh"}.get(lang or "")
     return " ".join(f"{k}={_val(v, exact)}" for k, v in s.items()
-                    if k not in _SKIP_SUMMARY and v not in (None, "", [], {}))
+                    if k not in _SKIP_SUMMARY and v not in (None, "", [], {})
+                    and not (other and k.endswith(other)))
 
 
 def _val(v: Any, exact: bool = False) -> str:
@@ -294,7 +297,7 @@ class HtmlFormat(ReportFormat):
             label=lambda prefix, v: label(m, prefix, v), sdk_name=sdk_namer(doc, lang),
             necessary_text=lambda cat: necessary_text(cat, lang),
             vendor=lambda s: vendor_label(s, lang),
-            groups=group_by_basis(findings, lang), evidence=evidence_view,
+            groups=group_by_basis(findings, lang), evidence=lambda f: evidence_view(f, lang),
             highlight=highlight, split_caller=split_caller,
             sdks=sdk_rows(doc), pis=pi_rows(doc), pricing=pricing,
             uses=effective_uses(doc), ruled_out=ruled_out_uses(doc),

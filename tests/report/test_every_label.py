@@ -573,3 +573,19 @@ def test_batch_overview_names_sdks_in_the_language():
     assert _sdk_name("jpush", "JPush", "zh") == "极光推送"
     assert _sdk_name("jpush", "JPush", "en") == "JPush"
     assert _sdk_name("no_such_sdk", "Some SDK", "zh") == "Some SDK"
+
+
+def test_english_report_shows_no_chinese_even_in_monospace_cells(doc):
+    """Fact records shown as key=value (monospace evidence cells) keep a field stored in
+    both languages (ad_sdks_zh / ad_sdks_en) only in the report's language. (What the
+    input itself says is shown as it is: policy quotes, strings found in the APK.)"""
+    summaries = [ev.get("summary") or {} for f in doc["findings"]
+                 for ev in f.get("evidence") or ()]
+    assert any(k.endswith("_zh") for s in summaries for k in s), "fixture has such a field"
+    root = lxml.html.fromstring(HtmlFormat().render(doc, "en").decode("utf-8"))
+    for el in root.xpath("//style|//script|//title"):
+        el.drop_tree()
+    text = root.text_content()
+    assert not re.search(r"\b\w+_zh=", text), re.findall(r"\w+_zh=\S*", text)[:5]
+    zh = lxml.html.fromstring(HtmlFormat().render(doc, "zh").decode("utf-8")).text_content()
+    assert not re.search(r"\b\w+_en=", zh) and re.search(r"\b\w+_zh=", zh)
