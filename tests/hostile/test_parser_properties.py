@@ -300,7 +300,8 @@ def _one_of_ours(res) -> None:
     assert "Traceback" not in res.output and "internal error" not in res.output
     if res.exit_code == 3:
         lines = [x for x in res.stderr.splitlines() if x.strip()]
-        assert len(lines) == 1 and lines[0].startswith("appaudit: error: "), lines
+        # (in Chinese by default)
+        assert len(lines) == 1 and lines[0].startswith("appaudit：错误："), lines
 
 
 def _command(tmp_path_factory, command, name, data):

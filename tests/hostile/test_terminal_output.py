@@ -36,7 +36,7 @@ def test_batch_database_whose_schema_quotes_control_characters(tmp_path):
     db.write_bytes((HERE / "batchdb-control-chars-in-schema.sqlite").read_bytes())
     for args in (["batch-report", str(db), "-o", str(tmp_path / "o.html")],
                  ["batch", str(HERE / "README.md"), "--db", str(db), "--jobs", "1"]):
-        res = CliRunner().invoke(cli, args)
+        res = CliRunner().invoke(cli, [*args, "--lang", "en"])
         assert res.exit_code == 3, res.output
         assert not RAW.search(res.stderr), repr(res.stderr)
         lines = res.stderr.splitlines()
