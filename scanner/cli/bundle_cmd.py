@@ -105,7 +105,7 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
 
     for p in report.problems:  # the kind and the detail in the language
         say("problem_" + p.kind if "problem_" + p.kind in t else "cli_tampered",
-            f"{p.path}: {text_of(p.detail_msg or p.detail, lang)}")
+            f"{p.path}{t['colon']}{text_of(p.detail_msg or p.detail, lang)}")
     if not report.hashed:
         say("cli_members", t["cli_members_unhashed"])
     if report.ok:
