@@ -176,5 +176,5 @@ def test_pricing_report_top_names_the_findings_beside_the_price_verdict(tmp_path
     assert r.exit_code == 0, r.output
     html = (tmp_path / "report.html").read_text("utf-8")
     cover = html[:html.index('id="summary"')]
-    assert "价格结论: 无法判断（两个画像没有共同定价的商品）" in cover
-    assert "结论: 共 1 项发现" in cover and "配送费" in cover
+    assert "价格结论：无法判断（两个画像没有共同定价的商品）" in cover
+    assert "结论：共 1 项发现" in cover and "配送费" in cover
