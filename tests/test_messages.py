@@ -34,6 +34,7 @@ WORDED_IN_CODE = {
     "scanner/knowledge/policy.py", "scanner/knowledge/runtime.py",
     "scanner/knowledge/security.py", "scanner/knowledge/traffic.py",
     "scanner/knowledge/transparency.py", "scanner/knowledge/vendors.py",
+    "scanner/knowledge/leaks.py",
     "scanner/knowledge/yamlio.py", "scanner/pricing/config.py", "scanner/rules/loader.py",
     "scanner/rules/schema.py", "scanner/sdk/catalog.py", "scanner/sdk/loader.py",
 }

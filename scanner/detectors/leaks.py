@@ -23,6 +23,7 @@ from scanner.callgraph import Reachability
 from scanner.detectors.code import code_origin, dotted_to_desc, is_payload
 from scanner.detectors.code_facts import PARTY
 from scanner.detectors.interface import Detector, Item, ScanContext
+from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Leak, LeakAnalysisInfo, Skipped
@@ -82,8 +83,8 @@ class LeakDetector(Detector):
                               descendants=reach.descendants,
                               caps=caps).run()
         if result.partial:
-            yield Skipped("leaks", f"leak analysis stopped early: {result.reason}; the leaks "
-                                   "listed were found before it stopped")
+            yield Skipped(*record(msg("part_leaks"),
+                                  msg("skip_leaks_stopped", reason=result.reason)))
         catalog = ctx.sdk_catalog
         seen: set[tuple] = set()
         for flow in result.leaks:
