@@ -84,7 +84,8 @@ class LeakDetector(Detector):
                               caps=caps).run()
         if result.partial:
             yield Skipped(*record(msg("part_leaks"),
-                                  msg("skip_leaks_stopped", reason=result.reason)))
+                                  msg("skip_leaks_stopped",
+                                      reason=result.reason_msg or result.reason)))
         catalog = ctx.sdk_catalog
         seen: set[tuple] = set()
         for flow in result.leaks:

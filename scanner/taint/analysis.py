@@ -67,6 +67,7 @@ from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.ingest.dex.index import ACC_STATIC
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
 from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
+from scanner.messages import english, msg
 
 EMPTY: frozenset[int] = frozenset()
 MKey = tuple[int, int]  # (dex position, index into DexFile.methods)
@@ -140,6 +141,8 @@ class TaintResult:
     partial: bool = False
     reason: str = ""
     stats: dict = field(default_factory=dict)
+    #: the reason as a catalog message (scanner.messages), for people in their language
+    reason_msg: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,11 @@ _EMPTY_SUMMARY = _Summary()
 
 
 class _Stop(Exception):
-    """A cap was hit."""
+    """A cap was hit: ``message`` says which (a catalog message; ``str()`` is its English)."""
+
+    def __init__(self, key: str, **params) -> None:
+        self.message = msg(key, **params)
+        super().__init__(english(self.message))
 
 
 @dataclass
@@ -365,7 +372,7 @@ class LeakAnalysis:
         """Analyse until nothing changes or a cap is hit."""
         t0 = time.process_time()
         self.deadline = t0 + self.caps.max_seconds
-        partial, reason = False, ""
+        partial, reason, reason_msg = False, "", None
         for key in self._seeds:
             self._push((key, NO_CTX))
         try:
@@ -374,7 +381,7 @@ class LeakAnalysis:
                 self.queued.discard(item)
                 self._run_method(item)
         except _Stop as e:
-            partial, reason = True, str(e)
+            partial, reason, reason_msg = True, str(e), e.message
         exact = {(f.source, f.sink_dex, f.sink_offset) for f in self.leaks.values() if f.exact}
         leaks = sorted((f for f in self.leaks.values()
                         if f.exact or (f.source, f.sink_dex, f.sink_offset) not in exact),
@@ -382,7 +389,7 @@ class LeakAnalysis:
         return TaintResult(leaks, partial, reason, {
             "analyses": self.analyses, "methods": len({k for k, _c in self.summaries}),
             "contexts": len(self.summaries), "steps": self.steps,
-            "seconds": round(time.process_time() - t0, 3)})
+            "seconds": round(time.process_time() - t0, 3)}, reason_msg)
 
     def _push(self, item: Item) -> None:
         if item not in self.queued:
@@ -391,11 +398,11 @@ class LeakAnalysis:
 
     def _check(self) -> None:
         if self.analyses > self.caps.max_analyses:
-            raise _Stop(f"method analyses cap of {self.caps.max_analyses} reached")
+            raise _Stop("leak_cap_analyses", n=self.caps.max_analyses)
         if self.steps > self.caps.max_steps:
-            raise _Stop(f"instruction visits cap of {self.caps.max_steps} reached")
+            raise _Stop("leak_cap_steps", n=self.caps.max_steps)
         if time.process_time() > self.deadline:
-            raise _Stop(f"time cap of {self.caps.max_seconds:.1f} CPU seconds reached")
+            raise _Stop("leak_cap_seconds", n=f"{self.caps.max_seconds:.1f}")
 
     def _run_method(self, item: Item) -> _Summary:
         self.analyses += 1
@@ -811,8 +818,7 @@ class LeakAnalysis:
                 self._join(in_state, hd, (t, o, h), work, queued)
             if steps > cap:
                 self.steps += steps
-                raise _Stop(f"instruction visits cap of {cap} in one method reached "
-                            f"({ctx.desc})")
+                raise _Stop("leak_cap_method_steps", n=cap, method=ctx.desc)
             nexts = dm.succ.get(last)
             if nexts is None:
                 nexts = [ins[end]] if end < len(ins) else []
@@ -820,7 +826,7 @@ class LeakAnalysis:
                 self._join(in_state, nx, (t, o, h), work, queued)
         self.steps += steps
         if self.steps > self.caps.max_steps:
-            raise _Stop(f"instruction visits cap of {self.caps.max_steps} reached")
+            raise _Stop("leak_cap_steps", n=self.caps.max_steps)
 
     @staticmethod
     def _join(in_state: dict, target: int, st: tuple, work: list, queued: set) -> None:

@@ -110,6 +110,12 @@ def test_cap_stops_with_a_partial_result():
     assert not full.partial and len(full.leaks) == 1
     capped = LeakAnalysis(index, kb.leaks, [src], caps=Caps(max_analyses=0)).run()
     assert capped.partial and "cap" in capped.reason and capped.leaks == []
+    # the reason as a catalog message, for people in their language
+    from scanner.messages import value_text
+
+    assert capped.reason_msg["id"] == "leak_cap_analyses"
+    assert value_text(capped.reason_msg, "zh") == "已达方法分析次数上限 0"
+    assert value_text(capped.reason_msg, "en") == capped.reason
     timed = LeakAnalysis(index, kb.leaks, [src], caps=Caps(max_seconds=0.0)).run()
     assert timed.partial and "time cap" in timed.reason
 
