@@ -160,18 +160,24 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     label = None
     if roles:
         label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
-    cues = opt(lex.cues)
-    if lex.cue_patterns:
-        cues = re.compile("|".join([*(f"(?:{p.pattern})" for p in lex.cue_patterns),
-                                    *([cues.pattern] if cues else [])]))
+    cues = _with_patterns(opt(lex.cues), lex.cue_patterns)
     c = _Compiled(re.compile(_alternation(meaning)), meaning, cues,
                   opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
-                  opt(lex.purpose), opt(lex.masks), roles, label,
+                  _with_patterns(opt(lex.purpose), lex.purpose_patterns), opt(lex.masks),
+                  roles, label,
                   opt(lex.definition_headings),
                   tuple(w.lower() for w in lex.permission_table_headers), perm_pi,
                   opt(lex.example_categories))
     _CACHE[id(lex)] = (lex, c)
     return c
+
+
+def _with_patterns(words: re.Pattern | None, patterns) -> re.Pattern | None:
+    """One expression for a word list and regular expressions of the same meaning."""
+    if not patterns:
+        return words
+    return re.compile("|".join([*(f"(?:{p.pattern})" for p in patterns),
+                                *([words.pattern] if words else [])]))
 
 
 def _pi_of_words(lex: PolicyLexicon) -> dict[str, list[str]]:

@@ -67,6 +67,8 @@ class PolicyLexicon:
     #: (android permission, terms)
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     purpose: tuple[str, ...] = ()
+    #: purposes as regular expressions ("为扫描本地歌曲，我们需要…", "权限以读取…")
+    purpose_patterns: tuple[re.Pattern, ...] = ()
     #: role (name|vendor|purpose|pi|link) -> label words
     sdk_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sdk_title_chars: int = 40
@@ -205,6 +207,7 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
                                         "permission_table_headers", allow_empty=True),
         permissions=tuple(perms),
         purpose=_words(doc.get("purpose"), "purpose", allow_empty=True),
+        purpose_patterns=_patterns(doc.get("purpose_patterns"), "purpose_patterns"),
         sdk_roles=roles,
         sdk_title_chars=title,
         aliases=aliases,

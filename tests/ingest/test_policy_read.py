@@ -372,3 +372,16 @@ def test_the_update_element_is_the_policy_s_update():
     assert not _read("通知权限：推送更新提醒。").elements["updates"]
     assert _read("本政策于2026年1月10日更新。").elements["updates"]
     assert _read("更新日期：2026年3月1日").elements["updates"]
+
+
+def test_a_purpose_clause_opening_with_wei_or_a_permission_with_yi():
+    r = _read("为扫描和播放您手机中的本地歌曲，我们需要获得存储权限。\n我们也会请求通知权限。\n"
+              "相机权限以识别商品条码。\n")
+    got = {p["name"]: p["purpose"] for p in r.permissions}
+    assert got["android.permission.READ_EXTERNAL_STORAGE"] is True
+    assert got["android.permission.POST_NOTIFICATIONS"] is False
+    assert got["android.permission.CAMERA"] is True
+    # 为您 / 为此 open no purpose
+    r = _read("为您服务，我们会申请日历权限。\n")
+    assert {p["name"]: p["purpose"] for p in r.permissions} == {
+        "android.permission.READ_CALENDAR": False}
