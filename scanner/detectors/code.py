@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import product
 
 import numpy as np
 
@@ -29,7 +30,13 @@ from scanner.callgraph import Reachability
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
 from scanner.ingest.dex.uses import compile_patterns, one_entry_only
-from scanner.ingest.dex.values import ArgumentValues, declared_params, param_registers
+from scanner.ingest.dex.values import (
+    UNKNOWN_ATTR,
+    UNSURE_ATTR,
+    ArgumentValues,
+    declared_params,
+    param_registers,
+)
 from scanner.knowledge import ApiInfo, Knowledge
 from scanner.knowledge.semantics import (
     ARGUMENTS_NO_PI,
@@ -47,6 +54,8 @@ from scanner.model.result import ApiUse, Skipped
 from scanner.sdk.catalog import SdkCatalog
 
 GET_METHOD = ("getMethod", "getDeclaredMethod", "getField", "getDeclaredField")
+#: Unsure attributes of one object judged both ways (2^n variants).
+MAX_UNSURE = 3
 
 
 def dotted_to_desc(name: str) -> str:
@@ -236,7 +245,7 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
             return {}, Verdict(info.pi_type, tuple(info.permissions), False, ARGUMENTS_NO_PI,
                                kb.extra.get("engine_reasons", {}).get("null_argument"))
         best: tuple[dict, Verdict] | None = None
-        for a in live or alts:
+        for a in (v for alt in live or alts for v in _variants(alt, refs)):
             present: set[str] = set()
             args, absent = render_args(info.args, a, regs, kb.object_attrs, app, present)
             v = judge(info, args, absent, app, False, frozenset(present))
@@ -273,6 +282,33 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
             yield u
     yield from _selector_uses(index, kb, app, use, call_args, sites)
     yield from _reflective_uses(index, apis, kb.reflective, use, sites)
+
+
+def _variants(alt: list | None, positions: list[int]) -> list:
+    """``alt`` once per way the unsure attributes (UNSURE_ATTR: other code may have set
+    them or not) of its object arguments can be: set to a value not known, or not set.
+    More than MAX_UNSURE of them in one object: left as they are (judged unknown)."""
+    out = [alt]
+    for r in positions:
+        nxt = []
+        for a in out:
+            v = a[r] if a is not None and r < len(a) else None
+            names = [k for k, x in v[3] if x == UNSURE_ATTR] if v and v[0] == "o" else []
+            if not names or len(names) > MAX_UNSURE:
+                nxt.append(a)
+                continue
+            for mask in product((True, False), repeat=len(names)):
+                attrs = dict(v[3])
+                for name, is_set in zip(names, mask, strict=True):
+                    if is_set:
+                        attrs[name] = UNKNOWN_ATTR
+                    else:
+                        del attrs[name]
+                b = list(a)
+                b[r] = ("o", v[1], v[2], tuple(sorted(attrs.items())))
+                nxt.append(b)
+        out = nxt
+    return out
 
 
 def _selector_uses(index: DexIndex, kb: Knowledge, app: AppFacts, use, call_args,

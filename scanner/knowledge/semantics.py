@@ -125,6 +125,9 @@ def render_args(spec: Iterable[tuple[str, int]], values: list | None, regs: list
                 if name not in attrs:
                     absent.add(name)
             for name, av in attrs.items():
+                if av == ("~",):  # may be set or not: neither present nor absent
+                    absent.discard(name)
+                    continue
                 if av == ("?",) or av[0] == "p":
                     if present is not None and name != "categories":
                         present.add(name)

@@ -91,10 +91,13 @@ from collections.abc import Iterable
 import numpy as np
 
 from scanner.ingest.dex import opcodes
+from scanner.ingest.dex import regs as dexregs
 from scanner.ingest.dex.reader import DexFile, read_uleb128
 
 Value = tuple
 UNKNOWN_ATTR: Value = ("?",)
+#: an attribute other code may have set or not, to a value not known
+UNSURE_ATTR: Value = ("~",)
 #: kind of a byte array built from constants in the method (new-array, fill-array-data,
 #: constant elements), or made by a modelled call from constants (``String.getBytes``)
 CONST_BYTES = ("o", "const_bytes")
@@ -1038,6 +1041,12 @@ class ArgumentValues:
                             and self._never_called(di, own)):
                         dead += 1  # stores a parameter of a method nothing can call
                         continue
+                    if (nullable and val is not None and val[0] == "o"
+                            and not _has_param(val) and self._not_used_after(di, own, p, reg)):
+                        # an object built from known values (an Intent): one value of its
+                        # own, whichever method made it
+                        seen.add(("o", val[1], ("field", desc), val[3]))
+                        continue
                     if val is None or (val[0] not in ("s", "i", "c")
                                        and val[:2] != CONST_BYTES):
                         return None
@@ -1046,6 +1055,11 @@ class ArgumentValues:
                     init = self._static_initial(d, cls, fids)
                     if init is not None:
                         seen.add(init)
+            objects = [v for v in seen if v[0] == "o" and v[2] == ("field", desc)]
+            if objects:  # an object, or null before it is set (a null context reads nothing)
+                if len(objects) != 1 or seen - {objects[0], ("i", 0)}:
+                    return None
+                return self._changed_through(desc, static, objects[0])
             if len(seen) == 1:
                 return next(iter(seen))
             if not seen and dead:
@@ -1053,6 +1067,105 @@ class ArgumentValues:
             return None
         finally:
             self._depth -= 1
+
+    def _not_used_after(self, di: int, owner: int, p: int, reg: int) -> bool:
+        """Whether register ``reg``, stored by the field write at ``p``, is overwritten (or
+        the method returns) before any instruction after the write reads it; straight-line
+        code only: a branch, throw or unknown instruction first means it may be used. A
+        call reading the register has the object after the write: no."""
+        d = self.dexes[di]
+        m = d.methods[owner]
+        words = d.words
+        q = p + int(opcodes.LENGTH[words[p] & 0xFF])
+        for _ in range(64):
+            if q >= m.insn_end:
+                return False
+            w0 = int(words[q])
+            op = w0 & 0xFF
+            read = dexregs.reads(op, w0, words, q)
+            if read is None or reg in read:
+                return False
+            if reg in dexregs.dest(op, w0, words, q) or 0x0E <= op <= 0x11:
+                return True  # overwritten, or the method returns without reading it
+            if 0x27 <= op <= 0x3D or op in opcodes.INVOKE_KINDS:
+                if op in opcodes.INVOKE_KINDS:
+                    q += int(opcodes.LENGTH[op])
+                    continue  # a call not given the register leaves it as it is
+                return False
+            q += int(opcodes.LENGTH[op])
+        return False
+
+    def _changed_through(self, desc: str, static: bool, value: Value) -> Value | None:
+        """``value`` (the object every write of field ``desc`` stores) with the attributes
+        that code reading the field may change marked ``UNSURE_ATTR`` (set or not, value
+        unknown); None when a reader hands the object to code that may change it in ways
+        the models do not say (an unmodelled call, a store, a return)."""
+        attrs = dict(value[3])
+        for di, d in enumerate(self.dexes):
+            fids = d.find_fields(desc)
+            if not fids:
+                continue
+            pos, op, arg, owner = d.operand_sites("field")
+            gets = ((op >= 0x60) & (op <= 0x66)) if static else ((op >= 0x52) & (op <= 0x58))
+            sel = np.nonzero(gets & np.isin(arg, fids) & (owner >= 0))[0]
+            if sel.size > MAX_FIELD_WRITES:
+                return None
+            for own in sorted({int(owner[r]) for r in sel.tolist()}):
+                changed = self._changes_in(di, own, set(fids), static)
+                if changed is None:
+                    return None
+                for name in changed:
+                    attrs[name] = UNSURE_ATTR
+        return ("o", value[1], value[2], tuple(sorted(attrs.items())))
+
+    def _changes_in(self, di: int, owner: int, fids: set[int], static: bool) -> set[str] | None:
+        """Attributes the calls of method ``owner`` may change on an object it reads from
+        the fields ``fids`` (see :meth:`_changed_through`)."""
+        d = self.dexes[di]
+        m = d.methods[owner]
+        if m.insn_start < 0:
+            return None
+        try:
+            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            out = self._run(di, code, set(code.ins), capture=_whole_state)
+        except (IndexError, ValueError, RecursionError):
+            return None
+        if out is None:
+            return None
+        words = code.words
+        changed: set[str] = set()
+        for q, state in out.items():
+            held = {r for r, v in state.items()
+                    if r >= 0 and v[0] == "f" and v[1] == di and v[2] in fids}
+            if not held:
+                continue
+            w0 = words[q]
+            op = w0 & 0xFF
+            read = dexregs.reads(op, w0, words, q)
+            if read is None:
+                return None
+            hit = [k for k, r in enumerate(read) if r in held]
+            if not hit:
+                continue
+            if op in opcodes.INVOKE_KINDS:
+                midx = words[q + 1]
+                model = self._model(di, midx)
+                if model is None:
+                    direct = op in (0x70, 0x71, 0x76, 0x77)
+                    if direct and all(self._keeps_param(di, midx, k) for k in hit):
+                        continue
+                    return None
+                if "set_from" in model or "init" in model:
+                    return None  # copies attributes not listed here
+                if op not in (0x71, 0x77) and 0 in hit:  # the receiver: set/add change it
+                    for how in ("set", "add"):
+                        changed.update(str(k) for k in model.get(how) or ())
+                continue
+            if op in (0x01, 0x02, 0x03, 0x07, 0x08, 0x09, 0x1D, 0x1E, 0x1F, 0x20) \
+                    or 0x38 <= op <= 0x3D or op in (0x32, 0x33):
+                continue  # moves, checks and tests change nothing
+            return None  # stored, returned, thrown: other code may change it
+        return changed
 
     def _never_called(self, di: int, owner: int, depth: int = 0) -> bool:
         """Whether no code can call method ``owner``: an instance method (not a

@@ -1,0 +1,81 @@
+"""Which registers a Dalvik instruction reads and writes (formats from the Dalvik bytecode
+reference, source.android.com/docs/core/runtime/dalvik-bytecode), for the analyses that
+follow a value forward (scanner.ingest.dex.uses, field summaries in values)."""
+
+from __future__ import annotations
+
+from scanner.ingest.dex import opcodes
+
+
+def invoke_regs(words: list[int], p: int) -> list[int]:
+    """Argument registers of the invoke (or filled-new-array) at ``p``."""
+    w0 = words[p]
+    op = w0 & 0xFF
+    if op in (0x24, 0x6E, 0x6F, 0x70, 0x71, 0x72, 0xFA, 0xFC):
+        a = w0 >> 12
+        w2 = words[p + 2]
+        regs = [w2 & 0xF, (w2 >> 4) & 0xF, (w2 >> 8) & 0xF, (w2 >> 12) & 0xF, (w0 >> 8) & 0xF]
+        return regs[: min(a, 5)]
+    if op in (0x25, 0x74, 0x75, 0x76, 0x77, 0x78, 0xFB, 0xFD):
+        count = w0 >> 8
+        first = words[p + 2]
+        return list(range(first, first + count))
+    return []
+
+
+def reads(op: int, w0: int, words: list[int], p: int) -> list[int] | None:
+    """Registers an instruction reads (None: an opcode this analysis does not know)."""
+    a4, a8, b4 = (w0 >> 8) & 0xF, w0 >> 8, w0 >> 12
+    if op == 0x00 or 0x0A <= op <= 0x0E or 0x12 <= op <= 0x1C or op in (0x22, 0x28, 0x29,
+                                                                         0x2A) \
+            or 0x60 <= op <= 0x66 or op in (0xFE, 0xFF):
+        return []
+    if op in (0x01, 0x04, 0x07):
+        return [b4]
+    if op in (0x02, 0x05, 0x08):
+        return [words[p + 1]]
+    if op in (0x03, 0x06, 0x09):
+        return [words[p + 2]]
+    if op in (0x0F, 0x10, 0x11, 0x1D, 0x1E, 0x1F, 0x26, 0x27, 0x2B, 0x2C) or 0x38 <= op <= 0x3D \
+            or 0x67 <= op <= 0x6D:
+        return [a8]
+    if op in (0x20, 0x21, 0x23) or 0x52 <= op <= 0x58 or 0x7B <= op <= 0x8F \
+            or 0xD0 <= op <= 0xD7:
+        return [b4]
+    if 0x32 <= op <= 0x37 or 0x59 <= op <= 0x5F or 0xB0 <= op <= 0xCF:
+        return [a4, b4]
+    if 0x2D <= op <= 0x31 or 0x44 <= op <= 0x4A or 0x90 <= op <= 0xAF:
+        return [words[p + 1] & 0xFF, words[p + 1] >> 8]
+    if 0x4B <= op <= 0x51:
+        return [a8, words[p + 1] & 0xFF, words[p + 1] >> 8]
+    if 0xD8 <= op <= 0xE2:
+        return [words[p + 1] & 0xFF]
+    if op in (0x24, 0x25) or op in opcodes.INVOKE_KINDS or op in (0xFC, 0xFD):
+        return invoke_regs(words, p)
+    return None
+
+
+#: Opcodes whose result is wide (a register pair).
+_WIDE_RESULT = frozenset([0x04, 0x05, 0x06, 0x0B, 0x16, 0x17, 0x18, 0x19, 0x45, 0x53, 0x61,
+                          0x7D, 0x7E, 0x80, 0x81, 0x83, 0x86, 0x88, 0x89, 0x8B,
+                          *range(0x9B, 0xA6), *range(0xAB, 0xB0), *range(0xBB, 0xC6),
+                          *range(0xCB, 0xD0)])
+
+
+def dest(op: int, w0: int, words: list[int], p: int) -> list[int]:
+    """Registers an instruction writes, exactly (a register left out would keep a stale
+    value, one too many would lose a live one); invokes write none (their result goes to
+    the next move-result)."""
+    a4, a8 = (w0 >> 8) & 0xF, w0 >> 8
+    if op in (0x01, 0x04, 0x07, 0x12, 0x21, 0x23) or 0x7B <= op <= 0x8F \
+            or 0xB0 <= op <= 0xD7 or op == 0x20 or 0x52 <= op <= 0x58:
+        first = a4
+    elif op in (0x02, 0x05, 0x08, 0x0A, 0x0B, 0x0C, 0x0D, 0x22, 0xFE, 0xFF) \
+            or 0x13 <= op <= 0x1C or 0x2D <= op <= 0x31 or 0x44 <= op <= 0x4A \
+            or 0x60 <= op <= 0x66 or 0x90 <= op <= 0xAF or 0xD8 <= op <= 0xE2:
+        first = a8
+    elif op in (0x03, 0x06, 0x09):
+        first = words[p + 1]
+    else:
+        return []
+    return [first, first + 1] if op in _WIDE_RESULT else [first]
