@@ -19,8 +19,10 @@ Contract:
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
+from scanner.limits import MAX_PDF_INFLATED, MAX_PDF_STREAM
 from scanner.messages import msg
 from scanner.model.evidence import InputFile
 
@@ -142,9 +145,92 @@ def text_tables(text: str) -> list[Table]:
     return tables
 
 
+# "stream" and its end of line, not the end of "endstream"
+_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)")
+_STEP = 1 << 20  # bytes fed to / taken from a decompressor at a time
+_MAX_LAYERS = 4  # [/FlateDecode /FlateDecode ...] followed this deep
+
+
+def _zlib_head(b: bytes) -> bool:
+    return len(b) >= 2 and b[0] & 0x0F == 8 and b[0] >> 4 <= 7 and (b[0] << 8 | b[1]) % 31 == 0
+
+
+def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The zlib stream that ``chunks`` start with, inflated ``_STEP`` bytes at a time; ends
+    at the stream's end or at the first byte that is not deflate."""
+    d = zlib.decompressobj()
+    for chunk in chunks:
+        buf = chunk
+        while buf:
+            try:
+                out = d.decompress(buf, _STEP)
+            except zlib.error:
+                return
+            if out:
+                yield out
+            if d.eof:
+                return
+            buf = d.unconsumed_tail
+
+
+def _flate_sizes(chunks: Iterator[bytes], depth: int = 1) -> Iterator[int]:
+    """Byte counts of what a Flate stream inflates to, a step at a time, its chained layers
+    (an output that is itself a Flate stream, as ``[/FlateDecode /FlateDecode]``) counted
+    too; no layer is ever held whole."""
+    out = _inflate(chunks)
+    head = next(out, b"")
+    if not head:
+        return
+    if depth >= _MAX_LAYERS or not _zlib_head(head):
+        yield len(head)
+        for chunk in out:
+            yield len(chunk)
+        return
+    fed: list[int] = []
+
+    def feed() -> Iterator[bytes]:
+        for chunk in itertools.chain((head,), out):
+            fed.append(len(chunk))
+            yield chunk
+
+    for n in _flate_sizes(feed(), depth + 1):
+        yield n + sum(fed)
+        fed.clear()
+    # the inner layer may stop early (not deflate after all): the outer one is still
+    # inflated whole by the PDF reader, so it is counted to its end
+    yield sum(fed) + sum(len(chunk) for chunk in out)
+
+
+def check_pdf_streams(raw: bytes, name: str) -> None:
+    """Refuse a PDF whose Flate streams inflate past ``MAX_PDF_STREAM`` (one stream,
+    its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them): PDFium and
+    pypdf inflate a stream whole before reading it, so a 1 MB stream of zeros once held
+    2.2 GiB. Each stream is inflated here a step at a time and dropped; the cost is bounded
+    by the limits, not by what the streams claim."""
+    view = memoryview(raw)
+    total = 0
+    for m in _STREAM_START.finditer(raw):
+        start = m.end()
+        if not _zlib_head(raw[start:start + 2]):
+            continue
+        chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
+        size = 0
+        for n in _flate_sizes(chunks):
+            size += n
+            if size > MAX_PDF_STREAM:
+                raise InputError(f"{name}: a PDF stream inflates to more than "
+                                 f"{MAX_PDF_STREAM >> 20} MiB (limit MAX_PDF_STREAM)")
+            if total + size > MAX_PDF_INFLATED:
+                raise InputError(f"{name}: the PDF's streams inflate to more than "
+                                 f"{MAX_PDF_INFLATED >> 20} MiB (limit MAX_PDF_INFLATED)")
+        total += size
+
+
 def _pdf_text(raw: bytes, name: str) -> str:
     """The text of a PDF: pypdfium2 (PDFium: about 5 ms a page) when installed, else pypdf
-    (pure Python, ten to twenty times slower on CJK fonts). Lines a page wraps are joined."""
+    (pure Python, ten to twenty times slower on CJK fonts). Lines a page wraps are joined.
+    Streams that inflate past the limits are refused first (:func:`check_pdf_streams`)."""
+    check_pdf_streams(raw, name)
     try:
         import pypdfium2 as pdfium
     except ImportError:
