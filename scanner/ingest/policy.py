@@ -173,11 +173,61 @@ def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
             buf = d.unconsumed_tail
 
 
-def _flate_sizes(chunks: Iterator[bytes], depth: int = 1) -> Iterator[int]:
-    """Byte counts of what a Flate stream inflates to, a step at a time, its chained layers
-    (an output that is itself a Flate stream, as ``[/FlateDecode /FlateDecode]``) counted
-    too; no layer is ever held whole."""
-    out = _inflate(chunks)
+def _lzw(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The LZW stream (PDF's LZWDecode, EarlyChange 1) that ``chunks`` start with, decoded
+    about ``_STEP`` bytes at a time; ends at its end-of-data code or at the first code that
+    cannot be decoded (so bytes that are not LZW end it within a few codes). Work and
+    memory follow what is taken from it: the table holds at most 4,096 strings of at most
+    4,096 bytes."""
+    table: list[bytes] = [bytes((i,)) for i in range(256)] + [b"", b""]
+    width, prev = 9, b""
+    acc = nacc = 0
+    out: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        for byte in bytes(chunk):
+            acc = (acc << 8 | byte) & 0xFFFFFF
+            nacc += 8
+            if nacc < width:
+                continue
+            nacc -= width
+            code = acc >> nacc & ((1 << width) - 1)
+            if code == 256:
+                del table[258:]
+                width, prev = 9, b""
+                continue
+            if code == 257:
+                break
+            if code < len(table) and (code < 256 or code > 257):
+                entry = table[code]
+            elif code == len(table) and prev:
+                entry = prev + prev[:1]
+            else:
+                break
+            if prev and len(table) < 4096:
+                table.append(prev + entry[:1])
+                if len(table) + 1 >= 1 << width and width < 12:
+                    width += 1
+            prev = entry
+            out.append(entry)
+            size += len(entry)
+            if size >= _STEP:
+                yield b"".join(out)
+                out, size = [], 0
+        else:
+            continue
+        break
+    if out:
+        yield b"".join(out)
+
+
+def _decoded_sizes(chunks: Iterator[bytes], depth: int = 1,
+                   lzw: bool = False) -> Iterator[int]:
+    """Byte counts of what a Flate (or, with ``lzw``, LZW) stream decodes to, a step at a
+    time, its chained layers (an output that is itself a Flate stream, as
+    ``[/FlateDecode /FlateDecode]`` or ``[/LZWDecode /FlateDecode]``) counted too; no layer
+    is ever held whole."""
+    out = _lzw(chunks) if lzw else _inflate(chunks)
     head = next(out, b"")
     if not head:
         return
@@ -193,35 +243,49 @@ def _flate_sizes(chunks: Iterator[bytes], depth: int = 1) -> Iterator[int]:
             fed.append(len(chunk))
             yield chunk
 
-    for n in _flate_sizes(feed(), depth + 1):
+    for n in _decoded_sizes(feed(), depth + 1):
         yield n + sum(fed)
         fed.clear()
     # the inner layer may stop early (not deflate after all): the outer one is still
-    # inflated whole by the PDF reader, so it is counted to its end
+    # decoded whole by the PDF reader, so it is counted to its end
     yield sum(fed) + sum(len(chunk) for chunk in out)
 
 
+# a stream dictionary that names LZW (also abbreviated, /LZW) or takes its filter from
+# another object (/Filter 7 0 R), which this check does not follow
+_LZW_OR_INDIRECT = re.compile(rb"LZW|/Filter\s*\d+\s+\d+\s+R")
+
+
 def check_pdf_streams(raw: bytes, name: str) -> None:
-    """Refuse a PDF whose Flate streams inflate past ``MAX_PDF_STREAM`` (one stream,
-    its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them): PDFium and
-    pypdf inflate a stream whole before reading it, so a 1 MB stream of zeros once held
-    2.2 GiB. Each stream is inflated here a step at a time and dropped; the cost is bounded
-    by the limits, not by what the streams claim."""
+    """Refuse a PDF whose Flate or LZW streams decode past ``MAX_PDF_STREAM`` (one
+    stream, its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them):
+    PDFium and pypdf decode a stream whole before reading it, so a 1 MB Flate stream of
+    zeros once held 2.2 GiB and an 800 KB LZW one 1.2 GiB before PDFium aborted. Each
+    stream is decoded here a step at a time and dropped; the cost is bounded by the
+    limits, not by what the streams claim."""
     view = memoryview(raw)
     total = 0
+    last = 0
     for m in _STREAM_START.finditer(raw):
         start = m.end()
-        if not _zlib_head(raw[start:start + 2]):
+        # the stream's dictionary: what stands between the previous "obj" and "stream"
+        head_from = raw.rfind(b"obj", max(last, start - 4096), m.start())
+        last = start
+        if _zlib_head(raw[start:start + 2]):
+            lzw = False
+        elif _LZW_OR_INDIRECT.search(raw, max(head_from, start - 4096), m.start()):
+            lzw = True
+        else:
             continue
         chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
         size = 0
-        for n in _flate_sizes(chunks):
+        for n in _decoded_sizes(chunks, lzw=lzw):
             size += n
             if size > MAX_PDF_STREAM:
-                raise InputError(f"{name}: a PDF stream inflates to more than "
+                raise InputError(f"{name}: a PDF stream decodes to more than "
                                  f"{MAX_PDF_STREAM >> 20} MiB (limit MAX_PDF_STREAM)")
             if total + size > MAX_PDF_INFLATED:
-                raise InputError(f"{name}: the PDF's streams inflate to more than "
+                raise InputError(f"{name}: the PDF's streams decode to more than "
                                  f"{MAX_PDF_INFLATED >> 20} MiB (limit MAX_PDF_INFLATED)")
         total += size
 

@@ -146,23 +146,34 @@ def _zeros_deflated(mib: int, layers: int = 1) -> bytes:
 TEXT = b"BT /F1 12 Tf 72 720 Td (Privacy policy: we collect the IMEI of your phone.) Tj ET"
 
 
+# a child that runs the CLI and, at exit, prints its own peak resident memory (VmHWM, of
+# the process image after exec: ru_maxrss would include the forked test process before it)
+_CHILD = """import atexit, sys
+def hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM'):
+            sys.stderr.write('VmHWM ' + line.split()[1] + '\\n')
+atexit.register(hwm)
+sys.argv = ['appaudit'] + sys.argv[1:]
+from scanner.cli import main
+main()
+"""
+
+
 def _rss_mib_of_child(tmp_path, pdf):
-    """Peak RSS of `appaudit policy` run in a child process (MiB) and its exit code."""
+    """Peak RSS of `appaudit policy` in a child process (MiB) and its stderr."""
     import os
     import subprocess
     import sys
 
     from tests.conftest import REPO
 
-    proc = subprocess.Popen([sys.executable, "-m", "scanner", "policy", str(pdf), "--out",
-                             str(tmp_path / "c"), "--format", "json", "--lang", "en"],
-                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, _, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode()
-    proc.stdout.close()
-    proc.stderr.close()
-    return usage.ru_maxrss / 1024, err
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "policy", str(pdf), "--out",
+                           str(tmp_path / "c"), "--format", "json", "--lang", "en"],
+                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True, timeout=300)
+    (kib,) = [int(x.split()[1]) for x in proc.stderr.splitlines() if x.startswith("VmHWM ")]
+    return kib / 1024, proc.stderr
 
 
 def test_flate_bomb_content_stream(tmp_path):
@@ -219,3 +230,88 @@ def test_compressed_text_is_still_read(tmp_path):
     doc = json.loads((out / "result.json").read_text("utf-8"))
     assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
     assert doc["policy"]["chars"] == 3 * 50 + 2  # a 50-character sentence per page, "\n" between
+
+
+def _lzw_pack(codes) -> bytes:
+    """LZW codes packed as PDF's LZWDecode reads them (EarlyChange 1): 9 bits after a clear
+    code, one bit more each time the next code would not fit (as pypdf's encoder packs)."""
+    acc = nacc = 0
+    out = bytearray()
+    nxt, width = 258, 9
+    for code in codes:
+        acc, nacc = acc << width | code, nacc + width
+        while nacc >= 8:
+            nacc -= 8
+            out.append(acc >> nacc & 0xFF)
+        acc &= (1 << nacc) - 1
+        if code == 256:
+            nxt, width = 258, 9
+        elif code != 257:
+            nxt += 1
+            if nxt > (1 << width) - 1 and width < 12:
+                width += 1
+    if nacc:
+        out.append(acc << (8 - nacc) & 0xFF)
+    return bytes(out)
+
+
+def _lzw_encode(data: bytes) -> bytes:
+    """PDF LZW as the specification's encoder (7.4.4.2): a clear code first and whenever
+    the table is full, the end-of-data code last."""
+    codes = [256]
+    table = {bytes((i,)): i for i in range(256)}
+    nxt, w = 258, b""
+    for c in data:
+        wc = w + bytes((c,))
+        if wc in table:
+            w = wc
+            continue
+        codes.append(table[w])
+        if nxt <= 4095:
+            table[wc] = nxt
+            nxt += 1
+        else:
+            codes.append(256)
+            table, nxt = {bytes((i,)): i for i in range(256)}, 258
+        w = bytes((c,))
+    if w:
+        codes.append(table[w])
+    return _lzw_pack(codes + [257])
+
+
+def _lzw_zero_bomb(cycles: int) -> bytes:
+    """What the encoder makes of zeros, written directly: per table, codes 0, 258, 259, ...
+    each one byte longer than the last (1 + 2 + ... + 3,837 = 7.4 MB from 5.4 KB)."""
+    return _lzw_pack([256] + ([0] + list(range(258, 4094)) + [256]) * cycles + [257])
+
+
+def test_lzw_decoder_agrees_with_the_encoder():
+    from scanner.ingest.policy import _lzw
+
+    for data in (TEXT * 300, bytes(range(256)) * 200, b"ab" * 50_000 + bytes(9000)):
+        enc = _lzw_encode(data)
+        assert b"".join(_lzw(iter([enc[i:i + 777] for i in range(0, len(enc), 777)]))) == data
+
+
+def test_lzw_bomb_content_stream(tmp_path):
+    # found by hand after the campaign's Flate bombs: 10 tables of zeros are 75 MB in a
+    # 54 KB stream; PDFium decoded an 800 KB one (150 tables) to 1.2 GiB resident and aborted
+    from scanner.ingest.policy import _lzw
+
+    bomb = _lzw_zero_bomb(10)
+    assert len(bomb) < 60_000
+    first = next(_lzw(iter([bomb])))  # the decoder reads it as zeros
+    assert len(first) >= 1 << 20 and not any(first)
+    f = tmp_path / "lzw.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", bomb)]))
+    res, out = _run(tmp_path, f)
+    _one_error_line(res, "lzw.pdf", "MAX_PDF_STREAM")
+
+
+def test_lzw_text_is_still_read(tmp_path):
+    f = tmp_path / "lzw-ok.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", _lzw_encode(TEXT))]))
+    res, out = _run(tmp_path, f)
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
