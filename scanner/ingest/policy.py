@@ -271,23 +271,23 @@ def check_pdf_streams(raw: bytes, name: str) -> None:
         # the stream's dictionary: what stands between the previous "obj" and "stream"
         head_from = raw.rfind(b"obj", max(last, start - 4096), m.start())
         last = start
-        if _zlib_head(raw[start:start + 2]):
-            lzw = False
-        elif _LZW_OR_INDIRECT.search(raw, max(head_from, start - 4096), m.start()):
-            lzw = True
-        else:
-            continue
-        chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
-        size = 0
-        for n in _decoded_sizes(chunks, lzw=lzw):
-            size += n
-            if size > MAX_PDF_STREAM:
-                raise InputError(f"{name}: a PDF stream decodes to more than "
-                                 f"{MAX_PDF_STREAM >> 20} MiB (limit MAX_PDF_STREAM)")
-            if total + size > MAX_PDF_INFLATED:
-                raise InputError(f"{name}: the PDF's streams decode to more than "
-                                 f"{MAX_PDF_INFLATED >> 20} MiB (limit MAX_PDF_INFLATED)")
-        total += size
+        # a stream is measured as Flate when it starts like one and as LZW when its
+        # dictionary may say LZW: both when both hold (LZW data can start with bytes that
+        # read as a zlib header)
+        kinds = [k for k, yes in ((False, _zlib_head(raw[start:start + 2])), (True, bool(
+            _LZW_OR_INDIRECT.search(raw, max(head_from, start - 4096), m.start())))) if yes]
+        for lzw in kinds:
+            chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
+            size = 0
+            for n in _decoded_sizes(chunks, lzw=lzw):
+                size += n
+                if size > MAX_PDF_STREAM:
+                    raise InputError(f"{name}: a PDF stream decodes to more than "
+                                     f"{MAX_PDF_STREAM >> 20} MiB (limit MAX_PDF_STREAM)")
+                if total + size > MAX_PDF_INFLATED:
+                    raise InputError(f"{name}: the PDF's streams decode to more than "
+                                     f"{MAX_PDF_INFLATED >> 20} MiB (limit MAX_PDF_INFLATED)")
+            total += size
 
 
 def _pdf_text(raw: bytes, name: str) -> str:

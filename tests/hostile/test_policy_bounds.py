@@ -315,3 +315,16 @@ def test_lzw_text_is_still_read(tmp_path):
     assert res.exit_code in (0, 1), res.output
     doc = json.loads((out / "result.json").read_text("utf-8"))
     assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
+
+
+def test_lzw_bomb_that_starts_like_a_zlib_header(tmp_path):
+    # the same bomb behind two literal codes, 0xF1 and 0x70 ("ñp"), that pack as 0x78 0x9C:
+    # a zlib header. Measured as LZW too, since its dictionary says LZW
+    from scanner.ingest.policy import _zlib_head
+
+    bomb = _lzw_pack([0xF1, 0x70, 256] + ([0] + list(range(258, 4094)) + [256]) * 10 + [257])
+    assert _zlib_head(bomb[:2])
+    f = tmp_path / "lzw78.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", bomb)]))
+    res, out = _run(tmp_path, f)
+    _one_error_line(res, "lzw78.pdf", "MAX_PDF_STREAM")
