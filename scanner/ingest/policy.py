@@ -282,11 +282,11 @@ def check_pdf_streams(raw: bytes, name: str) -> None:
             for n in _decoded_sizes(chunks, lzw=lzw):
                 size += n
                 if size > MAX_PDF_STREAM:
-                    raise InputError(f"{name}: a PDF stream decodes to more than "
-                                     f"{MAX_PDF_STREAM >> 20} MiB (limit MAX_PDF_STREAM)")
+                    raise InputError("err_policy_pdf_stream", path=name,
+                                     max=MAX_PDF_STREAM >> 20)
                 if total + size > MAX_PDF_INFLATED:
-                    raise InputError(f"{name}: the PDF's streams decode to more than "
-                                     f"{MAX_PDF_INFLATED >> 20} MiB (limit MAX_PDF_INFLATED)")
+                    raise InputError("err_policy_pdf_streams", path=name,
+                                     max=MAX_PDF_INFLATED >> 20)
             total += size
 
 
