@@ -68,5 +68,12 @@ MAX_BUNDLE_SIGNATURE = 1 * KIB
 MAX_BUNDLE_MEMBER = 1 * GIB  # bytes hashed per listed member
 MAX_BUNDLE_HASHED = 8 * GIB  # bytes hashed in all
 
+# --- privacy-policy PDFs (scanner/ingest/policy.py) ------------------------------------
+# PDFium and pypdf decode a content stream whole (a 1 MB Flate stream of zeros held 2.2 GiB);
+# the Flate and LZW streams of a PDF (chained filters too) are measured, a step at a time,
+# before either reads it
+MAX_PDF_STREAM = 64 * MIB  # what one stream decodes to
+MAX_PDF_INFLATED = 256 * MIB  # what all streams of one PDF decode to
+
 # --- batch (scanner/batch/inputs.py) --------------------------------------------------
 MAX_BATCH_LIST_BYTES = 64 * MIB  # a list file of APK paths

@@ -19,8 +19,10 @@ Contract:
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
+from scanner.limits import MAX_PDF_INFLATED, MAX_PDF_STREAM
 from scanner.messages import msg
 from scanner.model.evidence import InputFile
 
@@ -142,9 +145,156 @@ def text_tables(text: str) -> list[Table]:
     return tables
 
 
+# "stream" and its end of line, not the end of "endstream"
+_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)")
+_STEP = 1 << 20  # bytes fed to / taken from a decompressor at a time
+_MAX_LAYERS = 4  # [/FlateDecode /FlateDecode ...] followed this deep
+
+
+def _zlib_head(b: bytes) -> bool:
+    return len(b) >= 2 and b[0] & 0x0F == 8 and b[0] >> 4 <= 7 and (b[0] << 8 | b[1]) % 31 == 0
+
+
+def _inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The zlib stream that ``chunks`` start with, inflated ``_STEP`` bytes at a time; ends
+    at the stream's end or at the first byte that is not deflate."""
+    d = zlib.decompressobj()
+    for chunk in chunks:
+        buf = chunk
+        while buf:
+            try:
+                out = d.decompress(buf, _STEP)
+            except zlib.error:
+                return
+            if out:
+                yield out
+            if d.eof:
+                return
+            buf = d.unconsumed_tail
+
+
+def _lzw(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The LZW stream (PDF's LZWDecode, EarlyChange 1) that ``chunks`` start with, decoded
+    about ``_STEP`` bytes at a time; ends at its end-of-data code or at the first code that
+    cannot be decoded (so bytes that are not LZW end it within a few codes). Work and
+    memory follow what is taken from it: the table holds at most 4,096 strings of at most
+    4,096 bytes."""
+    table: list[bytes] = [bytes((i,)) for i in range(256)] + [b"", b""]
+    width, prev = 9, b""
+    acc = nacc = 0
+    out: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        for byte in bytes(chunk):
+            acc = (acc << 8 | byte) & 0xFFFFFF
+            nacc += 8
+            if nacc < width:
+                continue
+            nacc -= width
+            code = acc >> nacc & ((1 << width) - 1)
+            if code == 256:
+                del table[258:]
+                width, prev = 9, b""
+                continue
+            if code == 257:
+                break
+            if code < len(table) and (code < 256 or code > 257):
+                entry = table[code]
+            elif code == len(table) and prev:
+                entry = prev + prev[:1]
+            else:
+                break
+            if prev and len(table) < 4096:
+                table.append(prev + entry[:1])
+                if len(table) + 1 >= 1 << width and width < 12:
+                    width += 1
+            prev = entry
+            out.append(entry)
+            size += len(entry)
+            if size >= _STEP:
+                yield b"".join(out)
+                out, size = [], 0
+        else:
+            continue
+        break
+    if out:
+        yield b"".join(out)
+
+
+def _decoded_sizes(chunks: Iterator[bytes], depth: int = 1,
+                   lzw: bool = False) -> Iterator[int]:
+    """Byte counts of what a Flate (or, with ``lzw``, LZW) stream decodes to, a step at a
+    time, its chained layers (an output that is itself a Flate stream, as
+    ``[/FlateDecode /FlateDecode]`` or ``[/LZWDecode /FlateDecode]``) counted too; no layer
+    is ever held whole."""
+    out = _lzw(chunks) if lzw else _inflate(chunks)
+    head = next(out, b"")
+    if not head:
+        return
+    if depth >= _MAX_LAYERS or not _zlib_head(head):
+        yield len(head)
+        for chunk in out:
+            yield len(chunk)
+        return
+    fed: list[int] = []
+
+    def feed() -> Iterator[bytes]:
+        for chunk in itertools.chain((head,), out):
+            fed.append(len(chunk))
+            yield chunk
+
+    for n in _decoded_sizes(feed(), depth + 1):
+        yield n + sum(fed)
+        fed.clear()
+    # the inner layer may stop early (not deflate after all): the outer one is still
+    # decoded whole by the PDF reader, so it is counted to its end
+    yield sum(fed) + sum(len(chunk) for chunk in out)
+
+
+# a stream dictionary that names LZW (also abbreviated, /LZW) or takes its filter from
+# another object (/Filter 7 0 R), which this check does not follow
+_LZW_OR_INDIRECT = re.compile(rb"LZW|/Filter\s*\d+\s+\d+\s+R")
+
+
+def check_pdf_streams(raw: bytes, name: str) -> None:
+    """Refuse a PDF whose Flate or LZW streams decode past ``MAX_PDF_STREAM`` (one
+    stream, its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them):
+    PDFium and pypdf decode a stream whole before reading it, so a 1 MB Flate stream of
+    zeros once held 2.2 GiB and an 800 KB LZW one 1.2 GiB before PDFium aborted. Each
+    stream is decoded here a step at a time and dropped; the cost is bounded by the
+    limits, not by what the streams claim."""
+    view = memoryview(raw)
+    total = 0
+    last = 0
+    for m in _STREAM_START.finditer(raw):
+        start = m.end()
+        # the stream's dictionary: what stands between the previous "obj" and "stream"
+        head_from = raw.rfind(b"obj", max(last, start - 4096), m.start())
+        last = start
+        # a stream is measured as Flate when it starts like one and as LZW when its
+        # dictionary may say LZW: both when both hold (LZW data can start with bytes that
+        # read as a zlib header)
+        kinds = [k for k, yes in ((False, _zlib_head(raw[start:start + 2])), (True, bool(
+            _LZW_OR_INDIRECT.search(raw, max(head_from, start - 4096), m.start())))) if yes]
+        for lzw in kinds:
+            chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
+            size = 0
+            for n in _decoded_sizes(chunks, lzw=lzw):
+                size += n
+                if size > MAX_PDF_STREAM:
+                    raise InputError("err_policy_pdf_stream", path=name,
+                                     max=MAX_PDF_STREAM >> 20)
+                if total + size > MAX_PDF_INFLATED:
+                    raise InputError("err_policy_pdf_streams", path=name,
+                                     max=MAX_PDF_INFLATED >> 20)
+            total += size
+
+
 def _pdf_text(raw: bytes, name: str) -> str:
     """The text of a PDF: pypdfium2 (PDFium: about 5 ms a page) when installed, else pypdf
-    (pure Python, ten to twenty times slower on CJK fonts). Lines a page wraps are joined."""
+    (pure Python, ten to twenty times slower on CJK fonts). Lines a page wraps are joined.
+    Streams that inflate past the limits are refused first (:func:`check_pdf_streams`)."""
+    check_pdf_streams(raw, name)
     try:
         import pypdfium2 as pdfium
     except ImportError:

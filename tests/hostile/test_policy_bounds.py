@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import resource
 import time
+import zlib
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import cli
+from scanner.errors import InputError
 
 
 def _run(tmp_path, policy):
@@ -100,3 +103,228 @@ def test_a_huge_table_is_read_within_bounds(tmp_path):
     assert (t1.ru_utime - t0.ru_utime) < 20 and time.monotonic() - w0 < 300
     doc = json.loads((out / "result.json").read_text("utf-8"))
     assert doc["policy"]["sdk_list"] == []
+
+
+# ------------------------------------------------ Flate bombs inside a policy PDF
+
+def _pdf(content_streams) -> bytes:
+    """A PDF of one page per content stream, each given as (filter, data); written here:
+    catalog, page tree, a Helvetica font, pages, an xref table."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pages = []
+    for filt, data in content_streams:
+        objs.append(b"<< /Length %d /Filter %s >>\nstream\n" % (len(data), filt) + data
+                    + b"\nendstream")
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                    b"/Resources << /Font << /F1 3 0 R >> >> >>" % len(objs))
+        pages.append(len(objs))
+    objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % i for i in pages), len(pages))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _zeros_deflated(mib: int, layers: int = 1) -> bytes:
+    """``mib`` MiB of zeros deflated ``layers`` times, streamed (never held whole)."""
+    co = zlib.compressobj(9)
+    chunk = bytes(1 << 20)
+    data = b"".join(co.compress(chunk) for _ in range(mib)) + co.flush()
+    for _ in range(layers - 1):
+        data = zlib.compress(data, 9)
+    return data
+
+
+TEXT = b"BT /F1 12 Tf 72 720 Td (Privacy policy: we collect the IMEI of your phone.) Tj ET"
+
+
+# a child that runs the CLI and, at exit, prints its own peak resident memory (VmHWM, of
+# the process image after exec: ru_maxrss would include the forked test process before it)
+_CHILD = """import atexit, sys
+def hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM'):
+            sys.stderr.write('VmHWM ' + line.split()[1] + '\\n')
+atexit.register(hwm)
+sys.argv = ['appaudit'] + sys.argv[1:]
+from scanner.cli import main
+main()
+"""
+
+
+def _rss_mib_of_child(tmp_path, pdf):
+    """Peak RSS of `appaudit policy` in a child process (MiB) and its stderr."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-c", _CHILD, "policy", str(pdf), "--out",
+                           str(tmp_path / "c"), "--format", "json", "--lang", "en"],
+                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True, timeout=300)
+    (kib,) = [int(x.split()[1]) for x in proc.stderr.splitlines() if x.startswith("VmHWM ")]
+    return kib / 1024, proc.stderr
+
+
+def test_flate_bomb_content_stream(tmp_path):
+    # the campaign's policy inputs 32 and 132 (seed 2026): one content stream of 1 GiB of
+    # zeros in a 1 MB PDF; PDFium inflated it whole, 2.2 GiB resident. Here just past the
+    # limit: 65 MiB of zeros, a 65 KB file
+    f = tmp_path / "bomb.pdf"
+    f.write_bytes(_pdf([(b"/FlateDecode", _zeros_deflated(65))]))
+    assert f.stat().st_size < 100_000
+    res, out = _run(tmp_path, f)
+    _one_error_line(res, "bomb.pdf", "MAX_PDF_STREAM")
+    assert not out.exists()
+
+
+def test_flate_bomb_of_two_layers(tmp_path):
+    # [/FlateDecode /FlateDecode]: 1 GiB of zeros deflated twice is 2.4 KB of PDF; before the
+    # check it took 2.1 GiB resident (measured with /usr/bin/time on main at 59be785)
+    f = tmp_path / "two.pdf"
+    f.write_bytes(_pdf([(b"[/FlateDecode /FlateDecode]", _zeros_deflated(1024, layers=2))]))
+    assert f.stat().st_size < 5_000
+    rss, err = _rss_mib_of_child(tmp_path, f)
+    assert "MAX_PDF_STREAM" in err, err
+    assert rss < 400, rss
+
+
+def test_flate_streams_of_a_pdf_capped_together(tmp_path, monkeypatch):
+    import scanner.ingest.policy as policy
+
+    # five pages of 4 MiB of zeros each: under a per-stream limit of 8 MiB, over a total of 16
+    monkeypatch.setattr(policy, "MAX_PDF_STREAM", 8 << 20)
+    monkeypatch.setattr(policy, "MAX_PDF_INFLATED", 16 << 20)
+    raw = _pdf([(b"/FlateDecode", _zeros_deflated(4))] * 5)
+    policy.check_pdf_streams(raw[: raw.index(b"5 0 obj")], "x.pdf")  # two pages: 8 MiB
+    with pytest.raises(InputError, match="MAX_PDF_INFLATED"):
+        policy.check_pdf_streams(raw, "x.pdf")
+
+
+def test_inner_layer_that_is_not_deflate_counts_the_outer_one(monkeypatch):
+    import scanner.ingest.policy as policy
+
+    monkeypatch.setattr(policy, "MAX_PDF_STREAM", 8 << 20)
+    # the outer layer inflates to a zlib header then 9 MiB of zeros that are not deflate:
+    # the PDF reader inflates the outer layer whole before failing on the inner one
+    outer = zlib.compress(zlib.compress(b"x")[:2] + bytes(9 << 20), 9)
+    with pytest.raises(InputError, match="MAX_PDF_STREAM"):
+        policy.check_pdf_streams(_pdf([(b"[/FlateDecode /FlateDecode]", outer)]), "x.pdf")
+
+
+def test_compressed_text_is_still_read(tmp_path):
+    f = tmp_path / "ok.pdf"
+    f.write_bytes(_pdf([(b"/FlateDecode", zlib.compress(TEXT))] * 3))
+    res, out = _run(tmp_path, f)
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
+    assert doc["policy"]["chars"] == 3 * 50 + 2  # a 50-character sentence per page, "\n" between
+
+
+def _lzw_pack(codes) -> bytes:
+    """LZW codes packed as PDF's LZWDecode reads them (EarlyChange 1): 9 bits after a clear
+    code, one bit more each time the next code would not fit (as pypdf's encoder packs)."""
+    acc = nacc = 0
+    out = bytearray()
+    nxt, width = 258, 9
+    for code in codes:
+        acc, nacc = acc << width | code, nacc + width
+        while nacc >= 8:
+            nacc -= 8
+            out.append(acc >> nacc & 0xFF)
+        acc &= (1 << nacc) - 1
+        if code == 256:
+            nxt, width = 258, 9
+        elif code != 257:
+            nxt += 1
+            if nxt > (1 << width) - 1 and width < 12:
+                width += 1
+    if nacc:
+        out.append(acc << (8 - nacc) & 0xFF)
+    return bytes(out)
+
+
+def _lzw_encode(data: bytes) -> bytes:
+    """PDF LZW as the specification's encoder (7.4.4.2): a clear code first and whenever
+    the table is full, the end-of-data code last."""
+    codes = [256]
+    table = {bytes((i,)): i for i in range(256)}
+    nxt, w = 258, b""
+    for c in data:
+        wc = w + bytes((c,))
+        if wc in table:
+            w = wc
+            continue
+        codes.append(table[w])
+        if nxt <= 4095:
+            table[wc] = nxt
+            nxt += 1
+        else:
+            codes.append(256)
+            table, nxt = {bytes((i,)): i for i in range(256)}, 258
+        w = bytes((c,))
+    if w:
+        codes.append(table[w])
+    return _lzw_pack(codes + [257])
+
+
+def _lzw_zero_bomb(cycles: int) -> bytes:
+    """What the encoder makes of zeros, written directly: per table, codes 0, 258, 259, ...
+    each one byte longer than the last (1 + 2 + ... + 3,837 = 7.4 MB from 5.4 KB)."""
+    return _lzw_pack([256] + ([0] + list(range(258, 4094)) + [256]) * cycles + [257])
+
+
+def test_lzw_decoder_agrees_with_the_encoder():
+    from scanner.ingest.policy import _lzw
+
+    for data in (TEXT * 300, bytes(range(256)) * 200, b"ab" * 50_000 + bytes(9000)):
+        enc = _lzw_encode(data)
+        assert b"".join(_lzw(iter([enc[i:i + 777] for i in range(0, len(enc), 777)]))) == data
+
+
+def test_lzw_bomb_content_stream(tmp_path):
+    # found by hand after the campaign's Flate bombs: 10 tables of zeros are 75 MB in a
+    # 54 KB stream; PDFium decoded an 800 KB one (150 tables) to 1.2 GiB resident and aborted
+    from scanner.ingest.policy import _lzw
+
+    bomb = _lzw_zero_bomb(10)
+    assert len(bomb) < 60_000
+    first = next(_lzw(iter([bomb])))  # the decoder reads it as zeros
+    assert len(first) >= 1 << 20 and not any(first)
+    f = tmp_path / "lzw.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", bomb)]))
+    res, out = _run(tmp_path, f)
+    _one_error_line(res, "lzw.pdf", "MAX_PDF_STREAM")
+
+
+def test_lzw_text_is_still_read(tmp_path):
+    f = tmp_path / "lzw-ok.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", _lzw_encode(TEXT))]))
+    res, out = _run(tmp_path, f)
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
+
+
+def test_lzw_bomb_that_starts_like_a_zlib_header(tmp_path):
+    # the same bomb behind two literal codes, 0xF1 and 0x70 ("ñp"), that pack as 0x78 0x9C:
+    # a zlib header. Measured as LZW too, since its dictionary says LZW
+    from scanner.ingest.policy import _zlib_head
+
+    bomb = _lzw_pack([0xF1, 0x70, 256] + ([0] + list(range(258, 4094)) + [256]) * 10 + [257])
+    assert _zlib_head(bomb[:2])
+    f = tmp_path / "lzw78.pdf"
+    f.write_bytes(_pdf([(b"/LZWDecode", bomb)]))
+    res, out = _run(tmp_path, f)
+    _one_error_line(res, "lzw78.pdf", "MAX_PDF_STREAM")
