@@ -65,6 +65,7 @@ import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.ingest.dex.index import ACC_STATIC
+from scanner.ingest.dex.regs import invoke_regs
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
 from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
 from scanner.messages import english, msg
@@ -928,7 +929,7 @@ class LeakAnalysis:
             return
         if op in (0x24, 0x25):
             labels: set[int] = set()
-            for r in _invoke_regs(words, p):
+            for r in invoke_regs(words, p):
                 labels |= t.get(r, EMPTY)
             t[-1] = frozenset(labels)
             o[-1] = ("n", p)
@@ -996,7 +997,7 @@ class LeakAnalysis:
             return
         if op in (0xFA, 0xFB, 0xFC, 0xFD):
             labels = set()
-            for r in _invoke_regs(words, p):
+            for r in invoke_regs(words, p):
                 labels |= t.get(r, EMPTY)
             t[-1] = frozenset(labels)
             o[-1] = ("r", p)
@@ -1035,7 +1036,7 @@ class LeakAnalysis:
     def _invoke(self, ctx: _Ctx, words: list, p: int, op: int, t: dict, o: dict,
                 h: dict) -> None:
         di = ctx.key[0]
-        regs = _invoke_regs(words, p)
+        regs = invoke_regs(words, p)
         cal = self._callee(di, words[p + 1], op)
         static = op in (0x71, 0x77)
         args = [t.get(r, EMPTY) for r in regs]
@@ -1437,19 +1438,6 @@ def _copy(t: dict, o: dict, dst: int, src: int) -> None:
         o.pop(dst, None)
     else:
         o[dst] = x
-
-
-def _invoke_regs(words: list[int], p: int) -> list[int]:
-    w0 = words[p]
-    op = w0 & 0xFF
-    if op in (0x6E, 0x6F, 0x70, 0x71, 0x72, 0x24, 0xFA, 0xFC):
-        a = w0 >> 12
-        w2 = words[p + 2]
-        regs = [w2 & 0xF, (w2 >> 4) & 0xF, (w2 >> 8) & 0xF, (w2 >> 12) & 0xF, (w0 >> 8) & 0xF]
-        return regs[: min(a, 5)]
-    count = w0 >> 8
-    first = words[p + 2]
-    return list(range(first, first + count))
 
 
 def _s16(v: int) -> int:
