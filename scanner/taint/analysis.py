@@ -65,7 +65,7 @@ import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.ingest.dex.index import ACC_STATIC
-from scanner.ingest.dex.regs import invoke_regs
+from scanner.ingest.dex.regs import invoke_regs, s16, s32, switch_targets
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
 from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
 from scanner.messages import english, msg
@@ -248,13 +248,13 @@ class _Method:
             if op == 0x28:
                 targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
             elif op == 0x29:
-                targets, falls = [p + _s16(words[p + 1])], False
+                targets, falls = [p + s16(words[p + 1])], False
             elif op == 0x2A:
-                targets, falls = [p + _s32(words[p + 1] | words[p + 2] << 16)], False
+                targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
             elif 0x32 <= op <= 0x3D:
-                targets = [p + _s16(words[p + 1])]
+                targets = [p + s16(words[p + 1])]
             elif op in (0x2B, 0x2C):
-                targets = _switch_targets(words, p, n)
+                targets = switch_targets(words, p, n)
                 if targets is None:
                     return
             elif 0x0E <= op <= 0x11 or op == 0x27:
@@ -1438,31 +1438,6 @@ def _copy(t: dict, o: dict, dst: int, src: int) -> None:
         o.pop(dst, None)
     else:
         o[dst] = x
-
-
-def _s16(v: int) -> int:
-    return v - 0x10000 if v & 0x8000 else v
-
-
-def _s32(v: int) -> int:
-    return v - 0x100000000 if v & 0x80000000 else v
-
-
-def _switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
-    off = _s32(words[p + 1] | words[p + 2] << 16)
-    q = p + off
-    if q < 0 or q + 2 > n:
-        return None
-    ident, size = words[q], words[q + 1]
-    if ident == 0x0100:
-        base = q + 4
-    elif ident == 0x0200:
-        base = q + 2 + size * 2
-    else:
-        return None
-    if base + size * 2 > n:
-        return None
-    return [p + _s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]
 
 
 def _handlers_for(tries: list, block: int) -> tuple[int, ...]:

@@ -79,3 +79,32 @@ def dest(op: int, w0: int, words: list[int], p: int) -> list[int]:
     else:
         return []
     return [first, first + 1] if op in _WIDE_RESULT else [first]
+
+
+def s16(v: int) -> int:
+    """A 16-bit code unit read as signed."""
+    return v - 0x10000 if v & 0x8000 else v
+
+
+def s32(v: int) -> int:
+    """A 32-bit value read as signed."""
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
+    """Branch targets of the packed/sparse switch at ``p`` (None: payload out of bounds or
+    not a switch payload)."""
+    off = s32(words[p + 1] | words[p + 2] << 16)
+    q = p + off
+    if q < 0 or q + 2 > n:
+        return None
+    ident, size = words[q], words[q + 1]
+    if ident == opcodes.PACKED_SWITCH_PAYLOAD:
+        base = q + 4
+    elif ident == opcodes.SPARSE_SWITCH_PAYLOAD:
+        base = q + 2 + size * 2
+    else:
+        return None
+    if base + size * 2 > n:
+        return None
+    return [p + s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]

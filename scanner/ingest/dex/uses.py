@@ -41,7 +41,8 @@ from collections.abc import Iterable
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.regs import dest as regs_dest
 from scanner.ingest.dex.regs import reads as regs_reads
-from scanner.ingest.dex.values import ArgumentValues, _Code, _s16, _s32, _switch_targets
+from scanner.ingest.dex.regs import s16, s32, switch_targets
+from scanner.ingest.dex.values import ArgumentValues, _Code
 
 MAX_VISITS = 50_000
 
@@ -148,11 +149,11 @@ class _Walk:
         if op == 0x28:
             succ = [p + ((w0 >> 8) ^ 0x80) - 0x80]
         elif op == 0x29:
-            succ = [p + _s16(words[p + 1])]
+            succ = [p + s16(words[p + 1])]
         elif op == 0x2A:
-            succ = [p + _s32(words[p + 1] | words[p + 2] << 16)]
+            succ = [p + s32(words[p + 1] | words[p + 2] << 16)]
         elif op in (0x2B, 0x2C):
-            targets = _switch_targets(words, p, self.code.n)
+            targets = switch_targets(words, p, self.code.n)
             if targets is None:
                 raise ValueError("bad switch")
             succ = targets + succ
@@ -163,7 +164,7 @@ class _Walk:
                 raise _Fail  # an entry, the list or a key leaves the method
             return []
         elif op in (0x32, 0x33):  # if-eq / if-ne
-            target = p + _s16(words[p + 1])
+            target = p + s16(words[p + 1])
             if not tainted:
                 return [(q, state) for q in (nxt, target) if q is not None]
             equal = self._key_test(p, a4, w0 >> 12, state)
@@ -177,11 +178,11 @@ class _Walk:
         elif 0x34 <= op <= 0x37:
             if tainted:
                 raise _Fail
-            succ = [p + _s16(words[p + 1])] + succ
+            succ = [p + s16(words[p + 1])] + succ
         elif 0x38 <= op <= 0x3D:  # if-testz: a null or boolean test of an object is no read
             if any(t[0] == "K" or t == _TOP for _r, t in tainted):
                 raise _Fail
-            succ = [p + _s16(words[p + 1])] + succ
+            succ = [p + s16(words[p + 1])] + succ
         # ---- data
         elif op in (0x0A, 0x0C, 0x0D):  # move-result(-object), move-exception
             _set(state, a8, result if op == 0x0C else None)

@@ -93,6 +93,7 @@ import numpy as np
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex import regs as dexregs
 from scanner.ingest.dex.reader import DexFile, read_uleb128
+from scanner.ingest.dex.regs import s16, s32, switch_targets
 
 Value = tuple
 UNKNOWN_ATTR: Value = ("?",)
@@ -144,14 +145,6 @@ def param_registers(proto: str, is_static: bool) -> list[int]:
         out.append(pos)
         pos += 2 if p in ("J", "D") else 1
     return out
-
-
-def _s16(v: int) -> int:
-    return v - 0x10000 if v & 0x8000 else v
-
-
-def _s32(v: int) -> int:
-    return v - 0x100000000 if v & 0x80000000 else v
 
 
 class _Code:
@@ -675,13 +668,13 @@ class ArgumentValues:
             if op == 0x28:
                 targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
             elif op == 0x29:
-                targets, falls = [p + _s16(words[p + 1])], False
+                targets, falls = [p + s16(words[p + 1])], False
             elif op == 0x2A:
-                targets, falls = [p + _s32(words[p + 1] | words[p + 2] << 16)], False
+                targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
             elif 0x32 <= op <= 0x3D:
-                targets = [p + _s16(words[p + 1])]
+                targets = [p + s16(words[p + 1])]
             elif op in (0x2B, 0x2C):
-                targets = _switch_targets(words, p, n)
+                targets = switch_targets(words, p, n)
                 if targets is None:
                     return None
             elif 0x0E <= op <= 0x11 or op == 0x27:
@@ -827,11 +820,11 @@ class ArgumentValues:
             v = w0 >> 12
             return _put(state, a4, ("i", v - 16 if v & 8 else v))
         if op == 0x13:
-            return _put(state, a8, ("i", _s16(words[p + 1])))
+            return _put(state, a8, ("i", s16(words[p + 1])))
         if op == 0x14:
-            return _put(state, a8, ("i", _s32(words[p + 1] | words[p + 2] << 16)))
+            return _put(state, a8, ("i", s32(words[p + 1] | words[p + 2] << 16)))
         if op == 0x15:
-            return _put(state, a8, ("i", _s32(words[p + 1] << 16)))
+            return _put(state, a8, ("i", s32(words[p + 1] << 16)))
         if op == opcodes.CONST_STRING:
             return _put(state, a8, self._string(di, words[p + 1]))
         if op == opcodes.CONST_STRING_JUMBO:
@@ -1247,23 +1240,6 @@ def _handlers_for(tries: list[tuple[int, int, tuple[int, ...]]], block: int) -> 
         if s <= block < e:
             return hs
     return ()
-
-
-def _switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
-    off = _s32(words[p + 1] | words[p + 2] << 16)
-    q = p + off
-    if q < 0 or q + 2 > n:
-        return None
-    ident, size = words[q], words[q + 1]
-    if ident == opcodes.PACKED_SWITCH_PAYLOAD:
-        base = q + 4
-    elif ident == opcodes.SPARSE_SWITCH_PAYLOAD:
-        base = q + 2 + size * 2
-    else:
-        return None
-    if base + size * 2 > n:
-        return None
-    return [p + _s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]
 
 
 def _attr(v: Value | None) -> Value:
