@@ -1039,6 +1039,20 @@ def _forget_rulesets() -> None:
         fn.cache_clear()
 
 
+def _catalog_prefix(key: str, lang: str) -> str:
+    """The fixed start of catalog message ``key`` in ``lang`` (the text before its first
+    placeholder): the CLI says errors in the user's language, Chinese by default."""
+    from scanner.messages import catalog
+
+    return catalog(lang)[key].split("{", 1)[0]
+
+
+# one line of our own starts with the CLI's error prefix in either language; an internal
+# error is said in either language (and exits 5)
+_ERROR_PREFIXES = tuple(_catalog_prefix("err_line", lang) for lang in ("zh", "en"))
+_INTERNAL_MARKERS = tuple(_catalog_prefix("err_internal", lang) for lang in ("zh", "en"))
+
+
 def classify(r: dict, timeout: float, memory_mb: int) -> str:
     err = r["stderr"]
     lines = [x for x in err.splitlines() if x.strip()]
@@ -1048,9 +1062,9 @@ def classify(r: dict, timeout: float, memory_mb: int) -> str:
         return "traceback"
     if r["rss_mb"] > memory_mb or "out of memory" in err:
         return "memory"
-    if "internal error" in err or r["code"] == 5:
+    if any(marker in err for marker in _INTERNAL_MARKERS) or r["code"] == 5:
         return "internal"
-    if any(not x.startswith("appaudit: error: ") for x in lines):
+    if any(not x.startswith(_ERROR_PREFIXES) for x in lines):
         return "noise"
     if r["code"] in (0, 1):
         return "ok"
