@@ -48,7 +48,7 @@ from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.errors import InputError
-from scanner.ingest.policy_read import quote, read_policy
+from scanner.ingest.policy_read import MAX_MENTIONS, quote, read_policy
 from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
@@ -133,6 +133,9 @@ class PolicyTextDetector(Detector):
                    "with --policy")
         reading = read_policy(text, tables, lex,
                               catalog_names(ctx.sdk_catalog, lex.aliases))
+        if reading.mentions_capped:
+            out.append(Skipped(*record(msg("part_policy"),
+                                       msg("policy_mentions_capped", max=MAX_MENTIONS))))
         if lex.policy_words and not any(w.lower() in reading.folded
                                         for w in lex.policy_words):
             judged, kind = False, "not_a_policy"

@@ -9,7 +9,8 @@ Contract:
         ``tables`` as :func:`scanner.ingest.policy.policy_parts` gives them; ``sdk_names`` are
         (sdk id, names) pairs (the catalogue's names and the lexicon's aliases) against which
         the listed SDKs are matched. Linear in the text (one pass of one regular expression
-        over it, then work per mention, at most MAX_MENTIONS mentions looked at).
+        over it, then work per mention within SPAN characters of it, at most MAX_MENTIONS
+        mentions looked at, marked in ``mentions_capped``).
 
 How a mention is judged (see rulesets/policy.yaml's header for the words):
     * in a sentence with a definition word ("是指"): ignored;
@@ -38,7 +39,15 @@ if TYPE_CHECKING:
     from scanner.knowledge.policy import PolicyLexicon
 
 QUOTE = 30
-MAX_MENTIONS = 50_000
+#: how far (characters) a mention's sentence, clause or line reaches on each side of it:
+#: several times a long sentence (the 29 labelled policies read the same with 150, 300 and
+#: unbounded); without it text with no sentence end made the judging quadratic (a 2.5 MB
+#: "IMEI IMEI …" policy took over 60 CPU s)
+SPAN = 300
+#: lexicon terms judged in one text: a 200-page policy has about 5,300 (benchmarks/
+#: policy_extraction.py's long_policy_html); a text of nothing but terms costs 1-2 ms a term.
+#: Past it the reading is marked partial (PolicyReading.mentions_capped)
+MAX_MENTIONS = 10_000
 MAX_SDKS = 500
 _SENTENCE = re.compile(r"[。！？!?；;\n\t]|\.(?=\s|$)")
 #: clause ends; an English comma ends a clause only before a word that starts one (a
@@ -201,6 +210,8 @@ class PolicyReading:
     elements: dict = field(default_factory=dict)
     #: folded text (SDK names in prose are looked for in it)
     folded: str = ""
+    #: the text had more than MAX_MENTIONS lexicon terms: those after it were not judged
+    mentions_capped: bool = False
 
 
 class _Text:
@@ -215,10 +226,12 @@ class _Text:
 
     @staticmethod
     def _span(bounds: list[int], i: int, n: int) -> tuple[int, int]:
+        """The sentence, clause or line around position ``i``, clipped to ``SPAN`` characters
+        on each side of it (every mention is judged by searching its spans)."""
         k = bisect.bisect_right(bounds, i)
         start = bounds[k - 1] + 1 if k else 0
         end = bounds[k] if k < len(bounds) else n
-        return start, end
+        return max(start, i - SPAN), min(end, i + SPAN)
 
     def sentence(self, i: int) -> tuple[int, int]:
         return self._span(self.sent, i, len(self.text))
@@ -498,6 +511,7 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     folded = _masked(_fold(text), c)
     t = _Text(text, folded, c)
     ms = list(_mentions(folded, c))
+    capped = len(ms) >= MAX_MENTIONS and c.terms.search(folded, ms[-1][1]) is not None
     starts = [m[0] for m in ms]
     pi_hits: dict[str, dict] = {}
     pi_denied: dict[str, dict] = {}
@@ -592,7 +606,8 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
         declared_pi=tuple(v for _, v in sorted(pi_hits.items())),
         denied_pi=tuple(v for _, v in sorted(denied.items())),
         permissions=tuple(v for _, v in sorted(perm_hits.items())),
-        sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded)
+        sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded,
+        mentions_capped=capped)
 
 
 def _element_hits(folded: str, el, limit: int = 200):

@@ -328,3 +328,45 @@ def test_lzw_bomb_that_starts_like_a_zlib_header(tmp_path):
     f.write_bytes(_pdf([(b"/LZWDecode", bomb)]))
     res, out = _run(tmp_path, f)
     _one_error_line(res, "lzw78.pdf", "MAX_PDF_STREAM")
+
+
+# ------------------------------------------------ text with no sentence end
+
+def test_terms_with_no_sentence_end_are_judged_in_bounded_time(tmp_path):
+    # the campaign's policy input 37 (seed 2026): "IMEI " 500,000 times, 2.5 MB of text with
+    # no sentence end, took over 60 CPU s: every mention searched its whole "sentence" (the
+    # text). Measured before the fix on main at fcd18e4: 2,000 terms 28 CPU s, 1,000 7.4 s
+    # (quadratic); here 4,000 terms, which took about 110 s before
+    f = tmp_path / "imei.txt"
+    f.write_text("IMEI " * 4_000, "utf-8")
+    t0 = resource.getrusage(resource.RUSAGE_SELF)
+    res, out = _run(tmp_path, f)
+    t1 = resource.getrusage(resource.RUSAGE_SELF)
+    assert res.exit_code in (0, 1), res.output
+    assert (t1.ru_utime - t0.ru_utime) < 20
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
+    assert doc["skipped"] == []  # 4,000 terms are under MAX_MENTIONS: all judged
+
+
+def test_terms_past_the_cap_make_a_partial_reading(tmp_path, monkeypatch):
+    import scanner.detectors.policy_text as detector
+    import scanner.ingest.policy_read as reading
+
+    monkeypatch.setattr(reading, "MAX_MENTIONS", 50)
+    monkeypatch.setattr(detector, "MAX_MENTIONS", 50)
+    # 50 terms exactly: all judged, nothing partial; 51: the 51st not judged, said so
+    exact = tmp_path / "exact.txt"
+    exact.write_text("隐私政策。" + "IMEI；" * 50, "utf-8")
+    res, out = _run(tmp_path, exact)
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert doc["skipped"] == [] and doc["partial"] is False, doc["skipped"]
+    over = tmp_path / "over.txt"
+    over.write_text("隐私政策。" + "IMEI；" * 50 + "我们收集您的通讯录。", "utf-8")
+    res, out = _run(tmp_path, over)
+    doc = json.loads((out / "result.json").read_text("utf-8"))
+    assert doc["partial"] is True
+    assert [s["reason"] for s in doc["skipped"]] == [
+        "the policy text names PI and the like more than 50 times; those after that were "
+        "not judged: the result is partial"]
+    assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
