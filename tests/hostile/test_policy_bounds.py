@@ -370,3 +370,68 @@ def test_terms_past_the_cap_make_a_partial_reading(tmp_path, monkeypatch):
         "the policy text names PI and the like more than 50 times; those after that were "
         "not judged: the result is partial"]
     assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"]
+# ------------------------------------------------ RunLength and image streams
+# Measured on main at fcd18e4 (`/usr/bin/time appaudit policy F`), 2026-12-06: a 2.9 MB
+# RunLength content stream at its largest ratio (128:1, 185 MB decoded) peaked at 57 MiB and
+# 0.8 CPU s; the same runs as a 20000x20000 RGB image XObject 74 MiB; 60 MiB of Flate output
+# that RunLength would expand to 3.75 GiB ([/FlateDecode /RunLengthDecode], 61 KB of PDF)
+# 170 MiB and 1.2 CPU s: PDFium does not decode a stream whole that text extraction does not
+# need (images) and stops RunLength at the end of what it reads. These tests keep it so.
+
+def _rle_runs(n: int, byte: bytes = b" ") -> bytes:
+    """RunLengthDecode data: ``n`` runs of 128 copies of ``byte`` (length byte 129), then EOD."""
+    return (b"\x81" + byte) * n + b"\x80"
+
+
+def _pdf_with_image(filt: bytes, data: bytes, width: int, height: int) -> bytes:
+    """One page that draws an image XObject (``filt``-encoded ``data`` claiming
+    ``width`` x ``height`` RGB pixels) and shows a line of text."""
+    body = b"q 612 0 0 792 0 0 cm /Im1 Do Q " + TEXT
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Length %d /Filter %s >>\nstream\n" % (
+                width, height, len(data), filt) + data + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("name,make", [
+    # 185 MB of spaces from a 2.9 MB content stream (RunLength's largest ratio)
+    ("rle.pdf", lambda: _pdf([(b"/RunLengthDecode", _rle_runs(1_450_000))])),
+    # 60 MiB of Flate output that is RunLength runs: 3.75 GiB if decoded whole, then a page
+    # whose text must still be read
+    ("flate_rle.pdf", lambda: _pdf([
+        (b"[/FlateDecode /RunLengthDecode]",
+         zlib.compress(_rle_runs(1 << 19)[:-1] * 60 + b"\x80", 9)),
+        (b"/FlateDecode", zlib.compress(TEXT))])),
+    # a 2.9 MB image claiming 20000 x 20000 RGB pixels (1.2 GB if rendered) beside the text
+    ("image_rle.pdf", lambda: _pdf_with_image(b"/RunLengthDecode",
+                                              _rle_runs(1_450_000, b"\xff"), 20000, 20000)),
+    # a truncated JPEG whose header claims 65500 x 65500 pixels
+    ("image_dct.pdf", lambda: _pdf_with_image(
+        b"/DCTDecode", bytes.fromhex("ffd8ffc0001108ffdcffdc03012200021101031101ffda000c03"
+                                     "010002110311003f00") + bytes(2_000_000), 65500, 65500)),
+])
+def test_runlength_and_image_streams_stay_bounded(tmp_path, name, make):
+    f = tmp_path / name
+    f.write_bytes(make())
+    assert f.stat().st_size < 3_000_000
+    rss, err = _rss_mib_of_child(tmp_path, f)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert rss < 400, (rss, err)
+    result = tmp_path / "c" / "result.json"
+    if name != "rle.pdf":  # the others have a page of text beside the hostile stream
+        doc = json.loads(result.read_text("utf-8"))
+        assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"], doc
