@@ -249,13 +249,13 @@ def _permission_purposes(ctx: ScanContext, reading, layout_lost: bool) -> Iterab
             "used": a.get("used"), "layout_lost": layout_lost}, f.evidence[:1])
 
 
-def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[str]]:
+def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple]], list[dict]]:
     """[(source, sha256, text, tables)] and problems: the --policy files, else a policy page
     in the captured traffic, else the policy assets of the APK."""
     if ctx.policy is not None:
         return [(f"option:{d.name}", d.input.sha256 if d.input else None, d.text, d.tables)
                 for d in ctx.policy], []
-    problems: list[str] = []
+    problems: list[dict] = []  # messages
     if ctx.traffic is not None:
         found = _traffic_policy(ctx, problems)
         if found:
@@ -270,7 +270,7 @@ def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple
         try:
             _, text, tables = policy_parts(raw, name)
         except InputError as e:
-            problems.append(f"policy asset {name}: {e}")
+            problems.append(msg("skip_item", what=name, reason=e.message()))
             continue
         if text.strip():
             docs.append((f"apk:{name}", digest_bytes(raw).sha256, text, tables))
@@ -286,7 +286,7 @@ def _documents(ctx: ScanContext) -> tuple[list[tuple[str, str | None, str, tuple
 _RESOURCE_CACHE: dict[int, tuple[object, tuple]] = {}
 
 
-def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple]], list[str]]:
+def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple]], list[dict]]:
     """[(source, sha256, text, tables)] of the policies kept in the APK's resources, best
     first, and the files that could not be read. A candidate is a resources.arsc string
     value, a text asset or a res/raw file (not one of the policy-named assets, read anyway)
@@ -317,7 +317,7 @@ def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple
         try:
             _, text, tables = policy_parts(raw, t.file)
         except InputError as e:
-            problems.append(f"{t.file}: {e}")
+            problems.append(msg("skip_item", what=t.file, reason=e.message()))
             continue
         if len(text.strip()) < lex.resource_min_chars:
             continue
@@ -334,7 +334,7 @@ def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple
 _TEXTUAL = ("text/html", "text/plain", "application/xhtml")
 
 
-def _traffic_policy(ctx: ScanContext, problems: list[str]):
+def _traffic_policy(ctx: ScanContext, problems: list[dict]):
     """(source, sha256, text, tables) of the longest captured response that is a privacy
     policy page (see ``titles`` in rulesets/policy.yaml), or None."""
     from urllib.parse import unquote, urlsplit
@@ -368,8 +368,7 @@ def _traffic_policy(ctx: ScanContext, problems: list[str]):
         if not (by_url or len(text.strip()) >= lex.min_chars_to_judge):
             continue
         if ex.truncated:
-            problems.append(f"policy page {ex.url}: the captured body was cut at the size "
-                            "limit; the policy was read in part")
+            problems.append(msg("skip_policy_page_cut", url=ex.url))
         if best is None or len(text) > len(best[2]):
             best = (f"traffic:{ex.url}", digest_bytes(ex.response_body).sha256, text, tables)
     return best

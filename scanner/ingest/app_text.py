@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from scanner.ingest.arsc import ResourceTable, ResourceTableError, xml_strings_containing
+from scanner.messages import msg
 from scanner.model.evidence import TextFile
 
 MAX_HIT_CHARS = 160  # characters of a hit's text kept (around the phrase for assets)
@@ -49,7 +50,7 @@ class TextSearch:
     """What :func:`search_text` found, and which files could not be searched."""
 
     hits: tuple[TextHit, ...]
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[dict, ...] = field(default=())  # messages (scanner.messages.msg)
 
 
 def _cut(text: str, needles: Sequence[str]) -> str:
@@ -91,7 +92,7 @@ def search_text(files: Iterable[TextFile], needles: Sequence[str]) -> TextSearch
     """Every string of ``files`` containing one of ``needles`` (see the module contract)."""
     needles = tuple(dict.fromkeys(n for n in needles if n))
     hits: list[TextHit] = []
-    problems: list[str] = []
+    problems: list[dict] = []
     if not needles:
         return TextSearch(())
     for f in files:
@@ -107,7 +108,7 @@ def search_text(files: Iterable[TextFile], needles: Sequence[str]) -> TextSearch
             else:
                 continue
         except ResourceTableError as e:
-            problems.append(f"{f.name}: {e}")
+            problems.append(msg("skip_item", what=f.name, reason=e.message()))
             continue
         seen: set[tuple[str, str]] = set()
         for kind, text in found[:MAX_HITS_PER_FILE]:
@@ -134,12 +135,12 @@ class LongText:
 
 
 def long_texts(files: Iterable[TextFile], needles: Sequence[str],
-               min_chars: int) -> tuple[list[LongText], list[str]]:
+               min_chars: int) -> tuple[list[LongText], list[dict]]:
     """Texts of at least ``min_chars`` characters holding one of ``needles``, longest first
     (at most :data:`MAX_LONG_TEXTS`), and the files that could not be read."""
     needles = tuple(dict.fromkeys(n for n in needles if n))
     out: list[LongText] = []
-    problems: list[str] = []
+    problems: list[dict] = []
     if not needles:
         return [], []
     for f in files:
@@ -163,6 +164,6 @@ def long_texts(files: Iterable[TextFile], needles: Sequence[str],
                 if len(text) >= min_chars and any(n in text for n in needles):
                     out.append(LongText(f.kind, f.name, text, raw))
         except ResourceTableError as e:
-            problems.append(f"{f.name}: {e}")
+            problems.append(msg("skip_item", what=f.name, reason=e.message()))
     out.sort(key=lambda x: -len(x.text))
     return out[:MAX_LONG_TEXTS], problems
