@@ -46,7 +46,8 @@ DECLARED = {"declared", "generic", "conditional"}
 SETS = {"dev": ("texts", "labels.yaml"), "heldout": ("heldout", "heldout_labels.yaml"),
         "heldout2": ("heldout2", "heldout2_labels.yaml"),
         "heldout3": ("heldout3", "heldout3_labels.yaml"),
-        "heldout4": ("heldout4", "heldout4_labels.yaml")}
+        "heldout4": ("heldout4", "heldout4_labels.yaml"),
+        "heldout5": ("heldout5", "heldout5_labels.yaml")}
 
 
 def _labels(which: str) -> list[tuple[Path, dict]]:
