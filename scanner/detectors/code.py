@@ -228,12 +228,14 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
 
     def judged(info: ApiInfo, callee: str, kind: str, dex: str, offset: int
                ) -> tuple[dict, Verdict]:
-        """Arguments and verdict of a call site judged in each calling context: a read
-        if any context reads (the first such context's arguments are reported; where the
+        """Arguments and verdict of a call site judged in each calling context (and for
+        each value of an argument that is one of several): a read if any context reads
+        (the first such context's arguments are reported; where the
         contexts read different PI types, one reading the entry's own type, the widest
         meaning, e.g. a precise location where another caller asks for a coarse one). A
         context passing null where the API needs an object reads nothing (the call
-        throws), so it is dropped; when every context does, the site is ruled out."""
+        throws), so it is dropped; when every context does, the site is ruled out. A site
+        ruled out in every context reports the arguments all its contexts share."""
         regs = param_registers(callee, kind == "static")
         types = declared_params(callee)
         pos = [i for _k, i in info.args if i < len(regs)]
@@ -245,9 +247,12 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
             return {}, Verdict(info.pi_type, tuple(info.permissions), False, ARGUMENTS_NO_PI,
                                kb.extra.get("engine_reasons", {}).get("null_argument"))
         best: tuple[dict, Verdict] | None = None
+        common: dict | None = None  # the arguments every context agrees on
         for a in (v for alt in live or alts for v in _variants(alt, refs)):
             present: set[str] = set()
             args, absent = render_args(info.args, a, regs, kb.object_attrs, app, present)
+            common = dict(args) if common is None else {k: x for k, x in common.items()
+                                                        if args.get(k) == x}
             v = judge(info, args, absent, app, False, frozenset(present))
             if best is None or (v.effective and (
                     not best[1].effective
@@ -256,6 +261,8 @@ def _api_uses(index: DexIndex, reach: Reachability, kb: Knowledge,
             if v.effective and v.pi_type == info.pi_type:
                 break
         assert best is not None
+        if not best[1].effective:  # ruled out in every context: show what they all share
+            return common or {}, best[1]
         return best
 
     invokes = {a.key: a for a in apis if a.access == "invoke"}

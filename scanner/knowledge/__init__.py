@@ -377,6 +377,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         value_models={
             "fields": {str(k): _value(v) for k, v in (values.get("fields") or {}).items()},
             "calls": dict(values.get("calls") or {}),
+            "objects": {str(k): tuple(v) for k, v in (values.get("objects") or {}).items()},
             "keeps": tuple(str(x) for x in _tuple(values.get("keeps"))),
             "returns": tuple(str(x) for x in _tuple(values.get("returns"))),
             "collections": _collections(values.get("collections")),

@@ -29,8 +29,17 @@ Values are plain tuples:
   change (not a String, a boxed number or a Class), which an unmodelled call taking it
   makes unknown.
 
+* ``("any", members)`` one of a few known values (at most ``MAX_ALTS``): what a register
+  holds where paths that give different known values merge, or what a small app method
+  with several returns gives. :meth:`ArgumentValues.alternatives` and
+  :meth:`ArgumentValues.contexts` give one context per member, so a call is judged on
+  each value (a read if one value reads; ruled out only if every value is); elsewhere it
+  counts as not known. An object attribute set to one of several values is "set, value
+  unknown" (``UNSURE_ATTR`` when one of them is null).
+
 ``None`` means unknown: the analysis never guesses. Where control flow merges, a
-register keeps a value only if every incoming path gives the same one; exception
+register keeps the value every incoming path gives, one of the values they give when each
+gives a known one, and nothing when one path leaves it unknown; exception
 handlers start from what every instruction of their try range agrees on; code that no
 path reaches (dead code, handlers of an unreadable try table) gives unknown; an object
 passed to a call that is not modelled, or stored anywhere, becomes unknown (the callee
@@ -55,11 +64,14 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
   ``{"returns": "tag", "tag": name}`` (a value known only by what it is, e.g. ``own_uid``),
   ``{"init": kind, "attrs": {name: i}}`` (a constructor of the receiver),
   ``{"set": {name: i}}`` / ``{"add": {name: i}}`` (mutate the receiver object, return it),
-  ``{"set_from": {name: i}}`` (copy the attributes of an object argument, e.g. setComponent).
+  ``{"set_from": {name: i}}`` (copy the attributes of an object argument, e.g. setComponent),
+  ``{"init": kind, "copy": i}`` (a copy constructor: the attributes of the object argument,
+  each "set or not" when it is not known).
 
 Across methods (bounded, summary-based): :meth:`ArgumentValues.alternatives` replaces a
 parameter placeholder at a call site by the values the callers pass, caller by caller
-(each caller's own parameters in turn, up to ``MAX_CALL_DEPTH`` methods up), and gives
+(each caller's own parameters in turn, up to ``MAX_CALL_DEPTH`` methods up; a value that
+is one of several gives one context per value), and gives
 one argument list per calling context. Callers are the invokes of the method's
 descriptor in every dex; a virtual method is followed only when every supertype of its
 class is in the app, or is one of the framework types whose methods are known
@@ -72,8 +84,15 @@ caller at all leave the parameter unknown. A call of a small app method
 (``invoke-static``/``invoke-direct``, at most ``MAX_SUMMARY_UNITS`` code units) whose
 result type is one of ``models["returns"]`` (data: the types whose values the judgements
 use, e.g. String and Intent) and whose every ``return-object`` gives the same known value
-(a constant, or an object built there from constants) gives that value
-(:meth:`ArgumentValues._return_value`).
+(a constant, or an object built there from constants) gives that value, or one of the
+values when the returns differ (:meth:`ArgumentValues._return_value`); an object attribute
+set from a parameter is "set or not" there. A virtual call (invoke-virtual) is summarised,
+and followed when asking whether it keeps an object, when the class named in the call
+defines the method and no app class below it names a method with that signature (nothing
+else can answer the call). A method "keeps" an object it is given when it only tests it,
+hands it to ``keeps`` calls or modelled calls that do not change it, or to small app
+methods that keep it in turn (``MAX_KEEPS_DEPTH`` methods down). A result cut short by a
+depth bound is not cached, so a caller higher up may still go deeper.
 
 Bounds: every read is checked against the method's code item; a method whose code
 cannot be walked (branch out of range, more than ``MAX_STEPS`` instruction visits)
@@ -117,6 +136,10 @@ MAX_CONTEXTS = 32
 #: Largest app method (code units) whose return value is summarised, and summary depth.
 MAX_SUMMARY_UNITS = 400
 MAX_SUMMARY_DEPTH = 2
+#: Alternatives a "one of" value (``("any", members)``) may hold; more is unknown.
+MAX_ALTS = 4
+#: Depth of app methods followed when asking whether a method leaves an object unchanged.
+MAX_KEEPS_DEPTH = 3
 #: Parameter types whose objects no callee can change.
 _IMMUTABLE = frozenset({"Ljava/lang/String;", "Ljava/lang/Class;", "Ljava/lang/Integer;",
                         "Ljava/lang/Long;", "Ljava/lang/Boolean;", "Ljava/lang/Short;",
@@ -217,9 +240,67 @@ def _sleb(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def _merge(a: dict | None, b: dict) -> dict:
+    """Join of two register states: a register keeps a value both give, or becomes one
+    of the values the paths give (``("any", ...)``, at most MAX_ALTS); a register one
+    path leaves unknown is unknown."""
     if a is None:
         return dict(b)
-    return {k: v for k, v in a.items() if b.get(k) == v}
+    out = {}
+    for k, v in a.items():
+        w = b.get(k)
+        if w is None:
+            continue
+        if w == v:
+            out[k] = v
+        elif k >= 0:
+            j = one_of((v, w))
+            if j is not None:
+                out[k] = j
+    return out
+
+
+def members(v: Value | None) -> tuple:
+    """The values a register may hold: those of a "one of" value, or the value itself."""
+    if v is None:
+        return ()
+    return v[1] if v[0] == "any" else (v,)
+
+
+def one_of(values: Iterable[Value | None]) -> Value | None:
+    """The value that is one of ``values`` (flattened, without repeats); None when one of
+    them is unknown, when there are more than MAX_ALTS, or when one is an object under
+    construction (a ``new-instance`` not yet initialised)."""
+    out: list = []
+    for v in values:
+        for m in members(v) if v is not None else (None,):
+            if m is None or m[0] == "n":
+                return None
+            if m not in out:
+                out.append(m)
+    if not out or len(out) > MAX_ALTS:
+        return None
+    if len(out) == 1:
+        return out[0]
+    return ("any", tuple(sorted(out, key=repr)))
+
+
+def split_any(vals: list, positions: Iterable[int]) -> list[list]:
+    """One argument list per combination of the members of the "one of" values at
+    ``positions`` (a list without such values is returned as it is)."""
+    out = [vals]
+    for k in positions:
+        nxt = []
+        for a in out:
+            v = a[k] if k < len(a) else None
+            if v is None or v[0] != "any":
+                nxt.append(a)
+                continue
+            for m in v[1]:
+                b = list(a)
+                b[k] = m
+                nxt.append(b)
+        out = nxt
+    return out
 
 
 class ArgumentValues:
@@ -233,6 +314,7 @@ class ArgumentValues:
         self.classes = classes
         models = models or {}
         self.field_models: dict[str, Value] = dict(models.get("fields") or {})
+        self.object_attrs = {str(k): tuple(v) for k, v in (models.get("objects") or {}).items()}
         calls = models.get("calls") or {}
         self.call_models = {k: v for k, v in calls.items() if not k.startswith("*->")}
         self.any_models = {k[3:]: v for k, v in calls.items() if k.startswith("*->")}
@@ -254,6 +336,9 @@ class ArgumentValues:
         self._keeps: dict[tuple[int, int, int], bool] = {}
         self._tracked: dict[tuple[int, int, bool], frozenset[int]] = {}
         self._summary_depth = 0
+        self._keeps_depth = 0
+        #: how often a depth bound cut an analysis short (results cut short are not kept)
+        self._cut = 0
 
     # ---------------------------------------------------------------- public
     def arguments(self, di: int, owner: int, word_pos: int,
@@ -282,15 +367,26 @@ class ArgumentValues:
         vals = self.arguments(di, owner, word_pos, wanted)
         if vals is None:
             return None
-        return self._expand(di, owner, vals, wanted, 0, frozenset())
+        out: list[list] = []
+        for sub in self._expand(di, owner, vals, wanted, 0, frozenset()):
+            for alt in split_any(sub, wanted):
+                if alt not in out:
+                    out.append(alt)
+        return out if len(out) <= MAX_CONTEXTS else [[None if k in wanted else v
+                                                       for k, v in enumerate(vals)]]
 
     def contexts(self, di: int, owner: int, v: Value | None) -> list[Value | None]:
         """The values a parameter placeholder ``v`` of method ``owner`` takes, one per
         calling context (its callers followed as for :meth:`alternatives`); ``[None]`` when
         they cannot all be known; any other value is its own one context."""
-        if v is None or v[0] != "p":
+        if v is None or v[0] not in ("p", "any"):
             return [v]
-        return [ctx[0] for ctx in self._expand(di, owner, [v], [0], 0, frozenset())]
+        out = []
+        for ctx in self._expand(di, owner, [v], [0], 0, frozenset()):
+            for alt in split_any(ctx, [0]):
+                if alt[0] not in out:
+                    out.append(alt[0])
+        return out
 
     def states_at(self, di: int, owner: int, word_positions: Iterable[int],
                   params: bool = False) -> dict[int, dict[int, Value]] | None:
@@ -328,6 +424,16 @@ class ArgumentValues:
     # ------------------------------------------------------------ callers
     def _expand(self, di: int, owner: int, vals: list, wanted: list[int], depth: int,
                 seen: frozenset) -> list[list]:
+        alts = split_any(vals, wanted)
+        if len(alts) > 1:
+            out: list[list] = []
+            for a in alts:
+                for sub in self._expand(di, owner, a, wanted, depth, seen):
+                    if sub not in out:
+                        out.append(sub)
+                    if len(out) > MAX_CONTEXTS:
+                        return [[None if k in wanted else v for k, v in enumerate(vals)]]
+            return out
         need = {k: vals[k][1] for k in wanted
                 if k < len(vals) and vals[k] is not None and vals[k][0] == "p"}
         if not need:
@@ -466,12 +572,22 @@ class ArgumentValues:
     def _return_value(self, di: int, midx: int) -> Value | None:
         """The one value every ``return-object`` of the app method that a static or
         direct invoke of ``midx`` calls gives (see the module docstring), else None."""
-        if self._summary_depth >= MAX_SUMMARY_DEPTH:
-            return None
         key = (di, midx)
         if key in self._returns:
             return self._returns[key]
-        self._returns[key] = None
+        if self._summary_depth >= MAX_SUMMARY_DEPTH:
+            self._cut += 1
+            return None
+        cut = self._cut
+        value = self._returns[key] = None  # while it is being summarised (a recursion)
+        try:
+            value = self._return_value_of(di, midx, key)
+        finally:
+            if value is None and self._cut != cut:
+                del self._returns[key]  # cut short by a bound: another caller may go deeper
+        return value
+
+    def _return_value_of(self, di: int, midx: int, key: tuple) -> Value | None:
         d = self.dexes[di]
         desc = d.method_descriptor(midx)
         cls, _, sig = desc.partition("->")
@@ -488,6 +604,8 @@ class ArgumentValues:
         m = self.dexes[k].methods[owner]
         if m.insn_start < 0 or m.insn_end - m.insn_start > MAX_SUMMARY_UNITS:
             return None
+        if not m.access_flags & 0xA and self._overridden(cls, sig):
+            return None  # a virtual method another app class may replace
         self._summary_depth += 1
         try:
             code = _Code(self.dexes[k], m.insn_start, m.insn_end, m.code_off)
@@ -502,21 +620,33 @@ class ArgumentValues:
             self._summary_depth -= 1
         if not out or len(out) != len(rets):
             return None
-        seen = set()
+        seen: list = []
         for p in rets:
             v = self._resolve(out[p].get(code.words[p] >> 8))
-            if v is None or v[0] in ("p", "n") or _has_param(v):
-                return None
-            if v[0] == "o":  # an object made there: a value of its own, not an allocation
-                v = ("o", v[1], ("ret", k, owner), v[3])
-            seen.add(v)
-        value = next(iter(seen)) if len(seen) == 1 else None
+            for x in members(v) if v is not None else (None,):
+                if x is None or x[0] in ("p", "n"):
+                    return None
+                if x[0] == "o":  # an object made there: a value of its own, not an
+                    # allocation; what the caller passed in it may be set or not
+                    x = ("o", x[1], ("ret", k, owner, x[2]), _params_unsure(x[3]))
+                seen.append(x)
+        value = one_of(seen)  # several returns: one of their values
         self._returns[key] = value
         return value
 
+    def _overridden(self, cls: str, sig: str) -> bool:
+        """Whether an app class below ``cls`` names a method like ``sig`` (may override it)."""
+        for d in self.dexes:
+            for _i, c in self._same_signature(d, sig):
+                if c != cls and self._descends(c, cls):
+                    return True
+        return False
+
     def _app_method(self, di: int, midx: int) -> tuple[int, int] | None:
-        """(dex, index into ``methods``) of the app method a static or direct invoke of
-        ``midx`` in dex ``di`` runs, if it has at most MAX_SUMMARY_UNITS code units."""
+        """(dex, index into ``methods``) of the app method an invoke of ``midx`` in dex
+        ``di`` runs, if it has at most MAX_SUMMARY_UNITS code units: a static or direct
+        one, or a virtual one that the class named in the call defines and no app class
+        below it may override."""
         d = self.dexes[di]
         desc = d.method_descriptor(midx)
         where = self._where(desc.partition("->")[0])
@@ -530,6 +660,9 @@ class ArgumentValues:
         m = self.dexes[k].methods[owner]
         if m.insn_start < 0 or m.insn_end - m.insn_start > MAX_SUMMARY_UNITS:
             return None
+        cls, _, sig = desc.partition("->")
+        if not m.access_flags & 0xA and not sig.startswith("<") and self._overridden(cls, sig):
+            return None  # a virtual call another app class's method may answer
         return k, owner
 
     def _tracked_positions(self, di: int, midx: int, op: int) -> frozenset[int]:
@@ -550,49 +683,75 @@ class ArgumentValues:
 
     def _keeps_param(self, di: int, midx: int, pos: int) -> bool:
         """Whether the small app method a static/direct invoke of ``midx`` runs leaves the
-        object at register-list position ``pos`` unchanged: it never passes it to a call,
-        never stores it (a null check such as ``checkNotNull(x, msg)``)."""
+        object at register-list position ``pos`` unchanged: it never stores it, and hands
+        it only to calls that leave it as it is (a null check such as
+        ``checkNotNull(x, msg)``; ``keeps`` calls and modelled calls that do not change
+        it, e.g. a PackageManager query or an Intent getter; small app methods that keep
+        it in turn, up to MAX_KEEPS_DEPTH methods down)."""
         key = (di, midx, pos)
         hit = self._keeps.get(key)
         if hit is not None:
             return hit
-        self._keeps[key] = False
-        if self._summary_depth >= MAX_SUMMARY_DEPTH:
+        if self._keeps_depth >= MAX_KEEPS_DEPTH:
+            self._cut += 1
             return False
+        cut = self._cut
+        self._keeps[key] = False  # while it is being looked at (a recursion)
+        if not self._keeps_of(di, midx, pos):
+            if self._cut != cut:
+                del self._keeps[key]  # cut short by a bound: another caller may go deeper
+            return False
+        self._keeps[key] = True
+        return True
+
+    def _keeps_of(self, di: int, midx: int, pos: int) -> bool:
         target = self._app_method(di, midx)
         if target is None:
             return False
         k, owner = target
         d = self.dexes[k]
         m = d.methods[owner]
-        self._summary_depth += 1
+        self._keeps_depth += 1
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
             init = self._params(k, m, code)
             uses = [p for p in code.ins if (code.words[p] & 0xFF) in _USES_OBJECT]
             out = self._run(k, code, set(uses), capture=_whole_state, init=init)
+            mine = next((v for v in init.values() if v[1] == pos), None)
+            if out is None or len(out) != len(uses) or mine is None:
+                return False
+            for p in uses:
+                w0 = code.words[p]
+                op = w0 & 0xFF
+                if 0x59 <= op <= 0x5F:
+                    read = [(w0 >> 8) & 0xF]
+                elif 0x4B <= op <= 0x51 or 0x67 <= op <= 0x6D:
+                    read = [w0 >> 8]
+                else:
+                    read = self._invoke_regs(code.words, p)
+                hit_at = [j for j, r in enumerate(read) if mine in members(out[p].get(r))]
+                if hit_at and not self._call_keeps(k, code.words, p, op, hit_at):
+                    return False
         except (IndexError, ValueError, RecursionError):
             return False
         finally:
-            self._summary_depth -= 1
-        if out is None or len(out) != len(uses):
-            return False
-        mine = next((v for v in init.values() if v[1] == pos), None)
-        if mine is None:
-            return False
-        for p in uses:
-            w0 = code.words[p]
-            op = w0 & 0xFF
-            if 0x59 <= op <= 0x5F:
-                read = [(w0 >> 8) & 0xF]
-            elif 0x4B <= op <= 0x51 or 0x67 <= op <= 0x6D:
-                read = [w0 >> 8]
-            else:
-                read = self._invoke_regs(code.words, p)
-            if any(out[p].get(r) == mine for r in read):
-                return False
-        self._keeps[key] = True
+            self._keeps_depth -= 1
         return True
+
+    def _call_keeps(self, di: int, words: list[int], p: int, op: int,
+                    positions: list[int]) -> bool:
+        """Whether the invoke at ``p`` leaves the objects at register-list ``positions``
+        unchanged (see :meth:`_keeps_param`); a store is never such a call."""
+        if op not in opcodes.INVOKE_KINDS:
+            return False
+        midx = words[p + 1]
+        model = self._model(di, midx)
+        if model is not None:
+            changes = any(x in model for x in ("init", "set", "add", "set_from"))
+            return not (changes and op not in (0x71, 0x77) and 0 in positions)
+        if op not in (0x70, 0x71, 0x76, 0x77, 0x6E, 0x74):
+            return False
+        return all(self._keeps_param(di, midx, j) for j in positions)
 
     def _defined(self, di: int) -> dict[int, int]:
         """method_ids index -> index into ``methods`` for the methods dex ``di`` defines."""
@@ -788,8 +947,10 @@ class ArgumentValues:
     def _resolve(self, v: Value | None) -> Value | None:
         """The value itself; a field placeholder becomes the field's one constant or None,
         a call's result placeholder the callee's one return value or None."""
-        if v is None or v[0] not in ("f", "r"):
+        if v is None or v[0] not in ("f", "r", "any"):
             return v
+        if v[0] == "any":
+            return one_of(self._resolve(m) for m in v[1])
         if v[0] == "r":
             return self._return_value(v[1], v[2])
         key = (v[1], v[2])
@@ -874,14 +1035,16 @@ class ArgumentValues:
         changed: set[int] = set()
         if model is None:
             direct = op in (0x70, 0x71, 0x76, 0x77)
+            app_call = direct or op in (0x6E, 0x74)  # a virtual one: see _app_method
             for k, v in enumerate(vals):
-                if v is None or not (v[0] in ("n", "o") or (v[0] in ("p", "r") and v[-1])):
+                if not _changeable(v):
                     continue  # nothing a callee could change
-                if (direct and k in self._tracked_positions(di, words[p + 1], op)
+                if (app_call and k in self._tracked_positions(di, words[p + 1], op)
                         and self._keeps_param(di, words[p + 1], k)):
                     continue  # an app method that only tests, copies or returns it
                 changed |= _escape(state, v)
-            if direct:  # summarised only if the value is used
+            if direct or op in (0x6E, 0x74):  # summarised only if the value is used (a
+                # virtual method: only when no app class may override it)
                 proto = self.dexes[di].method_name(words[p + 1])
                 rtype = proto[proto.rfind(")") + 1 :]
                 if rtype in self.summary_returns:
@@ -934,7 +1097,16 @@ class ArgumentValues:
             recv = resolved
         if "init" in model:
             if recv is not None and recv[0] == "n":
-                attrs = {k: _attr(param(int(i))) for k, i in (model.get("attrs") or {}).items()}
+                attrs = {}
+                if "copy" in model:  # a copy constructor: the attributes of its argument
+                    src = param(int(model["copy"]))
+                    if src is not None and src[0] == "o" and src[1] == model["init"]:
+                        attrs = dict(src[3])
+                    else:  # not known: each may be set or not
+                        attrs = dict.fromkeys(self.object_attrs.get(str(model["init"]), ()),
+                                              UNSURE_ATTR)
+                attrs.update({k: _attr(param(int(i)))
+                              for k, i in (model.get("attrs") or {}).items()})
                 changed |= _replace(state, recv[2], ("o", str(model["init"]), recv[2],
                                                      tuple(sorted(attrs.items()))))
             else:
@@ -1144,7 +1316,7 @@ class ArgumentValues:
                 midx = words[q + 1]
                 model = self._model(di, midx)
                 if model is None:
-                    direct = op in (0x70, 0x71, 0x76, 0x77)
+                    direct = op in (0x70, 0x71, 0x76, 0x77, 0x6E, 0x74)
                     if direct and all(self._keeps_param(di, midx, k) for k in hit):
                         continue
                     return None
@@ -1243,6 +1415,10 @@ def _handlers_for(tries: list[tuple[int, int, tuple[int, ...]]], block: int) -> 
 
 
 def _attr(v: Value | None) -> Value:
+    """An attribute's value: unknown when not known; one of several values is kept as
+    "set, value unknown", or "set or not" when one of them is null."""
+    if v is not None and v[0] == "any":
+        return UNSURE_ATTR if ("i", 0) in v[1] else UNKNOWN_ATTR
     return UNKNOWN_ATTR if v is None else v
 
 
@@ -1262,11 +1438,20 @@ def _kill(state: dict, reg: int, n: int = 1) -> set[int]:
     return out
 
 
+def _is_alloc(v: Value, alloc) -> bool:
+    return v[0] in ("n", "o") and v[2] == alloc
+
+
 def _replace(state: dict, alloc: int, new: Value) -> set[int]:
     out = set()
     for r, v in list(state.items()):
-        if r >= 0 and v[0] in ("n", "o") and v[2] == alloc:
+        if r >= 0 and _is_alloc(v, alloc):
             state[r] = new
+            out.add(r)
+        elif r >= 0 and v[0] == "any" and any(_is_alloc(m, alloc) for m in v[1]):
+            # one of its members is the object changed: that member changes with it
+            state[r] = ("any", tuple(sorted((new if _is_alloc(m, alloc) else m for m in v[1]),
+                                            key=repr)))
             out.add(r)
     return out
 
@@ -1277,11 +1462,21 @@ def _escape(state: dict, value: Value | None) -> set[int]:
     if value is None:
         return set()
     out = set()
+    if value[0] == "any":
+        if not any(_changeable(m) for m in value[1]):
+            return out
+        for m in value[1]:
+            out |= _escape(state, m)
+        for r, v in list(state.items()):
+            if v == value:
+                del state[r]
+                out.add(r)
+        return out
     if value[0] in ("p", "r"):
         if not value[-1]:
             return out
         for r, v in list(state.items()):
-            if v == value:
+            if v == value or (v[0] == "any" and value in v[1]):
                 del state[r]
                 out.add(r)
         return out
@@ -1289,10 +1484,32 @@ def _escape(state: dict, value: Value | None) -> set[int]:
         return out
     alloc = value[2]
     for r, v in list(state.items()):
-        if v[0] in ("n", "o") and v[2] == alloc:
+        if _is_alloc(v, alloc) or (v[0] == "any" and any(_is_alloc(m, alloc) for m in v[1])):
             del state[r]
             out.add(r)
     return out
+
+
+def _changeable(v: Value | None) -> bool:
+    """Whether a callee given ``v`` could change what it holds (an object, a mutable
+    parameter or call result; a member of a "one of" value)."""
+    if v is None:
+        return False
+    if v[0] == "any":
+        return any(_changeable(m) for m in v[1])
+    return v[0] in ("n", "o") or (v[0] in ("p", "r") and bool(v[-1]))
+
+
+def _params_unsure(attrs: tuple) -> tuple:
+    """Object attributes with the method's parameters (what a caller passed: null or
+    not, value unknown here) made UNSURE_ATTR."""
+    out = []
+    for name, a in attrs:
+        items = a if a and isinstance(a[0], tuple) else (a,)
+        if any(x and x[0] == "p" for x in items):
+            a = UNSURE_ATTR
+        out.append((name, a))
+    return tuple(out)
 
 
 def _has_param(v: Value) -> bool:

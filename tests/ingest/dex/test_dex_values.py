@@ -41,7 +41,7 @@ def test_const_string_reaches_the_call():
     assert vals == [[("s", "a")]]
 
 
-def test_branches_that_disagree_give_unknown_and_agree_keep():
+def test_branches_that_disagree_give_one_of_both_and_agree_keep():
     # units: 0 const v1 "a"; 2 if-eqz v3 -> 8; 4 const v0 "a"; 6 goto -> 10; 7 nop;
     # 8 const v0 "b"; 10 use(v0); 13 use(v1). v1 = "a" on both paths (set before the branch)
     def code(r):
@@ -53,17 +53,30 @@ def test_branches_that_disagree_give_unknown_and_agree_keep():
                 + const_string(0, r.s("b"))
                 + invoke(0x71, r.m(SINK), 0) + invoke(0x71, r.m(SINK), 1) + [0x0E])
     vals = _values(code)
-    assert vals == [[None], [("s", "a")]]
+    assert vals == [[("any", (("s", "a"), ("s", "b")))], [("s", "a")]]
 
 
-def test_loop_that_changes_a_register_makes_it_unknown():
+def test_loop_that_changes_a_register_gives_one_of_its_values():
     # v0 = "a"; loop: use(v0); v0 = "b"; goto loop  -> v0 is "a" or "b" at the call
     def code(r):
         return (const_string(0, r.s("a"))
                 + invoke(0x71, r.m(SINK), 0)          # 3 units, at 2
                 + const_string(0, r.s("b"))           # at 5
                 + [((-5 & 0xFF) << 8) | 0x28])        # goto -5 -> the call
-    assert _values(code) == [[None]]
+    assert _values(code) == [[("any", (("s", "a"), ("s", "b")))]]
+
+
+def test_more_values_than_kept_is_unknown():
+    # MAX_ALTS (4) alternatives at most: five strings on five branches merge to unknown,
+    # two of them to "one of" both
+    from scanner.ingest.dex.values import MAX_ALTS, one_of
+    assert MAX_ALTS == 4
+    five = [("s", c) for c in "abcde"]
+    assert one_of(five) is None
+    assert one_of(five[:2]) == ("any", (("s", "a"), ("s", "b")))
+    assert one_of([("s", "a"), None]) is None            # one path unknown: unknown
+    assert one_of([("any", (("s", "a"), ("s", "b"))), ("s", "a")]) == \
+        ("any", (("s", "a"), ("s", "b")))               # flattened, no repeats
 
 
 def test_framework_constant_and_uri_parse():
