@@ -420,7 +420,10 @@ def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tup
 
     The looked-up class is the value of the receiver register (``Class.forName`` of a
     known name, a const-class, a name kept in a field); when that is unknown, a class
-    looked up by name in the same method stands in for it (low confidence)."""
+    looked up by name in the same method stands in for it (low confidence). In a
+    reflection helper that takes the class and method names as parameters
+    (``forName(className).getMethod(methodName, ...)``), the names are those its callers
+    pass, context by context (ArgumentValues.alternatives)."""
     by_api = {a.key: a for a in apis if a.access == "invoke"}
     by_name: dict[str, list[dict]] = defaultdict(list)
     for r in reflective:
@@ -430,7 +433,8 @@ def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tup
         return
     found = index.find_reflective_calls()
     lookups = [s for s in found if s.api.split("->")[1].split("(")[0] in GET_METHOD]
-    wanted = [s for s in lookups if s.argument in by_name or s.argument is None]
+    wanted = [s for s in lookups if s.argument in by_name or s.argument is None
+              or "Ljava/lang/String;" in s.caller_method.partition(")")[0]]
     sites.prepare(wanted)
     class_sites: dict[tuple[str, str, str], list] = defaultdict(list)
     for s in found:
@@ -445,15 +449,24 @@ def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tup
             out.add(name[1] if name else (c.argument or ""))
         return out
 
-    for s in wanted:
+    def lookups_at(s) -> list[tuple]:
+        """(class, method name) values the lookup may ask for: one pair per calling context
+        when the names are the method's parameters (a reflection helper), else the pair the
+        method itself holds."""
         regs = sites.registers(s.dex, s.offset, (0, 1)) or []
-        recv = regs[0] if regs else None
-        name_v = regs[1] if len(regs) > 1 else None
+        if not any(v is not None and v[0] in ("p", "any") for v in regs[:2]):
+            return [(regs[0] if regs else None, regs[1] if len(regs) > 1 else None)]
+        return [(a[0], a[1]) for a in sites.alternatives(s.dex, s.offset, [0, 1]) or []
+                if len(a) > 1]
+
+    def reached(s, recv, name_v) -> Iterable[ApiUse]:
         name = name_v[1] if name_v is not None and name_v[0] == "s" else None
+        if name is None and name_v is not None and name_v[0] in ("p", "any"):
+            return  # a helper's parameter no caller names: nothing to say
         heuristic = name is None
         name = name or s.argument
         if not name or name not in by_name:
-            continue
+            return
         cls_known = (recv[1][1:-1].replace("/", ".")
                      if recv is not None and recv[0] == "c" else None)
         looked_up = classes_in((s.dex, s.caller_class, s.caller_method)) if not cls_known else set()
@@ -473,3 +486,11 @@ def _reflective_uses(index: DexIndex, apis: tuple[ApiInfo, ...], reflective: tup
                     heuristic=weak)
             if u is not None:
                 yield u
+
+    for s in wanted:
+        done: set[str] = set()  # one use per API reached from a site
+        for recv, name_v in lookups_at(s):
+            for u in reached(s, recv, name_v):
+                if u.api not in done:
+                    done.add(u.api)
+                    yield u

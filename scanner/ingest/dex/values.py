@@ -23,6 +23,8 @@ Values are plain tuples:
   an unmodelled call, makes it unknown.
 * ``("r", dex, method_id, mutable)`` the result of a call of a small app method, replaced
   by the method's one return value when it is used (see below);
+* ``("p", k, False, "class")`` the class ``Class.forName`` gives for the name in parameter
+  ``k`` (a reflection helper taking the class name from its callers);
 * ``("p", k, mutable)`` the calling method's own parameter ``k`` (its position in the
   invoke register list that calls it, ``this`` first): what it holds is for the callers
   to say (:meth:`ArgumentValues.alternatives`). ``mutable``: an object other code may
@@ -454,7 +456,7 @@ class ArgumentValues:
             for sub in self._expand(cdi, cowner, cvals, pks, depth + 1, seen):
                 new = list(vals)
                 for k, pk in need.items():
-                    new[k] = sub[pk] if pk < len(sub) else None
+                    new[k] = _derived(vals[k], sub[pk] if pk < len(sub) else None)
                 if new not in out:
                     out.append(new)
                 if len(out) > MAX_CONTEXTS:
@@ -1075,6 +1077,8 @@ class ArgumentValues:
             v = param(int(model.get("param", 0)))
             if v is not None and v[0] == "s":
                 state[-1] = ("c", "L" + v[1].replace(".", "/") + ";")
+            elif v is not None and v[0] == "p":  # the class its caller names
+                state[-1] = ("p", v[1], False, "class")
         elif ret == "join":
             parts = [param(int(i)) for i in model.get("params", ())]
             if parts and all(x is not None and x[0] == "s" for x in parts):
@@ -1473,7 +1477,7 @@ def _escape(state: dict, value: Value | None) -> set[int]:
                 out.add(r)
         return out
     if value[0] in ("p", "r"):
-        if not value[-1]:
+        if not _mutable(value):
             return out
         for r, v in list(state.items()):
             if v == value or (v[0] == "any" and value in v[1]):
@@ -1490,6 +1494,18 @@ def _escape(state: dict, value: Value | None) -> set[int]:
     return out
 
 
+def _derived(placeholder: Value, v: Value | None) -> Value | None:
+    """What a parameter placeholder stands for once the parameter's value ``v`` is known:
+    the value itself, or the class a name gives (``("p", k, False, "class")``: the result
+    of ``Class.forName`` of parameter ``k``)."""
+    if len(placeholder) < 4 or v is None:
+        return v
+    if placeholder[3] == "class":
+        return one_of(("c", "L" + m[1].replace(".", "/") + ";") if m[0] == "s" else None
+                      for m in members(v))
+    return None
+
+
 def _changeable(v: Value | None) -> bool:
     """Whether a callee given ``v`` could change what it holds (an object, a mutable
     parameter or call result; a member of a "one of" value)."""
@@ -1497,7 +1513,12 @@ def _changeable(v: Value | None) -> bool:
         return False
     if v[0] == "any":
         return any(_changeable(m) for m in v[1])
-    return v[0] in ("n", "o") or (v[0] in ("p", "r") and bool(v[-1]))
+    return v[0] in ("n", "o") or (v[0] in ("p", "r") and _mutable(v))
+
+
+def _mutable(v: Value) -> bool:
+    """Whether a parameter or call-result placeholder is an object other code may change."""
+    return bool(v[2] if v[0] == "p" else v[3])
 
 
 def _params_unsure(attrs: tuple) -> tuple:
