@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from scanner.rules.loader import load_rules
-from scanner.rules.selftest import run_all
+from scanner.rules.selftest import STRUCTURE, run_all
 
 
 @click.group("rules")
@@ -62,13 +62,16 @@ def show(rule_id: str, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def test(lang: str) -> None:
     """Run every rule's embedded match / no-match cases."""
+    from scanner.messages import text_of
     from scanner.report.i18n import messages
 
     m = messages(lang)
     results = run_all(load_rules().rules)
     failed = [r for r in results if not r.passed]
     for r in failed:
-        click.echo(m["cli_rules_test_fail"].format(rule=r.rule, name=r.name, detail=r.detail))
+        detail = text_of(r.detail_msg or r.detail, lang)
+        name = m["selftest_structure"] if r.name == STRUCTURE else r.name
+        click.echo(m["cli_rules_test_fail"].format(rule=r.rule, name=name, detail=detail))
     click.echo(m["cli_rules_test"].format(p=len(results) - len(failed), f=len(failed)))
     raise SystemExit(1 if failed else 0)
 

@@ -27,6 +27,7 @@ from scanner.knowledge.traffic import TrafficConfig, load_traffic_config
 from scanner.knowledge.transparency import TransparencyLexicon, load_transparency
 from scanner.knowledge.vendors import VendorNames, load_vendor_names
 from scanner.knowledge.yamlio import load_yaml, parse_yaml, read_yaml
+from scanner.messages import msg
 from scanner.model.result import ToolInfo
 from scanner.paths import rulesets_dir
 
@@ -218,7 +219,7 @@ def ruleset_digest(folder: Path) -> str:
 
 def _req(obj: dict, key: str, where: str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
-        raise RulesetError(f"{where}: missing key {key!r}")
+        raise RulesetError("err_rs_missing_key", where=where, key=key)
     return obj[key]
 
 
@@ -236,8 +237,8 @@ def _doc(folder: Path, name: str, optional: bool = False) -> dict:
     if doc is None and optional:
         return {}
     if not isinstance(doc, dict):
-        raise RulesetError(f"{folder / name}: the top level must be a mapping, not "
-                           f"{type(doc).__name__}")
+        raise RulesetError("err_rs_top_not_mapping", where=str(folder / name),
+                           got=type(doc).__name__)
     return doc
 
 
@@ -249,8 +250,8 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
         return _load_knowledge(folder)
     except (AttributeError, TypeError, ValueError, KeyError) as e:
         # a value of the wrong type deeper in a file (a list where a mapping belongs...)
-        raise RulesetError(f"{folder}: a knowledge file has a value of the wrong type "
-                           f"({type(e).__name__}: {str(e)[:160]})") from e
+        raise RulesetError("err_rs_wrong_type", folder=str(folder),
+                           detail=f"{type(e).__name__}: {str(e)[:160]}") from e
 
 
 def _load_knowledge(folder: Path) -> Knowledge:
@@ -260,7 +261,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
 
     def check_pi(pi: str, where: str) -> str:
         if pi not in pi_types:
-            raise RulesetError(f"{where}: unknown PI type {pi!r}")
+            raise RulesetError("err_rs_unknown_pi", where=where, pi=pi)
         return pi
 
     perm_doc = _doc(folder, "permissions.yaml")
@@ -286,7 +287,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
             perms = tuple(_tuple(e.get("permissions")))
             for perm in perms:
                 if perm not in permissions:
-                    raise RulesetError(f"{where}: permission {perm!r} not in permissions.yaml")
+                    raise RulesetError("err_rs_unknown_permission", where=where, perm=perm)
             apis.append(ApiInfo(
                 key=str(_req(e, key, where)),
                 access=access,
@@ -304,7 +305,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
         perms = tuple(_tuple(_req(e, "permissions", where)))
         for perm in perms:
             if perm not in permissions:
-                raise RulesetError(f"{where}: permission {perm!r} not in permissions.yaml")
+                raise RulesetError("err_rs_unknown_permission", where=where, perm=perm)
         is_string = "value" in e
         apis.append(ApiInfo(
             key=str(e["value"] if is_string else _req(e, "api", where)),
@@ -346,10 +347,12 @@ def _load_knowledge(folder: Path) -> Knowledge:
     cit_doc = _doc(folder, "_catalog/citations.yaml")
     citations = _req(cit_doc, "citations", "_catalog/citations.yaml")
     if not isinstance(citations, dict):
-        raise RulesetError("_catalog/citations.yaml: 'citations' is not a mapping")
+        raise RulesetError("err_rs_must_be", where="_catalog/citations.yaml: citations",
+                           what=msg("rs_mapping"))
     bad = next((k for k, v in citations.items() if not isinstance(v, dict)), None)
     if bad is not None:  # every entry is looked up by key and read as a mapping
-        raise RulesetError(f"_catalog/citations.yaml: citation {bad!r} is not a mapping")
+        raise RulesetError("err_rs_must_be", where=f"_catalog/citations.yaml: {bad}",
+                           what=msg("rs_mapping"))
     citations = dict(citations)
     notice_categories = _notice_categories(folder, citations)
 
@@ -405,15 +408,16 @@ def _collections(doc: Any) -> dict[str, tuple[str, ...]]:
     if doc is None:
         return {}
     if not isinstance(doc, dict) or any(k not in _COLLECTION_KINDS for k in doc):
-        raise RulesetError("api-map.yaml: values.collections has keys "
-                           + ", ".join(_COLLECTION_KINDS))
+        raise RulesetError("err_rs_keys_are", where="api-map.yaml: values.collections",
+                           known=list(_COLLECTION_KINDS))
     return {str(k): tuple(str(x) for x in _tuple(v)) for k, v in doc.items()}
 
 
 def _value(v: Any) -> tuple:
     """A YAML constant as a value of scanner.ingest.dex.values (strings, ints)."""
     if isinstance(v, bool) or not isinstance(v, (str, int)):
-        raise RulesetError(f"api-map.yaml: values.fields: unsupported constant {v!r}")
+        raise RulesetError("err_rs_item_not", where="api-map.yaml: values.fields",
+                           value=repr(v), what=msg("rs_string_or_int"))
     return ("s", v) if isinstance(v, str) else ("i", v)
 
 
@@ -438,41 +442,44 @@ def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
     for k, c in enumerate(_tuple(e.get("when")) + tail):
         w = f"{where}: when[{k}]"
         if not isinstance(c, dict) or any(x not in _SEMANTIC_KEYS for x in c):
-            raise RulesetError(f"{w}: a condition has keys {', '.join(_SEMANTIC_KEYS)}")
+            raise RulesetError("err_rs_keys_are", where=w, known=list(_SEMANTIC_KEYS))
         if c.get("pi_type", "none") != "none":
             check_pi(str(c["pi_type"]), w)
         for perm in _tuple(c.get("permissions")) + _tuple(c.get("declared")):
             if perm not in permissions:
-                raise RulesetError(f"{w}: permission {perm!r} not in permissions.yaml")
+                raise RulesetError("err_rs_unknown_permission", where=w, perm=perm)
         if c.get("if") and not e.get("args"):
-            raise RulesetError(f"{w}: a condition on arguments but the entry has no args")
+            raise RulesetError("err_rs_cond_no_args", where=w, key="args")
         conds.append(c)
     if e.get("otherwise"):
         out["otherwise"] = conds.pop()
     out["when"] = tuple(conds)
     unknown = str(e.get("unknown", "keep"))
     if unknown not in ("keep", "skip", "rule_out"):
-        raise RulesetError(f"{where}: unknown must be keep, skip or rule_out")
+        raise RulesetError("err_rs_field_must_be", where=where, field="unknown",
+                           what=msg("rs_one_of", choices=["keep", "skip", "rule_out"]))
     out["unknown"] = unknown
     if unknown == "rule_out":
         why = e.get("unknown_reason")
         if not isinstance(why, dict) or not why.get("zh") or not why.get("en"):
-            raise RulesetError(f"{where}: unknown: rule_out needs unknown_reason {{zh, en}}")
+            raise RulesetError("err_rs_field_needs", where=where, field="unknown: rule_out",
+                               keys="unknown_reason {zh, en}")
         out["unknown_reason"] = {"zh": str(why["zh"]), "en": str(why["en"])}
     limits = []
     for k, lim in enumerate(_tuple(e.get("limits"))):
         w = f"{where}: limits[{k}]"
         if not isinstance(lim, dict) or "from_api" not in lim:
-            raise RulesetError(f"{w}: a limit needs from_api")
+            raise RulesetError("err_rs_needs", where=w, keys=["from_api"])
         perm = lim.get("unless_permission")
         if perm and perm not in permissions:
-            raise RulesetError(f"{w}: permission {perm!r} not in permissions.yaml")
+            raise RulesetError("err_rs_unknown_permission", where=w, perm=perm)
         limits.append(lim)
     out["limits"] = tuple(limits)
     also = tuple(str(x) for x in _tuple(e.get("also_uses")))
     for perm in also:
         if perm not in permissions:
-            raise RulesetError(f"{where}: also_uses: {perm!r} not in permissions.yaml")
+            raise RulesetError("err_rs_unknown_permission", where=f"{where}: also_uses",
+                               perm=perm)
     out["also_uses"] = also
     res = e.get("result")
     if res is not None:
@@ -480,8 +487,8 @@ def _semantics(e: dict, where: str, check_pi, permissions: dict) -> dict:
         why = res.get("reason") if isinstance(res, dict) else None
         if (not isinstance(one, dict) or not one.get("key") or not one.get("equals")
                 or not isinstance(why, dict) or not why.get("zh") or not why.get("en")):
-            raise RulesetError(f"{where}: result needs one_entry {{key, equals}} and reason "
-                               "{zh, en}")
+            raise RulesetError("err_rs_field_needs", where=where, field="result",
+                               keys="one_entry {key, equals}, reason {zh, en}")
         out["result"] = {"key": str(one["key"]),
                          "equals": tuple(str(x) for x in _tuple(one["equals"])),
                          "reason": {"zh": str(why["zh"]), "en": str(why["en"])}}
@@ -501,19 +508,20 @@ def _notice_categories(folder: Path, citations: dict) -> dict[str, dict]:
     doc = read_yaml(path)
     cats = _req(doc, "categories", NOTICE_FILE)
     if not isinstance(cats, dict):
-        raise RulesetError(f"{NOTICE_FILE}: categories must be a mapping id -> entry")
+        raise RulesetError("err_rs_must_be", where=f"{NOTICE_FILE}: categories",
+                           what=msg("rs_mapping"))
     out = {}
     for cid, c in cats.items():
         where = f"{NOTICE_FILE}: {cid}"
         if not isinstance(c, dict):
-            raise RulesetError(f"{where}: entry must be a mapping")
+            raise RulesetError("err_rs_must_be", where=where, what=msg("rs_mapping"))
         for key in ("zh", "en", "in_notices", "cite", "source", "verified"):
             if key not in c:
-                raise RulesetError(f"{where}: missing key {key!r}")
+                raise RulesetError("err_rs_missing_key", where=where, key=key)
         if not (isinstance(c["zh"], str) and c["zh"] and isinstance(c["en"], str) and c["en"]):
-            raise RulesetError(f"{where}: zh and en must be non-empty strings")
+            raise RulesetError("err_rs_fields_must_be", where=where, fields=["zh", "en"],
+                               what=msg("rs_nonempty_strings"))
         if c["cite"] not in citations:
-            raise RulesetError(f"{where}: cites {c['cite']!r}, which is not in "
-                               "_catalog/citations.yaml")
+            raise RulesetError("err_rs_unknown_cite", where=where, cite=c["cite"])
         out[str(cid)] = dict(c)
     return out

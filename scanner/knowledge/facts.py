@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import RulesetError
+from scanner.messages import english, msg
 
 BASE_TYPES = ("string", "integer", "number", "boolean", "map", "any", "list")
 _TYPE = re.compile(r"^(?P<base>[a-z]+)(\[(?P<item>[a-z]+\??)\])?(?P<null>\?)?$")
@@ -86,51 +87,64 @@ class FactSchema:
     kinds: dict[str, FactKind]
 
     def field_problem(self, kind: str, name: str) -> str | None:
-        """What is wrong with a rule naming field ``name`` of facts of ``kind`` (None: ok).
-        A dotted name reaches into a ``map`` or ``any`` field."""
+        """What is wrong with a rule naming field ``name`` of facts of ``kind`` (None: ok),
+        in English; :meth:`field_problem_message` gives it as a message."""
+        m = self.field_problem_message(kind, name)
+        return english(m) if m else None
+
+    def field_problem_message(self, kind: str, name: str) -> dict[str, Any] | None:
+        """:meth:`field_problem` as a message (scanner.messages). A dotted name reaches
+        into a ``map`` or ``any`` field."""
         fk = self.kinds.get(kind)
         if fk is None:
-            return f"unknown fact kind {kind!r} (rulesets/facts.yaml lists the kinds)"
+            return msg("rs_fact_unknown_kind", kind=kind)
         head, dot, _ = name.partition(".")
         ft = fk.fields.get(head)
         if ft is None:
-            return (f"fact {kind!r} has no field {head!r} (its fields: "
-                    f"{', '.join(sorted(fk.fields))})")
+            return msg("rs_fact_no_field", kind=kind, field=head, fields=sorted(fk.fields))
         if dot and ft.base not in ("map", "any"):
-            return f"field {head!r} of fact {kind!r} is {ft}, not a map: {name!r} reaches nothing"
+            return msg("rs_fact_not_map", kind=kind, field=head, type=str(ft), name=name)
         return None
 
     def fact_problems(self, kind: str, attrs: Mapping[str, Any]) -> list[str]:
-        """What is wrong with a fact of ``kind`` with these attributes (empty: conforms)."""
+        """What is wrong with a fact of ``kind`` with these attributes (empty: conforms),
+        in English; :meth:`fact_problem_messages` gives them as messages."""
+        return [english(m) for m in self.fact_problem_messages(kind, attrs)]
+
+    def fact_problem_messages(self, kind: str, attrs: Mapping[str, Any]) -> list[dict]:
+        """:meth:`fact_problems` as messages (scanner.messages)."""
         fk = self.kinds.get(kind)
         if fk is None:
-            return [f"unknown fact kind {kind!r}"]
+            return [msg("rs_fact_unknown_kind_short", kind=kind)]
         out = []
         for name, value in attrs.items():
             ft = fk.fields.get(name)
             if ft is None:
-                out.append(f"{kind}: unknown field {name!r}")
+                out.append(msg("rs_fact_unknown_field", kind=kind, field=name))
             elif not ft.accepts(value):
-                out.append(f"{kind}.{name}: {value!r} is not {ft}")
+                out.append(msg("rs_fact_bad_value", kind=kind, field=name, value=repr(value),
+                               type=str(ft)))
         return out
 
 
 def parse_fact_schema(doc: Any, where: str = "facts.yaml") -> FactSchema:
     """Read and check the fact schema document; see the module contract."""
     if not isinstance(doc, dict) or not isinstance(doc.get("facts"), dict):
-        raise RulesetError(f"{where}: missing key 'facts'")
+        raise RulesetError("err_rs_missing_key", where=where, key="facts")
     kinds = {}
     for kind, entry in doc["facts"].items():
         at = f"{where}: facts.{kind}"
         if not re.match(r"^[a-z_]+(\.[a-z_]+)+$", str(kind)):
-            raise RulesetError(f"{at}: a kind is <area>.<name> in lower case")
+            raise RulesetError("err_rs_must_be", where=at, what=msg("rs_fact_kind_name"))
         if not isinstance(entry, dict) or not isinstance(entry.get("fields"), dict):
-            raise RulesetError(f"{at}: missing key 'fields'")
+            raise RulesetError("err_rs_missing_key", where=at, key="fields")
         fields = {}
         for name, text in entry["fields"].items():
             try:
                 fields[str(name)] = FieldType.parse(text)
             except ValueError as e:
-                raise RulesetError(f"{at}.fields.{name}: {e}") from e
+                raise RulesetError("err_rs_fact_type", where=f"{at}.fields.{name}",
+                                   type=str(text), known=list(BASE_TYPES),
+                                   list_form="list[<type>]") from e
         kinds[str(kind)] = FactKind(str(kind), fields, str(entry.get("emitted_by", "")))
     return FactSchema(kinds)

@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 FILE = "leaks.yaml"
 SINK_KINDS = ("network", "log", "sms", "file", "ipc", "webview", "clipboard")
@@ -108,12 +109,13 @@ def _positions(v: Any, where: str, allow: tuple[str, ...]) -> tuple[int | str, .
     if v is None:
         return ()
     if not isinstance(v, list):
-        raise RulesetError(f"{where}: positions must be a list")
+        raise RulesetError("err_rs_field_must_be", where=where, field="positions",
+                           what=msg("rs_list"))
     out: list[int | str] = []
     for x in v:
         if isinstance(x, bool) or not (isinstance(x, int) and x >= 0 or x in allow):
-            raise RulesetError(f"{where}: position {x!r} is not a parameter number or one of "
-                               f"{', '.join(allow)}")
+            raise RulesetError("err_rs_item_not", where=where, value=repr(x),
+                               what=msg("rs_position_or", choices=list(allow)))
         out.append(x)
     return tuple(out)
 
@@ -124,14 +126,15 @@ def _supers(v: Any) -> dict[str, str]:
     if not isinstance(v, dict) or not all(
             isinstance(a, str) and isinstance(b, str) and a.startswith("L") and a.endswith(";")
             and b.startswith("L") and b.endswith(";") for a, b in v.items()):
-        raise RulesetError(f"{FILE}: propagation.framework_supers maps class descriptors "
-                           "(Lpkg/Cls;) to class descriptors")
+        raise RulesetError("err_rs_must_be", where=f"{FILE}: propagation.framework_supers",
+                           what=msg("rs_class_map"))
     return dict(v)
 
 
 def _api(e: Any, where: str, key: str = "api") -> str:
     if not isinstance(e, dict) or not isinstance(e.get(key), str) or "->" not in e[key]:
-        raise RulesetError(f"{where}: needs {key!r}, a Dalvik descriptor Lcls;->name(params)ret")
+        raise RulesetError("err_rs_needs_what", where=where, key=key,
+                           what=msg("rs_dalvik_method"))
     return e[key]
 
 
@@ -142,17 +145,19 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         return LeakSpec()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise RulesetError(f"{FILE}: the top level must be a mapping")
+        raise RulesetError("err_rs_top_not_mapping", where=FILE, got=type(doc).__name__)
     sinks: dict[str, SinkInfo] = {}
     for n, e in enumerate(doc.get("sinks") or ()):
         where = f"{FILE}: sinks[{n}]"
         api = _api(e, where)
         if e.get("kind") not in SINK_KINDS:
-            raise RulesetError(f"{where}: kind must be one of {', '.join(SINK_KINDS)}")
+            raise RulesetError("err_rs_field_must_be", where=where, field="kind",
+                               what=msg("rs_one_of", choices=list(SINK_KINDS)))
         args = _positions(e["args"], where, (RECV,)) if "args" in e else None
         exact = e.get("exact", True)
         if not isinstance(exact, bool):
-            raise RulesetError(f"{where}: exact must be true or false")
+            raise RulesetError("err_rs_field_must_be", where=where, field="exact",
+                               what=msg("rs_bool"))
         sinks[api] = SinkInfo(api, str(e["kind"]), args, exact)
     icc = doc.get("icc") or {}
     launches: dict[str, LaunchInfo] = {}
@@ -160,8 +165,8 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         where = f"{FILE}: icc.launch[{n}]"
         api = _api(e, where)
         if e.get("to") not in ICC_TARGETS or not isinstance(e.get("intent"), int):
-            raise RulesetError(f"{where}: needs intent (a parameter number) and to "
-                               f"({', '.join(ICC_TARGETS)})")
+            raise RulesetError("err_rs_needs_intent_to", where=where, intent="intent",
+                               to="to", targets=list(ICC_TARGETS))
         launches[api] = LaunchInfo(api, int(e["intent"]), str(e["to"]))
 
     def params(key: str) -> dict[str, int]:
@@ -169,7 +174,8 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
         for n, e in enumerate(icc.get(key) or ()):
             if not isinstance(e, dict) or not isinstance(e.get("method"), str) \
                     or not isinstance(e.get("param"), int):
-                raise RulesetError(f"{FILE}: icc.{key}[{n}]: needs method and param")
+                raise RulesetError("err_rs_needs", where=f"{FILE}: icc.{key}[{n}]",
+                                   keys=["method", "param"])
             out[e["method"]] = int(e["param"])
         return out
 
@@ -177,27 +183,28 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
     for n, e in enumerate(doc.get("stores") or ()):
         where = f"{FILE}: stores[{n}]"
         if not isinstance(e, dict) or not e.get("name"):
-            raise RulesetError(f"{where}: needs a name")
+            raise RulesetError("err_rs_needs", where=where, keys=["name"])
         writes = {}
         for k, w in enumerate(e.get("write") or ()):
             writes[_api(w, f"{where}: write[{k}]")] = int(w.get("value", 0))
         reads = tuple(str(r) for r in e.get("read") or ())
         sink = e.get("sink")
         if sink is not None and sink not in SINK_KINDS:
-            raise RulesetError(f"{where}: sink must be one of {', '.join(SINK_KINDS)}")
+            raise RulesetError("err_rs_field_must_be", where=where, field="sink",
+                               what=msg("rs_one_of", choices=list(SINK_KINDS)))
         stores[str(e["name"])] = (writes, reads, sink)
     callbacks = []
     for n, e in enumerate(doc.get("callback_sources") or ()):
         where = f"{FILE}: callback_sources[{n}]"
         if not isinstance(e, dict):
-            raise RulesetError(f"{where}: must be a mapping")
+            raise RulesetError("err_rs_must_be", where=where, what=msg("rs_mapping"))
         pi = str(e.get("pi_type"))
         if pi not in pi_types:
-            raise RulesetError(f"{where}: unknown PI type {pi!r}")
+            raise RulesetError("err_rs_unknown_pi", where=where, pi=pi)
         perms = tuple(str(p) for p in e.get("permissions") or ())
         for p in perms:
             if p not in permissions:
-                raise RulesetError(f"{where}: permission {p!r} not in permissions.yaml")
+                raise RulesetError("err_rs_unknown_permission", where=where, perm=p)
         callbacks.append(CallbackSource(str(e["method"]), str(e["implements"]),
                                         int(e["param"]), pi, _api(e, where), perms))
     prop = doc.get("propagation") or {}
@@ -218,11 +225,13 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
     for n, e in enumerate(prop.get("redirects") or ()):
         where = f"{FILE}: propagation.redirects[{n}]"
         if not isinstance(e.get("method"), str):
-            raise RulesetError(f"{where}: needs method, the app method's name(params)ret")
+            raise RulesetError("err_rs_needs_what", where=where, key="method",
+                               what=msg("rs_app_method"))
         redirects[_api(e, where)] = (e["method"], _positions(e.get("args"), where, (RECV,)))
     refl = prop.get("reflection") or {}
     if not isinstance(refl, dict):
-        raise RulesetError(f"{FILE}: propagation.reflection must be a mapping")
+        raise RulesetError("err_rs_must_be", where=f"{FILE}: propagation.reflection",
+                           what=msg("rs_mapping"))
     invoke = [_api({"api": x}, f"{FILE}: propagation.reflection.invoke") for x in
               refl.get("invoke") or ()]
     lookups = [_api({"api": x}, f"{FILE}: propagation.reflection.lookups") for x in
@@ -231,8 +240,8 @@ def load_leak_spec(folder: Path, pi_types: dict, permissions: dict) -> LeakSpec:
     models = storage.get("models") or {} if isinstance(storage, dict) else None
     if not isinstance(storage, dict) or not isinstance(models, dict) or not all(
             isinstance(m, dict) and "->" in str(a) for a, m in models.items()):
-        raise RulesetError(f"{FILE}: storage must be a mapping whose models map Dalvik "
-                           "descriptors to value models")
+        raise RulesetError("err_rs_must_be", where=f"{FILE}: storage",
+                           what=msg("rs_storage_models", key="models"))
     return LeakSpec(
         storage_models={str(a): dict(m) for a, m in models.items()},
         external_tags=frozenset(str(x) for x in storage.get("external_tags") or ()),

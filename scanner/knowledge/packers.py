@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scanner.errors import RulesetError
 from scanner.knowledge import read_yaml
+from scanner.messages import msg
 from scanner.paths import rulesets_dir
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -58,7 +59,8 @@ def _strings(entry: dict, key: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
-        raise RulesetError(f"{where}: {key} must be a list of non-empty strings")
+        raise RulesetError("err_rs_field_must_be", where=where, field=key,
+                           what=msg("rs_string_list"))
     return tuple(value)
 
 
@@ -68,44 +70,47 @@ def _regexes(values: tuple[str, ...], where: str) -> tuple[re.Pattern, ...]:
         try:
             out.append(re.compile(v))
         except re.error as e:
-            raise RulesetError(f"{where}: regex {v!r} does not compile ({e})") from e
+            raise RulesetError("err_rs_regex", where=where, regex=v, detail=str(e)) from e
     return tuple(out)
 
 
 def parse_packers(doc: object, where: str = "packers.yaml") -> tuple[PackerSignature, ...]:
     """Validate a parsed packers.yaml document into signatures."""
     if not isinstance(doc, dict) or not isinstance(doc.get("packers"), list):
-        raise RulesetError(f"{where}: missing list 'packers'")
+        raise RulesetError("err_rs_missing_list", where=where, key="packers")
     seen: set[str] = set()
     out = []
     for n, e in enumerate(doc["packers"]):
         at = f"{where}: packers[{n}]"
         if not isinstance(e, dict):
-            raise RulesetError(f"{at}: not a mapping")
+            raise RulesetError("err_rs_must_be", where=at, what=msg("rs_mapping"))
         unknown = set(e) - _KEYS
         if unknown:
-            raise RulesetError(f"{at}: unknown keys {sorted(unknown)}")
+            raise RulesetError("err_rs_unknown_keys", where=at, keys=sorted(map(str, unknown)))
         pid = e.get("id")
         if not isinstance(pid, str) or not _ID.fullmatch(pid):
-            raise RulesetError(f"{at}: bad id {pid!r}")
+            raise RulesetError("err_rs_bad_id", where=at, id=repr(pid))
         if pid in seen:
-            raise RulesetError(f"{at}: duplicate id {pid!r}")
+            raise RulesetError("err_rs_duplicate_id", where=at, id=pid)
         seen.add(pid)
         at = f"{where}: {pid}"
         for key in ("name", "name_zh", "vendor"):
             if not isinstance(e.get(key), str) or not e[key]:
-                raise RulesetError(f"{at}: missing {key}")
+                raise RulesetError("err_rs_missing_key", where=at, key=key)
         lists = {k: _strings(e, k, at) for k in _LIST_KEYS}
         if not any(lists[k] for k in _LIST_KEYS if k != "source"):
-            raise RulesetError(f"{at}: no signal")
+            raise RulesetError("err_rs_no_signal", where=at,
+                               keys=[k for k in _LIST_KEYS if k != "source"])
         if not lists["source"]:
-            raise RulesetError(f"{at}: no source")
+            raise RulesetError("err_rs_empty", where=at, key="source")
         for lib in lists["native_lib"]:
             if "/" in lib or not lib.endswith(".so"):
-                raise RulesetError(f"{at}: native_lib {lib!r} is not a .so file name")
+                raise RulesetError("err_rs_item_not", where=f"{at}: native_lib", value=lib,
+                                   what=msg("rs_so_name"))
         min_signals = e.get("min_signals", 1)
         if not isinstance(min_signals, int) or isinstance(min_signals, bool) or min_signals < 1:
-            raise RulesetError(f"{at}: min_signals must be a positive integer")
+            raise RulesetError("err_rs_field_must_be", where=at, field="min_signals",
+                               what=msg("rs_positive_int"))
         out.append(PackerSignature(
             id=pid, name=e["name"], name_zh=e["name_zh"], vendor=e["vendor"],
             application_class=lists["application_class"], stub_class=lists["stub_class"],
@@ -127,7 +132,8 @@ def parse_loaders(doc: object, where: str = "packers.yaml") -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and _LOADER.fullmatch(v)
                                               for v in value):
-        raise RulesetError(f"{where}: loaders must be a list of Dalvik method descriptors")
+        raise RulesetError("err_rs_field_must_be", where=where, field="loaders",
+                           what=msg("rs_dalvik_methods"))
     return tuple(value)
 
 

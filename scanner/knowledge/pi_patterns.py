@@ -11,6 +11,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def _range(v: Any, where: str) -> tuple[float, float]:
     if (not isinstance(v, (list, tuple)) or len(v) != 2
             or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
             or v[0] >= v[1]):
-        raise RulesetError(f"{where}: a range is [low, high] in degrees")
+        raise RulesetError("err_rs_must_be", where=where, what=msg("rs_degree_range"))
     return float(v[0]), float(v[1])
 
 
@@ -42,7 +43,7 @@ def load_pi_patterns(folder: Path) -> PiPatterns:
     path = folder / "pi-patterns.yaml"
     doc = read_yaml(path) if path.is_file() else None
     if not isinstance(doc, dict):
-        raise RulesetError(f"{path}: missing, or its top level is not a mapping")
+        raise RulesetError("err_rs_missing_or_not_mapping", path=str(path))
     where = "pi-patterns.yaml"
     try:
         rbi = frozenset(str(x) for x in doc["imei_reporting_bodies"])
@@ -53,13 +54,19 @@ def load_pi_patterns(folder: Path) -> PiPatterns:
         macs = frozenset(str(x).lower() for x in doc["placeholder_macs"])
         min_packages = int(doc.get("min_packages", 3))
     except (KeyError, TypeError, ValueError) as e:
-        raise RulesetError(f"{where}: missing or malformed key ({e})") from e
+        raise RulesetError("err_rs_malformed_key", where=where,
+                           detail=f"{type(e).__name__}: {e}") from e
     if not all(re.fullmatch(r"\d\d", x) for x in rbi):
-        raise RulesetError(f"{where}: imei_reporting_bodies are two-digit strings")
-    if not all(re.fullmatch(r"[a-z][a-z0-9_]*", p) for p in prefixes) or min_packages < 2:
-        raise RulesetError(f"{where}: package_prefixes are lower-case labels; min_packages ≥ 2")
+        raise RulesetError("err_rs_field_must_be", where=where, field="imei_reporting_bodies",
+                           what=msg("rs_two_digit_strings"))
+    if not all(re.fullmatch(r"[a-z][a-z0-9_]*", p) for p in prefixes):
+        raise RulesetError("err_rs_field_must_be", where=where, field="package_prefixes",
+                           what=msg("rs_lower_labels"))
+    if min_packages < 2:
+        raise RulesetError("err_rs_ranges", where=where, ranges="min_packages ≥ 2")
     if not all(re.fullmatch(r"[0-9a-f]{12}", x) for x in macs):
-        raise RulesetError(f"{where}: placeholder_macs are 12 hex digits")
+        raise RulesetError("err_rs_field_must_be", where=where, field="placeholder_macs",
+                           what=msg("rs_hex12"))
     alt = "|".join(re.escape(p) for p in prefixes)
     return PiPatterns(
         imei_reporting_bodies=rbi, resident_id_provinces=provinces,

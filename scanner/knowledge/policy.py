@@ -18,6 +18,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 FILE = "policy.yaml"
 SDK_ROLES = ("name", "vendor", "purpose", "pi", "link")
@@ -90,10 +91,11 @@ def _words(v: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
     if v is None and allow_empty:
         return ()
     if not isinstance(v, list) or (not v and not allow_empty):
-        raise RulesetError(f"{FILE}: {where} must be a list of words")
+        raise RulesetError("err_rs_must_be", where=f"{FILE}: {where}", what=msg("rs_words"))
     for w in v:
         if not isinstance(w, str) or not w.strip():
-            raise RulesetError(f"{FILE}: {where}: {w!r} is not a non-empty string")
+            raise RulesetError("err_rs_item_not", where=f"{FILE}: {where}", value=repr(w),
+                               what=msg("rs_nonempty_string"))
     return tuple(v)
 
 
@@ -101,7 +103,7 @@ def _mapping(v: Any, where: str) -> dict:
     if v is None:
         return {}
     if not isinstance(v, dict):
-        raise RulesetError(f"{FILE}: {where} must be a mapping")
+        raise RulesetError("err_rs_must_be", where=f"{FILE}: {where}", what=msg("rs_mapping"))
     return v
 
 
@@ -111,7 +113,8 @@ def _patterns(v: Any, where: str) -> tuple[re.Pattern, ...]:
         try:
             out.append(re.compile(p))
         except re.error as e:
-            raise RulesetError(f"{FILE}: {where}[{n}]: not a regular expression ({e})") from e
+            raise RulesetError("err_rs_regex", where=f"{FILE}: {where}[{n}]", regex=p,
+                               detail=str(e)) from e
     return tuple(out)
 
 
@@ -123,21 +126,23 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         return PolicyLexicon()
     doc = read_yaml(path)
     if not isinstance(doc, dict):
-        raise RulesetError(f"{path}: the top level must be a mapping")
+        raise RulesetError("err_rs_top_not_mapping", where=str(path), got=type(doc).__name__)
 
     def pi(name: Any, where: str) -> str:
         if name not in pi_types:
-            raise RulesetError(f"{FILE}: {where}: unknown PI type {name!r}")
+            raise RulesetError("err_rs_unknown_pi", where=f"{FILE}: {where}", pi=name)
         return str(name)
 
     minimum = doc.get("min_chars_to_judge", 0)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
-        raise RulesetError(f"{FILE}: min_chars_to_judge must be a whole number >= 0")
+        raise RulesetError("err_rs_field_must_be", where=FILE, field="min_chars_to_judge",
+                           what=msg("rs_int_min", min=0))
     res = _mapping(doc.get("in_resources"), "in_resources")
     for k in ("min_chars", "min_elements"):
         v = res.get(k, 1)
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise RulesetError(f"{FILE}: in_resources.{k} must be a whole number >= 1")
+            raise RulesetError("err_rs_field_must_be", where=FILE, field=f"in_resources.{k}",
+                               what=msg("rs_int_min", min=1))
     terms = tuple((pi(k, "terms"), _words(v, f"terms.{k}"))
                   for k, v in _mapping(doc.get("terms"), "terms").items())
     groups = []
@@ -150,12 +155,13 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     neg = _mapping(doc.get("negation"), "negation")
     for k in neg:
         if k not in NEGATION_KEYS:
-            raise RulesetError(f"{FILE}: negation.{k}: unknown key (known: "
-                               f"{', '.join(NEGATION_KEYS)})")
+            raise RulesetError("err_rs_unknown_key_known", where=FILE, key=f"negation.{k}",
+                               known=list(NEGATION_KEYS))
     perms = []
     for k, v in _mapping(doc.get("permissions"), "permissions").items():
         if k not in permissions:
-            raise RulesetError(f"{FILE}: permissions: {k!r} is not in permissions.yaml")
+            raise RulesetError("err_rs_unknown_permission", where=f"{FILE}: permissions",
+                               perm=k)
         perms.append((str(k), _words(v, f"permissions.{k}")))
     sdk = _mapping(doc.get("sdk_list"), "sdk_list")
     roles = {}
@@ -163,12 +169,13 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         if k == "max_title_chars":
             continue
         if k not in SDK_ROLES:
-            raise RulesetError(f"{FILE}: sdk_list.{k}: unknown role (known: "
-                               f"{', '.join(SDK_ROLES)})")
+            raise RulesetError("err_rs_unknown_key_known", where=FILE, key=f"sdk_list.{k}",
+                               known=list(SDK_ROLES))
         roles[str(k)] = _words(v, f"sdk_list.{k}")
     title = sdk.get("max_title_chars", 40)
     if isinstance(title, bool) or not isinstance(title, int) or not 4 <= title <= 200:
-        raise RulesetError(f"{FILE}: sdk_list.max_title_chars must be a whole number 4..200")
+        raise RulesetError("err_rs_field_must_be", where=FILE, field="sdk_list.max_title_chars",
+                           what=msg("rs_int_range", low=4, high=200))
     aliases = {str(k): _words(v, f"aliases.{k}")
                for k, v in _mapping(doc.get("aliases"), "aliases").items()}
     op = _mapping(doc.get("operator"), "operator")
@@ -178,10 +185,12 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         e = _mapping(e, where)
         for flag in ("required", "positive_only"):
             if not isinstance(e.get(flag, False), bool):
-                raise RulesetError(f"{FILE}: {where}.{flag} must be true or false")
+                raise RulesetError("err_rs_field_must_be", where=FILE, field=f"{where}.{flag}",
+                                   what=msg("rs_bool"))
         for lang in ("zh", "en"):
             if not isinstance(e.get(lang), str) or not e[lang]:
-                raise RulesetError(f"{FILE}: {where}.{lang} must be a non-empty string")
+                raise RulesetError("err_rs_field_must_be", where=FILE,
+                                   field=f"{where}.{lang}", what=msg("rs_nonempty_string"))
         elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
                                       e["en"], _words(e.get("terms"), f"{where}.terms"),
                                       _patterns(e.get("patterns"), f"{where}.patterns"),

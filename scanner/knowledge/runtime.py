@@ -25,6 +25,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 FILE = "runtime.yaml"
 
@@ -80,14 +81,15 @@ class RuntimeConfig:
 def _number(v: Any, where: str, integer: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
             or v <= 0 or (integer and int(v) != v):
-        kind = "a positive whole number" if integer else "a positive number"
-        raise RulesetError(f"{where} must be {kind}, not {v!r}")
+        kind = msg("rs_positive_int" if integer else "rs_positive_number")
+        raise RulesetError("err_rs_value_must_be", where=where, what=kind, got=repr(v))
     return int(v) if integer else float(v)
 
 
 def _mapping(v: Any, where: str) -> dict:
     if not isinstance(v, dict):
-        raise RulesetError(f"{where} must be a mapping, not {type(v).__name__}")
+        raise RulesetError("err_rs_value_must_be", where=where, what=msg("rs_mapping"),
+                           got=type(v).__name__)
     return v
 
 
@@ -98,7 +100,7 @@ def _or_empty(v: Any) -> Any:
 def _window(doc: dict, where: str, default: Window) -> Window:
     for k in doc:
         if k not in ("window_seconds", "max_per_window", "per_pi_type"):
-            raise RulesetError(f"{where}: unknown key {k!r}")
+            raise RulesetError("err_rs_unknown_key", where=where, key=k)
     seconds = doc.get("window_seconds", default.seconds)
     limit = doc.get("max_per_window", default.max_per_window)
     return Window(_number(seconds, f"{where}.window_seconds"),
@@ -114,7 +116,7 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
     doc = _mapping(doc, where)
     for k in doc:
         if k not in _KEYS:
-            raise RulesetError(f"{where}: unknown key {k!r} (known: {', '.join(_KEYS)})")
+            raise RulesetError("err_rs_unknown_key_known", where=where, key=k, known=list(_KEYS))
     base = RuntimeConfig()
     freq = _mapping(_or_empty(doc.get("frequency")), f"{where}: frequency")
     window = _window(freq, f"{where}: frequency", base.window)
@@ -123,9 +125,9 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
                           f"{where}: frequency.per_pi_type").items():
         w_where = f"{where}: frequency.per_pi_type.{pi}"
         if pi_types is not None and pi not in pi_types:
-            raise RulesetError(f"{w_where}: unknown PI type {pi!r}")
+            raise RulesetError("err_rs_unknown_pi", where=w_where, pi=pi)
         if "per_pi_type" in _mapping(w, w_where):
-            raise RulesetError(f"{w_where}: unknown key 'per_pi_type'")
+            raise RulesetError("err_rs_unknown_key", where=w_where, key="per_pi_type")
         per[str(pi)] = _window(w, w_where, window)
     causes = {}
     raw_causes = doc.get("self_start_causes", base.self_start_causes)
@@ -133,23 +135,24 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
         c_where = f"{where}: self_start_causes.{cause}"
         label = _mapping(label, c_where)
         if not all(isinstance(label.get(x), str) and label[x] for x in ("zh", "en")):
-            raise RulesetError(f"{c_where}: needs non-empty zh and en")
+            raise RulesetError("err_rs_needs_zh_en", where=c_where)
         causes[str(cause)] = {"zh": label["zh"], "en": label["en"]}
     prefixes = doc.get("framework_prefixes", base.framework_prefixes)
     if not isinstance(prefixes, (list, tuple)) or not all(
             isinstance(p, str) and p.endswith(".") and len(p) > 1 for p in prefixes):
-        raise RulesetError(f"{where}: framework_prefixes must be a list of dotted prefixes "
-                           "ending in '.'")
+        raise RulesetError("err_rs_field_must_be", where=where, field="framework_prefixes",
+                           what=msg("rs_dotted_prefixes"))
     readers = {}
     for cls, attrs in _mapping(_or_empty(doc.get("arg_readers")), f"{where}: arg_readers"
                                ).items():
         r_where = f"{where}: arg_readers.{cls}"
         if not _JAVA_NAME.match(str(cls)):
-            raise RulesetError(f"{r_where}: not a Java class name")
+            raise RulesetError("err_rs_must_be", where=r_where, what=msg("rs_java_class"))
         attrs = _mapping(attrs, r_where)
         for attr, getter in attrs.items():
             if not isinstance(getter, str) or not _JAVA_NAME.match(getter) or "." in getter:
-                raise RulesetError(f"{r_where}.{attr}: the getter must be a method name")
+                raise RulesetError("err_rs_must_be", where=f"{r_where}.{attr}",
+                                   what=msg("rs_method_name"))
         readers[str(cls)] = {str(a): g for a, g in attrs.items()}
     markers: dict[str, dict[str, tuple[str, str]]] = {}
     for key, entries in _mapping(_or_empty(doc.get("int_markers")),
@@ -158,7 +161,8 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
             m_where = f"{where}: int_markers.{key}.{marker}"
             if not (isinstance(target, list) and len(target) == 2 and
                     all(isinstance(x, str) and _JAVA_NAME.match(x) for x in target)):
-                raise RulesetError(f"{m_where}: must be [class, static method]")
+                raise RulesetError("err_rs_must_be", where=m_where,
+                                   what=msg("rs_class_static_method"))
             markers.setdefault(str(key), {})[str(marker)] = (target[0], target[1])
     wake = {}
     for action, w in _mapping(_or_empty(doc.get("wake_broadcasts")),
@@ -167,19 +171,21 @@ def parse_runtime_config(doc: Any, where: str, pi_types: dict | None = None,
         w = _mapping(w, w_where)
         for k in w:
             if k not in ("cause", "permission", "until_target"):
-                raise RulesetError(f"{w_where}: unknown key {k!r}")
+                raise RulesetError("err_rs_unknown_key", where=w_where, key=k)
         if w.get("cause") not in causes:
-            raise RulesetError(f"{w_where}: cause must be one of self_start_causes")
+            raise RulesetError("err_rs_field_must_be", where=w_where, field="cause",
+                               what=msg("rs_one_of", choices="self_start_causes"))
         if "until_target" in w:
             _number(w["until_target"], f"{w_where}.until_target", integer=True)
         if "permission" in w and (not isinstance(w["permission"], str) or (
                 permissions is not None and w["permission"] not in permissions)):
-            raise RulesetError(f"{w_where}: permission {w['permission']!r} not in "
-                               "permissions.yaml")
+            raise RulesetError("err_rs_unknown_permission", where=w_where,
+                               perm=str(w["permission"]))
         wake[str(action)] = dict(w)
     cats = _or_empty(doc.get("start_sdk_categories")) or []
     if not isinstance(cats, list) or not all(isinstance(c, str) and c for c in cats):
-        raise RulesetError(f"{where}: start_sdk_categories must be a list of category names")
+        raise RulesetError("err_rs_field_must_be", where=where, field="start_sdk_categories",
+                           what=msg("rs_category_names"))
     return RuntimeConfig(
         window=window, per_pi_type=per, arg_readers=readers, int_markers=markers,
         wake_broadcasts=wake, start_sdk_categories=tuple(cats),

@@ -16,6 +16,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 FILE = "security-checks.yaml"
 _CHECK = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -103,18 +104,21 @@ def _strings(e: dict, key: str, where: str, pattern: re.Pattern | None = None,
     if v is None and not required:
         return ()
     if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
-        raise RulesetError(f"{where}: {key} must be a non-empty list of strings")
+        raise RulesetError("err_rs_field_must_be", where=where, field=key,
+                           what=msg("rs_nonempty_string_list"))
     if pattern is not None:
         for x in v:
             if not pattern.match(x):
-                raise RulesetError(f"{where}: {key}: {x!r} is not a Dalvik descriptor")
+                raise RulesetError("err_rs_item_not", where=f"{where}: {key}", value=repr(x),
+                                   what=msg("rs_dalvik_descriptor"))
     return tuple(v)
 
 
 def _check_id(e: dict, where: str) -> str:
     c = e.get("check")
     if not isinstance(c, str) or not _CHECK.match(c):
-        raise RulesetError(f"{where}: check must be a snake_case id")
+        raise RulesetError("err_rs_field_must_be", where=where, field="check",
+                           what=msg("rs_snake_id"))
     return c
 
 
@@ -126,23 +130,28 @@ def _body(v: Any, where: str) -> Any:
         if v.get("unconditional"):
             out["unconditional"] = True
         return out
-    raise RulesetError(f"{where}: body must be one of {', '.join(BODY_NAMES)} or a mapping "
-                       f"with one of {', '.join(BODY_KEYS)}")
+    raise RulesetError("err_rs_field_must_be", where=where, field="body",
+                       what=msg("rs_one_of_or_mapping", choices=list(BODY_NAMES),
+                                keys=list(BODY_KEYS)))
 
 
 def _value(v: Any, where: str) -> dict:
     if not isinstance(v, dict) or not v or any(k not in VALUE_KEYS for k in v):
-        raise RulesetError(f"{where}: value must be a mapping of {', '.join(VALUE_KEYS)}")
+        raise RulesetError("err_rs_field_must_be", where=where, field="value",
+                           what=msg("rs_mapping_of", keys=list(VALUE_KEYS)))
     if "string_re" in v:
         try:
             re.compile(str(v["string_re"]))
         except re.error as e:
-            raise RulesetError(f"{where}: string_re does not compile ({e})") from e
+            raise RulesetError("err_rs_regex", where=f"{where}: string_re",
+                               regex=str(v["string_re"]), detail=str(e)) from e
     for k in ("int_eq", "int_bits_any"):
         if k in v and (isinstance(v[k], bool) or not isinstance(v[k], int)):
-            raise RulesetError(f"{where}: {k} must be an integer")
+            raise RulesetError("err_rs_field_must_be", where=where, field=k,
+                               what=msg("rs_int"))
     if "const_bytes" in v and v["const_bytes"] not in (True, "any_size"):
-        raise RulesetError(f"{where}: const_bytes is true or any_size")
+        raise RulesetError("err_rs_field_must_be", where=where, field="const_bytes",
+                           what=msg("rs_one_of", choices=["true", "any_size"]))
     return dict(v)
 
 
@@ -150,7 +159,7 @@ def _regex(v: Any, where: str) -> re.Pattern:
     try:
         return re.compile(str(v))
     except re.error as e:
-        raise RulesetError(f"{where}: regex {v!r} does not compile ({e})") from e
+        raise RulesetError("err_rs_regex", where=where, regex=str(v), detail=str(e)) from e
 
 
 def _excluded(v: Any, where: str) -> tuple[str, ...]:
@@ -158,7 +167,7 @@ def _excluded(v: Any, where: str) -> tuple[str, ...]:
     out = []
     for k, x in enumerate(v or ()):
         if not isinstance(x, dict) or not x.get("prefix") or not x.get("why"):
-            raise RulesetError(f"{where}[{k}] needs prefix and why")
+            raise RulesetError("err_rs_needs", where=f"{where}[{k}]", keys=["prefix", "why"])
         out.append(str(x["prefix"]))
     return tuple(out)
 
@@ -166,12 +175,12 @@ def _excluded(v: Any, where: str) -> tuple[str, ...]:
 def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
     """Validate a parsed security-checks.yaml document."""
     if not isinstance(doc, dict):
-        raise RulesetError(f"{where}: the top level must be a mapping")
+        raise RulesetError("err_rs_top_not_mapping", where=where, got=type(doc).__name__)
     shapes = []
     for n, e in enumerate(doc.get("method_shapes") or ()):
         w = f"{where}: method_shapes[{n}]"
         if not isinstance(e, dict):
-            raise RulesetError(f"{w}: must be a mapping")
+            raise RulesetError("err_rs_must_be", where=w, what=msg("rs_mapping"))
         shapes.append(MethodShape(
             check=_check_id(e, w), types=_strings(e, "types", w, _TYPE),
             methods=_strings(e, "methods", w), body=_body(e.get("body"), w),
@@ -182,25 +191,27 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
     for n, e in enumerate(doc.get("call_checks") or ()):
         w = f"{where}: call_checks[{n}]"
         if not isinstance(e, dict):
-            raise RulesetError(f"{w}: must be a mapping")
+            raise RulesetError("err_rs_must_be", where=w, what=msg("rs_mapping"))
         apis = _strings(e, "apis", w, _DESC)
         receivers = _strings(e, "receivers", w, _TYPE, required=False)
         if any(a.startswith("*->") for a in apis) and not receivers:
-            raise RulesetError(f"{w}: an api on any class (*->) needs receivers")
+            raise RulesetError("err_rs_any_class_receivers", where=w, key="receivers")
         value = _value(e.get("value"), w)
         param = e.get("param")
         if "any" not in value and (isinstance(param, bool) or not isinstance(param, int)
                                    or param < 0):
-            raise RulesetError(f"{w}: param must be a parameter position (0 = first)")
+            raise RulesetError("err_rs_field_must_be", where=w, field="param",
+                               what=msg("rs_param_position"))
         app = e.get("app") or {}
         if not isinstance(app, dict) or any(k not in APP_KEYS for k in app):
-            raise RulesetError(f"{w}: app conditions are {', '.join(APP_KEYS)}")
+            raise RulesetError("err_rs_keys_are", where=f"{w}: app", known=list(APP_KEYS))
         sources = []
         for k, src in enumerate(e.get("sources") or ()):
             ws = f"{w}: sources[{k}]"
             if not isinstance(src, dict) or not isinstance(src.get("label"), str) or any(
                     x not in ("label", "calls_any", "strings_prefix") for x in src):
-                raise RulesetError(f"{ws}: a source has label, calls_any, strings_prefix")
+                raise RulesetError("err_rs_keys_are", where=ws,
+                                   known=["label", "calls_any", "strings_prefix"])
             sources.append({"label": src["label"],
                             "calls_any": _strings(src, "calls_any", ws, _DESC, required=False),
                             "strings_prefix": _strings(src, "strings_prefix", ws,
@@ -214,36 +225,42 @@ def parse_security_checks(doc: Any, where: str = FILE) -> SecurityChecks:
     for n, e in enumerate(doc.get("credentials") or ()):
         w = f"{where}: credentials[{n}]"
         if not isinstance(e, dict) or not isinstance(e.get("provider"), str):
-            raise RulesetError(f"{w}: needs provider, key_prefix, key, secret")
+            raise RulesetError("err_rs_needs", where=w,
+                               keys=["provider", "key_prefix", "key", "secret"])
         prefix = e.get("key_prefix")
         if not isinstance(prefix, str) or len(prefix) < 3:
-            raise RulesetError(f"{w}: key_prefix must be a literal prefix of 3+ characters")
+            raise RulesetError("err_rs_field_must_be", where=w, field="key_prefix",
+                               what=msg("rs_literal_prefix", min=3))
         key = _regex(e.get("key"), w)
         if not key.pattern.startswith(prefix):
-            raise RulesetError(f"{w}: key must start with key_prefix")
+            raise RulesetError("err_rs_must_start_with", where=w, field="key",
+                               prefix="key_prefix")
         creds.append(CredentialPattern(e["provider"], key, prefix, _regex(e.get("secret"), w),
                                        _strings(e, "source", w, required=False)))
     ccalls = []
     for n, e in enumerate(doc.get("credential_calls") or ()):
         w = f"{where}: credential_calls[{n}]"
         if not isinstance(e, dict) or not isinstance(e.get("provider"), str):
-            raise RulesetError(f"{w}: needs provider, api, secret_param")
+            raise RulesetError("err_rs_needs", where=w, keys=["provider", "api", "secret_param"])
         api = e.get("api")
         if not isinstance(api, str) or not _DESC.match(api) or api.startswith("*"):
-            raise RulesetError(f"{w}: api must be a Dalvik method descriptor")
+            raise RulesetError("err_rs_field_must_be", where=w, field="api",
+                               what=msg("rs_dalvik_method_plain"))
         for k in ("key_param", "secret_param"):
             v = e.get(k)
             if (v is None and k == "key_param") or (isinstance(v, int) and not isinstance(
                     v, bool) and v >= 0):
                 continue
-            raise RulesetError(f"{w}: {k} must be a parameter position (0 = first)")
+            raise RulesetError("err_rs_field_must_be", where=w, field=k,
+                               what=msg("rs_param_position"))
         ccalls.append(CredentialCall(e["provider"], api, e.get("key_param"),
                                      e["secret_param"],
                                      _strings(e, "source", w, required=False)))
     harmless = tuple(str(x) for x in doc.get("harmless_calls") or ())
     values = doc.get("values") or {}
     if not isinstance(values, dict):
-        raise RulesetError(f"{where}: values must be a mapping")
+        raise RulesetError("err_rs_field_must_be", where=where, field="values",
+                           what=msg("rs_mapping"))
     return SecurityChecks(harmless, tuple(shapes), tuple(calls), tuple(creds), tuple(ccalls),
                           dict(values))
 

@@ -40,7 +40,9 @@ def load_traffic_config(folder: Path) -> TrafficConfig:
             max_listed_body_errors=int(doc.get("max_listed_body_errors", 20)),
         )
     except (AttributeError, TypeError, ValueError) as e:
-        raise RulesetError(f"{path}: invalid traffic settings ({e})") from e
+        raise RulesetError("err_rs_invalid_settings", where=str(path),
+                           detail=f"{type(e).__name__}: {e}") from e
     if cfg.window_seconds <= 0 or cfg.max_per_window < 1:
-        raise RulesetError(f"{path}: frequency window and threshold must be positive")
+        raise RulesetError("err_rs_ranges", where=f"{path}: frequency",
+                           ranges="window_seconds > 0, max_per_window ≥ 1")
     return cfg

@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge.yamlio import read_yaml
+from scanner.messages import msg
 
 SOURCES = ("resource", "resource_key", "xml", "asset", "dex")
 _METHOD = re.compile(r"^L[^;\s]+;->[^(\s]+\([^)\s]*\)\S+$")
@@ -79,7 +80,7 @@ def _strs(v: Any, where: str) -> tuple[str, ...]:
     if v is None:
         return ()
     if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-        raise RulesetError(f"{where}: expected a list of non-empty strings")
+        raise RulesetError("err_rs_must_be", where=where, what=msg("rs_string_list"))
     return tuple(v)
 
 
@@ -87,11 +88,11 @@ def _regex(v: Any, where: str) -> re.Pattern[str] | None:
     if v is None:
         return None
     if not isinstance(v, str) or len(v) > 2000:
-        raise RulesetError(f"{where}: expected a regular expression (a string)")
+        raise RulesetError("err_rs_must_be", where=where, what=msg("rs_regex_string"))
     try:
         return re.compile(v)
     except re.error as e:
-        raise RulesetError(f"{where}: not a regular expression ({e})") from e
+        raise RulesetError("err_rs_regex", where=where, regex=v, detail=str(e)) from e
 
 
 def parse_transparency(doc: Any, where: str = "transparency.yaml") -> TransparencyLexicon:
@@ -99,57 +100,64 @@ def parse_transparency(doc: Any, where: str = "transparency.yaml") -> Transparen
     if doc is None:
         return TransparencyLexicon()
     if not isinstance(doc, dict) or not isinstance(doc.get("signals"), dict):
-        raise RulesetError(f"{where}: expected a mapping with `signals`")
+        raise RulesetError("err_rs_must_be", where=where,
+                           what=msg("rs_mapping_with", key="signals"))
     signals: dict[str, Signal] = {}
     for sid, s in doc["signals"].items():
         w = f"{where}: signals.{sid}"
         if not isinstance(s, dict):
-            raise RulesetError(f"{w}: expected a mapping")
+            raise RulesetError("err_rs_must_be", where=w, what=msg("rs_mapping"))
         unknown = set(s) - {"about", "needles", "confirm", "sources", "apis",
                             "exclude_policy_assets"}
         if unknown:
-            raise RulesetError(f"{w}: unknown key(s) {sorted(unknown)}")
+            raise RulesetError("err_rs_unknown_keys", where=w, keys=sorted(map(str, unknown)))
         about = s.get("about") or {}
         if not isinstance(about, dict) or not about.get("zh") or not about.get("en"):
-            raise RulesetError(f"{w}: `about` needs zh and en")
+            raise RulesetError("err_rs_needs_zh_en", where=f"{w}: about")
         needles = _strs(s.get("needles"), f"{w}.needles")
         apis = _strs(s.get("apis"), f"{w}.apis")
         if len(needles) > MAX_NEEDLES:
-            raise RulesetError(f"{w}.needles: more than {MAX_NEEDLES}")
+            raise RulesetError("err_rs_too_many", where=f"{w}.needles", max=MAX_NEEDLES)
         bad = [a for a in apis if not _METHOD.match(a)]
         if bad:
-            raise RulesetError(f"{w}.apis: not a Dalvik method descriptor: {bad[0]}")
+            raise RulesetError("err_rs_item_not", where=f"{w}.apis", value=bad[0],
+                               what=msg("rs_dalvik_method_plain"))
         if not needles and not apis:
-            raise RulesetError(f"{w}: needs `needles` or `apis`")
+            raise RulesetError("err_rs_needs_one", where=w, keys=["needles", "apis"])
         sources = _strs(s.get("sources"), f"{w}.sources") or SOURCES
         if set(sources) - set(SOURCES):
-            raise RulesetError(f"{w}.sources: one of {', '.join(SOURCES)}")
+            raise RulesetError("err_rs_must_be", where=f"{w}.sources",
+                               what=msg("rs_one_of", choices=list(SOURCES)))
         signals[str(sid)] = Signal(
             id=str(sid), zh=str(about["zh"]), en=str(about["en"]), needles=needles,
             confirm=_regex(s.get("confirm"), f"{w}.confirm"), sources=sources, apis=apis,
             exclude_policy_assets=bool(s.get("exclude_policy_assets", False)))
     f = doc.get("filing") or {}
     if not isinstance(f, dict):
-        raise RulesetError(f"{where}: filing: expected a mapping")
+        raise RulesetError("err_rs_must_be", where=f"{where}: filing", what=msg("rs_mapping"))
     pattern = _regex(f.get("pattern"), f"{where}: filing.pattern")
     if pattern is not None and pattern.groups != 1:
-        raise RulesetError(f"{where}: filing.pattern: needs exactly one group (the digits)")
+        raise RulesetError("err_rs_one_group", where=f"{where}: filing.pattern")
     digits = f.get("digits", 21)
     if not isinstance(digits, int) or isinstance(digits, bool) or not 6 <= digits <= 30:
-        raise RulesetError(f"{where}: filing.digits: an integer in [6, 30]")
+        raise RulesetError("err_rs_must_be", where=f"{where}: filing.digits",
+                           what=msg("rs_int_range", low=6, high=30))
     codes = f.get("province_codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, int) and 10 <= c <= 99
                                               for c in codes):
-        raise RulesetError(f"{where}: filing.province_codes: two-digit integers")
+        raise RulesetError("err_rs_must_be", where=f"{where}: filing.province_codes",
+                           what=msg("rs_two_digit_ints"))
     prefix = f.get("prefix", "网信算备")
     if not isinstance(prefix, str) or not prefix:
-        raise RulesetError(f"{where}: filing.prefix: a non-empty string")
+        raise RulesetError("err_rs_must_be", where=f"{where}: filing.prefix",
+                           what=msg("rs_nonempty_string"))
     filing = FilingFormat(prefix=prefix, digits=digits,
                           pattern=pattern or FilingFormat().pattern,
                           province_codes=frozenset(codes))
     ident = _strs(doc.get("ad_identifier_only"), f"{where}: ad_identifier_only")
     if any(not x.startswith("L") for x in ident):
-        raise RulesetError(f"{where}: ad_identifier_only: class descriptor prefixes (Lcom/...)")
+        raise RulesetError("err_rs_must_be", where=f"{where}: ad_identifier_only",
+                           what=msg("rs_class_prefixes"))
     return TransparencyLexicon(signals, filing, ident)
 
 

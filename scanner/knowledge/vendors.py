@@ -44,14 +44,15 @@ def load_vendor_names(folder: Path) -> VendorNames:
         return VendorNames()
     doc: Any = read_yaml(path) or {}
     if not isinstance(doc, dict):
-        raise RulesetError(f"{path}: the top level must be a mapping")
+        raise RulesetError("err_rs_top_not_mapping", where=str(path), got=type(doc).__name__)
     rows = []
     for n, v in enumerate(doc.get("vendors") or ()):
         if not isinstance(v, dict) or not v.get("prefix") or not v.get("en"):
-            raise RulesetError(f"{path}: vendors[{n}] needs prefix and en")
+            raise RulesetError("err_rs_needs", where=f"{path}: vendors[{n}]",
+                               keys=["prefix", "en"])
         rows.append((str(v["prefix"]), str(v.get("zh") or v["en"]), str(v["en"])))
     names = doc.get("names") or {}
     if not isinstance(names, dict):
-        raise RulesetError(f"{path}: names must map English vendor names to Chinese names")
+        raise RulesetError("err_rs_vendor_names", where=f"{path}: names")
     return VendorNames(tuple(sorted(rows, key=lambda r: (-len(r[0]), r[0]))),
                        {str(k): str(v) for k, v in names.items()})

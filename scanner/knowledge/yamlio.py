@@ -25,7 +25,7 @@ def read_yaml(path: Path) -> Any:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError as e:
-        raise RulesetError(f"{path}: missing ruleset file") from e
+        raise RulesetError("err_rs_missing_file", path=str(path)) from e
     return parse_yaml(raw, path)
 
 
@@ -46,6 +46,7 @@ def parse_yaml(raw: bytes, where: str | Path, aliases: bool = True) -> Any:
     try:
         return load_yaml(raw, aliases)
     except yaml.YAMLError as e:
-        raise RulesetError(f"{where}: invalid YAML ({e})".replace("\n", " ")) from e
+        raise RulesetError("err_rs_invalid_yaml", where=str(where),
+                           detail=str(e).replace("\n", " ")) from e
     except YamlLimitError as e:
-        raise RulesetError(f"{where}: YAML {e}") from e
+        raise RulesetError("err_rs_yaml_limit", where=str(where), detail=e.message()) from e

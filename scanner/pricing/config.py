@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.errors import RulesetError
 from scanner.knowledge import read_yaml
+from scanner.messages import msg
 from scanner.paths import rulesets_dir
 
 UNITS = ("yuan", "cents")
@@ -120,52 +121,57 @@ def norm_key(key: str) -> str:
 def _words(doc: dict, key: str, where: Path) -> tuple[str, ...]:
     value = doc.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise RulesetError(f"{where}: {key}: expected a non-empty list of strings")
+        raise RulesetError("err_rs_field_must_be", where=str(where), field=key,
+                           what=msg("rs_nonempty_string_list"))
     return tuple(norm_key(v) for v in value)
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str]:
     if not isinstance(value, str):
-        raise RulesetError(f"{where}: expected a regular expression string")
+        raise RulesetError("err_rs_must_be", where=where, what=msg("rs_regex_string"))
     try:
         return re.compile(value)
     except re.error as e:
-        raise RulesetError(f"{where}: bad regular expression: {e}") from e
+        raise RulesetError("err_rs_regex", where=where, regex=value, detail=str(e)) from e
 
 
 def parse_extractors(doc: Any, where: Path,
                      term_ids: frozenset[str] | None = None) -> tuple[Extractor, ...]:
     """Validate the extractors document (term ids checked against ``term_ids`` if given)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("extractors"), list):
-        raise RulesetError(f"{where}: expected a mapping with an 'extractors' list")
+        raise RulesetError("err_rs_must_be", where=str(where),
+                           what=msg("rs_mapping_with_list", key="extractors"))
     out = []
     seen = set()
     for i, e in enumerate(doc["extractors"]):
         at = f"{where}: extractors[{i}]"
         if not isinstance(e, dict):
-            raise RulesetError(f"{at}: expected a mapping")
+            raise RulesetError("err_rs_must_be", where=at, what=msg("rs_mapping"))
         for key in ("id", "host", "path", "items", "item_id", "price"):
             if not isinstance(e.get(key), str) or not e[key]:
-                raise RulesetError(f"{at}: '{key}' is required (a string)")
+                raise RulesetError("err_rs_required_string", where=at, key=key)
         if e["id"] in seen:
-            raise RulesetError(f"{at}: duplicate extractor id {e['id']!r}")
+            raise RulesetError("err_rs_duplicate_id", where=at, id=str(e["id"]))
         seen.add(e["id"])
         unit = e.get("unit", "yuan")
         if unit not in UNITS:
-            raise RulesetError(f"{at}: unit must be one of {', '.join(UNITS)}, not {unit!r}")
+            raise RulesetError("err_rs_value_must_be", where=f"{at}: unit",
+                               what=msg("rs_one_of", choices=list(UNITS)), got=repr(unit))
         extra = set(e) - {"id", "host", "path", "items", "item_id", "price", "list_price",
                           "unit", "description", "terms", "ranked"}
         if extra:
-            raise RulesetError(f"{at}: unknown key(s) {', '.join(sorted(extra))}")
+            raise RulesetError("err_rs_unknown_keys", where=at, keys=sorted(map(str, extra)))
         terms = e.get("terms") or {}
         if not isinstance(terms, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) and v for k, v in terms.items()):
-            raise RulesetError(f"{at}: terms: expected a mapping of term id to a JSON path")
+            raise RulesetError("err_rs_field_must_be", where=at, field="terms",
+                               what=msg("rs_term_paths"))
         if term_ids is not None and set(terms) - term_ids:
-            raise RulesetError(f"{at}: terms: unknown term id(s) "
-                               f"{', '.join(sorted(set(terms) - term_ids))}")
+            raise RulesetError("err_rs_unknown_terms", where=f"{at}: terms",
+                               ids=sorted(map(str, set(terms) - term_ids)))
         if not isinstance(e.get("ranked", True), bool):
-            raise RulesetError(f"{at}: ranked: expected true or false")
+            raise RulesetError("err_rs_field_must_be", where=at, field="ranked",
+                               what=msg("rs_bool"))
         out.append(Extractor(
             id=e["id"], host=_regex(e["host"], f"{at}.host"), path=_regex(e["path"], f"{at}.path"),
             items=e["items"], item_id=e["item_id"], price=e["price"],
@@ -178,7 +184,7 @@ def parse_extractors(doc: Any, where: Path,
 def parse_discovery(doc: Any, where: Path) -> Discovery:
     """Validate the discovery vocabulary document."""
     if not isinstance(doc, dict):
-        raise RulesetError(f"{where}: expected a mapping")
+        raise RulesetError("err_rs_must_be", where=str(where), what=msg("rs_mapping"))
     return Discovery(
         item_id_keys=frozenset(_words(doc, "item_id_keys", where)),
         price_keys=_words(doc, "price_keys", where),
@@ -194,7 +200,7 @@ def parse_discovery(doc: Any, where: Path) -> Discovery:
 def parse_thresholds(doc: Any, where: Path) -> Thresholds:
     """Validate the thresholds document (unknown keys refused, types checked)."""
     if not isinstance(doc, dict):
-        raise RulesetError(f"{where}: expected a mapping")
+        raise RulesetError("err_rs_must_be", where=str(where), what=msg("rs_mapping"))
     known = {f.name: f for f in fields(Thresholds)}
     values: dict[str, Any] = {}
     defaults = Thresholds()
@@ -202,24 +208,27 @@ def parse_thresholds(doc: Any, where: Path) -> Thresholds:
         if key == "version":
             continue
         if key not in known:
-            raise RulesetError(f"{where}: unknown threshold {key!r}")
+            raise RulesetError("err_rs_unknown_key", where=str(where), key=str(key))
         want = type(getattr(defaults, key))
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
-            raise RulesetError(f"{where}: {key}: expected {want.__name__}")
+            raise RulesetError("err_rs_field_must_be", where=str(where), field=key,
+                               what=msg("rs_type_named", type=want.__name__))
         values[key] = value
     th = Thresholds(**values)
-    if not 0 < th.alpha < 1 or not 0.5 <= th.direction_share <= 1:
-        raise RulesetError(f"{where}: alpha must be in (0, 1), direction_share in [0.5, 1]")
-    if not 0 < th.dense_noise_rate <= 1 or th.drift_factor < 1:
-        raise RulesetError(f"{where}: dense_noise_rate in (0, 1], drift_factor >= 1")
-    if not 0 < th.bootstrap_level < 1 or th.bootstrap_resamples < 100:
-        raise RulesetError(f"{where}: bootstrap_level in (0, 1), bootstrap_resamples >= 100")
-    if th.rank_min_items < 3 or not 0 < th.rbo_p < 1:
-        raise RulesetError(f"{where}: rank_min_items >= 3, rbo_p in (0, 1)")
-    if not 1 <= th.rank_one_control_design_effect <= 10:
-        raise RulesetError(f"{where}: rank_one_control_design_effect in [1, 10]")
+    for ok, ranges in (
+            (0 < th.alpha < 1 and 0.5 <= th.direction_share <= 1,
+             "alpha ∈ (0, 1), direction_share ∈ [0.5, 1]"),
+            (0 < th.dense_noise_rate <= 1 and th.drift_factor >= 1,
+             "dense_noise_rate ∈ (0, 1], drift_factor ≥ 1"),
+            (0 < th.bootstrap_level < 1 and th.bootstrap_resamples >= 100,
+             "bootstrap_level ∈ (0, 1), bootstrap_resamples ≥ 100"),
+            (th.rank_min_items >= 3 and 0 < th.rbo_p < 1, "rank_min_items ≥ 3, rbo_p ∈ (0, 1)"),
+            (1 <= th.rank_one_control_design_effect <= 10,
+             "rank_one_control_design_effect ∈ [1, 10]")):
+        if not ok:
+            raise RulesetError("err_rs_ranges", where=str(where), ranges=ranges)
     return th
 
 
@@ -229,26 +238,30 @@ TERM_KINDS = ("cost", "benefit")
 def parse_fairness(doc: Any, where: Path) -> Fairness:
     """Validate the ranked-list and deal-term vocabulary document."""
     if not isinstance(doc, dict):
-        raise RulesetError(f"{where}: expected a mapping")
+        raise RulesetError("err_rs_must_be", where=str(where), what=msg("rs_mapping"))
     known = {"version", "min_list_items", "min_id_share", "max_lists_per_response",
              "list_params", "page_params", "terms"}
     if set(doc) - known:
-        raise RulesetError(f"{where}: unknown key(s) {', '.join(sorted(set(doc) - known))}")
+        raise RulesetError("err_rs_unknown_keys", where=str(where),
+                           keys=sorted(map(str, set(doc) - known)))
     terms_doc = doc.get("terms") or {}
     if not isinstance(terms_doc, dict):
-        raise RulesetError(f"{where}: terms: expected a mapping of term id to its definition")
+        raise RulesetError("err_rs_field_must_be", where=str(where), field="terms",
+                           what=msg("rs_term_definitions"))
     terms = []
     for tid, t in terms_doc.items():
         at = f"{where}: terms.{tid}"
         if not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", tid):
-            raise RulesetError(f"{at}: term ids are lower-case snake_case")
+            raise RulesetError("err_rs_must_be", where=at, what=msg("rs_term_id"))
         if not isinstance(t, dict) or set(t) - {"zh", "en", "kind", "keys", "exclude"}:
-            raise RulesetError(f"{at}: expected zh, en, kind, keys and optional exclude")
+            raise RulesetError("err_rs_keys_optional", where=at,
+                               known=["zh", "en", "kind", "keys"], optional=["exclude"])
         for key in ("zh", "en"):
             if not isinstance(t.get(key), str) or not t[key]:
-                raise RulesetError(f"{at}: '{key}' is required (a string)")
+                raise RulesetError("err_rs_required_string", where=at, key=key)
         if t.get("kind") not in TERM_KINDS:
-            raise RulesetError(f"{at}: kind must be one of {', '.join(TERM_KINDS)}")
+            raise RulesetError("err_rs_field_must_be", where=at, field="kind",
+                               what=msg("rs_one_of", choices=list(TERM_KINDS)))
         exclude = _words(t, "exclude", Path(at)) if "exclude" in t else ()
         terms.append(Term(tid, t["zh"], t["en"], t["kind"], _words(t, "keys", Path(at)),
                           exclude))
@@ -258,8 +271,9 @@ def parse_fairness(doc: Any, where: Path) -> Fairness:
     if (not isinstance(min_items, int) or isinstance(min_items, bool) or min_items < 3
             or not isinstance(share, (int, float)) or not 0 < share <= 1
             or not isinstance(most, int) or isinstance(most, bool) or most < 1):
-        raise RulesetError(f"{where}: min_list_items >= 3, min_id_share in (0, 1], "
-                           f"max_lists_per_response >= 1")
+        raise RulesetError("err_rs_ranges", where=str(where),
+                           ranges="min_list_items ≥ 3, min_id_share ∈ (0, 1], "
+                                  "max_lists_per_response ≥ 1")
     return Fairness(
         min_list_items=min_items, min_id_share=float(share), max_lists_per_response=most,
         list_params=frozenset(_words(doc, "list_params", where)),

@@ -17,6 +17,7 @@ from typing import Any
 from scanner.errors import RulesetError, UsageError
 from scanner.knowledge import Knowledge, load_knowledge, parse_yaml
 from scanner.knowledge.validated import canonical, digest, is_validated
+from scanner.messages import msg, os_reason
 from scanner.model.facts import Fact
 from scanner.model.findings import Citation, EvidenceItem, Finding, Severity, Text
 from scanner.rules.match import fact_matches, finding_id, group_facts
@@ -139,7 +140,7 @@ def resolve_citation(knowledge: Knowledge, cite: str, note: Any, where: str) -> 
     """Look a citation key up in the catalogue."""
     entry = knowledge.citations.get(cite)
     if entry is None:
-        raise RulesetError(f"{where}: cites {cite!r}, which is not in _catalog/citations.yaml")
+        raise RulesetError("err_rs_unknown_cite", where=where, cite=cite)
 
     def text(key: str) -> Text:
         v = entry.get(key) or {}
@@ -161,7 +162,7 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True
     if validate:
         validate_rule(doc, where)
     if not path.name.startswith(doc["id"]):
-        raise RulesetError(f"{where}: file name must start with the rule id {doc['id']}")
+        raise RulesetError("err_rs_rule_file_name", where=where, id=str(doc["id"]))
     cites = tuple(resolve_citation(knowledge, lb["cite"], lb.get("note"), where)
                   for lb in doc["legal_basis"])
     _check_placeholders(doc, where)
@@ -170,8 +171,7 @@ def parse_rule(doc: Any, path: Path, knowledge: Knowledge, validate: bool = True
     if notice is not None:
         entry = knowledge.notice_categories.get(notice)
         if entry is None:
-            raise RulesetError(f"{where}: notice_category {notice!r} is not in "
-                               "notice-categories.yaml")
+            raise RulesetError("err_rs_unknown_notice", where=where, notice=str(notice))
         term = str(entry["zh"])
     _check_facts(doc, knowledge, where)
     return Rule(
@@ -199,18 +199,19 @@ def _check_facts(doc: dict, knowledge: Knowledge, where: str) -> None:
     if doc.get("pi_types_from"):
         named.append(("pi_types_from", doc["pi_types_from"]))
     if kind not in schema.kinds:
-        raise RulesetError(f"{where}: match.fact: unknown fact kind {kind!r} "
-                           "(rulesets/facts.yaml lists the kinds)")
+        raise RulesetError("err_rs_at", where=where, place="match.fact",
+                           problem=msg("rs_fact_unknown_kind", kind=kind))
     for place, name in named:
-        problem = schema.field_problem(kind, name)
+        problem = schema.field_problem_message(kind, name)
         if problem:
-            raise RulesetError(f"{where}: {place}: {problem}")
+            raise RulesetError("err_rs_at", where=where, place=place, problem=problem)
     for case in doc.get("tests") or ():
         for item in case.get("facts") or ():
             attrs = {k: v for k, v in item.items() if k != "kind"}
-            problems = schema.fact_problems(str(item.get("kind")), attrs)
+            problems = schema.fact_problem_messages(str(item.get("kind")), attrs)
             if problems:
-                raise RulesetError(f"{where}: test {case.get('name')!r}: {problems[0]}")
+                raise RulesetError("err_rs_rule_test_fact", where=where,
+                                   name=str(case.get("name")), problem=problems[0])
 
 
 def _check_placeholders(doc: dict, where: str) -> None:
@@ -223,9 +224,9 @@ def _check_placeholders(doc: dict, where: str) -> None:
         for lang, template in (doc.get(part) or {}).items():
             for name in _PLACEHOLDER.findall(template):
                 if name not in allowed:
-                    raise RulesetError(
-                        f"{where}: {part}.{lang} names {{{name}}}, which is not a group_by "
-                        f"field ({', '.join(sorted(keys)) or 'none'})")
+                    raise RulesetError("err_rs_placeholder", where=where,
+                                       place=f"{part}.{lang}", name="{" + name + "}",
+                                       fields=sorted(keys) or "—")
 
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -244,7 +245,7 @@ class RuleSet:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise UsageError(f"no rule {rule_id!r}; `appaudit rules list` lists them")
+        raise UsageError("err_no_such_rule", id=rule_id)
 
     def evaluate(self, facts: Iterable[Fact],
                  applies_to: Iterable[str] | None = None) -> list[Finding]:
@@ -267,7 +268,7 @@ def rule_files(folder: Path) -> list[tuple[str, bytes]]:
         try:
             out.append((path.relative_to(folder).as_posix(), path.read_bytes()))
         except OSError as e:
-            raise RulesetError(f"{path}: cannot read: {e}") from e
+            raise RulesetError("err_unreadable", path=str(path), reason=os_reason(e)) from e
     return out
 
 
@@ -291,9 +292,10 @@ def load_rules_from(folder: Path | None = None, trust: bool = True) -> RuleSet:
         path = knowledge.folder / rel
         rule = parse_rule(doc, path, knowledge, validate=validate)
         if rule.id in seen:
-            raise RulesetError(f"{path}: rule id {rule.id} already used by {seen[rule.id]}")
+            raise RulesetError("err_rs_rule_id_used", path=str(path), id=rule.id,
+                               first=str(seen[rule.id]))
         seen[rule.id] = path
         rules.append(rule)
     if not rules:
-        raise RulesetError(f"{knowledge.folder / 'rules'}: no rule files found")
+        raise RulesetError("err_rs_no_rules", folder=str(knowledge.folder / "rules"))
     return RuleSet(tuple(sorted(rules, key=lambda r: r.id)), knowledge, value)

@@ -93,10 +93,43 @@ def validate_rule(doc: Any, where: str) -> None:
     if error is not None:
         e = error
         path = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise RulesetError(f"{where}: {path}: {e.message}")
+        raise RulesetError("err_rs_at", where=where, place=path, problem=_schema_problem(e))
     for block in [doc["match"].get("where") or {}, *(doc["match"].get("any") or []),
                   *(doc["match"].get("none") or [])]:
         for key in block:
             _, _, mod = key.partition("|")
             if mod and mod not in MODIFIERS:
-                raise RulesetError(f"{where}: match: unknown modifier {mod!r} in {key!r}")
+                raise RulesetError("err_rs_unknown_modifier", where=f"{where}: match",
+                                   mod=mod, key=key, known=sorted(MODIFIERS))
+
+
+def _schema_problem(e: Any) -> dict[str, Any]:
+    """A JSON Schema violation as a message (scanner.messages): the kinds a rule schema
+    checks are worded in the catalogs; anything else quotes the validator's English."""
+    from scanner.messages import msg
+
+    kind, want, got = e.validator, e.validator_value, e.instance
+    if kind == "required" and isinstance(got, dict):
+        return msg("rs_schema_required", keys=[k for k in want if k not in got])
+    if kind == "type":
+        return msg("rs_schema_type", type=want if isinstance(want, str) else list(want),
+                   value=_short(got))
+    if kind == "enum":
+        return msg("rs_schema_enum", value=_short(got), choices=[str(x) for x in want])
+    if kind == "additionalProperties" and isinstance(got, dict):
+        known = set(e.schema.get("properties") or {})
+        return msg("rs_schema_extra", keys=sorted(str(k) for k in got if k not in known))
+    if kind == "minItems":
+        return msg("rs_schema_min_items", n=want)
+    if kind == "minLength":
+        return msg("rs_schema_min_length", n=want)
+    if kind == "minimum":
+        return msg("rs_schema_minimum", value=_short(got), min=want)
+    if kind == "pattern":
+        return msg("rs_schema_pattern", value=_short(got), pattern=want)
+    return msg("rs_schema_other", detail=e.message)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

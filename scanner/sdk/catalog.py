@@ -149,7 +149,7 @@ class SdkCatalog:
         ids = [s.id for s in all_sigs]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise RulesetError(f"duplicate SDK ids: {dupes}")
+            raise RulesetError("err_rs_duplicate_sdks", ids=dupes)
         self.version = version
         self.sha256 = sha256
         self.files = files
@@ -234,7 +234,7 @@ class SdkCatalog:
         """Load ``*.yaml`` from ``dir`` (default: ``rulesets_dir() / 'sdks'``)."""
         folder = Path(dir) if dir is not None else rulesets_dir() / "sdks"
         if not folder.is_dir():
-            raise RulesetError(f"SDK signature folder not found: {folder}")
+            raise RulesetError("err_rs_no_sdk_folder", path=str(folder))
         loaded = load_files(catalogue_files(folder))
         return cls(loaded.signatures, version=loaded.version, sha256=loaded.sha256,
                    files=loaded.files)

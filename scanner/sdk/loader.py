@@ -27,6 +27,7 @@ from typing import Any
 from scanner.errors import RulesetError
 from scanner.knowledge import parse_yaml
 from scanner.knowledge.validated import canonical, digest, is_validated
+from scanner.messages import msg, os_reason
 from scanner.sdk.model import SdkSignature
 
 FORMAT_VERSION = 1
@@ -64,8 +65,9 @@ class LoadedFiles:
     digest: str | None = None  # see scanner.knowledge.validated
 
 
-def _fail(where: str, msg: str) -> RulesetError:
-    return RulesetError(f"{where}: {msg}")
+def _not_form(where: str, key: str, value: str, what: dict[str, Any]) -> RulesetError:
+    """``KEY 'value' must be <what>`` (``what``: a message naming the form)."""
+    return RulesetError("err_rs_value_form", where=where, field=key, value=value, what=what)
 
 
 def _str_list(value: Any, where: str, key: str) -> tuple[str, ...]:
@@ -74,7 +76,8 @@ def _str_list(value: Any, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(where, f"{key} must be a list of non-empty strings")
+        raise RulesetError("err_rs_field_must_be", where=where,
+                           field=key, what=msg("rs_string_list"))
     return tuple(value)
 
 
@@ -84,7 +87,8 @@ def _regexes(value: Any, where: str, key: str) -> tuple[str, ...]:
         try:
             re.compile(rx)
         except re.error as e:
-            raise _fail(where, f"{key} {rx!r} does not compile: {e}") from e
+            raise RulesetError("err_rs_regex", where=where,
+                               regex=f"{key} {rx!r}", detail=str(e)) from e
     return out
 
 
@@ -93,86 +97,88 @@ def _opt_str(entry: dict[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise _fail(where, f"{key} must be a non-empty string")
+        raise RulesetError("err_rs_field_must_be", where=where,
+                           field=key, what=msg("rs_nonempty_string"))
     return value.strip()
 
 
 def parse_entry(entry: Any, where: str, precedence: int, file: str) -> SdkSignature:
     """Validate one ``sdks:`` item and turn it into a signature."""
     if not isinstance(entry, dict):
-        raise _fail(where, "entry must be a mapping")
+        raise RulesetError("err_rs_must_be", where=where, what=msg("rs_mapping"))
     unknown = set(entry) - _ENTRY_KEYS
     if unknown:
-        raise _fail(where, f"unknown keys {sorted(unknown)}")
+        raise RulesetError("err_rs_unknown_keys", where=where, keys=sorted(map(str, unknown)))
     ident = entry.get("id")
     if not isinstance(ident, str) or not _ID.fullmatch(ident):
-        raise _fail(where, f"id {ident!r} is not a snake_case identifier")
+        raise _not_form(where, "id", repr(ident), msg("rs_snake_id"))
     where = f"{where} ({ident})"
     name = _opt_str(entry, "name", where)
     if name is None:
-        raise _fail(where, "name is required")
+        raise RulesetError("err_rs_missing_key", where=where, key="name")
     categories = _str_list(entry.get("categories"), where, "categories")
     if not categories:
-        raise _fail(where, "categories must list at least one category")
+        raise RulesetError("err_rs_no_category", where=where)
     for c in categories:
         if not _ID.fullmatch(c):
-            raise _fail(where, f"category {c!r} is not snake_case")
+            raise _not_form(where, "category", repr(c), msg("rs_snake_id"))
     prefixes = _str_list(entry.get("code_signature"), where, "code_signature")
     for p in prefixes:
         if not _PREFIX.fullmatch(p):
-            raise _fail(where, f"code_signature {p!r} must be a dotted prefix ending in '.'")
+            raise _not_form(where, "code_signature", repr(p), msg("rs_form_prefix"))
     hosts = _str_list(entry.get("network_signature"), where, "network_signature")
     for h in hosts:
         if not _HOST.fullmatch(h):
-            raise _fail(where, f"network_signature {h!r} must be a lower-case host suffix")
+            raise _not_form(where, "network_signature", repr(h), msg("rs_form_host"))
     code_rx = _regexes(entry.get("code_regex"), where, "code_regex")
     host_rx = _regexes(entry.get("network_regex"), where, "network_regex")
     natives = _str_list(entry.get("native_signature"), where, "native_signature")
     for n in natives:
         if not _NATIVE.fullmatch(n) or len(n) > MAX_NATIVE_NAME:
-            raise _fail(where, f"native_signature {n!r} must be a file name ending in '.so'")
+            raise _not_form(where, "native_signature", repr(n), msg("rs_form_so"))
     native_rx = _regexes(entry.get("native_regex"), where, "native_regex")
     _regexes(entry.get("component_regex"), where, "component_regex")
     for m in _str_list(entry.get("meta_data"), where, "meta_data"):
         if not _META.fullmatch(m):
-            raise _fail(where, f"meta_data {m!r} must be a meta-data name, or a prefix ending "
-                               "in '*'")
+            raise _not_form(where, "meta_data", repr(m), msg("rs_form_meta"))
     for p in _str_list(entry.get("permission_signature"), where, "permission_signature"):
         if not _PERMISSION.fullmatch(p):
-            raise _fail(where, f"permission_signature {p!r} must be a permission name, or a "
-                               "suffix starting with '.'")
+            raise _not_form(where, "permission_signature", repr(p), msg("rs_form_permission"))
     for f in _str_list(entry.get("file_signature"), where, "file_signature"):
         if f.startswith("/") or ".." in f.split("/") or f.startswith(("lib/", "res/")):
-            raise _fail(where, f"file_signature {f!r} must be a zip path (prefix) outside "
-                               "lib/ and res/")
+            raise _not_form(where, "file_signature", repr(f),
+                            msg("rs_form_zip_path", dirs=["lib/", "res/"]))
     if not (prefixes or hosts or code_rx or host_rx or natives or native_rx):
-        raise _fail(where, "entry has no code or network signature, nor a native one")
+        raise RulesetError("err_rs_no_sdk_signature", where=where)
     country = _opt_str(entry, "country", where)
     if country is not None and not _COUNTRY.fullmatch(country):
-        raise _fail(where, f"country {country!r} must be an ISO 3166 alpha-2 code")
+        raise _not_form(where, "country", repr(country), msg("rs_form_country"))
     hint = entry.get("version_hint") or {}
     if not isinstance(hint, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in hint.items()
     ):
-        raise _fail(where, "version_hint must map strings to strings")
+        raise RulesetError("err_rs_field_must_be", where=where, field="version_hint",
+                    what=msg("rs_string_map"))
     ex = entry.get("exodus_id")
     ex_list = [] if ex is None else ex if isinstance(ex, list) else [ex]
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in ex_list):
-        raise _fail(where, "exodus_id must be an integer or a list of integers")
+        raise RulesetError("err_rs_field_must_be", where=where,
+                           field="exodus_id", what=msg("rs_int_or_ints"))
     tracker = entry.get("tracker")
     if tracker is None:
         tracker = set(categories) != {"development"}
     elif not isinstance(tracker, bool):
-        raise _fail(where, "tracker must be true or false")
+        raise RulesetError("err_rs_field_must_be", where=where,
+                           field="tracker", what=msg("rs_bool"))
     src = entry.get("source")
     if isinstance(src, dict):
         source = str(src.get("name", ""))
     elif isinstance(src, str):
         source = src
     else:
-        raise _fail(where, "source is required (a name, or {name, url})")
+        raise RulesetError("err_rs_sdk_source", where=where)
     if not source:
-        raise _fail(where, "source name is empty")
+        raise RulesetError("err_rs_sdk_source", where=where)
     return _build(entry, precedence, file)
 
 
@@ -234,21 +240,25 @@ def parse_document(doc: Any, file: str, validate: bool = True) -> list[SdkSignat
         precedence = doc.get("precedence", 0)
         return [_build(item, precedence, file) for item in doc["sdks"]]
     if not isinstance(doc, dict):
-        raise _fail(file, "top level must be a mapping")
+        raise RulesetError("err_rs_top_not_mapping", where=file, got=type(doc).__name__)
     unknown = set(doc) - _FILE_KEYS
     if unknown:
-        raise _fail(file, f"unknown top-level keys {sorted(unknown)}")
+        raise RulesetError("err_rs_unknown_top_keys", where=file, keys=sorted(map(str, unknown)))
     if doc.get("version") != FORMAT_VERSION:
-        raise _fail(file, f"version must be {FORMAT_VERSION}, got {doc.get('version')!r}")
+        raise RulesetError("err_rs_field_must_be_got", where=file,
+                           field="version", what=str(FORMAT_VERSION),
+                           got=repr(doc.get("version")))
     precedence = doc.get("precedence", 0)
     if not isinstance(precedence, int) or isinstance(precedence, bool):
-        raise _fail(file, "precedence must be an integer")
+        raise RulesetError("err_rs_field_must_be", where=file,
+                           field="precedence", what=msg("rs_int"))
     src = doc.get("source")
     if not isinstance(src, dict) or not src.get("name"):
-        raise _fail(file, "source must be a mapping with at least a name")
+        raise RulesetError("err_rs_field_must_be", where=file, field="source",
+                    what=msg("rs_mapping_with", key="name"))
     items = doc.get("sdks")
     if not isinstance(items, list):
-        raise _fail(file, "sdks must be a list")
+        raise RulesetError("err_rs_field_must_be", where=file, field="sdks", what=msg("rs_list"))
     return [
         parse_entry(item, f"{file}: sdks[{i}]", precedence, file) for i, item in enumerate(items)
     ]
@@ -265,13 +275,13 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
     folder (the parent of their folder) are not validated entry by entry again."""
     ordered = sorted(paths, key=lambda p: p.name)
     if not ordered:
-        raise RulesetError("no SDK signature files (*.yaml, *.json) found")
+        raise RulesetError("err_rs_no_sdk_files")
     raws: list[tuple[Path, bytes]] = []
     for path in ordered:
         try:
             raws.append((path, path.read_bytes()))
         except OSError as e:
-            raise RulesetError(f"{path}: cannot read: {e}") from e
+            raise RulesetError("err_unreadable", path=str(path), reason=os_reason(e)) from e
     docs: list[tuple[Path, Any, bytes]] = []  # (path, document, what the stamp covers)
     files_digest = hashlib.sha256()
     for path, raw in raws:
@@ -283,8 +293,8 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
                 doc = parse_yaml(raw, path)
                 docs.append((path, doc, canonical(doc)))
         except (ValueError, UnicodeDecodeError, RecursionError) as e:
-            raise RulesetError(f"{path}: invalid {path.suffix[1:].upper()}: "
-                               f"{str(e)[:200]}") from e
+            raise RulesetError("err_rs_invalid_file", path=str(path),
+                               format=path.suffix[1:].upper(), detail=str(e)[:200]) from e
     stamp = digest("sdks", [(p.name, content) for p, _, content in docs])
     folders = {p.parent for p in ordered}
     validate = not (trust and len(folders) == 1
@@ -295,19 +305,18 @@ def load_files(paths: Iterable[Path], trust: bool = True) -> LoadedFiles:
         try:
             parsed = list(parse_document(doc, path.name, validate))
         except RulesetError as e:  # name the file by its path, not only its name
-            msg = str(e)
-            if msg.startswith(path.name) and not msg.startswith(str(path)):
-                msg = str(path) + msg[len(path.name):]
-            raise RulesetError(msg) from e
+            where = str(e.params.get("where", ""))
+            if where.startswith(path.name) and not where.startswith(str(path)):
+                e.params["where"] = str(path) + where[len(path.name):]
+            raise
         except (AttributeError, TypeError, ValueError, KeyError) as e:
             # a value of a type the validator does not expect
-            raise RulesetError(f"{path}: invalid SDK catalogue ({type(e).__name__}: "
-                               f"{str(e)[:160]})") from e
+            raise RulesetError("err_rs_invalid_sdk", path=str(path),
+                               detail=f"{type(e).__name__}: {str(e)[:160]}") from e
         for sig in parsed:
             if sig.id in seen:
-                raise RulesetError(
-                    f"{path}: duplicate SDK id {sig.id!r} (first in {seen[sig.id]})"
-                )
+                raise RulesetError("err_rs_duplicate_sdk", path=str(path), id=sig.id,
+                                   first=seen[sig.id])
             seen[sig.id] = path.name
             sigs.append(sig)
     return LoadedFiles(

@@ -123,11 +123,13 @@ def rules_copy(tmp_path, monkeypatch):
     load_knowledge.cache_clear()
 
 
-def _scan_clean(tmp_path):
+def _scan_clean(tmp_path, lang="en"):
+    # in English: the needles below are the English wording (tests/test_messages.py and
+    # test_a_ruleset_error_in_each_language check the Chinese one)
     from tests.conftest import FIXTURE_APKS
 
     return CliRunner().invoke(cli, ["scan", str(FIXTURE_APKS / "clean.apk"), "--out",
-                                    str(tmp_path / "o")])
+                                    str(tmp_path / "o"), "--lang", lang])
 
 
 def test_api_map_replaced_by_a_scalar_is_a_ruleset_error(rules_copy, tmp_path):
@@ -148,6 +150,11 @@ def test_api_map_result_without_its_reason_is_a_ruleset_error(rules_copy, tmp_pa
     res = _scan_clean(tmp_path)
     assert res.exit_code == 4, res.output
     _one_error_line(res, "api-map.yaml", "result needs one_entry")
+    res = _scan_clean(tmp_path, "zh")
+    assert res.exit_code == 4, res.output
+    # by hand from zh.yaml: err_rs_field_needs "{where}：{field} 需要 {keys}"
+    _one_error_line(res, "appaudit：错误：规则集错误：api-map.yaml: apis[",
+                    "]：result 需要 one_entry {key, equals}, reason {zh, en}")
 
 
 def test_api_map_unknown_collection_kind_is_a_ruleset_error(rules_copy, tmp_path):

@@ -187,8 +187,15 @@ def test_citation_that_is_a_number(tmp_path):
                           env={**__import__("os").environ, "PYTHONPATH": str(REPO),
                                "APPAUDIT_RULESETS_DIR": str(rules)})
     assert proc.returncode == 4, proc.stderr
-    assert f"citation {key!r} is not a mapping" in proc.stderr
+    # by hand from zh.yaml: err_ruleset, err_rs_must_be, rs_mapping
+    assert f"规则集错误：_catalog/citations.yaml: {key}：应为映射（键: 值）" in proc.stderr
     assert len([x for x in proc.stderr.splitlines() if x.strip()]) == 1
+    proc = subprocess.run([sys.executable, "-m", "scanner", "rules", "list", "--lang", "en"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO),
+                               "APPAUDIT_RULESETS_DIR": str(rules)})
+    assert proc.returncode == 4, proc.stderr
+    assert f"ruleset error: _catalog/citations.yaml: {key}: must be a mapping" in proc.stderr
 
 
 def test_flow_dump_with_an_unknown_field_in_a_flow(tmp_path):
