@@ -45,9 +45,30 @@ COMMAND_MODULES = {
 }
 
 
+class AppauditContext(click.Context):
+    """A click context whose help pages are framed in the command line's --lang."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        from scanner.cli.usage import HelpFormatter
+
+        return HelpFormatter(_lang(self.meta.get("appaudit.args") or ()),
+                             width=self.terminal_width, max_width=self.max_content_width)
+
+
+def _in_context(command: click.Command) -> click.Command:
+    """``command`` (and a group's subcommands) with :class:`AppauditContext`."""
+    command.context_class = AppauditContext
+    for sub in getattr(command, "commands", {}).values():
+        _in_context(sub)
+    return command
+
+
 class AppauditGroup(click.Group):
     """A click group that loads commands lazily and turns typed errors into one line and an
-    exit code."""
+    exit code; click's usage errors too, in the command line's --lang
+    (:mod:`scanner.cli.usage`)."""
+
+    context_class = AppauditContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
@@ -59,7 +80,15 @@ class AppauditGroup(click.Group):
         import importlib
 
         mod = importlib.import_module(f"scanner.cli.{module}")
-        return next((c for c in mod.COMMANDS if c.name == name), None)
+        command = next((c for c in mod.COMMANDS if c.name == name), None)
+        return _in_context(command) if command is not None else None
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as e:  # the group's own options: `appaudit --nope`
+            raise _said(e, _lang(args), "appaudit") from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["appaudit.args"] = list(args)  # to say errors in the command's --lang
@@ -69,6 +98,9 @@ class AppauditGroup(click.Group):
         lang = _lang(ctx.meta.get("appaudit.args") or ())
         try:
             return super().invoke(ctx)
+        except click.ClickException as e:  # a usage error: said in the language
+            command = " ".join(x for x in (ctx.command_path, ctx.invoked_subcommand) if x)
+            raise _said(e, lang, command) from None
         except InputError as e:
             _fail(e.render(lang), EXIT_INPUT, lang)
         except RulesetError as e:
@@ -79,7 +111,7 @@ class AppauditGroup(click.Group):
             _fail(e.render(lang), EXIT_INPUT, lang)
         except MemoryError:
             _fail(render("err_out_of_memory", {}, lang), EXIT_INPUT, lang)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except RecursionError:
             _fail(render("err_too_deep", {}, lang), EXIT_INPUT, lang)
@@ -107,6 +139,16 @@ def terminal_line(text: str) -> str:
     text = re.sub(r"[\t\n\r]", " ", text)
     return _NOT_SHOWN_RAW.sub(
         lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+def _said(error: click.ClickException, lang: str, command: str) -> click.ClickException:
+    """A click usage error as one line in ``lang`` (:mod:`scanner.cli.usage`); errors
+    said already and a group's help page (``appaudit rules``) as they are."""
+    from scanner.cli.usage import SaidError, passes_through, usage_line
+
+    if passes_through(error):
+        return error
+    return SaidError(terminal_line(usage_line(error, lang, command)), error.exit_code)
 
 
 def _lang(args: list[str] | tuple[str, ...]) -> str:
