@@ -35,6 +35,7 @@ import zlib
 from pathlib import Path
 
 from scanner.batch.status import BatchStatus
+from scanner.messages import msg
 
 
 def _die_with_parent() -> None:
@@ -79,8 +80,8 @@ def main(argv: list[str]) -> int:
 
         rules, error = warm.RULES, warm.ERROR
     except MemoryError:
-        return _finish(req, {"status": BatchStatus.MEMORY, "error": "out of memory while starting",
-                             "category": req.get("category")}, t0)
+        return _finish(req, _failed(BatchStatus.MEMORY, msg("batch_oom_starting"),
+                                    category=req.get("category")), t0)
     return execute(req, rules, error, t0)
 
 
@@ -99,11 +100,22 @@ def warm_main(request_path: str) -> None:
     execute(req, warm.RULES, warm.ERROR, t0)
 
 
-def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
-    """Run one request with loaded rules; always ends by writing the meta file."""
+def _failed(status: str, message: dict, **meta) -> dict:
+    """Meta fields of a scan that ended with ``status``: the message (scanner.messages) in
+    ``error_msg``; :func:`_finish` adds its English text, on one line, as ``error`` (the
+    column batch databases and tools have always had) once the memory limit is lifted
+    (the catalogs may not be loaded yet)."""
+    return {**meta, "status": status, "error": None, "error_msg": message}
+
+
+def execute(req: dict, rules, rules_error: dict | str | None, t0: float) -> int:
+    """Run one request with loaded rules; always ends by writing the meta file
+    (``rules_error``: why the rules did not load, a message or a text)."""
     meta: dict = {"status": BatchStatus.CRASH, "error": None, "category": req.get("category")}
     if rules is None:
-        meta.update(status=BatchStatus.RULESET_ERROR, error=rules_error or "ruleset error")
+        why = rules_error if isinstance(rules_error, dict) else msg(
+            "err_ruleset", message=rules_error or "")
+        meta.update(_failed(BatchStatus.RULESET_ERROR, why))
         return _finish(req, meta, t0)
     from scanner.batch.summary import summary_row
     from scanner.engine import ScanRequest, run
@@ -141,18 +153,20 @@ def execute(req: dict, rules, rules_error: str | None, t0: float) -> int:
             fh.write(blob)
         meta.update(status=BatchStatus.OK)
     except MemoryError:
-        meta.update(status=BatchStatus.MEMORY, error=f"out of memory (limit {limit} MB)")
+        meta.update(_failed(BatchStatus.MEMORY, msg("batch_oom", limit=limit)))
     except InputError as e:
-        meta.update(status=BatchStatus.INPUT_ERROR, error=_one_line(str(e)))
+        message = e.message()
+        meta.update(_failed(BatchStatus.INPUT_ERROR, message if "id" in message
+                            else msg("batch_text", text=str(e))))
     except RecursionError:
-        meta.update(status=BatchStatus.INPUT_ERROR, error="input nests too deeply to analyse")
+        meta.update(_failed(BatchStatus.INPUT_ERROR, msg("err_too_deep")))
     except Exception as e:  # a bug met on odd input: recorded, the batch goes on
+        detail = f"{type(e).__name__}: {e}"
         if _out_of_memory(e):  # e.g. a lazy import that could not map its library
-            meta.update(status=BatchStatus.MEMORY, error=_one_line(
-                f"out of memory (limit {limit} MB): {type(e).__name__}: {e}"))
+            meta.update(_failed(BatchStatus.MEMORY, msg("batch_oom_detail", limit=limit,
+                                                        detail=detail)))
         else:
-            meta.update(status=BatchStatus.CRASH,
-                        error=_one_line(f"internal error {type(e).__name__}: {e}"))
+            meta.update(_failed(BatchStatus.CRASH, msg("batch_internal", detail=detail)))
     return _finish(req, meta, t0)
 
 
@@ -165,6 +179,12 @@ def _finish(req: dict, meta: dict, t0: float) -> int:
     # that ran out of memory can still report it.
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    if meta.get("error_msg") is not None:
+        from scanner.messages import english
+
+        # JSON-ready, whatever the parameters hold; the English text beside it
+        message = json.loads(json.dumps(meta["error_msg"], default=str))
+        meta.update(error_msg=message, error=meta.get("error") or _one_line(english(message)))
     _write_json(req["meta"], meta)
     return 0
 

@@ -35,12 +35,14 @@ from scanner.batch.isolate import (
     Limits,
     Outcome,
     allow_starts,
+    failed,
     kill_all,
     note_rulesets,
     scan_isolated,
 )
 from scanner.batch.status import BatchStatus
 from scanner.errors import InputError
+from scanner.messages import msg
 
 
 def _local_scan(job: Job, limits: Limits, packages: Mapping[str, str]) -> Outcome:
@@ -140,9 +142,10 @@ def execute_dask(client_or_address: Any, jobs: Iterable[Job], limits: Limits,
             try:
                 outcome = fut.result()
             except Exception as e:  # the task itself failed on the cluster
-                outcome = Outcome(job.sha256, BatchStatus.CRASH,
-                                  f"dask task failed: {type(e).__name__}: {str(e)[:200]}",
-                                  0.0, None, job.category, worker="dask")
+                outcome = failed(job.sha256, BatchStatus.CRASH,
+                                 msg("batch_dask_failed",
+                                     detail=f"{type(e).__name__}: {str(e)[:200]}"),
+                                 category=job.category, worker="dask")
             fut.release()
             nxt = next(pending, None)
             if nxt is not None:

@@ -13,7 +13,7 @@ Contract:
         Result: absolute paths (symlinks kept as named, ``..`` folded), sorted, without
         repeats. Raises InputError when ``source`` is
         neither a folder nor a readable file.
-    group_by_hash(paths) -> (list[Job], dict[str, str])
+    group_by_hash(paths) -> (list[Job], {path: message why it could not be read})
         Hashes each file (SHA-256, streamed) and returns one Job per distinct content, with
         every path that had it, plus ``{path: error}`` for paths that could not be read.
     load_category_map(path, valid_ids) -> CategoryMap
@@ -83,6 +83,8 @@ class CategoryMap:
         return bool(self.by_name or self.packages)
 
 
+_NOT_REGULAR = "not a regular file"  # the OSError a FIFO, device or folder raises here
+
 def discover(source: Path) -> list[Path]:
     """Every APK under a folder, or every path in a list file (see module docstring)."""
     source = Path(source)
@@ -127,7 +129,7 @@ def open_regular(path: Path) -> int:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, "not a regular file")
+            raise OSError(errno.EINVAL, _NOT_REGULAR)
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
     except BaseException:
@@ -149,16 +151,19 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
 
 
 def group_by_hash(paths: Iterable[Path], categories: CategoryMap | None = None
-                  ) -> tuple[list[Job], dict[str, str]]:
-    """Distinct contents (sorted by first path) and the paths that could not be read."""
+                  ) -> tuple[list[Job], dict[str, dict]]:
+    """Distinct contents (sorted by first path) and the paths that could not be read, each
+    with why (a message, scanner.messages)."""
     by_hash: dict[str, list[str]] = {}
     sizes: dict[str, int] = {}
-    unreadable: dict[str, str] = {}
+    unreadable: dict[str, dict] = {}
     for p in paths:
         try:
             digest, size = sha256_file(p)
         except OSError as e:
-            unreadable[str(p)] = f"{p}: cannot read: {e.strerror or e}"
+            unreadable[str(p)] = (msg("err_not_regular", path=str(p))
+                                  if e.strerror == _NOT_REGULAR else
+                                  msg("err_unreadable", path=str(p), reason=os_reason(e)))
             continue
         by_hash.setdefault(digest, []).append(str(p))
         sizes[digest] = size

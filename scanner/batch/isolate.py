@@ -67,6 +67,19 @@ class Outcome:
     row: dict[str, Any] = field(default_factory=dict)
     worker: str | None = None
     cpu_seconds: float | None = None  # user + system CPU of the scan process
+    #: ``error`` as a message (scanner.messages), said in the reader's language by the
+    #: batch overview; None when there is no error, or from a worker that predates it
+    error_msg: dict[str, Any] | None = None
+
+
+def failed(sha256: str, status: str, message: dict[str, Any], seconds: float = 0.0,
+           category: str | None = None, worker: str | None = None) -> Outcome:
+    """The Outcome of a scan that ended without a result: ``message`` (scanner.messages)
+    and its English text as ``error``."""
+    from scanner.messages import english
+
+    return Outcome(sha256, status, english(message), seconds, None, category, worker=worker,
+                   error_msg=message)
 
 
 _stopping = threading.Event()
@@ -112,20 +125,24 @@ def _last_line(path: Path) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def _classify_exit(returncode: int, stderr_tail: str, limits: Limits) -> tuple[str, str]:
-    """Status and message of a child that died without writing its meta file."""
+def _classify_exit(returncode: int, stderr_tail: str, limits: Limits
+                   ) -> tuple[str, dict[str, Any]]:
+    """Status and message (scanner.messages) of a child that died without writing its meta
+    file; the last line it wrote on stderr is quoted as it is."""
+    from scanner.messages import msg
+
     if "MemoryError" in stderr_tail or "Cannot allocate memory" in stderr_tail \
             or "std::bad_alloc" in stderr_tail:
-        return BatchStatus.MEMORY, f"out of memory (limit {limits.max_memory_mb} MB): {stderr_tail}"
+        return BatchStatus.MEMORY, msg("batch_oom_detail", limit=limits.max_memory_mb,
+                                       detail=stderr_tail)
+    tail = msg("batch_tail", text=stderr_tail) if stderr_tail else ""
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = str(-returncode)
-        msg = f"worker killed by {name}"
-    else:
-        msg = f"worker exited with code {returncode}"
-    return BatchStatus.CRASH, msg + (f": {stderr_tail}" if stderr_tail else "")
+        return BatchStatus.CRASH, msg("batch_killed", signal=name, tail=tail)
+    return BatchStatus.CRASH, msg("batch_exit_code", code=returncode, tail=tail)
 
 
 SERVER_START_TIMEOUT = 600.0  # loading the rules on a very busy machine
@@ -296,8 +313,10 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         request = tmp / "request.json"
         request.write_text(json.dumps(req), encoding="utf-8")
         if _stopping.is_set():
-            return Outcome(sha256, BatchStatus.CRASH, "batch interrupted before the scan started",
-                           0.0, None, category, worker=worker)
+            from scanner.messages import msg
+
+            return failed(sha256, BatchStatus.CRASH, msg("batch_stopped_before"),
+                          category=category, worker=worker)
         if warm and warm_available():
             worker = f"{worker or 'local'}/warm"
             timed_out, returncode = _run_warm(request, limits.timeout)
@@ -307,12 +326,14 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
         seconds = round(time.monotonic() - t0, 3)
         meta_path = tmp / "meta.json"
         if timed_out:
-            return Outcome(sha256, BatchStatus.TIMEOUT,
-                           f"killed after {limits.timeout:g} s wall clock",
-                           seconds, None, category, worker=worker)
+            from scanner.messages import msg
+
+            return failed(sha256, BatchStatus.TIMEOUT,
+                          msg("batch_timeout", seconds=f"{limits.timeout:g}"), seconds,
+                          category, worker)
         if not meta_path.exists():
-            status, msg = _classify_exit(returncode, _last_line(log), limits)
-            return Outcome(sha256, status, msg, seconds, None, category, worker=worker)
+            status, message = _classify_exit(returncode, _last_line(log), limits)
+            return failed(sha256, status, message, seconds, category, worker)
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         blob = None
         row: dict[str, Any] = {}
@@ -321,6 +342,6 @@ def scan_isolated(path: str | Path, limits: Limits, sha256: str = "",
             row = meta.get("row") or {}
         return Outcome(sha256, meta["status"], meta.get("error"), seconds,
                        meta.get("peak_rss_kb"), meta.get("category"), blob, row, worker,
-                       meta.get("cpu_seconds"))
+                       meta.get("cpu_seconds"), meta.get("error_msg"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -24,6 +24,7 @@ from scanner.batch.status import BatchStatus
 from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import apk_table, pi_table, rule_table, sdk_table, status_table
 from scanner.errors import RulesetError
+from scanner.messages import text_of
 from scanner.report.json import NOTICE
 
 #: Column names of the overview tables: keys of the message catalogs (reports/i18n/).
@@ -169,6 +170,10 @@ def render_overview(rows: list[dict[str, Any]], lang: str = "zh", title: str | N
     apks["over_scope_count"] = [
         m["ov_not_judged"] if r.get("status") == "ok" and r.get("category") is None else v
         for r, v in zip(_by_sha(rows, apks), apks["over_scope_count"], strict=True)]
+    # the error as a message in the report's language; a row stored before messages had
+    # ids (error_msg NULL) shows its text as stored
+    apks["error"] = [text_of(r.get("error_msg"), lang) if r.get("error_msg") else v
+                     for r, v in zip(_by_sha(rows, apks), apks["error"], strict=True)]
     sections.append(f"<h2>{m['ov_apks']}</h2>" + _table(
         apks, ["package", "label", "version_name", "category", "sdk_count", "pi_count",
                "over_scope_count", "findings", *SEVERITIES, "status", "error"], cols))

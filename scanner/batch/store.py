@@ -4,13 +4,17 @@ Contract:
     Store(path)            opens or creates the database (``with Store(p) as s:`` closes it).
     s.begin_run(source, args) -> run id;  s.end_run(run_id, scanned, interrupted)
     s.add_paths(job, run_id)              every path that had the job's hash (duplicates too)
-    s.add_unreadable(path, error, run_id) a listed path that could not even be read
+    s.add_unreadable(path, error, run_id) a listed path that could not even be read (error: a
+                                          message of scanner.messages, or a text)
     s.done() -> set of SHA-256            APKs with a stored outcome (any status)
     s.record(outcome, size, run_id)       stores one outcome and commits at once, so a killed
                                           batch loses at most the scans in flight
     s.rows() -> list[dict]                every APK row (summary columns decoded, no blob)
     s.result(sha256) -> dict | None       the stored result.json document
-    s.paths() -> list[dict]               path, sha256, error
+    s.paths() -> list[dict]               path, sha256, error, error_msg
+An error is stored twice: its English text in ``error`` (as always) and, since messages have
+ids, the message itself (``{"id", "params"}`` JSON) in ``error_msg``, which a report renders
+in its language; rows written before (``error_msg`` NULL) show their text.
 Rows are keyed by the APK's SHA-256; ``scans`` counts how many times an APK was scanned into
 this database (a resumed batch leaves it at 1) and ``run_id`` names the run that scanned it.
 The result.json text is stored zlib-compressed in ``result_z``. Raises InputError when the
@@ -59,9 +63,10 @@ CREATE TABLE IF NOT EXISTS apks (
   sha256 TEXT PRIMARY KEY, status TEXT NOT NULL, error TEXT,
   {", ".join(f"{c} {'INTEGER' if c in _INT else 'TEXT'}" for c in SUMMARY_COLUMNS)},
   size INTEGER, seconds REAL, cpu_seconds REAL, peak_rss_kb INTEGER, worker TEXT,
-  run_id INTEGER, scans INTEGER NOT NULL DEFAULT 1, scanned_at TEXT, result_z BLOB);
+  run_id INTEGER, scans INTEGER NOT NULL DEFAULT 1, scanned_at TEXT, result_z BLOB,
+  error_msg TEXT);
 CREATE TABLE IF NOT EXISTS paths (
-  path TEXT PRIMARY KEY, sha256 TEXT, error TEXT, run_id INTEGER);
+  path TEXT PRIMARY KEY, sha256 TEXT, error TEXT, run_id INTEGER, error_msg TEXT);
 CREATE INDEX IF NOT EXISTS paths_sha ON paths(sha256);
 """
 
@@ -104,7 +109,7 @@ def _check_row(d: dict[str, Any]) -> None:
     """TypeError when a stored value has a type the batch never writes (SQLite columns take
     any type, so a damaged or edited database can hold a list where a count belongs)."""
     for c, v in d.items():
-        if v is None:
+        if v is None or c == "error_msg":  # decoded already (None when not a message)
             continue
         if c in _JSON_TYPES:
             ok = isinstance(v, _JSON_TYPES[c]) and _json_items_ok(c, v)
@@ -119,6 +124,29 @@ def _check_row(d: dict[str, Any]) -> None:
                             f"{type(v).__name__}")
     if not isinstance(d.get("sha256"), str) or not isinstance(d.get("status"), str):
         raise TypeError("an apks row without sha256 or status")
+
+
+def _error_columns(error: str | dict[str, Any]) -> tuple[str, str | None]:
+    """``(error, error_msg)`` column values of an error given as a message or a text."""
+    from scanner.messages import english, is_message
+
+    if is_message(error):
+        return english(error), json.dumps(error, ensure_ascii=False, default=str)
+    return str(error), None
+
+
+def _message(text: Any) -> dict[str, Any] | None:
+    """An ``error_msg`` column read back: the message, or None when there is none or it is
+    not one (a damaged or edited database then shows the ``error`` text)."""
+    from scanner.messages import is_message
+
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if is_message(value) else None
 
 
 def _alive(pid: Any, host: Any) -> bool:
@@ -169,10 +197,12 @@ class Store:
                 self.db.execute(f"ALTER TABLE runs ADD COLUMN {c} {kind}")
         have = {r[1] for r in self.db.execute("PRAGMA table_info(apks)")}
         wanted = [(c, "INTEGER" if c in _INT else "TEXT") for c in SUMMARY_COLUMNS]
-        wanted.append(("cpu_seconds", "REAL"))
+        wanted += [("cpu_seconds", "REAL"), ("error_msg", "TEXT")]
         for c, kind in wanted:
             if c not in have:
                 self.db.execute(f"ALTER TABLE apks ADD COLUMN {c} {kind}")
+        if "error_msg" not in {r[1] for r in self.db.execute("PRAGMA table_info(paths)")}:
+            self.db.execute("ALTER TABLE paths ADD COLUMN error_msg TEXT")
 
     def __enter__(self) -> Store:
         return self
@@ -215,12 +245,14 @@ class Store:
         self.db.commit()
 
     @_damage
-    def add_unreadable(self, path: str, error: str, run_id: int) -> None:
-        """Record a path that could not be read at all."""
+    def add_unreadable(self, path: str, error: str | dict[str, Any], run_id: int) -> None:
+        """Record a path that could not be read at all (``error``: a message or a text)."""
+        text, message = _error_columns(error)
         self.db.execute(
-            "INSERT INTO paths(path, sha256, error, run_id) VALUES (?, NULL, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET sha256=NULL, error=excluded.error",
-            (path, error, run_id))
+            "INSERT INTO paths(path, sha256, error, run_id, error_msg) VALUES (?, NULL, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256=NULL, error=excluded.error, "
+            "error_msg=excluded.error_msg",
+            (path, text, run_id, message))
         self.db.commit()
 
     @_damage
@@ -246,7 +278,9 @@ class Store:
             values["partial"] = int(values["partial"])
         if values["category"] is None:
             values["category"] = outcome.category
+        error_msg = getattr(outcome, "error_msg", None)
         values.update(sha256=outcome.sha256, status=outcome.status, error=outcome.error,
+                      error_msg=_error_columns(error_msg)[1] if error_msg else None,
                       size=size, seconds=outcome.seconds, cpu_seconds=outcome.cpu_seconds,
                       peak_rss_kb=outcome.peak_rss_kb,
                       worker=outcome.worker, run_id=run_id, scanned_at=_now(),
@@ -263,7 +297,8 @@ class Store:
     def rows(self) -> list[dict[str, Any]]:
         """Every APK row with JSON columns decoded, plus its paths; no result blob."""
         cols = ["sha256", "status", "error", *SUMMARY_COLUMNS, "size", "seconds",
-                "cpu_seconds", "peak_rss_kb", "worker", "run_id", "scans", "scanned_at"]
+                "cpu_seconds", "peak_rss_kb", "worker", "run_id", "scans", "scanned_at",
+                "error_msg"]
         paths: dict[str, list[str]] = {}
         for path, sha in self.db.execute(
                 "SELECT path, sha256 FROM paths WHERE sha256 IS NOT NULL ORDER BY path"):
@@ -271,6 +306,7 @@ class Store:
         out = []
         for r in self.db.execute(f"SELECT {', '.join(cols)} FROM apks ORDER BY sha256"):
             d = dict(zip(cols, r, strict=True))
+            d["error_msg"] = _message(d["error_msg"])
             for c in JSON_COLUMNS:
                 if d[c] is not None:
                     d[c] = json.loads(d[c])
@@ -292,8 +328,9 @@ class Store:
     @_damage
     def paths(self) -> list[dict[str, Any]]:
         """Every path seen, with its hash (None when unreadable) and error."""
-        return [{"path": p, "sha256": s, "error": e} for p, s, e in
-                self.db.execute("SELECT path, sha256, error FROM paths ORDER BY path")]
+        return [{"path": p, "sha256": s, "error": e, "error_msg": _message(m)}
+                for p, s, e, m in self.db.execute(
+                    "SELECT path, sha256, error, error_msg FROM paths ORDER BY path")]
 
     @_damage
     def runs(self) -> list[dict[str, Any]]:

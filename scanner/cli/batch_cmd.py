@@ -202,7 +202,8 @@ def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, 
 
                 raise InputError("err_app_no_result", path=str(db), sha=row["sha256"],
                                  status=msg("status_" + row["status"]),
-                                 error=row.get("error") or msg("err_not_stored"))
+                                 error=row.get("error_msg") or row.get("error")
+                                 or msg("err_not_stored"))
             from scanner.report import get_format
 
             target = output or Path(f"{_report_name(row)}.html")

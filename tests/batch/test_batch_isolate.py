@@ -10,6 +10,7 @@ import pytest
 from batch_helpers import FIXTURE_APKS, groundtruth
 
 from scanner.batch.isolate import Limits, _classify_exit, scan_isolated
+from scanner.messages import english, render
 
 LIMITS = Limits(timeout=120, max_memory_mb=4096)
 
@@ -86,7 +87,11 @@ def test_memory_limit(tmp_path, warm):
 
 def test_classify_exit():
     lim = Limits(1, 64)
-    assert _classify_exit(-11, "", lim) == ("crash", "worker killed by SIGSEGV")
+    # the message and its English text (from en.yaml's batch_killed / batch_exit_code)
+    status, message = _classify_exit(-11, "", lim)
+    assert status == "crash" and english(message) == "worker killed by SIGSEGV"
     assert _classify_exit(1, "Traceback: MemoryError", lim)[0] == "memory"
-    status, msg = _classify_exit(3, "boom", lim)
-    assert status == "crash" and msg == "worker exited with code 3: boom"
+    status, message = _classify_exit(3, "boom", lim)
+    assert status == "crash" and english(message) == "worker exited with code 3: boom"
+    # in Chinese, by hand from zh.yaml; the worker's own last line quoted as it wrote it
+    assert render(message["id"], message["params"], "zh") == "扫描进程以退出码 3 结束：boom"
