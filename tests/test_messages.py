@@ -104,9 +104,10 @@ def test_every_key_in_both_catalogs_with_the_same_placeholders(key):
                   r"appaudit \S+ \S+|\bL[\w/]+(?:;|/\.\.\.)|\bname\(params\)ret\b|"
                   r"\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\bNAME=\S+", " ", zh)
     # zh / en: the YAML keys of a text's two languages; true / false: YAML's booleans;
-    # Dalvik, Java, jsonschema, PyYAML: names of things
+    # Dalvik, Java, jsonschema, PyYAML, click, deflate, base64, MB: names of things
     words = set(re.findall(r"[A-Za-z]{2,}", bare)) - ZH_LATIN - {
-        "zh", "en", "true", "false", "Dalvik", "Java", "jsonschema", "PyYAML",
+        "zh", "en", "true", "false", "Dalvik", "Java", "jsonschema", "PyYAML", "MB", "click",
+        "deflate", "base",
         "Ed", "SQLite", "quick_check", "camille", "chromium", "pypdf", "zip", "dask",
         "uleb", "null", "sha", "sm", "apt", "get", "install", "key", "category", "source",
         "GiB", "MiB", "UTF", "GB", "ISO", "Unix", "Asia", "Shanghai", "CSV", "YAML",

@@ -217,8 +217,10 @@ class _BodyDamage:
 
     def check(self, ex: Exchange, body_limit: int) -> None:
         # only the request side is analysed: response damage does not make a result partial
-        req_error = ex.decode_error if ex.decode_error and not ex.decode_error.startswith(
-            "response:") else None
+        why = ex.decode_error_msg or ex.decode_error  # a message; a text from older readers
+        response_side = (why.get("id") == "body_response" if isinstance(why, dict)
+                         else str(why).startswith("response:"))
+        req_error = why if why and not response_side else None
         if req_error or len(ex.request_body) >= body_limit:
             self.count += 1
             if len(self.listed) < self.max_listed:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner.limits import BODY_LIMIT, MAX_DECODED_PER_FILE
-from scanner.messages import msg, record
+from scanner.messages import english, msg, record
 from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
@@ -57,7 +57,12 @@ def _charge(produced: int) -> None:
 
 
 class BodyError(Exception):
-    """A content-encoding could not be undone."""
+    """A content-encoding could not be undone: ``message`` says why (scanner.messages);
+    what the decoder said is quoted in it as it said it."""
+
+    def __init__(self, message: dict) -> None:
+        super().__init__(english(message))
+        self.message = message
 
 
 def _inflate(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
@@ -66,7 +71,7 @@ def _inflate(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
     if len(out) > limit:
         return out[:limit], True
     if not d.eof and not d.unconsumed_tail and not out and data:
-        raise BodyError("incomplete deflate stream")
+        raise BodyError(msg("body_incomplete_deflate"))
     return out, False
 
 
@@ -74,7 +79,7 @@ def _gunzip(data: bytes, limit: int) -> tuple[bytes, bool]:
     try:
         return _inflate(data, 16 + zlib.MAX_WBITS, limit)
     except zlib.error as e:
-        raise BodyError(f"gzip: {e}") from e
+        raise BodyError(msg("body_codec", coding="gzip", detail=str(e))) from e
 
 
 def _undeflate(data: bytes, limit: int) -> tuple[bytes, bool]:
@@ -84,7 +89,7 @@ def _undeflate(data: bytes, limit: int) -> tuple[bytes, bool]:
         try:
             return _inflate(data, -zlib.MAX_WBITS, limit)
         except zlib.error as e:
-            raise BodyError(f"deflate: {e}") from e
+            raise BodyError(msg("body_codec", coding="deflate", detail=str(e))) from e
 
 
 def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
@@ -102,7 +107,7 @@ def _unbrotli(data: bytes, limit: int) -> tuple[bytes, bool]:
                 _charge(size)
                 return b"".join(parts)[:limit], True
     except brotli.error as e:
-        raise BodyError(f"br: {e}") from e
+        raise BodyError(msg("body_codec", coding="br", detail=str(e))) from e
     _charge(size)
     return b"".join(parts), False
 
@@ -116,7 +121,7 @@ def _unzstd(data: bytes, limit: int) -> tuple[bytes, bool]:
         reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
         out = reader.read(limit + 1)
     except zstandard.ZstdError as e:
-        raise BodyError(f"zstd: {e}") from e
+        raise BodyError(msg("body_codec", coding="zstd", detail=str(e))) from e
     if len(out) > limit:
         return out[:limit], True
     return out, False
@@ -152,9 +157,10 @@ def dechunk(data: bytes) -> bytes | None:
 
 def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
                 limit: int = BODY_LIMIT, budget: DecodeBudget | None = None
-                ) -> tuple[bytes, bool, str | None]:
-    """(decoded body, truncated, error) for a body sent with ``headers``; ``budget`` is the
-    capture file's decoded-bytes budget (see module contract)."""
+                ) -> tuple[bytes, bool, dict | None]:
+    """(decoded body, truncated, error: a message of scanner.messages) for a body sent with
+    ``headers``; ``budget`` is the capture file's decoded-bytes budget (see module
+    contract)."""
     if not raw:
         return b"", False, None
     hmap = {k.lower(): v for k, v in headers}
@@ -171,20 +177,19 @@ def decode_body(raw: bytes, headers: tuple[tuple[str, str], ...],
             continue
         fn = _DECODERS.get(coding)
         if fn is None:
-            return raw[:limit], len(raw) > limit, f"unknown content-encoding {coding!r}"
+            return raw[:limit], len(raw) > limit, msg("body_unknown_coding", coding=coding)
         if budget is not None and budget.left <= 0:
-            return raw[:limit], len(raw) > limit, (
-                f"{coding} body not decoded: the capture's decoded bodies reached "
-                f"{budget.total} bytes (MAX_DECODED_PER_FILE)")
+            return raw[:limit], len(raw) > limit, msg("body_budget", coding=coding,
+                                                      total=budget.total)
         _overshoot[0] = 0
         try:
             data, cut = fn(data, limit)
         except BodyError as e:
-            return raw[:limit], len(raw) > limit, str(e)
+            return raw[:limit], len(raw) > limit, e.message
         if budget is not None:
             budget.left -= max(len(data), _overshoot[0])
         if cut:
-            return data, True, f"{coding} body larger than {limit} bytes after decoding"
+            return data, True, msg("body_too_large", coding=coding, limit=limit)
     if len(data) > limit:
         data, truncated = data[:limit], True
     return data, truncated, None
@@ -223,7 +228,7 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT,
         resp_body, rtrunc, rerr = decode_body(_as_bytes(flow.response.raw_content), resp_h,
                                               limit, budget)
         trunc = trunc or rtrunc
-        err = err or (f"response: {rerr}" if rerr else None)
+        err = err or (msg("body_response", why=rerr) if rerr else None)
     meta = {k: v for k, v in (flow.metadata or {}).items()
             if isinstance(k, str) and k.startswith("appaudit")}
     return Exchange(
@@ -231,7 +236,8 @@ def flow_to_exchange(flow, source: str, index: int, limit: int = BODY_LIMIT,
         method=req.method, scheme=req.scheme, host=(req.pretty_host or req.host).lower(),
         port=req.port, path=req.path, request_headers=rh, request_body=body,
         status=status, response_headers=resp_h, response_body=resp_body,
-        truncated=trunc, decode_error=err, marker=meta or None,
+        truncated=trunc, decode_error=english(err) if err else None, marker=meta or None,
+        decode_error_msg=err,
     )
 
 

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 from scanner.errors import InputError
 from scanner.ingest.flowfile import BODY_LIMIT, DecodeBudget, decode_body, websocket_exchanges
 from scanner.limits import MAX_HAR_ENTRY, MAX_INFLATED_CAPTURE
-from scanner.messages import json_reason, msg, record
+from scanner.messages import english, json_reason, msg, record
 from scanner.model.damage import DamageLog
 from scanner.model.traffic import Exchange
 
@@ -358,7 +358,7 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int,
-          budget: DecodeBudget | None = None) -> tuple[bytes, bool, str | None]:
+          budget: DecodeBudget | None = None) -> tuple[bytes, bool, dict | None]:
     if not isinstance(obj, dict):
         return b"", False, None
     text = obj.get("text")
@@ -368,7 +368,7 @@ def _body(obj: Any, headers: tuple[tuple[str, str], ...], limit: int,
         try:
             raw = base64.b64decode(text, validate=False)
         except (binascii.Error, ValueError):
-            return text.encode("utf-8", "surrogatepass")[:limit], False, "bad base64 body"
+            return text.encode("utf-8", "surrogatepass")[:limit], False, msg("body_bad_base64")
         enc = {k.lower(): v for k, v in headers}.get("content-encoding", "").lower()
         # HAR writers store bodies decoded; undo an encoding only when the bytes show it
         if (("gzip" in enc and raw[:2] == b"\x1f\x8b") or ("zstd" in enc and raw[:4] ==
@@ -408,7 +408,7 @@ def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
         rh = _pairs(resp.get("headers"))
         rbody, rt, rerr = _body(resp.get("content"), rh, limit, budget)
         trunc = trunc or rt
-        err = err or (f"response: {rerr}" if rerr else None)
+        err = err or (msg("body_response", why=rerr) if rerr else None)
     marker = (_clean_tree(entry["_appaudit"]) if isinstance(entry.get("_appaudit"), dict)
               else None)
     flow_id = _clean(entry["_flow_id"]) if isinstance(entry.get("_flow_id"), str) else None
@@ -420,7 +420,8 @@ def entry_to_exchange(entry: dict[str, Any], source: str, index: int,
         scheme=scheme, host=(u.hostname or "").lower(),
         port=port or (443 if scheme == "https" else 80), path=path,
         request_headers=headers, request_body=body, status=status, response_headers=rh,
-        response_body=rbody, truncated=trunc, decode_error=err, marker=marker,
+        response_body=rbody, truncated=trunc, decode_error=english(err) if err else None,
+        marker=marker, decode_error_msg=err,
     )
 
 

@@ -32,6 +32,8 @@ class Exchange:
     truncated: bool = False  # a body was cut at the size limit
     decode_error: str | None = None  # content-encoding could not be undone (bomb, corrupt)
     marker: dict | None = None  # capture-addon metadata (profile, consent marker) if any
+    #: ``decode_error`` as a message (scanner.messages; its English text is decode_error)
+    decode_error_msg: dict | None = field(default=None, compare=False)
 
     @property
     def url(self) -> str:

@@ -162,7 +162,7 @@ def _observe(cols: Sequence[_Column], captures: dict[str, Capture], config: Pric
                 if isinstance(pers, str) and pers:
                     c.personalisation.add(pers.strip().lower()[:16])
                 if ex.truncated or ex.decode_error:
-                    why = ex.decode_error or msg("skip_body_cut")
+                    why = ex.decode_error_msg or ex.decode_error or msg("skip_body_cut")
                     skipped.append(Skipped(*record(
                         msg("part_flow", source=str(f), flow=ex.flow_id),
                         msg("skip_response_not_read", why=why))))

@@ -268,6 +268,7 @@ def test_brotli_bodies_capped_per_file(tmp_path, facts):
 
 def test_brotli_request_bodies_capped_in_flow_decoder():
     from scanner.ingest.flowfile import DecodeBudget, decode_body
+    from scanner.messages import english
 
     bomb = _brotli_bomb()
     budget = DecodeBudget(64 << 20)
@@ -280,7 +281,7 @@ def test_brotli_request_bodies_capped_in_flow_decoder():
     # the first bodies are decoded and cut at the per-body limit; once the per-file budget
     # (64 MiB here) is spent, the rest are kept raw with the limit named
     assert cut >= 2
-    assert err is not None and "MAX_DECODED_PER_FILE" in err
+    assert err is not None and "MAX_DECODED_PER_FILE" in english(err)
     assert budget.left <= 0
 
 
@@ -385,6 +386,7 @@ def test_every_content_coding_is_capped_per_body_and_per_file(coding):
     import zstandard
 
     from scanner.ingest.flowfile import DecodeBudget, decode_body
+    from scanner.messages import english
 
     zeros = bytes(64 << 20)
     blob = {"gzip": lambda: gzip.compress(zeros, 6), "deflate": lambda: zlib.compress(zeros, 6),
@@ -398,7 +400,7 @@ def test_every_content_coding_is_capped_per_body_and_per_file(coding):
         body, truncated, err = decode_body(blob, (("Content-Encoding", coding),), 1 << 20,
                                            budget)
         assert len(body) <= 1 << 20
-        outcomes.append((truncated, err))
+        outcomes.append((truncated, english(err) if err else None))
     assert time.perf_counter() - t0 < 20
     assert outcomes[0] == (True, f"{coding} body larger than {1 << 20} bytes after decoding")
     assert "MAX_DECODED_PER_FILE" in (outcomes[-1][1] or "")

@@ -15,6 +15,7 @@ from scanner.errors import InputError
 from scanner.ingest.flowfile import dechunk, decode_body, iter_flow_file
 from scanner.ingest.har import iter_har_entries, iter_har_file
 from scanner.ingest.traffic import open_traffic, sniff
+from scanner.messages import english, render
 
 REPO = Path(__file__).resolve().parents[2]
 TRAFFIC = REPO / "corpus" / "traffic"
@@ -127,7 +128,8 @@ def test_gzip_bomb_body_is_cut(tmp_path):
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), 9)
     assert len(bomb) < 200_000
     body, truncated, err = decode_body(bomb, (("Content-Encoding", "gzip"),), limit=1 << 20)
-    assert truncated and len(body) == 1 << 20 and "larger than" in err
+    # why, as a message (body_too_large); its English text from en.yaml
+    assert truncated and len(body) == 1 << 20 and "larger than" in english(err)
 
 
 def test_brotli_and_zstd_bombs_are_cut():
@@ -147,7 +149,12 @@ def test_decoding_chain_and_errors():
     assert decode_body(enc, (("Content-Encoding", "gzip, deflate"),))[0] == raw
     body, _, err = decode_body(b"\x1f\x8bnot gzip", (("Content-Encoding", "gzip"),))
     assert err and body == b"\x1f\x8bnot gzip"
-    assert decode_body(raw, (("Content-Encoding", "compress"),))[2].startswith("unknown")
+    assert english(decode_body(raw, (("Content-Encoding", "compress"),))[2]) == \
+        "unknown content-encoding 'compress'"
+    # zlib's own words quoted in the message; the sentence around them in the language
+    assert english(err).startswith("gzip: Error -3 while decompressing data")
+    assert render(err["id"], err["params"], "zh").startswith(
+        "gzip 解码失败（Error -3 while decompressing data")
     chunked = b"4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n"
     assert dechunk(chunked) == b"Wikipedia"
     assert decode_body(chunked, (("Transfer-Encoding", "chunked"),))[0] == b"Wikipedia"
