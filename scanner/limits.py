@@ -74,6 +74,10 @@ MAX_BUNDLE_HASHED = 8 * GIB  # bytes hashed in all
 # before either reads it
 MAX_PDF_STREAM = 64 * MIB  # what one stream decodes to
 MAX_PDF_INFLATED = 256 * MIB  # what all streams of one PDF decode to
+# text-showing operators (Tj, TJ, ', ") in all streams: PDFium keeps an object of about
+# 700 bytes per text operator of the page it loads (2,000,000 in a 59 KB PDF: 1.4 GiB); a
+# dense real page has a few thousand
+MAX_PDF_TEXT_OPS = 500_000
 
 # --- batch (scanner/batch/inputs.py) --------------------------------------------------
 MAX_BATCH_LIST_BYTES = 64 * MIB  # a list file of APK paths

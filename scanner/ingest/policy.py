@@ -30,7 +30,7 @@ from pathlib import Path
 
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
-from scanner.limits import MAX_PDF_INFLATED, MAX_PDF_STREAM
+from scanner.limits import MAX_PDF_INFLATED, MAX_PDF_STREAM, MAX_PDF_TEXT_OPS
 from scanner.messages import msg
 from scanner.model.evidence import InputFile
 
@@ -221,20 +221,21 @@ def _lzw(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield b"".join(out)
 
 
-def _decoded_sizes(chunks: Iterator[bytes], depth: int = 1,
-                   lzw: bool = False) -> Iterator[int]:
-    """Byte counts of what a Flate (or, with ``lzw``, LZW) stream decodes to, a step at a
-    time, its chained layers (an output that is itself a Flate stream, as
-    ``[/FlateDecode /FlateDecode]`` or ``[/LZWDecode /FlateDecode]``) counted too; no layer
-    is ever held whole."""
+def _decoded(chunks: Iterator[bytes], depth: int = 1,
+             lzw: bool = False) -> Iterator[tuple[int, bytes]]:
+    """``(n, data)`` steps of what a Flate (or, with ``lzw``, LZW) stream decodes to: ``n``
+    bytes decoded in the step, its chained layers (an output that is itself a Flate stream,
+    as ``[/FlateDecode /FlateDecode]`` or ``[/LZWDecode /FlateDecode]``) counted too, and
+    ``data`` the innermost layer's bytes of the step (what the PDF reader interprets); no
+    layer is ever held whole."""
     out = _lzw(chunks) if lzw else _inflate(chunks)
     head = next(out, b"")
     if not head:
         return
     if depth >= _MAX_LAYERS or not _zlib_head(head):
-        yield len(head)
+        yield len(head), head
         for chunk in out:
-            yield len(chunk)
+            yield len(chunk), chunk
         return
     fed: list[int] = []
 
@@ -243,12 +244,24 @@ def _decoded_sizes(chunks: Iterator[bytes], depth: int = 1,
             fed.append(len(chunk))
             yield chunk
 
-    for n in _decoded_sizes(feed(), depth + 1):
-        yield n + sum(fed)
+    for n, data in _decoded(feed(), depth + 1):
+        yield n + sum(fed), data
         fed.clear()
     # the inner layer may stop early (not deflate after all): the outer one is still
     # decoded whole by the PDF reader, so it is counted to its end
-    yield sum(fed) + sum(len(chunk) for chunk in out)
+    yield sum(fed) + sum(len(chunk) for chunk in out), b""
+
+
+# text-showing operators of a content stream (Tj, TJ, and ' or " after a string): PDFium
+# makes an object of each when it loads the page (about 700 bytes: a 59 KB PDF of 2,000,000
+# "(A) Tj" took 1.4 GiB). Counted as byte pairs (bytes.count: a regular expression made the
+# check of a 50-page policy 0.2 CPU s slower); in compressed binary (images, fonts) each
+# pair is about 1 in 65,536 bytes
+_TEXT_OPS = (b"Tj", b"TJ", b")'", b") '", b')"', b') "')
+
+
+def _text_ops(data: bytes | memoryview) -> int:
+    return sum(data.count(op) for op in _TEXT_OPS)
 
 
 # a stream dictionary that names LZW (also abbreviated, /LZW) or takes its filter from
@@ -258,13 +271,17 @@ _LZW_OR_INDIRECT = re.compile(rb"LZW|/Filter\s*\d+\s+\d+\s+R")
 
 def check_pdf_streams(raw: bytes, name: str) -> None:
     """Refuse a PDF whose Flate or LZW streams decode past ``MAX_PDF_STREAM`` (one
-    stream, its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them):
-    PDFium and pypdf decode a stream whole before reading it, so a 1 MB Flate stream of
-    zeros once held 2.2 GiB and an 800 KB LZW one 1.2 GiB before PDFium aborted. Each
-    stream is decoded here a step at a time and dropped; the cost is bounded by the
-    limits, not by what the streams claim."""
+    stream, its chained layers counted together) or ``MAX_PDF_INFLATED`` (all of them),
+    or whose streams show text more than ``MAX_PDF_TEXT_OPS`` times: PDFium and pypdf decode
+    a stream whole before reading it, so a 1 MB Flate stream of zeros once held 2.2 GiB and
+    an 800 KB LZW one 1.2 GiB before PDFium aborted, and PDFium keeps an object per text
+    operator of the page it loads. Each stream is decoded here a step at a time and
+    dropped; the cost is bounded by the limits, not by what the streams claim."""
     view = memoryview(raw)
     total = 0
+    ops = _text_ops(raw)  # streams kept uncompressed, and the rest of the file
+    if ops > MAX_PDF_TEXT_OPS:
+        raise InputError("err_policy_pdf_text_ops", path=name, max=MAX_PDF_TEXT_OPS)
     last = 0
     for m in _STREAM_START.finditer(raw):
         start = m.end()
@@ -279,7 +296,7 @@ def check_pdf_streams(raw: bytes, name: str) -> None:
         for lzw in kinds:
             chunks = (view[i:i + _STEP] for i in range(start, len(raw), _STEP))
             size = 0
-            for n in _decoded_sizes(chunks, lzw=lzw):
+            for n, data in _decoded(chunks, lzw=lzw):
                 size += n
                 if size > MAX_PDF_STREAM:
                     raise InputError("err_policy_pdf_stream", path=name,
@@ -287,6 +304,10 @@ def check_pdf_streams(raw: bytes, name: str) -> None:
                 if total + size > MAX_PDF_INFLATED:
                     raise InputError("err_policy_pdf_streams", path=name,
                                      max=MAX_PDF_INFLATED >> 20)
+                ops += _text_ops(data)  # (one cut by a step's end is missed)
+                if ops > MAX_PDF_TEXT_OPS:
+                    raise InputError("err_policy_pdf_text_ops", path=name,
+                                     max=MAX_PDF_TEXT_OPS)
             total += size
 
 

@@ -435,3 +435,37 @@ def test_runlength_and_image_streams_stay_bounded(tmp_path, name, make):
     if name != "rle.pdf":  # the others have a page of text beside the hostile stream
         doc = json.loads(result.read_text("utf-8"))
         assert [d["pi_type"] for d in doc["policy"]["declared_pi"]] == ["device_id"], doc
+
+
+# ------------------------------------------------ text-operator floods
+
+def test_text_operator_flood_is_refused_before_pdfium(tmp_path):
+    # the campaign's "ops" kind: 2,000,000 "(A) Tj 0 -1 Td" in one Flate content stream, a
+    # 59 KB PDF; PDFium kept an object per text operator of the page: 1.45 GiB resident and
+    # 20 CPU s (measured with /usr/bin/time on main at 78476a1), the campaign's largest
+    # (1,582 MiB, under the 2 GiB bar only because the input was small)
+    f = tmp_path / "ops.pdf"
+    f.write_bytes(_pdf([(b"/FlateDecode", zlib.compress(
+        b"BT /F1 1 Tf " + b"(A) Tj 0 -1 Td " * 2_000_000 + b"ET", 9))]))
+    assert f.stat().st_size < 100_000
+    rss, err = _rss_mib_of_child(tmp_path, f)
+    assert "MAX_PDF_TEXT_OPS" in err, err
+    assert rss < 200, rss
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_text_operators_counted_at_the_limit(monkeypatch, compressed):
+    import scanner.ingest.policy as policy
+
+    monkeypatch.setattr(policy, "MAX_PDF_TEXT_OPS", 100)
+
+    def pdf(n):
+        # n text operators of the four kinds: (x) Tj, [(x)] TJ, (x) ', 0 0 (x) "
+        ops = [b"(a) Tj", b"[(b) 5 (c)] TJ", b"(d) '", b"0 0 (e) \""]
+        body = b"BT /F1 12 Tf " + b" ".join(ops[k % 4] for k in range(n)) + b" ET"
+        return _pdf([(b"/FlateDecode", zlib.compress(body))] if compressed else
+                    [(b"", body)])
+
+    policy.check_pdf_streams(pdf(100), "x.pdf")  # at the limit: read
+    with pytest.raises(InputError, match="MAX_PDF_TEXT_OPS"):
+        policy.check_pdf_streams(pdf(101), "x.pdf")
