@@ -53,7 +53,11 @@ class LeakDetector(Detector):
         entries = [dotted_to_desc(c.name) for c in ev.components if c.name and c.enabled]
         if ev.application_class:
             entries.append(dotted_to_desc(ev.application_class))
-        reach = Reachability(index, entries)
+        shared = ctx.reachability
+        # the code detector's reachability when its entry points are the same (its
+        # answers are then the same, and already partly computed)
+        reach = shared if shared is not None and shared.entry_classes == frozenset(entries) \
+            else Reachability(index, entries)
         uses: list[ApiUse] = [u for u in ctx.of_type(ApiUse)
                               if u.effective and u.reachable is not False
                               and u.access in SOURCE_ACCESS]

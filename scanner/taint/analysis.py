@@ -305,6 +305,9 @@ class LeakAnalysis:
         self.sources = list(sources)
         #: labels ``>= weak_base`` are the weak copies of source labels (see ``_weak``)
         self.weak_base = max(1, len(self.sources))
+        #: labels ``>= gbase`` stand for what a global (field, store, intent) holds: global
+        #: ``i``'s label is ``gbase + 2 * i``, its weak copy ``gbase + 2 * i + 1``
+        self.gbase = 2 * self.weak_base
         self.components = {c.name: c for c in components}
         self.caps = caps or Caps()
         self.library = tuple("L" + p.replace(".", "/") for p in library_prefixes)
@@ -325,7 +328,10 @@ class LeakAnalysis:
         self.deps: dict[Item, set[Item]] = defaultdict(set)
         self.globals: dict[str, frozenset[int]] = {}
         self.readers: dict[str, set[Item]] = defaultdict(set)
+        self._gid: dict[str, int] = {}
         self.leaks: dict[tuple[int, int, int], LeakFlow] = {}
+        #: sinks reached by a global's label: (label, dex, position) -> (api, kind, path)
+        self._gsinks: dict[tuple[int, int, int], tuple[str, str, tuple[str, ...]]] = {}
         self.queued: set[Item] = set()
         self.in_progress: set[Item] = set()
         self.work: deque[Item] = deque()
@@ -383,6 +389,7 @@ class LeakAnalysis:
                 self._run_method(item)
         except _Stop as e:
             partial, reason, reason_msg = True, str(e), e.message
+        self._global_leaks()
         exact = {(f.source, f.sink_dex, f.sink_offset) for f in self.leaks.values() if f.exact}
         leaks = sorted((f for f in self.leaks.values()
                         if f.exact or (f.source, f.sink_dex, f.sink_offset) not in exact),
@@ -391,6 +398,19 @@ class LeakAnalysis:
             "analyses": self.analyses, "methods": len({k for k, _c in self.summaries}),
             "contexts": len(self.summaries), "steps": self.steps,
             "seconds": round(time.process_time() - t0, 3)}, reason_msg)
+
+    def _global_leaks(self) -> None:
+        """The leaks through globals: each sink a global's label reached gets the sources
+        the global holds (see ``_resolve_globals``)."""
+        if not self._gsinks:
+            return
+        held = self._resolve_globals()
+        g = self.gbase
+        for (x, di, p), (api, kind, path) in self._gsinks.items():
+            labels = held[(x - g) >> 1]
+            if (x - g) & 1:
+                labels = self._weak(labels)
+            self._emit(sorted(labels), (di, p), api, kind, path)
 
     def _push(self, item: Item) -> None:
         if item not in self.queued:
@@ -441,16 +461,22 @@ class LeakAnalysis:
 
     # ============================================================== globals
     def _gread(self, ctx: _Ctx, gkey: str, weak: bool = False) -> frozenset[int]:
+        """What a read of ``gkey`` yields: the global's own label (its weak copy with
+        ``weak``) once something was written to it, else nothing (the reader is analysed
+        again when the global is first written)."""
         self.readers[gkey].add(ctx.item)
-        v = self.globals.get(gkey, EMPTY)
-        return self._weak(v) if weak and v else v
+        if gkey not in self.globals:
+            return EMPTY
+        x = self.gbase + 2 * self._gid[gkey]
+        return frozenset((x + 1,)) if weak else frozenset((x,))
 
     def _weak(self, labels: Iterable[int]) -> frozenset[int]:
-        """The weak copies of source labels: the value may be another object's or another
-        key's (an instance field read outside its class, a store read by any key, a call
-        with several possible targets); parameter labels are kept as they are."""
-        w = self.weak_base
-        return frozenset(x + w if 0 <= x < w else x for x in labels)
+        """The weak copies of source and global labels: the value may be another object's
+        or another key's (an instance field read outside its class, a store read by any
+        key, a call with several possible targets); parameter labels are kept as they are."""
+        w, g = self.weak_base, self.gbase
+        return frozenset(x + w if 0 <= x < w else x + 1 if x >= g and not (x - g) & 1 else x
+                         for x in labels)
 
     def _gwrite(self, ctx: _Ctx, gkey: str, labels: Iterable[int]) -> None:
         conc = set()
@@ -461,15 +487,44 @@ class LeakAnalysis:
                 ctx.glob[gkey].add(x)
         if not conc:
             return
-        old = self.globals.get(gkey, EMPTY)
-        new = old | conc
-        if new == old:
-            return
-        self.globals[gkey] = new
-        for r in self.readers.get(gkey, ()):
-            self._push(r)
-        for r in self._static_readers(gkey):
-            self._push((r, NO_CTX))
+        old = self.globals.get(gkey)
+        if old is None:
+            self._gid[gkey] = len(self._gid)
+            self.globals[gkey] = frozenset(conc)
+            # the first write: readers so far saw nothing; what is written later reaches
+            # them through the global's label (resolved when the analysis ends)
+            for r in self.readers.get(gkey, ()):
+                self._push(r)
+            for r in self._static_readers(gkey):
+                self._push((r, NO_CTX))
+        elif not conc <= old:
+            self.globals[gkey] = old | conc
+
+    def _resolve_globals(self) -> list[frozenset[int]]:
+        """The source labels (exact and weak) each global holds, by global id: what was
+        written to it directly and, through the global labels written to it, what other
+        globals hold (a fixpoint over the graph of globals)."""
+        g = self.gbase
+        ids = self._gid
+        direct = [EMPTY] * len(ids)
+        links: list[list[int]] = [[] for _ in ids]
+        for key, labels in self.globals.items():
+            i = ids[key]
+            direct[i] = frozenset(x for x in labels if x < g)
+            links[i] = sorted({x - g for x in labels if x >= g})
+        res = [set(v) for v in direct]
+        changed = True
+        while changed:
+            changed = False
+            for i, ls in enumerate(links):
+                cur = res[i]
+                for x in ls:
+                    src = res[x >> 1]
+                    add = src if not x & 1 else self._weak(src)
+                    if not add <= cur:
+                        cur |= add
+                        changed = True
+        return [frozenset(v) for v in res]
 
     def _static_readers(self, gkey: str) -> list[MKey]:
         kind, _, name = gkey.partition(":")
@@ -479,7 +534,7 @@ class LeakAnalysis:
             classes = [root, *sorted(self._descendants(root))] if self.index.has_class(root) \
                 else [root]
             for di, d in enumerate(self.index.dexes):
-                fids = [f for c in classes for f in d.find_fields(f"{c}->{member}")]
+                fids = d.find_fields_in(classes, member)
                 if not fids:
                     continue
                 _pos, op, arg, owner = d.operand_sites("field")
@@ -576,9 +631,7 @@ class LeakAnalysis:
             classes.update(self._descendants(cls))
         out: set[MKey] = set()
         for di, d in enumerate(self.index.dexes):
-            mids: list[int] = []
-            for c in classes:
-                mids.extend(d.find_methods(f"{c}->{sig}"))
+            mids = d.find_methods_in(classes, sig)
             if not mids:
                 continue
             args, owners = self._invokes_sorted(di)
@@ -1309,13 +1362,31 @@ class LeakAnalysis:
         self._sink_info.setdefault(sk, (api, kind))
         full = (ctx.desc,) + tuple(path)
         sym = set()
-        w = self.weak_base
+        conc = []
+        g = self.gbase
         if sk in self._inexact_sinks:
             labels = self._weak(labels)
         for x in labels:
             if x < 0:
                 sym.add(x)
-                continue
+            elif x >= g:
+                self._gsinks.setdefault((x, sk[0], sk[1]), (api, kind, full))
+            else:
+                conc.append(x)
+        if conc:
+            self._emit(conc, sk, api, kind, full)
+        if sym:
+            cur = ctx.sinks.get(sk)
+            if cur is None:
+                ctx.sinks[sk] = (sym, full)
+            else:
+                cur[0].update(sym)
+
+    def _emit(self, labels: Iterable[int], sk: tuple[int, int], api: str, kind: str,
+              full: tuple[str, ...]) -> None:
+        """Leaks of source labels (exact or weak) at the sink ``sk``, reached along ``full``."""
+        w = self.weak_base
+        for x in labels:
             lk = (x, sk[0], sk[1])
             if lk in self.leaks:
                 continue
@@ -1326,12 +1397,6 @@ class LeakAnalysis:
             caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
             self.leaks[lk] = LeakFlow(x % w, api, kind, caller, d.name, sk[1] * 2, pth,
                                       exact=x < w, external=sk in self._external_sinks)
-        if sym:
-            cur = ctx.sinks.get(sk)
-            if cur is None:
-                ctx.sinks[sk] = (sym, full)
-            else:
-                cur[0].update(sym)
 
     def _launch(self, ctx: _Ctx, sk: tuple[int, int], cal: _Callee, intent: frozenset[int],
                 abs_p: int) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -398,6 +398,38 @@ class DexFile:
         return [
             int(i) for i in np.nonzero((f["cls"] == t) & (f["name"] == n) & (f["type"] == ft))[0]
         ]
+
+    def find_methods_in(self, classes: Iterable[str], sig: str) -> list[int]:
+        """method_ids indices of ``C->sig`` for any class C of ``classes``, ascending (the
+        union of ``find_methods`` over the classes, in one pass over the table)."""
+        name, paren, proto = sig.partition("(")
+        n = self.find_string(name)
+        if not paren or n < 0:
+            return []
+        tids = [t for t in (self.find_type(c) for c in classes) if t >= 0]
+        if not tids:
+            return []
+        m = self.method_ids
+        sel = m["name"] == n
+        sel &= np.isin(m["cls"], tids) if len(tids) > 1 else m["cls"] == tids[0]
+        want = "(" + proto
+        return [int(i) for i in np.nonzero(sel)[0]
+                if self.proto_string(int(m["proto"][i])) == want]
+
+    def find_fields_in(self, classes: Iterable[str], member: str) -> list[int]:
+        """field_ids indices of ``C->name:type`` for any class C of ``classes``, ascending
+        (the union of ``find_fields`` over the classes, in one pass over the table)."""
+        name, sep, typ = member.partition(":")
+        n, ft = self.find_string(name), self.find_type(typ)
+        if not sep or n < 0 or ft < 0:
+            return []
+        tids = [t for t in (self.find_type(c) for c in classes) if t >= 0]
+        if not tids:
+            return []
+        f = self.fields
+        sel = (f["name"] == n) & (f["type"] == ft)
+        sel &= np.isin(f["cls"], tids) if len(tids) > 1 else f["cls"] == tids[0]
+        return [int(i) for i in np.nonzero(sel)[0]]
 
     # ----------------------------------------------------------------- classes
     def class_name(self, cdef: int) -> str:
