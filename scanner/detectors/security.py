@@ -76,12 +76,12 @@ class _Code:
             if c in out:
                 continue
             out.add(c)
-            info = self.index.class_info(c)
-            if info is None:
+            sup = self.index.class_supers(c)
+            if sup is None:
                 continue
-            if info.superclass:
-                todo.append(info.superclass)
-            todo.extend(info.interfaces)
+            if sup[0]:
+                todo.append(sup[0])
+            todo.extend(sup[1])
         self._ancestry[cls] = frozenset(out)
         return self._ancestry[cls]
 

@@ -212,6 +212,8 @@ class _Callee:
     redirect: tuple | None = None
     #: Method.invoke: runs the method its receiver was looked up as (see ``_reflect``)
     reflect: bool = False
+    #: register-list positions of the declared parameters (``param_registers``)
+    declared: tuple[int, ...] = ()
 
 
 class _Method:
@@ -346,8 +348,10 @@ class LeakAnalysis:
         self._supers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self._subs: dict[str, list[str]] | None = None
         self._fkeys: dict[tuple[int, int], str] = {}
+        self._roots: dict[str, str] = {}
         self._descs: dict[MKey, str] = {}
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._field_reads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
         self._inexact_sinks: set[tuple[int, int]] = set()  # sinks with exact: false
@@ -422,7 +426,9 @@ class LeakAnalysis:
             raise _Stop("leak_cap_analyses", n=self.caps.max_analyses)
         if self.steps > self.caps.max_steps:
             raise _Stop("leak_cap_steps", n=self.caps.max_steps)
-        if time.process_time() > self.deadline:
+        # (the CPU clock is read every 16 analyses: the work caps above bound an analysis
+        # first, the time is only a safety net)
+        if self.analyses & 15 == 1 and time.process_time() > self.deadline:
             raise _Stop("leak_cap_seconds", n=f"{self.caps.max_seconds:.1f}")
 
     def _run_method(self, item: Item) -> _Summary:
@@ -537,10 +543,12 @@ class LeakAnalysis:
                 fids = d.find_fields_in(classes, member)
                 if not fids:
                     continue
-                _pos, op, arg, owner = d.operand_sites("field")
-                reads = ((op >= 0x52) & (op <= 0x58)) | ((op >= 0x60) & (op <= 0x66))
-                sel = owner[reads & np.isin(arg, fids) & (owner >= 0)]
-                out.extend((di, int(o)) for o in np.unique(sel).tolist())
+                args, owners = self._field_reads_sorted(di)
+                found: set[int] = set()
+                for f in fids:
+                    lo, hi = np.searchsorted(args, (f, f + 1)).tolist()
+                    found.update(owners[lo:hi].tolist())
+                out.extend((di, o) for o in sorted(found))
         elif kind == "I":
             out.extend((r.dex, r.method) for r in self.index.class_methods(name))
         elif kind == "R":
@@ -562,8 +570,7 @@ class LeakAnalysis:
     def _class_supers(self, cls: str) -> tuple[str | None, tuple[str, ...]]:
         hit = self._supers.get(cls)
         if hit is None:
-            info = self.index.class_info(cls)
-            hit = (info.superclass, info.interfaces) if info else (None, ())
+            hit = self.index.class_supers(cls) or (None, ())
             self._supers[cls] = hit
         return hit
 
@@ -644,6 +651,18 @@ class LeakAnalysis:
         self._callers[key] = res
         return res
 
+    def _field_reads_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        """(field index, owner method) of every field read (iget*, sget*) inside a method of
+        dex ``di``, sorted by field index (built once per dex)."""
+        hit = self._field_reads.get(di)
+        if hit is None:
+            _pos, op, arg, owner = self.index.dexes[di].operand_sites("field")
+            sel = (((op >= 0x52) & (op <= 0x58)) | ((op >= 0x60) & (op <= 0x66))) & (owner >= 0)
+            arg, owner = arg[sel], owner[sel]
+            order = np.argsort(arg, kind="stable")
+            hit = self._field_reads[di] = (arg[order], owner[order])
+        return hit
+
     def _invokes_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
         hit = self._invoke_sorted.get(di)
         if hit is None:
@@ -684,7 +703,8 @@ class LeakAnalysis:
             c = self._class_supers(c)[0]
         targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl)
         spec = self.spec
-        out = _Callee(desc, name, ret_type, tuple(targets))
+        out = _Callee(desc, name, ret_type, tuple(targets),
+                      declared=tuple(param_registers(desc, op in (0x71, 0x77))))
         for fd in fw_descs:
             if out.sink is None:
                 out.sink = spec.sinks.get(fd)
@@ -783,6 +803,13 @@ class LeakAnalysis:
         return mine == root or _outer(mine) == _outer(root) or _outer(cls) == _outer(root)
 
     def _root(self, cls: str) -> str:
+        """The topmost app class above ``cls`` (memoised)."""
+        hit = self._roots.get(cls)
+        if hit is None:
+            hit = self._roots[cls] = self._find_root(cls)
+        return hit
+
+    def _find_root(self, cls: str) -> str:
         seen = set()
         while cls not in seen:
             seen.add(cls)
@@ -861,7 +888,7 @@ class LeakAnalysis:
             # and end (not after every instruction: a value tainted and overwritten inside
             # one block is missed by the handler, a rare shape that costs a join per step)
             for hd in handlers:
-                self._join(in_state, hd, (t, o, h), work, queued)
+                self._join(in_state, hd, st, work, queued)
             while k < end:
                 p = ins[k]
                 steps += 1
@@ -884,20 +911,20 @@ class LeakAnalysis:
 
     @staticmethod
     def _join(in_state: dict, target: int, st: tuple, work: list, queued: set) -> None:
+        """Join a state into a block's entry state. States are never changed in place once
+        joined (a block works on copies, a join that changes one makes new dicts), so a
+        block's end state is shared by its successors as it is."""
         t, o, h = st
         cur = in_state.get(target)
         # (register -1 is the pending call result: a block may end between an invoke and
         # its move-result, where a try range ends)
         if cur is None:
-            new = ({r: v for r, v in t.items() if r >= -1},
-                   {r: v for r, v in o.items() if r >= -1}, dict(h))
+            new = st
         else:
             ct, co, ch = cur
             changed = False
             nt = ct
             for r, v in t.items():
-                if r < -1:
-                    continue
                 old = ct.get(r)
                 if old is None or not v <= old:
                     if nt is ct:
@@ -934,6 +961,9 @@ class LeakAnalysis:
         op = w0 & 0xFF
         res_t = t.pop(-1, None)
         res_o = o.pop(-1, None)
+        if 0x6E <= op <= 0x78 and op != 0x73:
+            self._invoke(ctx, words, p, op, t, o, h)
+            return
         if op == 0 or 0x32 <= op <= 0x3D or 0x28 <= op <= 0x2C or op in (0x1D, 0x1E, 0x26, 0x0E,
                                                                            0x1F):
             return
@@ -1045,9 +1075,6 @@ class LeakAnalysis:
             if v:
                 self._gwrite(ctx, fk, v)
             return
-        if 0x6E <= op <= 0x78 and op != 0x73:
-            self._invoke(ctx, words, p, op, t, o, h)
-            return
         if op in (0xFA, 0xFB, 0xFC, 0xFD):
             labels = set()
             for r in invoke_regs(words, p):
@@ -1074,7 +1101,7 @@ class LeakAnalysis:
 
     def _mutate(self, ctx: _Ctx, t: dict, o: dict, reg: int, labels: Iterable[int]) -> None:
         labels = frozenset(labels)
-        if not labels:
+        if not labels or reg < -1:  # (-2: a redirected call's argument with no register)
             return
         oid = o.get(reg)
         if oid is None:
@@ -1098,7 +1125,7 @@ class LeakAnalysis:
         src = self.source_at.get((di, abs_p))
         if src is not None:
             ret.add(src)
-        declared = param_registers(cal.desc, static)
+        declared = cal.declared
 
         def at(pos) -> frozenset[int]:
             if pos == RECV:

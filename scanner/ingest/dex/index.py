@@ -230,6 +230,15 @@ class DexIndex:
             return []
         return [MethodRef(loc[0], k) for k in self._methods_by_class.get(loc, ())]
 
+    def class_supers(self, descriptor: str) -> tuple[str | None, tuple[str, ...]] | None:
+        """(superclass, interfaces) of an app class (None if not defined): ``class_info``
+        without the method list."""
+        loc = self._classes.get(descriptor)
+        if loc is None:
+            return None
+        d = self.dexes[loc[0]]
+        return d.superclass(loc[1]), d.interfaces(loc[1])
+
     def class_info(self, descriptor: str) -> ClassInfo | None:
         """Superclass, interfaces and methods of an app class (None if not defined)."""
         loc = self._classes.get(descriptor)
