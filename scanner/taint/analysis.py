@@ -29,6 +29,12 @@ Model
   anywhere is tainted everywhere it is read (so every lifecycle method and callback of a
   component sees what another one stored, threads and handlers included). Arrays and
   collections are one abstract element: storing taints the container.
+* **Globals as labels**: a read of a global (a field, a store, what a component's intent
+  carries) yields the global's own label (``>= gbase``), not the sources it holds at that
+  moment, so a reader is analysed again only when the global is first written, not for
+  every source that reaches it later. Globals hold source labels and other globals' labels;
+  when the analysis ends, the sources of each global are resolved over that graph and every
+  sink a global's label reached gets them (``_global_leaks``).
 * **Framework calls**: rulesets/leaks.yaml ``propagation``: rules by descriptor; methods
   whose results say nothing of their inputs (``clean_names``, boolean results); builders
   and setters (``mutator_prefixes``) taint their receiver; otherwise the result carries
@@ -59,7 +65,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -442,6 +448,13 @@ class LeakAnalysis:
             self.in_progress.discard(item)
             self.depth -= 1
         old = self.summaries.get(item)
+        if old is not None and old.sinks and s.sinks:
+            # a path is evidence, not part of the fixpoint: a sink keeps the first path found
+            # to it (in a recursion the path would grow by one call on every round, and the
+            # summary would never be the same twice)
+            first = {k: path for k, _labels, path in old.sinks}
+            s = replace(s, sinks=tuple((k, labels, first.get(k, path))
+                                       for k, labels, path in s.sinks))
         if s != old:
             self.summaries[item] = s
             for d in self.deps.get(item, ()):
