@@ -112,6 +112,7 @@ def _permission_calls(index: DexIndex, reach: Reachability, apis: tuple[ApiInfo,
             "api": api, "permissions": list(info.permissions), "caller": caller,
             "sdk": sig.id if sig else None, "origin": code_origin(sig, cls, library_prefixes),
             "reachable": None if is_payload(dex) else reach.is_reachable(caller),
+            "weak": info.weak,
         }, (Locator("code", dex=dex, **{"class": cls}, method=method, offset=offset, api=api,
                     sdk=sig.id if sig else None),))
 

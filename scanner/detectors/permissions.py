@@ -5,7 +5,9 @@ sensitive APIs called without their permission declared.
 unknown reachability, which counts as used so that no excess-permission finding rests
 on a guess). Without code analysis ``used`` stays ``None``. ``sdk_only`` means every
 such site is in a named third-party SDK (development libraries are the app's own
-means). A call that needs an undeclared permission is the code analysis's verdict
+means) and one of them certainly uses the permission: a ``weak`` call (api-map: it only
+obtains a path, such as Environment.getExternalStorageDirectory for a free-space query)
+counts as a use but never makes an SDK the only user. A call that needs an undeclared permission is the code analysis's verdict
 ``not_effective_reason: permission_not_declared``: it collects nothing, and is
 reported once, as ``code.permission_missing``.
 """
@@ -63,8 +65,11 @@ class PermissionsDetector(Detector):
                 continue
             for p in u.permissions:
                 by_perm[p].append(u)
+        weak: set[int] = set()  # calls that only obtain a path (api-map ``weak``)
         for f in ctx.facts("code.permission_call"):
             call = _as_use(f)
+            if f.get("weak"):
+                weak.add(id(call))
             for p in call.permissions:
                 by_perm[p].append(call)
         declared = {p.name for p in ev.permissions}
@@ -86,7 +91,10 @@ class PermissionsDetector(Detector):
             if packed and not used:
                 used = None
             sdks = sorted({u.sdk for u in live if u.sdk and u.origin == "sdk"})
-            sdk_only = bool(live) and all(u.origin == "sdk" for u in live) and not packed
+            # an SDK is the only user when it makes a call that certainly uses the
+            # permission and no other code makes any (a weak call alone proves nothing)
+            sdk_only = (any(id(u) not in weak for u in live)
+                        and all(u.origin == "sdk" for u in live) and not packed)
             yield Fact("apk.permission", {
                 "name": p.name,
                 "dangerous": bool(info and info.dangerous),

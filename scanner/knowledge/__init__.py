@@ -77,6 +77,11 @@ class ApiInfo:
     #: [value tags], reason{zh,en}}; a call whose caller reads only the entry whose key
     #: equals such a value (its own process) is recorded as not effective
     result: dict | None = None
+    #: for perm_* entries: the call only obtains a path or handle (Environment
+    #: .getExternalStorageDirectory); the permission is exercised when something under it is
+    #: then read or written, which the scan does not follow. It counts as a use (a permission
+    #: is never "unused" on a guess) but never makes an SDK its only user.
+    weak: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,6 +317,7 @@ def _load_knowledge(folder: Path) -> Knowledge:
             access="perm_string" if is_string else "perm_invoke",
             pi_type="", permissions=perms, match=str(e.get("match", "exact")),
             with_api=tuple(_tuple(e.get("with_api"))), source=str(e.get("source", "")),
+            weak=bool(e.get("weak", False)),
         ))
 
     values = api_doc.get("values") or {}

@@ -63,3 +63,16 @@ def test_ruled_out_sites_give_no_finding_and_carry_their_reason(doc):
     assert cited and not cited & ruled_out
     html = doc["_html"]
     assert "该调用返回多个应用的条目，而代码只读取其中一个确定的条目" in html
+
+
+def test_a_path_lookup_alone_does_not_make_an_sdk_the_only_user(doc):
+    # Umeng's Space.freeBytes() asks StatFs for the free bytes of
+    # getExternalStorageDirectory(): the permission counts as used, but nothing shows the SDK
+    # reading or writing a file there, so no "used only by a third-party SDK" finding
+    gt = groundtruth(NAME)["planted"]
+    perms = {p["name"]: p for p in doc["app"]["permissions"]}
+    for name, used in gt["permission_use"].items():
+        assert perms[name]["used"] is used, name
+    flagged = {f["subject"].get("name") for f in doc["findings"] if f["rule"] == "PRIV-PERM-0004"}
+    assert not flagged & set(gt["not_sdk_only"])
+    assert {s["id"] for s in doc["sdks"]} == set(groundtruth(NAME)["sdks"])
