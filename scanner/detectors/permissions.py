@@ -7,9 +7,10 @@ on a guess). Without code analysis ``used`` stays ``None``. ``sdk_only`` means e
 such site is in a named third-party SDK (development libraries are the app's own
 means) and one of them certainly uses the permission: a ``weak`` call (api-map: it only
 obtains a path, such as Environment.getExternalStorageDirectory for a free-space query)
-counts as a use but never makes an SDK the only user. A call that needs an undeclared permission is the code analysis's verdict
-``not_effective_reason: permission_not_declared``: it collects nothing, and is
-reported once, as ``code.permission_missing``.
+counts as a use but never makes an SDK the only user. A call that needs an undeclared
+permission is the code analysis's verdict ``not_effective_reason:
+permission_not_declared``: it collects nothing, and is reported once, as
+``code.permission_missing``.
 """
 
 from __future__ import annotations
