@@ -16,9 +16,16 @@ How a mention is judged (see rulesets/policy.yaml's header for the words):
     * in a sentence with a definition word ("是指"): ignored;
     * a negation cue before it in its clause (or in the colon-ended clause that introduces
       the list it is an item of), or after it with no collection verb before it: negated,
-      unless the sentence has a condition word (then a conditional declaration);
+      unless a condition stands in its clause, in the clause before it naming no PI, or in a
+      later clause of the sentence naming none (then a conditional declaration);
     * a topic clause of PI words only, followed by a clause that negates and names no PI
       ("您的通讯录、短信和通话记录，本应用均不会访问"): negated;
+    * a clause of PI words and list fillers only, after a clause whose negation reaches its
+      end ("我们不会收集您的通讯录，或者短信"): negated (the list goes on);
+    * inside the excepted words of an exception ("除手机号码外，我们不会收集…"): declared;
+    * cues are looked for in the text with the lexicon's ``not_negations`` blanked (words
+      holding a negation word that negate no collection, double negations, the user's own
+      negated choice);
     * inside a parenthesis of examples after a category word ("个人敏感信息（例如…）") in a
       sentence with no collection verb: ignored;
     * otherwise declared (``conditional`` when the sentence has a condition word).
@@ -118,6 +125,12 @@ class _Compiled:
     #: permission -> the PI types its own words name unambiguously ("粗略位置权限": coarse)
     perm_pi: dict[str, frozenset[str]]
     examples: re.Pattern | None
+    #: words holding a negation word that negate nothing (blanked before cues are sought)
+    not_neg: re.Pattern | None = None
+    #: exception patterns, each with a group x ("除手机号码外")
+    exceptions: tuple[re.Pattern, ...] = ()
+    #: words that only join list items
+    fillers: re.Pattern | None = None
 
 
 _CACHE: dict[int, tuple[object, _Compiled]] = {}
@@ -171,12 +184,15 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
         label = re.compile(r"(" + "|".join(re.escape(w) for w, _ in roles) + r")\s*[:：]")
     cues = _with_patterns(opt(lex.cues), lex.cue_patterns)
     c = _Compiled(re.compile(_alternation(meaning)), meaning, cues,
-                  opt(lex.conditions), opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
+                  _with_patterns(opt(lex.conditions), lex.condition_patterns),
+                  opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
                   _with_patterns(opt(lex.purpose), lex.purpose_patterns), opt(lex.masks),
                   roles, label,
                   opt(lex.definition_headings),
                   tuple(w.lower() for w in lex.permission_table_headers), perm_pi,
-                  opt(lex.example_categories))
+                  opt(lex.example_categories),
+                  _with_patterns(opt(lex.not_negations), lex.not_negation_patterns),
+                  tuple(lex.exceptions), opt(lex.list_fillers))
     _CACHE[id(lex)] = (lex, c)
     return c
 
@@ -223,6 +239,11 @@ class _Text:
         self.clause = [m.start() for m in _CLAUSE.finditer(text)]
         self.lines = [m.start() for m in re.finditer("\n", text)]
         self.glossary = _glossary(text, c.definition_heads)
+        #: the folded text with the words that hold a negation word but negate no collection
+        #: blanked ("包括但不限于", "您可以选择不使用", "不会不"): where cues are looked for
+        self.neg = _blank(folded, c.not_neg)
+        #: (start, end) of the excepted words of exceptions ("除手机号码外"), sorted
+        self.excepted = sorted(m.span("x") for p in c.exceptions for m in p.finditer(folded))
 
     @staticmethod
     def _span(bounds: list[int], i: int, n: int) -> tuple[int, int]:
@@ -243,24 +264,54 @@ class _Text:
         return self._span(self.lines, i, len(self.text))
 
     def _negates(self, start: int, end: int, i: int, j: int) -> bool:
-        """Whether a cue in folded[start:i] (before the mention) reaches it, or one in
-        folded[j:end] follows it with no collection verb before it."""
-        c, f = self.c, self.folded
+        """Whether a cue starting in [start, i) (before the mention; it may end inside it, as
+        "不具备读取" in "读取短信") reaches the mention, or one in [j, end) follows it with no
+        collection verb before it."""
+        c, f = self.c, self.neg
         if c.cues is None:
             return False
         last = None
-        for m in c.cues.finditer(f, start, i):
+        for m in c.cues.finditer(f, start, end):
+            if m.start() >= i:
+                break
             last = m
         if last is not None and not (c.breaks and c.breaks.search(f, last.end(), i)):
             return True
-        if c.cues.search(f, j, end) and not (c.verbs and c.verbs.search(f, start, i)):
+        if c.cues.search(f, j, end) and not (c.verbs and c.verbs.search(self.folded, start, i)):
             return True
+        return False
+
+    def _bare(self, a: int, b: int) -> bool:
+        """Whether folded[a:b] holds PI words and list fillers only (and at least one PI word):
+        an item of a list, not a statement."""
+        c = self.c
+        if b - a > 200:  # a list item is short (and the check stays linear in the text)
+            return False
+        seg = self.folded[a:b]
+        if not seg.strip() or c.terms.search(seg) is None:
+            return False
+        seg = c.terms.sub(" ", seg)
+        if c.fillers is not None:
+            seg = c.fillers.sub(" ", seg)
+        return not _LIST_ITEM.sub("", seg).strip(" \t、,，:：;；.()（）")
+
+    def _continued_negated(self, c0: int, c1: int) -> bool:
+        """A clause of list items only after a clause (on the same line, not across a full
+        stop) whose negation reaches its end: "我们不会收集您的通讯录，或者短信",
+        "我们不会收集以下信息：通讯录；短信；通话记录"."""
+        for _ in range(30):
+            if c0 < 2 or not self._bare(c0, c1) or self.text[c0 - 1] not in "，,；;、":
+                return False
+            p0, p1 = self.clause_of(c0 - 2)
+            if self._negates(p0, p1, p1, p1):
+                return True
+            c0, c1 = p0, p1
         return False
 
     def _list_negated(self, i: int) -> bool:
         """An item of a list introduced by a negated clause ending with a colon."""
         l0, l1 = self.line(i)
-        if not _LIST_ITEM.match(self.text[l0:l1]):
+        if not (_LIST_ITEM.match(self.text[l0:l1]) or self._bare(l0, l1)):
             return False
         k = bisect.bisect_right(self.lines, i) - 1  # index of the newline before the line
         for _ in range(60):
@@ -271,7 +322,8 @@ class _Text:
             head = self.text[p0:p1].rstrip()
             if not head:
                 return False
-            if _LIST_ITEM.match(head) and not head.endswith((":", "：")):
+            if (_LIST_ITEM.match(head) or self._bare(p0, p1)) and \
+                    not head.endswith((":", "：")):
                 k -= 1
                 continue
             if not head.endswith((":", "：")):
@@ -301,7 +353,7 @@ class _Text:
         """A topic clause, a list of PI words with no verb and no cue, whose sentence goes on
         with a clause that negates and names no PI word of its own: "您的通讯录、短信和通话记录，
         本应用均不会访问"."""
-        c, f = self.c, self.folded
+        c, f = self.c, self.neg
         if c.cues is None or c1 >= s1 or c1 - c0 > 120 or c.cues.search(f, c0, c1):
             return False
         # a verb inside a PI word is no verb ("通话记录" holds "记录")
@@ -335,7 +387,7 @@ class _Text:
         if self._negates(c0, c1, i, j):
             return True
         c = self.c
-        m = c.cues.search(self.folded, c0, j) if c.cues is not None else None
+        m = c.cues.search(self.neg, c0, j) if c.cues is not None else None
         return m is not None and m.end() > i
 
     def judge(self, i: int, j: int) -> str | None:
@@ -350,19 +402,56 @@ class _Text:
         if self._example(i, s0, s1):
             return None
         c0, c1 = self.clause_of(i)
-        negated = self._negates(c0, c1, i, j) or self._list_negated(i)
-        if not negated:
-            negated = self._heading_negated(i, j) or self._topic_negated(c0, c1, s1)
+        if self._excepted(i, j):
+            negated = False  # "除手机号码外，我们不会收集…": the exception is collected
+        else:
+            negated = self._negates(c0, c1, i, j) or self._list_negated(i)
+            if not negated:
+                negated = self._heading_negated(i, j) or self._topic_negated(c0, c1, s1) or \
+                    self._continued_negated(c0, c1)
         if negated:
-            # a condition turns the negation into a conditional declaration when it stands
-            # in the negated clause, in the clause right before it ("未经您同意，我们不会…")
-            # or after it in the sentence ("…，除非您…")
-            p0, _ = self.clause_of(c0 - 2) if c0 >= 2 else (c0, c1)
-            p0 = max(p0, s0)
-            cond = bool(c.conditions and c.conditions.search(f, p0, s1))
-            return "conditional" if cond else "denied"
+            return "conditional" if self._negation_conditioned(c0, c1, s0, s1) else "denied"
         conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         return "conditional" if conditional else "declared"
+
+    def _excepted(self, i: int, j: int) -> bool:
+        k = bisect.bisect_right(self.excepted, (i, len(self.folded) + 1)) - 1
+        while k >= 0 and self.excepted[k][0] <= i:
+            if j <= self.excepted[k][1]:
+                return True
+            k -= 1
+            if i - self.excepted[k + 1][0] > 80:
+                break
+        return False
+
+    def _negation_conditioned(self, c0: int, c1: int, s0: int, s1: int) -> bool:
+        """A condition turns a negation into a conditional declaration when it stands in the
+        negated clause, in the clause right before it when that clause names no PI of its own
+        ("未经您同意，我们不会…", "如您拒绝授权，我们将不会获取…"; not "仅在您授权后读取您的
+        日历，不会读取您的短信"), or in a later clause of the sentence that names none ("…，
+        除非您…")."""
+        c, f = self.c, self.folded
+        if c.conditions is None:
+            return False
+        if c.conditions.search(f, c0, c1):
+            return True
+        if c0 >= 2 and c0 - 1 > s0:
+            p0, p1 = self.clause_of(c0 - 2)
+            p0 = max(p0, s0)
+            if c.terms.search(f, p0, p1) is None and c.conditions.search(f, p0, p1):
+                return True
+        a = c1
+        for _ in range(20):
+            if a >= s1:
+                break
+            n0, n1 = self.clause_of(a + 1)
+            if n0 >= s1:
+                break
+            if c.terms.search(f, n0, min(n1, s1)) is None and \
+                    c.conditions.search(f, n0, min(n1, s1)):
+                return True
+            a = n1
+        return False
 
     def _term_end(self, i: int) -> int:
         m = self.c.terms.match(self.folded, i)
@@ -477,6 +566,13 @@ def _narrowed(means, named: frozenset[str], c: _Compiled):
             continue
         out.append((kind, v))
     return out
+
+
+def _blank(text: str, rx: re.Pattern | None) -> str:
+    """``text`` with the matches of ``rx`` replaced by spaces (positions kept)."""
+    if rx is None:
+        return text
+    return rx.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _masked(folded: str, c: _Compiled) -> str:

@@ -22,7 +22,8 @@ from scanner.messages import msg
 
 FILE = "policy.yaml"
 SDK_ROLES = ("name", "vendor", "purpose", "pi", "link")
-NEGATION_KEYS = ("cues", "patterns", "conditions", "breaks", "verbs")
+NEGATION_KEYS = ("cues", "patterns", "conditions", "condition_patterns", "breaks", "verbs",
+                 "not_negations", "not_negation_patterns", "exceptions", "list_fillers")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,18 @@ class PolicyLexicon:
     #: cues as regular expressions ("不会" + a short adverbial + a collection verb)
     cue_patterns: tuple[re.Pattern, ...] = ()
     conditions: tuple[str, ...] = ()
+    #: conditions as regular expressions (the user's refusal: "如您拒绝授权，…")
+    condition_patterns: tuple[re.Pattern, ...] = ()
+    #: words (and patterns) holding a negation word that negate no collection ("包括但不限于",
+    #: "未成年人", "您不同意…", double negations "不会不"): blanked before cues are looked for
+    not_negations: tuple[str, ...] = ()
+    not_negation_patterns: tuple[re.Pattern, ...] = ()
+    #: patterns with a group ``x``: an exception to a negation ("除手机号码外"); PI words in
+    #: x are declared, whatever negation covers the clause
+    exceptions: tuple[re.Pattern, ...] = ()
+    #: words that join the items of a list ("、", "和", "您的", "or"): a clause of PI words and
+    #: these only continues the list of the clause before it
+    list_fillers: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
     definitions: tuple[str, ...] = ()
@@ -116,6 +129,15 @@ def _patterns(v: Any, where: str) -> tuple[re.Pattern, ...]:
             raise RulesetError("err_rs_regex", where=f"{FILE}: {where}[{n}]", regex=p,
                                detail=str(e)) from e
     return tuple(out)
+
+
+def _exceptions(v: Any) -> tuple[re.Pattern, ...]:
+    out = _patterns(v, "negation.exceptions")
+    for n, p in enumerate(out):
+        if "x" not in p.groupindex:
+            raise RulesetError(f"{FILE}: negation.exceptions[{n}]: needs a group (?P<x>…) "
+                               "for the excepted words")
+    return out
 
 
 def load_policy_lexicon(folder: Path, pi_types: Collection[str],
@@ -205,6 +227,15 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         cues=_words(neg.get("cues"), "negation.cues", allow_empty=True),
         cue_patterns=_patterns(neg.get("patterns"), "negation.patterns"),
         conditions=_words(neg.get("conditions"), "negation.conditions", allow_empty=True),
+        condition_patterns=_patterns(neg.get("condition_patterns"),
+                                     "negation.condition_patterns"),
+        not_negations=_words(neg.get("not_negations"), "negation.not_negations",
+                             allow_empty=True),
+        not_negation_patterns=_patterns(neg.get("not_negation_patterns"),
+                                        "negation.not_negation_patterns"),
+        exceptions=_exceptions(neg.get("exceptions")),
+        list_fillers=_words(neg.get("list_fillers"), "negation.list_fillers",
+                            allow_empty=True),
         breaks=_words(neg.get("breaks"), "negation.breaks", allow_empty=True),
         verbs=_words(neg.get("verbs"), "negation.verbs", allow_empty=True),
         definitions=_words(doc.get("definitions"), "definitions", allow_empty=True),

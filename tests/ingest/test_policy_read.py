@@ -188,6 +188,9 @@ def _copy(tmp_path: Path, old: str, new: str) -> Path:
     ("negation:\n", "negation:\n  cuez: [x]\n", "negation.cuez"),
     ('    patterns: ["向', '    patterns: ["(unclosed", "向', "elements.complaint.patterns"),
     ("example_categories: [", "example_categories: [7, ", "example_categories"),
+    ("  exceptions:\n", '  exceptions:\n    - "除(.{1,9})外"\n', "needs a group"),
+    ("  condition_patterns:\n", '  condition_patterns:\n    - "(如您"\n',
+     "negation.condition_patterns"),
 ])
 def test_a_malformed_lexicon_is_a_ruleset_error(tmp_path, old, new, message):
     folder = _copy(tmp_path, old, new)
@@ -385,3 +388,84 @@ def test_a_purpose_clause_opening_with_wei_or_a_permission_with_yi():
     r = _read("为您服务，我们会申请日历权限。\n")
     assert {p["name"]: p["purpose"] for p in r.permissions} == {
         "android.permission.READ_CALENDAR": False}
+
+
+# ---- negation scope by construction (each sentence written here; the expected sets follow
+# from the sentence: which PI words it holds and whether the negation's scope reaches them)
+
+SMS_CONTACTS = {"contacts", "sms"}
+LOCATION = {"precise_location", "coarse_location"}
+
+_SCOPE = [
+    # coordinated nouns: a clause of list items only continues the negated list before it
+    ("coordination", "我们不会收集您的通讯录，或者短信。", set(), SMS_CONTACTS),
+    ("coordination", "我们不会收集您的通讯录，短信，通话记录。", set(),
+     SMS_CONTACTS | {"call_log"}),
+    ("coordination", "We do not collect your contacts, or your SMS.", set(), SMS_CONTACTS),
+    ("coordination", "We collect neither your contacts nor your call log.", set(),
+     {"contacts", "call_log"}),
+    ("coordination", "We collect your email but not your phone number.", set(), {"phone_number"}),
+    # a list after a negated colon: inline with ；, and unmarked lines
+    ("colon list", "我们不会收集以下信息：通讯录；短信；通话记录。", set(),
+     SMS_CONTACTS | {"call_log"}),
+    ("colon list", "本应用不会获取下列权限：\n通讯录权限\n短信权限\n", set(), SMS_CONTACTS),
+    # topicalised objects
+    ("topic", "至于您的日历，我们一概不读取。", set(), {"calendar"}),
+    ("topic", "通讯录、短信：本应用均不会访问。", set(), SMS_CONTACTS),
+    ("topic", "Your contacts and SMS are never read.", set(), SMS_CONTACTS),
+    # 除…外 / except: what is excepted is collected; 除非 stays a condition
+    ("exception", "除手机号码外，我们不会收集您的其他信息。", {"phone_number"}, set()),
+    ("exception", "我们不会收集除手机号码以外的任何信息。", {"phone_number"}, set()),
+    ("exception", "除法律另有规定外，我们不会读取您的日历。", set(), {"calendar"}),
+    ("exception", "We collect nothing other than your phone number.", {"phone_number"}, set()),
+    # double negation and words holding a negation word that negate nothing
+    ("double negation", "我们不会不经您同意就读取您的日历。", {"calendar"}, set()),
+    ("double negation", "我们并非不收集您的手机号码，而是在您注册时收集。", {"phone_number"},
+     set()),
+    ("not a negation", "我们会收集您的设备信息，包括但不限于读取您的IMEI。", {"device_id"}, set()),
+    ("not a negation", "我们不仅收集您的手机号码，还会收集您的日历。",
+     {"phone_number", "calendar"}, set()),
+    ("not a negation", "未满十四周岁的用户使用本应用时，我们会收集其监护人的手机号码。",
+     {"phone_number"}, set()),
+    # the user's own negated choice is no statement of what the app collects
+    ("user's choice", "您可以选择不使用语音功能。", {"microphone"}, set()),
+    ("user's choice", "如您不同意我们收集您的位置信息，您将无法使用导航。", LOCATION, set()),
+    # conditions: the user's refusal, a stopped collection, a negated circumstance
+    ("condition", "如您拒绝授权，我们将不会获取您的位置信息。", LOCATION, set()),
+    ("condition", "若您不同意，我们不会读取您的剪切板。", {"clipboard"}, set()),
+    ("condition", "If you deny the permission, we will not access your contacts.",
+     {"contacts"}, set()),
+    ("condition", "关闭定位后，我们不再收集您的位置信息。", LOCATION, set()),
+    ("condition", "我们不会在您不知情的情况下收集您的日历。", {"calendar"}, set()),
+    ("condition", "我们绝不会在任何情况下读取您的剪切板。", set(), {"clipboard"}),
+    ("condition", "Unless you opt in, we do not collect your calendar.", {"calendar"}, set()),
+    # a condition belongs to the clause that names what it conditions
+    ("condition scope", "我们仅在您授权后读取您的日历，不会读取您的短信。", {"calendar"}, {"sms"}),
+    ("condition scope", "我们不会收集您的短信，除非您主动发送。", {"sms"}, set()),
+    # negation words and verbs beyond a fixed list; a cue ending inside a permission word
+    ("negation words", "本应用未申请通讯录权限，也未读取您的短信。", set(), SMS_CONTACTS),
+    ("negation words", "我们没有获取您的通话记录。", set(), {"call_log"}),
+    ("negation words", "我们收集的信息不包括您的通讯录和短信。", set(), SMS_CONTACTS),
+    ("negation words", "我们无需获取您的日历权限。", set(), {"calendar"}),
+    ("negation words", "本应用不具备读取短信的功能。", set(), {"sms"}),
+    ("negation words", "No location data is collected by the app.", set(), LOCATION),
+    ("negation words", "We have no access to your call log.", set(), {"call_log"}),
+    ("negation words", "We don't ever collect your calendar.", set(), {"calendar"}),
+    # a negation of another act than collecting (selling, sharing, a use) denies nothing
+    ("other act", "我们不会将您的手机号码提供给第三方。", {"phone_number"}, set()),
+    ("other act", "我们不会将您的位置信息用于广告推送。", LOCATION, set()),
+    ("other act", "We will not sell your contacts.", {"contacts"}, set()),
+]
+
+
+@pytest.mark.parametrize(("construction", "text", "declared", "denied"), _SCOPE,
+                         ids=[f"{c}-{n}" for n, (c, *_r) in enumerate(_SCOPE)])
+def test_negation_scope_by_construction(construction, text, declared, denied):
+    r = _read(text)
+    assert (_declared(r), _denied(r)) == (declared, denied), construction
+
+
+def test_a_bare_list_line_does_not_continue_a_positive_colon():
+    r = _read("我们会收集以下信息：\n通讯录\n我们不会读取下列信息：\n短信\n")
+    assert _declared(r) == {"contacts"} and _denied(r) == {"sms"}
+
