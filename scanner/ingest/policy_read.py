@@ -131,6 +131,8 @@ class _Compiled:
     exceptions: tuple[re.Pattern, ...] = ()
     #: words that only join list items
     fillers: re.Pattern | None = None
+    #: (pi type, folded terms, own-use words, user's-data words), see PolicyLexicon.own_use
+    own_use: tuple[tuple[str, tuple[str, ...], re.Pattern | None, re.Pattern | None], ...] = ()
 
 
 _CACHE: dict[int, tuple[object, _Compiled]] = {}
@@ -186,13 +188,16 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
     c = _Compiled(re.compile(_alternation(meaning)), meaning, cues,
                   _with_patterns(opt(lex.conditions), lex.condition_patterns),
                   opt(lex.breaks), opt(lex.verbs), opt(lex.definitions),
-                  _with_patterns(opt(lex.purpose), lex.purpose_patterns), opt(lex.masks),
+                  _with_patterns(opt(lex.purpose), lex.purpose_patterns),
+                  _with_patterns(opt(lex.masks), lex.mask_patterns),
                   roles, label,
                   opt(lex.definition_headings),
                   tuple(w.lower() for w in lex.permission_table_headers), perm_pi,
                   opt(lex.example_categories),
                   _with_patterns(opt(lex.not_negations), lex.not_negation_patterns),
-                  tuple(lex.exceptions), opt(lex.list_fillers))
+                  tuple(lex.exceptions), opt(lex.list_fillers),
+                  tuple((pi, tuple(w.lower() for w in ws), opt(own), opt(users))
+                        for pi, ws, own, users in lex.own_use))
     _CACHE[id(lex)] = (lex, c)
     return c
 
@@ -453,6 +458,20 @@ class _Text:
             a = n1
         return False
 
+    def own_use_only(self, pi: str, i: int, j: int) -> bool:
+        """Whether the words at folded[i:j] are one of the lexicon's ``own_use`` terms of
+        ``pi`` whose line (a list line or table row, or else its sentence) states the app's
+        own use and nothing of the user's data ("存储权限：保存离线书籍")."""
+        word = self.folded[i:j]
+        for t_pi, terms, own, users in self.c.own_use:
+            if t_pi != pi or own is None or not any(w in word for w in terms):
+                continue
+            l0, l1 = self.line(i)
+            a, b = (l0, l1) if l1 - l0 <= 300 else self.sentence(i)
+            ctx = self.folded[a:i] + " " * (j - i) + self.folded[j:b]
+            return bool(own.search(ctx)) and not (users and users.search(ctx))
+        return False
+
     def _term_end(self, i: int) -> int:
         m = self.c.terms.match(self.folded, i)
         return m.end() if m else i
@@ -652,6 +671,8 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
             if how == "ignored":
                 break
             if kind == "pi":
+                if how != "denied" and t.own_use_only(str(v), i, j):
+                    continue  # the storage permission for the app's own downloads
                 note(str(v), how, i, j, False, broad)
             elif kind == "group":
                 for pi in lex.group_terms[int(v)][1]:  # type: ignore[arg-type]

@@ -55,6 +55,11 @@ class PolicyLexicon:
     #: (terms, pi types) of generic words
     group_terms: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     masks: tuple[str, ...] = ()
+    #: masks as regular expressions ("公安部门的照片": an institution's photos)
+    mask_patterns: tuple[re.Pattern, ...] = ()
+    #: (pi type, terms, own-use words, user's-data words): the terms declare the PI type
+    #: unless their line or sentence states only the app's own use ("存储权限：保存离线书籍")
+    own_use: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = ()
     cues: tuple[str, ...] = ()
     #: cues as regular expressions ("不会" + a short adverbial + a collection verb)
     cue_patterns: tuple[re.Pattern, ...] = ()
@@ -174,6 +179,13 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         groups.append((_words(g.get("terms"), f"{where}.terms"),
                        tuple(pi(x, where) for x in _words(g.get("pi_types"),
                                                           f"{where}.pi_types"))))
+    own_use = []
+    for n, g in enumerate(doc.get("own_use") or ()):
+        where = f"own_use[{n}]"
+        g = _mapping(g, where)
+        own_use.append((pi(g.get("pi_type"), where), _words(g.get("terms"), f"{where}.terms"),
+                        _words(g.get("own"), f"{where}.own"),
+                        _words(g.get("users"), f"{where}.users")))
     neg = _mapping(doc.get("negation"), "negation")
     for k in neg:
         if k not in NEGATION_KEYS:
@@ -224,6 +236,8 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         terms=terms,
         group_terms=tuple(groups),
         masks=_words(doc.get("masks"), "masks", allow_empty=True),
+        mask_patterns=_patterns(doc.get("mask_patterns"), "mask_patterns"),
+        own_use=tuple(own_use),
         cues=_words(neg.get("cues"), "negation.cues", allow_empty=True),
         cue_patterns=_patterns(neg.get("patterns"), "negation.patterns"),
         conditions=_words(neg.get("conditions"), "negation.conditions", allow_empty=True),

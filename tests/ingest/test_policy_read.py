@@ -191,6 +191,7 @@ def _copy(tmp_path: Path, old: str, new: str) -> Path:
     ("  exceptions:\n", '  exceptions:\n    - "除(.{1,9})外"\n', "needs a group"),
     ("  condition_patterns:\n", '  condition_patterns:\n    - "(如您"\n',
      "negation.condition_patterns"),
+    ("  - pi_type: photos_media\n", "  - pi_type: photo_media\n", "unknown PI type 'photo_media'"),
 ])
 def test_a_malformed_lexicon_is_a_ruleset_error(tmp_path, old, new, message):
     folder = _copy(tmp_path, old, new)
@@ -469,3 +470,39 @@ def test_a_bare_list_line_does_not_continue_a_positive_colon():
     r = _read("我们会收集以下信息：\n通讯录\n我们不会读取下列信息：\n短信\n")
     assert _declared(r) == {"contacts"} and _denied(r) == {"sms"}
 
+
+
+def _perms(r) -> set[str]:
+    return {p["name"] for p in r.permissions}
+
+
+STORAGE = {"android.permission.READ_EXTERNAL_STORAGE", "android.permission.WRITE_EXTERNAL_STORAGE"}
+
+
+@pytest.mark.parametrize(("text", "media"), [
+    # named for the app's own files: a download, a cache, an offline copy
+    ("存储权限：缓存您下载的地图离线包。", False),
+    ("为把下载的课程保存到手机里，我们会申请存储权限。", False),
+    ("We ask for the storage permission to save downloaded episodes for offline use.", False),
+    # named to read the user's files, or without any purpose: the shared storage is the
+    # user's photos, audio and documents
+    ("存储权限：读取您手机中的视频，用于剪辑。", True),
+    ("我们会申请存储权限。", True),
+    ("存储权限：保存您编辑后的图片。", True),
+])
+def test_the_storage_permission_declares_media_unless_only_for_the_apps_own_files(text, media):
+    r = _read(text)
+    assert ("photos_media" in _declared(r)) is media
+    assert STORAGE <= _perms(r)  # the permission is named either way
+
+
+def test_a_refused_storage_permission_still_denies_media():
+    r = _read("本应用不会申请存储权限。")
+    assert _denied(r) == {"photos_media"}
+
+
+def test_an_institutions_photos_are_not_the_users_media():
+    r = _read("我们会采集您的人脸图像，并与权威机构留存的证件照片比对。")
+    assert "photos_media" not in _declared(r)
+    r = _read("您可以从相册选择照片上传。")
+    assert "photos_media" in _declared(r)
