@@ -711,13 +711,20 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     for g0, g1 in t.glossary:
         body = body[:g0] + " " * (g1 - g0) + body[g1:]
     for el in lex.elements:
-        if el.positive_only:
-            present = any(not t.negated_at(i, j) for i, j in _element_hits(body, el))
+        where = folded if el.in_glossary else body
+        if el.positive_only or el.not_in:
+            spans = [m.span() for p in el.not_in for m in p.finditer(where)]
+            present = any(not (el.positive_only and t.negated_at(i, j)) and
+                          not any(a <= i and j <= b for a, b in spans)
+                          for i, j in _element_hits(where, el))
         else:
-            present = any(_term_in(body, w) for w in el.terms) or any(
-                p.search(body) for p in el.patterns)
+            present = any(_term_in(where, w) for w in el.terms) or any(
+                p.search(where) for p in el.patterns)
         if el.name == "operator" and operator is not None:
             present = True
+        if el.sdk_named and not present:
+            present = bool(sdks) or any(not t.negated_at(i, j)
+                                        for i, j in _sdks_named(body, lex))
         elements[el.name] = present
     return PolicyReading(
         declared_pi=tuple(v for _, v in sorted(pi_hits.items())),
@@ -725,6 +732,30 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
         permissions=tuple(v for _, v in sorted(perm_hits.items())),
         sdk_list=tuple(sdks), operator=operator, elements=elements, folded=folded,
         mentions_capped=capped)
+
+
+_PROSE: dict[int, tuple[object, re.Pattern | None]] = {}
+
+
+def _sdks_named(folded: str, lex: PolicyLexicon, limit: int = 50):
+    """(start, end) of the names policies use for SDKs (the lexicon's ``aliases``, curated:
+    the catalogue's own names include common words such as "Collect") in the folded text:
+    names of at least two Chinese characters, or of at least four letters standing as words
+    ("Bugly"), capped."""
+    hit = _PROSE.get(id(lex))
+    if hit is None or hit[0] is not lex:
+        words = {a.strip() for names in lex.aliases.values() for a in names
+                 if len(a.strip()) >= (4 if a.isascii() else 2)}
+        rx = re.compile(_alternation(words)) if words else None
+        if len(_PROSE) > 8:
+            _PROSE.clear()
+        _PROSE[id(lex)] = hit = (lex, rx)
+    if hit[1] is None:
+        return
+    for n, m in enumerate(hit[1].finditer(folded)):
+        if n >= limit:
+            return
+        yield m.start(), m.end()
 
 
 def _element_hits(folded: str, el, limit: int = 200):

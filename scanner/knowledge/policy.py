@@ -39,6 +39,13 @@ class PolicyElement:
     patterns: tuple[re.Pattern, ...] = ()
     #: a word or pattern in a negated clause does not count
     positive_only: bool = False
+    #: a word or pattern inside a match of one of these does not count ("账号注销后删除" is a
+    #: time, not a way to cancel the account)
+    not_in: tuple[re.Pattern, ...] = ()
+    #: a glossary's definition counts too (a definition of sensitive PI tells which PI is)
+    in_glossary: bool = False
+    #: an SDK list, or a catalogue SDK named in the text (outside a negation), shows it
+    sdk_named: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,7 +224,7 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
     for k, e in _mapping(doc.get("elements"), "elements").items():
         where = f"elements.{k}"
         e = _mapping(e, where)
-        for flag in ("required", "positive_only"):
+        for flag in ("required", "positive_only", "in_glossary", "sdk_named"):
             if not isinstance(e.get(flag, False), bool):
                 raise RulesetError("err_rs_field_must_be", where=FILE, field=f"{where}.{flag}",
                                    what=msg("rs_bool"))
@@ -228,7 +235,10 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
         elements.append(PolicyElement(str(k), bool(e.get("required", False)), e["zh"],
                                       e["en"], _words(e.get("terms"), f"{where}.terms"),
                                       _patterns(e.get("patterns"), f"{where}.patterns"),
-                                      bool(e.get("positive_only", False))))
+                                      bool(e.get("positive_only", False)),
+                                      _patterns(e.get("not_in"), f"{where}.not_in"),
+                                      bool(e.get("in_glossary", False)),
+                                      bool(e.get("sdk_named", False))))
     return PolicyLexicon(
         min_chars_to_judge=minimum,
         resource_min_chars=int(res.get("min_chars", 800)),

@@ -506,3 +506,48 @@ def test_an_institutions_photos_are_not_the_users_media():
     assert "photos_media" not in _declared(r)
     r = _read("您可以从相册选择照片上传。")
     assert "photos_media" in _declared(r)
+
+
+@pytest.mark.parametrize(("text", "present"), [
+    # 注销 as a point in time is no way to cancel the account
+    ("您的昵称保存至账号注销后三十日。", False),
+    ("聊天记录的保存期限为账户注销前。", False),
+    ("订单信息保存至您注销账号。", False),
+    # a way to cancel it
+    ("您可以在“我的-账号安全”中申请注销账号。", True),
+    ("如需注销账户，请致电客服。", True),
+    ("You can delete your account from the profile page.", True),
+])
+def test_account_cancellation_needs_a_way_not_a_time(text, present):
+    assert _read(text).elements["account_cancellation"] is present
+
+
+@pytest.mark.parametrize(("text", "present"), [
+    ("我们会把您的语音发送到云端进行转写。", True),
+    ("Your saved articles, to show them on your tablet too.", True),
+    ("We use the microphone to record a voice note.", True),
+    # a destination is no purpose
+    ("We upload the audio to our servers.", False),
+    ("您的订单会发送到商家。", False),
+])
+def test_a_purpose_stated_without_a_purpose_word(text, present):
+    assert _read(text).elements["purpose"] is present
+
+
+def test_method_words_in_a_heading_naming_what_is_collected_state_no_method():
+    assert not _read("Data we collect\n- your nickname\n- your avatar").elements["method"]
+    assert _read("我们需要您完成实名认证，提供姓名和证件号码。").elements["method"]
+    assert _read("We collect your nickname when you sign up.").elements["method"]
+
+
+def test_an_sdk_named_in_prose_is_a_third_party_unless_negated():
+    assert _read("闪退日志通过 Bugly 上报。").elements["third_party"]
+    assert not _read("本应用不使用友盟统计。").elements["third_party"]
+    assert not _read("我们不会收集您的通讯录。").elements["third_party"]
+
+
+def test_a_glossary_definition_of_sensitive_pi_counts_for_that_element_only():
+    text = ("名词解释\n敏感个人信息：包括生物识别、医疗健康等信息，以及未成年人的个人信息。\n"
+            "一、我们收集的信息\n我们会收集您的手机号码。\n")
+    els = _read(text).elements
+    assert els["sensitive_pi"] and not els["minors"]
