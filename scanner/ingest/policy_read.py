@@ -249,6 +249,10 @@ class _Text:
         self.neg = _blank(folded, c.not_neg)
         #: (start, end) of the excepted words of exceptions ("除手机号码外"), sorted
         self.excepted = sorted(m.span("x") for p in c.exceptions for m in p.finditer(folded))
+        #: starts and ends of the term mentions (set by read_policy), for list-item checks
+        self.m_starts: list[int] = []
+        self.m_ends: list[int] = []
+        self._bare_cache: dict[tuple[int, int], bool] = {}
 
     @staticmethod
     def _span(bounds: list[int], i: int, n: int) -> tuple[int, int]:
@@ -289,16 +293,25 @@ class _Text:
     def _bare(self, a: int, b: int) -> bool:
         """Whether folded[a:b] holds PI words and list fillers only (and at least one PI word):
         an item of a list, not a statement."""
-        c = self.c
         if b - a > 200:  # a list item is short (and the check stays linear in the text)
             return False
-        seg = self.folded[a:b]
-        if not seg.strip() or c.terms.search(seg) is None:
-            return False
-        seg = c.terms.sub(" ", seg)
-        if c.fillers is not None:
-            seg = c.fillers.sub(" ", seg)
-        return not _LIST_ITEM.sub("", seg).strip(" \t、,，:：;；.()（）")
+        hit = self._bare_cache.get((a, b))
+        if hit is not None:
+            return hit
+        k = bisect.bisect_left(self.m_starts, a)
+        seg = list(self.folded[a:b])
+        found = False
+        while k < len(self.m_starts) and self.m_starts[k] < b:
+            s0, s1 = self.m_starts[k], min(self.m_ends[k], b)
+            seg[s0 - a:s1 - a] = " " * (s1 - s0)
+            found = True
+            k += 1
+        rest = "".join(seg)
+        if found and self.c.fillers is not None:
+            rest = self.c.fillers.sub(" ", rest)
+        out = found and not _LIST_ITEM.sub("", rest).strip(" \t、,，:：;；.()（）")
+        self._bare_cache[(a, b)] = out
+        return out
 
     def _continued_negated(self, c0: int, c1: int) -> bool:
         """A clause of list items only after a clause (on the same line, not across a full
@@ -628,6 +641,7 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
     ms = list(_mentions(folded, c))
     capped = len(ms) >= MAX_MENTIONS and c.terms.search(folded, ms[-1][1]) is not None
     starts = [m[0] for m in ms]
+    t.m_starts, t.m_ends = starts, [m[1] for m in ms]
     pi_hits: dict[str, dict] = {}
     pi_denied: dict[str, dict] = {}
     perm_hits: dict[str, dict] = {}
