@@ -11,7 +11,10 @@ Contract:
                                        rows of cell texts, from HTML <table> elements or, in
                                        plain text and PDF, from runs of lines whose cells are
                                        separated by "|" or tabs (at most MAX_TABLES tables of
-                                       MAX_ROWS rows of MAX_CELLS cells)
+                                       MAX_ROWS rows of MAX_CELLS cells); a PDF's ruled tables
+                                       are rebuilt as such rows from its ruling lines
+                                       (scanner.ingest.pdf_tables), a table cut by a page
+                                       break joined again
     read_policy_file(path) -> PolicyDocument   a --policy file: its text, kind, tables and
                                        InputFile
 """
@@ -136,8 +139,13 @@ def text_tables(text: str) -> list[Table]:
             continue
         if _SEPARATOR.match(line):
             continue
-        cells = [_cell(c) for c in line.strip().strip("|").split(sep)][:MAX_CELLS]
-        if len([c for c in cells if c]) < 2:
+        # a tab row keeps its empty cells (a PDF's rebuilt row spanned from the row above)
+        body = line.strip().strip("|") if sep == "|" else line.strip(" \r\n")
+        cells = [_cell(c) for c in body.split(sep)][:MAX_CELLS]
+        filled = len([c for c in cells if c])
+        # a row of one filled cell continues a run of as many cells (a cell spanned from the
+        # row above, as a PDF's rebuilt table writes it)
+        if filled < 2 and not (filled and run and len(cells) == len(run[-1])):
             close()
             continue
         run.append(tuple(cells))
@@ -330,7 +338,9 @@ def _pdf_text(raw: bytes, name: str) -> str:
             page = pdf[i]
             tp = page.get_textpage()
             try:
-                text = tp.get_text_range() or ""
+                text = _ruled_tables(page, tp)
+                if text is None:
+                    text = tp.get_text_range() or ""
             finally:
                 tp.close()
                 page.close()
@@ -338,11 +348,37 @@ def _pdf_text(raw: bytes, name: str) -> str:
             size += len(text)
             if size > MAX_TEXT:
                 break
-        return "\n".join(parts)
+        return _join_pages(parts)
     except Exception as e:
         raise InputError("err_policy_pdf", path=name, detail=type(e).__name__) from e
     finally:
         pdf.close()
+
+
+def _join_pages(parts: list[str]) -> str:
+    """The pages' texts, a table row ending one page and a row of as many cells starting the
+    next joined as one table (a table the page break cut)."""
+    out = parts[:1]
+    for nxt in parts[1:]:
+        prev = out[-1].rstrip("\n ")
+        last = prev.rsplit("\n", 1)[-1]
+        first = nxt.lstrip("\n ").split("\n", 1)[0]
+        if "\t" in last and last.count("\t") == first.count("\t"):
+            out[-1] = prev
+            nxt = nxt.lstrip("\n ")
+        out.append(nxt)
+    return "\n".join(out)
+
+
+def _ruled_tables(page, tp) -> str | None:
+    """The page's text with its ruled tables as tab-separated rows (None: none, or the
+    rebuild failed; the plain text is used then)."""
+    from scanner.ingest.pdf_tables import page_text_with_tables
+
+    try:
+        return page_text_with_tables(page, tp)
+    except Exception:  # a layout the rebuild does not understand: plain text
+        return None
 
 
 def _pypdf_text(raw: bytes, name: str) -> str:
@@ -405,13 +441,19 @@ def unwrap(page: str) -> str:
     """Join the lines a PDF page wrapped: a line nearly as long as the page's longest that
     does not end a sentence continues on the next line (no space between CJK characters)."""
     lines = page.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    widest = max((len(x.rstrip()) for x in lines), default=0)
+    widest = max((len(x.rstrip()) for x in lines if "\t" not in x), default=0)
     if widest < 20:
         return "\n".join(lines)
     out: list[str] = []
     carry = ""
     for raw_line in lines:
         phys = raw_line.rstrip()
+        if "\t" in phys:  # a table row rebuilt from the page's ruling lines: never joined
+            if carry:
+                out.append(carry.rstrip())
+                carry = ""
+            out.append(raw_line.rstrip(" \r"))  # its empty cells kept
+            continue
         joined = carry + phys
         if len(phys) >= 0.85 * widest and not phys.endswith(_LINE_END):
             tail = phys[-1:]
