@@ -7,8 +7,9 @@ Contract:
         row with its cells separated by tabs (as the HTML reader writes table rows, so
         :func:`scanner.ingest.policy.text_tables` finds them); None when the page has no
         ruled table (the caller keeps PDFium's plain text). A cell spanned from the row above
-        is left out of the lower row, as in HTML. Bounded: at most MAX_OBJECTS page objects
-        and MAX_SEGMENTS ruling segments are looked at; beyond, None.
+        is left out of the lower row, as in HTML. Bounded: at most MAX_OBJECTS page objects,
+        MAX_SEGMENTS ruling segments, MAX_PAIRS segment pairs and MAX_CHARS characters a page;
+        beyond, None.
 
 How: thin path objects are ruling segments (horizontal: at most RULE points high; vertical:
 at most RULE wide); segments that touch form one table; the distinct x of its vertical and y of
@@ -24,6 +25,8 @@ import bisect
 
 MAX_OBJECTS = 20_000
 MAX_SEGMENTS = 4_000
+MAX_PAIRS = 200_000  # (horizontal, vertical) segment pairs compared per page
+MAX_CHARS = 20_000  # characters of a page whose boxes are read (a dense A4 page: ~3,000)
 RULE = 2.0  # points: the thickness below which a path is a ruling line
 TOL = 2.0  # points: how close two coordinates must be to be the same grid line
 
@@ -76,9 +79,17 @@ def _tables(h, v) -> list[tuple[list, list]]:
         return a
 
     nh = len(h)
+    order = sorted(range(len(v)), key=lambda k: v[k][0])
+    vx = [v[k][0] for k in order]
+    pairs = 0
     for i, (x0, x1, y) in enumerate(h):
-        for k, (x, y0, y1) in enumerate(v):
-            if x0 - TOL <= x <= x1 + TOL and y0 - TOL <= y <= y1 + TOL:
+        a, b = bisect.bisect_left(vx, x0 - TOL), bisect.bisect_right(vx, x1 + TOL)
+        pairs += b - a
+        if pairs > MAX_PAIRS:  # a page of crossing lines no table has: give up
+            return []
+        for k in order[a:b]:
+            _, y0, y1 = v[k]
+            if y0 - TOL <= y <= y1 + TOL:
                 parent[find(i)] = find(nh + k)
     groups: dict[int, tuple[list, list]] = {}
     for i, (kind, s) in enumerate(segs):
@@ -139,6 +150,8 @@ def page_text_with_tables(page, textpage) -> str | None:
     out: list[str] = []
     emitted = [False] * len(grids)
     n = textpage.count_chars()
+    if n > MAX_CHARS:
+        return None
     text = textpage.get_text_range(0, n) if n else ""
     if len(text) != n:  # characters outside the BMP: the index no longer matches
         return None

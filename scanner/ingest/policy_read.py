@@ -55,6 +55,7 @@ SPAN = 300
 #: policy_extraction.py's long_policy_html); a text of nothing but terms costs 1-2 ms a term.
 #: Past it the reading is marked partial (PolicyReading.mentions_capped)
 MAX_MENTIONS = 10_000
+MAX_ROWS_UP = 200  # table rows looked up for a header
 MAX_SDKS = 500
 _SENTENCE = re.compile(r"[。！？!?；;\n\t]|\.(?=\s|$)")
 #: clause ends; an English comma ends a clause only before a word that starts one (a
@@ -131,6 +132,9 @@ class _Compiled:
     exceptions: tuple[re.Pattern, ...] = ()
     #: words that only join list items
     fillers: re.Pattern | None = None
+    #: folded header words of yes/no columns and the answers that deny
+    answer_headers: tuple[str, ...] = ()
+    answer_negative: frozenset[str] = frozenset()
     #: (pi type, folded terms, own-use words, user's-data words), see PolicyLexicon.own_use
     own_use: tuple[tuple[str, tuple[str, ...], re.Pattern | None, re.Pattern | None], ...] = ()
 
@@ -196,6 +200,8 @@ def _compile(lex: PolicyLexicon) -> _Compiled:
                   opt(lex.example_categories),
                   _with_patterns(opt(lex.not_negations), lex.not_negation_patterns),
                   tuple(lex.exceptions), opt(lex.list_fillers),
+                  tuple(w.lower() for w in lex.answer_headers),
+                  frozenset(w.lower() for w in lex.answer_negative),
                   tuple((pi, tuple(w.lower() for w in ws), opt(own), opt(users))
                         for pi, ws, own, users in lex.own_use))
     _CACHE[id(lex)] = (lex, c)
@@ -374,9 +380,8 @@ class _Text:
         c, f = self.c, self.neg
         if c.cues is None or c1 >= s1 or c1 - c0 > 120 or c.cues.search(f, c0, c1):
             return False
-        # a verb inside a PI word is no verb ("通话记录" holds "记录")
-        topic = c.terms.sub(lambda m: " " * len(m.group(0)), f[c0:c1])
-        if c.verbs and c.verbs.search(topic):
+        # the topic is PI words and list fillers only (not "您的位置信息仅保存在本地")
+        if not self._bare(c0, c1):
             return False
         n0, n1 = self.clause_of(c1 + 1)
         m = c.cues.search(f, n0, n1)
@@ -423,7 +428,8 @@ class _Text:
         if self._excepted(i, j):
             negated = False  # "除手机号码外，我们不会收集…": the exception is collected
         else:
-            negated = self._negates(c0, c1, i, j) or self._list_negated(i)
+            negated = self._negates(c0, c1, i, j) or self._list_negated(i) or \
+                self._answered_no(i)
             if not negated:
                 negated = self._heading_negated(i, j) or self._topic_negated(c0, c1, s1) or \
                     self._continued_negated(c0, c1)
@@ -431,6 +437,40 @@ class _Text:
             return "conditional" if self._negation_conditioned(c0, c1, s0, s1) else "denied"
         conditional = bool(c.conditions and c.conditions.search(f, s0, s1))
         return "conditional" if conditional else "declared"
+
+    def _answered_no(self, i: int) -> bool:
+        """A table row (tab- or "|"-separated) under a header with a yes/no column ("是否收集")
+        whose answer in this row is negative ("否")."""
+        c = self.c
+        if not c.answer_headers:
+            return False
+        l0, l1 = self.line(i)
+        row = self.folded[l0:l1]
+        sep = "\t" if "\t" in row else "|" if row.count("|") >= 2 else None
+        if sep is None:
+            return False
+        k = bisect.bisect_right(self.lines, i) - 1
+        head = None
+        for _ in range(MAX_ROWS_UP):
+            if k < 0:
+                break
+            p0 = self.lines[k - 1] + 1 if k else 0
+            line = self.folded[p0:self.lines[k]]
+            if sep not in line:
+                break
+            head = line
+            k -= 1
+        if head is None:
+            return False
+        heads = [" ".join(x.split()) for x in head.strip(" |").split(sep)]
+        body = row.lstrip(" |")
+        cells = [" ".join(x.split()) for x in body.split(sep)]
+        at = body[:max(i - l0 - (len(row) - len(body)), 0)].count(sep)
+        for n, h in enumerate(heads):
+            if n != at and n < len(cells) and any(w in h for w in c.answer_headers) and \
+                    cells[n].strip(" 。.") in c.answer_negative:
+                return True
+        return False
 
     def _excepted(self, i: int, j: int) -> bool:
         k = bisect.bisect_right(self.excepted, (i, len(self.folded) + 1)) - 1

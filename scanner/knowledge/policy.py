@@ -90,6 +90,9 @@ class PolicyLexicon:
     #: a parenthesis right after one of these words gives examples, declares nothing
     example_categories: tuple[str, ...] = ()
     permission_table_headers: tuple[str, ...] = ()
+    #: header words of a yes/no column ("是否收集") and the answers that deny ("否")
+    answer_headers: tuple[str, ...] = ()
+    answer_negative: tuple[str, ...] = ()
     #: (android permission, terms)
     permissions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     purpose: tuple[str, ...] = ()
@@ -194,6 +197,7 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
                         _words(g.get("own"), f"{where}.own"),
                         _words(g.get("users"), f"{where}.users")))
     neg = _mapping(doc.get("negation"), "negation")
+    ans = _mapping(doc.get("answer_columns"), "answer_columns")
     for k in neg:
         if k not in NEGATION_KEYS:
             raise RulesetError("err_rs_unknown_key_known", where=FILE, key=f"negation.{k}",
@@ -267,6 +271,9 @@ def load_policy_lexicon(folder: Path, pi_types: Collection[str],
                                    allow_empty=True),
         example_categories=_words(doc.get("example_categories"), "example_categories",
                                   allow_empty=True),
+        answer_headers=_words(ans.get("headers"), "answer_columns.headers", allow_empty=True),
+        answer_negative=_words(ans.get("negative"), "answer_columns.negative",
+                               allow_empty=True),
         permission_table_headers=_words(doc.get("permission_table_headers"),
                                         "permission_table_headers", allow_empty=True),
         permissions=tuple(perms),

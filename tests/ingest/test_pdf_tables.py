@@ -69,3 +69,21 @@ def test_a_table_without_ruling_lines_is_not_rebuilt(tmp_path):
     doc = read_policy_file(_pdf(tmp_path, UNRULED))
     assert not [t for t in doc.tables if t[0][0] == "SDK名称"]
     assert "极光推送SDK" in doc.text
+
+
+def test_a_page_of_crossing_lines_is_bounded(tmp_path):
+    # 600 full-width and 600 full-height hairlines on one page: 360,000 crossings, more than
+    # any table has; the rebuild gives up on the page (plain text) in bounded time
+    lines = "".join(f'<div style="position:absolute;left:0;top:{k}px;width:700px;height:1px;'
+                    f'background:#000"></div>' for k in range(600))
+    lines += "".join(f'<div style="position:absolute;top:0;left:{k}px;height:900px;width:1px;'
+                     f'background:#000"></div>' for k in range(600))
+    html = ('<html><head><meta charset="utf-8"></head><body><p>我们不会读取您的通讯录。</p>'
+            + lines + "</body></html>")
+    import time
+
+    pdf = _pdf(tmp_path, html)
+    t0 = time.process_time()
+    doc = read_policy_file(pdf)
+    assert time.process_time() - t0 < 2.0
+    assert "通讯录" in doc.text and not doc.tables

@@ -452,6 +452,16 @@ _SCOPE = [
     ("negation words", "No location data is collected by the app.", set(), LOCATION),
     ("negation words", "We have no access to your call log.", set(), {"call_log"}),
     ("negation words", "We don't ever collect your calendar.", set(), {"calendar"}),
+    ("coordination", "本应用不收集任何个人信息，包括您的手机号码和通讯录。", set(),
+     {"phone_number", "contacts"}),
+    ("coordination", "We do not collect any personal information, including your phone "
+     "number or contacts.", set(), {"phone_number", "contacts"}),
+    ("negation words", "本应用没有用到您的日历。", set(), {"calendar"}),
+    ("negation words", "我们不会收集您的身份证号码，您也无需提供银行卡号。", set(),
+     {"id_card_number", "bank_card_number"}),
+    ("negation words", "您的短信内容不会被读取。", set(), {"sms"}),
+    # a topic with a predicate of its own is no topic: kept locally, declared
+    ("topic", "您的位置信息仅保存在本地，不会上传。", LOCATION, set()),
     # a negation of another act than collecting (selling, sharing, a use) denies nothing
     ("other act", "我们不会将您的手机号码提供给第三方。", {"phone_number"}, set()),
     ("other act", "我们不会将您的位置信息用于广告推送。", LOCATION, set()),
@@ -551,3 +561,13 @@ def test_a_glossary_definition_of_sensitive_pi_counts_for_that_element_only():
             "一、我们收集的信息\n我们会收集您的手机号码。\n")
     els = _read(text).elements
     assert els["sensitive_pi"] and not els["minors"]
+
+
+def test_a_yes_no_column_answered_no_denies_the_row():
+    html = ("<html><body><table><tr><th>个人信息</th><th>是否收集</th><th>是否可关闭</th></tr>"
+            "<tr><td>通讯录</td><td>否</td><td>-</td></tr>"
+            "<tr><td>手机号码</td><td>是</td><td>否</td></tr></table></body></html>")
+    _, text, tables = policy_parts(html.encode(), "t.html")
+    r = _read(text, tables)
+    # "否" under 是否可关闭 answers another question: the phone number stays declared
+    assert _declared(r) == {"phone_number"} and _denied(r) == {"contacts"}
