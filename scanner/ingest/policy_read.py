@@ -23,6 +23,7 @@ How a mention is judged (see rulesets/policy.yaml's header for the words):
     * a clause of PI words and list fillers only, after a clause whose negation reaches its
       end ("我们不会收集您的通讯录，或者短信"): negated (the list goes on);
     * inside the excepted words of an exception ("除手机号码外，我们不会收集…"): declared;
+    * in a table row whose yes/no column ("是否收集") answers 否: negated;
     * cues are looked for in the text with the lexicon's ``not_negations`` blanked (words
       holding a negation word that negate no collection, double negations, the user's own
       negated choice);
