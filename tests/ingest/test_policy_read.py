@@ -460,6 +460,8 @@ _SCOPE = [
     ("negation words", "我们不会收集您的身份证号码，您也无需提供银行卡号。", set(),
      {"id_card_number", "bank_card_number"}),
     ("negation words", "您的短信内容不会被读取。", set(), {"sms"}),
+    ("topic", "对于您设备上的日历和短信等信息，本应用在任何情况下都不会读取。", set(),
+     {"calendar", "sms"}),
     # a topic with a predicate of its own is no topic: kept locally, declared
     ("topic", "您的位置信息仅保存在本地，不会上传。", LOCATION, set()),
     # a negation of another act than collecting (selling, sharing, a use) denies nothing
