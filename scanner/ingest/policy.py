@@ -85,6 +85,62 @@ def _cell(text: str) -> str:
     return " ".join(text.split())[:MAX_CELL_CHARS]
 
 
+def _span(cell, attr: str, limit: int) -> int:
+    try:
+        return max(1, min(int(str(cell.get(attr, "1")).strip() or 1), limit))
+    except ValueError:
+        return 1
+
+
+def _html_rows(trs) -> list[tuple[str, ...]]:
+    """The rows of an HTML table with rowspan and colspan expanded: a spanned cell's text
+    stands in every row and column it covers (a vendor cell spanning two SDK rows belongs to
+    both). A row of one cell spanning the table's width is kept as a one-cell row (a section
+    heading inside the table)."""
+    width = max((sum(_span(c, "colspan", MAX_CELLS) for c in tr.xpath("./td|./th"))
+                 for tr in trs), default=0)
+    width = min(width, MAX_CELLS)
+    carry: dict[int, tuple[int, str]] = {}  # column -> (rows still spanned, text)
+    rows: list[tuple[str, ...]] = []
+    for tr in trs:
+        tds = tr.xpath("./td|./th")[:MAX_CELLS]
+        if len(tds) == 1 and width > 1 and not carry and \
+                _span(tds[0], "colspan", MAX_CELLS) >= width:
+            text = _cell(tds[0].text_content())
+            if text:
+                rows.append((text,))
+            continue
+        row: list[str] = []
+        k = 0
+        for td in tds:
+            while k in carry and len(row) < MAX_CELLS:
+                left, text = carry[k]
+                row.append(text)
+                carry[k] = (left - 1, text)
+                if left - 1 <= 0:
+                    del carry[k]
+                k += 1
+            text = _cell(td.text_content())
+            rs, cs = _span(td, "rowspan", MAX_ROWS), _span(td, "colspan", MAX_CELLS)
+            for _ in range(cs):
+                if len(row) >= MAX_CELLS:
+                    break
+                row.append(text)
+                if rs > 1:
+                    carry[k] = (rs - 1, text)
+                k += 1
+        while k in carry and len(row) < MAX_CELLS:
+            left, text = carry[k]
+            row.append(text)
+            carry[k] = (left - 1, text)
+            if left - 1 <= 0:
+                del carry[k]
+            k += 1
+        if any(row):
+            rows.append(tuple(row))
+    return rows
+
+
 def _html_parts(raw: bytes, name: str) -> tuple[str, list[Table]]:
     import lxml.html
 
@@ -98,11 +154,7 @@ def _html_parts(raw: bytes, name: str) -> tuple[str, list[Table]]:
     for t in root.iter("table"):
         if len(tables) >= MAX_TABLES:
             break
-        rows = []
-        for tr in t.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")[:MAX_ROWS]:
-            cells = tuple(_cell(c.text_content()) for c in tr.xpath("./td|./th")[:MAX_CELLS])
-            if any(cells):
-                rows.append(cells)
+        rows = _html_rows(t.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")[:MAX_ROWS])
         if rows:
             tables.append(tuple(rows))
     for el in root.iter():

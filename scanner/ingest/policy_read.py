@@ -917,9 +917,20 @@ def _match_sdk(name: str, sdk_names) -> str | None:
     for size in range(min(len(n), longest), 1, -1):
         for i in range(len(n) - size + 1):
             sid = pairs.get(n[i:i + size])
-            if sid is not None:
-                return sid
+            if sid is None:
+                continue
+            if n[i].isascii() and n[i].isalnum() and not _latin_word(name, n[i:i + size]):
+                continue  # a Latin name stands as a word ("CAT" is not in "Authentication")
+            return sid
     return None
+
+
+def _latin_word(name: str, key: str) -> bool:
+    """Whether the normalised name ``key`` stands in ``name`` as a word: not inside a longer
+    run of letters or digits (an "SDK" right after it is allowed: "JPushSDK")."""
+    body = r"[\s\-_·.]*".join(re.escape(ch) for ch in key)
+    return re.search(rf"(?<![a-z0-9]){body}(?![a-z0-9])|(?<![a-z0-9]){body}(?=sdk)",
+                     name.lower()) is not None
 
 
 def _sdk_like(name: str, sdk_names) -> bool:
@@ -953,6 +964,16 @@ def _table_entries(table, c: _Compiled, lex, sdk_names) -> list[dict]:
     header, start = None, 0
     for n, row in enumerate(table[:3]):
         roles = [_role(x, c) for x in row]
+        if "name" not in roles and len({r for r in roles if r}) >= 2:
+            # no column headed as the name ("第三方名称 | 使用目的 | … | 第三方主体"): the
+            # column whose cells are mostly SDK names is it
+            body = [r for r in table[n + 1:] if len(r) == len(row)]
+            best = max(range(len(row)), key=lambda k: sum(_sdk_like(r[k], sdk_names)
+                                                          for r in body), default=None)
+            if best is not None and body and roles[best] in (None, "vendor") and \
+                    2 * sum(_sdk_like(r[best], sdk_names) for r in body) > len(body) and \
+                    ("vendor" in roles[:best] + roles[best + 1:] or roles[best] is None):
+                roles[best] = "name"
         if "name" in roles and len({r for r in roles if r}) >= 2:
             header, start = roles, n + 1
             break
@@ -960,9 +981,21 @@ def _table_entries(table, c: _Compiled, lex, sdk_names) -> list[dict]:
         name_at = header.index("name")
         cur: dict[str, str] | None = None
         for row in table[start:]:
+            if len(row) == 1 and len(header) > 1:
+                # a section heading inside the table ("广告类" spanning every column)
+                if cur is not None:
+                    out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
+                    cur = None
+                continue
             if len(row) < len(header) or not row[name_at].strip():
                 if cur is not None:  # a row spanned by the one above
                     cur["pi"] = (cur.get("pi", "") + " " + " ".join(row)).strip()
+                continue
+            if cur is not None and row[name_at].strip() == cur.get("name"):
+                # the name spans this row too (HTML rowspan expanded): more of the same SDK
+                for role, cell in zip(header, row, strict=False):
+                    if role == "pi" and cell not in cur.get("pi", ""):
+                        cur["pi"] = (cur.get("pi", "") + " " + cell).strip()
                 continue
             if cur is not None:
                 out.append(_entry(cur, "table", cur["_q"], lex, sdk_names))
@@ -1034,6 +1067,56 @@ def _segments(line: str, c: _Compiled) -> list[tuple[str, str]] | None:
     return out
 
 
+#: "N. 名称：由某公司提供，用于…；会收集…" (a list line naming an SDK, then prose)
+_PROSE_ITEM = re.compile(r"^\s*(?:[-•·*●▪]|\d{1,2}\s*[.、)）]|[（(]\d{1,2}[)）])\s*"
+                         r"(?P<name>[^：:\n（(]{2,40}?)\s*[：:]\s*(?P<rest>\S.*)$")
+_BY = re.compile(r"由(?P<v>[^，,。；;]{2,60}?)(?:提供|开发|运营|负责)")
+#: a name right before a parenthesis ("…SDK：阿里云移动推送（阿里云计算有限公司，…）"); the
+#: parenthesis may hold one nested pair ("友盟同欣（北京）科技有限公司")
+_PAREN = re.compile(r"[（(](?P<inner>[^（）()\n]*(?:[（(][^（）()\n]*[）)][^（）()\n]*)*)[）)]")
+_NAME_CUT = re.compile(r".*[：:、，,。；;了括和及与]")
+
+
+def _company(text: str, lex: PolicyLexicon) -> bool:
+    t = text.strip()
+    return any(t.endswith(x) for x in lex.operator_suffixes) and 4 <= len(t) <= 60
+
+
+def _prose_entries(line: str, lex: PolicyLexicon, sdk_names, parens: bool = True) -> list[dict]:
+    """SDK records written as prose: a list line "名称：由X公司提供，用于…，会收集…" and names
+    followed by a parenthesis opening with their provider ("友盟+统计SDK（友盟同欣（北京）科技
+    有限公司），用于…，会收集…"). A provider is a company name (operator suffixes): a name
+    with a bare word in parentheses ("Bugly (Tencent)") is a mention, not a record."""
+    if "\t" in line or len(line) > 2000:
+        return []
+    m = _PROSE_ITEM.match(line)
+    if m and _sdk_like(m["name"], sdk_names):
+        rest = m["rest"]
+        by = _BY.search(rest)
+        if by and _company(by["v"], lex):
+            return [{"name": m["name"].strip(), "vendor": by["v"].strip(), "pi": rest,
+                     "_q": line}]
+    out: list[dict] = []
+    if not parens:  # a "名称：值" line of a labelled record: not prose
+        return out
+    parens = list(_PAREN.finditer(line))
+    for n, p in enumerate(parens):
+        before = line[parens[n - 1].end() if n else 0:p.start()]
+        name = _NAME_CUT.sub("", before).strip()
+        inner = p["inner"]
+        parts = re.split(r"[，,；;]", inner, maxsplit=1)
+        if not name or len(name) > 40 or not _sdk_like(name, sdk_names) or \
+                not _company(parts[0], lex):
+            continue
+        pi = parts[1] if len(parts) > 1 else ""
+        if not pi.strip():
+            # the record goes on after the parenthesis, to the sentence end or the next name
+            tail = line[p.end():parens[n + 1].start() if n + 1 < len(parens) else len(line)]
+            pi = re.split(r"[。！？!?]", tail, maxsplit=1)[0]
+        out.append({"name": name, "vendor": parts[0].strip(), "pi": pi, "_q": line})
+    return out
+
+
 def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], set[int]]:
     """SDK entries of "名称：值" lists and of titled blocks; the line numbers they use."""
     lines = text.split("\n")
@@ -1082,6 +1165,12 @@ def _list_entries(text: str, c: _Compiled, lex, sdk_names) -> tuple[list[dict], 
             break
         if "\t" in line:
             close()
+            continue
+        prose = _prose_entries(line, lex, sdk_names, _segments(line, c) is None)
+        if prose:
+            close()
+            out.extend(_entry(f, "list", f["_q"], lex, sdk_names) for f in prose)
+            used.add(k)
             continue
         inline = _INLINE_SDK.match(line)
         if inline and _sdk_like(inline["name"], sdk_names):

@@ -573,3 +573,74 @@ def test_a_yes_no_column_answered_no_denies_the_row():
     r = _read(text, tables)
     # "否" under 是否可关闭 answers another question: the phone number stays declared
     assert _declared(r) == {"phone_number"} and _denied(r) == {"contacts"}
+
+
+SDK_NAMES = SDKS + (("amap_location", ("高德定位", "高德定位SDK")), ("amap_maps", ("高德地图",)),
+                    ("lib_cat", ("CAT",)), ("getui", ("个推",)),
+                    ("xiaomi_push", ("小米推送",)), ("iflytek", ("讯飞", "科大讯飞")))
+
+
+def _sdks(html_or_text: str, name: str = "t.html"):
+    _, text, tables = policy_parts(html_or_text.encode(), name)
+    r = read_policy(text, tables, LEX, SDK_NAMES)
+    return [(e["name"], e["vendor"], e["sdk"], sorted(e["pi_types"])) for e in r.sdk_list]
+
+
+def test_html_row_and_column_spans_are_expanded():
+    # the vendor cell spans two SDK rows: both SDKs have that vendor; a section row spanning
+    # the table's width is no SDK; a name spanning two rows is one SDK with both rows' data
+    html = ("<table><tr><th>SDK名称</th><th>收集的个人信息</th><th>提供方</th></tr>"
+            "<tr><td colspan='3'>地图类</td></tr>"
+            "<tr><td>高德定位SDK</td><td>精确位置</td><td rowspan='2'>高德软件有限公司</td></tr>"
+            "<tr><td>高德地图SDK</td><td>设备型号</td></tr>"
+            "<tr><td rowspan='2'>个推SDK</td><td>OAID</td>"
+            "<td rowspan='2'>每日互动股份有限公司</td></tr>"
+            "<tr><td>MAC地址</td></tr></table>")
+    assert _sdks(html) == [
+        ("高德定位SDK", "高德软件有限公司", "amap_location", ["precise_location"]),
+        ("高德地图SDK", "高德软件有限公司", "amap_maps", []),
+        ("个推SDK", "每日互动股份有限公司", "getui", ["mac_address", "oaid"]),
+    ]
+
+
+def test_the_name_column_is_found_by_its_cells_when_no_header_says_name():
+    html = ("<table><tr><th>第三方名称</th><th>使用目的</th><th>第三方主体</th></tr>"
+            "<tr><td>个推SDK</td><td>消息推送</td><td>每日互动股份有限公司</td></tr>"
+            "<tr><td>小米推送</td><td>系统推送通道</td><td>北京小米移动软件有限公司</td></tr>"
+            "</table>")
+    assert [x[:3] for x in _sdks(html)] == [("个推SDK", "每日互动股份有限公司", "getui"),
+                                            ("小米推送", "北京小米移动软件有限公司", "xiaomi_push")]
+
+
+def test_a_short_latin_catalogue_name_matches_only_as_a_word():
+    html = ("<table><tr><th>SDK名称</th><th>提供方</th></tr>"
+            "<tr><td>Phone Verification SDK</td><td>Example Cloud</td></tr>"
+            "<tr><td>CAT SDK</td><td>Example Corp</td></tr></table>")
+    # "CAT" is not in "Verification"
+    assert [x[2] for x in _sdks(html)] == [None, "lib_cat"]
+
+
+def test_sdk_records_written_as_prose():
+    text = ("三、第三方SDK\n"
+            "1. 个推SDK：由每日互动股份有限公司提供，用于推送通知；会收集OAID和MAC地址。\n"
+            "我们接入了：小米推送（北京小米移动软件有限公司，用于系统推送通道）、"
+            "讯飞语音SDK（科大讯飞股份有限公司，会处理您的录音）。\n"
+            "本应用集成了极光推送SDK（深圳市和讯华谷信息技术有限公司），用于消息推送，"
+            "会收集Android ID。\n"
+            "崩溃日志通过 Bugly (Tencent) 上报。\n")
+    assert _sdks(text, "t.txt") == [
+        ("个推SDK", "每日互动股份有限公司", "getui", ["mac_address", "oaid"]),
+        ("小米推送", "北京小米移动软件有限公司", "xiaomi_push", []),
+        ("讯飞语音SDK", "科大讯飞股份有限公司", "iflytek", ["microphone"]),
+        ("极光推送SDK", "深圳市和讯华谷信息技术有限公司", "jpush", ["android_id"]),
+    ]  # "Bugly (Tencent)": a bare word in the parenthesis is a mention, not a record
+
+
+@pytest.mark.parametrize(("text", "declared"), [
+    ("注册时需完成短信验证。", set()),
+    ("为控制设备，我们会收集智能插座的型号和MAC地址。", set()),
+    ("我们会收集您手机的MAC地址。", {"mac_address"}),
+    ("我们会读取通讯录中的联系人姓名。", {"contacts", "real_name"}),
+])
+def test_masked_phrases_and_whose_data(text, declared):
+    assert _declared(_read(text)) == declared
