@@ -70,7 +70,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]
 _PHONE = re.compile(r"(?<!\d)(?:[48]00[-\s]?\d{3}[-\s]?\d{4}|0\d{2,3}-\d{7,8}|1[3-9]\d{9})"
                     r"(?!\d)")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9（）()·&]")
-_NAME_CHAR_EN = re.compile(r"[A-Za-z0-9 &.,'-]")
+_NAME_CHAR_EN = re.compile(r"[A-Za-z0-9 &.,'()-]")
 _NOT_FIRST = set("为是由：:，, （(“\"的及和与")
 _PERMISSION = re.compile(r"android\.permission\.[A-Z_]{3,60}")
 #: a list line "- Name (Vendor): data" / "· 友盟统计（友盟同欣）：设备标识符" naming one SDK
@@ -530,6 +530,14 @@ class _Text:
         m = self.c.terms.match(self.folded, i)
         return m.end() if m else i
 
+    def explained_after(self, i: int, j: int) -> bool:
+        """Whether folded[i:j] starts a list line and is explained after a colon or dash."""
+        l0, l1 = self.line(i)
+        row = self.text[l0:l1]
+        lead = _LIST_ITEM.sub("", row, count=1)
+        at = l0 + len(row) - len(lead)
+        return at <= i < at + 3 and bool(_EXPLAINED.match(self.folded[j:l1]))
+
     def has_purpose(self, i: int) -> bool:
         if self.c.purpose is None:
             return False
@@ -545,6 +553,16 @@ class _Text:
         # names; in a long paragraph only the sentence does
         short = "\t" in row or "|" in row or l1 - l0 <= 300
         a, b = (l0, l1) if short else self.sentence(i)
+        if short and "\t" not in row and "|" not in row:
+            # a line of "；"-separated items each naming something ("麦克风权限：用于语音输入；
+            # 悬浮窗权限。"): the item states the purpose of what it names
+            cuts = [m.start() for m in re.finditer(r"[；;]", row)]
+            if cuts and sum(bool(self.c.terms.search(self.folded, x0, x1)) for x0, x1 in
+                            zip([l0, *(l0 + k + 1 for k in cuts)],
+                                [*(l0 + k for k in cuts), l1], strict=True)) >= 2:
+                k = bisect.bisect_right(cuts, i - l0)
+                a = l0 + cuts[k - 1] + 1 if k else l0
+                b = l0 + cuts[k] if k < len(cuts) else l1
         return bool(self.c.purpose.search(self.folded, a, b))
 
 
@@ -739,6 +757,13 @@ def read_policy(text: str, tables=(), lex: PolicyLexicon | None = None,
                 if old is None or (has and not old["purpose"]):
                     perm_hits[name] = {"name": name, "quote": quote(text, i, j),
                                        "purpose": has}
+    for name, i, j in _shared_permission_words(text, lex):
+        # "相机、麦克风、相册等权限", "相册（存储）权限": each item with the shared 权限
+        has = t.has_purpose(i) or t.explained_after(i, j)
+        if name not in perm_hits and not t.negated_at(i, j):
+            perm_hits[name] = {"name": name, "quote": quote(text, i, j), "purpose": has}
+        elif name in perm_hits and not perm_hits[name]["purpose"] and has:
+            perm_hits[name]["purpose"] = True
     for name, q, has in _permission_tables(tables, lex, c):
         old = perm_hits.get(name)
         if old is None or (has and not old["purpose"]):
@@ -838,6 +863,34 @@ def _term_in(folded: str, word: str) -> bool:
     if not _ascii_word(word):
         return w in folded
     return re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", folded) is not None
+
+
+_SHARED_LIST = re.compile(r"((?:[\u4e00-\u9fff]{1,8}[、和及与/])+[\u4e00-\u9fff]{1,8})等?权限")
+_SHARED_PAREN = re.compile(r"([\u4e00-\u9fff]{1,8})[（(]([\u4e00-\u9fff]{1,8})[)）]权限")
+
+
+def _shared_permission_words(text: str, lex: PolicyLexicon, limit: int = 200):
+    """(permission, start, end) of permissions named by items sharing one 权限: a list
+    ("相机、麦克风、相册等权限") or a word with another in parentheses ("相册（存储）权限"):
+    each item followed by 权限 that the lexicon knows."""
+    words: dict[str, set[str]] = {}
+    for perm, ws in lex.permissions:
+        for w in ws:
+            words.setdefault(w.lower(), set()).add(perm)
+    n = 0
+    for rx, split in ((_SHARED_LIST, True), (_SHARED_PAREN, False)):
+        for m in rx.finditer(text):
+            items = re.split(r"[、和及与/]", m.group(1)) if split else [m.group(1), m.group(2)]
+            for item in items:
+                item = item.strip().lower().removesuffix("等")
+                # the longest end of the item that names a permission ("…中关闭相机": 相机)
+                hit = next((words[item[k:] + "权限"] for k in range(len(item))
+                            if item[k:] + "权限" in words), ())
+                for perm in sorted(hit):
+                    yield perm, m.start(), m.end()
+                    n += 1
+                    if n >= limit:
+                        return
 
 
 def _permission_tables(tables, lex: PolicyLexicon, c: _Compiled):

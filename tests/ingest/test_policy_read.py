@@ -644,3 +644,40 @@ def test_sdk_records_written_as_prose():
 ])
 def test_masked_phrases_and_whose_data(text, declared):
     assert _declared(_read(text)) == declared
+
+
+def test_permissions_sharing_one_word():
+    r = _read("您可以在系统设置中关闭相机、麦克风、相册等权限以撤回同意。\n"
+              "· 相册（存储）权限：上传本地视频\n")
+    perms = {p["name"]: p["purpose"] for p in r.permissions}
+    assert {"android.permission.CAMERA", "android.permission.RECORD_AUDIO",
+            "android.permission.READ_MEDIA_IMAGES",
+            "android.permission.READ_EXTERNAL_STORAGE"} <= set(perms)
+    # why the user closes them is no purpose of the permissions; the list line explains its own
+    assert not perms["android.permission.CAMERA"]
+    assert perms["android.permission.READ_EXTERNAL_STORAGE"]
+
+
+def test_each_item_of_a_semicolon_line_states_its_own_purpose():
+    r = _read("【权限】相机权限：用于扫码；日历权限。")
+    perms = {p["name"]: p["purpose"] for p in r.permissions}
+    assert perms == {"android.permission.CAMERA": True, "android.permission.READ_CALENDAR": False}
+
+
+@pytest.mark.parametrize(("text", "element", "present"), [
+    ("本说明更新于2026年1月1日。", "updates", True),
+    ("聊天草稿仅保存在您的手机上。", "storage_location", True),
+    ("输入法会记录您最近复制的文字。", "rights", False),
+    ("您可以查阅、复制您的个人信息。", "rights", True),
+    ("To close your account, open Settings > Delete account.", "account_cancellation", True),
+    ("We ask for your e-mail address when you sign up.", "method", True),
+])
+def test_element_words_of_this_round(text, element, present):
+    assert _read(text).elements[element] is present
+
+
+def test_an_english_company_name_keeps_its_parenthesis_and_a_copula_starts_a_name():
+    r = _read('Example Maps is operated by Example Tech (Wuhan) Co., Ltd. ("we").')
+    assert r.operator["name"] == "Example Tech (Wuhan) Co., Ltd."
+    r = _read("示例地图是武汉示例地图科技有限公司（以下简称“我们”）推出的导航应用。")
+    assert r.operator["name"] == "武汉示例地图科技有限公司"
