@@ -7,9 +7,9 @@ Contract:
         row with its cells separated by tabs (as the HTML reader writes table rows, so
         :func:`scanner.ingest.policy.text_tables` finds them); None when the page has no
         ruled table (the caller keeps PDFium's plain text). A cell spanned from the row above
-        is left out of the lower row, as in HTML. Bounded: at most MAX_OBJECTS page objects,
-        MAX_SEGMENTS ruling segments, MAX_PAIRS segment pairs and MAX_CHARS characters a page;
-        beyond, None.
+        repeats its text in the lower row, as the HTML reader expands rowspan. Bounded: at most
+        MAX_OBJECTS page objects, MAX_SEGMENTS ruling segments, MAX_PAIRS segment pairs and
+        MAX_CHARS characters a page; beyond, None.
 
 How: thin path objects are ruling segments (horizontal: at most RULE points high; vertical:
 at most RULE wide); segments that touch form one table; the distinct x of its vertical and y of
@@ -192,18 +192,16 @@ def page_text_with_tables(page, textpage) -> str | None:
         used = {c for (_, c), chars in cells[k].items() if "".join(chars).strip()}
         rows = []
         for r in range(len(g.ys) - 1):
-            # a cell spanned from the row above is an empty cell (the row keeps its columns,
-            # the SDK reader takes a row with an empty name as the one above's continuation);
-            # one spanned from the left is left out, as in HTML
+            # a cell spanned from the row above repeats its text (as the HTML reader expands
+            # rowspan: a vendor spanning two SDK rows belongs to both; a name spanning two
+            # rows is one SDK); one spanned from the left is left out
             row = []
             for c in range(len(g.xs) - 1):
                 if c not in used:
                     continue
                 a = anchors[k][(r, c)]
-                if a == (r, c):
+                if a == (r, c) or (a[0] != r and not (c and anchors[k][(r, c - 1)] == a)):
                     row.append(" ".join("".join(cells[k].get(a, [])).split()))
-                elif a[0] != r and not (c and anchors[k][(r, c - 1)] == a):
-                    row.append("")
             if any(row):
                 rows.append("\t".join(row))
         page_text = page_text.replace(f"\x00{k}\x00", "\n" + "\n".join(rows) + "\n", 1)

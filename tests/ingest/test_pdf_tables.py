@@ -49,8 +49,9 @@ def test_a_ruled_sdk_table_comes_back_as_rows(tmp_path):
     table = next(t for t in doc.tables if t[0][0] == "SDK名称")
     assert table[0] == ("SDK名称", "提供方", "使用目的", "收集的个人信息")
     assert table[1][:3] == ("极光推送SDK", "深圳市和讯华谷信息技术有限公司", "推送账单提醒")
-    # the row spanned from the one above keeps its columns, with empty spanned cells
-    assert table[2] == ("", "", "", "MAC地址、已安装应用列表")
+    # the row spanned from the one above repeats the spanned cells
+    assert table[2] == ("极光推送SDK", "深圳市和讯华谷信息技术有限公司", "推送账单提醒",
+                        "MAC地址、已安装应用列表")
     # a cell that wrapped onto two lines is one cell again
     assert table[3][2] == "崩溃分析与性能监控，用于定位闪退原因"
     r = read_policy(doc.text, doc.tables, LEX, SDKS)
