@@ -359,14 +359,15 @@ def test_an_sdk_name_wrapped_in_a_narrow_pdf_cell_is_still_disclosed(tmp_path):
     """privacy_heavy embeds Umeng, GDT and JPush (corpus/apps/privacy_heavy/groundtruth.json).
     The PDF policy names 友盟统计 and 极光推送 only in a cell two characters wide, so PDFium
     gives them cut over lines; they are still disclosed. 优量汇 (GDT) is named nowhere: the
-    one PRIV-POL-0003."""
+    one PRIV-POL-0003. The table has no ruling lines: a ruled one is rebuilt from the PDF
+    (scanner.ingest.pdf_tables, tests/ingest/test_pdf_tables.py) and keeps its names whole."""
     from scanner.report.browser import find_chromium, html_to_pdf
 
     if find_chromium() is None:
         pytest.skip("chromium is not installed")
     cell = "<td style='width:2.2em;word-break:break-all;font-size:14px'>{}</td>"
     html = ("<html><meta charset='utf-8'><body><h1>示例科技有限公司隐私政策</h1>"
-            "<p>我们接入的第三方SDK如下。</p><table border='1'>"
+            "<p>我们接入的第三方SDK如下。</p><table>"
             "<tr><th>名称</th><th>提供方</th></tr>"
             f"<tr>{cell.format('友盟统计')}<td>友盟同欣（北京）科技有限公司</td></tr>"
             f"<tr>{cell.format('极光推送')}<td>深圳市和讯华谷信息技术有限公司</td></tr>"
