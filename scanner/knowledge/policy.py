@@ -150,8 +150,8 @@ def _exceptions(v: Any) -> tuple[re.Pattern, ...]:
     out = _patterns(v, "negation.exceptions")
     for n, p in enumerate(out):
         if "x" not in p.groupindex:
-            raise RulesetError(f"{FILE}: negation.exceptions[{n}]: needs a group (?P<x>…) "
-                               "for the excepted words")
+            raise RulesetError("err_rs_field_must_be", where=FILE,
+                               field=f"negation.exceptions[{n}]", what=msg("rs_regex_group_x"))
     return out
 
 

@@ -188,7 +188,7 @@ def _copy(tmp_path: Path, old: str, new: str) -> Path:
     ("negation:\n", "negation:\n  cuez: [x]\n", "negation.cuez"),
     ('    patterns: ["向', '    patterns: ["(unclosed", "向', "elements.complaint.patterns"),
     ("example_categories: [", "example_categories: [7, ", "example_categories"),
-    ("  exceptions:\n", '  exceptions:\n    - "除(.{1,9})外"\n', "needs a group"),
+    ("  exceptions:\n", '  exceptions:\n    - "除(.{1,9})外"\n', "negation.exceptions"),
     ("  condition_patterns:\n", '  condition_patterns:\n    - "(如您"\n',
      "negation.condition_patterns"),
     ("  - pi_type: photos_media\n", "  - pi_type: photo_media\n", "unknown PI type 'photo_media'"),
