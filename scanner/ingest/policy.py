@@ -92,6 +92,19 @@ def _span(cell, attr: str, limit: int) -> int:
         return 1
 
 
+def _carried(carry: dict[int, tuple[int, str]], row: list[str], k: int) -> int:
+    """Cells spanned into ``row`` from the rows above, from column ``k`` on: appended, their
+    remaining row spans counted down; returns the next free column."""
+    while k in carry and len(row) < MAX_CELLS:
+        left, text = carry[k]
+        row.append(text)
+        if left > 1:
+            carry[k] = (left - 1, text)
+        else:
+            del carry[k]
+        k += 1
+    return k
+
 def _html_rows(trs) -> list[tuple[str, ...]]:
     """The rows of an HTML table with rowspan and colspan expanded: a spanned cell's text
     stands in every row and column it covers (a vendor cell spanning two SDK rows belongs to
@@ -113,13 +126,7 @@ def _html_rows(trs) -> list[tuple[str, ...]]:
         row: list[str] = []
         k = 0
         for td in tds:
-            while k in carry and len(row) < MAX_CELLS:
-                left, text = carry[k]
-                row.append(text)
-                carry[k] = (left - 1, text)
-                if left - 1 <= 0:
-                    del carry[k]
-                k += 1
+            k = _carried(carry, row, k)
             text = _cell(td.text_content())
             rs, cs = _span(td, "rowspan", MAX_ROWS), _span(td, "colspan", MAX_CELLS)
             for _ in range(cs):
@@ -129,13 +136,7 @@ def _html_rows(trs) -> list[tuple[str, ...]]:
                 if rs > 1:
                     carry[k] = (rs - 1, text)
                 k += 1
-        while k in carry and len(row) < MAX_CELLS:
-            left, text = carry[k]
-            row.append(text)
-            carry[k] = (left - 1, text)
-            if left - 1 <= 0:
-                del carry[k]
-            k += 1
+        k = _carried(carry, row, k)
         if any(row):
             rows.append(tuple(row))
     return rows

@@ -121,6 +121,12 @@ def _pdf(content_streams) -> bytes:
         pages.append(len(objs))
     objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % i for i in pages), len(pages))
+    return _pdf_file(objs)
+
+
+def _pdf_file(objs) -> bytes:
+    """A PDF file of the objects ``objs`` (numbered from 1, the catalog first) with its xref
+    table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objs, 1):
@@ -395,16 +401,7 @@ def _pdf_with_image(filt: bytes, data: bytes, width: int, height: int) -> bytes:
             b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
             b"/BitsPerComponent 8 /Length %d /Filter %s >>\nstream\n" % (
                 width, height, len(data), filt) + data + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return _pdf_file(objs)
 
 
 @pytest.mark.parametrize("name,make", [
