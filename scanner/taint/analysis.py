@@ -935,31 +935,14 @@ class LeakAnalysis:
             new = st
         else:
             ct, co, ch = cur
-            changed = False
-            nt = ct
-            for r, v in t.items():
-                old = ct.get(r)
-                if old is None or not v <= old:
-                    if nt is ct:
-                        nt = dict(ct)
-                    nt[r] = v if old is None else old | v
-                    changed = True
+            nt, nh = _union_into(ct, t), _union_into(ch, h)
             no = co
             for r, v in co.items():
                 if o.get(r) != v:
                     if no is co:
                         no = dict(co)
                     del no[r]
-                    changed = True
-            nh = ch
-            for hk, v in h.items():
-                old = ch.get(hk)
-                if old is None or not v <= old:
-                    if nh is ch:
-                        nh = dict(ch)
-                    nh[hk] = v if old is None else old | v
-                    changed = True
-            if not changed:
+            if nt is ct and no is co and nh is ch:
                 return
             new = (nt, no, nh)
         in_state[target] = new
@@ -1506,6 +1489,19 @@ ESCAPED = "!escaped"
 
 
 REFLECT_METHOD = "reflect_method"
+
+
+def _union_into(cur: dict, new: dict) -> dict:
+    """``cur`` with the label sets of ``new`` joined in, key by key: ``cur`` itself when
+    nothing grows (a block's state is shared with its successors until it changes)."""
+    out = cur
+    for k, v in new.items():
+        old = cur.get(k)
+        if old is None or not v <= old:
+            if out is cur:
+                out = dict(cur)
+            out[k] = v if old is None else old | v
+    return out
 
 
 def _outer(cls: str) -> str:
