@@ -53,7 +53,7 @@ import numpy as np
 
 from scanner.callgraph.tables import LOW, SHIFT, DexTables, stable_order
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import unique
+from scanner.ingest.dex.arrays import bounds, unique
 from scanner.ingest.dex.index import (
     ACC_CONSTRUCTOR,
     ACC_PRIVATE,
@@ -672,7 +672,7 @@ class Reachability:
         if r >= 0 and sh >= 0 and -1 not in want:
             keys, order, params = self._proto_groups[di]
             key = (r << 32) | sh
-            lo, hi = np.searchsorted(keys, (key, key + 1)).tolist()
+            lo, hi = bounds(keys, key, key + 1)
             cand, offs = order[lo:hi].tolist(), params[lo:hi].tolist()
             pattern = struct.pack(f"<I{len(want)}H", len(want), *want)
             for i, off in zip(cand, offs, strict=True):

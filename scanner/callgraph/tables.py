@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import unique
+from scanner.ingest.dex.arrays import bounds, unique
 from scanner.ingest.dex.reader import DexFile
 
 #: A method is a node ``dex << SHIFT | position in DexFile.methods``: one int is much
@@ -93,7 +93,7 @@ class DexTables:
         order of DexIndex.class_methods)."""
         cd = self.dex.method_table.class_def
         if self._cdef_sorted:
-            lo, hi = np.searchsorted(cd, (cdef, cdef + 1)).tolist()
+            lo, hi = bounds(cd, cdef, cdef + 1)
             return list(range(lo, hi))
         return np.flatnonzero(cd == cdef).tolist()
 
@@ -249,7 +249,7 @@ class DexTables:
         """Run of this name and proto, -1 if no method_id has them."""
         keys, run_of, order, _cls, _starts = self._sig_index
         k = name_idx * (len(self.dex.protos) + 1) + proto_idx
-        i = int(np.searchsorted(keys, k))
+        i = bounds(keys, k)[0]
         if i < keys.size and int(keys[i]) == k:
             return int(run_of[order[i]])
         return -1
@@ -332,7 +332,7 @@ class DexTables:
     def class_users(self, type_idx: int) -> list[int]:
         """Nodes of the methods initialising type ``type_idx``, ascending, distinct."""
         cls, owner = self._class_init
-        lo, hi = np.searchsorted(cls, (type_idx, type_idx + 1)).tolist()
+        lo, hi = bounds(cls, type_idx, type_idx + 1)
         rows = owner[lo:hi].tolist()
         base = self.base
         return [base | o for o in sorted(set(rows)) if o >= 0]

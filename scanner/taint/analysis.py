@@ -70,6 +70,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
+from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.index import ACC_STATIC
 from scanner.ingest.dex.regs import invoke_regs, s16, s32, switch_targets
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
@@ -235,9 +236,7 @@ class _Method:
         start, end = m.insn_start, m.insn_end
         self.words = words = d.words[start:end].tolist()
         n = end - start
-        ins_arr = d.instructions
-        lo, hi = int(ins_arr.searchsorted(start)), int(ins_arr.searchsorted(end))
-        self.ins = ins = (ins_arr[lo:hi] - start).tolist()
+        self.ins = ins = (d.insn_positions(start, end) - start).tolist()
         data = d.data
         co = m.code_off
         self.n_regs = int.from_bytes(data[co:co + 2], "little")
@@ -559,7 +558,7 @@ class LeakAnalysis:
                 args, owners = self._field_reads_sorted(di)
                 found: set[int] = set()
                 for f in fids:
-                    lo, hi = np.searchsorted(args, (f, f + 1)).tolist()
+                    lo, hi = bounds(args, f, f + 1)
                     found.update(owners[lo:hi].tolist())
                 out.extend((di, o) for o in sorted(found))
         elif kind == "I":
@@ -656,7 +655,7 @@ class LeakAnalysis:
                 continue
             args, owners = self._invokes_sorted(di)
             for m in mids:
-                lo, hi = np.searchsorted(args, (m, m + 1)).tolist()
+                lo, hi = bounds(args, m, m + 1)
                 out.update((di, int(o)) for o in owners[lo:hi].tolist() if o >= 0)
             if len(out) > self.caps.max_callers:
                 break

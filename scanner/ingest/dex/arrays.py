@@ -40,3 +40,11 @@ def positions_union(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
     for p in parts:
         mark[p - lo] = True
     return np.flatnonzero(mark) + lo
+
+
+def bounds(sorted_arr: np.ndarray, *keys: int) -> list[int]:
+    """Left insertion points of ``keys`` in ``sorted_arr`` (``np.searchsorted``), the keys
+    given in the array's dtype: numpy casts the whole array to a wider key's type, so a
+    Python int key on an int32 array would copy the array on every call (1 ms on the
+    2.2 million instructions of a 30 MB dex, against 1 µs)."""
+    return np.searchsorted(sorted_arr, np.array(keys, dtype=sorted_arr.dtype)).tolist()

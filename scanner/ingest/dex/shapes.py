@@ -58,10 +58,7 @@ def method_positions(values: ArgumentValues, di: int, owner: int) -> list[int]:
     m = d.methods[owner]
     if m.insn_start < 0 or m.insn_end <= m.insn_start:
         return []
-    ins = d.instructions
-    lo = int(ins.searchsorted(m.insn_start))
-    hi = int(ins.searchsorted(m.insn_end))
-    return ins[lo:hi].tolist()
+    return d.insn_positions(m.insn_start, m.insn_end).tolist()
 
 
 def body(values: ArgumentValues, di: int, owner: int) -> Body:

@@ -180,10 +180,7 @@ class _Code:
         self.n = end - start
         self.registers = int.from_bytes(d.data[code_off : code_off + 2], "little")
         self.ins_size = int.from_bytes(d.data[code_off + 2 : code_off + 4], "little")
-        ins = d.instructions
-        lo = int(ins.searchsorted(start))
-        hi = int(ins.searchsorted(end))
-        self.ins = (ins[lo:hi] - start).tolist()
+        self.ins = (d.insn_positions(start, end) - start).tolist()
         self.tries = try_items(d, code_off, self.n)
 
 
