@@ -126,6 +126,8 @@ class _Sites:
         self.dex_pos = {d.name: i for i, d in enumerate(index.dexes)}
         self.collections = {k: compile_patterns(v) for k, v in
                             (kb.value_models.get("collections") or {}).items()}
+        #: (dex name, byte offset) -> (dex position, owning method, code unit) or None
+        self._sites: dict[tuple[str, int], tuple[int, int, int] | None] = {}
 
     def prepare(self, sites: Iterable) -> None:
         """Declare the call sites that will be asked about (one analysis per method)."""
@@ -136,7 +138,9 @@ class _Sites:
                 by_dex[di].append(s.offset // 2)
         for di, ps in by_dex.items():
             owners = self.index.dexes[di].owner_of(np.array(ps, dtype=np.int64)).tolist()
+            name = self.index.dexes[di].name
             for p, own in zip(ps, owners, strict=True):
+                self._sites[(name, p * 2)] = None if own < 0 else (di, own, p)
                 if own >= 0:
                     self.values.prepare(di, own, (p,))
 
@@ -164,12 +168,16 @@ class _Sites:
     def _site(self, dex: str, offset: int) -> tuple[int, int, int] | None:
         """(dex position, owning method, code unit) of the instruction at byte ``offset`` of
         ``dex``; None when the dex or the method is unknown."""
+        key = (dex, offset)
+        if key in self._sites:
+            return self._sites[key]
         di = self.dex_pos.get(dex)
         if di is None:
             return None
         p = offset // 2
         owner = int(self.index.dexes[di].owner_of(np.array([p], dtype=np.int64))[0])
-        return None if owner < 0 else (di, owner, p)
+        hit = self._sites[key] = None if owner < 0 else (di, owner, p)
+        return hit
 
 
 def _app_facts(ctx: ScanContext) -> AppFacts:

@@ -132,6 +132,35 @@ def _targets(lookup: Callable[[str], list[int]], descriptors: Iterable[str]) -> 
     return {i: desc for desc in descriptors for i in lookup(desc)}
 
 
+def _method_targets(d: DexFile, descriptors: Iterable[str]) -> dict[int, str]:
+    """``_targets(d.find_methods, descriptors)`` in one pass over the method table: the
+    method_ids whose class and name match a descriptor's are selected together, then
+    their protos compared."""
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    width = len(d.string_offs) + 1
+    for desc in descriptors:
+        cls, sep, rest = desc.partition("->")
+        name, paren, proto = rest.partition("(")
+        if not sep or not paren:
+            continue
+        t = d.find_type(cls)
+        n = d.find_string(name)
+        if t < 0 or n < 0:
+            continue
+        wanted.setdefault(t * width + n, []).append(("(" + proto, desc))
+    if not wanted:
+        return {}
+    m = d.method_ids
+    keys = m["cls"].astype(np.int64) * width + m["name"]
+    out: dict[int, str] = {}
+    for i in np.flatnonzero(np.isin(keys, np.fromiter(wanted, dtype=np.int64))).tolist():
+        proto = d.proto_string(int(m["proto"][i]))
+        for want, desc in wanted[int(keys[i])]:
+            if proto == want:
+                out[i] = desc
+    return out
+
+
 def _dex_order(name: str) -> tuple[int, str]:
     """Android's load order: classes.dex, classes2.dex, ... at the APK's root, then anything
     else (payloads such as ``assets/plugin/classes.dex`` or ``assets/x.jar!classes.dex``)."""
@@ -147,6 +176,7 @@ class DexIndex:
     def __init__(self, dexes: Sequence[DexFile], damage: Iterable[Damage] = ()) -> None:
         self.dexes = list(dexes)
         self._load_damage = tuple(damage)
+        self._caller_names: dict[tuple[int, int], tuple[str, str]] = {}
 
     @classmethod
     def from_dex_files(cls, files: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -297,9 +327,15 @@ class DexIndex:
 
     # -------------------------------------------------------------- sites
     def _caller(self, di: int, owner: int) -> tuple[str, str]:
-        d = self.dexes[di]
-        m = d.methods[owner]
-        return d.class_name(m.class_def), d.method_name(m.method_idx)
+        """(class, ``name(params)ret``) of method ``owner`` of dex ``di`` (decoded once)."""
+        key = (di, owner)
+        hit = self._caller_names.get(key)
+        if hit is None:
+            d = self.dexes[di]
+            m = d.methods[owner]
+            hit = self._caller_names[key] = (d.class_name(m.class_def),
+                                             d.method_name(m.method_idx))
+        return hit
 
     def invoke_sites(self, di: int, method_indices: Iterable[int]) -> np.ndarray:
         """Row numbers into ``dexes[di].operand_sites('invoke')`` calling these method_ids."""
@@ -318,7 +354,7 @@ class DexIndex:
         descs = set(descriptors)
         out: list[CallSite] = []
         for di, d in enumerate(self.dexes):
-            targets = _targets(d.find_methods, descs)
+            targets = _method_targets(d, descs)
             if not targets:
                 continue
             pos, op, arg, owner = d.operand_sites("invoke")
@@ -409,7 +445,7 @@ class DexIndex:
         out: list[ReflectiveSite] = []
         apis = tuple(apis)
         for di, d in enumerate(self.dexes):
-            targets = _targets(d.find_methods, apis)
+            targets = _method_targets(d, apis)
             if not targets:
                 continue
             ipos, _op, iarg, iowner = d.operand_sites("invoke")

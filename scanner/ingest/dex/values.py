@@ -152,6 +152,9 @@ _OBJECT_METHODS = frozenset({"toString", "equals", "hashCode", "finalize", "clon
 _USES_OBJECT = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0xFC, 0xFD,
                           *range(0x59, 0x60), *range(0x4B, 0x52), *range(0x67, 0x6E)])
 
+#: Invoke instructions (whose argument registers :meth:`ArgumentValues._analyse` records).
+_INVOKES = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0xFC, 0xFD])
+
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
 
@@ -182,6 +185,7 @@ class _Code:
         self.ins_size = int.from_bytes(d.data[code_off + 2 : code_off + 4], "little")
         self.ins = (d.insn_positions(start, end) - start).tolist()
         self.tries = try_items(d, code_off, self.n)
+        self.start = start
 
 
 def try_items(d: DexFile, code_off: int, n_insns: int) -> list[tuple[int, int, tuple[int, ...]]]:
@@ -317,12 +321,22 @@ class ArgumentValues:
         calls = models.get("calls") or {}
         self.call_models = {k: v for k, v in calls.items() if not k.startswith("*->")}
         self.any_models = {k[3:]: v for k, v in calls.items() if k.startswith("*->")}
-        self._method_cache: dict[tuple[int, int], dict[int, list] | None] = {}
+        #: (di, owner) -> (invoke position -> raw argument values, positions asked);
+        #: (None, ...) when the method cannot be analysed
+        self._method_cache: dict[tuple[int, int], tuple[dict[int, list] | None, set[int]]] = {}
         self._wanted: dict[tuple[int, int], set[int]] = {}
         self._model_cache: list[dict[int, dict | None]] = [{} for _ in dexes]
+        self._signatures: list[dict[int, tuple]] = [{} for _ in dexes]
+        #: (di, first code unit) -> basic blocks of the method (see _blocks)
+        self._blocks: dict[tuple[int, int], dict | None] = {}
         self._field_model_cache: list[dict[int, Value | None]] = [{} for _ in dexes]
         self._summaries: dict[tuple[int, int], Value | None] = {}
-        self._class_defs: list[dict[str, int]] | None = None
+        self._class_at: dict[tuple[int, str], int | None] = {}
+        self._method_ids: dict[tuple[int, str], list[int]] = {}
+        self._signature_ids: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        self._field_ids: dict[tuple[int, str], list[int]] = {}
+        #: (dex, operand kind) -> (row starts per operand, rows ordered by operand)
+        self._operand_index: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._depth = 0
         keeps = [str(x) for x in models.get("keeps") or ()]
         self.keeps = re.compile("|".join(fnmatch.translate(k) for k in keeps)) if keeps else None
@@ -331,7 +345,7 @@ class ArgumentValues:
                                 for k, v in (models.get("framework_types") or {}).items()}
         self._callers_cache: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
         self._returns: dict[tuple[int, int], Value | None] = {}
-        self._defined_maps: dict[int, dict[int, int]] = {}
+        self._defined_index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._keeps: dict[tuple[int, int, int], bool] = {}
         self._tracked: dict[tuple[int, int, bool], frozenset[int]] = {}
         self._summary_depth = 0
@@ -483,28 +497,63 @@ class ArgumentValues:
         out: list[tuple[int, int, int]] = []
         for cdi, cd in enumerate(self.dexes):
             if direct:
-                mids = cd.find_methods(desc)
+                mids = self._find_methods(cdi, desc)
             else:
-                mids = [i for i, c in self._same_signature(cd, sig)
+                mids = [i for i, c in self._same_signature(cdi, sig)
                         if c == cls or c in supers or self._descends(c, cls)]
             if not mids:
                 continue
-            pos, _op, arg, own = cd.operand_sites("invoke")
-            hit = arg == mids[0]
-            for mid in mids[1:]:
-                hit |= arg == mid
-            sel = np.flatnonzero(hit)
+            pos, _op, _arg, own = cd.operand_sites("invoke")
+            sel = self._rows_of(cdi, "invoke", mids)
             if len(out) + sel.size > MAX_CALLERS:
                 return None
             out.extend((cdi, int(own[r]), int(pos[r])) for r in sel.tolist() if int(own[r]) >= 0)
         self._callers_cache[key] = out
         return out
 
+    def _find_methods(self, di: int, desc: str) -> list[int]:
+        """``find_methods`` of dex ``di``, looked up once per descriptor."""
+        key = (di, desc)
+        hit = self._method_ids.get(key)
+        if hit is None:
+            hit = self._method_ids[key] = self.dexes[di].find_methods(desc)
+        return hit
+
+    def _find_fields(self, di: int, desc: str) -> list[int]:
+        """``find_fields`` of dex ``di``, looked up once per descriptor."""
+        key = (di, desc)
+        hit = self._field_ids.get(key)
+        if hit is None:
+            hit = self._field_ids[key] = self.dexes[di].find_fields(desc)
+        return hit
+
+    def _rows_of(self, di: int, kind: str, ids: list[int]) -> np.ndarray:
+        """Rows of ``operand_sites(kind)`` of dex ``di`` whose operand is one of ``ids``,
+        ascending (through an index of the rows by operand, built once per dex and kind)."""
+        index = self._operand_index.get((di, kind))
+        if index is None:
+            arg = self.dexes[di].operand_sites(kind)[2]
+            small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
+            order = np.argsort(small, kind="stable").astype(np.int32)
+            ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
+            if arg.size:
+                np.cumsum(np.bincount(arg), out=ptr[1:])
+            index = self._operand_index[(di, kind)] = (ptr, order)
+        ptr, order = index
+        parts = [order[ptr[k] : ptr[k + 1]] for k in ids if 0 <= k < len(ptr) - 1]
+        if not parts:
+            return np.zeros(0, dtype=np.int32)
+        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+
     def _where(self, cls: str) -> tuple[int, int] | None:
         """(dex position, class_def) defining an app class, None outside the app."""
         if self.classes is not None:
             return self.classes.get(cls)
-        return next(((k, m[cls]) for k, m in enumerate(self._app_classes()) if cls in m), None)
+        for k in range(len(self.dexes)):
+            c = self._dex_class(k, cls)
+            if c is not None:
+                return k, c
+        return None
 
     def _app_supertypes(self, cls: str) -> tuple[set[str], frozenset[str]] | None:
         """(every app supertype of an app class, the names of the methods its framework
@@ -549,9 +598,17 @@ class ArgumentValues:
             c = sup
         return False
 
+    def _same_signature(self, di: int, sig: str) -> list[tuple[int, str]]:
+        """(method_ids index, class) of every method id of dex ``di`` named and typed
+        like ``sig`` (looked up once per signature)."""
+        key = (di, sig)
+        hit = self._signature_ids.get(key)
+        if hit is None:
+            hit = self._signature_ids[key] = self._same_signature_of(self.dexes[di], sig)
+        return hit
+
     @staticmethod
-    def _same_signature(d: DexFile, sig: str) -> list[tuple[int, str]]:
-        """(method_ids index, class) of every method id named and typed like ``sig``."""
+    def _same_signature_of(d: DexFile, sig: str) -> list[tuple[int, str]]:
         name, paren, proto = sig.partition("(")
         n = d.find_string(name)
         if n < 0 or not paren:
@@ -596,8 +653,8 @@ class ArgumentValues:
         if where is None:
             return None  # not an app method
         k = where[0]
-        mids = [midx] if k == di else self.dexes[k].find_methods(desc)
-        owner = next((self._defined(k).get(x) for x in mids if x in self._defined(k)), None)
+        mids = [midx] if k == di else self._find_methods(k, desc)
+        owner = next((o for o in (self._defined(k, x) for x in mids) if o is not None), None)
         if owner is None:
             return None
         m = self.dexes[k].methods[owner]
@@ -635,8 +692,8 @@ class ArgumentValues:
 
     def _overridden(self, cls: str, sig: str) -> bool:
         """Whether an app class below ``cls`` names a method like ``sig`` (may override it)."""
-        for d in self.dexes:
-            for _i, c in self._same_signature(d, sig):
+        for di in range(len(self.dexes)):
+            for _i, c in self._same_signature(di, sig):
                 if c != cls and self._descends(c, cls):
                     return True
         return False
@@ -652,8 +709,8 @@ class ArgumentValues:
         if where is None:
             return None
         k = where[0]
-        mids = [midx] if k == di else self.dexes[k].find_methods(desc)
-        owner = next((self._defined(k)[x] for x in mids if x in self._defined(k)), None)
+        mids = [midx] if k == di else self._find_methods(k, desc)
+        owner = next((o for o in (self._defined(k, x) for x in mids) if o is not None), None)
         if owner is None:
             return None
         m = self.dexes[k].methods[owner]
@@ -673,7 +730,7 @@ class ArgumentValues:
         if hit is None:
             pos = 0 if key[2] else 1
             out = set()
-            for t in declared_params(self.dexes[di].method_name(midx)):
+            for t in declared_params(self._signature(di, midx)[0]):
                 if t in self.summary_returns or t == "Ljava/lang/Object;":
                     out.add(pos)
                 pos += 2 if t in ("J", "D") else 1
@@ -752,22 +809,24 @@ class ArgumentValues:
             return False
         return all(self._keeps_param(di, midx, j) for j in positions)
 
-    def _defined(self, di: int) -> dict[int, int]:
-        """method_ids index -> index into ``methods`` for the methods dex ``di`` defines."""
-        hit = self._defined_maps.get(di)
-        if hit is None:
-            t = self.dexes[di].method_table
-            hit = self._defined_maps[di] = dict(zip(t.method_idx.tolist(),
-                                                    range(len(t.method_idx)), strict=True))
-        return hit
+    def _defined(self, di: int, midx: int) -> int | None:
+        """Index into ``methods`` of the method dex ``di`` defines for method_ids entry
+        ``midx`` (the last one if it is defined twice), None when it defines none."""
+        index = self._defined_index.get(di)
+        if index is None:
+            ids = self.dexes[di].method_table.method_idx
+            order = np.argsort(ids, kind="stable")
+            index = self._defined_index[di] = (ids[order], order)
+        keys, order = index
+        j = int(np.searchsorted(keys, midx, side="right")) - 1
+        return int(order[j]) if j >= 0 and int(keys[j]) == midx else None
 
     def _params(self, di: int, m, code: _Code) -> dict[int, Value]:
         """Initial state: each incoming register holds its parameter placeholder."""
         ins, regs = code.ins_size, code.registers
         if not 0 < ins <= regs:
             return {}
-        d = self.dexes[di]
-        types = declared_params(d.method_name(m.method_idx))
+        types = declared_params(self._signature(di, m.method_idx)[0])
         if not m.access_flags & 0x8:
             types = ["L"] + types
         state: dict[int, Value] = {}
@@ -782,10 +841,20 @@ class ArgumentValues:
 
     # ------------------------------------------------------------- analysis
     def _analyse(self, di: int, owner: int, want: int | None = None) -> dict[int, list] | None:
+        """Argument registers of the invokes of method ``owner`` (dex word index ->
+        values, as captured before the instruction), from one analysis of the method
+        that records every invoke it reaches (and the positions declared with
+        :meth:`prepare` or asked for here): later questions about the method's other
+        sites are answered from it. A method that cannot be analysed gives ``[]`` for
+        every position asked."""
         key = (di, owner)
-        cached = self._method_cache.get(key)
-        if cached is not None and (want is None or want in cached):
-            return cached
+        entry = self._method_cache.get(key)
+        if entry is not None:
+            states, asked = entry
+            if states is None:
+                return _Failed()
+            if want is None or want in asked:
+                return states
         d = self.dexes[di]
         m = d.methods[owner]
         if m.insn_start < 0 or m.insn_end <= m.insn_start:
@@ -793,104 +862,59 @@ class ArgumentValues:
         wanted = set(self._wanted.get(key, ()))
         if want is not None:
             wanted.add(want)
-        rel = {p - m.insn_start for p in wanted}
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            words = code.words
+            rel = {p - m.insn_start for p in wanted}
+            rel.update(p for p in code.ins if words[p] & 0xFF in _INVOKES)
+            asked = {p + m.insn_start for p in rel}
+            if entry is not None:
+                asked |= entry[1]
             out = self._run(di, code, rel, init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
             out = None
         if out is None:
-            self._method_cache[key] = {p: [] for p in wanted}
-            return self._method_cache[key]
+            self._method_cache[key] = (None, set())
+            return _Failed()
         res = {p + m.insn_start: v for p, v in out.items()}
-        if cached:
-            res.update(cached)
-        self._method_cache[key] = res
+        if entry is not None:
+            res.update(entry[0])
+        self._method_cache[key] = (res, asked)
         return res
 
     def _run(self, di: int, code: _Code, want: set[int], capture=None,
              init: dict | None = None) -> dict | None:
         capture = capture or self._invoke_args
-        ins, words, n = code.ins, code.words, code.n
+        ins, words = code.ins, code.words
         if not ins or ins[0] != 0:
             return {} if not ins else None
-        index_of = {p: k for k, p in enumerate(ins)}
-        # successors and block leaders
-        leaders = {0}
-        succ: dict[int, list[int]] = {}
-        for k, p in enumerate(ins):
-            w0 = words[p]
-            op = w0 & 0xFF
-            targets: list[int] | None = None
-            falls = True
-            if op == 0x28:
-                targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
-            elif op == 0x29:
-                targets, falls = [p + s16(words[p + 1])], False
-            elif op == 0x2A:
-                targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
-            elif 0x32 <= op <= 0x3D:
-                targets = [p + s16(words[p + 1])]
-            elif op in (0x2B, 0x2C):
-                targets = switch_targets(words, p, n)
-                if targets is None:
-                    return None
-            elif 0x0E <= op <= 0x11 or op == 0x27:
-                targets, falls = [], False
-            if targets is None:
-                continue
-            for t in targets:
-                if t not in index_of:
-                    return None  # a branch into nothing: do not trust this method
-                leaders.add(t)
-            nxt = ins[k + 1] if k + 1 < len(ins) else None
-            if nxt is not None:
-                leaders.add(nxt)
-            succ[p] = targets + ([nxt] if falls and nxt is not None else [])
-        handlers: dict[int, tuple[int, ...]] = {}
-        for start, end, addrs in code.tries:
-            good = tuple(a for a in addrs if a in index_of)
-            leaders.update(good)
-            if start in index_of:
-                leaders.add(start)
-            if end in index_of:
-                leaders.add(end)
-            for a in addrs:
-                if a not in index_of:
-                    return None
-            handlers[start] = good
-        try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
-        starts = sorted(leaders)
-        block_end: dict[int, int] = {}  # leader -> index in ins one past its last insn
-        for j, s in enumerate(starts):
-            e = starts[j + 1] if j + 1 < len(starts) else n
-            block_end[s] = int(_bisect(ins, e))
-        in_state: dict[int, dict | None] = dict.fromkeys(starts)
+        key = (di, code.start)
+        blocks = self._blocks.get(key, False)
+        if blocks is False:
+            blocks = self._blocks[key] = _blocks(code)
+        if blocks is None:
+            return None
+        in_state: dict[int, dict | None] = dict.fromkeys(blocks)
         in_state[0] = dict(init or {})
         work = [0]
         queued = {0}
         steps = 0
         found: dict[int, list] = {}
+        step = self._step
         while work:
             s = work.pop()
             queued.discard(s)
             state = dict(in_state[s])
-            k = index_of[s]
-            end = block_end[s]
-            written: set[int] = set()
-            last_p = s
-            while k < end:
-                p = ins[k]
-                steps += 1
-                if steps > MAX_STEPS:
-                    return None
-                if p in want:
-                    found[p] = capture(words, p, state)
-                written |= self._step(di, words, p, state)
-                last_p = p
-                k += 1
-            hs = _handlers_for(try_ranges, s)
+            k, end, nexts, hs = blocks[s]
+            steps += end - k
+            if steps > MAX_STEPS:
+                return None
             if hs:
+                written: set[int] = set()
+                for p in ins[k:end]:
+                    if p in want:
+                        found[p] = capture(words, p, state)
+                    written |= step(di, words, p, state)
                 base = {r: v for r, v in in_state[s].items() if r not in written and r != -1}
                 for h in hs:
                     new = _merge(in_state[h], base)
@@ -899,9 +923,11 @@ class ArgumentValues:
                         if h not in queued:
                             work.append(h)
                             queued.add(h)
-            nexts = succ.get(last_p)
-            if nexts is None:  # falls through into the next block
-                nexts = [ins[end]] if end < len(ins) else []
+            else:
+                for p in ins[k:end]:
+                    if p in want:
+                        found[p] = capture(words, p, state)
+                    step(di, words, p, state)
             for t in nexts:
                 new = _merge(in_state[t], state)
                 if new != in_state[t]:
@@ -1044,14 +1070,11 @@ class ArgumentValues:
                 changed |= _escape(state, v)
             if direct or op in (0x6E, 0x74):  # summarised only if the value is used (a
                 # virtual method: only when no app class may override it)
-                proto = self.dexes[di].method_name(words[p + 1])
-                rtype = proto[proto.rfind(")") + 1 :]
+                rtype = self._signature(di, words[p + 1])[1]
                 if rtype in self.summary_returns:
                     state[-1] = ("r", di, words[p + 1], rtype not in _IMMUTABLE)
             return changed
-        d = self.dexes[di]
-        proto = d.method_name(words[p + 1])
-        pr = param_registers(proto, is_static)
+        pr = self._signature(di, words[p + 1])[2 if is_static else 3]
 
         def param(i: int | str) -> Value | None:
             if i == "this":  # the receiver of an instance call
@@ -1141,6 +1164,17 @@ class ArgumentValues:
         return changed
 
     # --------------------------------------------------------------- lookups
+    def _signature(self, di: int, midx: int) -> tuple[str, str, list[int], list[int]]:
+        """(``name(params)ret``, return type, parameter positions of a static call, of an
+        instance call) of method_ids entry ``midx`` (decoded once)."""
+        cache = self._signatures[di]
+        hit = cache.get(midx)
+        if hit is None:
+            proto = self.dexes[di].method_name(midx)
+            hit = cache[midx] = (proto, proto[proto.rfind(")") + 1 :],
+                                 param_registers(proto, True), param_registers(proto, False))
+        return hit
+
     def _string(self, di: int, idx: int) -> Value | None:
         d = self.dexes[di]
         if idx >= len(d.string_offs):
@@ -1166,7 +1200,8 @@ class ArgumentValues:
         d = self.dexes[di]
         model = None
         if midx < len(d.method_ids):
-            desc = d.method_descriptor(midx)
+            cls = d.type_name(int(d.method_ids["cls"][midx]))
+            desc = f"{cls}->{self._signature(di, midx)[0]}"
             model = self.call_models.get(desc)
             if model is None and self.any_models:
                 model = self.any_models.get(desc.partition("->")[2])
@@ -1190,12 +1225,14 @@ class ArgumentValues:
             nullable = ftype in self.summary_returns and ftype not in _IMMUTABLE
             dead = 0
             for di, d in enumerate(self.dexes):
-                fids = d.find_fields(desc)
+                fids = self._find_fields(di, desc)
                 if not fids:
                     continue
                 pos, op, arg, owner = d.operand_sites("field")
-                puts = (op >= 0x67) if static else ((op >= 0x59) & (op <= 0x5F))
-                sel = np.nonzero(puts & np.isin(arg, fids) & (owner >= 0))[0]
+                rows = self._rows_of(di, "field", fids)
+                o = op[rows]
+                puts = (o >= 0x67) if static else ((o >= 0x59) & (o <= 0x5F))
+                sel = rows[puts & (owner[rows] >= 0)]
                 if sel.size > MAX_FIELD_WRITES:
                     return None
                 for r in sel.tolist():
@@ -1268,12 +1305,14 @@ class ArgumentValues:
         the models do not say (an unmodelled call, a store, a return)."""
         attrs = dict(value[3])
         for di, d in enumerate(self.dexes):
-            fids = d.find_fields(desc)
+            fids = self._find_fields(di, desc)
             if not fids:
                 continue
             pos, op, arg, owner = d.operand_sites("field")
-            gets = ((op >= 0x60) & (op <= 0x66)) if static else ((op >= 0x52) & (op <= 0x58))
-            sel = np.nonzero(gets & np.isin(arg, fids) & (owner >= 0))[0]
+            rows = self._rows_of(di, "field", fids)
+            o = op[rows]
+            gets = ((o >= 0x60) & (o <= 0x66)) if static else ((o >= 0x52) & (o <= 0x58))
+            sel = rows[gets & (owner[rows] >= 0)]
             if sel.size > MAX_FIELD_WRITES:
                 return None
             for own in sorted({int(owner[r]) for r in sel.tolist()}):
@@ -1364,22 +1403,19 @@ class ArgumentValues:
             return None
         return self._resolve(out[p - m.insn_start].get(reg))
 
-    def _app_classes(self) -> list[dict[str, int]]:
-        """Per dex: class descriptor -> class_def (built once)."""
-        if self._class_defs is None:
-            self._class_defs = []
-            for d in self.dexes:
-                m: dict[str, int] = {}
-                for c in range(len(d.class_defs)):
-                    try:
-                        m.setdefault(d.class_name(c), c)
-                    except Exception:  # noqa: BLE001 - a damaged class name: skipped
-                        continue
-                self._class_defs.append(m)
-        return self._class_defs
+    def _dex_class(self, k: int, cls: str) -> int | None:
+        """The first class_def of dex ``k`` defining class ``cls`` (None if it does not)."""
+        key = (k, cls)
+        hit = self._class_at.get(key, False)
+        if hit is False:
+            d = self.dexes[k]
+            t = d.find_type(cls)
+            rows = np.flatnonzero(d.class_defs["cls"] == t) if t >= 0 else ()
+            hit = self._class_at[key] = int(rows[0]) if len(rows) else None
+        return hit
 
     def _static_initial(self, d: DexFile, cls: str, fids: list[int]) -> Value | None:
-        cdef = self._app_classes()[self.dexes.index(d)].get(cls)
+        cdef = self._dex_class(self.dexes.index(d), cls)
         if cdef is None:
             return None
         statics = d.static_fields(cdef)
@@ -1391,6 +1427,79 @@ class ArgumentValues:
                 if len(vals) > k and isinstance(vals[k], int) and not isinstance(vals[k], bool):
                     return ("i", vals[k])
         return None
+
+
+class _Failed(dict):
+    """The states of a method that could not be analysed: ``[]`` at every position."""
+
+    def get(self, key, default=None):  # noqa: D102
+        return []
+
+
+#: Instructions that end a basic block (branches, switches, returns, throw).
+_ENDS_BLOCK = frozenset([0x0E, 0x0F, 0x10, 0x11, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C,
+                         *range(0x32, 0x3E)])
+
+
+def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]]] | None:
+    """The basic blocks of a method: leader -> (index in ``code.ins`` of its first
+    instruction, one past its last, the leaders it flows to, its exception handlers);
+    None when a branch or a handler leads into nothing (the method is not trusted)."""
+    ins, words, n = code.ins, code.words, code.n
+    index_of = {p: k for k, p in enumerate(ins)}
+    leaders = {0}
+    succ: dict[int, list[int]] = {}
+    for k, p in enumerate(ins):
+        w0 = words[p]
+        op = w0 & 0xFF
+        if op not in _ENDS_BLOCK:
+            continue
+        falls = True
+        if op == 0x28:
+            targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
+        elif op == 0x29:
+            targets, falls = [p + s16(words[p + 1])], False
+        elif op == 0x2A:
+            targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
+        elif 0x32 <= op <= 0x3D:
+            targets = [p + s16(words[p + 1])]
+        elif op in (0x2B, 0x2C):
+            targets = switch_targets(words, p, n)
+            if targets is None:
+                return None
+        else:  # return*, throw
+            targets, falls = [], False
+        for t in targets:
+            if t not in index_of:
+                return None  # a branch into nothing: do not trust this method
+            leaders.add(t)
+        nxt = ins[k + 1] if k + 1 < len(ins) else None
+        if nxt is not None:
+            leaders.add(nxt)
+        succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+    handlers: dict[int, tuple[int, ...]] = {}
+    for start, end, addrs in code.tries:
+        good = tuple(a for a in addrs if a in index_of)
+        leaders.update(good)
+        if start in index_of:
+            leaders.add(start)
+        if end in index_of:
+            leaders.add(end)
+        for a in addrs:
+            if a not in index_of:
+                return None
+        handlers[start] = good
+    try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
+    starts = sorted(leaders)
+    out = {}
+    for j, s in enumerate(starts):
+        e = starts[j + 1] if j + 1 < len(starts) else n
+        end = _bisect(ins, e)
+        nexts = succ.get(ins[end - 1])
+        if nexts is None:  # falls through into the next block
+            nexts = [ins[end]] if end < len(ins) else []
+        out[s] = (index_of[s], end, nexts, _handlers_for(try_ranges, s))
+    return out
 
 
 def _whole_state(words: list[int], p: int, state: dict) -> dict:
