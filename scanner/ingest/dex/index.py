@@ -343,7 +343,9 @@ class DexIndex:
         want = np.fromiter(method_indices, dtype=np.int64)
         if not want.size:
             return np.zeros(0, dtype=np.int64)
-        return np.nonzero(np.isin(arg, want) & (owner >= 0))[0]
+        wanted = np.zeros(max(len(self.dexes[di].method_ids), int(want.max()) + 1), dtype=bool)
+        wanted[want] = True  # one lookup per site instead of a search
+        return np.nonzero(wanted[arg] & (owner >= 0))[0]
 
     def find_calls(self, descriptors: Iterable[str]) -> list[CallSite]:
         """Every invoke of a method whose descriptor is in ``descriptors``.
@@ -450,9 +452,13 @@ class DexIndex:
                 continue
             ipos, _op, iarg, iowner = d.operand_sites("invoke")
             spos, _sop, sarg, sowner = d.operand_sites("string")
+            by_owner = np.argsort(sowner, kind="stable")  # string rows method by method
+            owners = sowner[by_owner]
             for r in self.invoke_sites(di, targets):
                 p, own = int(ipos[r]), int(iowner[r])
-                before = np.nonzero((sowner == own) & (spos < p))[0]
+                mine = by_owner[np.searchsorted(owners, own) : np.searchsorted(owners, own,
+                                                                                side="right")]
+                before = mine[spos[mine] < p]
                 arg = d.string(int(sarg[before[-1]])) if before.size else None
                 cls, meth = self._caller(di, own)
                 out.append(ReflectiveSite(d.name, cls, meth, targets[int(iarg[r])], arg, p * 2))

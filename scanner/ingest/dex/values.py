@@ -107,6 +107,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 import numpy as np
@@ -326,7 +327,8 @@ class ArgumentValues:
         self._method_cache: dict[tuple[int, int], tuple[dict[int, list] | None, set[int]]] = {}
         self._wanted: dict[tuple[int, int], set[int]] = {}
         self._model_cache: list[dict[int, dict | None]] = [{} for _ in dexes]
-        self._signatures: list[dict[int, tuple]] = [{} for _ in dexes]
+        self._signatures: list[dict[int, tuple[str, str]]] = [{} for _ in dexes]
+        self._param_regs: dict[tuple[int, int, bool], list[int]] = {}
         #: (di, first code unit) -> basic blocks of the method (see _blocks)
         self._blocks: dict[tuple[int, int], dict | None] = {}
         self._field_model_cache: list[dict[int, Value | None]] = [{} for _ in dexes]
@@ -604,11 +606,11 @@ class ArgumentValues:
         key = (di, sig)
         hit = self._signature_ids.get(key)
         if hit is None:
-            hit = self._signature_ids[key] = self._same_signature_of(self.dexes[di], sig)
+            hit = self._signature_ids[key] = self._same_signature_of(di, sig)
         return hit
 
-    @staticmethod
-    def _same_signature_of(d: DexFile, sig: str) -> list[tuple[int, str]]:
+    def _same_signature_of(self, di: int, sig: str) -> list[tuple[int, str]]:
+        d = self.dexes[di]
         name, paren, proto = sig.partition("(")
         n = d.find_string(name)
         if n < 0 or not paren:
@@ -884,6 +886,7 @@ class ArgumentValues:
 
     def _run(self, di: int, code: _Code, want: set[int], capture=None,
              init: dict | None = None) -> dict | None:
+        args_only = capture is None  # the argument registers of invokes (_invoke_args)
         capture = capture or self._invoke_args
         ins, words = code.ins, code.words
         if not ins or ins[0] != 0:
@@ -912,9 +915,13 @@ class ArgumentValues:
             if hs:
                 written: set[int] = set()
                 for p in ins[k:end]:
-                    if p in want:
+                    if p not in want:
+                        written |= step(di, words, p, state)
+                    elif args_only and words[p] & 0xFF in _INVOKES:  # the call records them
+                        written |= step(di, words, p, state, found)
+                    else:
                         found[p] = capture(words, p, state)
-                    written |= step(di, words, p, state)
+                        written |= step(di, words, p, state)
                 base = {r: v for r, v in in_state[s].items() if r not in written and r != -1}
                 for h in hs:
                     new = _merge(in_state[h], base)
@@ -925,9 +932,13 @@ class ArgumentValues:
                             queued.add(h)
             else:
                 for p in ins[k:end]:
-                    if p in want:
+                    if p not in want:
+                        step(di, words, p, state)
+                    elif args_only and words[p] & 0xFF in _INVOKES:  # the call records them
+                        step(di, words, p, state, found)
+                    else:
                         found[p] = capture(words, p, state)
-                    step(di, words, p, state)
+                        step(di, words, p, state)
             for t in nexts:
                 new = _merge(in_state[t], state)
                 if new != in_state[t]:
@@ -987,8 +998,10 @@ class ArgumentValues:
             self._summaries[key] = out
         return out
 
-    def _step(self, di: int, words: list[int], p: int, state: dict) -> set[int]:
-        """Apply one instruction to ``state``; return the registers it writes."""
+    def _step(self, di: int, words: list[int], p: int, state: dict,
+              record: dict | None = None) -> set[int]:
+        """Apply one instruction to ``state``; return the registers it writes. ``record``:
+        where an invoke puts its argument values (``record[p]``, as _invoke_args)."""
         w0 = words[p]
         op = w0 & 0xFF
         result = state.pop(-1, None)
@@ -1048,13 +1061,16 @@ class ArgumentValues:
         if 0x59 <= op <= 0x5F:  # iput*
             return _escape(state, state.get(a4))
         if op in opcodes.INVOKE_KINDS or op in (0xFC, 0xFD):
-            return self._invoke(di, words, p, op, state)
+            return self._invoke(di, words, p, op, state, record)
         return _kill(state, *_writes(op, w0, words, p))
 
-    def _invoke(self, di: int, words: list[int], p: int, op: int, state: dict) -> set[int]:
+    def _invoke(self, di: int, words: list[int], p: int, op: int, state: dict,
+                record: dict | None = None) -> set[int]:
         """Apply a call; return the registers whose value changed (objects it mutated)."""
         regs = self._invoke_regs(words, p)
         vals = [state.get(r) for r in regs]
+        if record is not None:
+            record[p] = vals
         model = self._model(di, words[p + 1]) if op not in (0xFC, 0xFD) else None
         is_static = op in (0x71, 0x77)
         changed: set[int] = set()
@@ -1074,7 +1090,7 @@ class ArgumentValues:
                 if rtype in self.summary_returns:
                     state[-1] = ("r", di, words[p + 1], rtype not in _IMMUTABLE)
             return changed
-        pr = self._signature(di, words[p + 1])[2 if is_static else 3]
+        pr = self._param_registers(di, words[p + 1], is_static)
 
         def param(i: int | str) -> Value | None:
             if i == "this":  # the receiver of an instance call
@@ -1164,15 +1180,22 @@ class ArgumentValues:
         return changed
 
     # --------------------------------------------------------------- lookups
-    def _signature(self, di: int, midx: int) -> tuple[str, str, list[int], list[int]]:
-        """(``name(params)ret``, return type, parameter positions of a static call, of an
-        instance call) of method_ids entry ``midx`` (decoded once)."""
+    def _signature(self, di: int, midx: int) -> tuple[str, str]:
+        """(``name(params)ret``, return type) of method_ids entry ``midx`` (decoded once)."""
         cache = self._signatures[di]
         hit = cache.get(midx)
         if hit is None:
             proto = self.dexes[di].method_name(midx)
-            hit = cache[midx] = (proto, proto[proto.rfind(")") + 1 :],
-                                 param_registers(proto, True), param_registers(proto, False))
+            hit = cache[midx] = (proto, proto[proto.rfind(")") + 1 :])
+        return hit
+
+    def _param_registers(self, di: int, midx: int, is_static: bool) -> list[int]:
+        """``param_registers`` of method_ids entry ``midx`` (worked out once)."""
+        key = (di, midx, is_static)
+        hit = self._param_regs.get(key)
+        if hit is None:
+            hit = self._param_regs[key] = param_registers(self._signature(di, midx)[0],
+                                                          is_static)
         return hit
 
     def _string(self, di: int, idx: int) -> Value | None:
@@ -1446,7 +1469,11 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
     instruction, one past its last, the leaders it flows to, its exception handlers);
     None when a branch or a handler leads into nothing (the method is not trusted)."""
     ins, words, n = code.ins, code.words, code.n
-    index_of = {p: k for k, p in enumerate(ins)}
+
+    def at(t: int) -> int:  # index of the instruction at code unit t, -1 if none
+        k = _bisect(ins, t)
+        return k if k < len(ins) and ins[k] == t else -1
+
     leaders = {0}
     succ: dict[int, list[int]] = {}
     for k, p in enumerate(ins):
@@ -1470,7 +1497,7 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         else:  # return*, throw
             targets, falls = [], False
         for t in targets:
-            if t not in index_of:
+            if at(t) < 0:
                 return None  # a branch into nothing: do not trust this method
             leaders.add(t)
         nxt = ins[k + 1] if k + 1 < len(ins) else None
@@ -1479,15 +1506,14 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         succ[p] = targets + ([nxt] if falls and nxt is not None else [])
     handlers: dict[int, tuple[int, ...]] = {}
     for start, end, addrs in code.tries:
-        good = tuple(a for a in addrs if a in index_of)
+        good = tuple(a for a in addrs if at(a) >= 0)
         leaders.update(good)
-        if start in index_of:
+        if at(start) >= 0:
             leaders.add(start)
-        if end in index_of:
+        if at(end) >= 0:
             leaders.add(end)
-        for a in addrs:
-            if a not in index_of:
-                return None
+        if len(good) != len(addrs):
+            return None
         handlers[start] = good
     try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
     starts = sorted(leaders)
@@ -1498,7 +1524,7 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         nexts = succ.get(ins[end - 1])
         if nexts is None:  # falls through into the next block
             nexts = [ins[end]] if end < len(ins) else []
-        out[s] = (index_of[s], end, nexts, _handlers_for(try_ranges, s))
+        out[s] = (_bisect(ins, s), end, nexts, _handlers_for(try_ranges, s))
     return out
 
 
@@ -1506,15 +1532,7 @@ def _whole_state(words: list[int], p: int, state: dict) -> dict:
     return dict(state)
 
 
-def _bisect(seq: list[int], x: int) -> int:
-    lo, hi = 0, len(seq)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if seq[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+_bisect = bisect_left
 
 
 def _handlers_for(tries: list[tuple[int, int, tuple[int, ...]]], block: int) -> tuple[int, ...]:
@@ -1577,26 +1595,22 @@ def _escape(state: dict, value: Value | None) -> set[int]:
             return out
         for m in value[1]:
             out |= _escape(state, m)
-        for r, v in list(state.items()):
-            if v == value:
-                del state[r]
-                out.add(r)
-        return out
-    if value[0] in ("p", "r"):
+        dead = [r for r, v in state.items() if v == value]
+    elif value[0] in ("p", "r"):
         if not _mutable(value):
             return out
-        for r, v in list(state.items()):
-            if v == value or (v[0] == "any" and value in v[1]):
-                del state[r]
-                out.add(r)
+        dead = [r for r, v in state.items()
+                if v == value or (v[0] == "any" and value in v[1])]
+    elif value[0] in ("n", "o"):
+        alloc = value[2]
+        dead = [r for r, v in state.items()
+                if (v[0] in ("n", "o") and v[2] == alloc)
+                or (v[0] == "any" and any(_is_alloc(m, alloc) for m in v[1]))]
+    else:
         return out
-    if value[0] not in ("n", "o"):
-        return out
-    alloc = value[2]
-    for r, v in list(state.items()):
-        if _is_alloc(v, alloc) or (v[0] == "any" and any(_is_alloc(m, alloc) for m in v[1])):
-            del state[r]
-            out.add(r)
+    for r in dead:
+        del state[r]
+    out.update(dead)
     return out
 
 
