@@ -16,6 +16,7 @@ import traceback
 import click
 
 from scanner import __version__
+from scanner.cli.helptext import LANG_OPTION, Group, lang_of
 from scanner.errors import AppauditError, InputError, RulesetError, UsageError
 from scanner.messages import msg, render
 
@@ -63,10 +64,11 @@ def _in_context(command: click.Command) -> click.Command:
     return command
 
 
-class AppauditGroup(click.Group):
+class AppauditGroup(Group):
     """A click group that loads commands lazily and turns typed errors into one line and an
     exit code; click's usage errors too, in the command line's --lang
-    (:mod:`scanner.cli.usage`)."""
+    (:mod:`scanner.cli.usage`). Its help page is from the catalogs
+    (:mod:`scanner.cli.helptext`)."""
 
     context_class = AppauditContext
 
@@ -111,7 +113,10 @@ class AppauditGroup(click.Group):
             _fail(e.render(lang), EXIT_INPUT, lang)
         except MemoryError:
             _fail(render("err_out_of_memory", {}, lang), EXIT_INPUT, lang)
-        except (click.exceptions.Exit, click.Abort, SystemExit):
+        except (click.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C, or a prompt's end
+            click.echo(render("cli_aborted", {}, lang), err=True)  # as click, in the language
+            sys.exit(1)
+        except (click.exceptions.Exit, SystemExit):
             raise
         except RecursionError:
             _fail(render("err_too_deep", {}, lang), EXIT_INPUT, lang)
@@ -152,9 +157,12 @@ def _said(error: click.ClickException, lang: str, command: str) -> click.ClickEx
 
 
 def _lang(args: list[str] | tuple[str, ...]) -> str:
-    """The --lang the command line asks for (zh when none or not zh/en): errors are said in
-    it even when they stop the command before its options are read."""
-    lang = "zh"
+    """The --lang the command line asks for, else $APPAUDIT_LANG, else zh (also when not
+    zh/en): errors and help pages are said in it even when they stop the command before its
+    options are read (``appaudit scan --help --lang en``)."""
+    import os
+
+    lang = os.environ.get("APPAUDIT_LANG", "zh")
     for i, a in enumerate(args):
         if a == "--":
             break
@@ -171,12 +179,19 @@ def _fail(message: str, code: int, lang: str = "zh") -> None:
     sys.exit(code)
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(render("cli_version_line", {"version": __version__}, lang_of(ctx)))
+        ctx.exit()
+
+
 @click.group(cls=AppauditGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="appaudit")
-@click.option("--debug", is_flag=True, hidden=True, help="Print tracebacks of internal errors.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version)
+@click.option("--lang", **LANG_OPTION)
+@click.option("--debug", is_flag=True, hidden=True)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
-    """appaudit — app privacy and algorithm audit scanner (个人信息与算法合规审计)."""
+def cli(ctx: click.Context, lang: str, debug: bool) -> None:
+    """appaudit: the app privacy and algorithm audit scanner (help text: cli_doc_appaudit)."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
 
@@ -188,6 +203,9 @@ ONE_APK_COMMANDS = frozenset({"scan", "sdks"})
 def _one_apk(args: list[str]) -> bool:
     """Whether these arguments run one APK audit without traffic (``scan`` without
     ``--flows``, ``sdks``)."""
+    args = list(args)
+    while args and args[0] == "--lang" and len(args) > 1:  # appaudit --lang en scan …
+        args = args[2:]
     command = next((a for a in args if not a.startswith("-")), None)
     if command not in ONE_APK_COMMANDS:
         return False

@@ -18,6 +18,7 @@ from scanner.batch.store import Store
 from scanner.batch.summary import SEVERITIES
 from scanner.batch.tables import export, parse_export
 from scanner.cli.common import InputPath, Lines
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.errors import InputError, UsageError
 from scanner.report.legacy import complete
 
@@ -57,32 +58,23 @@ def _print_summary(stats: BatchStats, rows: list[dict], db: Path, lang: str = "z
     click.echo(m["batch_with_sdks"].format(n=with_sdk, total=len(ok)))
 
 
-@click.command("batch")
+@click.command("batch", cls=Command)
 @click.argument("source", type=InputPath("folder or list file", folder_ok=True))
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("audit.sqlite"), show_default=True, help="SQLite result database.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="APKs scanned at a time (local mode).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True,
-              help="Wall-clock seconds per APK before its worker is killed.")
-@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
-              help="Address-space limit per scan process in MB (RLIMIT_AS, counting the "
-                   "~0.5 GB the interpreter and rules take; 0 = none).")
+              default=Path("audit.sqlite"), show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=600.0, show_default=True)
+@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True)
 @click.option("--category-map", type=InputPath(),
-              default=None, help="CSV or YAML: package or file name -> category id.")
-@click.option("--export", "export_", default=None,
-              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
-@click.option("--dask", "dask_address", default=None,
-              help="Run on a dask.distributed scheduler (e.g. tcp://host:8786).")
-@click.option("--dask-send-bytes", is_flag=True,
-              help="Ship APK bytes to dask workers instead of sharing paths.")
-@click.option("--retry-errors", is_flag=True, help="Scan again APKs stored with an error.")
-@click.option("--no-progress", is_flag=True, help="No progress output on stderr.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the summary (and of --reports).")
+              default=None)
+@click.option("--export", "export_", default=None)
+@click.option("--dask", "dask_address", default=None)
+@click.option("--dask-send-bytes", is_flag=True)
+@click.option("--retry-errors", is_flag=True)
+@click.option("--no-progress", is_flag=True)
+@click.option("--lang", **LANG_OPTION)
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Also write each app's HTML report into this folder "
-                                 "(PACKAGE-SHA256PREFIX.html).")
+              default=None)
 def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
           category_map: Path | None, export_: str | None, dask_address: str | None,
           dask_send_bytes: bool, retry_errors: bool, no_progress: bool, lang: str,
@@ -155,27 +147,18 @@ def _find_app(rows: list[dict], sha: str) -> dict:
     return hits[0]
 
 
-@click.command("batch-report")
+@click.command("batch-report", cls=Command)
 @click.argument("db", type=InputPath("batch database"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="File to write (default overview.html; with --notice "
-                                 "notice-list.xlsx, a .docx name writes a Word document; with "
-                                 "--app PACKAGE-SHA256PREFIX.html, a .pdf name writes a PDF).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--export", "export_", default=None,
-              help="Also write the summary tables: comma-separated csv,parquet,xlsx.")
-@click.option("--notice", is_flag=True,
-              help="Write the notice list (序号, 应用名称, 应用开发者, 应用来源, 应用版本, "
-                   "所涉问题) as .xlsx or .docx instead of the overview.")
+              default=None)
+@click.option("--lang", **LANG_OPTION)
+@click.option("--export", "export_", default=None)
+@click.option("--notice", is_flag=True)
 @click.option("--min-severity", type=click.Choice(SEVERITIES[::-1]), default="medium",
-              show_default=True, help="With --notice: list apps with problems at or above "
-                                      "this severity.")
-@click.option("--category-map", type=InputPath(), default=None,
-              help="With --notice: a category map whose 'source' column gives 应用来源.")
-@click.option("--title", default=None, help="With --notice: the list's title.")
-@click.option("--app", "app_sha", default=None, metavar="SHA256",
-              help="Write this app's own report (html; -o NAME.pdf for PDF) instead of the "
-                   "overview: its SHA-256 as the overview lists it (8+ leading digits).")
+              show_default=True)
+@click.option("--category-map", type=InputPath(), default=None)
+@click.option("--title", default=None)
+@click.option("--app", "app_sha", default=None, metavar="SHA256")
 def batch_report(db: Path, output: Path | None, lang: str, export_: str | None, notice: bool,
                  min_severity: str, category_map: Path | None, title: str | None,
                  app_sha: str | None) -> None:

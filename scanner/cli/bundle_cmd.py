@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 
 from scanner.bundle import generate_key, keys_dir, list_keys, make_bundle, verify_bundle
-from scanner.bundle.bundle import MAX_INPUT_BYTES
 from scanner.bundle.keys import env_passphrase, read_public_key_file
 from scanner.bundle.verify import manifest_field, normalize_fingerprint
-from scanner.cli.common import LANG_OPTION, InputPath, Lines
+from scanner.cli.common import InputPath, Lines
+from scanner.cli.helptext import LANG_OPTION, Command, Group
 from scanner.errors import UsageError
 
 PROBLEM_KINDS = ("changed", "missing", "added", "duplicate", "unsafe_name", "signature",
@@ -28,17 +28,13 @@ def _default_analyst() -> str:
     return os.environ.get("APPAUDIT_ANALYST") or getpass.getuser()
 
 
-@click.command("bundle")
+@click.command("bundle", cls=Command)
 @click.argument("result", type=InputPath())
-@click.option("--case-id", default=None, help="Case number recorded in the manifest.")
-@click.option("--analyst", default=None,
-              help="Analyst whose key signs the bundle (default $APPAUDIT_ANALYST or the user).")
-@click.option("--include-inputs", is_flag=True,
-              help=f"Put the input files in the bundle (up to {MAX_INPUT_BYTES >> 20} MiB "
-                   "each; larger ones are recorded by hash only).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The case zip to write.")
+@click.option("--case-id", default=None)
+@click.option("--analyst", default=None)
+@click.option("--include-inputs", is_flag=True)
+@click.option("--lang", **LANG_OPTION)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def bundle(result: Path, case_id: str | None, analyst: str | None, include_inputs: bool,
            lang: str, output: Path) -> None:
     """Pack RESULT.json, its reports and inputs into a signed case zip."""
@@ -61,13 +57,11 @@ def _echo_text(text: str) -> None:
     click.echo(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
 
 
-@click.command("verify")
+@click.command("verify", cls=Command)
 @click.argument("case", type=InputPath())
 @click.option("--key", "key_file", type=InputPath(),
-              default=None, help="Trusted public key file (.pub); the signer must match it.")
-@click.option("--fingerprint", "key_fingerprint", default=None, metavar="SHA256",
-              help="The trusted key's fingerprint (64 hex digits, as `appaudit keys list` "
-                   "prints it), e.g. from the case file; the signer must match it.")
+              default=None)
+@click.option("--fingerprint", "key_fingerprint", default=None, metavar="SHA256")
 @click.option("--lang", **LANG_OPTION)
 def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
            lang: str = "zh") -> None:
@@ -115,24 +109,23 @@ def verify(case: Path, key_file: Path | None, key_fingerprint: str | None,
     raise SystemExit(1)
 
 
-@click.group("keys")
-def keys() -> None:
-    """Manage analysts' signing keys."""
+@click.group("keys", cls=Group)
+@click.option("--lang", **LANG_OPTION)
+def keys(lang: str) -> None:
+    """Analysts' signing keys (help text: cli_doc_keys); --lang here is the subcommands'
+    default."""
 
 
 @keys.command("generate")
-@click.option("--analyst", required=True, help="Analyst name the key belongs to.")
-@click.option("--force", is_flag=True, help="Replace an existing key.")
-@click.option("--passphrase", "protect", is_flag=True,
-              help="Encrypt the private key with a passphrase ($APPAUDIT_KEY_PASSPHRASE, else "
-                   "asked for); `bundle` then reads it from $APPAUDIT_KEY_PASSPHRASE.")
+@click.option("--analyst", required=True)
+@click.option("--force", is_flag=True)
+@click.option("--passphrase", "protect", is_flag=True)
 @click.option("--lang", **LANG_OPTION)
 def keys_generate(analyst: str, force: bool, protect: bool, lang: str = "zh") -> None:
     """Create an Ed25519 key pair for an analyst."""
     passphrase = None
     if protect:
-        passphrase = env_passphrase() or click.prompt(
-            "passphrase", hide_input=True, confirmation_prompt=True).encode("utf-8")
+        passphrase = env_passphrase() or _ask_passphrase(lang).encode("utf-8")
         if not passphrase:
             raise UsageError("err_empty_passphrase")
     info = generate_key(analyst, force=force, passphrase=passphrase)
@@ -140,6 +133,21 @@ def keys_generate(analyst: str, force: bool, protect: bool, lang: str = "zh") ->
     line("cli_private", str(info.private_path))
     line("cli_public", str(info.public_path))
     line("cli_key", f"Ed25519 {info.fingerprint}")
+
+
+def _ask_passphrase(lang: str) -> str:
+    """The passphrase typed twice (hidden), asked in ``lang`` (click's own confirmation
+    prompt and mismatch line are English only)."""
+    from scanner.messages import render
+
+    while True:
+        first = click.prompt(render("cli_prompt_passphrase", {}, lang), hide_input=True,
+                             prompt_suffix="", err=True)
+        again = click.prompt(render("cli_prompt_passphrase_again", {}, lang),
+                             hide_input=True, prompt_suffix="", err=True)
+        if first == again:
+            return first
+        click.echo(render("cli_passphrases_differ", {}, lang), err=True)
 
 
 @keys.command("list")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from scanner.cli import terminal_line
+from scanner.cli.helptext import LANG_OPTION
 from scanner.errors import UsageError
 from scanner.model.findings import SEVERITY_NAMES
 from scanner.model.result import ScanResult
@@ -69,36 +70,28 @@ class InputPath(click.ParamType):
 # command takes the ones it reads, in its own order, with :func:`input_options`.
 _INPUT_OPTIONS: dict[str, tuple[tuple, dict]] = {
     "category": (("--category",), {
-        "default": None,
-        "help": "App type: id or Chinese name (see `appaudit rules categories`)."}),
+        "default": None}),
     "flows": (("--flows",), {
-        "multiple": True, "type": InputPath(),
-        "help": "Captured traffic: mitmproxy flow file or HAR (repeatable)."}),
+        "multiple": True, "type": InputPath()}),
     "device_facts": (("--device-facts",), {
-        "type": InputPath(), "default": None,
-        "help": "JSON/YAML with the test phone's identifiers (imei, oaid, mac, phone…)."}),
+        "type": InputPath(), "default": None}),
     "consent_at": (("--consent-at",), {
-        "default": None,
-        "help": "Consent moment: ISO 8601 or Unix time; without an offset it is read in --tz "
-                "(default Beijing time, UTC+8). Else the capture's or log's consent marker."}),
+        "default": None}),
     "tz": (("--tz",), {
-        "default": None,
-        "help": "Zone of times given without an offset: +08:00, UTC, Asia/Shanghai… "
-                "(default UTC+08:00)."}),
+        "default": None}),
     "first_party": (("--first-party",), {
-        "multiple": True, "help": "Domain of the app operator (repeatable)."}),
+        "multiple": True}),
     "runtime": (("--runtime", "runtime_logs"), {
-        "multiple": True, "type": InputPath("runtime log"),
-        "help": "Runtime hook log (JSON Lines from `appaudit hooks`; repeatable)."}),
+        "multiple": True, "type": InputPath("runtime log")}),
     "policy": (("--policy",), {
-        "multiple": True, "type": InputPath("policy file"),
-        "help": "The app's privacy policy: HTML, plain text or PDF (repeatable)."}),
+        "multiple": True, "type": InputPath("policy file")}),
 }
 
 
-def input_options(*names: str, apk: str | None = None):
+def input_options(*names: str, apk: bool = False):
     """Decorator adding the shared input options ``names`` (keys of ``_INPUT_OPTIONS``, in
-    the order given) and, with ``apk`` (its help text), an optional ``--apk``."""
+    the order given) and, with ``apk``, an optional ``--apk`` (its help is the command's:
+    ``cli_opt_<command>_apk``)."""
     unknown = [n for n in names if n not in _INPUT_OPTIONS]
     if unknown:
         raise ValueError(f"unknown input options {unknown}")
@@ -107,8 +100,8 @@ def input_options(*names: str, apk: str | None = None):
         for name in reversed(names):
             decls, attrs = _INPUT_OPTIONS[name]
             fn = click.option(*decls, **attrs)(fn)
-        if apk is not None:
-            fn = click.option("--apk", type=InputPath(), default=None, help=apk)(fn)
+        if apk:
+            fn = click.option("--apk", type=InputPath(), default=None)(fn)
         return fn
 
     return decorate
@@ -148,14 +141,11 @@ def parse_formats(value: str) -> list[str]:
 
 def output_options(fn):
     """--out, --format, --lang, --fail-on."""
-    fn = click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
-                      help="Exit 1 when a finding is at or above this severity.")(fn)
-    fn = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                      help="Report language.")(fn)
-    fn = click.option("--format", "formats", default="json,html", show_default=True,
-                      help=f"Comma-separated output formats: {', '.join(sorted(FORMATS))}.")(fn)
+    fn = click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None)(fn)
+    fn = click.option("--lang", **LANG_OPTION)(fn)
+    fn = click.option("--format", "formats", default="json,html", show_default=True)(fn)
     fn = click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-                      default=None, help="Output folder (default ./appaudit-out/<name>/).")(fn)
+                      default=None)(fn)
     return fn
 
 
@@ -193,10 +183,6 @@ def write_outputs(doc: dict[str, Any], out: Path, formats: list[str], lang: str)
     return written
 
 
-LANG_OPTION = {"type": click.Choice(["zh", "en"]), "default": "zh", "show_default": True,
-               "help": "Language of the terminal lines (and reports)."}
-
-
 class Lines:
     """Terminal lines "LABEL  text" in a language, labels from the catalogs (``keys`` are
     the catalog keys of every label the command prints, to align them)."""
@@ -231,8 +217,9 @@ def warn_missing_fonts(formats: list[str], lang: str) -> None:
         from scanner.report.fonts import INSTALL_HINT, system_has_cjk_font
 
         if system_has_cjk_font() is False:
-            click.echo(f"appaudit: note: no Chinese font is installed, so the PDF's Chinese "
-                       f"text would print as boxes; install one: {INSTALL_HINT}", err=True)
+            from scanner.messages import render
+
+            click.echo(render("cli_no_cjk_font", {"hint": INSTALL_HINT}, lang), err=True)
 
 
 SUMMARY_LABELS = ("term_app", "term_findings", "term_evidence", "term_partial", "term_wrote",

@@ -18,6 +18,7 @@ from scanner.cli.common import (
     parse_formats,
     write_outputs,
 )
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.cli.report_cmd import load_result
 
 
@@ -32,18 +33,13 @@ def _echo_list(line, key: str, rows: list[dict], lang: str) -> None:
                    f"{pick(e.get('title'), lang) or e['rule']}")
 
 
-@click.command("diff")
+@click.command("diff", cls=Command)
 @click.argument("old", type=InputPath())
 @click.argument("new", type=InputPath())
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default ./appaudit-out/<package>-recheck/).")
-@click.option("--format", "formats", default="json,html", show_default=True,
-              help="Comma-separated output formats: json, html, docx, … .")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Report language.")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None,
-              help="Exit 1 when a remaining, new or unchecked problem is at or above this "
-                   "severity; also the verdict's threshold (default low).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--format", "formats", default="json,html", show_default=True)
+@click.option("--lang", **LANG_OPTION)
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), default=None)
 def diff(old: Path, new: Path, out: Path | None, formats: str, lang: str,
          fail_on: str | None) -> None:
     """Re-check: compare OLD_RESULT.json with NEW_RESULT.json (fixed, remaining, new)."""

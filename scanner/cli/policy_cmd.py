@@ -16,13 +16,14 @@ from scanner.cli.common import (
     parse_formats,
     record_options,
 )
+from scanner.cli.helptext import Command
 from scanner.engine import ScanRequest, run
 
 
-@click.command("policy")
+@click.command("policy", cls=Command)
 @click.argument("policy", nargs=-1, required=True, type=InputPath("policy file"))
 @input_options("flows", "runtime", "device_facts", "consent_at", "tz", "category",
-               apk="The app's APK: PI its code reads, SDKs it contains.")
+               apk=True)
 @output_options
 def policy(policy: tuple[Path, ...], apk: Path | None, flows: tuple[Path, ...],
            runtime_logs: tuple[Path, ...], device_facts: Path | None, consent_at: str | None,

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import check_input, default_out, finish, output_options, parse_formats
+from scanner.cli.helptext import Command
 from scanner.errors import UsageError
 from scanner.model.result import ScanResult
 from scanner.pricing.pipeline import PricingRequest, run_pricing
@@ -78,18 +79,11 @@ def print_pricing(result: ScanResult, lang: str = "zh") -> None:
             verdict=m["pers_off_differs"] if o["differs"] else m["pers_off_same"]))
 
 
-@click.command("pricing")
-@click.option("--profile", "profiles", multiple=True, required=True, metavar="NAME=FILE[,FILE]",
-              help="A user profile and its capture(s): mitmproxy flow file or HAR (repeatable).")
-@click.option("--baseline", default=None, help="Profile the others are compared with "
-              "(default: the first --profile).")
-@click.option("--control", "controls", multiple=True, metavar="NAME=FILE[,FILE]",
-              help="A second capture of profile NAME, taken the same way: measures the noise "
-                   "(repeatable).")
-@click.option("--personalisation-off", "personalisation_off", multiple=True, metavar="NAME",
-              help="Profile NAME was captured with personalised recommendation switched off "
-                   "(repeatable); off profiles are compared with each other. The capture "
-                   "addon's label appaudit_personalisation=off does the same.")
+@click.command("pricing", cls=Command)
+@click.option("--profile", "profiles", multiple=True, required=True, metavar="NAME=FILE[,FILE]")
+@click.option("--baseline", default=None)
+@click.option("--control", "controls", multiple=True, metavar="NAME=FILE[,FILE]")
+@click.option("--personalisation-off", "personalisation_off", multiple=True, metavar="NAME")
 @output_options
 def pricing(profiles: tuple[str, ...], baseline: str | None, controls: tuple[str, ...],
             personalisation_off: tuple[str, ...], out: Path | None, formats: str, lang: str,

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import InputPath
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.errors import InputError, UsageError
 from scanner.messages import json_detail, msg
-from scanner.report import FORMATS, get_format
+from scanner.report import get_format
 
 
 def load_result(path: Path) -> dict:
@@ -32,15 +33,11 @@ def load_result(path: Path) -> dict:
     return doc
 
 
-@click.command("report")
+@click.command("report", cls=Command)
 @click.argument("result", type=InputPath())
-@click.option("--format", "fmt", required=True, metavar="FORMAT[,FORMAT]",
-              help=f"One or more of {', '.join(sorted(FORMATS))}, comma-separated.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="With one format: the file to write (csv: NAME.csv writes NAME.<table>.csv "
-                   "files, anything else is a folder). With several: the folder. Default: "
-                   "beside RESULT.json.")
+@click.option("--format", "fmt", required=True, metavar="FORMAT[,FORMAT]")
+@click.option("--lang", **LANG_OPTION)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
 def report(result: Path, fmt: str, lang: str, output: Path | None) -> None:
     """Render RESULT.json as html, pdf, sarif, csv, xlsx (several at once with a,b)."""
     from scanner.cli.common import Lines, output_path, parse_formats

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import click
 
+from scanner.cli.helptext import LANG_OPTION, Group
 from scanner.rules.loader import load_rules
 from scanner.rules.selftest import STRUCTURE, run_all
 
 
-@click.group("rules")
-def rules() -> None:
-    """List, show and test the compliance rules."""
+@click.group("rules", cls=Group)
+@click.option("--lang", **LANG_OPTION)
+def rules(lang: str) -> None:
+    """The rule tooling (help text: cli_doc_rules); --lang here is the subcommands' default."""
 
 
 @rules.command("list")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", **LANG_OPTION)
 def list_rules(lang: str) -> None:
     """Every rule: id, severity, status, title."""
     from scanner.cli.common import pad
@@ -28,7 +30,7 @@ def list_rules(lang: str) -> None:
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", **LANG_OPTION)
 def show(rule_id: str, lang: str) -> None:
     """One rule with its legal basis (citations resolved): labels in --lang, the rule's
     texts in both languages (for rule authors: the two must say the same)."""
@@ -59,7 +61,7 @@ def show(rule_id: str, lang: str) -> None:
 
 
 @rules.command("test")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", **LANG_OPTION)
 def test(lang: str) -> None:
     """Run every rule's embedded match / no-match cases."""
     from scanner.messages import text_of
@@ -77,7 +79,7 @@ def test(lang: str) -> None:
 
 
 @rules.command("categories")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--lang", **LANG_OPTION)
 def categories(lang: str) -> None:
     """The 39 app types: id and Chinese name (either is accepted by --category), English
     name and necessary PI."""

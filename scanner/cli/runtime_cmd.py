@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import (
-    LANG_OPTION,
     InputPath,
     consent_time,
     default_out,
@@ -23,13 +22,14 @@ from scanner.cli.common import (
     parse_formats,
     record_options,
 )
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.engine import ScanRequest, run
 
 
-@click.command("runtime")
+@click.command("runtime", cls=Command)
 @click.argument("logs", nargs=-1, required=True, type=InputPath("runtime log"))
 @input_options("consent_at", "tz", "category",
-               apk="The app's APK: its package and static analysis beside the log.")
+               apk=True)
 @output_options
 def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
             tz: str | None, category: str | None, out: Path | None, formats: str, lang: str,
@@ -45,9 +45,9 @@ def runtime(logs: tuple[Path, ...], apk: Path | None, consent_at: str | None,
     finish(result, out or default_out((apk or logs[0]).stem), fmts, lang, fail_on)
 
 
-@click.command("hooks")
+@click.command("hooks", cls=Command)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("hooks.js"), show_default=True, help="Where to write the script.")
+              default=Path("hooks.js"), show_default=True)
 @click.option("--lang", **LANG_OPTION)
 def hooks(output: Path, lang: str = "zh") -> None:
     """Write the Frida hook script (every API of the API map, permission prompts, starts)."""

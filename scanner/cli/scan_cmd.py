@@ -16,20 +16,16 @@ from scanner.cli.common import (
     parse_formats,
     record_options,
 )
+from scanner.cli.helptext import Command
 from scanner.engine import ScanRequest, run
 
 
-@click.command("scan")
+@click.command("scan", cls=Command)
 @click.argument("apk", type=InputPath())
 @input_options("category", "flows", "device_facts", "consent_at", "tz", "first_party", "runtime",
                "policy")
-@click.option("--no-leaks", is_flag=True,
-              help="Skip the leak analysis (PI flows from reads to sinks; on by default).")
-@click.option("--leak-seconds", type=click.FloatRange(min=0.0), default=None,
-              help="CPU-time cap of the leak analysis in seconds (default: 30 as a safety net; "
-                   "the analysis is bounded by work first, so results do not depend on the "
-                   "machine); when hit, the leaks found so far are reported and the result is "
-                   "marked partial.")
+@click.option("--no-leaks", is_flag=True)
+@click.option("--leak-seconds", type=click.FloatRange(min=0.0), default=None)
 @output_options
 def scan(apk: Path, category: str | None, flows: tuple[Path, ...], device_facts: Path | None,
          consent_at: str | None, tz: str | None, first_party: tuple[str, ...],

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from scanner.cli.common import InputPath
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.detectors.sdks import sdk_matches
 from scanner.errors import InputError
 from scanner.ingest.apk import ApkReader
@@ -16,10 +17,10 @@ from scanner.model.serial import to_jsonable
 from scanner.sdk.catalog import default_catalog
 
 
-@click.command("sdks")
+@click.command("sdks", cls=Command)
 @click.argument("apk", type=InputPath())
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", **LANG_OPTION)
 def sdks(apk: Path, as_json: bool, lang: str) -> None:
     """List the SDKs found in APK's code and native libraries, with their evidence and
     versions."""

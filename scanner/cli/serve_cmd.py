@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from scanner.cli.helptext import LANG_OPTION, Command
 from scanner.errors import UsageError
 
 
@@ -25,30 +26,22 @@ def _loopback(host: str) -> bool:
         return False
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (loopback by default; anything else is reachable "
-                   "from the network).")
+@click.command("serve", cls=Command)
+@click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8750, show_default=True)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("appaudit-data"), show_default=True,
-              help="Folder for the database, uploads and the workbench signing key.")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Open this batch database instead of DATA/audit.sqlite.")
-@click.option("--token", default=None, envvar="APPAUDIT_TOKEN",
-              help="Access token (default: a new random one, printed at start).")
-@click.option("--max-upload", type=click.IntRange(1, 4096), default=200, show_default=True,
-              help="Largest request body in MB (413 above).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Scans run at a time.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
-              help="Wall-clock seconds per scan.")
-@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True,
-              help="Address-space limit per scan process in MB (0 = none).")
-@click.option("--analyst", default="workbench", show_default=True,
-              help="Name of the key that signs case bundles (created in DATA/keys).")
+              default=Path("appaudit-data"), show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--token", default=None, envvar="APPAUDIT_TOKEN")
+@click.option("--max-upload", type=click.IntRange(1, 4096), default=200, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True)
+@click.option("--max-memory", type=click.IntRange(min=0), default=4096, show_default=True)
+@click.option("--analyst", default="workbench", show_default=True)
+@click.option("--lang", **LANG_OPTION)
 def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
-          max_upload: int, jobs: int, timeout: float, max_memory: int, analyst: str) -> None:
+          max_upload: int, jobs: int, timeout: float, max_memory: int, analyst: str,
+          lang: str) -> None:
     """Run the web workbench: upload apps, follow scans, read reports, REST API."""
     import uvicorn
 
@@ -80,12 +73,14 @@ def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
                          limits=Limits(timeout, max_memory), analyst=analyst)
     app = create_app(config)
     url_host = f"[{host}]" if ":" in host else host
-    click.echo(f"appaudit workbench: http://{url_host}:{port}/  (data {data}, db {db})")
+    from scanner.messages import render
+
+    click.echo(render("cli_serve_url", {"url": f"http://{url_host}:{port}/", "data": data,
+                                        "db": db}, lang))
     if generated:
-        click.echo(f"access token (log in with it; API: Authorization: Bearer …): {token}")
+        click.echo(render("cli_serve_token", {"token": token}, lang))
     if not _loopback(host):
-        click.echo(f"warning: listening on {host}: reachable from the network; the workbench "
-                   "holds case evidence, keep the token secret", err=True)
+        click.echo(render("cli_serve_exposed", {"host": host}, lang), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 server_header=False, date_header=False)
 

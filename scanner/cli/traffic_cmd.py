@@ -21,13 +21,14 @@ from scanner.cli.common import (
     parse_formats,
     record_options,
 )
+from scanner.cli.helptext import Command
 from scanner.engine import ScanRequest, run
 
 
-@click.command("traffic")
+@click.command("traffic", cls=Command)
 @click.argument("flows", nargs=-1, required=True, type=InputPath())
 @input_options("device_facts", "consent_at", "tz", "first_party", "category",
-               apk="The app's APK: first party from its package, code↔traffic links.")
+               apk=True)
 @output_options
 def traffic(flows: tuple[Path, ...], apk: Path | None, device_facts: Path | None,
             consent_at: str | None, tz: str | None, first_party: tuple[str, ...],

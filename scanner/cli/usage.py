@@ -118,7 +118,11 @@ def _reason(text: str) -> dict[str, Any]:
     return msg("usage_click_says", detail=text)
 
 
-def _hint(error: x.BadParameter) -> str:
+def _hint(error: x.BadParameter) -> Any:
+    if error.param_hint is None and isinstance(error.param, click.Argument) and error.ctx:
+        from scanner.cli.helptext import metavar  # an argument by its name in each language
+
+        return {lang: f"'{metavar(error.param, error.ctx, lang)}'" for lang in ("zh", "en")}
     if error.param_hint is not None:
         hint = error.param_hint
         return " / ".join(_quoted(h) for h in hint) if not isinstance(hint, str) else hint
@@ -133,7 +137,9 @@ def _quoted(name: str) -> str:
 
 class HelpFormatter(click.HelpFormatter):
     """click's help formatter with its framing (usage prefix, section headings, the help
-    and version options' help) from the catalogs in ``lang``."""
+    and version options' help) from the catalogs in ``lang``, and its columns measured in
+    display columns (a CJK character takes two) with Chinese lines broken between
+    characters (click measures characters and breaks at spaces only)."""
 
     #: what click writes → catalog key
     TEXTS = {"Options": "help_options", "Commands": "help_commands",
@@ -152,11 +158,75 @@ class HelpFormatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
             prefix = render("help_usage", {}, self.lang)
-        super().write_usage(prog, args, prefix)
+        head = f"{prefix:>{self.current_indent}}{prog}"
+        if not args:
+            self.write(head + "\n")
+            return
+        indent = display_width(head) + 1
+        if self.width - indent < 20:
+            indent = self.current_indent + 4
+            self.write(head + "\n")
+            head = ""
+        lines = wrap(args, self.width - indent)
+        self.write((head + " " if head else " " * indent) + lines[0] + "\n")
+        for line in lines[1:]:
+            self.write(" " * indent + line + "\n")
 
     def write_heading(self, heading: str) -> None:
         colon = render("colon", {}, self.lang).rstrip()
         self.write(f"{'':>{self.current_indent}}{self._t(heading)}{colon}\n")
 
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        for i, para in enumerate(p for p in re.split(r"\n\s*\n", text.strip()) if p):
+            if i:
+                self.write("\n")
+            for line in wrap(" ".join(para.split()), self.width - self.current_indent):
+                self.write(indent + line + "\n")
+
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(a, self._t(b)) for a, b in rows], col_max, col_spacing)
+        rows = [(a, self._t(b)) for a, b in rows]
+        first_col = min(max((display_width(a) for a, _ in rows), default=0),
+                        col_max) + col_spacing
+        for first, second in rows:
+            self.write(" " * self.current_indent + first)
+            if not second:
+                self.write("\n")
+                continue
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap(" ".join(second.split()), max(self.width - first_col - 2, 10))
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+
+def display_width(text: str) -> int:
+    from scanner.cli.common import display_width as width
+
+    return width(text)
+
+
+#: a piece a line may end after: a Latin word with the spaces after it, or one CJK
+#: character (with the closing punctuation that must not begin a line)
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CLOSING = "，。；：、）」』！？”’》"
+_PIECE = re.compile(r"\[[^\[\]\n]{1,40}\]\s*|"  # click's "[default: …]" stays whole
+                    f"[{_WIDE}][{_CLOSING}]*\\s*|[^\\s{_WIDE}]+[{_CLOSING}]*\\s*|\\s+")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns, broken at spaces and between
+    CJK characters (never before a closing punctuation mark); a word longer than a line
+    stands alone on its line."""
+    lines, line = [], ""
+    for piece in _PIECE.findall(text):
+        if line and display_width((line + piece).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    lines.append(line.rstrip())
+    return lines
