@@ -180,3 +180,17 @@ class _Missing(dict):
 def placeholders(template: str) -> set[str]:
     """The names of a template's ``{placeholders}``."""
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else
+               0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` display columns (CJK counts two)."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill

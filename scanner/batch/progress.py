@@ -1,8 +1,9 @@
 """Batch progress on stderr: a redrawn bar with rate and ETA on a terminal, plain lines
 otherwise (one per finished APK, so logs and CI output stay readable).
 
-Contract: ``Progress(total, stream=None, tty=None)``; ``.advance(name, status)`` after each
-finished scan; ``.close()`` at the end. ``rate`` is APKs per minute over this run.
+Contract: ``Progress(total, stream=None, tty=None, width=30, lang="zh")``; ``.advance(name,
+status)`` after each finished scan; ``.close()`` at the end. ``rate`` is APKs per minute over
+this run. The words (rate, time left, the status) are the catalogs' in ``lang``.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ class Progress:
     """Progress of one batch run (see module docstring)."""
 
     def __init__(self, total: int, stream: TextIO | None = None, tty: bool | None = None,
-                 width: int = 30) -> None:
+                 width: int = 30, lang: str = "zh") -> None:
         self.total = total
         self.done = 0
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self.width = width
         self.t0 = time.monotonic()
+        self.lang = lang
 
     @property
     def rate(self) -> float:
@@ -47,11 +49,16 @@ class Progress:
         """The text shown after the latest APK."""
         eta = self.eta()
         eta_s = _fmt_eta(eta) if eta is not None else "--:--"
-        text = f"{self.done}/{self.total}  {self.rate:.1f} APK/min  ETA {eta_s}"
+        from scanner.messages import catalog, pad, render
+
+        text = render("batch_progress", {"done": self.done, "total": self.total,
+                                         "rate": f"{self.rate:.1f}", "eta": eta_s}, self.lang)
         if self.tty:
             filled = int(self.width * self.done / self.total) if self.total else self.width
             return f"[{'#' * filled}{'.' * (self.width - filled)}] {text}"
-        return f"{text}  {status:<13} {name}"
+        key = f"status_{status}"
+        said = render(key, {}, self.lang) if key in catalog(self.lang) else status
+        return f"{text}  {pad(said, 13)} {name}"
 
     def advance(self, name: str, status: str) -> None:
         """One more APK finished."""

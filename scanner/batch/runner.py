@@ -107,9 +107,10 @@ class _StopSignals:
 
 
 def run_batch(source: Path, db: Path, options: BatchOptions | None = None,
-              categories: CategoryMap | None = None, progress: bool | Progress = True
-              ) -> BatchStats:
-    """Scan every APK of ``source`` not yet in ``db`` (see module docstring)."""
+              categories: CategoryMap | None = None, progress: bool | Progress = True,
+              lang: str = "zh") -> BatchStats:
+    """Scan every APK of ``source`` not yet in ``db`` (see module docstring); the progress
+    lines in ``lang``."""
     options = options or BatchOptions()
     categories = categories or CategoryMap()
     t0 = time.monotonic()
@@ -135,7 +136,7 @@ def run_batch(source: Path, db: Path, options: BatchOptions | None = None,
         size = {j.sha256: j.size for j in todo}
         name = {j.sha256: os.path.basename(j.path) for j in todo}
         bar = progress if isinstance(progress, Progress) else \
-            Progress(len(todo)) if progress else None
+            Progress(len(todo), lang=lang) if progress else None
         if options.dask is not None:
             outcomes = execute_dask(options.dask, todo, options.limits,
                                     categories.packages, options.send_bytes)

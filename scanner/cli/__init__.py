@@ -16,7 +16,7 @@ import traceback
 import click
 
 from scanner import __version__
-from scanner.cli.helptext import LANG_OPTION, Group, lang_of
+from scanner.cli.helptext import LANG_OPTION, Group, args_lang, lang_of
 from scanner.errors import AppauditError, InputError, RulesetError, UsageError
 from scanner.messages import msg, render
 
@@ -156,21 +156,7 @@ def _said(error: click.ClickException, lang: str, command: str) -> click.ClickEx
     return SaidError(terminal_line(usage_line(error, lang, command)), error.exit_code)
 
 
-def _lang(args: list[str] | tuple[str, ...]) -> str:
-    """The --lang the command line asks for, else $APPAUDIT_LANG, else zh (also when not
-    zh/en): errors and help pages are said in it even when they stop the command before its
-    options are read (``appaudit scan --help --lang en``)."""
-    import os
-
-    lang = os.environ.get("APPAUDIT_LANG", "zh")
-    for i, a in enumerate(args):
-        if a == "--":
-            break
-        if a == "--lang" and i + 1 < len(args):
-            lang = args[i + 1]
-        elif a.startswith("--lang="):
-            lang = a.partition("=")[2]
-    return lang if lang in ("zh", "en") else "zh"
+_lang = args_lang  # the --lang of a command line (scanner.cli.helptext)
 
 
 def _fail(message: str, code: int, lang: str = "zh") -> None:

@@ -93,7 +93,7 @@ def batch(source: Path, db: Path, jobs: int, timeout: float, max_memory: int,
     options = BatchOptions(jobs=jobs, limits=Limits(timeout, max_memory),
                            retry_errors=retry_errors, dask=dask_address,
                            send_bytes=dask_send_bytes)
-    stats = run_batch(source, db, options, categories, progress=not no_progress)
+    stats = run_batch(source, db, options, categories, progress=not no_progress, lang=lang)
     with Store(db) as store:
         rows = store.rows()
     _print_summary(stats, rows, db, lang)

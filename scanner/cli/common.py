@@ -11,6 +11,7 @@ import click
 from scanner.cli import terminal_line
 from scanner.cli.helptext import LANG_OPTION
 from scanner.errors import UsageError
+from scanner.messages import display_width, pad  # also for the commands
 from scanner.model.findings import SEVERITY_NAMES
 from scanner.model.result import ScanResult
 from scanner.report import FORMATS, get_format
@@ -195,20 +196,6 @@ class Lines:
 
     def __call__(self, key: str, text: str = "") -> None:
         click.echo((pad(self.m[key], self.width) + text).rstrip())
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else
-               0 if unicodedata.combining(ch) else 1 for ch in text)
-
-
-def pad(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded with spaces to ``width`` display columns (CJK counts two)."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill
 
 
 def warn_missing_fonts(formats: list[str], lang: str) -> None:

@@ -13,7 +13,7 @@ Every text a help page shows comes from reports/i18n/{zh,en}.yaml, Chinese by de
 - click's own words (``[OPTIONS]``, ``COMMAND [ARGS]...``, ``default:``, ``required``).
 
 The language: ``--lang`` anywhere on the command line (the group's or the command's, before or
-after ``--help``), else ``$APPAUDIT_LANG``, else Chinese (:func:`scanner.cli._lang`). The
+after ``--help``), else ``$APPAUDIT_LANG``, else Chinese (:func:`args_lang`). The
 commands are :class:`Command` and :class:`Group`; the page's layout (widths by display
 columns, CJK lines broken between characters) is :class:`scanner.cli.usage.HelpFormatter`'s.
 A test renders every page in both languages and checks each option has its catalog key.
@@ -66,10 +66,26 @@ def help_values() -> dict[str, Any]:
     return {"formats": ", ".join(sorted(FORMATS)), "max_input_mib": MAX_INPUT_BYTES >> 20}
 
 
-def lang_of(ctx: click.Context) -> str:
-    from scanner.cli import _lang
+def args_lang(args: list[str] | tuple[str, ...]) -> str:
+    """The --lang the command line asks for, else $APPAUDIT_LANG, else zh (also when not
+    zh/en): errors and help pages are said in it even when they stop the command before its
+    options are read (``appaudit scan --help --lang en``)."""
+    import os
 
-    return _lang(ctx.meta.get("appaudit.args") or ())
+    lang = os.environ.get("APPAUDIT_LANG", "zh")
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(args):
+            lang = args[i + 1]
+        elif a.startswith("--lang="):
+            lang = a.partition("=")[2]
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def lang_of(ctx: click.Context) -> str:
+    """The language of the command line ``ctx`` belongs to."""
+    return args_lang(ctx.meta.get("appaudit.args") or ())
 
 
 def t(key: str, lang: str, **params: Any) -> str:
@@ -172,7 +188,7 @@ class _Local:
 
 def short_help(text: str, lang: str, limit: int) -> str:
     """The first sentence of a description, cut to ``limit`` display columns."""
-    from scanner.cli.common import display_width
+    from scanner.messages import display_width
 
     first = re.split(r"(?<=。)|(?<=\.)\s", text.strip(), maxsplit=1)[0].strip()
     if display_width(first) <= limit:

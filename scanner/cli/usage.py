@@ -21,7 +21,7 @@ from typing import Any
 import click
 from click import exceptions as x
 
-from scanner.messages import msg, render
+from scanner.messages import display_width, msg, render
 
 #: how click's parameter types word a bad value (click 8.x) → catalog key of the reason
 _REASONS = (
@@ -201,12 +201,6 @@ class HelpFormatter(click.HelpFormatter):
             self.write(lines[0] + "\n")
             for line in lines[1:]:
                 self.write(" " * (first_col + self.current_indent) + line + "\n")
-
-
-def display_width(text: str) -> int:
-    from scanner.cli.common import display_width as width
-
-    return width(text)
 
 
 #: a piece a line may end after: a Latin word with the spaces after it, or one CJK

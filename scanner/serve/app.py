@@ -110,6 +110,29 @@ def _json(obj: Any, status: int = 200) -> Response:
     return _secure(JSONResponse(obj, status_code=status))
 
 
+def _api_error(message: dict[str, Any], code: int, **extra: Any) -> Response:
+    """A REST error: ``error`` in English (what tools match on) and ``error_msg``, the
+    message (id and parameters, scanner.messages) to word in another language."""
+    from scanner.messages import english
+
+    return _json({"error": english(message), "error_msg": message, **extra}, code)
+
+
+def _page_error(request: Request, message: dict[str, Any], status: int,
+                csrf: str = "") -> Response:
+    """An error a person meets on a page: the message in the page's language."""
+    from scanner.messages import text_of
+
+    lang = _lang(request)
+    return _html(request, "message", status, csrf=csrf, authed=bool(csrf),
+                 page_title=pages.text(lang)["error_title"], message=text_of(message, lang))
+
+
+def _status_name(status: str) -> dict[str, str]:
+    """A job status as the pages name it, in both languages (a message parameter)."""
+    return {lang: pages.text(lang).get(f"status_{status}", status) for lang in pages.LANGS}
+
+
 class _Who:
     def __init__(self, kind: str, csrf: str = "") -> None:
         self.kind = kind  # bearer | session
@@ -125,7 +148,9 @@ def _who(wb: Workbench, request: Request) -> _Who | None:
 
 def _unauthorized(request: Request, api: bool) -> Response:
     if api:
-        resp = _json({"error": "authorization required: Authorization: Bearer TOKEN"}, 401)
+        from scanner.messages import msg
+
+        resp = _api_error(msg("serve_auth_required", header="Authorization: Bearer TOKEN"), 401)
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
     return _html(request, "login", 401, authed=False,
@@ -177,7 +202,9 @@ def create_app(config: ServeConfig) -> Any:
     async def logout(request: Request, who: _Who):
         form = await request.form(max_files=0, max_fields=4)
         if not _csrf_ok(who, form):
-            return _json({"error": "CSRF token missing or wrong"}, 403)
+            from scanner.messages import msg
+
+            return _page_error(request, msg("serve_csrf"), 403, who.csrf)
         wb.auth.logout(request.cookies.get(SESSION_COOKIE))
         resp = RedirectResponse("/login", status_code=303)
         resp.delete_cookie(SESSION_COOKIE, path="/")
@@ -202,26 +229,30 @@ def create_app(config: ServeConfig) -> Any:
     async def upload_page(request: Request, who: _Who):
         return _upload_form(request, who, None, 200)
 
-    def _upload_form(request: Request, who: _Who, error: str | None, status: int):
+    def _upload_form(request: Request, who: _Who, error: dict | None, status: int):
+        from scanner.messages import text_of
+
+        if error is not None:  # the message in the page's language
+            error = text_of(error, _lang(request))
         cats = sorted(wb.categories.values(), key=lambda c: c.number)
         return _html(request, "upload", status, csrf=who.csrf, categories=cats, error=error,
                      max_mb=config.max_upload_mb,
                      page_title=pages.text(_lang(request))["upload_title"])
 
-    async def _accept(request: Request, who: _Who) -> tuple[str | None, str | None, int]:
-        """Store an upload as a queued job: (job id, error text, http status)."""
-        lang = _lang(request)
-        t = pages.text(lang)
+    async def _accept(request: Request, who: _Who) -> tuple[str | None, dict | None, int]:
+        """Store an upload as a queued job: (job id, error message, http status)."""
+        from scanner.messages import msg
+
         try:
             form = await request.form(max_files=MAX_FLOWS + 2, max_fields=8)
         except HTTPException as e:  # the body is not a form we read (multipart errors)
-            return None, t["upload_unreadable"].format(detail=str(e.detail)[:200]), 400
+            return None, msg("serve_upload_unreadable", detail=str(e.detail)[:200]), 400
         try:
             if not _csrf_ok(who, form):
-                return None, "CSRF token missing or wrong", 403
+                return None, msg("serve_csrf"), 403
             apk = form.get("apk")
             if not isinstance(apk, UploadFile) or not apk.filename:
-                return None, t["upload_no_apk"], 400
+                return None, msg("serve_upload_no_apk"), 400
             raw_cat = form.get("category")
             category = None
             if isinstance(raw_cat, str) and raw_cat.strip():
@@ -229,7 +260,7 @@ def create_app(config: ServeConfig) -> Any:
                 category = key if key in wb.categories else \
                     wb.category_names.get(key) or wb.category_names.get(key.lower())
                 if category is None:
-                    return None, t["upload_bad_category"].format(category=key[:80]), 400
+                    return None, msg("serve_upload_bad_category", category=key[:80]), 400
             flows = [f for f in form.getlist("flows")
                      if isinstance(f, UploadFile) and f.filename]
             policy = form.get("policy")
@@ -258,7 +289,7 @@ def create_app(config: ServeConfig) -> Any:
     async def api_create(request: Request, who: _Who):
         job_id, error, status = await _accept(request, who)
         if job_id is None:
-            return _json({"error": error}, status)
+            return _api_error(error, status)
         return _json({"id": job_id}, 202)
 
     def _get(job_id: str):
@@ -299,20 +330,33 @@ def create_app(config: ServeConfig) -> Any:
     async def api_job(request: Request, who: _Who):
         job = await run_in_threadpool(_get, request.path_params["id"])
         if job is None:
-            return _json({"error": "no such scan"}, 404)
+            from scanner.messages import msg
+
+            return _api_error(msg("serve_no_such_scan"), 404)
         return _json(job.api())
 
-    async def _done_result(request: Request):
+    async def _done_result(request: Request, who: _Who):
+        """The job's result, or the error: JSON on the API's paths, a page in the page's
+        language on the pages' download paths (/scans/{id}/…)."""
+        from scanner.messages import msg
+
+        api = request.url.path.startswith("/api/")
         job = await run_in_threadpool(_get, request.path_params["id"])
         if job is None:
-            return None, _json({"error": "no such scan"}, 404)
+            message = msg("serve_no_such_scan")
+            return None, (_api_error(message, 404) if api else
+                          _page_error(request, message, 404, who.csrf))
         if job.status != "done":
-            return None, _json({"error": f"scan is {job.status}", "status": job.status}, 409)
+            message = msg("serve_scan_not_done", status=_status_name(job.status)) \
+                if job.status != "failed" else \
+                msg("serve_scan_failed", error=job.error_msg or job.error or "")
+            return None, (_api_error(message, 409, status=job.status) if api else
+                          _page_error(request, message, 409, who.csrf))
         return await run_in_threadpool(_result, job.id), None
 
     @guarded(api=True)
     async def result_json(request: Request, who: _Who):
-        raw, err = await _done_result(request)
+        raw, err = await _done_result(request, who)
         if err is not None:
             return err
         resp = Response(raw, media_type="application/json")
@@ -321,7 +365,7 @@ def create_app(config: ServeConfig) -> Any:
 
     @guarded(api=True)
     async def report_html(request: Request, who: _Who):
-        raw, err = await _done_result(request)
+        raw, err = await _done_result(request, who)
         if err is not None:
             return err
         from scanner.report import get_format
@@ -333,7 +377,7 @@ def create_app(config: ServeConfig) -> Any:
 
     @guarded(api=True)
     async def bundle_zip(request: Request, who: _Who):
-        raw, err = await _done_result(request)
+        raw, err = await _done_result(request, who)
         if err is not None:
             return err
         job_id = request.path_params["id"]
@@ -444,7 +488,9 @@ def create_app(config: ServeConfig) -> Any:
         return _secure(HTMLResponse(page), request)
 
     def _not_found(request: Request) -> Response:
-        return _html(request, "message", 404, page_title="404", message="404")
+        from scanner.messages import msg
+
+        return _page_error(request, msg("serve_no_such_scan"), 404)
 
     async def on_start():
         from scanner.bundle.keys import generate_key, list_keys, safe_name

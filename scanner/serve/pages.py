@@ -66,7 +66,7 @@ def job_view(job: Job, lang: str, categories: dict) -> dict[str, Any]:
     else:
         elapsed = ""
     return {"id": job.id, "apk_name": job.apk_name, "status": job.status,
-            "error": job.error, "sha256": job.sha256, "flows": list(job.flows),
+            "error": job.error_text(lang), "sha256": job.sha256, "flows": list(job.flows),
             "created_text": _when(job.created), "elapsed": elapsed,
             "category_text": (getattr(cat, lang) if cat else
                               text(lang)["upload_category_none"])}

@@ -98,7 +98,7 @@ class UploadLimit:
             except ValueError:
                 too_big = True
             if too_big:
-                return await _send_413(send, self.max_bytes)
+                return await _send_413(send, self.max_bytes, scope)
         seen = 0
         over = False
         answered = False
@@ -120,7 +120,7 @@ class UploadLimit:
             if over:
                 if not answered:
                     answered = True
-                    await _send_413(send, self.max_bytes)
+                    await _send_413(send, self.max_bytes, scope)
                 return
             await send(message)
 
@@ -130,12 +130,47 @@ class UploadLimit:
             if not over:
                 raise
         if over and not answered:
-            await _send_413(send, self.max_bytes)
+            await _send_413(send, self.max_bytes, scope)
 
 
-async def _send_413(send, max_bytes: int) -> None:
-    body = (f'{{"error": "upload larger than the limit of {max_bytes >> 20} MB"}}').encode()
-    headers = [(b"content-type", b"application/json"), (b"connection", b"close"),
+def _page_lang(scope) -> str:
+    """The page language a request asks for: ``?lang=``, else the ``lang`` cookie, else zh
+    (as the app's pages choose it)."""
+    from http.cookies import SimpleCookie
+    from urllib.parse import parse_qs
+
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1")).get("lang", [""])
+    cookie = SimpleCookie()
+    try:
+        cookie.load(dict(scope.get("headers") or ()).get(b"cookie", b"").decode("latin-1"))
+    except Exception:  # a malformed cookie header: no language from it
+        pass
+    for lang in (query[-1], cookie["lang"].value if "lang" in cookie else ""):
+        if lang in ("zh", "en"):
+            return lang
+    return "zh"
+
+
+async def _send_413(send, max_bytes: int, scope) -> None:
+    """413: JSON on the API's paths (``error`` in English, ``error_msg`` the message), a
+    page in the page's language elsewhere (the upload form)."""
+    import json
+
+    from scanner.messages import english, msg, render
+
+    message = msg("serve_upload_too_large", mb=max_bytes >> 20)
+    if str(scope.get("path") or "").startswith("/api/"):
+        body = json.dumps({"error": english(message), "error_msg": message}).encode()
+        ctype = b"application/json"
+    else:
+        from scanner.serve import pages
+
+        lang = _page_lang(scope)
+        body = pages.render("message", lang, authed=False,
+                            page_title=pages.text(lang)["error_title"],
+                            message=render(message["id"], message["params"], lang)).encode()
+        ctype = b"text/html; charset=utf-8"
+    headers = [(b"content-type", ctype), (b"connection", b"close"),
                (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
     await send({"type": "http.response.start", "status": 413, "headers": headers})

@@ -97,7 +97,9 @@ class Workers:
             sha = _sha256(apk)
             size = apk.stat().st_size
         except OSError as e:
-            jobs.fail(job.id, f"uploaded file unreadable: {e.strerror or e}")
+            from scanner.messages import msg, os_reason
+
+            jobs.fail(job.id, msg("err_upload_unreadable", reason=os_reason(e)))
             return
         flows = tuple(folder / f"flows-{n}" for n in range(len(job.flows)))
         policy = tuple(p for p in (folder / "policy",) if p.is_file())

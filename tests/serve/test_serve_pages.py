@@ -21,8 +21,9 @@ def test_catalogs_have_the_same_keys():
 
 def _context(lang: str) -> dict:
     cats = load_knowledge().categories
-    job = Job("0123456789abcdef", 1.7e9, "failed", "not an APK", "app.apk", "news", ("s.har",),
-              "ab" * 32, 1.7e9, 1.7e9 + 3, 1)
+    job = Job("0123456789abcdef", 1.7e9, "failed", "app.apk: not a zip/APK file (no zip "
+              "signature)", "app.apk", "news", ("s.har",), "ab" * 32, 1.7e9, 1.7e9 + 3, 1,
+              {"id": "err_apk_not_zip", "params": {"path": "app.apk"}})
     view = pages.job_view(job, lang, cats)
     finding = pages.finding_view({"rule": "PRIV-CODE-0001", "severity": "high",
                                   "title": {"zh": "代码读取非必要个人信息", "en": "Code reads PI"},
@@ -50,6 +51,10 @@ def test_no_other_language_on_a_page(name):
         if value in zh_values or len(value) < 8 or "{" in value:
             continue
         assert value not in zh, (name, key)
+    # the job's error in the page's language (err_apk_not_zip of each catalog)
+    if name in ("jobs", "job"):
+        assert "app.apk：不是 zip/APK 文件（没有 zip 文件标识）" in zh
+        assert "app.apk: not a zip/APK file (no zip signature)" in en
     # no raw status or severity id shown as text
     for raw in (">failed<", ">high<", ">news<"):
         assert raw not in zh, (name, raw)
