@@ -26,6 +26,26 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _check_listen(host: str, port: int) -> None:
+    """A usage error (exit 2, one line in --lang) when ``host:port`` cannot be listened on
+    (port taken, address not this machine's, unknown host name), instead of the web
+    server's own English log line after the start banner."""
+    import socket
+
+    from scanner.messages import msg, os_reason
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(infos[0][4])
+    except socket.gaierror as e:
+        raise UsageError("err_serve_listen", host=host, port=port,
+                         reason=msg("reason_host_unknown")) from e
+    except OSError as e:
+        raise UsageError("err_serve_listen", host=host, port=port, reason=os_reason(e)) from e
+
+
 @click.command("serve", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8750, show_default=True)
@@ -67,6 +87,7 @@ def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
     # Form uploads spool to temporary files: keep them inside the data folder.
     tempfile.tempdir = str(data / "tmp")
     os.environ["TMPDIR"] = str(data / "tmp")
+    _check_listen(host, port)
     generated = token is None
     token = token or new_token()
     config = ServeConfig(data=data, db=db, token=token, max_upload_mb=max_upload, jobs=jobs,

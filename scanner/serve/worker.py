@@ -109,7 +109,23 @@ class Workers:
                                                  policy=policy, runtime=runtime)
         if self._stop.is_set():
             return  # killed by stop(): the job stays 'running' and is requeued at next start
+        outcome = _named(outcome, job.apk_name)
         if outcome.status == "crash" and job.attempts < MAX_ATTEMPTS:
             jobs.db.execute("UPDATE jobs SET status='queued' WHERE id=?", (job.id,))
             return
         jobs.finish(job.id, outcome, size)
+
+
+def _named(outcome: Outcome, name: str) -> Outcome:
+    """The outcome with the uploaded file's name where its error names the stored copy
+    (``app.apk``): the analyst uploaded ``name`` and would not know the other."""
+    message = outcome.error_msg
+    params = (message or {}).get("params") or {}
+    if not message or params.get("path") != APK_NAME or not name:
+        return outcome
+    from dataclasses import replace
+
+    from scanner.messages import english
+
+    named = {"id": message["id"], "params": {**params, "path": name}}
+    return replace(outcome, error=" ".join(english(named).split()), error_msg=named)

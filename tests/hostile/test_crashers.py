@@ -109,8 +109,15 @@ def test_upload_that_is_not_a_readable_form(tmp_path, capsys, name, detail):
                                  token="fuzz-token-0123456789abcdef", warm=False))
     status, body = _post(app, (HERE / name).read_bytes())
     assert status == 400, body
-    error = json.loads(body)["error"]
-    assert error.startswith("无法读取上传内容：") and detail in error, error
+    # the API's error in English (as every API error), with the message to word it in the
+    # user's language (serve_upload_unreadable of each catalog)
+    answer = json.loads(body)
+    error, message = answer["error"], answer["error_msg"]
+    assert error.startswith("The upload could not be read: ") and detail in error, error
+    assert message["id"] == "serve_upload_unreadable" and detail in message["params"]["detail"]
+    from scanner.messages import render
+
+    assert render(message["id"], message["params"], "zh").startswith("无法读取上传内容：")
     assert not (data / "uploads").exists()
     assert capsys.readouterr().err == ""
 

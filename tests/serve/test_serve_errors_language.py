@@ -9,10 +9,15 @@ from __future__ import annotations
 import html
 import http.client
 import json
+import os
 import re
+import socket
 import sqlite3
+import subprocess
+import sys
 
-from serve_helpers import TOKEN, Server
+import pytest
+from serve_helpers import REPO, TOKEN, Server
 
 from scanner.messages import catalog
 from scanner.serve.jobs import Jobs
@@ -44,11 +49,12 @@ def test_a_failed_scan_says_its_error_in_the_page_language(server):
     zh = _error_cell(server.request(f"/scans/{job['id']}")[2])
     en = _error_cell(server.request(f"/scans/{job['id']}?lang=en")[2])
     assert zh != en and CJK.search(zh) and not CJK.search(en), (zh, en)
-    # by hand: the APK is stored as app.apk; the reader says it is not a zip, in each
-    # catalog's words (err_apk_not_zip: "{path}：不是 zip/APK 文件…" / "{path}: not a zip…")
-    assert message["id"] == "err_apk_not_zip", message
-    assert zh.endswith("不是 zip/APK 文件（没有 zip 文件标识）"), zh
-    assert en == job["error"] and en.endswith("not a zip/APK file (no zip signature)"), en
+    # by hand: the reader says the upload is not a zip, in each catalog's words
+    # (err_apk_not_zip: "{path}：不是 zip/APK 文件…" / "{path}: not a zip…"), naming the file
+    # by the name it was uploaded under (not app.apk, the stored copy's)
+    assert message == {"id": "err_apk_not_zip", "params": {"path": "notes.apk"}}, message
+    assert zh == "notes.apk：不是 zip/APK 文件（没有 zip 文件标识）", zh
+    assert en == job["error"] == "notes.apk: not a zip/APK file (no zip signature)", en
     # the scan list says it too, in the language the cookie keeps (set by ?lang=en)
     listing_zh = _text(server.request("/")[2])
     assert zh in listing_zh and en not in listing_zh
@@ -84,15 +90,15 @@ def test_upload_form_and_download_errors_in_the_page_language(server):
     status, _, body = server.upload([("apk", "notes.apk", b"not a zip" * 10)])
     job = server.wait(json.loads(body)["id"])
     status, _, page = server.request(f"/scans/{job['id']}/report.html")
-    assert status == 409 and "该扫描失败，没有结果：app.apk：不是 zip/APK 文件" in _text(page), \
+    assert status == 409 and "该扫描失败，没有结果：notes.apk：不是 zip/APK 文件" in _text(page), \
         _text(page)[:300]
     status, _, page = server.request(f"/scans/{job['id']}/bundle.zip?lang=en")
-    assert status == 409 and "The scan failed and has no result: app.apk: not a zip/APK " \
+    assert status == 409 and "The scan failed and has no result: notes.apk: not a zip/APK " \
         "file (no zip signature)" in _text(page)
     status, _, body = server.request(f"/api/scans/{job['id']}/result.json")
     answer = json.loads(body)
     assert status == 409 and answer["status"] == "failed"
-    assert answer["error"] == "The scan failed and has no result: app.apk: not a zip/APK " \
+    assert answer["error"] == "The scan failed and has no result: notes.apk: not a zip/APK " \
         "file (no zip signature)"
 
 
@@ -153,3 +159,24 @@ def test_a_jobs_table_written_before_error_msg_still_opens(tmp_path):
         new = j.get("fedcba9876543210")
     assert new.error_text("zh").startswith("上传的文件无法读取：")
     assert new.error == new.error_text("en") and new.error.startswith("uploaded file unreadable: ")
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("zh", "appaudit：错误：无法在 127.0.0.1 的端口 {port} 上监听："
+           "地址已被占用（另一个程序正在使用该端口）"),
+    ("en", "appaudit: error: cannot listen on 127.0.0.1 port {port}: address already in use "
+           "(another program uses this port)"),
+])
+def test_a_taken_port_is_one_line_in_the_language(tmp_path, lang, line):
+    # a real listening socket holds the port: serve says so in its --lang, exit 2 (usage),
+    # before printing its start lines, instead of the web server's English log line
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "scanner", "serve", "--data", str(tmp_path / "d"),
+             "--port", str(port), "--token", TOKEN, "--lang", lang], capture_output=True,
+            text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "" and proc.stderr.splitlines() == [line.format(port=port)]
