@@ -62,6 +62,7 @@ analysis with what was found so far and ``partial`` set, with the reason.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -70,7 +71,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
-from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.index import ACC_STATIC
 from scanner.ingest.dex.regs import invoke_regs, s16, s32, switch_targets
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
@@ -221,36 +221,53 @@ class _Callee:
     reflect: bool = False
     #: register-list positions of the declared parameters (``param_registers``)
     declared: tuple[int, ...] = ()
+    #: the call has no result (``V``)
+    void: bool = False
+    #: the call is a sink, launches, writes or reads a store, is getIntent(), aliases,
+    #: redirects or reflects (``LeakAnalysis._special``)
+    special: bool = False
 
 
 class _Method:
-    """One method's code, decoded once: instruction positions, blocks, handlers."""
+    """One method's code: validated once (its branches and switches land on instructions);
+    its blocks and handlers found when it is first analysed; each block compiled on its
+    first visit into a tuple of decoded instructions (see :meth:`LeakAnalysis._compile`)
+    kept for the method's later analyses. The method's words are decoded again for that and
+    let go once every block it can reach is compiled. Many methods are only validated: the
+    targets of calls that are never followed."""
 
-    __slots__ = ("words", "ins", "index_of", "starts", "block_end", "succ", "tries",
-                 "first_in", "n_regs", "static", "proto", "ok")
+    __slots__ = ("ranges", "succ", "tries", "first_in", "n_regs", "static", "proto",
+                 "ok", "base", "end", "code_off", "declared", "blocks", "complete", "_src",
+                 "_leaders")
 
     def __init__(self, d, m, static: bool, proto: str) -> None:
         self.ok = False
         self.static = static
         self.proto = proto
-        start, end = m.insn_start, m.insn_end
-        self.words = words = d.words[start:end].tolist()
+        self.base = start = m.insn_start
+        self.end = end = m.insn_end
+        self.code_off = co = m.code_off
+        self.blocks: dict[int, tuple] = {}
+        self.complete = False
+        self.ranges: dict[int, tuple[int, int]] | None = None
+        self._src: tuple[list[int], list[int]] | None = None
+        words, ins = self.source(d)
         n = end - start
-        self.ins = ins = (d.insn_positions(start, end) - start).tolist()
         data = d.data
-        co = m.code_off
         self.n_regs = int.from_bytes(data[co:co + 2], "little")
         ins_size = int.from_bytes(data[co + 2:co + 4], "little")
         self.first_in = self.n_regs - ins_size
         if not ins or ins[0] != 0:
             return
-        self.index_of = index_of = {p: k for k, p in enumerate(ins)}
+        at = set(ins)
         leaders = {0}
         succ: dict[int, list[int]] = {}
+        ends = _ENDS_BLOCK
         for k, p in enumerate(ins):
             w0 = words[p]
             op = w0 & 0xFF
-            targets = None
+            if not ends[op]:
+                continue
             falls = True
             if op == 0x28:
                 targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
@@ -264,38 +281,103 @@ class _Method:
                 targets = switch_targets(words, p, n)
                 if targets is None:
                     return
-            elif 0x0E <= op <= 0x11 or op == 0x27:
+            else:
                 targets, falls = [], False
-            if targets is None:
-                continue
             for t in targets:
-                if t not in index_of:
+                if t not in at:
                     return
                 leaders.add(t)
             nxt = ins[k + 1] if k + 1 < len(ins) else None
             if nxt is not None:
                 leaders.add(nxt)
             succ[p] = targets + ([nxt] if falls and nxt is not None else [])
-        tries = try_items(d, co, n)
+        self.succ = succ
+        self._leaders = leaders
+        self.declared = param_registers(proto, static)
+        self._src = None
+        self.ok = True
+
+    def blocks_of(self, d) -> None:
+        """Find the blocks (``starts``, ``ranges``) and the try ranges with their handlers
+        (``tries``): once, before the method's first analysis."""
+        words, ins = self.source(d)
+        n = self.end - self.base
+        at = set(ins)
+        leaders = self._leaders
+        tries = try_items(d, self.code_off, n)
         good = []
         for s, e, addrs in tries:
-            hs = tuple(a for a in addrs if a in index_of)
+            hs = tuple(a for a in addrs if a in at)
             leaders.update(hs)
-            if s in index_of:
+            if s in at:
                 leaders.add(s)
-            if e in index_of:
+            if e in at:
                 leaders.add(e)
             good.append((s, e, hs))
         self.tries = good
-        self.starts = starts = sorted(leaders)
-        self.block_end = {}
-        import bisect
-
+        starts = sorted(leaders)
+        self._leaders = None
+        #: block start -> (index of its first instruction, index past its last)
+        ranges: dict[int, tuple[int, int]] = {}
+        k = 0
         for j, s in enumerate(starts):
             e = starts[j + 1] if j + 1 < len(starts) else n
-            self.block_end[s] = bisect.bisect_left(ins, e)
-        self.succ = succ
-        self.ok = True
+            k1 = bisect.bisect_left(ins, e, k)
+            ranges[s] = (k, k1)
+            k = k1
+        self.ranges = ranges
+
+    def source(self, d) -> tuple[list[int], list[int]]:
+        """(code words, instruction positions relative to the method's first word)."""
+        if self._src is None:
+            start, end = self.base, self.end
+            self._src = (d.words[start:end].tolist(),
+                         (d.insn_positions(start, end) - start).tolist())
+        return self._src
+
+    def compiled(self) -> None:
+        """Every block the method can reach is compiled (a whole analysis ran): the words
+        are no longer needed."""
+        self.complete = True
+        self._src = None
+
+
+class _ByName:
+    """The entries of a dex table (method_ids, field_ids) by name: their indices ordered by
+    name string (ascending within a name), 16-bit where the table allows it."""
+
+    __slots__ = ("names", "order")
+
+    def __init__(self, names: np.ndarray) -> None:
+        order = np.argsort(names, kind="stable")
+        self.names = names[order]
+        self.order = order.astype(np.uint16 if len(order) <= 0x10000 else np.int32)
+
+    def ids(self, n: int) -> np.ndarray:
+        """Indices of the entries named by string ``n``, ascending."""
+        names = self.names
+        k = names.dtype.type(n)
+        return self.order[int(names.searchsorted(k, "left")):int(names.searchsorted(k, "right"))]
+
+
+def _among(values: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Mask of ``values`` that are in ``wanted``."""
+    return values == wanted[0] if len(wanted) == 1 else np.isin(values, wanted)
+
+
+def _sorted_sites(arg: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Instruction sites as (index operands ascending, their owner methods), narrow: an
+    index operand is a 16-bit code unit, an owner an index into the dex's methods."""
+    order = np.argsort(arg, kind="stable")
+    return arg[order].astype(np.uint16), owner[order].astype(np.int32)
+
+
+def _equal_range(arr: np.ndarray, v: int) -> tuple[int, int]:
+    """Positions ``[lo, hi)`` of the value ``v`` in the sorted 16-bit array ``arr``."""
+    if not 0 <= v <= 0xFFFF:
+        return 0, 0
+    k = arr.dtype.type(v)
+    return int(arr.searchsorted(k, "left")), int(arr.searchsorted(k, "right"))
 
 
 class LeakAnalysis:
@@ -325,11 +407,16 @@ class LeakAnalysis:
         models["calls"] = {**(models.get("calls") or {}), **spec.storage_models, **{
             api: {"returns": "object", "object": REFLECT_METHOD,
                   "attrs": {"class": "this", "name": 0}} for api in spec.reflect_lookups}}
-        self._values = _IntentValues(index.dexes, models, spec.keeps_intent)
+        self._values = _IntentValues(index.dexes, models, spec.keeps_intent,
+                                     index.class_table())
         self._class_lookup_apis = tuple(
             k for k, m in models["calls"].items()
             if isinstance(m, dict) and m.get("returns") == "class" and not k.startswith("*"))
         self._class_lookups: dict[MKey, list[int]] | None = None
+        #: every method descriptor the call tables of the spec name (``_callee``)
+        self._spec_descs: frozenset[str] = frozenset().union(
+            spec.sinks, spec.launches, spec.rules, spec.aliases, spec.redirects,
+            spec.reflect_invoke, *(set(w) | set(r) for w, r, _k in spec.stores.values()))
         # analysis state
         self.summaries: dict[Item, _Summary] = {}
         self.deps: dict[Item, set[Item]] = defaultdict(set)
@@ -357,6 +444,7 @@ class LeakAnalysis:
         self._descs: dict[MKey, str] = {}
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._field_reads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._by_name: dict[tuple[str, int], _ByName] = {}
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
         self._inexact_sinks: set[tuple[int, int]] = set()  # sinks with exact: false
@@ -551,14 +639,14 @@ class LeakAnalysis:
             root, _, member = name.partition("->")
             classes = [root, *sorted(self._descendants(root))] if self.index.has_class(root) \
                 else [root]
-            for di, d in enumerate(self.index.dexes):
-                fids = d.find_fields_in(classes, member)
+            for di in range(len(self.index.dexes)):
+                fids = self._fields_in(di, classes, member)
                 if not fids:
                     continue
                 args, owners = self._field_reads_sorted(di)
                 found: set[int] = set()
                 for f in fids:
-                    lo, hi = bounds(args, f, f + 1)
+                    lo, hi = _equal_range(args, f)
                     found.update(owners[lo:hi].tolist())
                 out.extend((di, o) for o in sorted(found))
         elif kind == "I":
@@ -649,19 +737,64 @@ class LeakAnalysis:
             classes.update(a for a in self._ancestors(cls) if a != "Ljava/lang/Object;")
             classes.update(self._descendants(cls))
         out: set[MKey] = set()
-        for di, d in enumerate(self.index.dexes):
-            mids = d.find_methods_in(classes, sig)
+        for di in range(len(self.index.dexes)):
+            mids = self._methods_in(di, classes, sig)
             if not mids:
                 continue
             args, owners = self._invokes_sorted(di)
             for m in mids:
-                lo, hi = bounds(args, m, m + 1)
+                lo, hi = _equal_range(args, m)
                 out.update((di, int(o)) for o in owners[lo:hi].tolist() if o >= 0)
             if len(out) > self.caps.max_callers:
                 break
         res = sorted(out)[: self.caps.max_callers]
         self._callers[key] = res
         return res
+
+    def _methods_in(self, di: int, classes: Iterable[str], sig: str) -> list[int]:
+        """method_ids indices of ``C->sig`` for any class C of ``classes``, ascending (what
+        ``DexFile.find_methods_in`` answers, from the methods of that name)."""
+        d = self.index.dexes[di]
+        name, paren, proto = sig.partition("(")
+        n = d.find_string(name)
+        if not paren or n < 0:
+            return []
+        tids = [t for t in (d.find_type(c) for c in classes) if t >= 0]
+        if not tids:
+            return []
+        by = self._by_name.get(("m", di))
+        if by is None:
+            by = self._by_name[("m", di)] = _ByName(d.method_ids["name"])
+        cand = by.ids(n)
+        if not cand.size:
+            return []
+        ids = d.method_ids
+        cand = cand[_among(ids["cls"][cand], tids)]
+        want = "(" + proto
+        protos = ids["proto"][cand].tolist()
+        return [i for i, pr in zip(cand.tolist(), protos, strict=True)
+                if d.proto_string(pr) == want]
+
+    def _fields_in(self, di: int, classes: Iterable[str], member: str) -> list[int]:
+        """field_ids indices of ``C->name:type`` for any class C of ``classes``, ascending
+        (what ``DexFile.find_fields_in`` answers, from the fields of that name)."""
+        d = self.index.dexes[di]
+        name, sep, typ = member.partition(":")
+        n, ft = d.find_string(name), d.find_type(typ)
+        if not sep or n < 0 or ft < 0:
+            return []
+        tids = [t for t in (d.find_type(c) for c in classes) if t >= 0]
+        if not tids:
+            return []
+        by = self._by_name.get(("f", di))
+        if by is None:
+            by = self._by_name[("f", di)] = _ByName(d.fields["name"])
+        cand = by.ids(n)
+        if not cand.size:
+            return []
+        f = d.fields
+        cand = cand[f["type"][cand] == ft]
+        return cand[_among(f["cls"][cand], tids)].tolist()
 
     def _field_reads_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
         """(field index, owner method) of every field read (iget*, sget*) inside a method of
@@ -671,16 +804,16 @@ class LeakAnalysis:
             _pos, op, arg, owner = self.index.dexes[di].operand_sites("field")
             sel = (((op >= 0x52) & (op <= 0x58)) | ((op >= 0x60) & (op <= 0x66))) & (owner >= 0)
             arg, owner = arg[sel], owner[sel]
-            order = np.argsort(arg, kind="stable")
-            hit = self._field_reads[di] = (arg[order], owner[order])
+            hit = self._field_reads[di] = _sorted_sites(arg, owner)
         return hit
 
     def _invokes_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        """(method index, owner method) of every invoke of dex ``di``, sorted by method
+        index (built once per dex)."""
         hit = self._invoke_sorted.get(di)
         if hit is None:
             _p, _o, arg, owner = self.index.dexes[di].operand_sites("invoke")
-            order = np.argsort(arg, kind="stable")
-            hit = self._invoke_sorted[di] = (arg[order], owner[order])
+            hit = self._invoke_sorted[di] = _sorted_sites(arg, owner)
         return hit
 
     # ============================================================== callees
@@ -717,7 +850,12 @@ class LeakAnalysis:
         spec = self.spec
         out = _Callee(desc, name, ret_type, tuple(targets),
                       declared=tuple(param_registers(desc, op in (0x71, 0x77))))
-        for fd in fw_descs:
+        if self._spec_descs.isdisjoint(fw_descs):
+            # (most calls: none of the tables below names the method)
+            fw_descs_known: list[str] = []
+        else:
+            fw_descs_known = fw_descs
+        for fd in fw_descs_known:
             if out.sink is None:
                 out.sink = spec.sinks.get(fd)
             if out.launch is None:
@@ -729,7 +867,7 @@ class LeakAnalysis:
                     out.store_write = (store, writes[fd], sink_kind)
                 if fd in reads:
                     out.store_read = store
-        for fd in fw_descs:
+        for fd in fw_descs_known:
             if fd in spec.aliases:
                 out.alias = spec.aliases[fd]
             red = spec.redirects.get(fd)
@@ -738,10 +876,15 @@ class LeakAnalysis:
                 found = self._resolve(cls, method, virtual=True)
                 if found:
                     out.redirect = (tuple(found), amap)
-        out.reflect = any(fd in spec.reflect_invoke for fd in fw_descs)
+        out.reflect = any(fd in spec.reflect_invoke for fd in fw_descs_known)
         out.get_intent = sig in spec.get_intent
         out.ctor = name == "<init>"
         out.clean = name in spec.clean_names or ret_type == "Z"
+        out.void = ret_type == "V"
+        out.special = (out.sink is not None or out.launch is not None
+                       or out.store_write is not None or out.store_read is not None
+                       or out.get_intent or out.alias is not None or out.redirect is not None
+                       or out.reflect)
         out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
             and fw_descs[-1].startswith(spec.data_classes)
         self._callees[ck] = out
@@ -837,13 +980,15 @@ class LeakAnalysis:
         dm = self._code(key)
         if dm is None:
             return _EMPTY_SUMMARY
+        if dm.ranges is None:
+            dm.blocks_of(self.index.dexes[key[0]])
         desc = self._desc(key)
         cls, _, sig = desc.partition("->")
-        ctx = _Ctx(key, desc, cls, self.index.dexes[key[0]].methods[key[1]].insn_start, item)
+        ctx = _Ctx(key, desc, cls, dm.base, item)
         # initial state: parameters
         t0: dict[int, frozenset[int]] = {}
         o0: dict[int, object] = {}
-        declared = param_registers(dm.proto, dm.static)
+        declared = dm.declared
         positions = ([0] if not dm.static else []) + declared
         extra: dict[int, set[int]] = defaultdict(set)
         for k, labels in self.param_sources.get(key, {}).items():
@@ -879,45 +1024,179 @@ class LeakAnalysis:
         )
 
     def _flow(self, dm: _Method, ctx: _Ctx, t0: dict, o0: dict) -> None:
-        in_state: dict[int, tuple | None] = dict.fromkeys(dm.starts)
-        in_state[0] = (t0, o0, {})
+        """One pass of the method's blocks to a fixpoint, from the parameters' state.
+
+        Each block is a tuple of compiled instructions (:meth:`_compile`); what one kind
+        does to the registers ``t`` (labels), the objects ``o`` (object ids) and the local
+        heap ``h`` is written out below, in the order of how often the kinds occur."""
+        in_state: dict[int, tuple] = {0: (t0, o0, {})}
         work = [0]
         queued = {0}
         steps = 0
         cap = self.caps.max_steps_per_method
-        ins, words = dm.ins, dm.words
-        tries = dm.tries
+        blocks = dm.blocks
+        join = self._join
+        invoke = self._invoke
+        gread = self._gread
         while work:
             s = work.pop()
             queued.discard(s)
             st = in_state[s]
+            blk = blocks.get(s)
+            if blk is None:
+                blk = self._compile(dm, ctx, s)
+            code, handlers, nexts, n, drop = blk
             t, o, h = dict(st[0]), dict(st[1]), dict(st[2])
-            k = dm.index_of[s]
-            end = dm.block_end[s]
-            last = s
-            handlers = _handlers_for(tries, s)
+            if drop:
+                # a pending call result (register -1) from the block's predecessors is
+                # dropped by every instruction but move-result
+                t.pop(-1, None)
+                o.pop(-1, None)
             # a handler sees the block's state where it throws: joined at the block's start
             # and end (not after every instruction: a value tainted and overwritten inside
             # one block is missed by the handler, a rare shape that costs a join per step)
             for hd in handlers:
-                self._join(in_state, hd, st, work, queued)
-            while k < end:
-                p = ins[k]
-                steps += 1
-                self._step(dm, ctx, words, p, t, o, h)
-                last = p
-                k += 1
+                join(in_state, hd, st, work, queued)
+            for ins in code:
+                kind = ins[0]
+                if kind == _INVOKE:
+                    invoke(ctx, ins, t, o, h)
+                elif kind == _RESULT:
+                    v = t.pop(-1, None)
+                    x = o.pop(-1, None)
+                    r = ins[1]
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    if x is None:
+                        o.pop(r, None)
+                    else:
+                        o[r] = x
+                elif kind == _CLEAR:
+                    r = ins[1]
+                    t.pop(r, None)
+                    o.pop(r, None)
+                elif kind == _MOVE:
+                    r, src = ins[1], ins[2]
+                    v = t.get(src)
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    x = o.get(src)
+                    if x is None:
+                        o.pop(r, None)
+                    else:
+                        o[r] = x
+                elif kind == _IGET:
+                    _k, r, obj, fk, weak, framework = ins
+                    oid = o.get(obj)
+                    v = h.get((oid, fk)) if oid is not None else None
+                    if v is None and oid is not None and oid[0] == "n" \
+                            and (oid, ESCAPED) not in h:
+                        v = EMPTY  # an object made here that nothing else saw: its fields are local
+                    if v is None:
+                        # field-based heap: any object's field; exact only inside the field's
+                        # own class family (this.f across lifecycle methods and callbacks)
+                        if weak is None:
+                            weak = ins[4] = not self._same_family(ctx.cls,
+                                                                  fk[2:].partition("->")[0])
+                        v = gread(ctx, fk, weak=weak)
+                    if framework:
+                        v = v | t.get(obj, EMPTY)  # a framework object's public field (PointF.x)
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    o.pop(r, None)
+                elif kind == _UN:
+                    r = ins[1]
+                    v = t.get(ins[2])
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    o.pop(r, None)
+                elif kind == _NEW:
+                    r = ins[1]
+                    t.pop(r, None)
+                    o[r] = ins[2]
+                elif kind == _IPUT:
+                    _k, src, obj, fk = ins
+                    v = t.get(src, EMPTY)
+                    oid = o.get(obj)
+                    if oid is not None:
+                        h[(oid, fk)] = v
+                        if oid[0] == "p":
+                            ctx.pfields[(oid[1], fk)].update(v)
+                    _escape(o, h, src)
+                    if v:
+                        self._gwrite(ctx, fk, v)
+                elif kind == _SGET:
+                    _k, r, fk, srcs = ins
+                    v = h.get((None, fk))
+                    if v is None:
+                        v = gread(ctx, fk)
+                    if srcs:
+                        v = v | srcs
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    o.pop(r, None)
+                elif kind == _BIN:
+                    r = ins[1]
+                    v = t.get(ins[2], EMPTY) | t.get(ins[3], EMPTY)
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    o.pop(r, None)
+                elif kind == _RETURN:
+                    v = t.get(ins[1])
+                    if v:
+                        ctx.ret.update(v)
+                elif kind == _SPUT:
+                    src, fk = ins[1], ins[2]
+                    v = t.get(src, EMPTY)
+                    h[(None, fk)] = v
+                    _escape(o, h, src)
+                    if v:
+                        self._gwrite(ctx, fk, v)
+                elif kind == _APUT:
+                    src = ins[1]
+                    v = t.get(src)
+                    _escape(o, h, src)
+                    if v:
+                        self._mutate(ctx, t, o, ins[2], v)
+                elif kind == _FILLED:
+                    labels: set[int] = set()
+                    for r in ins[1]:
+                        labels |= t.get(r, EMPTY)
+                    t[-1] = frozenset(labels)
+                    o[-1] = ins[2]
+                elif kind == _CATCH:
+                    ctx.caught = True
+                    _set(t, o, ins[1], frozenset(ctx.thrown), ins[2])
+                elif kind == _THROW:
+                    v = t.get(ins[1])
+                    if v:
+                        ctx.thrown.update(v)
+                elif kind == _DROP:
+                    t.pop(-1, None)
+                    o.pop(-1, None)
+            steps += n
             for hd in handlers:
-                self._join(in_state, hd, (t, o, h), work, queued)
+                join(in_state, hd, (t, o, h), work, queued)
             if steps > cap:
                 self.steps += steps
                 raise _Stop("leak_cap_method_steps", n=cap, method=ctx.desc)
-            nexts = dm.succ.get(last)
-            if nexts is None:
-                nexts = [ins[end]] if end < len(ins) else []
             for nx in nexts:
-                self._join(in_state, nx, (t, o, h), work, queued)
+                join(in_state, nx, (t, o, h), work, queued)
         self.steps += steps
+        if not dm.complete:
+            dm.compiled()
         if self.steps > self.caps.max_steps:
             raise _Stop("leak_cap_steps", n=self.caps.max_steps)
 
@@ -934,13 +1213,16 @@ class LeakAnalysis:
             new = st
         else:
             ct, co, ch = cur
-            nt, nh = _union_into(ct, t), _union_into(ch, h)
+            # (the label sets and object ids often hold already: checked in one pass first)
+            nt = ct if t.items() <= ct.items() else _union_into(ct, t)
+            nh = ch if h.items() <= ch.items() else _union_into(ch, h)
             no = co
-            for r, v in co.items():
-                if o.get(r) != v:
-                    if no is co:
-                        no = dict(co)
-                    del no[r]
+            if not co.items() <= o.items():
+                for r, v in co.items():
+                    if o.get(r) != v:
+                        if no is co:
+                            no = dict(co)
+                        del no[r]
             if nt is ct and no is co and nh is ch:
                 return
             new = (nt, no, nh)
@@ -950,149 +1232,99 @@ class LeakAnalysis:
             work.append(target)
 
     # ---------------------------------------------------------------- steps
-    def _step(self, dm: _Method, ctx: _Ctx, words: list, p: int, t: dict, o: dict,
-              h: dict) -> None:
-        w0 = words[p]
-        op = w0 & 0xFF
-        res_t = t.pop(-1, None)
-        res_o = o.pop(-1, None)
-        if 0x6E <= op <= 0x78 and op != 0x73:
-            self._invoke(ctx, words, p, op, t, o, h)
-            return
-        if op == 0 or 0x32 <= op <= 0x3D or 0x28 <= op <= 0x2C or op in (0x1D, 0x1E, 0x26, 0x0E,
-                                                                           0x1F):
-            return
-        a4 = (w0 >> 8) & 0xF
-        a8 = w0 >> 8
-        if 0x01 <= op <= 0x09:
-            if op in (0x01, 0x04, 0x07):
-                dst, src = a4, w0 >> 12
-            elif op in (0x02, 0x05, 0x08):
-                dst, src = a8, words[p + 1]
-            else:
-                dst, src = words[p + 1], words[p + 2]
-            _copy(t, o, dst, src)
-            return
-        if 0x0A <= op <= 0x0C:
-            _set(t, o, a8, res_t or EMPTY, res_o)
-            return
-        if op == 0x0D:
-            ctx.caught = True
-            _set(t, o, a8, frozenset(ctx.thrown), ("x", p))
-            return
-        if 0x0F <= op <= 0x11:
-            v = t.get(a8)
-            if v:
-                ctx.ret.update(v)
-            return
-        if op == 0x27:
-            v = t.get(a8)
-            if v:
-                ctx.thrown.update(v)
-            return
-        if op == 0x12:
-            _set(t, o, a4, EMPTY, None)
-            return
-        if 0x13 <= op <= 0x1C or op in (0xFE, 0xFF) or 0x2D <= op <= 0x31:
-            _set(t, o, a8, EMPTY, None)
-            return
-        if op in (0x20, 0x21):
-            _set(t, o, a4, EMPTY, None)
-            return
-        if op == 0x22:
-            _set(t, o, a8, EMPTY, ("n", p))
-            return
-        if op == 0x23:
-            _set(t, o, a4, EMPTY, ("n", p))
-            return
-        if op in (0x24, 0x25):
-            labels: set[int] = set()
-            for r in invoke_regs(words, p):
-                labels |= t.get(r, EMPTY)
-            t[-1] = frozenset(labels)
-            o[-1] = ("n", p)
-            return
-        if 0x44 <= op <= 0x4A:
-            b = words[p + 1] & 0xFF
-            _set(t, o, a8, t.get(b, EMPTY), None)
-            return
-        if 0x4B <= op <= 0x51:
-            b = words[p + 1] & 0xFF
-            v = t.get(a8)
-            _escape(o, h, a8)
-            if v:
-                self._mutate(ctx, t, o, b, v)
-            return
-        if 0x52 <= op <= 0x58:
-            fk = self._fkey(ctx.key[0], words[p + 1])
-            obj = w0 >> 12
-            oid = o.get(obj)
-            v = h.get((oid, fk)) if oid is not None else None
-            if v is None and oid is not None and oid[0] == "n" and (oid, ESCAPED) not in h:
-                v = EMPTY  # an object made here that nothing else saw: its fields are local
-            if v is None:
-                # field-based heap: any object's field; exact only inside the field's own
-                # class family (this.f across lifecycle methods and callbacks)
-                owner = fk[2:].partition("->")[0]
-                v = self._gread(ctx, fk, weak=not self._same_family(ctx.cls, owner))
-            if not self.index.has_class(fk[2:].partition("->")[0]):
-                v = v | t.get(obj, EMPTY)  # a framework object's public field (PointF.x)
-            _set(t, o, a4, v, None)
-            return
-        if 0x59 <= op <= 0x5F:
-            fk = self._fkey(ctx.key[0], words[p + 1])
-            v = t.get(a4, EMPTY)
-            oid = o.get(w0 >> 12)
-            if oid is not None:
-                h[(oid, fk)] = v
-                if oid[0] == "p":
-                    ctx.pfields[(oid[1], fk)].update(v)
-            _escape(o, h, a4)
-            if v:
-                self._gwrite(ctx, fk, v)
-            return
-        if 0x60 <= op <= 0x66:
-            fk = self._fkey(ctx.key[0], words[p + 1])
-            v = h.get((None, fk))
-            if v is None:
-                v = self._gread(ctx, fk)
-            di = ctx.key[0]
-            src = self.source_at.get((di, ctx.base + p))
-            if src is not None:
-                v = v | {src}
-            _set(t, o, a8, v, None)
-            return
-        if 0x67 <= op <= 0x6D:
-            fk = self._fkey(ctx.key[0], words[p + 1])
-            v = t.get(a8, EMPTY)
-            h[(None, fk)] = v
-            _escape(o, h, a8)
-            if v:
-                self._gwrite(ctx, fk, v)
-            return
-        if op in (0xFA, 0xFB, 0xFC, 0xFD):
-            labels = set()
-            for r in invoke_regs(words, p):
-                labels |= t.get(r, EMPTY)
-            t[-1] = frozenset(labels)
-            o[-1] = ("r", p)
-            return
-        if 0x7B <= op <= 0x8F:
-            _set(t, o, a4, t.get(w0 >> 12, EMPTY), None)
-            return
-        if 0x90 <= op <= 0xAF:
-            w1 = words[p + 1]
-            _set(t, o, a8, t.get(w1 & 0xFF, EMPTY) | t.get(w1 >> 8, EMPTY), None)
-            return
-        if 0xB0 <= op <= 0xCF:
-            _set(t, o, a4, t.get(a4, EMPTY) | t.get(w0 >> 12, EMPTY), None)
-            return
-        if 0xD0 <= op <= 0xD7:
-            _set(t, o, a4, t.get(w0 >> 12, EMPTY), None)
-            return
-        if 0xD8 <= op <= 0xE2:
-            _set(t, o, a8, t.get(words[p + 1] & 0xFF, EMPTY), None)
-            return
+    def _compile(self, dm: _Method, ctx: _Ctx, s: int) -> tuple:
+        """Block ``s`` of ``dm`` as (instructions, handlers, successors, instruction count,
+        whether a pending call result is dropped at its start).
+
+        An instruction is a tuple of its kind (``_INVOKE``...) and its operands, decoded
+        once: registers, the field's global key, the source label of a source site, the
+        object id it creates. Instructions that change no register (branches, monitors,
+        checks) are left out. Every Dalvik instruction but move-result drops a pending call
+        result (register -1): an invoke keeps its result only when a move-result follows or
+        the block ends there, a block drops the one it receives unless it starts with a
+        move-result, and after filled-new-array a ``_DROP`` stands where needed."""
+        di = ctx.key[0]
+        words, ins = dm.source(self.index.dexes[di])
+        k0, k1 = dm.ranges[s]
+        base = dm.base
+        code: list = []
+        pending = False
+        for k in range(k0, k1):
+            p = ins[k]
+            w0 = words[p]
+            op = w0 & 0xFF
+            c = _OPCLASS[op]
+            if pending:
+                if c != _O_RESULT:
+                    code.append(_DROP_INS)
+                pending = False
+            if c == _O_NOP:
+                continue
+            if c == _O_INVOKE:
+                abs_p = base + p
+                keep = k + 1 == k1 or _OPCLASS[words[ins[k + 1]] & 0xFF] == _O_RESULT
+                code.append((_INVOKE, tuple(invoke_regs(words, p)), words[p + 1], op,
+                             (di, abs_p), self.source_at.get((di, abs_p)), ("r", p),
+                             op in (0x71, 0x77), keep))
+            elif c == _O_RESULT:
+                code.append((_RESULT, w0 >> 8))
+            elif c == _O_CLEAR4:
+                code.append((_CLEAR, (w0 >> 8) & 0xF))
+            elif c == _O_CLEAR8:
+                code.append((_CLEAR, w0 >> 8))
+            elif c == _O_IGET:
+                fk = self._fkey(di, words[p + 1])
+                # (whether the read is weak is found when first needed: see _flow)
+                code.append([_IGET, (w0 >> 8) & 0xF, w0 >> 12, fk, None,
+                             not self.index.has_class(fk[2:].partition("->")[0])])
+            elif c == _O_MOVE4:
+                code.append((_MOVE, (w0 >> 8) & 0xF, w0 >> 12))
+            elif c == _O_MOVE8:
+                code.append((_MOVE, w0 >> 8, words[p + 1]))
+            elif c == _O_MOVE16:
+                code.append((_MOVE, words[p + 1], words[p + 2]))
+            elif c == _O_RETURN:
+                code.append((_RETURN, w0 >> 8))
+            elif c == _O_NEW8:
+                code.append((_NEW, w0 >> 8, ("n", p)))
+            elif c == _O_NEW4:
+                code.append((_NEW, (w0 >> 8) & 0xF, ("n", p)))
+            elif c == _O_UN4:
+                code.append((_UN, (w0 >> 8) & 0xF, w0 >> 12))
+            elif c == _O_UN8:
+                code.append((_UN, w0 >> 8, words[p + 1] & 0xFF))
+            elif c == _O_SGET:
+                src = self.source_at.get((di, base + p))
+                code.append((_SGET, w0 >> 8, self._fkey(di, words[p + 1]),
+                             frozenset((src,)) if src is not None else None))
+            elif c == _O_IPUT:
+                code.append((_IPUT, (w0 >> 8) & 0xF, w0 >> 12, self._fkey(di, words[p + 1])))
+            elif c == _O_CATCH:
+                code.append((_CATCH, w0 >> 8, ("x", p)))
+            elif c == _O_BIN:
+                w1 = words[p + 1]
+                code.append((_BIN, w0 >> 8, w1 & 0xFF, w1 >> 8))
+            elif c == _O_BIN2:
+                a4 = (w0 >> 8) & 0xF
+                code.append((_BIN, a4, a4, w0 >> 12))
+            elif c == _O_THROW:
+                code.append((_THROW, w0 >> 8))
+            elif c == _O_APUT:
+                code.append((_APUT, w0 >> 8, words[p + 1] & 0xFF))
+            elif c == _O_SPUT:
+                code.append((_SPUT, w0 >> 8, self._fkey(di, words[p + 1])))
+            elif c == _O_FILLED_NEW or c == _O_FILLED_CALL:
+                code.append((_FILLED, tuple(invoke_regs(words, p)),
+                             ("n" if c == _O_FILLED_NEW else "r", p)))
+                pending = True
+        last = ins[k1 - 1]
+        nexts = dm.succ.get(last)
+        if nexts is None:
+            nexts = [ins[k1]] if k1 < len(ins) else []
+        drop = _OPCLASS[words[ins[k0]] & 0xFF] != _O_RESULT
+        out = (tuple(code), _handlers_for(dm.tries, s), tuple(nexts), k1 - k0, drop)
+        dm.blocks[s] = out
+        return out
 
     def _mutate(self, ctx: _Ctx, t: dict, o: dict, reg: int, labels: Iterable[int]) -> None:
         labels = frozenset(labels)
@@ -1108,41 +1340,72 @@ class LeakAnalysis:
         if oid[0] == "p":
             ctx.params[oid[1]].update(labels)
 
-    def _invoke(self, ctx: _Ctx, words: list, p: int, op: int, t: dict, o: dict,
-                h: dict) -> None:
-        di = ctx.key[0]
-        regs = invoke_regs(words, p)
-        cal = self._callee(di, words[p + 1], op)
-        static = op in (0x71, 0x77)
+    def _invoke(self, ctx: _Ctx, ins: tuple, t: dict, o: dict, h: dict) -> None:
+        _k, regs, midx, op, sink_key, src, roid, static, keep = ins
+        di, abs_p = sink_key
+        cal = self._callee(di, midx, op)
         args = [t.get(r, EMPTY) for r in regs]
         ret: set[int] = set()
-        abs_p = ctx.base + p
-        src = self.source_at.get((di, abs_p))
         if src is not None:
             ret.add(src)
         declared = cal.declared
+        if cal.special:
+            self._special(ctx, cal, sink_key, args, regs, static, t, o, h, ret)
+        if cal.targets:
+            cctx = frozenset(i for i, a in enumerate(args) if a)
+            # with several possible targets, what a target does with the arguments may be
+            # another target's: weak
+            targs = args if len(cal.targets) == 1 else [self._weak(a) for a in args]
+            for k in cal.targets:
+                if not cctx and (k, NO_CTX) not in self.summaries:
+                    continue
+                s = self._summary_for((k, cctx), ctx.item)
+                if s is _EMPTY_SUMMARY:
+                    continue
+                self._apply(ctx, s, targs, regs, t, o, h, ret)
+        else:
+            for r in regs:
+                oid = o.get(r)
+                if oid is not None and oid[0] == "n":
+                    h[(oid, ESCAPED)] = EMPTY  # (see _escape)
+            rule = cal.rule
+            if rule is not None:
+                flow: set[int] = set()
+                for pos in rule.sources:
+                    flow |= _at(pos, args, declared, static)
+                for pos in rule.targets:
+                    if pos == RET:
+                        ret |= flow
+                    elif pos == ARGS:
+                        for q in declared:
+                            if q < len(regs):
+                                self._mutate(ctx, t, o, regs[q], flow)
+                    else:
+                        r = _reg_of(pos, regs, declared, static)
+                        if r is not None:
+                            self._mutate(ctx, t, o, r, flow)
+            elif not cal.clean:
+                a = _at(ARGS, args, declared, static)
+                inputs = (args[0] if args and not static else EMPTY) | a
+                if inputs and not cal.void:
+                    ret |= inputs
+                if (cal.mutator or cal.ctor) and not static and regs and a:
+                    self._mutate(ctx, t, o, regs[0], a)
+        if keep and not cal.void:
+            t[-1] = frozenset(ret)
+            o[-1] = roid
+
+    def _special(self, ctx: _Ctx, cal: _Callee, sink_key: tuple[int, int], args: list,
+                 regs: tuple, static: bool, t: dict, o: dict, h: dict, ret: set) -> None:
+        """What a call does besides running its targets or a propagation rule: a sink, a
+        launched intent, a store written or read, getIntent(), an alias, a redirect to app
+        methods, a reflective call."""
+        di, abs_p = sink_key
+        declared = cal.declared
 
         def at(pos) -> frozenset[int]:
-            if pos == RECV:
-                return args[0] if args and not static else EMPTY
-            if pos == ARGS:
-                out: set[int] = set()
-                for q in declared:
-                    if q < len(args):
-                        out |= args[q]
-                return frozenset(out)
-            if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(args):
-                return args[declared[pos]]
-            return EMPTY
+            return _at(pos, args, declared, static)
 
-        def reg_of(pos) -> int | None:
-            if pos == RECV:
-                return regs[0] if regs and not static else None
-            if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(regs):
-                return regs[declared[pos]]
-            return None
-
-        sink_key = (di, abs_p)
         if cal.sink is not None:
             leaked: set[int] = set()
             for pos in (cal.sink.args if cal.sink.args is not None else (RECV, ARGS)):
@@ -1172,7 +1435,7 @@ class LeakAnalysis:
         if cal.get_intent:
             ret |= self._gread(ctx, "I:" + cal.desc.partition("->")[0])
         if cal.alias is not None and not static and regs:
-            src_reg = reg_of(cal.alias)
+            src_reg = _reg_of(cal.alias, regs, declared, static)
             if src_reg is not None and o.get(src_reg) is not None:
                 old_oid = o.get(regs[0])
                 for r, x in list(o.items()):
@@ -1182,7 +1445,7 @@ class LeakAnalysis:
         if cal.redirect is not None:
             targets, amap = cal.redirect
             rargs = [at(pos) for pos in amap]
-            rregs = [reg_of(pos) for pos in amap]
+            rregs = [_reg_of(pos, regs, declared, static) for pos in amap]
             rctx = frozenset(i for i, a in enumerate(rargs) if a)
             for k in targets:
                 if rctx or (k, NO_CTX) in self.summaries:
@@ -1193,48 +1456,6 @@ class LeakAnalysis:
             # (also with clean arguments: the target may return a tainted field, and the
             # reflective caller is not among its callers by invoke)
             self._reflect(ctx, abs_p, args, regs, t, o, h, ret)
-        if cal.targets:
-            cctx = frozenset(i for i, a in enumerate(args) if a)
-            # with several possible targets, what a target does with the arguments may be
-            # another target's: weak
-            targs = args if len(cal.targets) == 1 else [self._weak(a) for a in args]
-            for k in cal.targets:
-                if not cctx and (k, NO_CTX) not in self.summaries:
-                    continue
-                s = self._summary_for((k, cctx), ctx.item)
-                if s is _EMPTY_SUMMARY:
-                    continue
-                self._apply(ctx, s, targs, regs, t, o, h, ret)
-        elif not cal.targets:
-            for r in regs:
-                _escape(o, h, r)
-            rule = cal.rule
-            if rule is not None:
-                flow: set[int] = set()
-                for pos in rule.sources:
-                    flow |= at(pos)
-                for pos in rule.targets:
-                    if pos == RET:
-                        ret |= flow
-                    elif pos == ARGS:
-                        for q in declared:
-                            if q < len(regs):
-                                self._mutate(ctx, t, o, regs[q], flow)
-                    else:
-                        r = reg_of(pos)
-                        if r is not None:
-                            self._mutate(ctx, t, o, r, flow)
-            elif not cal.clean:
-                inputs = at(RECV) | at(ARGS)
-                if inputs and cal.ret_type != "V":
-                    ret |= inputs
-                if (cal.mutator or cal.ctor) and not static and regs:
-                    a = at(ARGS)
-                    if a:
-                        self._mutate(ctx, t, o, regs[0], a)
-        if cal.ret_type != "V":
-            t[-1] = frozenset(ret)
-            o[-1] = ("r", p)
 
     def _reflect(self, ctx: _Ctx, abs_p: int, args: list, regs: list, t: dict, o: dict,
                  h: dict, ret: set) -> None:
@@ -1468,8 +1689,9 @@ class LeakAnalysis:
 class _IntentValues(ArgumentValues):
     """Argument values where adding extras to an intent keeps what is known of it."""
 
-    def __init__(self, dexes, models: dict, keeps: tuple[str, ...]) -> None:
-        super().__init__(dexes, models)
+    def __init__(self, dexes, models: dict, keeps: tuple[str, ...],
+                 classes: dict[str, tuple[int, int]] | None = None) -> None:
+        super().__init__(dexes, models, classes)
         self._intent_keeps = frozenset(keeps)
 
     def _model(self, di: int, midx: int) -> dict | None:  # noqa: D102
@@ -1485,6 +1707,66 @@ class _IntentValues(ArgumentValues):
 
 # ------------------------------------------------------------------ helpers
 ESCAPED = "!escaped"
+
+# kinds of compiled instructions (LeakAnalysis._compile, executed in LeakAnalysis._flow)
+_INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
+    _SPUT, _APUT, _FILLED, _CATCH, _THROW = range(17)
+_DROP_INS = (_DROP,)
+
+# what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
+(_O_NOP, _O_INVOKE, _O_RESULT, _O_CLEAR4, _O_CLEAR8, _O_IGET, _O_MOVE4, _O_MOVE8, _O_MOVE16,
+ _O_RETURN, _O_NEW8, _O_NEW4, _O_UN4, _O_UN8, _O_SGET, _O_IPUT, _O_CATCH, _O_BIN, _O_BIN2,
+ _O_THROW, _O_APUT, _O_SPUT, _O_FILLED_NEW, _O_FILLED_CALL) = range(24)
+
+
+def _opclasses() -> tuple[int, ...]:
+    table = [_O_NOP] * 256
+    for lo, hi, c in (
+            (0x01, 0x01, _O_MOVE4), (0x04, 0x04, _O_MOVE4), (0x07, 0x07, _O_MOVE4),
+            (0x02, 0x02, _O_MOVE8), (0x05, 0x05, _O_MOVE8), (0x08, 0x08, _O_MOVE8),
+            (0x03, 0x03, _O_MOVE16), (0x06, 0x06, _O_MOVE16), (0x09, 0x09, _O_MOVE16),
+            (0x0A, 0x0C, _O_RESULT), (0x0D, 0x0D, _O_CATCH), (0x0F, 0x11, _O_RETURN),
+            (0x12, 0x12, _O_CLEAR4), (0x13, 0x1C, _O_CLEAR8), (0x20, 0x21, _O_CLEAR4),
+            (0x22, 0x22, _O_NEW8), (0x23, 0x23, _O_NEW4), (0x24, 0x25, _O_FILLED_NEW),
+            (0x27, 0x27, _O_THROW), (0x2D, 0x31, _O_CLEAR8), (0x44, 0x4A, _O_UN8),
+            (0x4B, 0x51, _O_APUT), (0x52, 0x58, _O_IGET), (0x59, 0x5F, _O_IPUT),
+            (0x60, 0x66, _O_SGET), (0x67, 0x6D, _O_SPUT), (0x6E, 0x72, _O_INVOKE),
+            (0x74, 0x78, _O_INVOKE), (0x7B, 0x8F, _O_UN4), (0x90, 0xAF, _O_BIN),
+            (0xB0, 0xCF, _O_BIN2), (0xD0, 0xD7, _O_UN4), (0xD8, 0xE2, _O_UN8),
+            (0xFA, 0xFD, _O_FILLED_CALL), (0xFE, 0xFF, _O_CLEAR8)):
+        for op in range(lo, hi + 1):
+            table[op] = c
+    return tuple(table)
+
+
+_OPCLASS = _opclasses()
+#: the opcodes that end a block: goto, switch, if, return, throw (``_Method``)
+_ENDS_BLOCK = tuple(0x28 <= op <= 0x2C or 0x32 <= op <= 0x3D or 0x0E <= op <= 0x11
+                    or op == 0x27 for op in range(256))
+
+
+def _at(pos, args: list, declared: Sequence[int], static: bool) -> frozenset[int]:
+    """The labels a call's argument position (``RECV``, ``ARGS``, a declared parameter) has."""
+    if pos == RECV:
+        return args[0] if args and not static else EMPTY
+    if pos == ARGS:
+        out: set[int] = set()
+        for q in declared:
+            if q < len(args):
+                out |= args[q]
+        return frozenset(out)
+    if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(args):
+        return args[declared[pos]]
+    return EMPTY
+
+
+def _reg_of(pos, regs: Sequence[int], declared: Sequence[int], static: bool) -> int | None:
+    """The register of a call's argument position (the receiver, a declared parameter)."""
+    if pos == RECV:
+        return regs[0] if regs and not static else None
+    if isinstance(pos, int) and pos < len(declared) and declared[pos] < len(regs):
+        return regs[declared[pos]]
+    return None
 
 
 REFLECT_METHOD = "reflect_method"
