@@ -538,9 +538,10 @@ class LeakAnalysis:
             raise _Stop("leak_cap_analyses", n=self.caps.max_analyses)
         if self.steps > self.caps.max_steps:
             raise _Stop("leak_cap_steps", n=self.caps.max_steps)
-        # (the CPU clock is read every 16 analyses: the work caps above bound an analysis
-        # first, the time is only a safety net)
-        if self.analyses & 15 == 1 and time.process_time() > self.deadline:
+        # (the CPU clock is read every 64 analyses: the work caps above bound an analysis
+        # first, the time is only a safety net; and reading a CPU clock can cost a
+        # millisecond of wall time in a sandbox such as gVisor)
+        if self.analyses & 63 == 1 and time.process_time() > self.deadline:
             raise _Stop("leak_cap_seconds", n=f"{self.caps.max_seconds:.1f}")
 
     def _run_method(self, item: Item) -> _Summary:
@@ -700,8 +701,13 @@ class LeakAnalysis:
         hit = self._sigs.get(cls)
         if hit is None:
             hit = {}
-            for r in self.index.class_methods(cls):
-                hit.setdefault(self.index.method_signature(r), (r.dex, r.method))
+            refs = self.index.class_methods(cls)
+            if refs:
+                # (a class's methods are in one dex; their method_ids from the method table)
+                d = self.index.dexes[refs[0].dex]
+                midx = d.method_table.method_idx[[r.method for r in refs]].tolist()
+                for r, mi in zip(refs, midx, strict=True):
+                    hit.setdefault(d.method_name(mi), (r.dex, r.method))
             self._sigs[cls] = hit
         return hit
 
@@ -1067,8 +1073,10 @@ class LeakAnalysis:
             blk = blocks.get(s)
             if blk is None:
                 blk = self._compile(dm, ctx, s)
-            code, handlers, nexts, n, drop = blk
-            t, o, h = dict(st[0]), dict(st[1]), dict(st[2])
+            code, handlers, nexts, n, drop, heap = blk
+            # (a block that writes no heap labels shares its incoming ones: states are never
+            # changed in place once joined)
+            t, o, h = dict(st[0]), dict(st[1]), dict(st[2]) if heap else st[2]
             if drop:
                 # a pending call result (register -1) from the block's predecessors is
                 # dropped by every instruction but move-result
@@ -1214,8 +1222,15 @@ class LeakAnalysis:
             if steps > cap:
                 self.steps += steps
                 raise _Stop("leak_cap_method_steps", n=cap, method=ctx.desc)
+            end = (t, o, h)
             for nx in nexts:
-                join(in_state, nx, (t, o, h), work, queued)
+                if nx in in_state:
+                    join(in_state, nx, end, work, queued)
+                else:
+                    in_state[nx] = end
+                    if nx not in queued:
+                        queued.add(nx)
+                        work.append(nx)
         self.steps += steps
         if not dm.complete:
             dm.compiled()
@@ -1256,7 +1271,8 @@ class LeakAnalysis:
     # ---------------------------------------------------------------- steps
     def _compile(self, dm: _Method, ctx: _Ctx, s: int) -> tuple:
         """Block ``s`` of ``dm`` as (instructions, handlers, successors, instruction count,
-        whether a pending call result is dropped at its start).
+        whether a pending call result is dropped at its start, whether it may write the
+        local heap).
 
         An instruction is a tuple of its kind (``_INVOKE``...) and its operands, decoded
         once: registers, the field's global key, the source label of a source site, the
@@ -1285,9 +1301,10 @@ class LeakAnalysis:
             if c == _O_INVOKE:
                 abs_p = base + p
                 keep = k + 1 == k1 or _OPCLASS[words[ins[k + 1]] & 0xFF] == _O_RESULT
-                code.append((_INVOKE, tuple(invoke_regs(words, p)), words[p + 1], op,
+                # (the callee is resolved when the call is first run: see _invoke)
+                code.append([_INVOKE, tuple(invoke_regs(words, p)), words[p + 1], op,
                              (di, abs_p), self.source_at.get((di, abs_p)), ("r", p),
-                             op in (0x71, 0x77), keep))
+                             op in (0x71, 0x77), keep, None])
             elif c == _O_RESULT:
                 code.append((_RESULT, w0 >> 8))
             elif c == _O_CLEAR4:
@@ -1344,7 +1361,8 @@ class LeakAnalysis:
         if nexts is None:
             nexts = [ins[k1]] if k1 < len(ins) else []
         drop = _OPCLASS[words[ins[k0]] & 0xFF] != _O_RESULT
-        out = (tuple(code), _handlers_for(dm.tries, s), tuple(nexts), k1 - k0, drop)
+        heap = any(x[0] in _WRITES_HEAP for x in code)
+        out = (tuple(code), _handlers_for(dm.tries, s), tuple(nexts), k1 - k0, drop, heap)
         dm.blocks[s] = out
         return out
 
@@ -1362,11 +1380,22 @@ class LeakAnalysis:
         if oid[0] == "p":
             ctx.params[oid[1]].update(labels)
 
-    def _invoke(self, ctx: _Ctx, ins: tuple, t: dict, o: dict, h: dict) -> None:
-        _k, regs, midx, op, sink_key, src, roid, static, keep = ins
-        di, abs_p = sink_key
-        cal = self._callee(di, midx, op)
+    def _invoke(self, ctx: _Ctx, ins: list, t: dict, o: dict, h: dict) -> None:
+        _k, regs, midx, op, sink_key, src, roid, static, keep, cal = ins
+        if cal is None:
+            cal = ins[9] = self._callee(sink_key[0], midx, op)
         args = [t.get(r, EMPTY) for r in regs]
+        if not cal.targets and not cal.special and not any(args):
+            # (most calls: a framework call with clean arguments, whose rules and defaults
+            # then carry nothing; the objects it is handed escape)
+            for r in regs:
+                oid = o.get(r)
+                if oid is not None and oid[0] == "n":
+                    h[(oid, ESCAPED)] = EMPTY
+            if keep and not cal.void:
+                t[-1] = EMPTY if src is None else frozenset((src,))
+                o[-1] = roid
+            return
         ret: set[int] = set()
         if src is not None:
             ret.add(src)
@@ -1778,6 +1807,8 @@ ESCAPED = "!escaped"
 _INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
     _SPUT, _APUT, _FILLED, _CATCH, _THROW = range(17)
 _DROP_INS = (_DROP,)
+#: the kinds that may write the local heap (fields, escapes, what a callee writes)
+_WRITES_HEAP = frozenset((_INVOKE, _IPUT, _SPUT, _APUT))
 
 # what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
 (_O_NOP, _O_INVOKE, _O_RESULT, _O_CLEAR4, _O_CLEAR8, _O_IGET, _O_MOVE4, _O_MOVE8, _O_MOVE16,
