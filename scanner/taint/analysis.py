@@ -1287,6 +1287,7 @@ class LeakAnalysis:
         base = dm.base
         code: list = []
         pending = False
+        heap = False  # whether an instruction may write the local heap (fields, escapes)
         for k in range(k0, k1):
             p = ins[k]
             w0 = words[p]
@@ -1302,6 +1303,7 @@ class LeakAnalysis:
                 abs_p = base + p
                 keep = k + 1 == k1 or _OPCLASS[words[ins[k + 1]] & 0xFF] == _O_RESULT
                 # (the callee is resolved when the call is first run: see _invoke)
+                heap = True
                 code.append([_INVOKE, tuple(invoke_regs(words, p)), words[p + 1], op,
                              (di, abs_p), self.source_at.get((di, abs_p)), ("r", p),
                              op in (0x71, 0x77), keep, None])
@@ -1337,6 +1339,7 @@ class LeakAnalysis:
                 code.append((_SGET, w0 >> 8, self._fkey(di, words[p + 1]),
                              frozenset((src,)) if src is not None else None))
             elif c == _O_IPUT:
+                heap = True
                 code.append((_IPUT, (w0 >> 8) & 0xF, w0 >> 12, self._fkey(di, words[p + 1])))
             elif c == _O_CATCH:
                 code.append((_CATCH, w0 >> 8, ("x", p)))
@@ -1349,8 +1352,10 @@ class LeakAnalysis:
             elif c == _O_THROW:
                 code.append((_THROW, w0 >> 8))
             elif c == _O_APUT:
+                heap = True
                 code.append((_APUT, w0 >> 8, words[p + 1] & 0xFF))
             elif c == _O_SPUT:
+                heap = True
                 code.append((_SPUT, w0 >> 8, self._fkey(di, words[p + 1])))
             elif c == _O_FILLED_NEW or c == _O_FILLED_CALL:
                 code.append((_FILLED, tuple(invoke_regs(words, p)),
@@ -1361,7 +1366,6 @@ class LeakAnalysis:
         if nexts is None:
             nexts = [ins[k1]] if k1 < len(ins) else []
         drop = _OPCLASS[words[ins[k0]] & 0xFF] != _O_RESULT
-        heap = any(x[0] in _WRITES_HEAP for x in code)
         out = (tuple(code), _handlers_for(dm.tries, s), tuple(nexts), k1 - k0, drop, heap)
         dm.blocks[s] = out
         return out
@@ -1807,8 +1811,6 @@ ESCAPED = "!escaped"
 _INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
     _SPUT, _APUT, _FILLED, _CATCH, _THROW = range(17)
 _DROP_INS = (_DROP,)
-#: the kinds that may write the local heap (fields, escapes, what a callee writes)
-_WRITES_HEAP = frozenset((_INVOKE, _IPUT, _SPUT, _APUT))
 
 # what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
 (_O_NOP, _O_INVOKE, _O_RESULT, _O_CLEAR4, _O_CLEAR8, _O_IGET, _O_MOVE4, _O_MOVE8, _O_MOVE16,
