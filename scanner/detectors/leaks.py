@@ -11,7 +11,7 @@ for the rules, and a :class:`Skipped` item when a cap stopped the analysis (the 
 is then partial: leaks not found are not claimed absent). ``--no-leaks`` (option
 ``no_leaks``) turns the analysis off. The analysis is bounded by work (method analyses,
 instruction visits: :class:`scanner.taint.Caps`), so the same APK gives the same leaks on any
-machine; on a large app it stops at the caps (on the 30 MB-dex benchmark APK about a third
+machine; on a large app it stops at the caps (on the 30 MB-dex benchmark APK about a quarter
 of the scan's CPU) and says so. ``leak_seconds`` adds a CPU-time cap of its own (default:
 the 30 s safety net).
 """
