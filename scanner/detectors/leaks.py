@@ -28,7 +28,7 @@ from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.locator import Locator
 from scanner.model.result import ApiUse, Leak, LeakAnalysisInfo, Skipped
-from scanner.taint import Caps, Component, LeakAnalysis, SourceSite
+from scanner.taint import Caps, Component, LeakAnalysis, SourceSite, method_key
 
 #: Where the value read at a source can end up, for findings: leaves the device, stays on it
 #: but readable by others, or is written to the system log.
@@ -70,7 +70,7 @@ class LeakDetector(Detector):
                 continue
             for cls in sorted(reach.descendants(cb.implements)):
                 caller = f"{cls}->{cb.method}"
-                if index.find_method(caller) is None or reach.is_reachable(caller) is False:
+                if method_key(index, caller) is None or reach.is_reachable(caller) is False:
                     continue
                 sources.append(SourceSite("", 0, cb.api, cb.pi_type, caller, param=cb.param))
                 meta.append((None, "app", "high"))

@@ -17,6 +17,8 @@ from scanner.taint.analysis import (
     LeakFlow,
     SourceSite,
     TaintResult,
+    method_key,
 )
 
-__all__ = ["Caps", "Component", "LeakAnalysis", "LeakFlow", "SourceSite", "TaintResult"]
+__all__ = ["Caps", "Component", "LeakAnalysis", "LeakFlow", "SourceSite", "TaintResult",
+           "method_key"]

@@ -380,6 +380,32 @@ def _among(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     return values == wanted[0] if len(wanted) == 1 else np.isin(values, wanted)
 
 
+def class_method_keys(index: DexIndex, cls: str) -> list[MKey]:
+    """(dex position, index into its methods) of each method the app class ``cls`` defines,
+    as ``DexIndex.class_methods`` lists them, from the method table's class_def column (in
+    class_def order: a class's methods are one run) without that method's map of every
+    class's run (6 MiB on the 30 MB-dex APK, kept for the rest of the scan)."""
+    loc = index.class_table().get(cls)
+    if loc is None:
+        return []
+    di, c = loc
+    cd = index.dexes[di].method_table.class_def
+    lo, hi = int(cd.searchsorted(c, "left")), int(cd.searchsorted(c, "right"))
+    return [(di, k) for k in range(lo, hi)]
+
+
+def method_key(index: DexIndex, descriptor: str) -> MKey | None:
+    """The app method ``Lcls;->name(params)ret`` as (dex position, index into its methods):
+    ``DexIndex.find_method`` over :func:`class_method_keys`."""
+    cls, sep, sig = descriptor.partition("->")
+    if not sep:
+        return None
+    for k in class_method_keys(index, cls):
+        if index.method_signature(MethodRef(*k)) == sig:
+            return k
+    return None
+
+
 def _sorted_sites(arg: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The instruction sites inside a method as (index operands ascending, their owner
     methods), narrow: an index operand is a 16-bit code unit, an owner an index into the
@@ -475,9 +501,8 @@ class LeakAnalysis:
         for i, s in enumerate(self.sources):
             di = self.dex_pos.get(s.dex)
             if s.param is not None:
-                ref = index.find_method(s.caller)
-                if ref is not None:
-                    key = (ref.dex, ref.method)
+                key = method_key(index, s.caller)
+                if key is not None:
                     self.param_sources[key][s.param].add(i)
                     self._seeds.append(key)
                 continue
@@ -670,7 +695,7 @@ class LeakAnalysis:
                     found.update(owners[lo:hi].tolist())
                 out.extend((di, o) for o in sorted(found))
         elif kind == "I":
-            out.extend((r.dex, r.method) for r in self.index.class_methods(name))
+            out.extend(class_method_keys(self.index, name))
         elif kind == "R":
             for comp in self.components:
                 for sig in self.spec.result_params:
@@ -701,13 +726,13 @@ class LeakAnalysis:
         hit = self._sigs.get(cls)
         if hit is None:
             hit = {}
-            refs = self.index.class_methods(cls)
-            if refs:
-                # (a class's methods are in one dex; their method_ids from the method table)
-                d = self.index.dexes[refs[0].dex]
-                midx = d.method_table.method_idx[[r.method for r in refs]].tolist()
-                for r, mi in zip(refs, midx, strict=True):
-                    hit.setdefault(d.method_name(mi), (r.dex, r.method))
+            keys = class_method_keys(self.index, cls)
+            if keys:
+                # (a class's methods are one run of one dex's method table)
+                d = self.index.dexes[keys[0][0]]
+                midx = d.method_table.method_idx[keys[0][1]:keys[-1][1] + 1].tolist()
+                for k, mi in zip(keys, midx, strict=True):
+                    hit.setdefault(d.method_name(mi), k)
             self._sigs[cls] = hit
         return hit
 
