@@ -390,7 +390,8 @@ def class_method_keys(index: DexIndex, cls: str) -> list[MKey]:
         return []
     di, c = loc
     cd = index.dexes[di].method_table.class_def
-    lo, hi = int(cd.searchsorted(c, "left")), int(cd.searchsorted(c, "right"))
+    key = cd.dtype.type(c)  # (a key of the array's dtype: see arrays.bounds)
+    lo, hi = int(cd.searchsorted(key, "left")), int(cd.searchsorted(key, "right"))
     return [(di, k) for k in range(lo, hi)]
 
 
@@ -1783,50 +1784,6 @@ class _IntentValues(ArgumentValues):
                 m = {"set": {}}
                 self._model_cache[di][midx] = m
         return m
-
-    def _defined(self, di: int) -> _MethodPositions:  # noqa: D102
-        # (the same answers as the base class's dict, in 8 bytes a method instead of ~50)
-        hit = self._defined_maps.get(di)
-        if hit is None:
-            hit = self._defined_maps[di] = _MethodPositions(
-                self.dexes[di].method_table.method_idx)
-        return hit
-
-
-class _MethodPositions:
-    """method_ids index -> index into ``DexFile.methods`` of the method a dex defines with
-    it (the last one, as a dict built over the methods in order keeps), over two sorted
-    arrays: ``get``, ``in`` and ``[]`` as a dict answers them."""
-
-    __slots__ = ("keys", "vals")
-
-    def __init__(self, method_idx: np.ndarray) -> None:
-        order = np.argsort(method_idx, kind="stable")
-        keys = method_idx[order]
-        last = np.ones(len(keys), dtype=bool)
-        last[:-1] = keys[1:] != keys[:-1]
-        self.keys = keys[last].astype(np.int64)
-        if not self.keys.size or int(self.keys[-1]) < 1 << 31:
-            self.keys = self.keys.astype(np.int32)
-        self.vals = order[last].astype(np.int32)
-
-    def get(self, x: int, default: int | None = None) -> int | None:
-        keys = self.keys
-        if keys.dtype == np.int32 and not 0 <= x < 1 << 31:
-            return default
-        i = int(keys.searchsorted(keys.dtype.type(x)))
-        if i < len(keys) and int(keys[i]) == x:
-            return int(self.vals[i])
-        return default
-
-    def __contains__(self, x: int) -> bool:
-        return self.get(x) is not None
-
-    def __getitem__(self, x: int) -> int:
-        v = self.get(x)
-        if v is None:
-            raise KeyError(x)
-        return v
 
 
 # ------------------------------------------------------------------ helpers

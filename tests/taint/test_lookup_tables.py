@@ -1,9 +1,9 @@
 """The leak analysis' own lookup tables answer what the reader's whole-table lookups answer,
 on real dex files: callers and field readers by name (``_methods_in``, ``_fields_in`` against
 ``DexFile.find_methods_in`` / ``find_fields_in``), the sorted call and field-read sites
-(against a plain scan of the operand sites), and the intent-value analysis' method positions
-(against the dict ``ArgumentValues`` builds). Each expected value comes from the reader's
-(or the base class's) independent answer, not from the code under test."""
+(against a plain scan of the operand sites), and a class's methods (``class_method_keys``,
+``method_key`` against ``DexIndex.class_methods`` / ``find_method``). Each expected value
+comes from the reader's or the index's independent answer, not from the code under test."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from scanner.ingest.apk import ApkReader
-from scanner.ingest.dex import DexIndex
-from scanner.ingest.dex.values import ArgumentValues
+from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.knowledge import load_knowledge
-from scanner.taint.analysis import LeakAnalysis, _equal_range, _IntentValues, _MethodPositions
+from scanner.taint.analysis import LeakAnalysis, _equal_range, class_method_keys, method_key
 from tests.conftest import FIXTURE_APKS, SHARED_CORPUS
 
 APKS = [FIXTURE_APKS / "privacy_heavy.apk", FIXTURE_APKS / "multidex_sdk.apk",
@@ -85,30 +84,16 @@ def test_sorted_sites_are_the_operand_sites(apk, kb):
 
 
 @pytest.mark.parametrize("apk", APKS, ids=lambda p: p.name)
-def test_method_positions_answer_as_the_dict(apk, kb):
+def test_class_methods_match_the_index(apk):
     index = _index(apk)
-    base = ArgumentValues(index.dexes, kb.value_models)
-    mine = _IntentValues(index.dexes, kb.value_models, (), index.class_table())
-    for di, d in enumerate(index.dexes):
-        want = base._defined(di)
-        got = mine._defined(di)
-        assert not isinstance(got, dict)  # the compact form, not a copy of the dict
-        probes = sorted(want)[::7] + [-1, len(d.method_ids), len(d.method_ids) + 5, 1 << 40]
-        for x in probes:
-            assert got.get(x) == want.get(x), x
-            assert (x in got) == (x in want)
-            if x in want:
-                assert got[x] == want[x]
-            else:
-                with pytest.raises(KeyError):
-                    got[x]
-
-
-def test_method_positions_keep_the_last_of_a_repeated_index():
-    # a hostile dex may define one method_ids entry twice: a dict built over the methods in
-    # order keeps the last position, and so must the compact form
-    idx = np.array([5, 3, 5, 9, 3], dtype=np.int64)
-    want = dict(zip(idx.tolist(), range(len(idx)), strict=True))  # {5: 2, 3: 4, 9: 3}
-    got = _MethodPositions(idx)
-    for x in (3, 5, 9, 4, 0, 10):
-        assert got.get(x) == want.get(x)
+    names = index.class_names()
+    assert names
+    for cls in names[::3] + ["Lnot/There;"]:
+        want = [(r.dex, r.method) for r in index.class_methods(cls)]
+        assert class_method_keys(index, cls) == want, cls
+        for k in want[:4]:
+            desc = index.method_descriptor(MethodRef(*k))
+            ref = index.find_method(desc)
+            assert method_key(index, desc) == (ref.dex, ref.method)
+    assert method_key(index, "Lnot/There;->f()V") is None
+    assert method_key(index, "no arrow") is None
