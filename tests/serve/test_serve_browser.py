@@ -84,3 +84,38 @@ def test_upload_to_report_in_a_browser(server):
             assert not blocked, blocked
         finally:
             browser.close()
+
+
+def test_a_failed_scan_in_each_language_in_a_browser(server):
+    """The error of a failed scan on its page and in the list, in the page's language: in
+    Chinese first, then after the menu's language switch (a cookie keeps it) in English."""
+    import json
+
+    status, _, body = server.upload([("apk", "notes.apk", b"this is not a zip file" * 10)])
+    assert status == 202
+    job = server.wait(json.loads(body)["id"])
+    assert job["status"] == "failed"
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(server.base + "/login")
+            page.fill("#token", TOKEN)
+            page.click("button[type=submit]")
+            page.wait_for_url(server.base + "/")
+            page.goto(f"{server.base}/scans/{job['id']}")
+            # by hand from err_apk_not_zip of each catalog, with the uploaded file's name
+            assert page.locator("#error").inner_text() == \
+                "notes.apk：不是 zip/APK 文件（没有 zip 文件标识）"
+            _shot(page, "failed-zh")
+            page.click("text=English")
+            assert page.locator("#error").inner_text() == \
+                "notes.apk: not a zip/APK file (no zip signature)"
+            _shot(page, "failed-en")
+            page.goto(server.base + "/")  # the cookie keeps English
+            assert "notes.apk: not a zip/APK file" in page.locator("#jobs").inner_text()
+            page.goto(f"{server.base}/scans/{job['id']}/report.html?lang=zh")
+            assert page.locator("h1").inner_text() == "出错了"
+            assert "该扫描失败，没有结果：notes.apk：" in page.content()
+        finally:
+            browser.close()
