@@ -110,24 +110,52 @@ class DexTables:
         hit = self._strings.get(value)
         if hit is None:
             probe = self._probe
-            string = self.dex.string
+            text = self._text
             lo, hi = 0, len(probe)
             while lo < hi:  # bisect.bisect_left, as DexFile._string_lower_bound
                 mid = (lo + hi) // 2
                 s = probe[mid]
                 if s is None:
-                    s = probe[mid] = string(mid)
+                    s = probe[mid] = text(mid)
                 if s < value:
                     lo = mid + 1
                 else:
                     hi = mid
-            hit = lo if lo < len(probe) and string(lo) == value else -1
+            if lo < len(probe):
+                s = probe[lo]
+                if s is None:
+                    s = probe[lo] = text(lo)
+                hit = lo if s == value else -1
+            else:
+                hit = -1
             self._strings[value] = hit
         return hit
 
     @cached_property
     def _probe(self) -> list[str | None]:
         return [None] * len(self.dex.string_offs)
+
+    @cached_property
+    def _string_offs(self) -> array:
+        return array("I", self.dex.string_offs.astype(np.uint32).tobytes())
+
+    def _text(self, idx: int) -> str:
+        """``DexFile.string(idx)``. A string of fewer than 128 ASCII characters,
+        terminated where the reader looks for its end, is its bytes: those are taken
+        here, without the reader's per-call overhead and cache (most probes of a search
+        are read once). Any other string is the reader's, which records the damage of a
+        damaged one."""
+        data = self.dex.data
+        pos = self._string_offs[idx]
+        if pos < len(data):
+            size = data[pos]
+            if size < 0x80:  # a one-byte uleb128 length
+                end = data.find(b"\x00", pos + 1, pos + 2 + 3 * size)
+                if end >= 0:
+                    raw = data[pos + 1 : end]
+                    if raw.isascii():
+                        return raw.decode("ascii")
+        return self.dex.string(idx)
 
     def find_type(self, descriptor: str) -> int:
         """``DexFile.find_type(descriptor)``: the type whose descriptor string is
