@@ -51,7 +51,7 @@ from functools import cached_property
 
 import numpy as np
 
-from scanner.callgraph.tables import LOW, SHIFT, DexTables, stable_order
+from scanner.callgraph.tables import LOW, NO_CALLERS, SHIFT, DexTables, stable_order
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.arrays import bounds, unique
 from scanner.ingest.dex.index import (
@@ -600,11 +600,11 @@ class Reachability:
         name: str,
         proto: str | None,
         kind: int,
-    ) -> list[int] | tuple[int, ...]:
+    ) -> array:
         """Methods with an invoke that may dispatch to the method (see the module docstring):
         per dex, the method_ids of one of ``owners`` with the method's name and proto."""
         owners = self._owners(cls, kind)
-        out: list[int] | tuple[int, ...] = []
+        out = NO_CALLERS
         for t in self._tables:
             if t is home:
                 # protos are unique within a dex: reuse the method's own indices
@@ -627,11 +627,8 @@ class Reachability:
                 merged: set[int] = set()
                 for m in w:
                     merged.update(t.callers(m))
-                got = sorted(merged)
-            if not out:
-                out = got
-            else:
-                out = [*out, *got]
+                got = array("q", sorted(merged))
+            out = got if not out else out + got
         return out
 
     def _foreign_run(self, t: DexTables, name: str, proto: str) -> int:

@@ -23,7 +23,8 @@ from scanner.ingest.dex.reader import DexFile
 SHIFT = 32
 LOW = (1 << SHIFT) - 1
 
-_NO_CALLERS: tuple[int, ...] = ()
+#: No callers (shared, never changed).
+NO_CALLERS = array("q")
 
 #: Largest number of distinct method names decoded to rule out a name in another dex
 #: without a string-table lookup (small secondary dex files).
@@ -69,7 +70,7 @@ class DexTables:
         self.id_proto = dex.method_ids["proto"]
         self.cdef_names: dict[int, str] = {}
         self._type_names: dict[int, str] = {}
-        self._callers: dict[int, tuple[int, ...]] = {}
+        self._callers: dict[int, array] = {}
         self._strings: dict[str, int] = {}
         self._types: dict[str, int] = {}
 
@@ -263,11 +264,12 @@ class DexTables:
         run_of = np.empty(keys.size, dtype=np.int32)  # at most one run per method_id
         run_of[order] = np.cumsum(first) - 1
         # Machine-integer arrays, not lists: a 30 MB-dex scan had 520k int objects here
-        # (20 MiB); indexing, slicing and bisect work the same on array("q").
-        def q(a: np.ndarray) -> array:
-            return array("q", a.astype(np.int64).tobytes())
+        # (20 MiB); indexing, slicing and bisect work the same on array("i"). Positions
+        # and indices of a method_id table (at most 2**16 rows) fit 32 bits.
+        def i32(a: np.ndarray) -> array:
+            return array("i", a.astype(np.int32).tobytes())
 
-        return keys, run_of, q(order), q(cls[order]), q(starts)
+        return keys, run_of, i32(order), i32(cls[order]), i32(starts)
 
     def sig_run(self, midx: int) -> int:
         """Run (see _sig_index) of method_id ``midx``'s name and proto."""
@@ -314,7 +316,7 @@ class DexTables:
 
     # ------------------------------------------------------------- call sites
     @cached_property
-    def _invokes(self) -> tuple[list[int], np.ndarray]:
+    def _invokes(self) -> tuple[np.ndarray, np.ndarray]:
         """(row starts per method_id, invoke owners ordered by called method_id)."""
         _pos, _op, arg, owner = self.dex.operand_sites("invoke")
         n = len(self.dex.method_ids)
@@ -322,16 +324,19 @@ class DexTables:
         order = np.argsort(small, kind="stable")
         ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
-        return ptr, _narrow(owner[order])
+        return _narrow(ptr), _narrow(owner[order])
 
-    def callers(self, midx: int) -> tuple[int, ...]:
-        """Nodes of the methods invoking method_id ``midx``, ascending, distinct."""
+    def callers(self, midx: int) -> array:
+        """Nodes of the methods invoking method_id ``midx``, ascending, distinct (an
+        array, not a tuple: no int object per node while it is kept)."""
         hit = self._callers.get(midx)
         if hit is None:
             ptr, owner = self._invokes
             rows = owner[ptr[midx] : ptr[midx + 1]].tolist()
             base = self.base
-            hit = tuple(base | o for o in sorted(set(rows)) if o >= 0) if rows else _NO_CALLERS
+            hit = NO_CALLERS
+            if rows:
+                hit = array("q", [base | o for o in sorted(set(rows)) if o >= 0])
             self._callers[midx] = hit
         return hit
 
