@@ -57,7 +57,10 @@ knowledge layer reads it from rulesets/api-map.yaml), never decided here:
 * ``keeps``: descriptor patterns (``fnmatch``) of calls that change none of the modelled
   attributes of the objects they are given (``PackageManager`` queries reading an Intent,
   an Intent's getters); an object passed to them keeps its value;
-* ``calls``: ``{method descriptor or "*->name(proto)": model}`` where model is one of
+* ``calls``: ``{method descriptor or "*->name(proto)": model}``; a model with
+  ``"receiver": [type, ...]`` (framework types) applies only to a call named on one of
+  those types or on an app class extending one of them that does not declare the method
+  itself (``getPackageName()`` gives the app's package only on a Context); the model is one of
   ``{"returns": "own_package"}``, ``{"returns": "param", "param": i}``,
   ``{"returns": "class", "param": i}`` (dotted name → descriptor),
   ``{"returns": "join", "params": [i, j], "sep": "/"}``,
@@ -337,6 +340,7 @@ class ArgumentValues:
         self._method_ids: dict[tuple[int, str], list[int]] = {}
         self._signature_ids: dict[tuple[int, str], list[tuple[int, str]]] = {}
         self._field_ids: dict[tuple[int, str], list[int]] = {}
+        self._receivers: dict[tuple[str, str, tuple[str, ...]], bool] = {}
         #: (dex, operand kind) -> (row starts per operand, rows ordered by operand)
         self._operand_index: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._depth = 0
@@ -1228,10 +1232,42 @@ class ArgumentValues:
             model = self.call_models.get(desc)
             if model is None and self.any_models:
                 model = self.any_models.get(desc.partition("->")[2])
+            if model is not None and "receiver" in model and not self._receiver_is(
+                    cls, desc.partition("->")[2], model["receiver"]):
+                model = None  # the same name on another kind of object: not this model
             if model is None and self.keeps is not None and self.keeps.match(desc):
                 model = {}  # changes nothing it is given; its result is unknown
         cache[midx] = model
         return model
+
+    def _receiver_is(self, cls: str, sig: str, types: Iterable[str]) -> bool:
+        """Whether a call of ``sig`` named on class ``cls`` runs the method of one of the
+        framework ``types`` (a model's ``receiver``): ``cls`` is one of them, or an app class
+        whose superclasses lead to one of them without an app class on the way declaring
+        ``sig`` itself (which would answer the call instead)."""
+        key = (cls, sig, tuple(types))
+        hit = self._receivers.get(key)
+        if hit is not None:
+            return hit
+        wanted = frozenset(types)
+        hit = False
+        c: str | None = cls
+        for _ in range(32):
+            if c is None:
+                break
+            if c in wanted:
+                hit = True
+                break
+            where = self._where(c)
+            if where is None:
+                break  # outside the app and not one of the types: not known to be one
+            k, cdef = where
+            if any(self._defined(k, x) is not None
+                   for x in self._find_methods(k, f"{c}->{sig}")):
+                break  # the app's own method of that name answers the call
+            c = self.dexes[k].superclass(cdef)
+        self._receivers[key] = hit
+        return hit
 
     def _field_summary(self, desc: str, static: bool) -> Value | None:
         """The one constant every write of an app field stores (and its static initial
