@@ -91,7 +91,7 @@ def serve(host: str, port: int, data: Path, db: Path | None, token: str | None,
     generated = token is None
     token = token or new_token()
     config = ServeConfig(data=data, db=db, token=token, max_upload_mb=max_upload, jobs=jobs,
-                         limits=Limits(timeout, max_memory), analyst=analyst)
+                         limits=Limits(timeout, max_memory), analyst=analyst, lang=lang)
     app = create_app(config)
     url_host = f"[{host}]" if ":" in host else host
     from scanner.messages import render

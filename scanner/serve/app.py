@@ -57,6 +57,7 @@ class ServeConfig:
     limits: Limits = Limits(600.0, 4096)
     analyst: str = "workbench"
     warm: bool = True
+    lang: str = "zh"  # the pages' language until a visitor picks one (serve --lang)
 
 
 def display_name(name: str | None) -> str:
@@ -87,8 +88,13 @@ class Workbench:
 
 
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or request.cookies.get("lang") or "zh"
-    return lang if lang in pages.LANGS else "zh"
+    """The page's language: the visitor's choice (query, then cookie), else the one the
+    workbench was started with (``serve --lang`` / APPAUDIT_LANG), else Chinese."""
+    lang = request.query_params.get("lang") or request.cookies.get("lang")
+    if lang in pages.LANGS:
+        return lang
+    wb = getattr(request.app.state, "workbench", None)
+    return wb.config.lang if wb is not None and wb.config.lang in pages.LANGS else "zh"
 
 
 def _secure(resp: Response, request: Request | None = None) -> Response:

@@ -55,7 +55,8 @@ def render(name: str, lang: str, **context: Any) -> str:
 def _when(ts: float | None) -> str:
     if not ts:
         return ""
-    return _dt.datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    # With its offset: an analyst in another zone must not read it as local time.
+    return _dt.datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M:%S +08:00")
 
 
 def job_view(job: Job, lang: str, categories: dict) -> dict[str, Any]:

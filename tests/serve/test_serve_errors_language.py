@@ -180,3 +180,23 @@ def test_a_taken_port_is_one_line_in_the_language(tmp_path, lang, line):
             text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == "" and proc.stderr.splitlines() == [line.format(port=port)]
+
+
+def test_serve_lang_sets_the_pages_default_language(tmp_path):
+    """``serve --lang en``: pages are English until a visitor picks Chinese (query or
+    cookie); the visitor's choice wins over the server's default."""
+    s = Server(tmp_path / "data", "--lang", "en").start()
+    try:
+        status, _h, page = s.request("/login", token=False)
+        assert status == 200
+        assert "appaudit workbench" in _text(page) and not CJK.search(_text(page))
+        status, _h, page = s.request("/upload")
+        # (the app types' options are bilingual on purpose: "1. 地图导航类 / Map navigation")
+        page = re.sub(rb"<option[^>]*>[^<]*</option>", b"", page)
+        assert status == 200 and "Upload an app" in _text(page) and not CJK.search(_text(page))
+        status, _h, page = s.request("/login?lang=zh", token=False)
+        assert "appaudit 工作台" in _text(page)
+        status, _h, page = s.request("/login", token=False, headers={"Cookie": "lang=zh"})
+        assert "appaudit 工作台" in _text(page)
+    finally:
+        s.stop()

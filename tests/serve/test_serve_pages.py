@@ -66,3 +66,11 @@ def test_display_names_are_never_paths():
     assert display_name("a\x00b<script>.apk") == "a_b_script_.apk"
     assert display_name("") == "upload" and display_name(None) == "upload"
     assert len(display_name("x" * 500)) == 120
+
+
+def test_times_carry_their_offset():
+    # Unix time 1,700,000,000 is 2023-11-14 22:13:20 UTC, i.e. 06:13:20 the next day in
+    # Beijing; the page says which zone it means, in both languages.
+    for lang in ("zh", "en"):
+        page = pages.render("jobs", lang, **_context(lang))
+        assert "2023-11-15 06:13:20 +08:00" in page, lang
