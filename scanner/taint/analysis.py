@@ -72,7 +72,7 @@ import numpy as np
 
 from scanner.ingest.dex import DexIndex, MethodRef
 from scanner.ingest.dex.index import ACC_STATIC
-from scanner.ingest.dex.regs import invoke_regs, s16, s32, switch_targets
+from scanner.ingest.dex.regs import branches, invoke_regs
 from scanner.ingest.dex.values import ArgumentValues, param_registers, try_items
 from scanner.knowledge.leaks import ARGS, RECV, RET, LeakSpec, PropagationRule, SinkInfo
 from scanner.messages import english, msg
@@ -274,38 +274,10 @@ class _Method:
         n = self.end - self.base
         if not ins or ins[0] != 0:
             return False
-        at = set(ins)
-        leaders = {0}
-        succ: dict[int, list[int]] = {}
-        ends = _ENDS_BLOCK
-        for k, p in enumerate(ins):
-            w0 = words[p]
-            op = w0 & 0xFF
-            if not ends[op]:
-                continue
-            falls = True
-            if op == 0x28:
-                targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
-            elif op == 0x29:
-                targets, falls = [p + s16(words[p + 1])], False
-            elif op == 0x2A:
-                targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
-            elif 0x32 <= op <= 0x3D:
-                targets = [p + s16(words[p + 1])]
-            elif op in (0x2B, 0x2C):
-                targets = switch_targets(words, p, n)
-                if targets is None:
-                    return False
-            else:
-                targets, falls = [], False
-            for t in targets:
-                if t not in at:
-                    return False
-                leaders.add(t)
-            nxt = ins[k + 1] if k + 1 < len(ins) else None
-            if nxt is not None:
-                leaders.add(nxt)
-            succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+        flow = branches(words, ins, n)
+        if flow is None:
+            return False
+        succ, leaders = flow
         self.succ = succ
         self._leaders = leaders
         return True
@@ -1822,10 +1794,6 @@ def _opclasses() -> tuple[int, ...]:
 
 _OPCLASS = _opclasses()
 #: the opcodes that end a block: goto, switch, if, return, throw (``_Method``)
-_ENDS_BLOCK = tuple(0x28 <= op <= 0x2C or 0x32 <= op <= 0x3D or 0x0E <= op <= 0x11
-                    or op == 0x27 for op in range(256))
-
-
 def _at(pos, args: list, declared: Sequence[int], static: bool) -> frozenset[int]:
     """The labels a call's argument position (``RECV``, ``ARGS``, a declared parameter) has."""
     if pos == RECV:

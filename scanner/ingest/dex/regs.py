@@ -108,3 +108,51 @@ def switch_targets(words: list[int], p: int, n: int) -> list[int] | None:
     if base + size * 2 > n:
         return None
     return [p + s32(words[base + 2 * k] | words[base + 2 * k + 1] << 16) for k in range(size)]
+
+
+#: Whether an opcode ends a basic block (goto*, if-*, switches, return*, throw), by opcode.
+ENDS_BLOCK = tuple(0x28 <= op <= 0x2C or 0x32 <= op <= 0x3D or 0x0E <= op <= 0x11
+                   or op == 0x27 for op in range(256))
+
+
+def branches(words: list[int], ins: list[int], n: int
+             ) -> tuple[dict[int, list[int]], set[int]] | None:
+    """The control flow of one method's code (``words``, ``n`` code units, instruction
+    starts ``ins`` ascending): the successors of each instruction that ends a block (its
+    targets, then the next instruction when it can fall through) and the block leaders
+    they make (0, every target, every instruction after a block end). None when a target
+    is not an instruction or a switch payload is unreadable: the method is not trusted."""
+    at = set(ins)
+    leaders = {0}
+    succ: dict[int, list[int]] = {}
+    ends = ENDS_BLOCK
+    last = len(ins) - 1
+    for k, p in enumerate(ins):
+        w0 = words[p]
+        op = w0 & 0xFF
+        if not ends[op]:
+            continue
+        falls = True
+        if op == 0x28:
+            targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
+        elif op == 0x29:
+            targets, falls = [p + s16(words[p + 1])], False
+        elif op == 0x2A:
+            targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
+        elif 0x32 <= op <= 0x3D:
+            targets = [p + s16(words[p + 1])]
+        elif op in (0x2B, 0x2C):
+            targets = switch_targets(words, p, n)
+            if targets is None:
+                return None
+        else:  # return*, throw
+            targets, falls = [], False
+        for t in targets:
+            if t not in at:
+                return None
+            leaders.add(t)
+        nxt = ins[k + 1] if k < last else None
+        if nxt is not None:
+            leaders.add(nxt)
+        succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+    return succ, leaders

@@ -118,7 +118,7 @@ import numpy as np
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex import regs as dexregs
 from scanner.ingest.dex.reader import DexFile, read_uleb128
-from scanner.ingest.dex.regs import s16, s32, switch_targets
+from scanner.ingest.dex.regs import s16, s32
 
 Value = tuple
 UNKNOWN_ATTR: Value = ("?",)
@@ -1495,11 +1495,6 @@ class _Failed(dict):
         return []
 
 
-#: Instructions that end a basic block (branches, switches, returns, throw).
-_ENDS_BLOCK = frozenset([0x0E, 0x0F, 0x10, 0x11, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C,
-                         *range(0x32, 0x3E)])
-
-
 def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]]] | None:
     """The basic blocks of a method: leader -> (index in ``code.ins`` of its first
     instruction, one past its last, the leaders it flows to, its exception handlers);
@@ -1510,36 +1505,10 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         k = _bisect(ins, t)
         return k if k < len(ins) and ins[k] == t else -1
 
-    leaders = {0}
-    succ: dict[int, list[int]] = {}
-    for k, p in enumerate(ins):
-        w0 = words[p]
-        op = w0 & 0xFF
-        if op not in _ENDS_BLOCK:
-            continue
-        falls = True
-        if op == 0x28:
-            targets, falls = [p + ((w0 >> 8) ^ 0x80) - 0x80], False
-        elif op == 0x29:
-            targets, falls = [p + s16(words[p + 1])], False
-        elif op == 0x2A:
-            targets, falls = [p + s32(words[p + 1] | words[p + 2] << 16)], False
-        elif 0x32 <= op <= 0x3D:
-            targets = [p + s16(words[p + 1])]
-        elif op in (0x2B, 0x2C):
-            targets = switch_targets(words, p, n)
-            if targets is None:
-                return None
-        else:  # return*, throw
-            targets, falls = [], False
-        for t in targets:
-            if at(t) < 0:
-                return None  # a branch into nothing: do not trust this method
-            leaders.add(t)
-        nxt = ins[k + 1] if k + 1 < len(ins) else None
-        if nxt is not None:
-            leaders.add(nxt)
-        succ[p] = targets + ([nxt] if falls and nxt is not None else [])
+    flow = dexregs.branches(words, ins, n)
+    if flow is None:
+        return None  # a branch into nothing: do not trust this method
+    succ, leaders = flow
     handlers: dict[int, tuple[int, ...]] = {}
     for start, end, addrs in code.tries:
         good = tuple(a for a in addrs if at(a) >= 0)
