@@ -39,25 +39,26 @@ def is_message(value: Any) -> bool:
 
 
 @functools.cache
-def catalog(lang: str) -> dict[str, Any]:
-    """The message catalog of ``lang`` over the Chinese one (zh is the fallback)."""
+def _catalog_file(name: str) -> dict[str, Any]:
+    """One catalog file, parsed once per process (a zh and an en report share the zh one)."""
     import yaml
 
     from scanner.paths import reports_dir
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load((reports_dir() / "i18n" / f"{name}.yaml").read_bytes(), Loader=loader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
-    def read(name: str) -> dict[str, Any]:
-        try:
-            data = yaml.load((reports_dir() / "i18n" / f"{name}.yaml").read_bytes(),
-                             Loader=loader)
-        except (OSError, yaml.YAMLError):
-            return {}
-        return data if isinstance(data, dict) else {}
 
-    out = read("zh")
+@functools.cache
+def catalog(lang: str) -> dict[str, Any]:
+    """The message catalog of ``lang`` over the Chinese one (zh is the fallback)."""
+    out = dict(_catalog_file("zh"))
     if lang != "zh":
-        out.update(read(lang))
+        out.update(_catalog_file(lang))
     return out
 
 

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import functools
 
-from scanner.knowledge import read_yaml
-from scanner.paths import reports_dir
+from scanner.messages import catalog
 
 LANGS = ("zh", "en")
 
 
 @functools.cache
 def messages(lang: str) -> dict[str, str]:
-    """The message catalog of a language (zh is the default and the fallback)."""
-    base = dict(read_yaml(reports_dir() / "i18n" / "zh.yaml"))
-    if lang != "zh":
-        base.update(read_yaml(reports_dir() / "i18n" / f"{lang}.yaml"))
-    base["_lang"] = lang
-    return base
+    """The message catalog of a language (zh is the default and the fallback), with its
+    language under ``_lang`` for templates; the files are read once, by
+    :func:`scanner.messages.catalog`."""
+    return {**catalog(lang), "_lang": lang}
