@@ -351,7 +351,7 @@ def _selector_uses(index: DexIndex, kb: Knowledge, app: AppFacts, use, call_args
         in_method[(f.dex, f.caller_class, f.caller_method)].append(uri_fields[f.field])
     seen: set[tuple] = set()
     sink_calls = index.find_calls(sinks)
-    sites.prepare(sink_calls)
+    sites.prepare(s for s in sink_calls if s.callee in kb.sink_args)  # the ones asked about
     for s in sink_calls:
         applies = [a for a in in_method.get((s.dex, s.caller_class, s.caller_method), ())
                    if s.callee in a.with_api or (a.access == "uri_field" and s.callee in uri_sinks)]

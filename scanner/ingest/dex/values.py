@@ -101,8 +101,11 @@ depth bound is not cached, so a caller higher up may still go deeper.
 
 Bounds: every read is checked against the method's code item; a method whose code
 cannot be walked (branch out of range, more than ``MAX_STEPS`` instruction visits)
-gives unknown for everything. Work is linear in the analysed methods' size times the
-(small) number of fixpoint rounds; the callers index is one sort of each dex's invoke
+gives unknown for everything. An analysis walks only the blocks on a path from the
+method's start to the positions asked (nothing else can change what they hold), so work is
+linear in the size of those blocks times the (small) number of fixpoint rounds; a call
+site's callers are expanded once per (caller, depth, methods on the way) however many
+values the site's own arguments take. The callers index is one sort of each dex's invoke
 operands, built on first use.
 """
 
@@ -115,8 +118,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from scanner.ingest.dex import opcodes
+from scanner.ingest.dex import arrays, opcodes
 from scanner.ingest.dex import regs as dexregs
+from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.reader import DexFile, read_uleb128
 from scanner.ingest.dex.regs import s16, s32
 
@@ -332,12 +336,14 @@ class ArgumentValues:
         self._model_cache: list[dict[int, dict | None]] = [{} for _ in dexes]
         self._signatures: list[dict[int, tuple[str, str]]] = [{} for _ in dexes]
         self._param_regs: dict[tuple[int, int, bool], list[int]] = {}
-        #: (di, first code unit) -> basic blocks of the method (see _blocks)
-        self._blocks: dict[tuple[int, int], dict | None] = {}
+        #: (di, first code unit) -> (basic blocks of the method (see _blocks), _preds of them)
+        self._blocks: dict[tuple[int, int], tuple | None] = {}
         self._field_model_cache: list[dict[int, Value | None]] = [{} for _ in dexes]
         self._summaries: dict[tuple[int, int], Value | None] = {}
         self._class_at: dict[tuple[int, str], int | None] = {}
         self._method_ids: dict[tuple[int, str], list[int]] = {}
+        #: dex -> (method_ids names ascending, the ids in that order)
+        self._name_index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._signature_ids: dict[tuple[int, str], list[tuple[int, str]]] = {}
         self._field_ids: dict[tuple[int, str], list[int]] = {}
         self._receivers: dict[tuple[str, str, tuple[str, ...]], bool] = {}
@@ -350,6 +356,9 @@ class ArgumentValues:
         self.framework_types = {str(k): frozenset(str(x) for x in v)
                                 for k, v in (models.get("framework_types") or {}).items()}
         self._callers_cache: dict[tuple[int, int], list[tuple[int, int, int]] | None] = {}
+        #: (caller dex, method, invoke position, parameters asked, depth, methods on the
+        #: way) -> the caller's argument lists (see _expand)
+        self._expansions: dict[tuple, list[list]] = {}
         self._returns: dict[tuple[int, int], Value | None] = {}
         self._defined_index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._keeps: dict[tuple[int, int, int], bool] = {}
@@ -467,10 +476,15 @@ class ArgumentValues:
         pks = sorted(set(need.values()))
         out: list[list] = []
         for cdi, cowner, cpos in callers:
-            cvals = self.arguments(cdi, cowner, cpos, pks)
-            if cvals is None:
-                return [unknown]
-            for sub in self._expand(cdi, cowner, cvals, pks, depth + 1, seen):
+            key = (cdi, cowner, cpos, tuple(pks), depth + 1, seen)
+            subs = self._expansions.get(key)
+            if subs is None:  # what the caller passes does not depend on ``vals``
+                cvals = self.arguments(cdi, cowner, cpos, pks)
+                if cvals is None:
+                    return [unknown]
+                subs = self._expansions[key] = self._expand(cdi, cowner, cvals, pks,
+                                                            depth + 1, seen)
+            for sub in subs:
                 new = list(vals)
                 for k, pk in need.items():
                     new[k] = _derived(vals[k], sub[pk] if pk < len(sub) else None)
@@ -522,8 +536,38 @@ class ArgumentValues:
         key = (di, desc)
         hit = self._method_ids.get(key)
         if hit is None:
-            hit = self._method_ids[key] = self.dexes[di].find_methods(desc)
+            hit = self._method_ids[key] = self._find_methods_of(di, desc)
         return hit
+
+    def _find_methods_of(self, di: int, desc: str) -> list[int]:
+        """method_ids indices whose descriptor is ``desc``, ascending (as
+        ``DexFile.find_methods``, through :meth:`_named`)."""
+        d = self.dexes[di]
+        cls, sep, rest = desc.partition("->")
+        name, paren, proto = rest.partition("(")
+        if not sep or not paren:
+            return []
+        t = d.find_type(cls)
+        n = d.find_string(name)
+        if t < 0 or n < 0:
+            return []
+        ids = d.method_ids
+        cand = self._named(di, n)
+        cand = cand[ids["cls"][cand] == t]
+        want = "(" + proto
+        return [i for i in cand.tolist() if d.proto_string(int(ids["proto"][i])) == want]
+
+    def _named(self, di: int, name: int) -> np.ndarray:
+        """method_ids indices of dex ``di`` whose name is string ``name``, ascending
+        (through the ids sorted by name, once per dex)."""
+        index = self._name_index.get(di)
+        if index is None:
+            names = np.ascontiguousarray(self.dexes[di].method_ids["name"])
+            order = np.argsort(names, kind="stable")  # equal names keep ascending ids
+            index = self._name_index[di] = (names[order], order)
+        keys, order = index
+        lo, hi = bounds(keys, name, name + 1)
+        return order[lo:hi]
 
     def _find_fields(self, di: int, desc: str) -> list[int]:
         """``find_fields`` of dex ``di``, looked up once per descriptor."""
@@ -624,10 +668,10 @@ class ArgumentValues:
         ret = d.find_type(want[want.rfind(")") + 1 :])
         if ret < 0:
             return []
-        cand = np.flatnonzero(ids["name"] == n)
-        uniq = np.unique(ids["proto"][cand])
+        cand = self._named(di, n)
+        uniq = arrays.unique(ids["proto"][cand])
         uniq = uniq[d.protos["ret"][uniq] == ret]  # the return type first: cheap
-        protos = [int(x) for x in uniq.tolist() if d.proto_string(int(x)) == want]
+        protos = [x for x in uniq.tolist() if d.proto_string(x) == want]
         cand = cand[np.isin(ids["proto"][cand], protos)]
         return [(int(i), d.type_name(int(ids["cls"][i]))) for i in cand.tolist()]
 
@@ -866,48 +910,60 @@ class ArgumentValues:
         if m.insn_start < 0 or m.insn_end <= m.insn_start:
             return None
         wanted = set(self._wanted.get(key, ()))
+        if entry is not None:
+            wanted -= entry[1]
         if want is not None:
             wanted.add(want)
         try:
             code = _Code(d, m.insn_start, m.insn_end, m.code_off)
-            words = code.words
             rel = {p - m.insn_start for p in wanted}
-            rel.update(p for p in code.ins if words[p] & 0xFF in _INVOKES)
-            asked = {p + m.insn_start for p in rel}
-            if entry is not None:
-                asked |= entry[1]
             out = self._run(di, code, rel, init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
             out = None
         if out is None:
             self._method_cache[key] = (None, set())
             return _Failed()
+        # every invoke on a path to an asked position is recorded: later questions about
+        # them are answered from this analysis
         res = {p + m.insn_start: v for p, v in out.items()}
+        asked = wanted | set(res)
         if entry is not None:
             res.update(entry[0])
+            asked |= entry[1]
         self._method_cache[key] = (res, asked)
         return res
 
     def _run(self, di: int, code: _Code, want: set[int], capture=None,
              init: dict | None = None) -> dict | None:
+        """States at the positions ``want`` (code units from the method's start), as
+        ``capture`` takes them (default: the argument values of every invoke met, which
+        are all recorded); only the blocks on a path to one of those positions are
+        walked (nothing else can change what they hold). None: the method cannot be
+        analysed (see :func:`_blocks`, ``MAX_STEPS``)."""
         args_only = capture is None  # the argument registers of invokes (_invoke_args)
         capture = capture or self._invoke_args
         ins, words = code.ins, code.words
         if not ins or ins[0] != 0:
             return {} if not ins else None
         key = (di, code.start)
-        blocks = self._blocks.get(key, False)
-        if blocks is False:
-            blocks = self._blocks[key] = _blocks(code)
-        if blocks is None:
+        flow = self._blocks.get(key, False)
+        if flow is False:
+            blocks = _blocks(code)
+            flow = self._blocks[key] = None if blocks is None else (blocks, _preds(blocks))
+        if flow is None:
             return None
-        in_state: dict[int, dict | None] = dict.fromkeys(blocks)
+        blocks, preds = flow
+        needed = _needed(blocks, preds, want)
+        if 0 not in needed:
+            return {}
+        in_state: dict[int, dict | None] = dict.fromkeys(needed)
         in_state[0] = dict(init or {})
         work = [0]
         queued = {0}
         steps = 0
         found: dict[int, list] = {}
         step = self._step
+        invokes = _INVOKES
         while work:
             s = work.pop()
             queued.discard(s)
@@ -919,15 +975,17 @@ class ArgumentValues:
             if hs:
                 written: set[int] = set()
                 for p in ins[k:end]:
-                    if p not in want:
-                        written |= step(di, words, p, state)
-                    elif args_only and words[p] & 0xFF in _INVOKES:  # the call records them
+                    if args_only and words[p] & 0xFF in invokes:  # the call records them
                         written |= step(di, words, p, state, found)
+                    elif p not in want:
+                        written |= step(di, words, p, state)
                     else:
                         found[p] = capture(words, p, state)
                         written |= step(di, words, p, state)
                 base = {r: v for r, v in in_state[s].items() if r not in written and r != -1}
                 for h in hs:
+                    if h not in needed:
+                        continue
                     new = _merge(in_state[h], base)
                     if new != in_state[h]:
                         in_state[h] = new
@@ -936,14 +994,16 @@ class ArgumentValues:
                             queued.add(h)
             else:
                 for p in ins[k:end]:
-                    if p not in want:
-                        step(di, words, p, state)
-                    elif args_only and words[p] & 0xFF in _INVOKES:  # the call records them
+                    if args_only and words[p] & 0xFF in invokes:  # the call records them
                         step(di, words, p, state, found)
+                    elif p not in want:
+                        step(di, words, p, state)
                     else:
                         found[p] = capture(words, p, state)
                         step(di, words, p, state)
             for t in nexts:
+                if t not in needed:
+                    continue
                 new = _merge(in_state[t], state)
                 if new != in_state[t]:
                     in_state[t] = new
@@ -1530,6 +1590,34 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         if nexts is None:  # falls through into the next block
             nexts = [ins[end]] if end < len(ins) else []
         out[s] = (_bisect(ins, s), end, nexts, _handlers_for(try_ranges, s))
+    return out
+
+
+def _preds(blocks: dict) -> tuple[list[int], dict[int, list[int]]]:
+    """(block leaders ascending, leader -> the blocks that flow or throw into it)."""
+    preds: dict[int, list[int]] = {}
+    for s, (_k, _e, nexts, hs) in blocks.items():
+        for t in (*nexts, *hs):
+            preds.setdefault(t, []).append(s)
+    return sorted(blocks), preds
+
+
+def _needed(blocks: dict, flow: tuple[list[int], dict[int, list[int]]],
+            want: Iterable[int]) -> set[int]:
+    """Leaders of the blocks on a path from the method's start to a position in ``want``
+    (the blocks holding them and every block that can flow or throw into those)."""
+    leaders, preds = flow
+    todo = []
+    for p in want:
+        j = _bisect(leaders, p + 1) - 1
+        if j >= 0:
+            todo.append(leaders[j])
+    out = set(todo)
+    while todo:
+        for q in preds.get(todo.pop(), ()):
+            if q not in out:
+                out.add(q)
+                todo.append(q)
     return out
 
 
