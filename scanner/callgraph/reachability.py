@@ -286,30 +286,44 @@ class Reachability:
 
     # ------------------------------------------------------------- search
     def _search(self, start: int, desc: str) -> ReachResult:
+        """Breadth-first search backwards from ``start``; the first node taken from the
+        queue that is an entry point or has a known path ends it. The queue is first in,
+        first out, so that node is the first one *queued* that is: it is recognised when
+        queued, and the nodes queued before it, which a search taking it from the queue
+        would expand first, are only counted against the work bound (same answer, same
+        path, without computing their predecessors). Nodes known to be unreachable are
+        recorded as seen but not queued (they would be skipped, not expanded)."""
         known_of = self._known
         is_entry = self._entry_test
         predecessors = self._predecessors
+        limit = self.max_nodes
+        if is_entry(start):
+            return ReachResult(desc, True, self._record_path(start, {start: None}, None))
         parent: dict[int, tuple[int, str] | None] = {start: None}
         queue = deque([start])
         expanded = 0
-        limit = self.max_nodes
         while queue:
             node = queue.popleft()
-            known = known_of.get(node)
-            if known is False:
-                continue
-            if known is not None or is_entry(node):
-                path = self._record_path(node, parent, known)
-                return ReachResult(desc, True, path)
             expanded += 1
             if expanded > limit:
                 return ReachResult(desc, None, reason=f"work bound of {limit} methods reached")
             for preds, via in predecessors(node):
                 link = (node, via)
                 for pred in preds:
-                    if pred not in parent:
-                        parent[pred] = link
-                        queue.append(pred)
+                    if pred in parent:
+                        continue
+                    parent[pred] = link
+                    known = known_of.get(pred)
+                    if known is False:
+                        continue
+                    if known is not None or is_entry(pred):
+                        # it would be expanded after the nodes queued before it
+                        if expanded + len(queue) > limit:
+                            return ReachResult(
+                                desc, None, reason=f"work bound of {limit} methods reached"
+                            )
+                        return ReachResult(desc, True, self._record_path(pred, parent, known))
+                    queue.append(pred)
         for node in parent:
             known_of[node] = False
         return ReachResult(desc, False, reason=f"backward closure of {len(parent)} methods")
