@@ -228,6 +228,7 @@ class Reachability:
         self._anc: dict[str, frozenset[str]] = {}
         self._desc_cls: dict[str, frozenset[str]] = {}
         self._owner_sets: dict[tuple[str, int], frozenset[str]] = {}
+        self._owner_dex: dict[tuple[str, int, int], bool] = {}
         self._framework: dict[str, bool] = {}
         self._inst: dict[str, list[int]] = {}
         self._cls_users: dict[str, list[int]] = {}
@@ -277,7 +278,7 @@ class Reachability:
             t = self._tables[di]
             d = t.dex
             for k in t.class_methods(c):
-                midx = t.methods[k].method_idx
+                midx = t.method_idx[k]
                 if sig.startswith(d.string(t.name_proto(midx)[0])) and d.method_name(midx) == sig:
                     found = t.base | k
                     break
@@ -364,15 +365,14 @@ class Reachability:
         proto is None when that is just the method_id's proto (decoded only if needed)."""
         t = self._tables[node >> SHIFT]
         k = node & LOW
-        m = t.methods[k]
-        midx = m.method_idx
+        midx = t.method_idx[k]
         d = t.dex
         name = d.string(t.name_proto(midx)[0])
         proto = None
         if "(" in name:  # not a legal member name; split like the signature would be
             name, _, rest = d.method_name(midx).partition("(")
             proto = "(" + rest
-        return t, midx, t.class_name(m.class_def), name, proto, m.access_flags
+        return t, midx, t.class_name(t.class_def[k]), name, proto, t.access_flags[k]
 
     # ------------------------------------------------------------ hierarchy
     def _supers(self, cls: str) -> tuple[str, ...]:
@@ -551,7 +551,7 @@ class Reachability:
     def _compute_entry(self, node: int) -> bool:
         t = self._tables[node >> SHIFT]
         k = node & LOW
-        cls = t.class_name(t.methods[k].class_def)
+        cls = t.class_name(t.class_def[k])
         if cls not in self._entry_closure:
             return False
         _t, midx, _cls, name, _proto, flags = self._method(node)
@@ -627,6 +627,8 @@ class Reachability:
                 names = t.method_names
                 if names is not None and name not in names:
                     continue  # find_string(name) is -1 or no method_id's name
+                if not self._owner_in(cls, kind, owners, t):
+                    continue  # select finds nothing: no method_id's class is an owner
                 if proto is None:
                     proto = home.dex.proto_string(home.name_proto(midx)[1])
                 run = self._foreign_run(t, name, proto)
@@ -644,6 +646,18 @@ class Reachability:
                 got = array("q", sorted(merged))
             out = got if not out else out + got
         return out
+
+    def _owner_in(self, cls: str, kind: int, owners: frozenset[str], t: DexTables) -> bool:
+        """Whether ``find_type`` finds one of ``owners`` (those of ``cls`` and ``kind``) in
+        the dex of ``t``: else no method_id there has an owner as its class. Most methods
+        reached only through their own class (constructors, private and static methods)
+        have their class in one dex."""
+        key = (cls, kind, t.base)
+        hit = self._owner_dex.get(key)
+        if hit is None:
+            find_type = t.find_type
+            hit = self._owner_dex[key] = any(find_type(c) >= 0 for c in owners)
+        return hit
 
     def _foreign_run(self, t: DexTables, name: str, proto: str) -> int:
         """Run of ``name`` + ``proto`` in another dex's method_ids (-1 if none)."""
@@ -813,8 +827,9 @@ class Reachability:
                 owners.update(new_owner[bisect_left(new_t, t) : bisect_right(new_t, t)])
             if static:
                 for t in types:
-                    for ft in types:
-                        owners.update(static.get((t, ft), ()))
+                    for ft, rows in static.get(t, {}).items():
+                        if ft in types:
+                            owners.update(rows)
             base = di << SHIFT
             out.extend(base | o for o in sorted(owners) if o >= 0)
         self._inst[cls] = out
@@ -823,7 +838,7 @@ class Reachability:
     @cached_property
     def _instance_tables(
         self,
-    ) -> list[tuple[array, array, dict[tuple[int, int], list[int]]]]:
+    ) -> list[tuple[array, array, dict[int, dict[int, list[int]]]]]:
         """Per dex: new-instance types (sorted) and their owners; the owners of the
         static field accesses whose field type is defined by the app, per (field
         class, field type)."""
@@ -839,13 +854,15 @@ class Reachability:
                 own[t] = self.index.has_class(d.type_name(t))
             keep = static & own[ftype]
             fcls = d.fields["cls"][farg[keep]].tolist()
-            static_rows: dict[tuple[int, int], list[int]] = {}
-            for key in zip(fcls, ftype[keep].tolist(), fowner[keep].tolist(), strict=True):
-                got = static_rows.get(key[:2])
-                if got is None:
-                    static_rows[key[:2]] = [key[2]]
+            static_rows: dict[int, dict[int, list[int]]] = {}
+            for fc, ft, fo in zip(fcls, ftype[keep].tolist(), fowner[keep].tolist(), strict=True):
+                by_type = static_rows.get(fc)
+                if by_type is None:
+                    static_rows[fc] = {ft: [fo]}
+                elif ft in by_type:
+                    by_type[ft].append(fo)
                 else:
-                    got.append(key[2])
+                    by_type[ft] = [fo]
             # array("q"), not lists: bisect and slices work alike, without an int object
             # per instruction (about 5 MiB on a 30 MB-dex scan)
             out.append((array("q", narg[order].astype(np.int64).tobytes()),

@@ -30,6 +30,9 @@ NO_CALLERS = array("q")
 #: without a string-table lookup (small secondary dex files).
 _NAME_SET_LIMIT = 4000
 
+#: Steps of find_string's binary search taken at once (see DexTables._top_probes).
+_TOP_LEVELS = 10
+
 
 def stable_order(*keys: np.ndarray) -> np.ndarray:
     """Indices that sort by ``keys[0]``, then ``keys[1]`` ..., ties in index order (a
@@ -68,6 +71,16 @@ class DexTables:
         self.methods = dex.methods
         self.id_name = dex.method_ids["name"]
         self.id_proto = dex.method_ids["proto"]
+        # Columns read one cell at a time (a memoryview gives a Python int without the
+        # cost of a numpy scalar or of a MethodDef per read; no copy when the table is
+        # int64 already).
+        tab = dex.method_table
+        self.method_idx, self.access_flags, self.class_def = (
+            memoryview(np.ascontiguousarray(c, dtype=np.int64))
+            for c in (tab.method_idx, tab.access_flags, tab.class_def)
+        )
+        self._names = memoryview(np.ascontiguousarray(self.id_name, dtype=np.int64))
+        self._protos = memoryview(np.ascontiguousarray(self.id_proto, dtype=np.int64))
         self.cdef_names: dict[int, str] = {}
         self._type_names: dict[int, str] = {}
         self._callers: dict[int, array] = {}
@@ -87,7 +100,7 @@ class DexTables:
         return hit
 
     def name_proto(self, midx: int) -> tuple[int, int]:
-        return int(self.id_name[midx]), int(self.id_proto[midx])
+        return self._names[midx], self._protos[midx]
 
     def class_methods(self, cdef: int) -> list[int]:
         """Positions in ``methods`` of class_def ``cdef``'s methods, ascending (the
@@ -113,6 +126,12 @@ class DexTables:
             probe = self._probe
             text = self._text
             lo, hi = 0, len(probe)
+            top = self._top_probes
+            if top is not None:  # the first _TOP_LEVELS steps at once
+                pos, strings = top
+                j = bisect_left(strings, value)
+                lo = pos[j - 1] + 1 if j else 0
+                hi = pos[j] if j < len(pos) else len(probe)
             while lo < hi:  # bisect.bisect_left, as DexFile._string_lower_bound
                 mid = (lo + hi) // 2
                 s = probe[mid]
@@ -137,15 +156,46 @@ class DexTables:
         return [None] * len(self.dex.string_offs)
 
     @cached_property
+    def _top_probes(self) -> tuple[list[int], list[str]] | None:
+        """The positions that find_string's binary search probes in its first
+        _TOP_LEVELS steps (whatever the value), ascending, and their strings; None
+        unless the strings are intact and ascend strictly. Then each step compares the
+        value with a string of that list, and the steps go where ``bisect_left`` on the
+        list puts the value: between the probes before and after it."""
+        pos: list[int] = []
+        todo = [(0, len(self._probe), 0)]
+        while todo:
+            lo, hi, depth = todo.pop()
+            if lo < hi and depth < _TOP_LEVELS:
+                mid = (lo + hi) // 2
+                pos.append(mid)
+                todo += [(lo, mid, depth + 1), (mid + 1, hi, depth + 1)]
+        pos.sort()
+        probe = self._probe
+        strings: list[str] = []
+        for p in pos:
+            s = probe[p]
+            if s is None:
+                s = self._text(p, damaged=False)
+                if s is None:
+                    return None
+                probe[p] = s
+            if strings and strings[-1] >= s:
+                return None
+            strings.append(s)
+        return pos, strings
+
+    @cached_property
     def _string_offs(self) -> array:
         return array("I", self.dex.string_offs.astype(np.uint32).tobytes())
 
-    def _text(self, idx: int) -> str:
+    def _text(self, idx: int, damaged: bool = True) -> str | None:
         """``DexFile.string(idx)``. A string of fewer than 128 ASCII characters,
         terminated where the reader looks for its end, is its bytes: those are taken
         here, without the reader's per-call overhead and cache (most probes of a search
         are read once). Any other string is the reader's, which records the damage of a
-        damaged one."""
+        damaged one; with ``damaged=False``, None instead of a string that is not known
+        to be intact (so that no damage is recorded)."""
         data = self.dex.data
         pos = self._string_offs[idx]
         if pos < len(data):
@@ -156,7 +206,8 @@ class DexTables:
                     raw = data[pos + 1 : end]
                     if raw.isascii():
                         return raw.decode("ascii")
-        return self.dex.string(idx)
+                    return self.dex.string(idx)  # intact: read where the reader reads it
+        return self.dex.string(idx) if damaged else None
 
     def find_type(self, descriptor: str) -> int:
         """``DexFile.find_type(descriptor)``: the type whose descriptor string is
@@ -203,10 +254,14 @@ class DexTables:
     def method_names(self) -> frozenset[str] | None:
         """Names of this dex's method_ids, when there are few enough to decode them
         all (None otherwise)."""
-        idx = unique(self.id_name.astype(np.int64)).tolist()
-        if len(idx) > _NAME_SET_LIMIT:
+        # the name string of each run of name+proto, ascending: the names' first runs
+        keys = self._sig_index[0]
+        name = keys // (len(self.dex.protos) + 1)
+        first = np.ones(name.size, dtype=bool)
+        np.not_equal(name[1:], name[:-1], out=first[1:])
+        if np.count_nonzero(first) > _NAME_SET_LIMIT:
             return None
-        return frozenset(self.dex.string(i) for i in idx)
+        return frozenset(self.dex.string(i) for i in name[first].tolist())
 
     @cached_property
     def interface_lists(self) -> tuple[np.ndarray, np.ndarray] | None:
