@@ -16,7 +16,7 @@ import numpy as np
 
 from scanner.ingest.dex import opcodes
 from scanner.ingest.dex.arrays import bounds, unique
-from scanner.ingest.dex.reader import DexFile
+from scanner.ingest.dex.reader import DexFile, read_uleb128
 
 #: A method is a node ``dex << SHIFT | position in DexFile.methods``: one int is much
 #: cheaper to hash and compare than a MethodRef, and the search handles thousands.
@@ -207,6 +207,10 @@ class DexTables:
                     if raw.isascii():
                         return raw.decode("ascii")
                     return self.dex.string(idx)  # intact: read where the reader reads it
+            elif not damaged and pos + 5 <= len(data):  # the length is there whole
+                size, start = read_uleb128(data, pos)
+                if data.find(b"\x00", start, start + 3 * size + 1) >= 0:
+                    return self.dex.string(idx)  # intact
         return self.dex.string(idx) if damaged else None
 
     def find_type(self, descriptor: str) -> int:
