@@ -730,7 +730,9 @@ class DexFile:
         """(word positions, opcodes) of real instructions whose opcode is in ``ops``."""
         ins = self.instructions
         op = self.words[ins] & 0xFF
-        sel = np.isin(op, ops)
+        wanted = np.zeros(256, dtype=bool)  # an opcode is a byte: a table, not np.isin
+        wanted[np.asarray(ops, dtype=np.intp)] = True
+        sel = wanted[op]
         return ins[sel], op[sel]
 
     @cached_property
