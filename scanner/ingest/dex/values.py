@@ -162,6 +162,8 @@ _USES_OBJECT = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0x
 
 #: Invoke instructions (whose argument registers :meth:`ArgumentValues._analyse` records).
 _INVOKES = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0xFC, 0xFD])
+#: Instructions :meth:`ArgumentValues._invoke` applies (every invoke kind, custom ones too).
+_CALLS = frozenset([*opcodes.INVOKE_KINDS, 0xFC, 0xFD])
 
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
@@ -338,6 +340,8 @@ class ArgumentValues:
         self._param_regs: dict[tuple[int, int, bool], list[int]] = {}
         #: (di, first code unit) -> (basic blocks of the method (see _blocks), _preds of them)
         self._blocks: dict[tuple[int, int], tuple | None] = {}
+        #: (di, first code unit) -> the method's code item (see _code)
+        self._codes: dict[tuple[int, int], _Code] = {}
         self._field_model_cache: list[dict[int, Value | None]] = [{} for _ in dexes]
         self._summaries: dict[tuple[int, int], Value | None] = {}
         self._class_at: dict[tuple[int, str], int | None] = {}
@@ -428,7 +432,7 @@ class ArgumentValues:
         if m.insn_start < 0 or m.insn_end <= m.insn_start:
             return None
         try:
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            code = self._code(di, m)
             out = self._run(di, code, {p - m.insn_start for p in word_positions},
                             capture=_whole_state,
                             init=self._params(di, m, code) if params else None)
@@ -714,7 +718,7 @@ class ArgumentValues:
             return None  # a virtual method another app class may replace
         self._summary_depth += 1
         try:
-            code = _Code(self.dexes[k], m.insn_start, m.insn_end, m.code_off)
+            code = self._code(k, m)
             rets = [p for p in code.ins if code.words[p] & 0xFF == 0x11]
             if not rets:
                 return None
@@ -819,7 +823,7 @@ class ArgumentValues:
         m = d.methods[owner]
         self._keeps_depth += 1
         try:
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            code = self._code(k, m)
             init = self._params(k, m, code)
             uses = [p for p in code.ins if (code.words[p] & 0xFF) in _USES_OBJECT]
             out = self._run(k, code, set(uses), capture=_whole_state, init=init)
@@ -871,6 +875,15 @@ class ArgumentValues:
         j = int(np.searchsorted(keys, midx, side="right")) - 1
         return int(order[j]) if j >= 0 and int(keys[j]) == midx else None
 
+    def _code(self, di: int, m) -> _Code:
+        """The code item of method ``m`` of dex ``di`` (read once per method)."""
+        key = (di, m.insn_start)
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = _Code(self.dexes[di], m.insn_start, m.insn_end,
+                                            m.code_off)
+        return code
+
     def _params(self, di: int, m, code: _Code) -> dict[int, Value]:
         """Initial state: each incoming register holds its parameter placeholder."""
         ins, regs = code.ins_size, code.registers
@@ -915,7 +928,7 @@ class ArgumentValues:
         if want is not None:
             wanted.add(want)
         try:
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            code = self._code(di, m)
             rel = {p - m.insn_start for p in wanted}
             out = self._run(di, code, rel, init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
@@ -1069,7 +1082,11 @@ class ArgumentValues:
         w0 = words[p]
         op = w0 & 0xFF
         result = state.pop(-1, None)
+        if op in _CALLS:
+            return self._invoke(di, words, p, op, state, record)
         a8 = w0 >> 8
+        if op == 0x0C or op == 0x0A:  # move-result(-object)
+            return _put(state, a8, result)
         a4 = (w0 >> 8) & 0xF
         if op in (0x01, 0x07):  # move vA, vB
             return _put(state, a4, state.get(w0 >> 12))
@@ -1077,8 +1094,6 @@ class ArgumentValues:
             return _put(state, a8, state.get(words[p + 1]))
         if op in (0x03, 0x09):  # move/16
             return _put(state, words[p + 1], state.get(words[p + 2]))
-        if op in (0x0A, 0x0C):  # move-result(-object)
-            return _put(state, a8, result)
         if op == 0x12:  # const/4
             v = w0 >> 12
             return _put(state, a4, ("i", v - 16 if v & 8 else v))
@@ -1124,8 +1139,6 @@ class ArgumentValues:
             return _escape(state, state.get(a8))
         if 0x59 <= op <= 0x5F:  # iput*
             return _escape(state, state.get(a4))
-        if op in opcodes.INVOKE_KINDS or op in (0xFC, 0xFD):
-            return self._invoke(di, words, p, op, state, record)
         return _kill(state, *_writes(op, w0, words, p))
 
     def _invoke(self, di: int, words: list[int], p: int, op: int, state: dict,
@@ -1450,7 +1463,7 @@ class ArgumentValues:
         if m.insn_start < 0:
             return None
         try:
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            code = self._code(di, m)
             out = self._run(di, code, set(code.ins), capture=_whole_state)
         except (IndexError, ValueError, RecursionError):
             return None
@@ -1513,7 +1526,7 @@ class ArgumentValues:
         if m.insn_start < 0:
             return None
         try:
-            code = _Code(d, m.insn_start, m.insn_end, m.code_off)
+            code = self._code(di, m)
             out = self._run(di, code, {p - m.insn_start}, capture=_whole_state,
                             init=self._params(di, m, code))
         except (IndexError, ValueError, RecursionError):
@@ -1581,15 +1594,16 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
             return None
         handlers[start] = good
     try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
-    starts = sorted(leaders)
+    starts = sorted(leaders)  # every one an instruction (checked above)
+    first = [_bisect(ins, s) for s in starts]
+    first.append(len(ins))
     out = {}
     for j, s in enumerate(starts):
-        e = starts[j + 1] if j + 1 < len(starts) else n
-        end = _bisect(ins, e)
+        end = first[j + 1]
         nexts = succ.get(ins[end - 1])
         if nexts is None:  # falls through into the next block
             nexts = [ins[end]] if end < len(ins) else []
-        out[s] = (_bisect(ins, s), end, nexts, _handlers_for(try_ranges, s))
+        out[s] = (first[j], end, nexts, _handlers_for(try_ranges, s) if try_ranges else ())
     return out
 
 
