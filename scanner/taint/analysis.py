@@ -255,7 +255,6 @@ class _Method:
         if not self._branches(d):
             return
         self.declared = param_registers(proto, static)
-        self._src = None
         self.ok = True
 
     def release(self) -> None:
@@ -329,6 +328,30 @@ class _Method:
         self._src = None
 
 
+class _MethodIds:
+    """A dex's method_ids columns as memoryviews (a cell is a Python int, without the
+    structured-array record ``method_ids[i]`` costs) and the names built from them."""
+
+    __slots__ = ("d", "cls", "name", "proto")
+
+    def __init__(self, d) -> None:
+        ids = d.method_ids
+        self.d = d
+        self.cls, self.name, self.proto = (memoryview(np.ascontiguousarray(ids[c]))
+                                           for c in ("cls", "name", "proto"))
+
+    def sig(self, midx: int) -> str:
+        """``name(params)ret`` (``DexFile.method_name``)."""
+        d = self.d
+        return d.string(self.name[midx]) + d.proto_string(self.proto[midx])
+
+    def desc(self, midx: int) -> str:
+        """``Lcls;->name(params)ret`` (``DexFile.method_descriptor``)."""
+        d = self.d
+        return (d.type_name(self.cls[midx]) + "->" + d.string(self.name[midx])
+                + d.proto_string(self.proto[midx]))
+
+
 class _ByName:
     """The entries of a dex table (method_ids, field_ids) by name: their indices ordered by
     name string (ascending within a name), 16-bit where the table allows it."""
@@ -336,9 +359,14 @@ class _ByName:
     __slots__ = ("names", "order")
 
     def __init__(self, names: np.ndarray) -> None:
-        order = np.argsort(names, kind="stable")
-        self.names = names[order]
-        self.order = order.astype(np.uint16 if len(order) <= 0x10000 else np.int32)
+        # (the names with their positions as one 64-bit key, all distinct: a plain sort is
+        # the stable argsort, several times faster than argsort of 32-bit names)
+        n = len(names)
+        keys = (names.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+        keys.sort()
+        self.names = (keys >> np.uint64(32)).astype(names.dtype)
+        self.order = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint16 if n <= 0x10000
+                                                           else np.int32)
 
     def ids(self, n: int) -> np.ndarray:
         """Indices of the entries named by string ``n``, ascending."""
@@ -347,9 +375,33 @@ class _ByName:
         return self.order[int(names.searchsorted(k, "left")):int(names.searchsorted(k, "right"))]
 
 
+def _of_classes(d, cand: np.ndarray, cls: np.ndarray, classes: Iterable[str]) -> np.ndarray:
+    """The entries of ``cand`` whose class (type index ``cls``) is one of ``classes``: the
+    type of each class looked up, or, when there are fewer candidates than classes (often
+    hundreds of subclasses, few of them among this dex's entries of one name), the
+    candidates' classes checked against them."""
+    if not cand.size:
+        return cand
+    want = classes if isinstance(classes, (set, frozenset)) else set(classes)
+    if len(want) <= cand.size:
+        tids = [t for t in (d.find_type(c) for c in want) if t >= 0]
+    else:
+        tids = [t for t in set(cls.tolist())
+                if (nm := d.type_name(t)) in want and d.find_type(nm) == t]
+    if not tids:
+        return cand[:0]
+    return cand[_among(cls, tids)]
+
+
 def _among(values: np.ndarray, wanted: list[int]) -> np.ndarray:
-    """Mask of ``values`` that are in ``wanted``."""
-    return values == wanted[0] if len(wanted) == 1 else np.isin(values, wanted)
+    """Mask of ``values`` (small non-negative integers: type indices) that are in
+    ``wanted``: a mark table over the values' range (``np.isin`` costs tens of µs a call)."""
+    if len(wanted) == 1 or not values.size:
+        return values == wanted[0]
+    hi = int(values.max()) + 1
+    table = np.zeros(hi, dtype=bool)
+    table[[w for w in wanted if 0 <= w < hi]] = True
+    return table[values]
 
 
 def class_method_keys(index: DexIndex, cls: str) -> list[MKey]:
@@ -384,10 +436,11 @@ def _sorted_sites(arg: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.nd
     methods), narrow: an index operand is a 16-bit code unit, an owner an index into the
     dex's methods (16-bit too in a dex of at most 65,535 methods)."""
     inside = owner >= 0
-    arg, owner = arg[inside], owner[inside]
+    # (a stable sort of 16-bit keys is a radix sort: several times faster than of int32)
+    arg, owner = arg[inside].astype(np.uint16), owner[inside]
     order = np.argsort(arg, kind="stable")
     small = not owner.size or int(owner.max()) < 0xFFFF
-    return arg[order].astype(np.uint16), owner[order].astype(np.uint16 if small else np.int32)
+    return arg[order], owner[order].astype(np.uint16 if small else np.int32)
 
 
 def _equal_range(arr: np.ndarray, v: int) -> tuple[int, int]:
@@ -453,7 +506,9 @@ class LeakAnalysis:
         self.deadline = 0.0
         # caches
         self._methods: dict[MKey, _Method | None] = {}
+        self._recent: deque[_Method] = deque()  # (see _code)
         self._callees: dict[tuple[int, int, int], _Callee] = {}
+        self._callees_by_desc: dict[tuple[str, int], _Callee] = {}
         self._sigs: dict[str, dict[str, MKey]] = {}
         self._supers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self._subs: dict[str, list[str]] | None = None
@@ -463,8 +518,10 @@ class LeakAnalysis:
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._field_reads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._by_name: dict[tuple[str, int], _ByName] = {}
+        self._mids: list[_MethodIds | None] = [None] * len(index.dexes)
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
+        self._sink_owner: dict[tuple[int, int], int] = {}
         self._inexact_sinks: set[tuple[int, int]] = set()  # sinks with exact: false
         self._external_sinks: set[tuple[int, int]] = set()  # file sinks on shared storage
         # sources
@@ -677,11 +734,22 @@ class LeakAnalysis:
                         out.append(k)
         elif kind == "S":
             reads = self.spec.stores.get(name, ({}, (), None))[1]
-            for s in self.index.find_calls(reads):
-                di = self.dex_pos[s.dex]
-                o = int(self.index.dexes[di].owner_of(np.array([s.offset // 2]))[0])
-                if o >= 0:
-                    out.append((di, o))
+            out.extend(k for k, _p in self._site_owners(self.index.find_calls(reads))
+                       if k[1] >= 0)
+        return out
+
+    def _site_owners(self, sites: Sequence) -> list[tuple[MKey, int]]:
+        """((dex position, owner method or -1), word position) of each call site, in order
+        (the owners of one dex's sites found in one ``owner_of``)."""
+        by_dex: dict[int, list[int]] = defaultdict(list)
+        for s in sites:
+            by_dex[self.dex_pos[s.dex]].append(s.offset // 2)
+        owners = {di: iter(self.index.dexes[di].owner_of(np.array(ps, dtype=np.int64)).tolist())
+                  for di, ps in by_dex.items()}
+        out = []
+        for s in sites:
+            di = self.dex_pos[s.dex]
+            out.append(((di, next(owners[di])), s.offset // 2))
         return out
 
     # ============================================================ hierarchy
@@ -702,10 +770,12 @@ class LeakAnalysis:
             keys = class_method_keys(self.index, cls)
             if keys:
                 # (a class's methods are one run of one dex's method table)
-                d = self.index.dexes[keys[0][0]]
-                midx = d.method_table.method_idx[keys[0][1]:keys[-1][1] + 1].tolist()
+                di = keys[0][0]
+                mids = self._mid(di)
+                midx = self.index.dexes[di].method_table.method_idx[
+                    keys[0][1]:keys[-1][1] + 1].tolist()
                 for k, mi in zip(keys, midx, strict=True):
-                    hit.setdefault(d.method_name(mi), k)
+                    hit.setdefault(mids.sig(mi), k)
             self._sigs[cls] = hit
         return hit
 
@@ -743,10 +813,17 @@ class LeakAnalysis:
                     todo.append(p)
         return out
 
+    def _mid(self, di: int) -> _MethodIds:
+        hit = self._mids[di]
+        if hit is None:
+            hit = self._mids[di] = _MethodIds(self.index.dexes[di])
+        return hit
+
     def _desc(self, key: MKey) -> str:
         hit = self._descs.get(key)
         if hit is None:
-            hit = self._descs[key] = self.index.method_descriptor(MethodRef(*key))
+            di, k = key
+            hit = self._descs[key] = self._mid(di).desc(self.index.dexes[di].methods[k].method_idx)
         return hit
 
     def _callers_of(self, key: MKey) -> list[MKey]:
@@ -782,9 +859,6 @@ class LeakAnalysis:
         n = d.find_string(name)
         if not paren or n < 0:
             return []
-        tids = [t for t in (d.find_type(c) for c in classes) if t >= 0]
-        if not tids:
-            return []
         by = self._by_name.get(("m", di))
         if by is None:
             by = self._by_name[("m", di)] = _ByName(d.method_ids["name"])
@@ -792,7 +866,7 @@ class LeakAnalysis:
         if not cand.size:
             return []
         ids = d.method_ids
-        cand = cand[_among(ids["cls"][cand], tids)]
+        cand = _of_classes(d, cand, ids["cls"][cand], classes)
         want = "(" + proto
         protos = ids["proto"][cand].tolist()
         return [i for i, pr in zip(cand.tolist(), protos, strict=True)
@@ -806,9 +880,6 @@ class LeakAnalysis:
         n, ft = d.find_string(name), d.find_type(typ)
         if not sep or n < 0 or ft < 0:
             return []
-        tids = [t for t in (d.find_type(c) for c in classes) if t >= 0]
-        if not tids:
-            return []
         by = self._by_name.get(("f", di))
         if by is None:
             by = self._by_name[("f", di)] = _ByName(d.fields["name"])
@@ -817,7 +888,7 @@ class LeakAnalysis:
             return []
         f = d.fields
         cand = cand[f["type"][cand] == ft]
-        return cand[_among(f["cls"][cand], tids)].tolist()
+        return _of_classes(d, cand, f["cls"][cand], classes).tolist()
 
     def _field_reads_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
         """(field index, owner method) of every field read (iget*, sget*) inside a method of
@@ -845,8 +916,12 @@ class LeakAnalysis:
         hit = self._callees.get(ck)
         if hit is not None:
             return hit
-        d = self.index.dexes[di]
-        desc = d.method_descriptor(midx)
+        desc = self._mid(di).desc(midx)
+        # (the same method called from several dexes is one callee)
+        hit = self._callees_by_desc.get((desc, op))
+        if hit is not None:
+            self._callees[ck] = hit
+            return hit
         cls, _, sig = desc.partition("->")
         name = sig.partition("(")[0]
         ret_type = sig.rpartition(")")[2]
@@ -910,7 +985,7 @@ class LeakAnalysis:
                        or out.reflect)
         out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
             and fw_descs[-1].startswith(spec.data_classes)
-        self._callees[ck] = out
+        self._callees[ck] = self._callees_by_desc[(desc, op)] = out
         return out
 
     def _resolve(self, cls: str, sig: str, virtual: bool, impl: MKey | None = None
@@ -947,12 +1022,22 @@ class LeakAnalysis:
         m = d.methods[key[1]]
         out = None
         if m.insn_start >= 0 and m.insn_end > m.insn_start:
-            sig = d.method_name(m.method_idx)
+            sig = self._mid(key[0]).sig(m.method_idx)
             try:
                 dm = _Method(d, m, bool(m.access_flags & ACC_STATIC), sig[sig.find("("):])
                 out = dm if dm.ok else None
             except (IndexError, ValueError):
                 out = None
+            if out is not None:
+                # the decoded words stay for the method's first analysis, which often comes
+                # right after (a call's targets are validated when the call is first run),
+                # for the last few methods only
+                recent = self._recent
+                recent.append(out)
+                if len(recent) > 64:
+                    old = recent.popleft()
+                    if not old.ranges:
+                        old._src = None
         if len(self._methods) > 50_000:
             self._methods.clear()
         self._methods[key] = out
@@ -1564,10 +1649,7 @@ class LeakAnalysis:
         """Classes a method looks up by a name the value analysis knows (Class.forName)."""
         if self._class_lookups is None:
             by: dict[MKey, list[int]] = defaultdict(list)
-            for site in self.index.find_calls(self._class_lookup_apis):
-                di = self.dex_pos[site.dex]
-                p = site.offset // 2
-                o = int(self.index.dexes[di].owner_of(np.array([p], dtype=np.int64))[0])
+            for (di, o), p in self._site_owners(self.index.find_calls(self._class_lookup_apis)):
                 if o >= 0:
                     by[(di, o)].append(p)
             self._class_lookups = by
@@ -1682,15 +1764,20 @@ class LeakAnalysis:
               full: tuple[str, ...]) -> None:
         """Leaks of source labels (exact or weak) at the sink ``sk``, reached along ``full``."""
         w = self.weak_base
+        d = caller = None
         for x in labels:
             lk = (x, sk[0], sk[1])
             if lk in self.leaks:
                 continue
             src = self.sources[x % w]
             pth = full if full[0] == src.caller else (src.caller,) + full
-            d = self.index.dexes[sk[0]]
-            owner = int(d.owner_of(np.array([sk[1]], dtype=np.int64))[0])
-            caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
+            if d is None:
+                d = self.index.dexes[sk[0]]
+                owner = self._sink_owner.get(sk)
+                if owner is None:
+                    owner = self._sink_owner[sk] = int(
+                        d.owner_of(np.array([sk[1]], dtype=np.int64))[0])
+                caller = self._desc((sk[0], owner)) if owner >= 0 else full[-1]
             self.leaks[lk] = LeakFlow(x % w, api, kind, caller, d.name, sk[1] * 2, pth,
                                       exact=x < w, external=sk in self._external_sinks)
 
