@@ -1331,13 +1331,16 @@ class LeakAnalysis:
         # its move-result, where a try range ends)
         if cur is None:
             new = st
+        elif cur is st:
+            return
         else:
             ct, co, ch = cur
-            # (the label sets and object ids often hold already: checked in one pass first)
-            nt = ct if t.items() <= ct.items() else _union_into(ct, t)
-            nh = ch if h.items() <= ch.items() else _union_into(ch, h)
+            # (the label sets and object ids often hold already, or are the same dicts:
+            # checked in one pass first)
+            nt = ct if t is ct or t.items() <= ct.items() else _union_into(ct, t)
+            nh = ch if h is ch or h.items() <= ch.items() else _union_into(ch, h)
             no = co
-            if not co.items() <= o.items():
+            if co is not o and not co.items() <= o.items():
                 for r, v in co.items():
                     if o.get(r) != v:
                         if no is co:
