@@ -63,6 +63,7 @@ analysis with what was found so far and ``partial`` set, with the reason.
 from __future__ import annotations
 
 import bisect
+import functools
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -254,7 +255,7 @@ class _Method:
         self.first_in = self.n_regs - ins_size
         if not self._branches(d):
             return
-        self.declared = param_registers(proto, static)
+        self.declared = list(_param_positions(proto, static))
         self.ok = True
 
     def release(self) -> None:
@@ -373,6 +374,19 @@ class _ByName:
         names = self.names
         k = names.dtype.type(n)
         return self.order[int(names.searchsorted(k, "left")):int(names.searchsorted(k, "right"))]
+
+
+def _param_positions(proto: str, static: bool) -> tuple[int, ...]:
+    """``param_registers`` of a proto or descriptor, memoised by its parameter list."""
+    lo, hi = proto.find("("), proto.rfind(")")
+    if lo < 0 or hi < lo:
+        return tuple(param_registers(proto, static))
+    return _param_list_positions(proto[lo:hi + 1], static)
+
+
+@functools.lru_cache(maxsize=4096)
+def _param_list_positions(params: str, static: bool) -> tuple[int, ...]:
+    return tuple(param_registers(params, static))
 
 
 def _of_classes(d, cand: np.ndarray, cls: np.ndarray, classes: Iterable[str]) -> np.ndarray:
@@ -947,7 +961,7 @@ class LeakAnalysis:
         targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl)
         spec = self.spec
         out = _Callee(desc, name, ret_type, tuple(targets),
-                      declared=tuple(param_registers(desc, op in (0x71, 0x77))))
+                      declared=_param_positions(desc, op in (0x71, 0x77)))
         if self._spec_descs.isdisjoint(fw_descs):
             # (most calls: none of the tables below names the method)
             fw_descs_known: list[str] = []
