@@ -381,9 +381,24 @@ class DexFile:
         if t < 0 or n < 0:
             return []
         m = self.method_ids
-        cand = np.nonzero((m["cls"] == t) & (m["name"] == n))[0]
+        cand = self.methods_named(n)
+        cand = cand[m["cls"][cand] == t]
         want = "(" + proto
-        return [int(i) for i in cand if self.proto_string(int(m["proto"][i])) == want]
+        return [i for i in cand.tolist() if self.proto_string(int(m["proto"][i])) == want]
+
+    @cached_property
+    def _methods_by_name(self) -> tuple[np.ndarray, np.ndarray]:
+        """(name string index of each method_id, sorted; the method_ids in that order), the
+        ids of one name ascending (a stable sort)."""
+        names = np.ascontiguousarray(self.method_ids["name"])
+        order = np.argsort(names, kind="stable")
+        return names[order], order
+
+    def methods_named(self, name: int) -> np.ndarray:
+        """method_ids indices whose name is string ``name``, ascending."""
+        keys, order = self._methods_by_name
+        lo, hi = bounds(keys, name, name + 1)
+        return order[lo:hi]
 
     def find_fields(self, descriptor: str) -> list[int]:
         """field_ids indices whose descriptor equals ``descriptor``."""

@@ -120,7 +120,6 @@ import numpy as np
 
 from scanner.ingest.dex import arrays, opcodes
 from scanner.ingest.dex import regs as dexregs
-from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.reader import DexFile, read_uleb128
 from scanner.ingest.dex.regs import s16, s32
 
@@ -347,7 +346,6 @@ class ArgumentValues:
         self._class_at: dict[tuple[int, str], int | None] = {}
         self._method_ids: dict[tuple[int, str], list[int]] = {}
         #: dex -> (method_ids names ascending, the ids in that order)
-        self._name_index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._signature_ids: dict[tuple[int, str], list[tuple[int, str]]] = {}
         self._field_ids: dict[tuple[int, str], list[int]] = {}
         self._receivers: dict[tuple[str, str, tuple[str, ...]], bool] = {}
@@ -540,38 +538,8 @@ class ArgumentValues:
         key = (di, desc)
         hit = self._method_ids.get(key)
         if hit is None:
-            hit = self._method_ids[key] = self._find_methods_of(di, desc)
+            hit = self._method_ids[key] = self.dexes[di].find_methods(desc)
         return hit
-
-    def _find_methods_of(self, di: int, desc: str) -> list[int]:
-        """method_ids indices whose descriptor is ``desc``, ascending (as
-        ``DexFile.find_methods``, through :meth:`_named`)."""
-        d = self.dexes[di]
-        cls, sep, rest = desc.partition("->")
-        name, paren, proto = rest.partition("(")
-        if not sep or not paren:
-            return []
-        t = d.find_type(cls)
-        n = d.find_string(name)
-        if t < 0 or n < 0:
-            return []
-        ids = d.method_ids
-        cand = self._named(di, n)
-        cand = cand[ids["cls"][cand] == t]
-        want = "(" + proto
-        return [i for i in cand.tolist() if d.proto_string(int(ids["proto"][i])) == want]
-
-    def _named(self, di: int, name: int) -> np.ndarray:
-        """method_ids indices of dex ``di`` whose name is string ``name``, ascending
-        (through the ids sorted by name, once per dex)."""
-        index = self._name_index.get(di)
-        if index is None:
-            names = np.ascontiguousarray(self.dexes[di].method_ids["name"])
-            order = np.argsort(names, kind="stable")  # equal names keep ascending ids
-            index = self._name_index[di] = (names[order], order)
-        keys, order = index
-        lo, hi = bounds(keys, name, name + 1)
-        return order[lo:hi]
 
     def _find_fields(self, di: int, desc: str) -> list[int]:
         """``find_fields`` of dex ``di``, looked up once per descriptor."""
@@ -672,7 +640,7 @@ class ArgumentValues:
         ret = d.find_type(want[want.rfind(")") + 1 :])
         if ret < 0:
             return []
-        cand = self._named(di, n)
+        cand = self.dexes[di].methods_named(n)
         uniq = arrays.unique(ids["proto"][cand])
         uniq = uniq[d.protos["ret"][uniq] == ret]  # the return type first: cheap
         protos = [x for x in uniq.tolist() if d.proto_string(x) == want]
