@@ -1204,7 +1204,7 @@ class LeakAnalysis:
                     r = ins[1]
                     t.pop(r, None)
                     o.pop(r, None)
-                elif kind == _MOVE:
+                elif kind == _MOVE:  # _copy(t, o, r, src), inlined: once per move instruction
                     r, src = ins[1], ins[2]
                     v = t.get(src)
                     if v:
