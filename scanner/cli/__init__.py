@@ -207,8 +207,17 @@ def main() -> None:
     catalogue and dex tables cost 60-75 ms, about 12 % of the scan. Reference counting
     still frees everything else. Commands that stream captures (``--flows``, ``traffic``)
     or run many inputs keep it.
+
+    numpy's OpenBLAS starts a thread per core when numpy is first imported, which costs
+    some 60 ms of CPU per run on two cores (more on larger machines). No command does
+    linear algebra on matrices large enough to gain from those threads, so the pool is
+    one thread unless the user set ``OPENBLAS_NUM_THREADS`` (set before numpy loads:
+    no module imported so far loads it).
     """
+    import os
     import signal
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     if hasattr(signal, "SIGPIPE"):  # `appaudit … | head` ends quietly, as Unix tools do
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
@@ -69,3 +70,24 @@ def test_cyclic_collector_off_only_for_one_apk(tmp_path, args, collector):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == f"GC {collector}"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts no extra thread on one core")
+@pytest.mark.parametrize(("env", "threads"), [({}, 1), ({"OPENBLAS_NUM_THREADS": "2"}, 2)])
+def test_scan_keeps_numpy_to_one_thread_unless_asked(tmp_path, env, threads):
+    """numpy's OpenBLAS would start a thread per core on import (CPU on every scan for
+    nothing: no command does large linear algebra); the entry point keeps its pool to one
+    thread, and a user's own OPENBLAS_NUM_THREADS still wins. The thread count is read
+    from /proc after a real scan (OpenBLAS's pool threads are the only extra threads)."""
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc")
+    apk = Path(__file__).resolve().parents[2] / "corpus" / "apk" / "clean.apk"
+    code = ("import os, sys\nfrom scanner.cli import main\n"
+            f"sys.argv = ['appaudit', 'scan', {str(apk)!r}, '--out', {str(tmp_path)!r}, "
+            "'--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('NUMPY', 'numpy' in sys.modules, 'THREADS', len(os.listdir('/proc/self/task')))")
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**run_env, **env})
+    assert out.stdout.strip().splitlines()[-1] == f"NUMPY True THREADS {threads}"
