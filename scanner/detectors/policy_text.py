@@ -48,7 +48,6 @@ from typing import Any
 
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.errors import InputError
-from scanner.ingest.policy_read import MAX_MENTIONS, quote, read_policy
 from scanner.messages import msg, record
 from scanner.model.facts import Fact
 from scanner.model.policy import PolicyInfo
@@ -64,6 +63,8 @@ def _find(text: str, folded: str, terms: Iterable[str]) -> tuple[str, str] | Non
             continue
         i = folded.find(t)
         if i >= 0:
+            from scanner.ingest.policy_read import quote
+
             return str(term), quote(text, i, i + len(t))
     return None
 
@@ -131,6 +132,8 @@ class PolicyTextDetector(Detector):
             why = (f"the policy found in the APK has {len(text.strip())} characters, fewer than "
                    f"{minimum}: probably a stub of an online policy; give the full policy "
                    "with --policy")
+        from scanner.ingest.policy_read import MAX_MENTIONS, read_policy
+
         reading = read_policy(text, tables, lex,
                               catalog_names(ctx.sdk_catalog, lex.aliases))
         if reading.mentions_capped:
@@ -321,6 +324,8 @@ def resource_policies(ctx: ScanContext) -> tuple[list[tuple[str, str, str, tuple
             continue
         if len(text.strip()) < lex.resource_min_chars:
             continue
+        from scanner.ingest.policy_read import read_policy  # (its patterns: ~20 ms to load)
+
         reading = read_policy(text[:200_000], tables, lex)
         if sum(bool(v) for v in reading.elements.values()) < lex.resource_min_elements:
             continue
