@@ -32,13 +32,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 LOAD = """
 import sys, time
-import scanner.knowledge.validated as v
+import scanner.preparsed as preparsed
 from scanner.paths import rulesets_dir
 from scanner.rules.loader import load_rules_from
 from scanner.sdk.loader import catalogue_files, load_files
 use = sys.argv[1] == "with"
 if not use:
-    v._yaml_cache = lambda: {}
+    preparsed.yaml_cache = lambda folder: {}
 t = time.process_time()
 load_rules_from(rulesets_dir(), trust=use)
 load_files(catalogue_files(rulesets_dir() / "sdks"), trust=use)

@@ -43,16 +43,16 @@ def _catalog_file(name: str) -> dict[str, Any]:
     """One catalog file, parsed once per process (a zh and an en report share the zh one).
 
     The shipped catalogs are taken pre-parsed from rulesets/_validated.json when their
-    bytes are the ones stamped there (:func:`scanner.knowledge.validated.parsed_yaml`):
-    parsing both as YAML costs ~75 ms of CPU on every scan, importing yaml included."""
-    from scanner.knowledge.validated import parsed_yaml
-    from scanner.paths import reports_dir
+    bytes are the ones stamped there (:func:`scanner.preparsed.parsed_yaml`): parsing both
+    as YAML costs ~75 ms of CPU on every scan, importing yaml included."""
+    from scanner import preparsed
+    from scanner.paths import reports_dir, rulesets_dir
 
     try:
         raw = (reports_dir() / "i18n" / f"{name}.yaml").read_bytes()
     except OSError:
         return {}
-    data = parsed_yaml(raw)
+    data = preparsed.parsed_yaml(raw, rulesets_dir())
     if data is None:
         import yaml
 

@@ -13,7 +13,7 @@ SCANNER = Path(__file__).resolve().parents[1] / "scanner"
 # its own package and any package of a LOWER layer, never one of its own layer or above.
 LAYERS: list[set[str]] = [
     {""},  # "" = scanner/__init__ (version, tool name)
-    {"paths"},
+    {"paths", "preparsed"},  # preparsed: rulesets/_validated.json read, no scanner import
     {"messages"},  # messages by catalog key, rendered in a language
     {"errors"},
     {"hashing", "timeparse", "generated", "limits"},

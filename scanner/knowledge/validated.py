@@ -30,16 +30,18 @@ something else, or the code that validates them changed (comments and docstrings
 
 from __future__ import annotations
 
-import datetime as _dt
-import functools
 import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from scanner.paths import rulesets_dir
+from scanner.preparsed import STAMP_FILE, decode_date, encode_date
+from scanner.preparsed import parsed_yaml as _parsed_yaml
+from scanner.preparsed import stamps as _stamps
 
-STAMP_FILE = "_validated.json"
+__all__ = ["STAMP_FILE", "canonical", "decode_date", "digest", "encode_date", "is_validated",
+           "parsed_yaml"]
 
 
 def canonical(doc: object) -> bytes:
@@ -57,49 +59,12 @@ def digest(kind: str, files: Iterable[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-@functools.cache
-def _stamps(folder: Path) -> dict:
-    try:
-        doc = json.loads((folder / STAMP_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
 def is_validated(folder: Path, kind: str, value: str | None) -> bool:
     """Whether ``value`` (a :func:`digest`) is the stamp recorded for ``kind`` in the
     rulesets ``folder``."""
     return value is not None and _stamps(Path(folder)).get(kind) == value
 
 
-@functools.cache
-def _yaml_cache() -> dict[str, dict]:
-    cache = _stamps(rulesets_dir()).get("yaml")
-    return cache if isinstance(cache, dict) else {}
-
-
-_DATE = "$date"
-
-
-def encode_date(value: object) -> dict:
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return {_DATE: value.isoformat()}
-    raise TypeError(f"{type(value).__name__} is not kept")
-
-
-def decode_date(obj: dict) -> object:
-    if len(obj) == 1 and _DATE in obj:
-        return _dt.date.fromisoformat(obj[_DATE])
-    return obj
-
-
 def parsed_yaml(raw: bytes) -> object | None:
     """The parsed content of a shipped YAML file with exactly these bytes, else None."""
-    cache = _yaml_cache()
-    if not cache:
-        return None
-    entry = cache.get(hashlib.sha256(raw).hexdigest())
-    if not isinstance(entry, dict):
-        return None
-    hook = decode_date if entry.get("dates") else None
-    return json.loads(entry["json"], object_hook=hook)
+    return _parsed_yaml(raw, rulesets_dir())

@@ -96,12 +96,12 @@ def test_every_shipped_yaml_is_preparsed():
 
 def test_the_message_catalogs_come_pre_parsed(monkeypatch):
     """scanner.messages reads the shipped catalogs from the stamp file, not with yaml."""
-    from scanner import messages
+    from scanner import messages, preparsed
 
     messages._catalog_file.cache_clear()
     calls = []
-    monkeypatch.setattr(validated, "parsed_yaml",
-                        lambda raw: calls.append(len(raw)) or {"probe_key": "from the stamp"})
+    monkeypatch.setattr(preparsed, "parsed_yaml", lambda raw, folder: calls.append(len(raw))
+                        or {"probe_key": "from the stamp"})
     try:
         assert messages._catalog_file("zh") == {"probe_key": "from the stamp"}
         assert calls
