@@ -77,11 +77,17 @@ def test_compiled_xml_pools_match_androguard(apk: Path):
 def test_dex_strings_containing_matches_every_string_decoded(apk: Path):
     ev = ApkReader(apk).read()
     index = DexIndex.from_dex_files([(d.name, d.data) for d in ev.dex_files])
-    needles = ("个性化", "recommend", "Activity;", "http")
-    got = sorted(index.strings_containing(needles, limit=10**6))
-    want = sorted((d.name, d.string(i)) for d in index.dexes
-                  for i in range(len(d.string_offs)) if any(n in d.string(i) for n in needles))
-    assert got == want
+    # mixed needles take the byte-regex scan; needles that all begin with a non-ASCII byte
+    # (CJK phrases, the transparency lexicon's case) take the lead-byte prefilter
+    for needles in (("个性化", "recommend", "Activity;", "http"),
+                    ("个性化", "推荐", "用户", "获取", "更新", "支付", "网络", "权限")):
+        got = sorted(index.strings_containing(needles, limit=10**6))
+        want = sorted((d.name, d.string(i)) for d in index.dexes
+                      for i in range(len(d.string_offs)) if any(n in d.string(i) for n in needles))
+        assert got == want, needles
+        capped = index.strings_containing(needles, limit=2)
+        assert set(capped) <= set(want)
+        assert len(capped) >= min(2, len(want))
 
 
 def test_search_text_reads_every_kind_of_file():

@@ -262,12 +262,30 @@ class DexFile:
         hi = len(data) if last < 0 else last + 1
         pattern = re.compile(b"|".join(re.escape(f) for f in forms))
         wanted: set[int] = set()
-        for m in pattern.finditer(data, lo, hi):
-            k = int(np.searchsorted(starts, m.start(), side="right")) - 1
-            if k >= 0:
-                wanted.add(int(order[k]))
-                if len(wanted) >= limit:
-                    break
+        first = sorted({f[0] for f in forms})
+        if first[0] >= 0x80:
+            # needles that all begin with a non-ASCII byte (CJK phrases): the strings holding
+            # such a byte are found with one table lookup over the region, and only they are
+            # searched (a regex scan of the whole region goes byte by byte in its charset
+            # test; most dex string data is ASCII)
+            region = np.frombuffer(data, dtype=np.uint8, count=hi - lo, offset=lo)
+            lead = np.zeros(256, dtype=bool)
+            lead[first] = True
+            at = np.flatnonzero(lead[region]) + lo
+            ks = np.unique(np.searchsorted(starts, at, side="right") - 1)
+            ends = np.append(starts[1:], hi)
+            for k in ks[ks >= 0].tolist():
+                if pattern.search(data, int(starts[k]), int(ends[k])):
+                    wanted.add(int(order[k]))
+                    if len(wanted) >= limit:
+                        break
+        else:
+            for m in pattern.finditer(data, lo, hi):
+                k = int(np.searchsorted(starts, m.start(), side="right")) - 1
+                if k >= 0:
+                    wanted.add(int(order[k]))
+                    if len(wanted) >= limit:
+                        break
         return sorted(i for i in wanted if any(n and n in self.string(i) for n in needles))
 
     def strings_with_prefix(self, prefix: str) -> range:
