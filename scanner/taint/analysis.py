@@ -183,20 +183,25 @@ class _Stop(Exception):
         super().__init__(english(self.message))
 
 
-@dataclass
 class _Ctx:
-    key: MKey
-    desc: str
-    cls: str
-    base: int
-    item: Item
-    ret: set = field(default_factory=set)
-    thrown: set = field(default_factory=set)
-    params: dict = field(default_factory=lambda: defaultdict(set))
-    glob: dict = field(default_factory=lambda: defaultdict(set))
-    pfields: dict = field(default_factory=lambda: defaultdict(set))
-    sinks: dict = field(default_factory=dict)
-    caught: bool = False
+    """One method analysis: the method and what its summary collects."""
+
+    __slots__ = ("key", "desc", "cls", "base", "item", "ret", "thrown", "params", "glob",
+                 "pfields", "sinks", "caught")
+
+    def __init__(self, key: MKey, desc: str, cls: str, base: int, item: Item) -> None:
+        self.key = key
+        self.desc = desc
+        self.cls = cls
+        self.base = base
+        self.item = item
+        self.ret: set = set()
+        self.thrown: set = set()
+        self.params: dict = defaultdict(set)
+        self.glob: dict = defaultdict(set)
+        self.pfields: dict = defaultdict(set)
+        self.sinks: dict = {}
+        self.caught = False
 
 
 @dataclass
@@ -227,6 +232,8 @@ class _Callee:
     #: the call is a sink, launches, writes or reads a store, is getIntent(), aliases,
     #: redirects or reflects (``LeakAnalysis._special``)
     special: bool = False
+    #: neither special nor with targets: with clean arguments, the short path of ``_flow``
+    plain: bool = False
 
 
 class _Method:
@@ -318,8 +325,12 @@ class _Method:
         """(code words, instruction positions relative to the method's first word)."""
         if self._src is None:
             start, end = self.base, self.end
-            self._src = (d.words[start:end].tolist(),
-                         (d.insn_positions(start, end) - start).tolist())
+            # (DexFile.insn_positions, with the bounds searched as scalars of the array's
+            # dtype: see arrays.bounds)
+            ins = d.instructions
+            k = ins.dtype.type
+            lo, hi = ins.searchsorted(k(start)), ins.searchsorted(k(end))
+            self._src = (d.words[start:end].tolist(), (ins[lo:hi] - start).tolist())
         return self._src
 
     def compiled(self) -> None:
@@ -524,9 +535,14 @@ class LeakAnalysis:
         self._callees: dict[tuple[int, int, int], _Callee] = {}
         self._callees_by_desc: dict[tuple[str, int], _Callee] = {}
         self._sigs: dict[str, dict[str, MKey]] = {}
+        #: an app class's methods (see ``_defined``): (dex, first method, name and proto
+        #: indices of each)
+        self._runs: dict[str, tuple[int, int, list[int], list[int]]] = {}
         self._supers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
         self._subs: dict[str, list[str]] | None = None
         self._fkeys: dict[tuple[int, int], str] = {}
+        #: whether a field key's class is outside the app (a framework object's field)
+        self._fk_framework: dict[str, bool] = {}
         self._roots: dict[str, str] = {}
         self._descs: dict[MKey, str] = {}
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -794,7 +810,42 @@ class LeakAnalysis:
         return hit
 
     def _defined(self, cls: str, sig: str) -> MKey | None:
-        return self._sig_map(cls).get(sig)
+        """The method ``sig`` the app class ``cls`` defines (what ``_sig_map`` maps it to:
+        the first of the class's run with that signature), found among the methods of that
+        name by their name index, so that the other methods' signatures are not built."""
+        hit = self._sigs.get(cls)
+        if hit is not None:
+            return hit.get(sig)
+        run = self._runs.get(cls)
+        if run is None:
+            keys = class_method_keys(self.index, cls)
+            if keys:
+                di = keys[0][0]
+                mids = self._mid(di)
+                midx = self.index.dexes[di].method_table.method_idx[
+                    keys[0][1]:keys[-1][1] + 1].tolist()
+                run = (di, keys[0][1], [mids.name[mi] for mi in midx],
+                       [mids.proto[mi] for mi in midx])
+            else:
+                run = (0, 0, [], [])
+            self._runs[cls] = run
+        di, first, names, protos = run
+        if not names:
+            return None
+        name, paren, rest = sig.partition("(")
+        d = self.index.dexes[di]
+        n = d.find_string(name)
+        if n < 0 or not paren or n not in names:
+            return None
+        want = paren + rest
+        j = names.index(n)
+        while True:
+            if d.proto_string(protos[j]) == want:
+                return (di, first + j)
+            try:
+                j = names.index(n, j + 1)
+            except ValueError:
+                return None
 
     def _descendants(self, cls: str) -> Iterable[str]:
         if self._descendants_fn is not None:
@@ -873,10 +924,8 @@ class LeakAnalysis:
         n = d.find_string(name)
         if not paren or n < 0:
             return []
-        by = self._by_name.get(("m", di))
-        if by is None:
-            by = self._by_name[("m", di)] = _ByName(d.method_ids["name"])
-        cand = by.ids(n)
+        # (the reader's index of method_ids by name, which the argument analysis built)
+        cand = d.methods_named(n)
         if not cand.size:
             return []
         ids = d.method_ids
@@ -997,6 +1046,7 @@ class LeakAnalysis:
                        or out.store_write is not None or out.store_read is not None
                        or out.get_intent or out.alias is not None or out.redirect is not None
                        or out.reflect)
+        out.plain = not out.special and not out.targets
         out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
             and fw_descs[-1].startswith(spec.data_classes)
         self._callees[ck] = self._callees_by_desc[(desc, op)] = out
@@ -1070,6 +1120,8 @@ class LeakAnalysis:
                 cls, _, member = d.field_descriptor(fidx).partition("->")
                 hit = f"F:{self._root(cls)}->{member}"
             self._fkeys[(di, fidx)] = hit
+            if hit not in self._fk_framework:
+                self._fk_framework[hit] = not self.index.has_class(hit[2:].partition("->")[0])
         return hit
 
     def _same_family(self, cls: str, root: str) -> bool:
@@ -1163,6 +1215,8 @@ class LeakAnalysis:
         join = self._join
         invoke = self._invoke
         gread = self._gread
+        #: the state last joined into each handler
+        joined: dict[int, tuple] = {}
         while work:
             s = work.pop()
             queued.discard(s)
@@ -1183,10 +1237,31 @@ class LeakAnalysis:
             # and end (not after every instruction: a value tainted and overwritten inside
             # one block is missed by the handler, a rare shape that costs a join per step)
             for hd in handlers:
-                join(in_state, hd, st, work, queued)
+                # (joining a state a second time changes nothing: states are never changed
+                # once made and a join only grows a block's entry state; the state a block
+                # starts from is often the one its predecessor ended with, in the same try)
+                if joined.get(hd) is not st:
+                    joined[hd] = st
+                    join(in_state, hd, st, work, queued)
             for ins in code:
                 kind = ins[0]
-                if kind == _INVOKE:
+                if kind == _PLAIN:
+                    # (_invoke's short path, inlined: a framework call with clean arguments,
+                    # whose rules and defaults then carry nothing; its objects escape)
+                    regs = ins[1]
+                    for r in regs:
+                        if t.get(r):
+                            invoke(ctx, ins[5], t, o, h)
+                            break
+                    else:
+                        for r in regs:
+                            oid = o.get(r)
+                            if oid is not None and oid[0] == "n":
+                                h[(oid, ESCAPED)] = EMPTY
+                        if ins[2]:
+                            t[-1] = ins[3]
+                            o[-1] = ins[4]
+                elif kind == _INVOKE:
                     invoke(ctx, ins, t, o, h)
                 elif kind == _RESULT:
                     v = t.pop(-1, None)
@@ -1314,20 +1389,22 @@ class LeakAnalysis:
                     t.pop(-1, None)
                     o.pop(-1, None)
             steps += n
+            end = (t, o, h)
             for hd in handlers:
-                join(in_state, hd, (t, o, h), work, queued)
+                joined[hd] = end
+                join(in_state, hd, end, work, queued)
             if steps > cap:
                 self.steps += steps
                 raise _Stop("leak_cap_method_steps", n=cap, method=ctx.desc)
-            end = (t, o, h)
             for nx in nexts:
-                if nx in in_state:
-                    join(in_state, nx, end, work, queued)
-                else:
+                cur = in_state.get(nx)
+                if cur is None:
                     in_state[nx] = end
                     if nx not in queued:
                         queued.add(nx)
                         work.append(nx)
+                elif cur is not end:
+                    join(in_state, nx, end, work, queued)
         self.steps += steps
         if not dm.complete:
             dm.compiled()
@@ -1386,6 +1463,7 @@ class LeakAnalysis:
         k0, k1 = dm.ranges[s]
         base = dm.base
         code: list = []
+        source_at = self.source_at
         pending = False
         heap = False  # whether an instruction may write the local heap (fields, escapes)
         for k in range(k0, k1):
@@ -1402,11 +1480,17 @@ class LeakAnalysis:
             if c == _O_INVOKE:
                 abs_p = base + p
                 keep = k + 1 == k1 or _OPCLASS[words[ins[k + 1]] & 0xFF] == _O_RESULT
-                # (the callee is resolved when the call is first run: see _invoke)
                 heap = True
-                code.append([_INVOKE, tuple(invoke_regs(words, p)), words[p + 1], op,
-                             (di, abs_p), self.source_at.get((di, abs_p)), ("r", p),
-                             op in (0x71, 0x77), keep, None])
+                src = source_at.get((di, abs_p))
+                regs = tuple(invoke_regs(words, p))
+                midx = words[p + 1]
+                cal = self._callee(di, midx, op)
+                ret0 = EMPTY if src is None else frozenset((src,))
+                full = (_INVOKE, regs, midx, op, (di, abs_p), src, ("r", p), op in (0x71, 0x77),
+                        keep, cal, ret0)
+                # (a call with neither targets nor a special role: its short path in _flow)
+                code.append((_PLAIN, regs, keep and not cal.void, ret0, ("r", p), full)
+                            if cal.plain else full)
             elif c == _O_RESULT:
                 code.append((_RESULT, w0 >> 8))
             elif c == _O_CLEAR4:
@@ -1417,7 +1501,7 @@ class LeakAnalysis:
                 fk = self._fkey(di, words[p + 1])
                 # (whether the read is weak is found when first needed: see _flow)
                 code.append([_IGET, (w0 >> 8) & 0xF, w0 >> 12, fk, None,
-                             not self.index.has_class(fk[2:].partition("->")[0])])
+                             self._fk_framework[fk]])
             elif c == _O_MOVE4:
                 code.append((_MOVE, (w0 >> 8) & 0xF, w0 >> 12))
             elif c == _O_MOVE8:
@@ -1435,7 +1519,7 @@ class LeakAnalysis:
             elif c == _O_UN8:
                 code.append((_UN, w0 >> 8, words[p + 1] & 0xFF))
             elif c == _O_SGET:
-                src = self.source_at.get((di, base + p))
+                src = source_at.get((di, base + p))
                 code.append((_SGET, w0 >> 8, self._fkey(di, words[p + 1]),
                              frozenset((src,)) if src is not None else None))
             elif c == _O_IPUT:
@@ -1485,11 +1569,9 @@ class LeakAnalysis:
             ctx.params[oid[1]].update(labels)
 
     def _invoke(self, ctx: _Ctx, ins: list, t: dict, o: dict, h: dict) -> None:
-        _k, regs, midx, op, sink_key, src, roid, static, keep, cal = ins
-        if cal is None:
-            cal = ins[9] = self._callee(sink_key[0], midx, op)
+        _k, regs, midx, op, sink_key, src, roid, static, keep, cal, ret0 = ins
         args = [t.get(r, EMPTY) for r in regs]
-        if not cal.targets and not cal.special and not any(args):
+        if cal.plain and not any(args):
             # (most calls: a framework call with clean arguments, whose rules and defaults
             # then carry nothing; the objects it is handed escape)
             for r in regs:
@@ -1497,7 +1579,7 @@ class LeakAnalysis:
                 if oid is not None and oid[0] == "n":
                     h[(oid, ESCAPED)] = EMPTY
             if keep and not cal.void:
-                t[-1] = EMPTY if src is None else frozenset((src,))
+                t[-1] = ret0
                 o[-1] = roid
             return
         ret: set[int] = set()
@@ -1867,7 +1949,7 @@ ESCAPED = "!escaped"
 
 # kinds of compiled instructions (LeakAnalysis._compile, executed in LeakAnalysis._flow)
 _INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
-    _SPUT, _APUT, _FILLED, _CATCH, _THROW = range(17)
+    _SPUT, _APUT, _FILLED, _CATCH, _THROW, _PLAIN = range(18)
 _DROP_INS = (_DROP,)
 
 # what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
