@@ -1227,7 +1227,7 @@ class LeakAnalysis:
             code, handlers, nexts, n, drop, heap = blk
             # (a block that writes no heap labels shares its incoming ones: states are never
             # changed in place once joined)
-            t, o, h = dict(st[0]), dict(st[1]), dict(st[2]) if heap else st[2]
+            t, o, h = st[0].copy(), st[1].copy(), st[2].copy() if heap else st[2]
             if drop:
                 # a pending call result (register -1) from the block's predecessors is
                 # dropped by every instruction but move-result
@@ -1435,7 +1435,7 @@ class LeakAnalysis:
                 for r, v in co.items():
                     if o.get(r) != v:
                         if no is co:
-                            no = dict(co)
+                            no = co.copy()
                         del no[r]
             if nt is ct and no is co and nh is ch:
                 return
@@ -1570,7 +1570,8 @@ class LeakAnalysis:
 
     def _invoke(self, ctx: _Ctx, ins: list, t: dict, o: dict, h: dict) -> None:
         _k, regs, midx, op, sink_key, src, roid, static, keep, cal, ret0 = ins
-        args = [t.get(r, EMPTY) for r in regs]
+        get = t.get
+        args = [get(r, EMPTY) for r in regs]
         if cal.plain and not any(args):
             # (most calls: a framework call with clean arguments, whose rules and defaults
             # then carry nothing; the objects it is handed escape)
@@ -2015,7 +2016,7 @@ def _union_into(cur: dict, new: dict) -> dict:
         old = cur.get(k)
         if old is None or not v <= old:
             if out is cur:
-                out = dict(cur)
+                out = cur.copy()
             out[k] = v if old is None else old | v
     return out
 
