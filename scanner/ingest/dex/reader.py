@@ -733,9 +733,17 @@ class DexFile:
 
     @staticmethod
     def _end_of(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """End (exclusive) of the code item containing each position (sorted starts)."""
-        k = np.searchsorted(starts, pos, side="right") - 1
-        return ends[np.clip(k, 0, None)]
+        """End (exclusive) of the code item of the last start at or before each position
+        (``pos`` and ``starts`` sorted; a position before every start gets the first end).
+
+        The starts are located among the positions (one binary search per code item) and
+        each item's end is repeated over its run of positions: a binary search per position
+        cost 2.3 million searches on the 30 MB-dex benchmark APK."""
+        if not len(starts):
+            return np.zeros(len(pos), dtype=ends.dtype)
+        runs = np.diff(np.searchsorted(pos, starts, side="left"), prepend=0,
+                       append=len(pos))
+        return np.repeat(np.concatenate((ends[:1], ends)), runs)
 
     @cached_property
     def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
