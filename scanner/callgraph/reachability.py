@@ -790,11 +790,17 @@ class Reachability:
             empty = np.zeros(0, dtype=np.int64)
             hit = (empty, empty, frozenset())
             if mids:
-                _p, _o, arg, owner = d.operand_sites("invoke")
-                lookups = unique(owner[np.isin(arg, np.asarray(mids, dtype=np.int64))])
+                # the methods invoking one of mids: their rows of the invoke table
+                ptr, owner = self._tables[di]._invokes
+                lookups = unique(np.concatenate(
+                    [owner[ptr[m] : ptr[m + 1]] for m in mids]).astype(np.int64))
                 if lookups.size:
                     _p, _o, sarg, sowner = d.operand_sites("string")
-                    keep = np.isin(sowner, lookups)
+                    # np.isin(sowner, lookups) as a mark per method (owners are -1 or
+                    # positions in the method table)
+                    mark = np.zeros(len(d.methods) + 1, dtype=bool)
+                    mark[lookups] = True  # -1 marks the extra last cell
+                    keep = mark[sowner]
                     sarg, sowner = sarg[keep], sowner[keep]
                     values = frozenset(d.string(s) for s in unique(sarg).tolist())
                     hit = (sarg, sowner, values)
@@ -821,27 +827,24 @@ class Reachability:
             types.discard(-1)
             if not types:
                 continue
-            new_t, new_owner, static = self._instance_tables[di]
+            new_t, new_owner, (st_cls, st_type, st_owner) = self._instance_tables[di]
             owners: set[int] = set()
             for t in types:
                 owners.update(new_owner[bisect_left(new_t, t) : bisect_right(new_t, t)])
-            if static:
-                for t in types:
-                    for ft, rows in static.get(t, {}).items():
-                        if ft in types:
-                            owners.update(rows)
+                lo = bisect_left(st_cls, t)
+                for k in range(lo, bisect_right(st_cls, t, lo)):
+                    if st_type[k] in types:
+                        owners.add(st_owner[k])
             base = di << SHIFT
             out.extend(base | o for o in sorted(owners) if o >= 0)
         self._inst[cls] = out
         return out
 
     @cached_property
-    def _instance_tables(
-        self,
-    ) -> list[tuple[array, array, dict[int, dict[int, list[int]]]]]:
-        """Per dex: new-instance types (sorted) and their owners; the owners of the
-        static field accesses whose field type is defined by the app, per (field
-        class, field type)."""
+    def _instance_tables(self) -> list[tuple[array, array, tuple[array, array, array]]]:
+        """Per dex: new-instance types (sorted) and their owners; the static field
+        accesses whose field type is defined by the app, as (field class, field type,
+        owner) sorted by field class."""
         out = []
         for d in self.index.dexes:
             _p, _o, narg, nowner = d.operand_sites("new")
@@ -853,20 +856,16 @@ class Reachability:
             for t in unique(ftype[static]).tolist():
                 own[t] = self.index.has_class(d.type_name(t))
             keep = static & own[ftype]
-            fcls = d.fields["cls"][farg[keep]].tolist()
-            static_rows: dict[int, dict[int, list[int]]] = {}
-            for fc, ft, fo in zip(fcls, ftype[keep].tolist(), fowner[keep].tolist(), strict=True):
-                by_type = static_rows.get(fc)
-                if by_type is None:
-                    static_rows[fc] = {ft: [fo]}
-                elif ft in by_type:
-                    by_type[ft].append(fo)
-                else:
-                    by_type[ft] = [fo]
+            fcls = d.fields["cls"][farg[keep]].astype(np.int64)
+            by_cls = stable_order(fcls)
+
             # array("q"), not lists: bisect and slices work alike, without an int object
             # per instruction (about 5 MiB on a 30 MB-dex scan)
-            out.append((array("q", narg[order].astype(np.int64).tobytes()),
-                        array("q", nowner[order].astype(np.int64).tobytes()), static_rows))
+            def q(a: np.ndarray) -> array:
+                return array("q", a.astype(np.int64).tobytes())
+
+            out.append((q(narg[order]), q(nowner[order]),
+                        (q(fcls[by_cls]), q(ftype[keep][by_cls]), q(fowner[keep][by_cls]))))
         return out
 
     def _class_users(self, cls: str) -> list[int]:

@@ -247,12 +247,28 @@ class DexTables:
 
     @cached_property
     def _few_type_names(self) -> frozenset[str] | None:
-        """Descriptors of all types, in a dex with few enough to decode them all and
-        other dex files to look classes up for (each lookup would be a search)."""
+        """Descriptors of all types, in a dex with other dex files to look classes up
+        for (each lookup would be a search, and most find nothing: a class is defined
+        in one dex and named in few others). In a dex with more than _NAME_SET_LIMIT
+        types, only when each descriptor is one the reader has decoded already (the
+        classes' own names, read for DexIndex's class table) or an intact string, so
+        that no damage is recorded that a lookup would not record; None otherwise."""
         n = len(self.dex.type_desc)
-        if n > _NAME_SET_LIMIT or not self.others:
+        if not self.others:
             return None
-        return frozenset(self.type_name(t) for t in range(n))
+        if n <= _NAME_SET_LIMIT:
+            return frozenset(self.type_name(t) for t in range(n))
+        decoded = self.dex._string_cache  # the reader's own decodes (read only)
+        text = self._text
+        names = []
+        for s in self.dex.type_desc.tolist():
+            name = decoded.get(s)
+            if name is None:
+                name = text(s, damaged=False)
+                if name is None:
+                    return None
+            names.append(name)
+        return frozenset(names)
 
     @cached_property
     def method_names(self) -> frozenset[str] | None:
@@ -385,17 +401,27 @@ class DexTables:
         np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
         return _narrow(ptr), _narrow(owner[order])
 
+    @cached_property
+    def _invoke_rows(self) -> tuple[memoryview, memoryview]:
+        """_invokes as memoryviews: a cell or a slice without a numpy scalar or array."""
+        ptr, owner = self._invokes
+        return memoryview(np.ascontiguousarray(ptr)), memoryview(np.ascontiguousarray(owner))
+
     def callers(self, midx: int) -> array:
         """Nodes of the methods invoking method_id ``midx``, ascending, distinct (an
         array, not a tuple: no int object per node while it is kept)."""
         hit = self._callers.get(midx)
         if hit is None:
-            ptr, owner = self._invokes
-            rows = owner[ptr[midx] : ptr[midx + 1]].tolist()
+            ptr, owner = self._invoke_rows
+            lo, hi = ptr[midx], ptr[midx + 1]
             base = self.base
             hit = NO_CALLERS
-            if rows:
-                hit = array("q", [base | o for o in sorted(set(rows)) if o >= 0])
+            if hi - lo == 1:
+                o = owner[lo]
+                if o >= 0:
+                    hit = array("q", (base | o,))
+            elif hi > lo:
+                hit = array("q", [base | o for o in sorted(set(owner[lo:hi])) if o >= 0])
             self._callers[midx] = hit
         return hit
 
