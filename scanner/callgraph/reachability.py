@@ -530,14 +530,24 @@ class Reachability:
 
     @cached_property
     def _entry_test(self) -> Callable[[int], bool]:
-        """``_is_entry``, or membership in the set of entry methods when no class is
-        defined twice (then a class's methods are those of its first definition)."""
+        """``_is_entry`` as membership in the set of entry methods: those of the class_defs
+        whose class name is in the entry closure (of the first definitions when no
+        class is defined twice; else found by the names the reader has decoded for
+        DexIndex's class table). ``_is_entry`` itself when a name is not decoded yet."""
         index = self.index
-        if sum(len(d.class_defs) for d in index.dexes) != len(index._classes):
-            return self._is_entry
         nodes: set[int] = set()
-        for cls in self._entry_closure:
-            di, c = index._classes[cls]
+        if sum(len(d.class_defs) for d in index.dexes) == len(index._classes):
+            defs = [index._classes[cls] for cls in self._entry_closure]
+        else:
+            closure = self._entry_closure
+            defs = []
+            for di, d in enumerate(index.dexes):
+                strings = d.type_desc[d.class_defs["cls"]].tolist()
+                names = list(map(d._string_cache.get, strings))  # the reader's decodes
+                if None in names:
+                    return self._is_entry
+                defs.extend((di, c) for c, name in enumerate(names) if name in closure)
+        for di, c in defs:
             t = self._tables[di]
             nodes.update(t.base | k for k in t.class_methods(c) if self._is_entry(t.base | k))
         return nodes.__contains__

@@ -258,16 +258,15 @@ class DexTables:
             return None
         if n <= _NAME_SET_LIMIT:
             return frozenset(self.type_name(t) for t in range(n))
-        decoded = self.dex._string_cache  # the reader's own decodes (read only)
-        text = self._text
-        names = []
-        for s in self.dex.type_desc.tolist():
-            name = decoded.get(s)
-            if name is None:
-                name = text(s, damaged=False)
-                if name is None:
-                    return None
-            names.append(name)
+        strings = self.dex.type_desc.tolist()
+        names = list(map(self.dex._string_cache.get, strings))  # the reader's decodes
+        if None in names:
+            text = self._text
+            for k, s in enumerate(strings):
+                if names[k] is None:
+                    names[k] = text(s, damaged=False)
+                    if names[k] is None:
+                        return None
         return frozenset(names)
 
     @cached_property
