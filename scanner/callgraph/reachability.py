@@ -219,8 +219,10 @@ class Reachability:
         self.index = index
         self.entry_classes = frozenset(entry_classes)
         self.max_nodes = max_nodes
-        # Per node: the entry-to-node path, or False (no entry point reaches it).
-        self._known: dict[int, tuple[PathStep, ...] | bool] = {}
+        # Per node: how its entry-to-node path reaches it (the node before it, -1 for an
+        # entry point, and the way), or False (no entry point reaches it).
+        self._known: dict[int, tuple[int, str] | bool] = {}
+        self._paths: dict[int, tuple[PathStep, ...]] = {}
         self._preds: dict[int, list[tuple[Sequence[int], str]]] = {}
         self._entry: dict[int, bool] = {}
         self._descs: dict[int, str] = {}
@@ -239,8 +241,15 @@ class Reachability:
 
     # -------------------------------------------------------------- public
     def is_reachable(self, method: MethodRef | str) -> bool | None:
-        """True/False, or None when unknown (work bound hit or method not in the app)."""
-        return self.check(method).reachable
+        """True/False, or None when unknown (work bound hit or method not in the app);
+        ``check(method).reachable`` without building the path."""
+        node = self._node(method)
+        if node is None:
+            return None
+        known = self._known.get(node)
+        if known is None:
+            return self._search(node)[0]
+        return known is not False
 
     def path(self, method: MethodRef | str) -> tuple[PathStep, ...]:
         """Entry point → ... → method chain when reachable, else empty."""
@@ -252,19 +261,23 @@ class Reachability:
 
     def check(self, method: MethodRef | str) -> ReachResult:
         """Full answer for an app method (a MethodRef or ``Lcls;->name(params)ret``)."""
-        if isinstance(method, str):
-            node = self._find_method(method)
-            if node is None:
-                return ReachResult(method, None, reason="method not defined in the app")
-        else:
-            node = (method.dex << SHIFT) | method.method
+        node = self._node(method)
+        if node is None:
+            return ReachResult(str(method), None, reason="method not defined in the app")
         desc = self._desc(node)
         known = self._known.get(node)
         if known is False:
             return ReachResult(desc, False, reason="no entry point reaches it")
-        if isinstance(known, tuple):
-            return ReachResult(desc, True, known)
-        return self._search(node, desc)
+        if known is None:
+            reachable, reason = self._search(node)
+            if reachable is not True:
+                return ReachResult(desc, reachable, reason=reason)
+        return ReachResult(desc, True, self._path_of(node))
+
+    def _node(self, method: MethodRef | str) -> int | None:
+        if isinstance(method, str):
+            return self._find_method(method)
+        return (method.dex << SHIFT) | method.method
 
     def _find_method(self, descriptor: str) -> int | None:
         """Node of DexIndex.find_method(descriptor) (same first match), memoised."""
@@ -286,20 +299,22 @@ class Reachability:
         return found
 
     # ------------------------------------------------------------- search
-    def _search(self, start: int, desc: str) -> ReachResult:
+    def _search(self, start: int) -> tuple[bool | None, str]:
         """Breadth-first search backwards from ``start``; the first node taken from the
         queue that is an entry point or has a known path ends it. The queue is first in,
         first out, so that node is the first one *queued* that is: it is recognised when
         queued, and the nodes queued before it, which a search taking it from the queue
         would expand first, are only counted against the work bound (same answer, same
         path, without computing their predecessors). Nodes known to be unreachable are
-        recorded as seen but not queued (they would be skipped, not expanded)."""
+        recorded as seen but not queued (they would be skipped, not expanded).
+        (reachable, reason); the path is recorded as links (see _record_path)."""
         known_of = self._known
         is_entry = self._entry_test
         predecessors = self._predecessors
         limit = self.max_nodes
         if is_entry(start):
-            return ReachResult(desc, True, self._record_path(start, {start: None}, None))
+            self._record_path(start, {start: None}, None)
+            return True, ""
         parent: dict[int, tuple[int, str] | None] = {start: None}
         queue = deque([start])
         expanded = 0
@@ -307,7 +322,7 @@ class Reachability:
             node = queue.popleft()
             expanded += 1
             if expanded > limit:
-                return ReachResult(desc, None, reason=f"work bound of {limit} methods reached")
+                return None, f"work bound of {limit} methods reached"
             for preds, via in predecessors(node):
                 link = (node, via)
                 for pred in preds:
@@ -320,32 +335,55 @@ class Reachability:
                     if known is not None or is_entry(pred):
                         # it would be expanded after the nodes queued before it
                         if expanded + len(queue) > limit:
-                            return ReachResult(
-                                desc, None, reason=f"work bound of {limit} methods reached"
-                            )
-                        return ReachResult(desc, True, self._record_path(pred, parent, known))
+                            return None, f"work bound of {limit} methods reached"
+                        self._record_path(pred, parent, known)
+                        return True, ""
                     queue.append(pred)
         for node in parent:
             known_of[node] = False
-        return ReachResult(desc, False, reason=f"backward closure of {len(parent)} methods")
+        return False, f"backward closure of {len(parent)} methods"
 
     def _record_path(
         self,
         found: int,
         parent: dict[int, tuple[int, str] | None],
-        known: tuple[PathStep, ...] | bool | None,
-    ) -> tuple[PathStep, ...]:
-        prefix = known if isinstance(known, tuple) else (PathStep(self._desc(found), "entry"),)
-        steps = list(prefix)
+        known: tuple[int, str] | bool | None,
+    ) -> None:
+        """Record the path of each node from ``found`` back to the start of the search as
+        a link to the node before it on the path, and how it is reached from it (``-1,
+        "entry"`` for an entry point): found's path (known, or found as an entry point),
+        then each node reached from the previous one. Paths are built from the links
+        only when asked for (_path_of); a recorded path does not change later."""
+        if not isinstance(known, tuple):
+            self._known[found] = (-1, "entry")
         node = found
-        self._known[node] = tuple(steps)
         link = parent[node]
         while link is not None:
             nxt, via = link
-            steps.append(PathStep(self._desc(nxt), via))
-            self._known[nxt] = tuple(steps)
+            self._known[nxt] = (node, via)
+            node = nxt
             link = parent[nxt]
-        return tuple(steps)
+
+    def _path_of(self, node: int) -> tuple[PathStep, ...]:
+        """The path recorded for a reachable node, built from the links (each node's
+        path is kept once built)."""
+        paths = self._paths
+        chain: list[tuple[int, str]] = []
+        n = node
+        steps: tuple[PathStep, ...] | None = paths.get(n)
+        while steps is None:
+            prev, via = self._known[n]  # type: ignore[misc]
+            chain.append((n, via))
+            if prev < 0:
+                steps = ()
+                break
+            n = prev
+            steps = paths.get(n)
+        out = list(steps)
+        for n, via in reversed(chain):
+            out.append(PathStep(self._desc(n), via))
+            paths[n] = tuple(out)
+        return paths[node]
 
     def _desc(self, node: int) -> str:
         hit = self._descs.get(node)
