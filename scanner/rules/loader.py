@@ -250,13 +250,18 @@ class RuleSet:
     def evaluate(self, facts: Iterable[Fact],
                  applies_to: Iterable[str] | None = None) -> list[Finding]:
         """Findings of every rule (optionally only rules for some input kinds), sorted."""
-        facts = list(facts)
+        # a rule matches facts of one kind: each rule sees only those (in their order),
+        # not every fact of the scan
+        by_kind: dict[str, list[Fact]] = {}
+        for f in facts:
+            by_kind.setdefault(f.kind, []).append(f)
         wanted = set(applies_to) if applies_to else None
         out: list[Finding] = []
         for rule in self.rules:
             if wanted is not None and not (wanted & set(rule.applies_to)):
                 continue
-            out.extend(rule.evaluate(facts, self.knowledge.display_names))
+            out.extend(rule.evaluate(by_kind.get(rule.match["fact"], ()),
+                                     self.knowledge.display_names))
         out.sort(key=lambda f: (-f.severity.rank, f.rule, f.id))
         return out
 
