@@ -112,8 +112,9 @@ class DexFile:
         #: damage local to a class, method or string (scanner.model.damage), bounded
         more = msg("skip_dex_more", dex=name)
         self.damage = DamageLog(_MAX_PROBLEMS, more=english(more), more_msg=more)
-        self._parse_header()
         self._string_cache: dict[int, str] = {}
+        self._type_names: dict[int, str] = {}
+        self._parse_header()
 
     # ------------------------------------------------------------------ header
     def _fail(self, key: str, /, **params: Any) -> DexFormatError:
@@ -213,16 +214,24 @@ class DexFile:
             self.problem("dex_string_index", idx=idx)
             return ""
         off = int(self.string_offs[idx])
-        try:
-            utf16_len, pos = read_uleb128(self.data, off)
-        except _Truncated:
-            self.problem("dex_string_truncated", idx=idx)
-            return ""
-        end = self.data.find(b"\x00", pos, pos + 3 * utf16_len + 1)
+        data = self.data
+        utf16_len = data[off] if off < len(data) else 0x80
+        if utf16_len < 0x80:  # a one-byte length (most strings): read_uleb128 inlined
+            pos = off + 1
+        else:
+            try:
+                utf16_len, pos = read_uleb128(data, off)
+            except _Truncated:
+                self.problem("dex_string_truncated", idx=idx)
+                return ""
+        end = data.find(b"\x00", pos, pos + 3 * utf16_len + 1)
         if end < 0:
             self.problem("dex_string_unterminated", idx=idx)
-            end = min(len(self.data), pos + 3 * utf16_len)
-        s = decode_mutf8(self.data[pos:end])
+            end = min(len(data), pos + 3 * utf16_len)
+        try:  # plain UTF-8 (most strings); decode_mutf8 tries this first too
+            s = data[pos:end].decode("utf-8")
+        except UnicodeDecodeError:
+            s = decode_mutf8(data[pos:end])
         self._string_cache[idx] = s
         return s
 
@@ -300,11 +309,14 @@ class DexFile:
         return range(lo, hi)
 
     def type_name(self, idx: int) -> str:
-        """Descriptor of type ``idx`` (e.g. ``Ljava/lang/String;``)."""
-        if not 0 <= idx < len(self.type_desc):
-            self.problem("dex_type_index", idx=idx)
-            return ""
-        return self.string(int(self.type_desc[idx]))
+        """Descriptor of type ``idx`` (e.g. ``Ljava/lang/String;``), decoded once."""
+        s = self._type_names.get(idx)
+        if s is None:
+            if not 0 <= idx < len(self.type_desc):
+                self.problem("dex_type_index", idx=idx)
+                return ""
+            s = self._type_names[idx] = self.string(int(self.type_desc[idx]))
+        return s
 
     def find_type(self, descriptor: str) -> int:
         """Index of the type with this descriptor, or -1 (memoised)."""
