@@ -383,13 +383,28 @@ class DexFile:
         return s
 
     def method_name(self, midx: int) -> str:
-        """``name(params)ret`` of method_ids entry ``midx``."""
-        m = self.method_ids[midx]
-        return self.string(int(m["name"])) + self.proto_string(int(m["proto"]))
+        """``name(params)ret`` of method_ids entry ``midx`` (decoded once)."""
+        s = self._method_names.get(midx)
+        if s is None:
+            names, protos, _cls = self._method_id_columns
+            s = self._method_names[midx] = (self.string(int(names[midx]))
+                                             + self.proto_string(int(protos[midx])))
+        return s
+
+    @cached_property
+    def _method_names(self) -> dict[int, str]:
+        return {}
+
+    @cached_property
+    def _method_id_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(name, proto, class) columns of method_ids (views: one field lookup each)."""
+        m = self.method_ids
+        return m["name"], m["proto"], m["cls"]
 
     def method_descriptor(self, midx: int) -> str:
         """``Lcls;->name(params)ret`` of method_ids entry ``midx``."""
-        return f"{self.type_name(int(self.method_ids[midx]['cls']))}->{self.method_name(midx)}"
+        cls = self.type_name(int(self._method_id_columns[2][midx]))
+        return f"{cls}->{self.method_name(midx)}"
 
     def field_descriptor(self, fidx: int) -> str:
         """``Lcls;->name:Ltype;`` of field_ids entry ``fidx``."""
@@ -440,9 +455,22 @@ class DexFile:
         if min(t, n, ft) < 0:
             return []
         f = self.fields
-        return [
-            int(i) for i in np.nonzero((f["cls"] == t) & (f["name"] == n) & (f["type"] == ft))[0]
-        ]
+        cand = self.fields_named(n)
+        return cand[(f["cls"][cand] == t) & (f["type"][cand] == ft)].tolist()
+
+    @cached_property
+    def _fields_by_name(self) -> tuple[np.ndarray, np.ndarray]:
+        """(name string index of each field_id, sorted; the field_ids in that order), the
+        ids of one name ascending (a stable sort)."""
+        names = np.ascontiguousarray(self.fields["name"])
+        order = np.argsort(names, kind="stable")
+        return names[order], order
+
+    def fields_named(self, name: int) -> np.ndarray:
+        """field_ids indices whose name is string ``name``, ascending."""
+        keys, order = self._fields_by_name
+        lo, hi = bounds(keys, name, name + 1)
+        return order[lo:hi]
 
     def find_methods_in(self, classes: Iterable[str], sig: str) -> list[int]:
         """method_ids indices of ``C->sig`` for any class C of ``classes``, ascending (the
