@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.ingest.dex import opcodes
+from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.errors import DexFormatError
 from scanner.ingest.dex.reader import DexFile
 from scanner.messages import msg, record
@@ -133,9 +134,9 @@ def _targets(lookup: Callable[[str], list[int]], descriptors: Iterable[str]) -> 
 
 
 def _method_targets(d: DexFile, descriptors: Iterable[str]) -> dict[int, str]:
-    """``_targets(d.find_methods, descriptors)`` in one pass over the method table: the
-    method_ids whose class and name match a descriptor's are selected together, then
-    their protos compared."""
+    """``_targets(d.find_methods, descriptors)``: the method_ids whose class and name match
+    a descriptor's (through the dex's name index), then their protos compared, in
+    method_ids order."""
     wanted: dict[int, list[tuple[str, str]]] = {}
     width = len(d.string_offs) + 1
     for desc in descriptors:
@@ -151,11 +152,16 @@ def _method_targets(d: DexFile, descriptors: Iterable[str]) -> dict[int, str]:
     if not wanted:
         return {}
     m = d.method_ids
-    keys = m["cls"].astype(np.int64) * width + m["name"]
+    cls_of, proto_of = m["cls"], m["proto"]
+    hits: list[tuple[int, int]] = []  # (method_id, key) of the ids of a wanted class and name
+    for key in wanted:
+        t, n = divmod(key, width)
+        cand = d.methods_named(n)  # through the name index, not a pass over the table
+        hits.extend((i, key) for i in cand[cls_of[cand] == t].tolist())
     out: dict[int, str] = {}
-    for i in np.flatnonzero(np.isin(keys, np.fromiter(wanted, dtype=np.int64))).tolist():
-        proto = d.proto_string(int(m["proto"][i]))
-        for want, desc in wanted[int(keys[i])]:
+    for i, key in sorted(hits):
+        proto = d.proto_string(int(proto_of[i]))
+        for want, desc in wanted[key]:
             if proto == want:
                 out[i] = desc
     return out
@@ -177,6 +183,7 @@ class DexIndex:
         self.dexes = list(dexes)
         self._load_damage = tuple(damage)
         self._caller_names: dict[tuple[int, int], tuple[str, str]] = {}
+        self._invoke_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def from_dex_files(cls, files: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -340,13 +347,31 @@ class DexIndex:
 
     def invoke_sites(self, di: int, method_indices: Iterable[int]) -> np.ndarray:
         """Row numbers into ``dexes[di].operand_sites('invoke')`` calling these method_ids."""
-        pos, op, arg, owner = self.dexes[di].operand_sites("invoke")
+        owner = self.dexes[di].operand_sites("invoke")[3]
         want = np.fromiter(method_indices, dtype=np.int64)
         if not want.size:
             return np.zeros(0, dtype=np.int64)
-        wanted = np.zeros(max(len(self.dexes[di].method_ids), int(want.max()) + 1), dtype=bool)
-        wanted[want] = True  # one lookup per site instead of a search
-        return np.nonzero(wanted[arg] & (owner >= 0))[0]
+        ptr, order = self._invoke_index(di)
+        parts = [order[ptr[k] : ptr[k + 1]] for k in want.tolist() if 0 <= k < len(ptr) - 1]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.unique(np.concatenate(parts)).astype(np.int64)  # ascending, as a scan
+        return rows[owner[rows] >= 0]
+
+    def _invoke_index(self, di: int) -> tuple[np.ndarray, np.ndarray]:
+        """(row starts per method_id, rows of ``operand_sites('invoke')`` ordered by the
+        method_id they call) of dex ``di``: the sites of a few methods without a pass
+        over every invoke (built once per dex)."""
+        hit = self._invoke_rows.get(di)
+        if hit is None:
+            arg = self.dexes[di].operand_sites("invoke")[2]
+            small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
+            order = np.argsort(small, kind="stable")  # a radix sort of 16-bit operands
+            ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
+            if arg.size:
+                np.cumsum(np.bincount(arg), out=ptr[1:])
+            hit = self._invoke_rows[di] = (ptr, order)
+        return hit
 
     def find_calls(self, descriptors: Iterable[str]) -> list[CallSite]:
         """Every invoke of a method whose descriptor is in ``descriptors``.
@@ -453,14 +478,14 @@ class DexIndex:
                 continue
             ipos, _op, iarg, iowner = d.operand_sites("invoke")
             spos, _sop, sarg, sowner = d.operand_sites("string")
-            by_owner = np.argsort(sowner, kind="stable")  # string rows method by method
-            owners = sowner[by_owner]
+            methods = d.methods
             for r in self.invoke_sites(di, targets):
                 p, own = int(ipos[r]), int(iowner[r])
-                mine = by_owner[np.searchsorted(owners, own) : np.searchsorted(owners, own,
-                                                                                side="right")]
-                before = mine[spos[mine] < p]
-                arg = d.string(int(sarg[before[-1]])) if before.size else None
+                # the method's strings before the call: string rows are in position order,
+                # and a row of method ``own`` lies in its code (owner_of)
+                lo, hi = bounds(spos, methods[own].insn_start, p)
+                mine = np.flatnonzero(sowner[lo:hi] == own)
+                arg = d.string(int(sarg[lo + mine[-1]])) if mine.size else None
                 cls, meth = self._caller(di, own)
                 out.append(ReflectiveSite(d.name, cls, meth, targets[int(iarg[r])], arg, p * 2))
         return out
