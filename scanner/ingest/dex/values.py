@@ -113,7 +113,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from bisect import bisect_left
+import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 import numpy as np
@@ -164,7 +165,27 @@ _INVOKES = frozenset([*range(0x6E, 0x73), *range(0x74, 0x79), 0xFA, 0xFB, 0xFC, 
 #: Instructions :meth:`ArgumentValues._invoke` applies (every invoke kind, custom ones too).
 _CALLS = frozenset([*opcodes.INVOKE_KINDS, 0xFC, 0xFD])
 
+#: Static and direct invokes, and virtual ones: calls an app method may answer.
+_APP_CALLS = frozenset({0x70, 0x71, 0x76, 0x77, 0x6E, 0x74})
+#: Value kinds that hold an object, or may (a "one of" value): see :func:`_escape`.
+_OBJECT_KINDS = frozenset({"n", "o", "any"})
+#: Value kinds :func:`_changeable` may say yes to (the others never are).
+_HOLDS_OBJECT = frozenset({"any", "n", "o", "p", "r"})
+
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
+
+
+#: Indices of one dex that depend on its bytes alone (rows by operand, methods by
+#: method_ids entry), shared by the ArgumentValues of a scan (code, security and leak
+#: analyses each have one, with their own models).
+_SHARED: weakref.WeakKeyDictionary[DexFile, dict] = weakref.WeakKeyDictionary()
+
+
+def _shared(d: DexFile) -> dict:
+    hit = _SHARED.get(d)
+    if hit is None:
+        hit = _SHARED[d] = {}
+    return hit
 
 
 def declared_params(descriptor: str) -> list[str]:
@@ -554,13 +575,17 @@ class ArgumentValues:
         ascending (through an index of the rows by operand, built once per dex and kind)."""
         index = self._operand_index.get((di, kind))
         if index is None:
-            arg = self.dexes[di].operand_sites(kind)[2]
-            small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
-            order = np.argsort(small, kind="stable").astype(np.int32)
-            ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
-            if arg.size:
-                np.cumsum(np.bincount(arg), out=ptr[1:])
-            index = self._operand_index[(di, kind)] = (ptr, order)
+            shared = _shared(self.dexes[di])
+            index = shared.get(("rows", kind))
+            if index is None:
+                arg = self.dexes[di].operand_sites(kind)[2]
+                small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
+                order = np.argsort(small, kind="stable").astype(np.int32)
+                ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
+                if arg.size:
+                    np.cumsum(np.bincount(arg), out=ptr[1:])
+                index = shared[("rows", kind)] = (ptr, order)
+            self._operand_index[(di, kind)] = index
         ptr, order = index
         parts = [order[ptr[k] : ptr[k + 1]] for k in ids if 0 <= k < len(ptr) - 1]
         if not parts:
@@ -641,11 +666,16 @@ class ArgumentValues:
         if ret < 0:
             return []
         cand = self.dexes[di].methods_named(n)
-        uniq = arrays.unique(ids["proto"][cand])
+        cand_protos = ids["proto"][cand]
+        uniq = arrays.unique(cand_protos)
         uniq = uniq[d.protos["ret"][uniq] == ret]  # the return type first: cheap
         protos = [x for x in uniq.tolist() if d.proto_string(x) == want]
-        cand = cand[np.isin(ids["proto"][cand], protos)]
-        return [(int(i), d.type_name(int(ids["cls"][i]))) for i in cand.tolist()]
+        if not protos:
+            return []
+        cand = cand[cand_protos == protos[0] if len(protos) == 1
+                    else np.isin(cand_protos, protos)]
+        return [(i, d.type_name(c)) for i, c in zip(cand.tolist(), ids["cls"][cand].tolist(),
+                                                     strict=True)]
 
     def _return_value(self, di: int, midx: int) -> Value | None:
         """The one value every ``return-object`` of the app method that a static or
@@ -836,11 +866,15 @@ class ArgumentValues:
         ``midx`` (the last one if it is defined twice), None when it defines none."""
         index = self._defined_index.get(di)
         if index is None:
-            ids = self.dexes[di].method_table.method_idx
-            order = np.argsort(ids, kind="stable")
-            index = self._defined_index[di] = (ids[order], order)
+            shared = _shared(self.dexes[di])
+            index = shared.get("defined")
+            if index is None:
+                ids = self.dexes[di].method_table.method_idx
+                order = np.argsort(ids, kind="stable")
+                index = shared["defined"] = (ids[order], order)
+            self._defined_index[di] = index
         keys, order = index
-        j = int(np.searchsorted(keys, midx, side="right")) - 1
+        j = int(keys.searchsorted(midx, side="right")) - 1
         return int(order[j]) if j >= 0 and int(keys[j]) == midx else None
 
     def _code(self, di: int, m) -> _Code:
@@ -1044,16 +1078,19 @@ class ArgumentValues:
         return out
 
     def _step(self, di: int, words: list[int], p: int, state: dict,
-              record: dict | None = None) -> set[int]:
+              record: dict | None = None) -> set[int] | frozenset[int]:
         """Apply one instruction to ``state``; return the registers it writes. ``record``:
         where an invoke puts its argument values (``record[p]``, as _invoke_args)."""
         w0 = words[p]
         op = w0 & 0xFF
         result = state.pop(-1, None)
-        if op in _CALLS:
+        kind = _KIND[op]
+        if kind == _K_NONE:  # branches, returns, checks...: nothing written
+            return _NOTHING
+        if kind == _K_CALL:
             return self._invoke(di, words, p, op, state, record)
         a8 = w0 >> 8
-        if op == 0x0C or op == 0x0A:  # move-result(-object)
+        if kind == _K_RESULT:  # move-result(-object)
             return _put(state, a8, result)
         a4 = (w0 >> 8) & 0xF
         if op in (0x01, 0x07):  # move vA, vB
@@ -1077,7 +1114,7 @@ class ArgumentValues:
             return _put(state, a8, self._string(di, words[p + 1] | words[p + 2] << 16))
         if op == 0x1C:  # const-class
             return _put(state, a8, self._type(di, words[p + 1]))
-        if op == 0x1F:  # check-cast keeps the value
+        if op == 0x1F:  # check-cast keeps the value (_K_NONE: not reached)
             return set()
         if op == 0x22:  # new-instance
             t = self._type(di, words[p + 1])
@@ -1120,20 +1157,20 @@ class ArgumentValues:
         is_static = op in (0x71, 0x77)
         changed: set[int] = set()
         if model is None:
-            direct = op in (0x70, 0x71, 0x76, 0x77)
-            app_call = direct or op in (0x6E, 0x74)  # a virtual one: see _app_method
+            midx = words[p + 1]
+            app_call = op in _APP_CALLS  # a virtual one: see _app_method
             for k, v in enumerate(vals):
-                if not _changeable(v):
+                if v is None or v[0] not in _HOLDS_OBJECT or not _changeable(v):
                     continue  # nothing a callee could change
-                if (app_call and k in self._tracked_positions(di, words[p + 1], op)
-                        and self._keeps_param(di, words[p + 1], k)):
+                if (app_call and k in self._tracked_positions(di, midx, op)
+                        and self._keeps_param(di, midx, k)):
                     continue  # an app method that only tests, copies or returns it
                 changed |= _escape(state, v)
-            if direct or op in (0x6E, 0x74):  # summarised only if the value is used (a
-                # virtual method: only when no app class may override it)
-                rtype = self._signature(di, words[p + 1])[1]
+            if app_call:  # summarised only if the value is used (a virtual method: only
+                # when no app class may override it)
+                rtype = self._signature(di, midx)[1]
                 if rtype in self.summary_returns:
-                    state[-1] = ("r", di, words[p + 1], rtype not in _IMMUTABLE)
+                    state[-1] = ("r", di, midx, rtype not in _IMMUTABLE)
             return changed
         pr = self._param_registers(di, words[p + 1], is_static)
 
@@ -1562,6 +1599,7 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
             return None
         handlers[start] = good
     try_ranges = sorted((s, e, handlers[s]) for s, e, _a in code.tries)
+    handlers_of = _handlers_lookup(try_ranges)
     starts = sorted(leaders)  # every one an instruction (checked above)
     first = [_bisect(ins, s) for s in starts]
     first.append(len(ins))
@@ -1571,8 +1609,25 @@ def _blocks(code: _Code) -> dict[int, tuple[int, int, list[int], tuple[int, ...]
         nexts = succ.get(ins[end - 1])
         if nexts is None:  # falls through into the next block
             nexts = [ins[end]] if end < len(ins) else []
-        out[s] = (first[j], end, nexts, _handlers_for(try_ranges, s) if try_ranges else ())
+        out[s] = (first[j], end, nexts, handlers_of(s) if try_ranges else ())
     return out
+
+
+def _handlers_lookup(tries: list[tuple[int, int, tuple[int, ...]]]):
+    """``_handlers_for(tries, block)`` as a function of ``block``: one bisection when the
+    sorted ranges do not overlap (as in every well-formed dex: then only the last range
+    starting at or before the block can hold it), else the scan of every range."""
+    if any(tries[k][1] > tries[k + 1][0] for k in range(len(tries) - 1)):
+        return lambda block: _handlers_for(tries, block)
+    starts = [s for s, _e, _h in tries]
+
+    def lookup(block: int) -> tuple[int, ...]:
+        j = _bisect_right(starts, block) - 1
+        if j >= 0 and block < tries[j][1]:
+            return tries[j][2]
+        return ()
+
+    return lookup
 
 
 def _preds(blocks: dict) -> tuple[list[int], dict[int, list[int]]]:
@@ -1608,6 +1663,7 @@ def _whole_state(words: list[int], p: int, state: dict) -> dict:
 
 
 _bisect = bisect_left
+_bisect_right = bisect_right
 
 
 def _handlers_for(tries: list[tuple[int, int, tuple[int, ...]]], block: int) -> tuple[int, ...]:
@@ -1679,8 +1735,8 @@ def _escape(state: dict, value: Value | None) -> set[int]:
     elif value[0] in ("n", "o"):
         alloc = value[2]
         dead = [r for r, v in state.items()
-                if (v[0] in ("n", "o") and v[2] == alloc)
-                or (v[0] == "any" and any(_is_alloc(m, alloc) for m in v[1]))]
+                if v[0] in _OBJECT_KINDS and (v[2] == alloc if v[0] != "any"
+                                               else any(_is_alloc(m, alloc) for m in v[1]))]
     else:
         return out
     for r in dead:
@@ -1763,3 +1819,31 @@ def _writes(op: int, w0: int, words: list[int], p: int) -> tuple[int, int]:
     if op in (0xFE, 0xFF):
         return a8, 1
     return 0, 0
+
+
+#: What :meth:`ArgumentValues._step` does with each opcode: a call (``_CALLS``), a
+#: move-result(-object), an instruction that writes no register (``_writes`` gives none,
+#: check-cast keeps the value), or one of the others, taken one by one.
+_K_CALL, _K_RESULT, _K_NONE, _K_OTHER = range(4)
+#: Opcodes :meth:`ArgumentValues._step` handles one by one before ``_writes``.
+_OWN_CASES = frozenset([0x01, 0x07, 0x02, 0x08, 0x03, 0x09, 0x12, 0x13, 0x14, 0x15,
+                        opcodes.CONST_STRING, opcodes.CONST_STRING_JUMBO, 0x1C, 0x22, 0x23,
+                        *range(0x4B, 0x6E)])
+_NOTHING: frozenset[int] = frozenset()
+
+
+def _kinds() -> tuple[int, ...]:
+    out = []
+    for op in range(256):
+        if op in _CALLS:
+            out.append(_K_CALL)
+        elif op in (0x0A, 0x0C):
+            out.append(_K_RESULT)
+        elif op == 0x1F or (op not in _OWN_CASES and _writes(op, 0, [0, 0, 0], 0)[1] == 0):
+            out.append(_K_NONE)
+        else:
+            out.append(_K_OTHER)
+    return tuple(out)
+
+
+_KIND = _kinds()
