@@ -793,19 +793,25 @@ class LeakAnalysis:
     def _is_app(self, cls: str) -> bool:
         return self.index.has_class(cls) and not cls.startswith(self.library)
 
+    def _class_run(self, cls: str) -> tuple[list[MKey], _MethodIds | None, list[int]]:
+        """The method keys of app class ``cls`` (a class's methods are one run of one dex's
+        method table), that dex's method_ids columns and each method's method_ids index;
+        ([], None, []) for a class the app does not define."""
+        keys = class_method_keys(self.index, cls)
+        if not keys:
+            return [], None, []
+        di = keys[0][0]
+        midx = self.index.dexes[di].method_table.method_idx[
+            keys[0][1]:keys[-1][1] + 1].tolist()
+        return keys, self._mid(di), midx
+
     def _sig_map(self, cls: str) -> dict[str, MKey]:
         hit = self._sigs.get(cls)
         if hit is None:
             hit = {}
-            keys = class_method_keys(self.index, cls)
-            if keys:
-                # (a class's methods are one run of one dex's method table)
-                di = keys[0][0]
-                mids = self._mid(di)
-                midx = self.index.dexes[di].method_table.method_idx[
-                    keys[0][1]:keys[-1][1] + 1].tolist()
-                for k, mi in zip(keys, midx, strict=True):
-                    hit.setdefault(mids.sig(mi), k)
+            keys, mids, midx = self._class_run(cls)
+            for k, mi in zip(keys, midx, strict=True):
+                hit.setdefault(mids.sig(mi), k)
             self._sigs[cls] = hit
         return hit
 
@@ -818,13 +824,9 @@ class LeakAnalysis:
             return hit.get(sig)
         run = self._runs.get(cls)
         if run is None:
-            keys = class_method_keys(self.index, cls)
+            keys, mids, midx = self._class_run(cls)
             if keys:
-                di = keys[0][0]
-                mids = self._mid(di)
-                midx = self.index.dexes[di].method_table.method_idx[
-                    keys[0][1]:keys[-1][1] + 1].tolist()
-                run = (di, keys[0][1], [mids.name[mi] for mi in midx],
+                run = (keys[0][0], keys[0][1], [mids.name[mi] for mi in midx],
                        [mids.proto[mi] for mi in midx])
             else:
                 run = (0, 0, [], [])

@@ -433,17 +433,11 @@ class DexFile:
 
     @cached_property
     def _methods_by_name(self) -> tuple[np.ndarray, np.ndarray]:
-        """(name string index of each method_id, sorted; the method_ids in that order), the
-        ids of one name ascending (a stable sort)."""
-        names = np.ascontiguousarray(self.method_ids["name"])
-        order = np.argsort(names, kind="stable")
-        return names[order], order
+        return _by_name(self.method_ids)
 
     def methods_named(self, name: int) -> np.ndarray:
         """method_ids indices whose name is string ``name``, ascending."""
-        keys, order = self._methods_by_name
-        lo, hi = bounds(keys, name, name + 1)
-        return order[lo:hi]
+        return _named(self._methods_by_name, name)
 
     def find_fields(self, descriptor: str) -> list[int]:
         """field_ids indices whose descriptor equals ``descriptor``."""
@@ -460,17 +454,11 @@ class DexFile:
 
     @cached_property
     def _fields_by_name(self) -> tuple[np.ndarray, np.ndarray]:
-        """(name string index of each field_id, sorted; the field_ids in that order), the
-        ids of one name ascending (a stable sort)."""
-        names = np.ascontiguousarray(self.fields["name"])
-        order = np.argsort(names, kind="stable")
-        return names[order], order
+        return _by_name(self.fields)
 
     def fields_named(self, name: int) -> np.ndarray:
         """field_ids indices whose name is string ``name``, ascending."""
-        keys, order = self._fields_by_name
-        lo, hi = bounds(keys, name, name + 1)
-        return order[lo:hi]
+        return _named(self._fields_by_name, name)
 
     def find_methods_in(self, classes: Iterable[str], sig: str) -> list[int]:
         """method_ids indices of ``C->sig`` for any class C of ``classes``, ascending (the
@@ -1007,6 +995,21 @@ def _segment_cumsum(x: np.ndarray, seg_first: np.ndarray) -> np.ndarray:
     first element of i's segment)."""
     cs = np.cumsum(x)
     return cs - cs[seg_first] + x[seg_first]
+
+
+def _by_name(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the name string index of each row of a method_ids or field_ids table, sorted; the
+    row indices in that order), the rows of one name ascending (a stable sort)."""
+    names = np.ascontiguousarray(table["name"])
+    order = np.argsort(names, kind="stable")
+    return names[order], order
+
+
+def _named(by_name: tuple[np.ndarray, np.ndarray], name: int) -> np.ndarray:
+    """Row indices whose name is string ``name``, ascending (``by_name`` from _by_name)."""
+    keys, order = by_name
+    lo, hi = bounds(keys, name, name + 1)
+    return order[lo:hi]
 
 
 def _payload_lengths(words: np.ndarray, pos: np.ndarray) -> np.ndarray:
