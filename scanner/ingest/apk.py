@@ -2,10 +2,9 @@
 
 androguard parses the binary XML and the signing blocks; :mod:`scanner.ingest.arsc`
 resolves the few resource ids needed (label, icon, version name) in resources.arsc.
-Everything they read has first passed :class:`SafeZip`'s checks.
-androguard's loguru logging is silenced here, since it logs every step at
-DEBUG by default and that doubles its run time. What the libraries log on Python's root
-logger while they read an APK (apkInspector's "Does not seem to be the start of a local
+Everything they read has first passed :class:`SafeZip`'s checks; androguard is loaded by
+:mod:`scanner.ingest.androguard_load`. What the libraries log on Python's root logger while
+they read an APK (apkInspector's "Does not seem to be the start of a local
 header!" on a damaged zip, which would otherwise reach stderr as a stray
 ``WARNING:root:`` line) is collected instead and recorded as damage of the APK container
 (``ApkEvidence.damage``, scanner.model.damage), which the result lists as a skipped part.
@@ -20,12 +19,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from loguru import logger as _loguru
 from lxml import etree
 
 from scanner import limits
 from scanner.errors import InputError
 from scanner.hashing import digest_bytes
+from scanner.ingest.androguard_load import APK, AXMLPrinter
 from scanner.ingest.arsc import ResourceTable, ResourceTableError
 from scanner.ingest.axml import check_axml
 from scanner.ingest.netconfig import read_network_config
@@ -54,11 +53,6 @@ from scanner.model.evidence import (
     ZipAnomaly,
 )
 from scanner.model.locator import Locator
-
-_loguru.disable("androguard")
-
-from androguard.core.apk import APK  # noqa: E402
-from androguard.core.axml import AXMLPrinter  # noqa: E402
 
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 MAX_APK_BYTES = limits.MAX_APK_BYTES
