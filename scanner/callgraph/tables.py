@@ -392,12 +392,8 @@ class DexTables:
     @cached_property
     def _invokes(self) -> tuple[np.ndarray, np.ndarray]:
         """(row starts per method_id, invoke owners ordered by called method_id)."""
-        _pos, _op, arg, owner = self.dex.operand_sites("invoke")
-        n = len(self.dex.method_ids)
-        small = arg.astype(np.uint16) if n <= 0x10000 else arg
-        order = np.argsort(small, kind="stable")
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(arg, minlength=n), out=ptr[1:])
+        owner = self.dex.operand_sites("invoke")[3]
+        ptr, order = self.dex.rows_by_operand("invoke")
         return _narrow(ptr), _narrow(owner[order])
 
     @cached_property

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import bounds
+from scanner.ingest.dex.arrays import bounds, unique
 from scanner.ingest.dex.errors import DexFormatError
 from scanner.ingest.dex.reader import DexFile
 from scanner.messages import msg, record
@@ -183,7 +183,6 @@ class DexIndex:
         self.dexes = list(dexes)
         self._load_damage = tuple(damage)
         self._caller_names: dict[tuple[int, int], tuple[str, str]] = {}
-        self._invoke_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def from_dex_files(cls, files: Iterable[tuple[str, bytes]]) -> DexIndex:
@@ -351,27 +350,12 @@ class DexIndex:
         want = np.fromiter(method_indices, dtype=np.int64)
         if not want.size:
             return np.zeros(0, dtype=np.int64)
-        ptr, order = self._invoke_index(di)
+        ptr, order = self.dexes[di].rows_by_operand("invoke")
         parts = [order[ptr[k] : ptr[k + 1]] for k in want.tolist() if 0 <= k < len(ptr) - 1]
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        rows = np.unique(np.concatenate(parts)).astype(np.int64)  # ascending, as a scan
+        rows = unique(np.concatenate(parts)).astype(np.int64)  # ascending, as a scan
         return rows[owner[rows] >= 0]
-
-    def _invoke_index(self, di: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row starts per method_id, rows of ``operand_sites('invoke')`` ordered by the
-        method_id they call) of dex ``di``: the sites of a few methods without a pass
-        over every invoke (built once per dex)."""
-        hit = self._invoke_rows.get(di)
-        if hit is None:
-            arg = self.dexes[di].operand_sites("invoke")[2]
-            small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
-            order = np.argsort(small, kind="stable")  # a radix sort of 16-bit operands
-            ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
-            if arg.size:
-                np.cumsum(np.bincount(arg), out=ptr[1:])
-            hit = self._invoke_rows[di] = (ptr, order)
-        return hit
 
     def find_calls(self, descriptors: Iterable[str]) -> list[CallSite]:
         """Every invoke of a method whose descriptor is in ``descriptors``.

@@ -175,9 +175,9 @@ _HOLDS_OBJECT = frozenset({"any", "n", "o", "p", "r"})
 _PARAM_RX = re.compile(r"\[*(?:L[^;]+;|[ZBSCIJFDV])")
 
 
-#: Indices of one dex that depend on its bytes alone (rows by operand, methods by
-#: method_ids entry), shared by the ArgumentValues of a scan (code, security and leak
-#: analyses each have one, with their own models).
+#: Indices of one dex that depend on its bytes alone (methods by method_ids entry), shared
+#: by the ArgumentValues of a scan (code, security and leak analyses each have one, with
+#: their own models); the rows by operand are the reader's (DexFile.rows_by_operand).
 _SHARED: weakref.WeakKeyDictionary[DexFile, dict] = weakref.WeakKeyDictionary()
 
 
@@ -370,8 +370,6 @@ class ArgumentValues:
         self._signature_ids: dict[tuple[int, str], list[tuple[int, str]]] = {}
         self._field_ids: dict[tuple[int, str], list[int]] = {}
         self._receivers: dict[tuple[str, str, tuple[str, ...]], bool] = {}
-        #: (dex, operand kind) -> (row starts per operand, rows ordered by operand)
-        self._operand_index: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._depth = 0
         keeps = [str(x) for x in models.get("keeps") or ()]
         self.keeps = re.compile("|".join(fnmatch.translate(k) for k in keeps)) if keeps else None
@@ -573,24 +571,11 @@ class ArgumentValues:
     def _rows_of(self, di: int, kind: str, ids: list[int]) -> np.ndarray:
         """Rows of ``operand_sites(kind)`` of dex ``di`` whose operand is one of ``ids``,
         ascending (through an index of the rows by operand, built once per dex and kind)."""
-        index = self._operand_index.get((di, kind))
-        if index is None:
-            shared = _shared(self.dexes[di])
-            index = shared.get(("rows", kind))
-            if index is None:
-                arg = self.dexes[di].operand_sites(kind)[2]
-                small = arg.astype(np.uint16) if arg.size and int(arg.max()) <= 0xFFFF else arg
-                order = np.argsort(small, kind="stable").astype(np.int32)
-                ptr = np.zeros(int(arg.max()) + 2 if arg.size else 1, dtype=np.int64)
-                if arg.size:
-                    np.cumsum(np.bincount(arg), out=ptr[1:])
-                index = shared[("rows", kind)] = (ptr, order)
-            self._operand_index[(di, kind)] = index
-        ptr, order = index
+        ptr, order = self.dexes[di].rows_by_operand(kind)
         parts = [order[ptr[k] : ptr[k + 1]] for k in ids if 0 <= k < len(ptr) - 1]
         if not parts:
             return np.zeros(0, dtype=np.int32)
-        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        return parts[0] if len(parts) == 1 else arrays.unique(np.concatenate(parts))
 
     def _where(self, cls: str) -> tuple[int, int] | None:
         """(dex position, class_def) defining an app class, None outside the app."""
