@@ -234,6 +234,8 @@ class _Callee:
     special: bool = False
     #: neither special nor with targets: with clean arguments, the short path of ``_flow``
     plain: bool = False
+    #: (target, NO_CTX) of each target: what a call with clean arguments may apply (``_flow``)
+    clean_items: tuple[Item, ...] = ()
 
 
 class _Method:
@@ -418,6 +420,18 @@ def _of_classes(d, cand: np.ndarray, cls: np.ndarray, classes: Iterable[str]) ->
     return cand[_among(cls, tids)]
 
 
+#: at most this many candidates are checked one by one (``_of_class``), without the fixed
+#: cost of the numpy calls of ``_of_classes``
+_FEW = 32
+
+
+def _of_class(d, t: int, want: set[str] | frozenset[str]) -> bool:
+    """Whether type ``t`` of ``d`` is one of the classes ``want`` (the type ``_of_classes``
+    looks up for that name)."""
+    nm = d.type_name(t)
+    return nm in want and d.find_type(nm) == t
+
+
 def _among(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     """Mask of ``values`` (small non-negative integers: type indices) that are in
     ``wanted``: a mark table over the values' range (``np.isin`` costs tens of µs a call)."""
@@ -548,6 +562,7 @@ class LeakAnalysis:
         self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._field_reads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._by_name: dict[tuple[str, int], _ByName] = {}
+        self._fcols: dict[int, tuple[memoryview, memoryview]] = {}
         self._mids: list[_MethodIds | None] = [None] * len(index.dexes)
         self._callers: dict[MKey, list[MKey]] = {}
         self._sink_info: dict[tuple[int, int], tuple[str, str]] = {}
@@ -930,9 +945,14 @@ class LeakAnalysis:
         cand = d.methods_named(n)
         if not cand.size:
             return []
+        want = "(" + proto
+        if cand.size <= _FEW:
+            mids = self._mid(di)
+            cset = classes if isinstance(classes, (set, frozenset)) else set(classes)
+            return [i for i in cand.tolist()
+                    if _of_class(d, mids.cls[i], cset) and d.proto_string(mids.proto[i]) == want]
         ids = d.method_ids
         cand = _of_classes(d, cand, ids["cls"][cand], classes)
-        want = "(" + proto
         protos = ids["proto"][cand].tolist()
         return [i for i, pr in zip(cand.tolist(), protos, strict=True)
                 if d.proto_string(pr) == want]
@@ -951,9 +971,22 @@ class LeakAnalysis:
         cand = by.ids(n)
         if not cand.size:
             return []
+        if cand.size <= _FEW:
+            cls, ftype = self._field_cols(di)
+            cset = classes if isinstance(classes, (set, frozenset)) else set(classes)
+            return [i for i in cand.tolist() if ftype[i] == ft and _of_class(d, cls[i], cset)]
         f = d.fields
         cand = cand[f["type"][cand] == ft]
         return _of_classes(d, cand, f["cls"][cand], classes).tolist()
+
+    def _field_cols(self, di: int) -> tuple[memoryview, memoryview]:
+        """The class and type columns of dex ``di``'s field_ids as memoryviews."""
+        hit = self._fcols.get(di)
+        if hit is None:
+            f = self.index.dexes[di].fields
+            hit = self._fcols[di] = (memoryview(np.ascontiguousarray(f["cls"])),
+                                     memoryview(np.ascontiguousarray(f["type"])))
+        return hit
 
     def _field_reads_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
         """(field index, owner method) of every field read (iget*, sget*) inside a method of
@@ -1049,6 +1082,7 @@ class LeakAnalysis:
                        or out.get_intent or out.alias is not None or out.redirect is not None
                        or out.reflect)
         out.plain = not out.special and not out.targets
+        out.clean_items = tuple((k, NO_CTX) for k in out.targets)
         out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
             and fw_descs[-1].startswith(spec.data_classes)
         self._callees[ck] = self._callees_by_desc[(desc, op)] = out
@@ -1217,6 +1251,7 @@ class LeakAnalysis:
         join = self._join
         invoke = self._invoke
         gread = self._gread
+        summaries = self.summaries
         #: the state last joined into each handler
         joined: dict[int, tuple] = {}
         while work:
@@ -1263,6 +1298,24 @@ class LeakAnalysis:
                         if ins[2]:
                             t[-1] = ins[3]
                             o[-1] = ins[4]
+                elif kind == _CALL:
+                    # (_invoke's path for a call to app methods, inlined where it does nothing
+                    # but set the pending result: clean arguments and no target analysed
+                    # without tainted arguments yet)
+                    regs = ins[1]
+                    for r in regs:
+                        if t.get(r):
+                            invoke(ctx, ins[5], t, o, h)
+                            break
+                    else:
+                        for it in ins[6]:
+                            if it in summaries:
+                                invoke(ctx, ins[5], t, o, h)
+                                break
+                        else:
+                            if ins[2]:
+                                t[-1] = ins[3]
+                                o[-1] = ins[4]
                 elif kind == _INVOKE:
                     invoke(ctx, ins, t, o, h)
                 elif kind == _RESULT:
@@ -1490,9 +1543,15 @@ class LeakAnalysis:
                 ret0 = EMPTY if src is None else frozenset((src,))
                 full = (_INVOKE, regs, midx, op, (di, abs_p), src, ("r", p), op in (0x71, 0x77),
                         keep, cal, ret0)
-                # (a call with neither targets nor a special role: its short path in _flow)
-                code.append((_PLAIN, regs, keep and not cal.void, ret0, ("r", p), full)
-                            if cal.plain else full)
+                # (a call with no special role, to framework code or to app methods: its short
+                # path in _flow)
+                if cal.plain:
+                    code.append((_PLAIN, regs, keep and not cal.void, ret0, ("r", p), full))
+                elif not cal.special:
+                    code.append((_CALL, regs, keep and not cal.void, ret0, ("r", p), full,
+                                 cal.clean_items))
+                else:
+                    code.append(full)
             elif c == _O_RESULT:
                 code.append((_RESULT, w0 >> 8))
             elif c == _O_CLEAR4:
@@ -1952,7 +2011,7 @@ ESCAPED = "!escaped"
 
 # kinds of compiled instructions (LeakAnalysis._compile, executed in LeakAnalysis._flow)
 _INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
-    _SPUT, _APUT, _FILLED, _CATCH, _THROW, _PLAIN = range(18)
+    _SPUT, _APUT, _FILLED, _CATCH, _THROW, _PLAIN, _CALL = range(19)
 _DROP_INS = (_DROP,)
 
 # what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
