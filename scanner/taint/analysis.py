@@ -238,12 +238,19 @@ class _Callee:
     clean_items: tuple[Item, ...] = ()
 
 
+#: methods analysed once whose bodies are kept (``_Method``): half the methods analysed
+#: again are analysed within 150 analyses of their first (on the 30 MB-dex APK), about
+#: 8 KiB each
+_KEPT_BODIES = 256
+
+
 class _Method:
     """One method's code: validated once (its branches and switches land on instructions).
     For an analysis: its blocks and handlers, each block compiled on its first visit into
     a tuple of decoded instructions (see :meth:`LeakAnalysis._compile`). That body is let go
     after the method's first analysis (most methods are analysed once; many are only
-    validated, as targets of calls that are never followed) and kept from its second on."""
+    validated, as targets of calls that are never followed) once ``_KEPT_BODIES`` other
+    methods were analysed since, and kept from its second analysis on."""
 
     __slots__ = ("ranges", "succ", "tries", "first_in", "n_regs", "static", "proto", "ok",
                  "base", "end", "code_off", "declared", "blocks", "complete", "runs", "_src",
@@ -470,26 +477,6 @@ def method_key(index: DexIndex, descriptor: str) -> MKey | None:
     return None
 
 
-def _sorted_sites(arg: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The instruction sites inside a method as (index operands ascending, their owner
-    methods), narrow: an index operand is a 16-bit code unit, an owner an index into the
-    dex's methods (16-bit too in a dex of at most 65,535 methods)."""
-    inside = owner >= 0
-    # (a stable sort of 16-bit keys is a radix sort: several times faster than of int32)
-    arg, owner = arg[inside].astype(np.uint16), owner[inside]
-    order = np.argsort(arg, kind="stable")
-    small = not owner.size or int(owner.max()) < 0xFFFF
-    return arg[order], owner[order].astype(np.uint16 if small else np.int32)
-
-
-def _equal_range(arr: np.ndarray, v: int) -> tuple[int, int]:
-    """Positions ``[lo, hi)`` of the value ``v`` in the sorted 16-bit array ``arr``."""
-    if not 0 <= v <= 0xFFFF:
-        return 0, 0
-    k = arr.dtype.type(v)
-    return int(arr.searchsorted(k, "left")), int(arr.searchsorted(k, "right"))
-
-
 class LeakAnalysis:
     """One app's leak analysis (see the module docstring)."""
 
@@ -546,6 +533,7 @@ class LeakAnalysis:
         # caches
         self._methods: dict[MKey, _Method | None] = {}
         self._recent: deque[_Method] = deque()  # (see _code)
+        self._kept: deque[_Method] = deque()  # (see _Method)
         self._callees: dict[tuple[int, int, int], _Callee] = {}
         self._callees_by_desc: dict[tuple[str, int], _Callee] = {}
         self._sigs: dict[str, dict[str, MKey]] = {}
@@ -559,8 +547,7 @@ class LeakAnalysis:
         self._fk_framework: dict[str, bool] = {}
         self._roots: dict[str, str] = {}
         self._descs: dict[MKey, str] = {}
-        self._invoke_sorted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._field_reads: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._site_rows: dict[tuple[int, str], tuple[memoryview, ...]] = {}
         self._by_name: dict[tuple[str, int], _ByName] = {}
         self._fcols: dict[int, tuple[memoryview, memoryview]] = {}
         self._mids: list[_MethodIds | None] = [None] * len(index.dexes)
@@ -763,11 +750,9 @@ class LeakAnalysis:
                 fids = self._fields_in(di, classes, member)
                 if not fids:
                     continue
-                args, owners = self._field_reads_sorted(di)
                 found: set[int] = set()
                 for f in fids:
-                    lo, hi = _equal_range(args, f)
-                    found.update(owners[lo:hi].tolist())
+                    found.update(self._field_read_owners(di, f))
                 out.extend((di, o) for o in sorted(found))
         elif kind == "I":
             out.extend(class_method_keys(self.index, name))
@@ -923,10 +908,8 @@ class LeakAnalysis:
             mids = self._methods_in(di, classes, sig)
             if not mids:
                 continue
-            args, owners = self._invokes_sorted(di)
             for m in mids:
-                lo, hi = _equal_range(args, m)
-                out.update((di, int(o)) for o in owners[lo:hi].tolist() if o >= 0)
+                out.update((di, o) for o in self._invoke_owners(di, m))
             if len(out) > self.caps.max_callers:
                 break
         res = sorted(out)[: self.caps.max_callers]
@@ -988,25 +971,32 @@ class LeakAnalysis:
                                      memoryview(np.ascontiguousarray(f["type"])))
         return hit
 
-    def _field_reads_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
-        """(field index, owner method) of every field read (iget*, sget*) inside a method of
-        dex ``di``, sorted by field index (built once per dex)."""
-        hit = self._field_reads.get(di)
+    def _rows(self, di: int, kind: str) -> tuple[memoryview, ...]:
+        """Dex ``di``'s sites of ``kind`` (``DexFile.operand_sites``) by index operand, as
+        memoryviews (a few rows read one by one, without numpy calls): (row starts per
+        index, rows ordered by index: ``DexFile.rows_by_operand``, shared with the call-site
+        index and the argument analysis), and each row's opcode and owner method."""
+        hit = self._site_rows.get((di, kind))
         if hit is None:
-            _pos, op, arg, owner = self.index.dexes[di].operand_sites("field")
-            sel = (((op >= 0x52) & (op <= 0x58)) | ((op >= 0x60) & (op <= 0x66))) & (owner >= 0)
-            arg, owner = arg[sel], owner[sel]
-            hit = self._field_reads[di] = _sorted_sites(arg, owner)
+            d = self.index.dexes[di]
+            ptr, order = d.rows_by_operand(kind)
+            _pos, op, _arg, owner = d.operand_sites(kind)
+            hit = self._site_rows[(di, kind)] = tuple(
+                memoryview(np.ascontiguousarray(a)) for a in (ptr, order, op, owner))
         return hit
 
-    def _invokes_sorted(self, di: int) -> tuple[np.ndarray, np.ndarray]:
-        """(method index, owner method) of every invoke of dex ``di``, sorted by method
-        index (built once per dex)."""
-        hit = self._invoke_sorted.get(di)
-        if hit is None:
-            _p, _o, arg, owner = self.index.dexes[di].operand_sites("invoke")
-            hit = self._invoke_sorted[di] = _sorted_sites(arg, owner)
-        return hit
+    def _invoke_owners(self, di: int, midx: int) -> list[int]:
+        """The methods of dex ``di`` (indices into its methods) holding an invoke of its
+        method_ids entry ``midx``, once per site."""
+        ptr, order, _op, owner = self._rows(di, "invoke")
+        return [o for o in (owner[r] for r in order[ptr[midx]:ptr[midx + 1]]) if o >= 0]
+
+    def _field_read_owners(self, di: int, fidx: int) -> list[int]:
+        """The methods of dex ``di`` holding a read (iget*, sget*) of its field_ids entry
+        ``fidx``, once per site."""
+        ptr, order, op, owner = self._rows(di, "field")
+        return [owner[r] for r in order[ptr[fidx]:ptr[fidx + 1]]
+                if owner[r] >= 0 and (0x52 <= op[r] <= 0x58 or 0x60 <= op[r] <= 0x66)]
 
     # ============================================================== callees
     def _callee(self, di: int, midx: int, op: int) -> _Callee:
@@ -1042,7 +1032,8 @@ class LeakAnalysis:
             if impl is None and not c.startswith(self.library):
                 impl = self._defined(c, sig)
             c = self._class_supers(c)[0]
-        targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl)
+        targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl,
+                                searched=True)
         spec = self.spec
         out = _Callee(desc, name, ret_type, tuple(targets),
                       declared=_param_positions(desc, op in (0x71, 0x77)))
@@ -1088,12 +1079,13 @@ class LeakAnalysis:
         self._callees[ck] = self._callees_by_desc[(desc, op)] = out
         return out
 
-    def _resolve(self, cls: str, sig: str, virtual: bool, impl: MKey | None = None
-                 ) -> list[MKey]:
+    def _resolve(self, cls: str, sig: str, virtual: bool, impl: MKey | None = None,
+                 searched: bool = False) -> list[MKey]:
         """App methods (with code, outside libraries) a call of ``cls->sig`` may run: the
-        implementation ``cls`` inherits (``impl`` when the caller found it) and, for virtual
-        calls, the overrides in app subclasses (at most ``Caps.max_targets``)."""
-        if impl is None:
+        implementation ``cls`` inherits (``impl``, with ``searched`` when the caller walked
+        up the superclasses for it, found or not) and, for virtual calls, the overrides in
+        app subclasses (at most ``Caps.max_targets``)."""
+        if impl is None and not searched:
             c: str | None = cls
             seen: set[str] = set()
             while c is not None and c not in seen and self.index.has_class(c):
@@ -1227,7 +1219,13 @@ class LeakAnalysis:
             if not ctx.caught or frozenset(ctx.thrown) == thrown_before:
                 break
         if dm.runs == 1:
-            dm.release()  # (no other analysis of the method ran meanwhile: see _Method)
+            # (no other analysis of the method ran meanwhile: see _Method)
+            kept = self._kept
+            kept.append(dm)
+            if len(kept) > _KEPT_BODIES:
+                old = kept.popleft()
+                if old.runs == 1:
+                    old.release()
         return _Summary(
             ret=frozenset(ctx.ret), thrown=frozenset(ctx.thrown),
             params=tuple(sorted((k, frozenset(v)) for k, v in ctx.params.items() if v)),
@@ -1282,7 +1280,19 @@ class LeakAnalysis:
                     join(in_state, hd, st, work, queued)
             for ins in code:
                 kind = ins[0]
-                if kind == _PLAIN:
+                if kind == _RESULT:
+                    v = t.pop(-1, None)
+                    x = o.pop(-1, None)
+                    r = ins[1]
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    if x is None:
+                        o.pop(r, None)
+                    else:
+                        o[r] = x
+                elif kind == _PLAIN:
                     # (_invoke's short path, inlined: a framework call with clean arguments,
                     # whose rules and defaults then carry nothing; its objects escape)
                     regs = ins[1]
@@ -1316,36 +1326,10 @@ class LeakAnalysis:
                             if ins[2]:
                                 t[-1] = ins[3]
                                 o[-1] = ins[4]
-                elif kind == _INVOKE:
-                    invoke(ctx, ins, t, o, h)
-                elif kind == _RESULT:
-                    v = t.pop(-1, None)
-                    x = o.pop(-1, None)
-                    r = ins[1]
-                    if v:
-                        t[r] = v
-                    else:
-                        t.pop(r, None)
-                    if x is None:
-                        o.pop(r, None)
-                    else:
-                        o[r] = x
                 elif kind == _CLEAR:
                     r = ins[1]
                     t.pop(r, None)
                     o.pop(r, None)
-                elif kind == _MOVE:  # _copy(t, o, r, src), inlined: once per move instruction
-                    r, src = ins[1], ins[2]
-                    v = t.get(src)
-                    if v:
-                        t[r] = v
-                    else:
-                        t.pop(r, None)
-                    x = o.get(src)
-                    if x is None:
-                        o.pop(r, None)
-                    else:
-                        o[r] = x
                 elif kind == _IGET:
                     _k, r, obj, fk, weak, framework = ins
                     oid = o.get(obj)
@@ -1367,6 +1351,18 @@ class LeakAnalysis:
                     else:
                         t.pop(r, None)
                     o.pop(r, None)
+                elif kind == _MOVE:  # _copy(t, o, r, src), inlined: once per move instruction
+                    r, src = ins[1], ins[2]
+                    v = t.get(src)
+                    if v:
+                        t[r] = v
+                    else:
+                        t.pop(r, None)
+                    x = o.get(src)
+                    if x is None:
+                        o.pop(r, None)
+                    else:
+                        o[r] = x
                 elif kind == _UN:
                     r = ins[1]
                     v = t.get(ins[2])
@@ -1379,17 +1375,10 @@ class LeakAnalysis:
                     r = ins[1]
                     t.pop(r, None)
                     o[r] = ins[2]
-                elif kind == _IPUT:
-                    _k, src, obj, fk = ins
-                    v = t.get(src, EMPTY)
-                    oid = o.get(obj)
-                    if oid is not None:
-                        h[(oid, fk)] = v
-                        if oid[0] == "p":
-                            ctx.pfields[(oid[1], fk)].update(v)
-                    _escape(o, h, src)
+                elif kind == _RETURN:
+                    v = t.get(ins[1])
                     if v:
-                        self._gwrite(ctx, fk, v)
+                        ctx.ret.update(v)
                 elif kind == _SGET:
                     _k, r, fk, srcs = ins
                     v = h.get((None, fk))
@@ -1402,6 +1391,20 @@ class LeakAnalysis:
                     else:
                         t.pop(r, None)
                     o.pop(r, None)
+                elif kind == _IPUT:
+                    _k, src, obj, fk = ins
+                    v = t.get(src, EMPTY)
+                    oid = o.get(obj)
+                    if oid is not None:
+                        h[(oid, fk)] = v
+                        if oid[0] == "p":
+                            ctx.pfields[(oid[1], fk)].update(v)
+                    _escape(o, h, src)
+                    if v:
+                        self._gwrite(ctx, fk, v)
+                elif kind == _CATCH:
+                    ctx.caught = True
+                    _set(t, o, ins[1], frozenset(ctx.thrown), ins[2])
                 elif kind == _BIN:
                     r = ins[1]
                     v = t.get(ins[2], EMPTY) | t.get(ins[3], EMPTY)
@@ -1410,10 +1413,18 @@ class LeakAnalysis:
                     else:
                         t.pop(r, None)
                     o.pop(r, None)
-                elif kind == _RETURN:
+                elif kind == _INVOKE:
+                    invoke(ctx, ins, t, o, h)
+                elif kind == _THROW:
                     v = t.get(ins[1])
                     if v:
-                        ctx.ret.update(v)
+                        ctx.thrown.update(v)
+                elif kind == _APUT:
+                    src = ins[1]
+                    v = t.get(src)
+                    _escape(o, h, src)
+                    if v:
+                        self._mutate(ctx, t, o, ins[2], v)
                 elif kind == _SPUT:
                     src, fk = ins[1], ins[2]
                     v = t.get(src, EMPTY)
@@ -1421,25 +1432,12 @@ class LeakAnalysis:
                     _escape(o, h, src)
                     if v:
                         self._gwrite(ctx, fk, v)
-                elif kind == _APUT:
-                    src = ins[1]
-                    v = t.get(src)
-                    _escape(o, h, src)
-                    if v:
-                        self._mutate(ctx, t, o, ins[2], v)
                 elif kind == _FILLED:
                     labels: set[int] = set()
                     for r in ins[1]:
                         labels |= t.get(r, EMPTY)
                     t[-1] = frozenset(labels)
                     o[-1] = ins[2]
-                elif kind == _CATCH:
-                    ctx.caught = True
-                    _set(t, o, ins[1], frozenset(ctx.thrown), ins[2])
-                elif kind == _THROW:
-                    v = t.get(ins[1])
-                    if v:
-                        ctx.thrown.update(v)
                 elif kind == _DROP:
                     t.pop(-1, None)
                     o.pop(-1, None)
