@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.cli import main
+from scanner.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -226,3 +226,46 @@ def main() -> None:
 
         gc.disable()
     cli(prog_name="appaudit")
+
+
+def entry() -> None:
+    """The ``appaudit`` console script and ``python -m scanner``: :func:`main`, and after a
+    one-APK audit the process ends without freeing its heap object by object.
+
+    By then the outputs are written and closed; what is left is the interpreter's
+    teardown, which releases the dex tables, the analyses' summaries and every loaded
+    module one object at a time: about 0.15 CPU s of a scan of the 30 MB-dex benchmark
+    APK. The exit handlers still run (``atexit``: logging's flush, temporary files) and
+    the standard streams are flushed; the exit code is the command's. Under a profiler or
+    a tracer (cProfile, coverage), whose reports are written at teardown, the process
+    ends as usual, and so does any other command.
+    """
+    one_apk = _one_apk(sys.argv[1:])
+    try:
+        main()
+    except SystemExit as e:
+        if not one_apk or sys.getprofile() is not None or sys.gettrace() is not None:
+            raise
+        _end_process(e.code)
+
+
+def _end_process(code: object) -> None:
+    """End the process now with ``SystemExit(code)``'s status (None: 0; an int: itself;
+    anything else is printed to stderr: 1), after the exit handlers and a flush."""
+    import atexit
+    import os
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+            pass
+    os._exit(status & 0xFF)

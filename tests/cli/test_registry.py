@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import pkgutil
 import subprocess
@@ -92,3 +93,46 @@ def test_scan_keeps_numpy_to_one_thread_unless_asked(tmp_path, env, threads):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**run_env, **env})
     assert out.stdout.strip().splitlines()[-1] == f"NUMPY True THREADS {threads}"
+
+
+# the console script's entry: after a one-APK audit the process ends without tearing its
+# heap down (os._exit), once the exit handlers ran and the streams are flushed
+_ENTRY = """import atexit, json, sys
+atexit.register(lambda: print('ATEXIT'))
+PROFILE
+sys.argv = ['appaudit', *json.loads(sys.argv[1])]
+from scanner.cli import entry
+try:
+    entry()
+except SystemExit as e:
+    print('RAISED', e.code)
+print('AFTER')
+"""
+
+
+@pytest.mark.parametrize(("args", "profiled", "code", "fast"), [
+    # privacy_heavy.apk as a news app has high findings (tests/cli/test_cli_errors.py)
+    (["scan", "HEAVY", "--category", "news", "--out", "OUT", "--format", "json",
+      "--fail-on", "high"], False, 1, True),
+    (["scan", "CLEAN", "--out", "OUT", "--format", "json"], False, 0, True),
+    (["scan", "CLEAN", "--out", "OUT", "--format", "pdfx"], False, 2, True),
+    (["scan", "CLEAN", "--out", "OUT", "--format", "json"], True, 0, False),
+    (["rules", "list"], False, 0, False),
+])
+def test_entry_ends_a_one_apk_audit_without_teardown(tmp_path, args, profiled, code, fast):
+    apks = Path(__file__).resolve().parents[2] / "corpus" / "apk"
+    argv = [str(apks / "privacy_heavy.apk") if a == "HEAVY" else str(apks / "clean.apk")
+            if a == "CLEAN" else str(tmp_path / "o") if a == "OUT" else a for a in args]
+    child = _ENTRY.replace("PROFILE", "sys.setprofile(lambda *a: None)" if profiled else "")
+    out = subprocess.run([sys.executable, "-c", child, json.dumps(argv)], capture_output=True,
+                         text=True, timeout=300)
+    lines = out.stdout.strip().splitlines()
+    assert out.returncode == code, out.stderr
+    assert lines[-1] == "ATEXIT"  # the exit handlers ran, and after everything else
+    if fast:  # the process ended inside entry(): nothing after it ran
+        assert "AFTER" not in lines and not any(x.startswith("RAISED") for x in lines)
+    else:  # SystemExit reached the caller as usual
+        assert lines[-3:] == [f"RAISED {code}", "AFTER", "ATEXIT"]
+    if args[0] == "scan" and code != 2:  # the outputs are complete and the summary printed
+        json.loads((tmp_path / "o" / "result.json").read_text(encoding="utf-8"))
+        assert any(str(tmp_path / "o" / "result.json") in x for x in lines)
