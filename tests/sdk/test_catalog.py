@@ -242,3 +242,21 @@ def test_version_fields(vendor_catalog):
     assert vendor_catalog.version_fields == frozenset(
         {"Lcom/ver/Build;->VERSION:Ljava/lang/String;"}
     )
+
+
+def test_package_answers_kept_with_their_parents_are_the_direct_ones():
+    """``_longest_cached`` answers each package as ``_longest_prefix`` does, whatever was
+    cached before it (parents first, children first, packages deeper than any prefix)."""
+    import random
+
+    cat = SdkCatalog.load(rulesets_dir() / "sdks")
+    rng = random.Random(5)
+    known = [k for k in cat._prefix if k.count(".") >= 1]
+    keys = []
+    for _ in range(3000):
+        base = rng.choice(known).split(".")[: rng.randint(1, 8)]
+        keys.append(".".join(base + [rng.choice("abcxyz") for _ in range(rng.randint(0, 6))]))
+    for order in (keys, sorted(keys), sorted(keys, key=len, reverse=True)):
+        cache: dict = {}
+        for k in order:
+            assert cat._longest_cached(k, cache) == cat._longest_prefix(k), k
