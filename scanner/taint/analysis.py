@@ -744,8 +744,9 @@ class LeakAnalysis:
         out: list[MKey] = []
         if kind == "F":
             root, _, member = name.partition("->")
-            classes = [root, *sorted(self._descendants(root))] if self.index.has_class(root) \
-                else [root]
+            # (a set: _fields_in filters by it, in every dex)
+            classes = {root, *self._descendants(root)} if self.index.has_class(root) \
+                else {root}
             for di in range(len(self.index.dexes)):
                 fids = self._fields_in(di, classes, member)
                 if not fids:
