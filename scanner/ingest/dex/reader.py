@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import struct
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -363,11 +364,12 @@ class DexFile:
         if off + 4 + 2 * size > len(self.data):
             self.problem("dex_type_list_truncated", off=f"{off:#x}")
             return ()
-        items = np.frombuffer(self.data, dtype="<u2", count=size, offset=off + 4)
-        if size and int(items.max()) >= len(self.type_desc):
+        # struct, not a numpy view: most lists hold a few items (a proto's parameters)
+        items = struct.unpack_from(f"<{size}H", self.data, off + 4)
+        if size and max(items) >= len(self.type_desc):
             self.problem("dex_type_list_index", off=f"{off:#x}")
             return ()
-        return tuple(int(x) for x in items)
+        return items
 
     @cached_property
     def _proto_strings(self) -> dict[int, str]:
@@ -378,11 +380,18 @@ class DexFile:
         cache = self._proto_strings
         s = cache.get(idx)
         if s is None:
-            p = self.protos[idx]
-            params = "".join(self.type_name(t) for t in self.type_list(int(p["params"])))
-            s = f"({params}){self.type_name(int(p['ret']))}"
+            params_off, ret = self._proto_columns
+            params = "".join(map(self.type_name, self.type_list(params_off[idx])))
+            s = f"({params}){self.type_name(ret[idx])}"
             cache[idx] = s
         return s
+
+    @cached_property
+    def _proto_columns(self) -> tuple[memoryview, memoryview]:
+        """(parameter-list offset, return type) of each proto_ids entry: memoryviews, whose
+        cells are Python ints without a record or a numpy scalar per read."""
+        return tuple(memoryview(np.ascontiguousarray(self.protos[k], dtype=np.int64))
+                     for k in ("params", "ret"))
 
     def method_name(self, midx: int) -> str:
         """``name(params)ret`` of method_ids entry ``midx`` (decoded once)."""
