@@ -227,9 +227,8 @@ class DexIndex:
         """class descriptor -> (dex position, class_def); the first definition wins."""
         out: dict[str, tuple[int, int]] = {}
         for di, d in enumerate(self.dexes):
-            type_name = d.type_name  # class_name(c) without a table lookup per class
-            for c, t in enumerate(d.class_defs["cls"].tolist()):
-                out.setdefault(type_name(t), (di, c))
+            for c, name in enumerate(d.type_names(d.class_defs["cls"].tolist())):
+                out.setdefault(name, (di, c))
         return out
 
     def class_table(self) -> dict[str, tuple[int, int]]:

@@ -321,6 +321,32 @@ class DexFile:
             s = self._type_names[idx] = self.string(int(self.type_desc[idx]))
         return s
 
+    def type_names(self, types: Iterable[int]) -> list[str]:
+        """``[self.type_name(t) for t in types]``, the descriptors not decoded yet read in
+        one loop: their string offsets taken together (a numpy scalar per read cost more
+        than the decoding), and the strings :meth:`string` decodes without a problem (a
+        one-byte length, terminated, UTF-8) decoded there as it does it; any other one
+        by :meth:`string` itself."""
+        types = list(types)
+        names = self._type_names
+        todo = list(dict.fromkeys(t for t in types
+                                  if t not in names and 0 <= t < len(self.type_desc)))
+        if todo:
+            cache, data = self._string_cache, self.data
+            sidx = self.type_desc.take(todo).tolist()  # below len(string_offs) (checked)
+            for t, idx, off in zip(todo, sidx, self.string_offs.take(sidx).tolist(),
+                                   strict=True):
+                s = cache.get(idx)
+                if s is None and off < len(data) and data[off] < 0x80:
+                    end = data.find(b"\x00", off + 1, off + 2 + 3 * data[off])
+                    if end >= 0:
+                        try:
+                            s = cache[idx] = data[off + 1 : end].decode("utf-8")
+                        except UnicodeDecodeError:
+                            pass
+                names[t] = s if s is not None else self.string(idx)
+        return [names[t] if t in names else self.type_name(t) for t in types]
+
     def find_type(self, descriptor: str) -> int:
         """Index of the type with this descriptor, or -1 (memoised)."""
         hit = self._type_index.get(descriptor)
@@ -336,7 +362,7 @@ class DexFile:
         s = self.find_string(descriptor)
         if s < 0:
             return -1
-        i = int(np.searchsorted(self.type_desc, s))
+        i = bounds(self.type_desc, s)[0]  # the key in the table's dtype: no cast
         if i < len(self.type_desc) and int(self.type_desc[i]) == s:
             return i
         hits = np.nonzero(self.type_desc == s)[0]  # unsorted (damaged) table
@@ -821,10 +847,13 @@ class DexFile:
     def sites(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(word positions, opcodes) of real instructions whose opcode is in ``ops``."""
         op = self._opcodes
-        wanted = np.zeros(256, dtype=bool)  # an opcode is a byte: a table, not np.isin
-        wanted[np.asarray(ops, dtype=np.intp)] = True
+        # byte comparisons with each run of consecutive opcodes: cheaper than a lookup
+        # per instruction in a 256-entry table (or np.isin)
+        sel = np.zeros(op.size, dtype=bool)
+        for lo, hi in _runs(ops):
+            sel |= (op >= lo) & (op <= hi) if hi > lo else op == lo
         # positions, then two takes: a third of the time of two boolean selections
-        at = np.flatnonzero(wanted.take(op))
+        at = np.flatnonzero(sel)
         return self.instructions.take(at), op.take(at).astype(np.uint16)
 
     @cached_property
@@ -1039,6 +1068,17 @@ def _class_data_arrays(dex: DexFile, offs: np.ndarray, use: np.ndarray
     fast[cls[keep_c]] = True
     parts = np.stack([midx, flags, cls[mcls], code, start, stop])[:, keep_m]
     return fast, parts
+
+
+def _runs(values: Iterable[int]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive integers among ``values``, ascending."""
+    out: list[tuple[int, int]] = []
+    for v in sorted({int(x) for x in values}):
+        if out and out[-1][1] == v - 1:
+            out[-1] = (out[-1][0], v)
+        else:
+            out.append((v, v))
+    return out
 
 
 def _segment_cumsum(x: np.ndarray, seg_first: np.ndarray) -> np.ndarray:
