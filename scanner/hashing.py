@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,32 @@ def digest_chunks(chunks: Iterable[bytes]) -> Digests:
 def digest_bytes(data: bytes) -> Digests:
     """Digests of an in-memory byte string."""
     return digest_chunks([data])
+
+
+def digest_beside(data: bytes) -> Callable[[], Digests]:
+    """Start the digests of ``data`` in a thread and return the call that waits for them.
+
+    hashlib releases the GIL while it hashes a large buffer, so an APK's SHA-256 and SM3
+    (about 0.1 CPU s for the 13 MB benchmark APK, mostly SM3) are computed on another core
+    while the caller reads the container."""
+    out: list[Digests | BaseException] = []
+
+    def work() -> None:
+        try:
+            out.append(digest_bytes(data))
+        except BaseException as e:  # (MemoryError): raised by the caller's wait instead
+            out.append(e)
+
+    worker = threading.Thread(target=work, name="appaudit-digest")
+    worker.start()
+
+    def result() -> Digests:
+        worker.join()
+        if isinstance(out[0], BaseException):
+            raise out[0]
+        return out[0]
+
+    return result
 
 
 def digest_file(path: Path, chunk_size: int = 1 << 20) -> Digests:

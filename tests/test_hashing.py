@@ -41,3 +41,25 @@ def test_digest_file_streams(tmp_path):
     assert d.bytes == len(data)
     assert d.sha256 == hashlib.sha256(data).hexdigest()
     assert d == digest_bytes(data)
+
+
+def test_digests_beside_the_caller_are_the_same():
+    from scanner.hashing import digest_beside, digest_bytes
+
+    data = bytes(range(256)) * 40000  # 10 MB: hashlib hashes it without the GIL
+    wait = digest_beside(data)
+    assert wait() == digest_bytes(data)
+    assert wait() == digest_bytes(data)  # (asking again gives the same answer)
+
+
+def test_an_error_while_hashing_beside_is_raised_by_the_wait(monkeypatch, capfd):
+    from scanner import hashing
+
+    def fail(data):
+        raise MemoryError
+
+    monkeypatch.setattr(hashing, "digest_bytes", fail)
+    wait = hashing.digest_beside(b"x" * 100)
+    with pytest.raises(MemoryError):
+        wait()
+    assert capfd.readouterr().err == ""  # not a thread's traceback on stderr

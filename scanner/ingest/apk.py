@@ -23,7 +23,7 @@ from lxml import etree
 
 from scanner import limits
 from scanner.errors import InputError
-from scanner.hashing import digest_bytes
+from scanner.hashing import digest_beside
 from scanner.ingest.androguard_load import APK, AXMLPrinter
 from scanner.ingest.arsc import ResourceTable, ResourceTableError
 from scanner.ingest.axml import check_axml
@@ -167,7 +167,7 @@ class ApkReader:
         if size > MAX_APK_BYTES:
             raise InputError("err_over_limit", path=label, n=size, max=MAX_APK_BYTES)
         data = path.read_bytes()
-        digests = digest_bytes(data)
+        digests = digest_beside(data)  # (computed while the container is read)
         zf = SafeZip(data, label)
         if not zf.has("AndroidManifest.xml"):
             raise ManifestError("err_no_manifest", path=label)
@@ -236,8 +236,9 @@ class ApkReader:
                 policy_docs.append((n, zf.read(n, MAX_POLICY_BYTES)))
             except InputError:  # too large or damaged: its name is still recorded
                 continue
+        digest = digests()
         return ApkEvidence(
-            input=InputFile("apk", str(path), digests.bytes, digests.sha256, digests.sm3),
+            input=InputFile("apk", str(path), digest.bytes, digest.sha256, digest.sm3),
             package=package,
             label=label_value,
             version_name=_resolve_str(root.get(f"{{{ANDROID_NS}}}versionName"), arsc),
