@@ -33,6 +33,15 @@ def unique_first(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s[keep], order[keep]
 
 
+def last_at_or_before(pos: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Index of the last of ``starts`` at or before each of ``pos`` (both ascending), -1
+    for a position before every start. The starts are located among the positions (one
+    binary search per start, not per position: the positions are the more numerous, e.g.
+    2.3 million instructions against 160,000 code items on a 30 MB dex) and counted."""
+    first = np.searchsorted(pos, starts, side="left")
+    return np.cumsum(np.bincount(first, minlength=len(pos) + 1))[:-1] - 1
+
+
 def positions_union(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
     """Sorted distinct values of the arrays ``parts``, all within ``[lo, hi)``; a mark
     table over the range, linear in its size."""

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import bounds, unique
+from scanner.ingest.dex.arrays import bounds
 from scanner.ingest.dex.errors import DexFormatError
 from scanner.ingest.dex.reader import DexFile
 from scanner.messages import msg, record
@@ -349,12 +349,8 @@ class DexIndex:
         want = np.fromiter(method_indices, dtype=np.int64)
         if not want.size:
             return np.zeros(0, dtype=np.int64)
-        ptr, order = self.dexes[di].rows_by_operand("invoke")
-        parts = [order[ptr[k] : ptr[k + 1]] for k in want.tolist() if 0 <= k < len(ptr) - 1]
-        if not parts:
-            return np.zeros(0, dtype=np.int64)
-        rows = unique(np.concatenate(parts)).astype(np.int64)  # ascending, as a scan
-        return rows[owner[rows] >= 0]
+        rows = self.dexes[di].rows_with_operands("invoke", want.tolist()).astype(np.int64)
+        return rows[owner[rows] >= 0]  # ascending, as a scan
 
     def find_calls(self, descriptors: Iterable[str]) -> list[CallSite]:
         """Every invoke of a method whose descriptor is in ``descriptors``.

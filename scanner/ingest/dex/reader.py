@@ -28,7 +28,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import bounds, positions_union, unique_first
+from scanner.ingest.dex.arrays import (
+    bounds,
+    last_at_or_before,
+    positions_union,
+    unique,
+    unique_first,
+)
 from scanner.ingest.dex.errors import DexFormatError
 from scanner.messages import english, msg, record
 from scanner.model.damage import DamageLog
@@ -802,14 +808,12 @@ class DexFile:
         """End (exclusive) of the code item of the last start at or before each position
         (``pos`` and ``starts`` sorted; a position before every start gets the first end).
 
-        The starts are located among the positions (one binary search per code item) and
-        each item's end is repeated over its run of positions: a binary search per position
-        cost 2.3 million searches on the 30 MB-dex benchmark APK."""
+        The last start is found by :func:`~scanner.ingest.dex.arrays.last_at_or_before`
+        (a binary search per code item, not per position: 2.3 million searches on the
+        30 MB-dex benchmark APK)."""
         if not len(starts):
             return np.zeros(len(pos), dtype=ends.dtype)
-        runs = np.diff(np.searchsorted(pos, starts, side="left"), prepend=0,
-                       append=len(pos))
-        return np.repeat(np.concatenate((ends[:1], ends)), runs)
+        return ends.take(np.clip(last_at_or_before(pos, starts), 0, None))
 
     @cached_property
     def code_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -827,10 +831,7 @@ class DexFile:
         if not starts.size:
             return np.full(len(positions), -1, dtype=np.int64)
         if ascending and len(positions) > len(starts):
-            # the last start at or before each position: the starts located among the
-            # (more numerous) positions, and the starts at or before each one counted
-            first = np.searchsorted(positions, starts, side="left")
-            k = np.cumsum(np.bincount(first, minlength=len(positions) + 1))[:-1] - 1
+            k = last_at_or_before(positions, starts)
         else:
             k = np.searchsorted(starts, positions, side="right") - 1
         kc = np.clip(k, 0, None)
@@ -914,6 +915,15 @@ class DexFile:
             np.cumsum(np.bincount(arg, minlength=size), out=ptr[1:])
             hit = cache[kind] = (ptr, order)
         return hit
+
+    def rows_with_operands(self, kind: str, ids: Iterable[int]) -> np.ndarray:
+        """Rows of ``operand_sites(kind)`` whose index operand is one of ``ids``, ascending
+        (through :meth:`rows_by_operand`; ids outside the table are ignored)."""
+        ptr, order = self.rows_by_operand(kind)
+        parts = [order[ptr[k] : ptr[k + 1]] for k in ids if 0 <= k < len(ptr) - 1]
+        if not parts:
+            return np.zeros(0, dtype=np.int32)
+        return parts[0] if len(parts) == 1 else unique(np.concatenate(parts))
 
     @cached_property
     def _operand_rows(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

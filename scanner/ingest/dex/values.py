@@ -545,7 +545,7 @@ class ArgumentValues:
             if not mids:
                 continue
             pos, _op, _arg, own = cd.operand_sites("invoke")
-            sel = self._rows_of(cdi, "invoke", mids)
+            sel = cd.rows_with_operands("invoke", mids)
             if len(out) + sel.size > MAX_CALLERS:
                 return None
             out.extend((cdi, int(own[r]), int(pos[r])) for r in sel.tolist() if int(own[r]) >= 0)
@@ -567,15 +567,6 @@ class ArgumentValues:
         if hit is None:
             hit = self._field_ids[key] = self.dexes[di].find_fields(desc)
         return hit
-
-    def _rows_of(self, di: int, kind: str, ids: list[int]) -> np.ndarray:
-        """Rows of ``operand_sites(kind)`` of dex ``di`` whose operand is one of ``ids``,
-        ascending (through an index of the rows by operand, built once per dex and kind)."""
-        ptr, order = self.dexes[di].rows_by_operand(kind)
-        parts = [order[ptr[k] : ptr[k + 1]] for k in ids if 0 <= k < len(ptr) - 1]
-        if not parts:
-            return np.zeros(0, dtype=np.int32)
-        return parts[0] if len(parts) == 1 else arrays.unique(np.concatenate(parts))
 
     def _where(self, cls: str) -> tuple[int, int] | None:
         """(dex position, class_def) defining an app class, None outside the app."""
@@ -1351,7 +1342,7 @@ class ArgumentValues:
                 if not fids:
                     continue
                 pos, op, arg, owner = d.operand_sites("field")
-                rows = self._rows_of(di, "field", fids)
+                rows = d.rows_with_operands("field", fids)
                 o = op[rows]
                 puts = (o >= 0x67) if static else ((o >= 0x59) & (o <= 0x5F))
                 sel = rows[puts & (owner[rows] >= 0)]
@@ -1431,7 +1422,7 @@ class ArgumentValues:
             if not fids:
                 continue
             pos, op, arg, owner = d.operand_sites("field")
-            rows = self._rows_of(di, "field", fids)
+            rows = d.rows_with_operands("field", fids)
             o = op[rows]
             gets = ((o >= 0x60) & (o <= 0x66)) if static else ((o >= 0x52) & (o <= 0x58))
             sel = rows[gets & (owner[rows] >= 0)]
