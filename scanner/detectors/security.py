@@ -28,6 +28,7 @@ import numpy as np
 from scanner.detectors.code import code_origin, is_payload
 from scanner.detectors.interface import Detector, Item, ScanContext
 from scanner.ingest.dex import DexIndex
+from scanner.ingest.dex.arrays import unique
 from scanner.ingest.dex.shapes import Body, body, judge
 from scanner.ingest.dex.values import ArgumentValues, param_registers
 from scanner.knowledge.security import SecurityChecks, value_holds
@@ -175,12 +176,12 @@ def _creators(code: _Code, cls: str) -> list[tuple[int, int]]:
         if t < 0:
             continue
         _pos, _op, arg, owner = d.operand_sites("new")
-        made = np.unique(owner[(arg == t) & (owner >= 0)])
+        made = unique(owner[(arg == t) & (owner >= 0)])
         out.extend((di, int(own)) for own in made.tolist())
         _fpos, fop, farg, fowner = d.operand_sites("field")
-        written = np.unique(farg[np.isin(fowner, made) & (fop >= 0x67) & (fop <= 0x6D)])
+        written = unique(farg[np.isin(fowner, made) & (fop >= 0x67) & (fop <= 0x6D)])
         if written.size:
-            readers = np.unique(fowner[np.isin(farg, written) & (fop >= 0x60) & (fop <= 0x66)
+            readers = unique(fowner[np.isin(farg, written) & (fop >= 0x60) & (fop <= 0x66)
                                        & (fowner >= 0)])
             out.extend((di, int(own)) for own in readers.tolist() if (di, int(own)) not in out)
     return out

@@ -290,7 +290,7 @@ class DexFile:
             lead = np.zeros(256, dtype=bool)
             lead[first] = True
             at = np.flatnonzero(lead[region]) + lo
-            ks = np.unique(np.searchsorted(starts, at, side="right") - 1)
+            ks = unique(np.searchsorted(starts, at, side="right") - 1)
             ends = np.append(starts[1:], hi)
             for k in ks[ks >= 0].tolist():
                 if pattern.search(data, int(starts[k]), int(ends[k])):
