@@ -24,6 +24,9 @@ so interpreter start-up and imports count; peak RSS = ``ru_maxrss`` of that chil
     is missing): the whole product scan.
 
 Each cell is the median of ``--repeat`` runs (default 3; ``--stat best`` for the fastest).
+The runs are made in rounds (androguard, ours, scan, then again), so that a machine whose
+speed drifts over minutes slows every column alike; the time ratio of each round is printed
+too, with their median.
 
 ``--large`` adds a row for the multidex APK of about 30 MB of dex that
 benchmarks/make_large_apk.py assembles from the corpus's distinct dex files (built into the
@@ -124,15 +127,25 @@ def _child_main(argv: list[str]) -> int:
 
 
 # ------------------------------------------------------------------ parent
-def _measure(cmd: list[str], cwd: Path, repeat: int = 1, stat: str = "median") -> dict:
-    """The median (or best: lowest wall time) of ``repeat`` runs of :func:`_measure_once`;
-    peak memory is taken from the same run."""
-    runs = sorted((_measure_once(cmd, cwd) for _ in range(max(1, repeat))),
-                  key=lambda r: r["wall_s"])
-    chosen = runs[0] if stat == "best" else runs[(len(runs) - 1) // 2]
-    if repeat > 1:
+def _pick(runs: list[dict], stat: str = "median") -> dict:
+    """The median (or best: lowest wall time) of several runs of one command; peak memory
+    is taken from the same run."""
+    runs = sorted(runs, key=lambda r: r["wall_s"])
+    chosen = dict(runs[0] if stat == "best" else runs[(len(runs) - 1) // 2])
+    if len(runs) > 1:
         chosen["wall_all"] = [r["wall_s"] for r in runs]
     return chosen
+
+
+def _rounds(cmds: dict[str, list[str]], cwd: Path, repeat: int) -> dict[str, list[dict]]:
+    """``repeat`` rounds, each running every command once in turn (androguard, ours, scan):
+    a machine whose speed drifts over minutes slows all columns of a round alike, so the
+    ratios of one round compare runs made under the same conditions."""
+    out: dict[str, list[dict]] = {k: [] for k in cmds}
+    for _ in range(max(1, repeat)):
+        for key, cmd in cmds.items():
+            out[key].append(_measure_once(cmd, cwd))
+    return out
 
 
 def _measure_once(cmd: list[str], cwd: Path) -> dict:
@@ -274,33 +287,22 @@ def main(argv: list[str]) -> int:
             inputs = Path(tmp) / "inputs.json"
             inputs.write_text(json.dumps({"apis": apis, "entries": _components(apk)}), "utf-8")
             row = {"apk": apk.name, "dex_mb": round(_dex_size(apk) / 1e6, 2)}
-            row["androguard"] = _measure(
-                [sys.executable, me, "--child", "androguard", str(apk), str(inputs)],
-                REPO,
-                args.repeat,
-                args.stat,
-            )
-            row["ours"] = _measure(
-                [sys.executable, me, "--child", "ours", str(apk), str(inputs)], REPO,
-                args.repeat, args.stat,
-            )
+            cmds = {
+                "androguard": [sys.executable, me, "--child", "androguard", str(apk),
+                               str(inputs)],
+                "ours": [sys.executable, me, "--child", "ours", str(apk), str(inputs)],
+            }
             if scan:
-                row["scan"] = _measure(
-                    [
-                        sys.executable,
-                        "-m",
-                        "scanner",
-                        "scan",
-                        str(apk),
-                        "--out",
-                        str(Path(tmp) / "out"),
-                        "--format",
-                        args.scan_format,
-                    ],
-                    REPO,
-                    args.repeat,
-                    args.stat,
-                )
+                cmds["scan"] = [sys.executable, "-m", "scanner", "scan", str(apk), "--out",
+                                str(Path(tmp) / "out"), "--format", args.scan_format]
+            runs = _rounds(cmds, REPO, args.repeat)
+            for key, each in runs.items():
+                row[key] = _pick(each, args.stat)
+            # (the ratio of each round: its runs were made one right after the other)
+            for key in ("ours", "scan") if scan else ("ours",):
+                row[key]["round_ratios"] = [
+                    round(o["wall_s"] / a["wall_s"], 4)
+                    for o, a in zip(runs[key], runs["androguard"], strict=True)]
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     print(f"{args.stat} of {args.repeat} run(s); scan column: appaudit scan --format "
@@ -345,6 +347,13 @@ def _print_table(rows: list[dict], scan: bool) -> None:
             mean = sum(r["scan"]["wall_s"] / r["androguard"]["wall_s"] for r in rows) / n
             memr = sum(r["scan"]["rss_mib"] / r["androguard"]["rss_mib"] for r in rows) / n
             print(f"mean ratio scan/androguard: time {mean:.3f}, peak memory {memr:.3f}")
+        for r in rows:
+            for key in ("ours", "scan") if scan else ("ours",):
+                each = r[key].get("round_ratios") or []
+                if len(each) > 1:
+                    mid = sorted(each)[(len(each) - 1) // 2]
+                    print(f"time ratio {key}/androguard of each round, {r['apk'][:24]}: "
+                          + ", ".join(f"{x:.3f}" for x in each) + f" (median {mid:.3f})")
         # CPU seconds (user + sys of the child) move less than wall time on a busy machine.
         print("CPU s (user+sys): " + "; ".join(
             f"{r['apk'][:24]} AG {r['androguard'].get('cpu_s', 0):.2f}"
