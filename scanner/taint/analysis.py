@@ -1518,13 +1518,16 @@ class LeakAnalysis:
         base = dm.base
         code: list = []
         source_at = self.source_at
+        callees = self._callees
+        fkeys = self._fkeys
+        opclass = _OPCLASS
         pending = False
         heap = False  # whether an instruction may write the local heap (fields, escapes)
         for k in range(k0, k1):
             p = ins[k]
             w0 = words[p]
             op = w0 & 0xFF
-            c = _OPCLASS[op]
+            c = opclass[op]
             if pending:
                 if c != _O_RESULT:
                     code.append(_DROP_INS)
@@ -1533,21 +1536,31 @@ class LeakAnalysis:
                 continue
             if c == _O_INVOKE:
                 abs_p = base + p
-                keep = k + 1 == k1 or _OPCLASS[words[ins[k + 1]] & 0xFF] == _O_RESULT
+                keep = k + 1 == k1 or opclass[words[ins[k + 1]] & 0xFF] == _O_RESULT
                 heap = True
                 src = source_at.get((di, abs_p))
-                regs = tuple(invoke_regs(words, p))
+                # (invoke_regs, inlined: formats 35c and 3rc)
+                if op <= 0x72:
+                    w2 = words[p + 2]
+                    regs = (w2 & 0xF, (w2 >> 4) & 0xF, (w2 >> 8) & 0xF, (w2 >> 12) & 0xF,
+                            (w0 >> 8) & 0xF)[:w0 >> 12]
+                else:
+                    first = words[p + 2]
+                    regs = tuple(range(first, first + (w0 >> 8)))
                 midx = words[p + 1]
-                cal = self._callee(di, midx, op)
+                cal = callees.get((di, midx, op))
+                if cal is None:
+                    cal = self._callee(di, midx, op)
                 ret0 = EMPTY if src is None else frozenset((src,))
-                full = (_INVOKE, regs, midx, op, (di, abs_p), src, ("r", p), op in (0x71, 0x77),
+                roid = ("r", p)
+                full = (_INVOKE, regs, midx, op, (di, abs_p), src, roid, op in (0x71, 0x77),
                         keep, cal, ret0)
                 # (a call with no special role, to framework code or to app methods: its short
                 # path in _flow)
                 if cal.plain:
-                    code.append((_PLAIN, regs, keep and not cal.void, ret0, ("r", p), full))
+                    code.append((_PLAIN, regs, keep and not cal.void, ret0, roid, full))
                 elif not cal.special:
-                    code.append((_CALL, regs, keep and not cal.void, ret0, ("r", p), full,
+                    code.append((_CALL, regs, keep and not cal.void, ret0, roid, full,
                                  cal.clean_items))
                 else:
                     code.append(full)
@@ -1558,7 +1571,7 @@ class LeakAnalysis:
             elif c == _O_CLEAR8:
                 code.append((_CLEAR, w0 >> 8))
             elif c == _O_IGET:
-                fk = self._fkey(di, words[p + 1])
+                fk = fkeys.get((di, words[p + 1])) or self._fkey(di, words[p + 1])
                 # (whether the read is weak is found when first needed: see _flow)
                 code.append([_IGET, (w0 >> 8) & 0xF, w0 >> 12, fk, None,
                              self._fk_framework[fk]])
@@ -1580,11 +1593,13 @@ class LeakAnalysis:
                 code.append((_UN, w0 >> 8, words[p + 1] & 0xFF))
             elif c == _O_SGET:
                 src = source_at.get((di, base + p))
-                code.append((_SGET, w0 >> 8, self._fkey(di, words[p + 1]),
+                code.append((_SGET, w0 >> 8,
+                             fkeys.get((di, words[p + 1])) or self._fkey(di, words[p + 1]),
                              frozenset((src,)) if src is not None else None))
             elif c == _O_IPUT:
                 heap = True
-                code.append((_IPUT, (w0 >> 8) & 0xF, w0 >> 12, self._fkey(di, words[p + 1])))
+                code.append((_IPUT, (w0 >> 8) & 0xF, w0 >> 12,
+                             fkeys.get((di, words[p + 1])) or self._fkey(di, words[p + 1])))
             elif c == _O_CATCH:
                 code.append((_CATCH, w0 >> 8, ("x", p)))
             elif c == _O_BIN:
@@ -1600,7 +1615,8 @@ class LeakAnalysis:
                 code.append((_APUT, w0 >> 8, words[p + 1] & 0xFF))
             elif c == _O_SPUT:
                 heap = True
-                code.append((_SPUT, w0 >> 8, self._fkey(di, words[p + 1])))
+                code.append((_SPUT, w0 >> 8,
+                             fkeys.get((di, words[p + 1])) or self._fkey(di, words[p + 1])))
             elif c == _O_FILLED_NEW or c == _O_FILLED_CALL:
                 code.append((_FILLED, tuple(invoke_regs(words, p)),
                              ("n" if c == _O_FILLED_NEW else "r", p)))
