@@ -1481,11 +1481,12 @@ class LeakAnalysis:
         else:
             ct, co, ch = cur
             # (the label sets and object ids often hold already, or are the same dicts:
-            # checked in one pass first)
-            nt = ct if t is ct or t.items() <= ct.items() else _union_into(ct, t)
-            nh = ch if h is ch or h.items() <= ch.items() else _union_into(ch, h)
+            # checked in one pass first; equal dicts, about half of them, by ``==``, which
+            # makes no item tuples as an items-view comparison does)
+            nt = ct if t is ct or t == ct or t.items() <= ct.items() else _union_into(ct, t)
+            nh = ch if h is ch or h == ch or h.items() <= ch.items() else _union_into(ch, h)
             no = co
-            if co is not o and not co.items() <= o.items():
+            if co is not o and co != o and not co.items() <= o.items():
                 for r, v in co.items():
                     if o.get(r) != v:
                         if no is co:
