@@ -766,8 +766,10 @@ class DexFile:
         pay = pay[(region[pay] >= 0x100) & (region[pay] <= 0x300)]
         if pay.size:
             lens[pay] = np.minimum(_payload_lengths(words, pay + lo), 1 << 30)
+        # The walk is in positions relative to ``lo``, those of ``lens``: no subtraction
+        # per step.
         found: list[np.ndarray] = []
-        ptr, end = starts, ends
+        ptr, end = starts - lo, ends - lo
         # Code items may overlap in a hostile file; cap the total walk at a few times the
         # file's code units so that overlapping items cannot make it quadratic.
         budget = 4 * len(words) + 1024
@@ -776,7 +778,7 @@ class DexFile:
             if budget < 0:
                 break
             found.append(ptr)
-            ptr = ptr + lens.take(ptr - lo)
+            ptr = ptr + lens.take(ptr)
             keep = ptr < end
             ptr, end = ptr[keep], end[keep]
         for p0, e0 in zip(ptr.tolist(), end.tolist(), strict=True):
@@ -784,14 +786,44 @@ class DexFile:
                 self.problem("dex_code_overlap")
                 break
             budget -= e0 - p0
-            seg = lens[p0 - lo : e0 - lo].tolist()
-            pos, n, out = 0, e0 - p0, []
-            while pos < n:
+            seg = lens[p0:e0].tolist()
+            pos, out = p0, []
+            while pos < e0:
                 out.append(pos)
-                pos += seg[pos]
-            found.append(np.asarray(out, dtype=np.int64) + p0)
-        ins = positions_union(found, lo, hi)  # sorted; overlapping items deduplicated
-        # Drop payloads (data, not instructions) and instructions cut by their code end.
+                pos += seg[pos - p0]
+            found.append(np.asarray(out, dtype=np.int64))
+        # sorted; overlapping items deduplicated
+        rel = positions_union(found, 0, hi - lo)
+        if starts.size > 1 and bool(np.any(ends[:-1] > starts[1:])):
+            return self._kept_instructions(rel + lo, lo, lens, starts, ends)
+        # Disjoint code items (starts ascend): each position found is in the item that
+        # walked to it, the last start at or before it, and each instruction but an item's
+        # last ends before the next one starts, inside the item. So only an item's last
+        # instruction can be cut by its code end, and payloads (data, not instructions)
+        # are the payload idents among the positions.
+        item_end = ends - lo
+        at = rel.searchsorted(item_end) - 1  # each item's last position (its start's, or after)
+        last = rel.take(at)
+        cut = last + lens.take(last) > item_end
+        truncated = int(np.count_nonzero(cut))
+        drop = [at[cut]] if truncated else []
+        if pay.size:
+            k = np.minimum(rel.searchsorted(pay), rel.size - 1)
+            drop.append(k[rel.take(k) == pay])
+        if drop:
+            rel = np.delete(rel, np.concatenate(drop))
+        if truncated:
+            self.problem("dex_insns_past_end", n=truncated)
+        ins = rel.astype(np.int32)
+        ins += lo
+        return ins
+
+    def _kept_instructions(self, ins: np.ndarray, lo: int, lens: np.ndarray,
+                           starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """The positions walked to (``ins``, sorted) without payloads and instructions cut
+        by the code end of their item (the last start at or before them; code items may
+        overlap in a hostile file)."""
+        words = self.words
         owner_end = self._end_of(ins, starts, ends)
         ins_len = lens.take(ins - lo)
         first_unit = words.take(ins)
