@@ -236,6 +236,9 @@ class _Callee:
     plain: bool = False
     #: (target, NO_CTX) of each target: what a call with clean arguments may apply (``_flow``)
     clean_items: tuple[Item, ...] = ()
+    #: whether ``targets`` were validated (``LeakAnalysis._settle``); until then they are the
+    #: candidates with code, ``plain`` and ``clean_items`` follow from them
+    checked: bool = True
 
 
 #: methods analysed once whose bodies are kept (``_Method``): half the methods analysed
@@ -248,9 +251,10 @@ class _Method:
     """One method's code: validated once (its branches and switches land on instructions).
     For an analysis: its blocks and handlers, each block compiled on its first visit into
     a tuple of decoded instructions (see :meth:`LeakAnalysis._compile`). That body is let go
-    after the method's first analysis (most methods are analysed once; many are only
-    validated, as targets of calls that are never followed) once ``_KEPT_BODIES`` other
-    methods were analysed since, and kept from its second analysis on."""
+    after the method's first analysis (most methods are analysed once; some are only
+    validated, as targets of calls followed without tainted arguments) once
+    ``_KEPT_BODIES`` other methods were analysed since, and kept from its second analysis
+    on."""
 
     __slots__ = ("ranges", "succ", "tries", "first_in", "n_regs", "static", "proto", "ok",
                  "base", "end", "code_off", "declared", "blocks", "complete", "runs", "_src",
@@ -1033,8 +1037,9 @@ class LeakAnalysis:
             if impl is None and not c.startswith(self.library):
                 impl = self._defined(c, sig)
             c = self._class_supers(c)[0]
+        # (the targets' code is validated when first needed: see _settle)
         targets = self._resolve(cls, sig, virtual=op in (0x6E, 0x72, 0x74, 0x78), impl=impl,
-                                searched=True)
+                                searched=True, validate=False)
         spec = self.spec
         out = _Callee(desc, name, ret_type, tuple(targets),
                       declared=_param_positions(desc, op in (0x71, 0x77)))
@@ -1075,17 +1080,19 @@ class LeakAnalysis:
                        or out.reflect)
         out.plain = not out.special and not out.targets
         out.clean_items = tuple((k, NO_CTX) for k in out.targets)
+        out.checked = not out.targets
         out.mutator = bool(spec.mutator_prefixes) and name.startswith(spec.mutator_prefixes) \
             and fw_descs[-1].startswith(spec.data_classes)
         self._callees[ck] = self._callees_by_desc[(desc, op)] = out
         return out
 
     def _resolve(self, cls: str, sig: str, virtual: bool, impl: MKey | None = None,
-                 searched: bool = False) -> list[MKey]:
+                 searched: bool = False, validate: bool = True) -> list[MKey]:
         """App methods (with code, outside libraries) a call of ``cls->sig`` may run: the
         implementation ``cls`` inherits (``impl``, with ``searched`` when the caller walked
         up the superclasses for it, found or not) and, for virtual calls, the overrides in
-        app subclasses (at most ``Caps.max_targets``)."""
+        app subclasses (at most ``Caps.max_targets``). Without ``validate``, the methods with
+        a code item, whose code is not validated yet (``_code``, ``_settle``)."""
         if impl is None and not searched:
             c: str | None = cls
             seen: set[str] = set()
@@ -1106,7 +1113,30 @@ class LeakAnalysis:
                 k = self._defined(sub, sig)
                 if k is not None and k not in targets:
                     targets.append(k)
+        if not validate:
+            return [k for k in targets if self._has_code(k)]
         return [k for k in targets if self._code(k) is not None]
+
+    def _has_code(self, key: MKey) -> bool:
+        """Whether the method has a code item (``_code`` may still find it invalid)."""
+        dm = self._methods.get(key, _UNSEEN)
+        if dm is not _UNSEEN:
+            return dm is not None
+        m = self.index.dexes[key[0]].methods[key[1]]
+        return m.insn_start >= 0 and m.insn_end > m.insn_start
+
+    def _settle(self, cal: _Callee) -> None:
+        """Validate the code of a callee's targets (``_code``), keeping the valid ones: when
+        its arguments are tainted, a target was analysed, or the call is handed an object
+        made in the caller (which escapes when no target is followed). Until then a call to
+        targets never analysed does the same whether they are valid or not: only the
+        targets of calls that are followed are validated."""
+        cal.checked = True
+        targets = tuple(k for k in cal.targets if self._code(k) is not None)
+        if len(targets) != len(cal.targets):
+            cal.targets = targets
+            cal.clean_items = tuple((k, NO_CTX) for k in targets)
+            cal.plain = not cal.special and not targets
 
     def _code(self, key: MKey) -> _Method | None:
         if key in self._methods:
@@ -1123,8 +1153,8 @@ class LeakAnalysis:
                 out = None
             if out is not None:
                 # the decoded words stay for the method's first analysis, which often comes
-                # right after (a call's targets are validated when the call is first run),
-                # for the last few methods only
+                # right after (a call's targets are validated when the call is first
+                # followed: _settle), for the last few methods only
                 recent = self._recent
                 recent.append(out)
                 if len(recent) > 64:
@@ -1324,6 +1354,34 @@ class LeakAnalysis:
                                 invoke(ctx, ins[5], t, o, h)
                                 break
                         else:
+                            if ins[2]:
+                                t[-1] = ins[3]
+                                o[-1] = ins[4]
+                elif kind == _LAZY:
+                    # (_CALL for a call whose targets' code is not validated yet (_settle):
+                    # with clean arguments and no target analysed, a call with valid targets
+                    # and a plain one (its targets all invalid) differ only in the objects
+                    # made here that they are handed, which escape in a plain call: the
+                    # targets are validated then)
+                    regs = ins[1]
+                    for r in regs:
+                        if t.get(r):
+                            invoke(ctx, ins[5], t, o, h)
+                            break
+                    else:
+                        for it in ins[6]:
+                            if it in summaries:
+                                invoke(ctx, ins[5], t, o, h)
+                                break
+                        else:
+                            cal = ins[5][9]
+                            for r in regs:
+                                oid = o.get(r)
+                                if oid is not None and oid[0] == "n":
+                                    if not cal.checked:
+                                        self._settle(cal)
+                                    if cal.plain:
+                                        h[(oid, ESCAPED)] = EMPTY
                             if ins[2]:
                                 t[-1] = ins[3]
                                 o[-1] = ins[4]
@@ -1561,8 +1619,8 @@ class LeakAnalysis:
                 if cal.plain:
                     code.append((_PLAIN, regs, keep and not cal.void, ret0, roid, full))
                 elif not cal.special:
-                    code.append((_CALL, regs, keep and not cal.void, ret0, roid, full,
-                                 cal.clean_items))
+                    code.append((_CALL if cal.checked else _LAZY, regs, keep and not cal.void,
+                                 ret0, roid, full, cal.clean_items))
                 else:
                     code.append(full)
             elif c == _O_RESULT:
@@ -1647,6 +1705,8 @@ class LeakAnalysis:
 
     def _invoke(self, ctx: _Ctx, ins: list, t: dict, o: dict, h: dict) -> None:
         _k, regs, midx, op, sink_key, src, roid, static, keep, cal, ret0 = ins
+        if not cal.checked:
+            self._settle(cal)
         get = t.get
         args = [get(r, EMPTY) for r in regs]
         if cal.plain and not any(args):
@@ -2024,10 +2084,11 @@ class _IntentValues(ArgumentValues):
 
 # ------------------------------------------------------------------ helpers
 ESCAPED = "!escaped"
+_UNSEEN = object()  # (LeakAnalysis._has_code)
 
 # kinds of compiled instructions (LeakAnalysis._compile, executed in LeakAnalysis._flow)
 _INVOKE, _RESULT, _DROP, _CLEAR, _MOVE, _IGET, _UN, _NEW, _IPUT, _SGET, _BIN, _RETURN, \
-    _SPUT, _APUT, _FILLED, _CATCH, _THROW, _PLAIN, _CALL = range(19)
+    _SPUT, _APUT, _FILLED, _CATCH, _THROW, _PLAIN, _CALL, _LAZY = range(20)
 _DROP_INS = (_DROP,)
 
 # what each Dalvik opcode is to the analysis (LeakAnalysis._compile)
