@@ -1257,6 +1257,11 @@ class LeakAnalysis:
                 old = kept.popleft()
                 if old.runs == 1:
                     old.release()
+        if not (ctx.ret or ctx.thrown or ctx.pfields or ctx.sinks) \
+                and not any(ctx.params.values()) and not any(ctx.glob.values()):
+            # (the summary of most analyses: _EMPTY_SUMMARY itself, which callers need not
+            # apply)
+            return _EMPTY_SUMMARY
         return _Summary(
             ret=frozenset(ctx.ret), thrown=frozenset(ctx.thrown),
             params=tuple(sorted((k, frozenset(v)) for k, v in ctx.params.items() if v)),
