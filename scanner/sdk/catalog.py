@@ -156,20 +156,18 @@ class SdkCatalog:
 
         # 1. exodus_id supersession
         best: dict[int, int] = {}
+        sharing: dict[int, list[SdkSignature]] = {}  # exodus id -> signatures naming it
         for s in all_sigs:
             for x in s.exodus_ids:
                 best[x] = max(best.get(x, s.precedence), s.precedence)
+                sharing.setdefault(x, []).append(s)
         superseded: dict[str, tuple[str, ...]] = {}
         active: list[SdkSignature] = []
         for s in all_sigs:
             over = [x for x in s.exodus_ids if best[x] > s.precedence]
             if over:
-                superseded[s.id] = tuple(
-                    sorted(
-                        o.id for o in all_sigs
-                        if o.precedence == best[over[0]] and over[0] in o.exodus_ids
-                    )
-                )
+                superseded[s.id] = tuple(sorted(
+                    o.id for o in sharing[over[0]] if o.precedence == best[over[0]]))
             else:
                 active.append(s)
         # rank: lower wins ties (higher precedence, then smaller id)
