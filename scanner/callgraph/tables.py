@@ -257,9 +257,15 @@ class DexTables:
         if not self.others:
             return None
         if n <= _NAME_SET_LIMIT:
-            return frozenset(self.type_name(t) for t in range(n))
+            return frozenset(self.dex.type_names(range(n)))
         strings = self.dex.type_desc.tolist()
-        names = list(map(self.dex._string_cache.get, strings))  # the reader's decodes
+        cache = self.dex._string_cache
+        names = list(map(cache.get, strings))  # the reader's decodes
+        if None in names:
+            # the plain ones decoded together, the others one at a time
+            self.dex.cache_ascii_strings([s for s, x in zip(strings, names, strict=True)
+                                         if x is None])
+            names = list(map(cache.get, strings))
         if None in names:
             text = self._text
             for k, s in enumerate(strings):

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 
@@ -227,7 +228,13 @@ class DexIndex:
         """class descriptor -> (dex position, class_def); the first definition wins."""
         out: dict[str, tuple[int, int]] = {}
         for di, d in enumerate(self.dexes):
-            for c, name in enumerate(d.type_names(d.class_defs["cls"].tolist())):
+            names = d.type_names(d.class_defs["cls"])
+            if len(set(names)) == len(names) and out.keys().isdisjoint(names):
+                # each name new: added together, in the same order
+                n = len(names)
+                out.update(zip(names, zip(repeat(di, n), range(n), strict=True), strict=True))
+                continue
+            for c, name in enumerate(names):
                 out.setdefault(name, (di, c))
         return out
 

@@ -53,6 +53,8 @@ _MAX_PROBLEMS = 200
 #: the part of the app named by damage of its dex files (a skipped part of the result)
 CODE = "code"
 _LENGTH32 = opcodes.LENGTH.astype(np.int32)
+#: Fewest strings decoded together by DexFile.cache_ascii_strings (below, one at a time).
+_BULK_MIN = 64
 
 
 class _Truncated(Exception):
@@ -327,31 +329,84 @@ class DexFile:
             s = self._type_names[idx] = self.string(int(self.type_desc[idx]))
         return s
 
-    def type_names(self, types: Iterable[int]) -> list[str]:
-        """``[self.type_name(t) for t in types]``, the descriptors not decoded yet read in
-        one loop: their string offsets taken together (a numpy scalar per read cost more
-        than the decoding), and the strings :meth:`string` decodes without a problem (a
-        one-byte length, terminated, UTF-8) decoded there as it does it; any other one
-        by :meth:`string` itself."""
-        types = list(types)
+    def type_names(self, types: Iterable[int] | np.ndarray) -> list[str]:
+        """``[self.type_name(t) for t in types]``, the descriptors not decoded yet read
+        together: the plain ASCII ones by :meth:`cache_ascii_strings`, the others in one
+        loop with their string offsets taken together (a numpy scalar per read cost more
+        than the decoding), those :meth:`string` decodes without a problem (a one-byte
+        length, terminated, UTF-8) decoded there as it does it, any other one by
+        :meth:`string` itself."""
+        types = types.tolist() if isinstance(types, np.ndarray) else list(types)
         names = self._type_names
-        todo = list(dict.fromkeys(t for t in types
-                                  if t not in names and 0 <= t < len(self.type_desc)))
+        nt = len(self.type_desc)
+        todo = list(dict.fromkeys(types))  # first occurrences, in order
+        if names:
+            todo = [t for t in todo if t not in names]
+        if todo and (min(todo) < 0 or max(todo) >= nt):
+            todo = [t for t in todo if 0 <= t < nt]
         if todo:
             cache, data = self._string_cache, self.data
-            sidx = self.type_desc.take(todo).tolist()  # below len(string_offs) (checked)
-            for t, idx, off in zip(todo, sidx, self.string_offs.take(sidx).tolist(),
-                                   strict=True):
-                s = cache.get(idx)
-                if s is None and off < len(data) and data[off] < 0x80:
-                    end = data.find(b"\x00", off + 1, off + 2 + 3 * data[off])
-                    if end >= 0:
-                        try:
-                            s = cache[idx] = data[off + 1 : end].decode("utf-8")
-                        except UnicodeDecodeError:
-                            pass
-                names[t] = s if s is not None else self.string(idx)
-        return [names[t] if t in names else self.type_name(t) for t in types]
+            # below len(string_offs) (checked)
+            at = self.type_desc.take(np.fromiter(todo, dtype=np.int64, count=len(todo)))
+            if at.size >= _BULK_MIN:
+                self._cache_ascii(at.astype(np.int64))
+            sidx = at.tolist()
+            got = list(map(cache.get, sidx))
+            if None in got:
+                offs = self.string_offs.take(at).tolist()
+                for k, s in enumerate(got):
+                    if s is not None:
+                        continue
+                    idx, off = sidx[k], offs[k]
+                    if off < len(data) and data[off] < 0x80:
+                        end = data.find(b"\x00", off + 1, off + 2 + 3 * data[off])
+                        if end >= 0:
+                            try:
+                                s = cache[idx] = data[off + 1 : end].decode("utf-8")
+                            except UnicodeDecodeError:
+                                pass
+                    got[k] = s if s is not None else self.string(idx)
+            names.update(zip(todo, got, strict=True))
+        try:
+            return list(map(names.__getitem__, types))
+        except KeyError:  # a type out of range: type_name records it, once per occurrence
+            return [names[t] if t in names else self.type_name(t) for t in types]
+
+    def cache_ascii_strings(self, indices: Sequence[int]) -> None:
+        """Decode, into the string cache, those of the strings ``indices`` that
+        :meth:`string` decodes without a problem from ASCII bytes: a one-byte length, as
+        many bytes below 0x80 and none 0, then the terminator (see _cache_ascii)."""
+        idx = np.fromiter(indices, dtype=np.int64, count=len(indices))
+        self._cache_ascii(idx[(idx >= 0) & (idx < len(self.string_offs))])
+
+    def _cache_ascii(self, idx: np.ndarray) -> None:
+        """cache_ascii_strings of string indices in range (int64), all at once: their
+        bytes gathered with numpy, checked, and decoded as one text split at the
+        terminators (a few hundred instructions a string against several thousand one
+        at a time); the others are left to :meth:`string`. A string cached already is
+        decoded to the same text again. Records no problem."""
+        if not idx.size:
+            return
+        raw = np.frombuffer(self.data, dtype=np.uint8)
+        offs = self.string_offs.take(idx).astype(np.int64)
+        size = raw.take(np.minimum(offs, raw.size - 1)).astype(np.int64)
+        sel = np.flatnonzero((offs < raw.size) & (size < 0x80) & (offs + 1 + size < raw.size))
+        if not sel.size:
+            return
+        length = size.take(sel) + 1  # the bytes and the terminator
+        start = np.cumsum(length) - length
+        at = np.repeat(offs.take(sel) + 1 - start, length) + np.arange(int(length.sum()))
+        text = raw.take(at)
+        # each string's only byte that is 0 or above 0x7F must be its terminator
+        odd = ((text == 0) | (text >= 0x80)).astype(np.int32)
+        good = (np.add.reduceat(odd, start) == 1) & (text.take(start + length - 1) == 0)
+        if not good.any():
+            return
+        if not good.all():
+            text = text[np.repeat(good, length)]
+        strings = text.tobytes().decode("ascii").split("\x00")
+        strings.pop()  # after the last terminator
+        self._string_cache.update(zip(idx.take(sel[good]).tolist(), strings, strict=True))
 
     def find_type(self, descriptor: str) -> int:
         """Index of the type with this descriptor, or -1 (memoised)."""
