@@ -154,7 +154,7 @@ class TaintResult:
     reason_msg: dict | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Summary:
     ret: frozenset[int] = EMPTY
     thrown: frozenset[int] = EMPTY
@@ -204,7 +204,7 @@ class _Ctx:
         self.caught = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Callee:
     desc: str
     name: str
@@ -268,7 +268,10 @@ class _Method:
         self.end = m.insn_end
         self.code_off = co = m.code_off
         self.runs = 0
-        self.release()
+        # (release(), inlined)
+        self.blocks = {}
+        self.complete = False
+        self.ranges = self.succ = self._leaders = self._src = None
         data = d.data
         self.n_regs = int.from_bytes(data[co:co + 2], "little")
         ins_size = int.from_bytes(data[co + 2:co + 4], "little")
@@ -338,11 +341,10 @@ class _Method:
         """(code words, instruction positions relative to the method's first word)."""
         if self._src is None:
             start, end = self.base, self.end
-            # (DexFile.insn_positions, with the bounds searched as scalars of the array's
-            # dtype: see arrays.bounds)
+            # (DexFile.insn_positions, with both bounds searched in one call, as an array
+            # of the array's dtype: see arrays.bounds)
             ins = d.instructions
-            k = ins.dtype.type
-            lo, hi = ins.searchsorted(k(start)), ins.searchsorted(k(end))
+            lo, hi = ins.searchsorted(np.array((start, end), dtype=ins.dtype)).tolist()
             self._src = (d.words[start:end].tolist(), (ins[lo:hi] - start).tolist())
         return self._src
 
@@ -524,6 +526,8 @@ class LeakAnalysis:
         self.globals: dict[str, frozenset[int]] = {}
         self.readers: dict[str, set[Item]] = defaultdict(set)
         self._gid: dict[str, int] = {}
+        #: a written global's label and its weak copy, as label sets (``_gread``)
+        self._glabels: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         self.leaks: dict[tuple[int, int, int], LeakFlow] = {}
         #: sinks reached by a global's label: (label, dex, position) -> (api, kind, path)
         self._gsinks: dict[tuple[int, int, int], tuple[str, str, tuple[str, ...]]] = {}
@@ -580,6 +584,10 @@ class LeakAnalysis:
                 continue
             self.source_at[(di, p)] = i
             self._seeds.append((di, owner))
+        #: ``source_at`` by dex: word position -> source (``_compile``)
+        self._source_pos: list[dict[int, int]] = [{} for _ in index.dexes]
+        for (di, p), i in self.source_at.items():
+            self._source_pos[di][p] = i
 
     # ================================================================ driver
     def run(self) -> TaintResult:
@@ -682,10 +690,10 @@ class LeakAnalysis:
         ``weak``) once something was written to it, else nothing (the reader is analysed
         again when the global is first written)."""
         self.readers[gkey].add(ctx.item)
-        if gkey not in self.globals:
+        labels = self._glabels.get(gkey)
+        if labels is None:
             return EMPTY
-        x = self.gbase + 2 * self._gid[gkey]
-        return frozenset((x + 1,)) if weak else frozenset((x,))
+        return labels[1] if weak else labels[0]
 
     def _weak(self, labels: Iterable[int]) -> frozenset[int]:
         """The weak copies of source and global labels: the value may be another object's
@@ -706,7 +714,9 @@ class LeakAnalysis:
             return
         old = self.globals.get(gkey)
         if old is None:
+            x = self.gbase + 2 * len(self._gid)
             self._gid[gkey] = len(self._gid)
+            self._glabels[gkey] = (frozenset((x,)), frozenset((x + 1,)))
             self.globals[gkey] = frozenset(conc)
             # the first write: readers so far saw nothing; what is written later reaches
             # them through the global's label (resolved when the analysis ends)
@@ -1139,8 +1149,9 @@ class LeakAnalysis:
             cal.plain = not cal.special and not targets
 
     def _code(self, key: MKey) -> _Method | None:
-        if key in self._methods:
-            return self._methods[key]
+        hit = self._methods.get(key, _UNSEEN)
+        if hit is not _UNSEEN:
+            return hit
         d = self.index.dexes[key[0]]
         m = d.methods[key[1]]
         out = None
@@ -1331,16 +1342,16 @@ class LeakAnalysis:
                 elif kind == _PLAIN:
                     # (_invoke's short path, inlined: a framework call with clean arguments,
                     # whose rules and defaults then carry nothing; its objects escape)
-                    regs = ins[1]
-                    for r in regs:
+                    # (an object escapes before a later argument is found tainted: _invoke
+                    # then makes every one escape, as a plain call does)
+                    for r in ins[1]:
                         if t.get(r):
                             invoke(ctx, ins[5], t, o, h)
                             break
+                        oid = o.get(r)
+                        if oid is not None and oid[0] == "n":
+                            h[(oid, ESCAPED)] = EMPTY
                     else:
-                        for r in regs:
-                            oid = o.get(r)
-                            if oid is not None and oid[0] == "n":
-                                h[(oid, ESCAPED)] = EMPTY
                         if ins[2]:
                             t[-1] = ins[3]
                             o[-1] = ins[4]
@@ -1581,7 +1592,7 @@ class LeakAnalysis:
         k0, k1 = dm.ranges[s]
         base = dm.base
         code: list = []
-        source_at = self.source_at
+        source_at = self._source_pos[di]
         callees = self._callees
         fkeys = self._fkeys
         opclass = _OPCLASS
@@ -1602,7 +1613,7 @@ class LeakAnalysis:
                 abs_p = base + p
                 keep = k + 1 == k1 or opclass[words[ins[k + 1]] & 0xFF] == _O_RESULT
                 heap = True
-                src = source_at.get((di, abs_p))
+                src = source_at.get(abs_p)
                 # (invoke_regs, inlined: formats 35c and 3rc)
                 if op <= 0x72:
                     w2 = words[p + 2]
@@ -1617,8 +1628,9 @@ class LeakAnalysis:
                     cal = self._callee(di, midx, op)
                 ret0 = EMPTY if src is None else frozenset((src,))
                 roid = ("r", p)
-                full = (_INVOKE, regs, midx, op, (di, abs_p), src, roid, op in (0x71, 0x77),
-                        keep, cal, ret0)
+                # (the call site, where a special call is a sink or launches: see _special)
+                full = (_INVOKE, regs, midx, op, (di, abs_p) if cal.special else None, src,
+                        roid, op in (0x71, 0x77), keep, cal, ret0)
                 # (a call with no special role, to framework code or to app methods: its short
                 # path in _flow)
                 if cal.plain:
@@ -1656,7 +1668,7 @@ class LeakAnalysis:
             elif c == _O_UN8:
                 code.append((_UN, w0 >> 8, words[p + 1] & 0xFF))
             elif c == _O_SGET:
-                src = source_at.get((di, base + p))
+                src = source_at.get(base + p)
                 code.append((_SGET, w0 >> 8,
                              fkeys.get((di, words[p + 1])) or self._fkey(di, words[p + 1]),
                              frozenset((src,)) if src is not None else None))
@@ -1690,7 +1702,8 @@ class LeakAnalysis:
         if nexts is None:
             nexts = [ins[k1]] if k1 < len(ins) else []
         drop = _OPCLASS[words[ins[k0]] & 0xFF] != _O_RESULT
-        out = (tuple(code), _handlers_for(dm.tries, s), tuple(nexts), k1 - k0, drop, heap)
+        # (nexts: the list of dm.succ itself, never changed)
+        out = (tuple(code), _handlers_for(dm.tries, s), nexts, k1 - k0, drop, heap)
         dm.blocks[s] = out
         return out
 
