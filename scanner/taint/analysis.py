@@ -253,8 +253,9 @@ class _Method:
     a tuple of decoded instructions (see :meth:`LeakAnalysis._compile`). That body is let go
     after the method's first analysis (most methods are analysed once; some are only
     validated, as targets of calls followed without tainted arguments) once
-    ``_KEPT_BODIES`` other methods were analysed since, and kept from its second analysis
-    on."""
+    ``_KEPT_BODIES`` other methods were analysed since, unless the worklist holds an
+    analysis of it (most methods analysed again were queued again by then), and kept from
+    its second analysis on."""
 
     __slots__ = ("ranges", "succ", "tries", "first_in", "n_regs", "static", "proto", "ok",
                  "base", "end", "code_off", "declared", "blocks", "complete", "runs", "_src",
@@ -541,7 +542,9 @@ class LeakAnalysis:
         # caches
         self._methods: dict[MKey, _Method | None] = {}
         self._recent: deque[_Method] = deque()  # (see _code)
-        self._kept: deque[_Method] = deque()  # (see _Method)
+        self._kept: deque[tuple[MKey, _Method]] = deque()  # (see _Method)
+        #: how many items of each method the worklist holds (``_analyse``)
+        self._queued_keys: dict[MKey, int] = {}
         self._callees: dict[tuple[int, int, int], _Callee] = {}
         self._callees_by_desc: dict[tuple[str, int], _Callee] = {}
         self._sigs: dict[str, dict[str, MKey]] = {}
@@ -598,9 +601,11 @@ class LeakAnalysis:
         for key in self._seeds:
             self._push((key, NO_CTX))
         try:
+            queued_keys = self._queued_keys
             while self.work:
                 item = self.work.popleft()
                 self.queued.discard(item)
+                queued_keys[item[0]] -= 1
                 self._run_method(item)
         except _Stop as e:
             partial, reason, reason_msg = True, str(e), e.message
@@ -631,6 +636,8 @@ class LeakAnalysis:
         if item not in self.queued:
             self.queued.add(item)
             self.work.append(item)
+            key = item[0]
+            self._queued_keys[key] = self._queued_keys.get(key, 0) + 1
 
     def _check(self) -> None:
         if self.analyses > self.caps.max_analyses:
@@ -1263,11 +1270,15 @@ class LeakAnalysis:
         if dm.runs == 1:
             # (no other analysis of the method ran meanwhile: see _Method)
             kept = self._kept
-            kept.append(dm)
+            kept.append((key, dm))
             if len(kept) > _KEPT_BODIES:
-                old = kept.popleft()
+                okey, old = kept.popleft()
                 if old.runs == 1:
-                    old.release()
+                    if self._queued_keys.get(okey):
+                        # (to be analysed again: kept until then, or looked at again later)
+                        kept.append((okey, old))
+                    else:
+                        old.release()
         if not (ctx.ret or ctx.thrown or ctx.pfields or ctx.sinks) \
                 and not any(ctx.params.values()) and not any(ctx.glob.values()):
             # (the summary of most analyses: _EMPTY_SUMMARY itself, which callers need not
