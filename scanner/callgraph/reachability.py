@@ -53,7 +53,7 @@ import numpy as np
 
 from scanner.callgraph.tables import LOW, NO_CALLERS, SHIFT, DexTables, stable_order
 from scanner.ingest.dex import opcodes
-from scanner.ingest.dex.arrays import bounds, unique
+from scanner.ingest.dex.arrays import unique
 from scanner.ingest.dex.index import (
     ACC_CONSTRUCTOR,
     ACC_PRIVATE,
@@ -454,9 +454,8 @@ class Reachability:
             np.not_equal(parent[1:], parent[:-1], out=first[1:])
             starts = np.flatnonzero(first).tolist()
             kids = names[child].tolist()
-            for lo, hi, t in zip(starts, [*starts[1:], parent.size],
-                                 parent[first].tolist(), strict=True):
-                p = d_tables.type_name(t)
+            parents = d_tables.dex.type_names(parent[first])  # decoded together
+            for lo, hi, p in zip(starts, [*starts[1:], parent.size], parents, strict=True):
                 if skip_empty and not p:
                     continue
                 got = subs.get(p)
@@ -703,8 +702,14 @@ class Reachability:
         key = (cls, kind, t.base)
         hit = self._owner_dex.get(key)
         if hit is None:
-            find_type = t.find_type
-            hit = self._owner_dex[key] = any(find_type(c) >= 0 for c in owners)
+            known, find_type = t._types.get, t.find_type  # no call for a known answer
+            hit = False
+            for c in owners:
+                ft = known(c)
+                if (find_type(c) if ft is None else ft) >= 0:
+                    hit = True
+                    break
+            self._owner_dex[key] = hit
         return hit
 
     def _foreign_run(self, t: DexTables, name: str, proto: str) -> int:
@@ -743,42 +748,47 @@ class Reachability:
         sh = t.find_string(shorty)
         found = -1
         if r >= 0 and sh >= 0 and -1 not in want:
-            keys, order, params, size, first = self._proto_groups[di]
+            keys, first, order, offs, size = self._proto_groups[di]
             key = (r << 32) | sh
-            lo, hi = bounds(keys, key, key + 1)
+            lo = bisect_left(keys, key)
+            hi = bisect_right(keys, key, lo)
+            # a list equal to the pattern has its first item (-1: no list, or its bytes
+            # are not there) and its size: the others are left out before the byte
+            # comparison; candidates in ascending proto order, as the run's
+            w0 = want[0] if want else -1
+            lo = bisect_left(first, w0, lo, hi)
+            hi = bisect_right(first, w0, lo, hi)
             if want:
-                # a list equal to the pattern has its size and first item: the others
-                # are left out before the byte comparison
-                keep = (size[lo:hi] == len(want)) & (first[lo:hi] == want[0])
+                pattern = struct.pack(f"<I{len(want)}H", len(want), *want)
+                data, n = d.data, len(want)
+                for k in range(lo, hi):
+                    off = offs[k]
+                    if size[k] == n and data[off : off + len(pattern)] == pattern:
+                        found = order[k]
+                        break
             else:
-                keep = params[lo:hi] == 0
-            cand, offs = order[lo:hi][keep].tolist(), params[lo:hi][keep].tolist()
-            pattern = struct.pack(f"<I{len(want)}H", len(want), *want)
-            for i, off in zip(cand, offs, strict=True):
-                if (not want and off == 0) or (
-                    want and d.data[off : off + len(pattern)] == pattern
-                ):
-                    found = i
-                    break
+                for k in range(lo, hi):
+                    if offs[k] == 0:
+                        found = order[k]
+                        break
         cache[proto] = found
         return found
 
     @cached_property
-    def _proto_groups(
-        self,
-    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """Per dex, the proto_ids sorted by (return type << 32 | shorty), stable: (sorted
-        keys, proto indices, their parameter-list offsets, the size and first item of
-        each list, -1 where the bytes are not there). _proto_index takes its candidates
-        from the run of one key instead of comparing the whole proto table on every
-        lookup (that took 0.1-0.2 s of a 30 MB-dex scan), and compares the bytes of those
-        whose size and first item match (runs averaged 200 protos on that scan)."""
+    def _proto_groups(self) -> list[tuple[array, array, array, array, array]]:
+        """Per dex, the proto_ids sorted by (return type << 32 | shorty), then by the first
+        item of their parameter list, stable: (sorted keys, first items, proto indices,
+        parameter-list offsets, list sizes), as machine-integer arrays searched with
+        bisect; a first item or size is -1 where the list is empty or its bytes are not
+        there. _proto_index takes its candidates from the run of one key and first item
+        instead of comparing the whole proto table on every lookup (that took 0.1-0.2 s
+        of a 30 MB-dex scan; runs of one key averaged 200 protos on that scan), and
+        without a numpy call per lookup."""
         out = []
         for d in self.index.dexes:
             protos = d.protos
             keys = (protos["ret"].astype(np.int64) << 32) | protos["shorty"].astype(np.int64)
-            order = np.argsort(keys, kind="stable")  # ascending indices within a key
-            offs = protos["params"][order].astype(np.int64)
+            offs = protos["params"].astype(np.int64)
             raw = np.frombuffer(d.data, dtype=np.uint8)
             size = np.full(offs.size, -1, dtype=np.int64)
             first = np.full(offs.size, -1, dtype=np.int64)
@@ -789,7 +799,17 @@ class Reachability:
             ok = (offs != 0) & (offs + 6 <= raw.size)
             at = offs[ok]
             first[ok] = raw[at + 4].astype(np.int64) | raw[at + 5].astype(np.int64) << 8
-            out.append((keys[order], order, protos["params"][order], size, first))
+            # ascending indices within a key and item (keys: type << 32 | string index)
+            if keys.size and int(keys.max()) >= 1 << 47:
+                order = stable_order(keys, first + 1)
+            else:
+                order = np.argsort(keys << 16 | (first + 1), kind="stable")
+
+            def q(a: np.ndarray) -> array:
+                return array("q", a.astype(np.int64).tobytes())
+
+            out.append((q(keys[order]), q(first[order]), q(order), q(offs[order]),
+                        q(size[order])))
         return out
 
     def _reflective_users(self, value: str, kind: str) -> list[int]:

@@ -172,11 +172,15 @@ class DexTables:
                 todo += [(lo, mid, depth + 1), (mid + 1, hi, depth + 1)]
         pos.sort()
         probe = self._probe
+        # the plain ones decoded together by the reader, as _text decodes them
+        plain = dict(zip(*self.dex.cache_ascii_strings(pos), strict=True))
         strings: list[str] = []
         for p in pos:
             s = probe[p]
             if s is None:
-                s = self._text(p, damaged=False)
+                s = plain.get(p)
+                if s is None:
+                    s = self._text(p, damaged=False)
                 if s is None:
                     return None
                 probe[p] = s
@@ -357,12 +361,18 @@ class DexTables:
 
     def find_sig_run(self, name_idx: int, proto_idx: int) -> int:
         """Run of this name and proto, -1 if no method_id has them."""
-        keys, run_of, order, _cls, _starts = self._sig_index
+        _keys, run_of, order, _cls, _starts = self._sig_index
+        keys = self._sig_keys
         k = name_idx * (len(self.dex.protos) + 1) + proto_idx
-        i = bounds(keys, k)[0]
-        if i < keys.size and int(keys[i]) == k:
+        i = bisect_left(keys, k)
+        if i < len(keys) and keys[i] == k:
             return int(run_of[order[i]])
         return -1
+
+    @cached_property
+    def _sig_keys(self) -> array:
+        """_sig_index's keys as an array("q"): searched with bisect, no numpy call."""
+        return array("q", self._sig_index[0].astype(np.int64).tobytes())
 
     def select(self, run: int, owners: frozenset[str]) -> list[int]:
         """The method_ids of a name+proto run whose class is ``find_type(c)`` for a
@@ -370,24 +380,31 @@ class DexTables:
         walked, owners through find_type or the run's classes by name."""
         _keys, _run_of, order, cls, starts = self._sig_index
         lo, hi = starts[run], starts[run + 1]
-        find_type = self.find_type
+        # find_type's answers, looked up here first (no call for a known one)
+        known, find_type = self._types.get, self.find_type
         if hi - lo < len(owners):
             type_name = self.type_name
             w = []
             for pos in range(lo, hi):
                 t = cls[pos]
                 c = type_name(t)
-                if c in owners and find_type(c) == t:
-                    w.append(order[pos])
+                if c in owners:
+                    ft = known(c)
+                    if (find_type(c) if ft is None else ft) == t:
+                        w.append(order[pos])
             return w
         if hi - lo == 1:  # the method's own method_id, usually
+            own = cls[lo]
             for c in owners:
-                if find_type(c) == cls[lo]:
+                ft = known(c)
+                if (find_type(c) if ft is None else ft) == own:
                     return [order[lo]]
             return []
         w = []
         for c in owners:
-            t = find_type(c)
+            t = known(c)
+            if t is None:
+                t = find_type(c)
             if t >= 0:
                 a = bisect_left(cls, t, lo, hi)
                 if a < hi and cls[a] == t:

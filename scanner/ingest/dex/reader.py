@@ -372,27 +372,29 @@ class DexFile:
         except KeyError:  # a type out of range: type_name records it, once per occurrence
             return [names[t] if t in names else self.type_name(t) for t in types]
 
-    def cache_ascii_strings(self, indices: Sequence[int]) -> None:
+    def cache_ascii_strings(self, indices: Sequence[int]) -> tuple[list[int], list[str]]:
         """Decode, into the string cache, those of the strings ``indices`` that
         :meth:`string` decodes without a problem from ASCII bytes: a one-byte length, as
-        many bytes below 0x80 and none 0, then the terminator (see _cache_ascii)."""
+        many bytes below 0x80 and none 0, then the terminator (see _cache_ascii); returns
+        them (their indices, their texts)."""
         idx = np.fromiter(indices, dtype=np.int64, count=len(indices))
-        self._cache_ascii(idx[(idx >= 0) & (idx < len(self.string_offs))])
+        return self._cache_ascii(idx[(idx >= 0) & (idx < len(self.string_offs))])
 
-    def _cache_ascii(self, idx: np.ndarray) -> None:
+    def _cache_ascii(self, idx: np.ndarray) -> tuple[list[int], list[str]]:
         """cache_ascii_strings of string indices in range (int64), all at once: their
         bytes gathered with numpy, checked, and decoded as one text split at the
         terminators (a few hundred instructions a string against several thousand one
         at a time); the others are left to :meth:`string`. A string cached already is
-        decoded to the same text again. Records no problem."""
+        decoded to the same text again. Records no problem; returns the strings decoded
+        (their indices, their texts)."""
         if not idx.size:
-            return
+            return [], []
         raw = np.frombuffer(self.data, dtype=np.uint8)
         offs = self.string_offs.take(idx).astype(np.int64)
         size = raw.take(np.minimum(offs, raw.size - 1)).astype(np.int64)
         sel = np.flatnonzero((offs < raw.size) & (size < 0x80) & (offs + 1 + size < raw.size))
         if not sel.size:
-            return
+            return [], []
         length = size.take(sel) + 1  # the bytes and the terminator
         start = np.cumsum(length) - length
         at = np.repeat(offs.take(sel) + 1 - start, length) + np.arange(int(length.sum()))
@@ -401,12 +403,14 @@ class DexFile:
         odd = ((text == 0) | (text >= 0x80)).astype(np.int32)
         good = (np.add.reduceat(odd, start) == 1) & (text.take(start + length - 1) == 0)
         if not good.any():
-            return
+            return [], []
         if not good.all():
             text = text[np.repeat(good, length)]
         strings = text.tobytes().decode("ascii").split("\x00")
         strings.pop()  # after the last terminator
-        self._string_cache.update(zip(idx.take(sel[good]).tolist(), strings, strict=True))
+        keys = idx.take(sel[good]).tolist()
+        self._string_cache.update(zip(keys, strings, strict=True))
+        return keys, strings
 
     def find_type(self, descriptor: str) -> int:
         """Index of the type with this descriptor, or -1 (memoised)."""
