@@ -47,8 +47,9 @@ def positions_union(parts: list[np.ndarray], lo: int, hi: int) -> np.ndarray:
     table over the range, linear in its size."""
     mark = np.zeros(hi - lo, dtype=bool)
     for p in parts:
-        mark[p - lo] = True
-    return np.flatnonzero(mark) + lo
+        mark[p - lo if lo else p] = True
+    at = np.flatnonzero(mark)
+    return at + lo if lo else at
 
 
 def bounds(sorted_arr: np.ndarray, *keys: int) -> list[int]:

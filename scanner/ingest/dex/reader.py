@@ -52,7 +52,8 @@ _LOCKSTEP_MIN = 16
 _MAX_PROBLEMS = 200
 #: the part of the app named by damage of its dex files (a skipped part of the result)
 CODE = "code"
-_LENGTH32 = opcodes.LENGTH.astype(np.int32)
+#: opcodes.LENGTH as a bytes.translate table (every length is below 256)
+_LENGTH_BYTES = opcodes.LENGTH.astype(np.uint8).tobytes()
 #: Fewest strings decoded together by DexFile.cache_ascii_strings (below, one at a time).
 _BULK_MIN = 64
 
@@ -817,8 +818,11 @@ class DexFile:
         # of every code item at once; consulted only at real instruction boundaries.
         lo, hi = int(starts.min()), int(ends.max())
         region = words[lo:hi]
-        low = region & 0xFF
-        lens = _LENGTH32.take(low)  # take: half the time of indexing with an array
+        # the units' low bytes (little-endian units), mapped through a 256-byte table by
+        # bytes.translate: a fraction of the cost of a numpy lookup of every unit
+        low_bytes = region.view(np.uint8)[0::2].tobytes()
+        lens = np.frombuffer(low_bytes.translate(_LENGTH_BYTES), dtype=np.uint8).astype(np.int32)
+        low = np.frombuffer(low_bytes, dtype=np.uint8)
         # payload idents (0x0100, 0x0200, 0x0300): units whose low byte is 0 (nop), rare,
         # then their high byte: two passes over the region instead of five
         pay = np.flatnonzero(low == 0)
@@ -850,7 +854,8 @@ class DexFile:
             while pos < e0:
                 out.append(pos)
                 pos += seg[pos - p0]
-            found.append(np.asarray(out, dtype=np.int64))
+            # struct converts the ints at a fraction of the cost of numpy's conversion
+            found.append(np.frombuffer(struct.pack(f"{len(out)}q", *out), dtype=np.int64))
         # sorted; overlapping items deduplicated
         rel = positions_union(found, 0, hi - lo)
         if starts.size > 1 and bool(np.any(ends[:-1] > starts[1:])):
