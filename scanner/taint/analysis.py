@@ -380,29 +380,6 @@ class _MethodIds:
                 + d.proto_string(self.proto[midx]))
 
 
-class _ByName:
-    """The entries of a dex table (method_ids, field_ids) by name: their indices ordered by
-    name string (ascending within a name), 16-bit where the table allows it."""
-
-    __slots__ = ("names", "order")
-
-    def __init__(self, names: np.ndarray) -> None:
-        # (the names with their positions as one 64-bit key, all distinct: a plain sort is
-        # the stable argsort, several times faster than argsort of 32-bit names)
-        n = len(names)
-        keys = (names.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
-        keys.sort()
-        self.names = (keys >> np.uint64(32)).astype(names.dtype)
-        self.order = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint16 if n <= 0x10000
-                                                           else np.int32)
-
-    def ids(self, n: int) -> np.ndarray:
-        """Indices of the entries named by string ``n``, ascending."""
-        names = self.names
-        k = names.dtype.type(n)
-        return self.order[int(names.searchsorted(k, "left")):int(names.searchsorted(k, "right"))]
-
-
 def _param_positions(proto: str, static: bool) -> tuple[int, ...]:
     """``param_registers`` of a proto or descriptor, memoised by its parameter list."""
     lo, hi = proto.find("("), proto.rfind(")")
@@ -448,9 +425,15 @@ def _of_class(d, t: int, want: set[str] | frozenset[str]) -> bool:
 
 def _among(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     """Mask of ``values`` (small non-negative integers: type indices) that are in
-    ``wanted``: a mark table over the values' range (``np.isin`` costs tens of µs a call)."""
+    ``wanted``: a comparison per wanted value for a few, else a mark table over the values'
+    range (``np.isin`` costs tens of µs a call)."""
     if len(wanted) == 1 or not values.size:
         return values == wanted[0]
+    if len(wanted) <= 4:
+        mask = values == wanted[0]
+        for w in wanted[1:]:
+            mask |= values == w
+        return mask
     hi = int(values.max()) + 1
     table = np.zeros(hi, dtype=bool)
     table[[w for w in wanted if 0 <= w < hi]] = True
@@ -559,7 +542,6 @@ class LeakAnalysis:
         self._roots: dict[str, str] = {}
         self._descs: dict[MKey, str] = {}
         self._site_rows: dict[tuple[int, str], tuple[memoryview, ...]] = {}
-        self._by_name: dict[tuple[str, int], _ByName] = {}
         self._fcols: dict[int, tuple[memoryview, memoryview]] = {}
         self._mids: list[_MethodIds | None] = [None] * len(index.dexes)
         self._callers: dict[MKey, list[MKey]] = {}
@@ -967,13 +949,15 @@ class LeakAnalysis:
         (what ``DexFile.find_fields_in`` answers, from the fields of that name)."""
         d = self.index.dexes[di]
         name, sep, typ = member.partition(":")
-        n, ft = d.find_string(name), d.find_type(typ)
-        if not sep or n < 0 or ft < 0:
+        if not sep:
             return []
-        by = self._by_name.get(("f", di))
-        if by is None:
-            by = self._by_name[("f", di)] = _ByName(d.fields["name"])
-        cand = by.ids(n)
+        # (the type is looked up only in a dex that has the name)
+        n = d.find_string(name)
+        ft = d.find_type(typ) if n >= 0 else -1
+        if n < 0 or ft < 0:
+            return []
+        # (the reader's index of field_ids by name, which the argument analysis built)
+        cand = d.fields_named(n)
         if not cand.size:
             return []
         if cand.size <= _FEW:
