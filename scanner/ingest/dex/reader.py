@@ -1198,7 +1198,9 @@ def _by_name(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the name string index of each row of a method_ids or field_ids table, sorted; the
     row indices in that order), the rows of one name ascending (a stable sort)."""
     names = np.ascontiguousarray(table["name"])
-    order = np.argsort(names, kind="stable")
+    # a radix sort of 16-bit indices where they fit (the same stable order)
+    small = not names.size or int(names.max()) < 0x10000  # unsigned: never negative
+    order = np.argsort(names.astype(np.uint16) if small else names, kind="stable")
     return names[order], order
 
 

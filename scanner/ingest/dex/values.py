@@ -846,7 +846,9 @@ class ArgumentValues:
             index = shared.get("defined")
             if index is None:
                 ids = self.dexes[di].method_table.method_idx
-                order = np.argsort(ids, kind="stable")
+                # a radix sort of 16-bit indices where they fit (the same stable order)
+                small = not ids.size or (int(ids.min()) >= 0 and int(ids.max()) < 0x10000)
+                order = np.argsort(ids.astype(np.uint16) if small else ids, kind="stable")
                 index = shared["defined"] = (ids[order], order)
             self._defined_index[di] = index
         keys, order = index
