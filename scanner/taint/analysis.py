@@ -1350,10 +1350,14 @@ class LeakAnalysis:
                         if ins[2]:
                             t[-1] = ins[3]
                             o[-1] = ins[4]
-                elif kind == _CALL:
+                elif kind == _CALL or kind == _LAZY:
                     # (_invoke's path for a call to app methods, inlined where it does nothing
                     # but set the pending result: clean arguments and no target analysed
-                    # without tainted arguments yet)
+                    # without tainted arguments yet. _LAZY: such a call whose targets' code
+                    # is not validated yet (_settle): a call with valid targets and a plain
+                    # one (its targets all invalid) differ only in the objects made here that
+                    # they are handed, which escape in a plain call: the targets are
+                    # validated then)
                     regs = ins[1]
                     for r in regs:
                         if t.get(r):
@@ -1365,34 +1369,15 @@ class LeakAnalysis:
                                 invoke(ctx, ins[5], t, o, h)
                                 break
                         else:
-                            if ins[2]:
-                                t[-1] = ins[3]
-                                o[-1] = ins[4]
-                elif kind == _LAZY:
-                    # (_CALL for a call whose targets' code is not validated yet (_settle):
-                    # with clean arguments and no target analysed, a call with valid targets
-                    # and a plain one (its targets all invalid) differ only in the objects
-                    # made here that they are handed, which escape in a plain call: the
-                    # targets are validated then)
-                    regs = ins[1]
-                    for r in regs:
-                        if t.get(r):
-                            invoke(ctx, ins[5], t, o, h)
-                            break
-                    else:
-                        for it in ins[6]:
-                            if it in summaries:
-                                invoke(ctx, ins[5], t, o, h)
-                                break
-                        else:
-                            cal = ins[5][9]
-                            for r in regs:
-                                oid = o.get(r)
-                                if oid is not None and oid[0] == "n":
-                                    if not cal.checked:
-                                        self._settle(cal)
-                                    if cal.plain:
-                                        h[(oid, ESCAPED)] = EMPTY
+                            if kind == _LAZY:
+                                cal = ins[5][9]
+                                for r in regs:
+                                    oid = o.get(r)
+                                    if oid is not None and oid[0] == "n":
+                                        if not cal.checked:
+                                            self._settle(cal)
+                                        if cal.plain:
+                                            h[(oid, ESCAPED)] = EMPTY
                             if ins[2]:
                                 t[-1] = ins[3]
                                 o[-1] = ins[4]
